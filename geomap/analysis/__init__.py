@@ -1,0 +1,1 @@
+"""Analyses: pure functions of (Geo)DataFrames. Never imports Streamlit or folium."""

@@ -1,0 +1,1 @@
+"""The provider directory: schema, readers, writers, resolution and privacy."""

@@ -1,0 +1,513 @@
+"""The provider record and the service taxonomy: the single source of truth.
+
+Every importer, validator, exporter, analysis and page takes field names, the service
+taxonomy, the populations-served vocabulary and the required fields from this module.
+Nothing else in geomap spells a directory column name as a literal string that is not
+defined here.
+
+A directory is a table (``pandas.DataFrame`` or ``geopandas.GeoDataFrame``) whose columns
+are the :data:`FIELDS` below. List-valued fields (service types, populations, languages)
+are held as Python lists in memory and written as ``"; "``-joined text in flat files.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "Field",
+    "FIELDS",
+    "FIELD_NAMES",
+    "LIST_FIELDS",
+    "REQUIRED_FIELDS",
+    "RESOLUTION_FIELDS",
+    "SERVICE_TYPES",
+    "POPULATIONS",
+    "LOCATION_METHODS",
+    "STATUS_PLACED",
+    "STATUS_FLAGGED",
+    "LIST_SEPARATOR",
+    "STALE_AFTER_DAYS",
+    "FICTIONAL_NOTICE",
+    "HEADER_SYNONYMS",
+    "normalise_header",
+    "map_headers",
+    "parse_list",
+    "format_list",
+    "parse_service_types",
+    "parse_populations",
+    "parse_bool",
+    "parse_date",
+    "empty_directory",
+    "label",
+]
+
+#: Separator used when a list field is written to a flat file (CSV, XLSX, HXL).
+LIST_SEPARATOR = "; "
+
+#: A record not verified for longer than this is shown as stale.
+STALE_AFTER_DAYS = 365
+
+#: Shown wherever a fictional sample record appears (pages, popups, exports, reports).
+FICTIONAL_NOTICE = "Fictional sample record: not a real organisation."
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of the provider record.
+
+    Parameters
+    ----------
+    name
+        Canonical column name.
+    kind
+        One of ``"str"``, ``"list"``, ``"float"``, ``"int"``, ``"bool"``, ``"date"``.
+    label
+        Human label (English) for tables and forms.
+    required
+        Whether a record without it is flagged.
+    hxl
+        HXL hashtag used by the HXL reader and writer.
+    public
+        Whether the field may be shown for a *confidential* record in the public view.
+        (All fields of non-confidential records are public.)
+    synonyms
+        Header spellings (English, Spanish, French, common 3W/HSDS names) mapped to this field.
+    """
+
+    name: str
+    kind: str
+    label: str
+    required: bool = False
+    hxl: str = ""
+    public: bool = True
+    synonyms: tuple[str, ...] = field(default_factory=tuple)
+
+
+#: Controlled service taxonomy: code -> English, Spanish, French labels.
+SERVICE_TYPES: dict[str, dict[str, str]] = {
+    "shelter": {"en": "Shelter", "es": "Albergue", "fr": "Hébergement"},
+    "medical": {"en": "Medical care", "es": "Atención médica", "fr": "Soins médicaux"},
+    "psychosocial": {
+        "en": "Psychosocial support",
+        "es": "Apoyo psicosocial",
+        "fr": "Soutien psychosocial",
+    },
+    "legal_aid": {"en": "Legal aid", "es": "Asesoría jurídica", "fr": "Aide juridique"},
+    "hotline": {"en": "Hotline", "es": "Línea de ayuda", "fr": "Ligne d'assistance"},
+    "economic_reintegration": {
+        "en": "Economic reintegration",
+        "es": "Reintegración económica",
+        "fr": "Réinsertion économique",
+    },
+    "law_enforcement": {
+        "en": "Law enforcement",
+        "es": "Procuración de justicia",
+        "fr": "Forces de l'ordre",
+    },
+    "child_protection": {
+        "en": "Child protection",
+        "es": "Protección de la infancia",
+        "fr": "Protection de l'enfance",
+    },
+    "case_management": {"en": "Case management", "es": "Gestión de casos", "fr": "Gestion de cas"},
+    "repatriation": {"en": "Repatriation", "es": "Repatriación", "fr": "Rapatriement"},
+}
+
+#: Extra spellings accepted for service types (normalised, see :func:`_norm`).
+SERVICE_SYNONYMS: dict[str, str] = {
+    "shelters": "shelter",
+    "safe house": "shelter",
+    "safehouse": "shelter",
+    "accommodation": "shelter",
+    "refuge": "shelter",
+    "albergue": "shelter",
+    "refugio": "shelter",
+    "casa de acogida": "shelter",
+    "hebergement": "shelter",
+    "health": "medical",
+    "medical care": "medical",
+    "healthcare": "medical",
+    "salud": "medical",
+    "atencion medica": "medical",
+    "sante": "medical",
+    "soins medicaux": "medical",
+    "mental health": "psychosocial",
+    "counselling": "psychosocial",
+    "counseling": "psychosocial",
+    "psychosocial support": "psychosocial",
+    "mhpss": "psychosocial",
+    "apoyo psicosocial": "psychosocial",
+    "psicosocial": "psychosocial",
+    "soutien psychosocial": "psychosocial",
+    "legal": "legal_aid",
+    "legal aid": "legal_aid",
+    "legal assistance": "legal_aid",
+    "asesoria juridica": "legal_aid",
+    "asesoria legal": "legal_aid",
+    "juridico": "legal_aid",
+    "aide juridique": "legal_aid",
+    "helpline": "hotline",
+    "help line": "hotline",
+    "linea de ayuda": "hotline",
+    "ligne d'assistance": "hotline",
+    "livelihoods": "economic_reintegration",
+    "livelihood": "economic_reintegration",
+    "economic reintegration": "economic_reintegration",
+    "reintegration": "economic_reintegration",
+    "reintegracion economica": "economic_reintegration",
+    "reinsertion economique": "economic_reintegration",
+    "police": "law_enforcement",
+    "law enforcement": "law_enforcement",
+    "prosecution": "law_enforcement",
+    "policia": "law_enforcement",
+    "fiscalia": "law_enforcement",
+    "procuracion de justicia": "law_enforcement",
+    "child protection": "child_protection",
+    "proteccion de la infancia": "child_protection",
+    "proteccion infantil": "child_protection",
+    "protection de l'enfance": "child_protection",
+    "case management": "case_management",
+    "gestion de casos": "case_management",
+    "repatriacion": "repatriation",
+    "rapatriement": "repatriation",
+}
+
+#: Populations served: code -> labels.
+POPULATIONS: dict[str, dict[str, str]] = {
+    "women": {"en": "Women", "es": "Mujeres", "fr": "Femmes"},
+    "men": {"en": "Men", "es": "Hombres", "fr": "Hommes"},
+    "children": {"en": "Children", "es": "Niñas, niños y adolescentes", "fr": "Enfants"},
+    "unaccompanied_minors": {
+        "en": "Unaccompanied minors",
+        "es": "Menores no acompañados",
+        "fr": "Mineurs non accompagnés",
+    },
+    "lgbtqi": {"en": "LGBTQI+", "es": "LGBTQI+", "fr": "LGBTQI+"},
+    "foreign_nationals": {
+        "en": "Foreign nationals",
+        "es": "Personas extranjeras",
+        "fr": "Ressortissants étrangers",
+    },
+}
+
+POPULATION_SYNONYMS: dict[str, str] = {
+    "woman": "women",
+    "female": "women",
+    "girls": "children",
+    "boys": "children",
+    "minors": "children",
+    "child": "children",
+    "mujeres": "women",
+    "femmes": "women",
+    "man": "men",
+    "male": "men",
+    "hombres": "men",
+    "hommes": "men",
+    "ninos": "children",
+    "ninas": "children",
+    "infancia": "children",
+    "enfants": "children",
+    "unaccompanied minors": "unaccompanied_minors",
+    "unaccompanied children": "unaccompanied_minors",
+    "menores no acompanados": "unaccompanied_minors",
+    "lgbtqi+": "lgbtqi",
+    "lgbt": "lgbtqi",
+    "lgbtq": "lgbtqi",
+    "lgbtiq": "lgbtqi",
+    "foreign nationals": "foreign_nationals",
+    "foreigners": "foreign_nationals",
+    "migrants": "foreign_nationals",
+    "extranjeros": "foreign_nationals",
+    "migrantes": "foreign_nationals",
+    "etrangers": "foreign_nationals",
+}
+
+#: How a row was placed in an admin unit (the ``location_method`` column).
+LOCATION_METHODS: dict[str, str] = {
+    "coordinates": "Point inside the unit",
+    "coordinates_nearest": "Point just outside every unit, assigned to the nearest within tolerance",
+    "coordinates_swapped": "Latitude and longitude were swapped; placed after swapping",
+    "admin_code": "Admin-1 code",
+    "admin_name": "Admin-1 name",
+    "town": "Town found in the offline gazetteer",
+}
+
+STATUS_PLACED = "placed"
+STATUS_FLAGGED = "flagged"
+
+_S = Field  # short alias for the table below
+
+#: The provider record, in display order.
+FIELDS: tuple[Field, ...] = (
+    _S("id", "str", "ID", hxl="#org+id", synonyms=("id", "provider id", "record id", "identifier", "uid", "code", "clave", "identifiant")),
+    _S("name", "str", "Name", required=True, hxl="#org+name", public=False,
+       synonyms=("name", "provider", "provider name", "facility", "facility name", "service name", "site name", "nombre", "nom", "organization name", "organisation name")),
+    _S("organisation", "str", "Organisation", hxl="#org", public=False,
+       synonyms=("organisation", "organization", "org", "agency", "implementing partner", "partner", "ngo", "organizacion", "institucion", "organisme")),
+    _S("org_type", "str", "Type of organisation", hxl="#org+type",
+       synonyms=("type of organization", "type of organisation", "organization type", "organisation type", "org type", "tipo de organizacion", "type d'organisation")),
+    _S("service_types", "list", "Service types", required=True, hxl="#service+type",
+       synonyms=("service types", "service type", "services", "service", "type of service", "sector", "tipo de servicio", "servicios", "type de service")),
+    _S("populations_served", "list", "Populations served", hxl="#population+served",
+       synonyms=("populations served", "population served", "target population", "beneficiaries", "poblacion atendida", "population cible")),
+    _S("address", "str", "Address", hxl="#loc+address", public=False,
+       synonyms=("address", "street address", "street", "direccion", "domicilio", "adresse")),
+    _S("town", "str", "Town", hxl="#loc+name",
+       synonyms=("town", "city", "locality", "village", "municipality", "ciudad", "localidad", "municipio", "ville", "localite")),
+    _S("admin1_code", "str", "Admin-1 code", hxl="#adm1+code",
+       synonyms=("admin1 code", "adm1 code", "adm1_pcode", "state pcode", "state code", "admin1pcode", "admin1pcod", "iso 3166-2", "iso_3166_2", "cve_ent", "clave estado", "code region")),
+    _S("admin1_name", "str", "Admin-1 name", hxl="#adm1+name",
+       synonyms=("admin1 name", "adm1 name", "adm1_en", "state", "state name", "province", "region", "admin1", "admin1name", "estado", "entidad", "entidad federativa", "provincia", "departamento", "etat")),
+    _S("latitude", "float", "Latitude", hxl="#geo+lat", public=False,
+       synonyms=("latitude", "lat", "y", "latitud", "lat_dd", "gps latitude")),
+    _S("longitude", "float", "Longitude", hxl="#geo+lon", public=False,
+       synonyms=("longitude", "lon", "long", "lng", "x", "longitud", "lon_dd", "gps longitude")),
+    _S("phone", "str", "Phone", hxl="#contact+phone", public=False,
+       synonyms=("phone", "telephone", "phone number", "tel", "contact phone", "telefono", "numero de telefono", "telephone number")),
+    _S("email", "str", "Email", hxl="#contact+email", public=False,
+       synonyms=("email", "e-mail", "email address", "correo", "correo electronico", "courriel")),
+    _S("website", "str", "Website", hxl="#contact+url",
+       synonyms=("website", "url", "web", "web site", "sitio web", "pagina web", "site web")),
+    _S("hours", "str", "Opening hours", hxl="#service+hours",
+       synonyms=("hours", "opening hours", "schedule", "horario", "horaires")),
+    _S("open_24h", "bool", "Open 24 hours", hxl="#service+24h",
+       synonyms=("open 24h", "24h", "24 hours", "24/7", "open_24h", "24 horas")),
+    _S("languages", "list", "Languages", hxl="#language",
+       synonyms=("languages", "language", "languages spoken", "idiomas", "idioma", "langues")),
+    _S("capacity", "int", "Capacity (beds)", hxl="#capacity+beds",
+       synonyms=("capacity", "beds", "bed capacity", "number of beds", "capacidad", "camas", "capacite", "lits")),
+    _S("referral_method", "str", "Referral method", hxl="#service+referral",
+       synonyms=("referral method", "how to refer", "referral", "intake", "metodo de referencia", "canalizacion", "orientation")),
+    _S("accepting_referrals", "bool", "Accepting referrals", hxl="#service+accepting",
+       synonyms=("accepting referrals", "accepting", "open for referrals", "acepta referencias", "accepte orientations")),
+    _S("confidential", "bool", "Confidential location", hxl="#meta+confidential",
+       synonyms=("confidential", "confidential location", "restricted", "confidencial", "confidentiel")),
+    _S("front_door_contact", "str", "Front-door contact", hxl="#contact+intake",
+       synonyms=("front door contact", "front-door contact", "intake contact", "public contact", "contacto de ingreso", "contact d'accueil")),
+    _S("last_verified", "date", "Last verified", hxl="#date+verified",
+       synonyms=("last verified", "verified", "date verified", "last updated", "updated", "ultima verificacion", "fecha de verificacion", "derniere verification")),
+    _S("source", "str", "Source", hxl="#meta+source",
+       synonyms=("source", "data source", "fuente", "origine")),
+    _S("notes", "str", "Notes", hxl="#description+notes", public=False,
+       synonyms=("notes", "note", "comments", "remarks", "description", "observaciones", "notas", "remarques")),
+    _S("fictional", "bool", "Fictional sample", hxl="#meta+fictional",
+       synonyms=("fictional", "sample", "ficticio", "fictif")),
+)
+
+#: Columns added by location resolution (``geomap.directory.resolve``).
+RESOLUTION_FIELDS: tuple[str, ...] = (
+    "source_file",
+    "source_row",
+    "location_method",
+    "confidence",
+    "status",
+    "reason",
+)
+
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+LIST_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.kind == "list")
+REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
+_BY_NAME = {f.name: f for f in FIELDS}
+
+
+def field_by_name(name: str) -> Field:
+    """Return the :class:`Field` called ``name``.
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not a directory field; the message lists the valid names.
+    """
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        msg = f"{name!r} is not a directory field; valid fields: {', '.join(FIELD_NAMES)}"
+        raise KeyError(msg) from None
+
+
+def _norm(text: Any) -> str:
+    """Lower-case, strip accents, collapse punctuation and white space."""
+    s = unicodedata.normalize("NFKD", str(text))
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower().strip()
+    s = re.sub(r"[_\-./]+", " ", s)
+    s = re.sub(r"\s+", " ", s)
+    return s.strip()
+
+
+def normalise_header(header: Any) -> str:
+    """Normalise a column header for synonym lookup (accents, case, separators)."""
+    return _norm(header)
+
+
+#: normalised header spelling -> canonical field name
+HEADER_SYNONYMS: dict[str, str] = {}
+for _f in FIELDS:
+    HEADER_SYNONYMS[_norm(_f.name)] = _f.name
+    HEADER_SYNONYMS[_norm(_f.label)] = _f.name
+    for _s in _f.synonyms:
+        HEADER_SYNONYMS.setdefault(_norm(_s), _f.name)
+
+
+def map_headers(headers: list[str], *, overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """Map input headers to canonical field names.
+
+    Parameters
+    ----------
+    headers
+        Column headers as they appear in the input file.
+    overrides
+        Explicit ``{input header: field name}`` choices (from the mapping widget or a saved
+        mapping); they win over the synonyms. A value of ``""`` ignores that column.
+
+    Returns
+    -------
+    dict
+        ``{input header: field name}`` for every header that maps to a field. Each field is
+        taken by at most one header (the first, in input order); unmapped headers are absent.
+    """
+    overrides = overrides or {}
+    for target in overrides.values():
+        if target and target not in _BY_NAME:
+            msg = f"mapping target {target!r} is not a directory field; valid fields: {', '.join(FIELD_NAMES)}"
+            raise ValueError(msg)
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for h in headers:
+        if h in overrides:
+            if overrides[h] and overrides[h] not in taken:
+                out[h] = overrides[h]
+                taken.add(overrides[h])
+    for h in headers:
+        if h in overrides:
+            continue
+        target = HEADER_SYNONYMS.get(_norm(h))
+        if target and target not in taken:
+            out[h] = target
+            taken.add(target)
+    return out
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        if pd.isna(value) is True:
+            return True
+    except (TypeError, ValueError):
+        pass
+    return isinstance(value, str) and not value.strip()
+
+
+def parse_list(value: Any) -> list[str]:
+    """Split a list cell (``;``, ``,``, ``|`` or new line separated) into trimmed items."""
+    if isinstance(value, (list, tuple)):
+        items = [str(v).strip() for v in value if not _is_missing(v)]
+        return [i for i in items if i]
+    if _is_missing(value):
+        return []
+    parts = re.split(r"[;,|\n]+", str(value))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def format_list(items: Any) -> str:
+    """Join a list field for a flat file."""
+    return LIST_SEPARATOR.join(parse_list(items))
+
+
+def _parse_vocab(value: Any, vocab: dict[str, dict[str, str]], synonyms: dict[str, str]) -> tuple[list[str], list[str]]:
+    lookup: dict[str, str] = {}
+    for code, labels in vocab.items():
+        lookup[_norm(code)] = code
+        for lab in labels.values():
+            lookup[_norm(lab)] = code
+    for syn, code in synonyms.items():
+        lookup[_norm(syn)] = code
+    known: list[str] = []
+    unknown: list[str] = []
+    for item in parse_list(value):
+        code = lookup.get(_norm(item))
+        if code is None:
+            unknown.append(item)
+        elif code not in known:
+            known.append(code)
+    return known, unknown
+
+
+def parse_service_types(value: Any) -> tuple[list[str], list[str]]:
+    """Parse a service-type cell into taxonomy codes.
+
+    Returns
+    -------
+    tuple of list
+        ``(codes, unknown)``: the recognised :data:`SERVICE_TYPES` codes in input order, and
+        the items that match no code or synonym (so the caller can flag them).
+    """
+    return _parse_vocab(value, SERVICE_TYPES, SERVICE_SYNONYMS)
+
+
+def parse_populations(value: Any) -> tuple[list[str], list[str]]:
+    """Parse a populations-served cell into :data:`POPULATIONS` codes; see :func:`parse_service_types`."""
+    return _parse_vocab(value, POPULATIONS, POPULATION_SYNONYMS)
+
+
+_TRUE = {"1", "true", "t", "yes", "y", "si", "oui", "x", "vrai", "verdadero"}
+_FALSE = {"0", "false", "f", "no", "n", "non", "faux", "falso"}
+
+
+def parse_bool(value: Any) -> bool | None:
+    """Parse a yes/no cell (English/Spanish/French spellings); ``None`` when blank or unknown."""
+    if isinstance(value, bool):
+        return value
+    if _is_missing(value):
+        return None
+    s = _norm(value)
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    return None
+
+
+def parse_date(value: Any) -> date | None:
+    """Parse a date cell (ISO, day-first, Excel datetime); ``None`` when blank or unreadable."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    s = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y-%m"):
+        try:
+            return datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    try:
+        ts = pd.to_datetime(s, errors="raise")
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return None if pd.isna(ts) else ts.date()
+
+
+def label(code: str, *, vocabulary: str = "service", lang: str = "en") -> str:
+    """Human label for a service-type or population code in ``lang`` (en, es, fr)."""
+    vocab = SERVICE_TYPES if vocabulary == "service" else POPULATIONS
+    labels = vocab.get(code)
+    if labels is None:
+        return code
+    return labels.get(lang) or labels["en"]
+
+
+def empty_directory() -> pd.DataFrame:
+    """An empty directory table with every field and resolution column."""
+    return pd.DataFrame({name: pd.Series(dtype="object") for name in FIELD_NAMES + RESOLUTION_FIELDS})

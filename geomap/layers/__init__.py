@@ -1,0 +1,1 @@
+"""Map layers (folium): offline assets, choropleth, markers, catchments, legend."""

@@ -1,0 +1,50 @@
+"""Shared pytest fixtures.
+
+``shared_dir`` gives the project's read-only ``../shared`` folder (real third-party files and
+reference tables). On a user's fresh clone it may be absent: tests that need it skip with a
+reason. Under CI (``CI=true``) it must be there, and a missing folder fails the test instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = (REPO / ".." / "shared").resolve()
+
+
+def in_ci() -> bool:
+    """True when running under CI (``CI=true``)."""
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def repo_dir() -> Path:
+    """The repository root."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The ``../shared`` folder; skip (or fail under CI) when it is absent."""
+    if not SHARED.is_dir():
+        msg = f"../shared is not present at {SHARED} (real-data tests need the project's shared folder)"
+        if in_ci():
+            pytest.fail(msg + " and CI=true, so this must not skip")
+        pytest.skip(msg)
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def realdata_dir(shared_dir: Path) -> Path:
+    """``../shared/realdata``: real third-party files for importer tests."""
+    path = shared_dir / "realdata"
+    if not path.is_dir():
+        msg = f"{path} is missing"
+        if in_ci():
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
