@@ -1,0 +1,146 @@
+"""Coverage: how many providers (and how much capacity) each admin unit has.
+
+Pure functions of (Geo)DataFrames; no Streamlit, no folium. Aggregates may include
+confidential records (a count per unit does not pin a site down).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geomap.directory import schema
+
+__all__ = ["MEASURES", "filter_directory", "coverage_by_unit", "coverage_summary"]
+
+#: Measures a coverage map can show: column -> label.
+MEASURES: dict[str, str] = {
+    "providers": "Number of providers",
+    "per_100k": "Providers per 100,000 people",
+    "capacity": "Capacity (beds)",
+    "capacity_per_100k": "Beds per 100,000 people",
+}
+
+
+def _has_any(values: pd.Series, wanted: set[str], parser) -> pd.Series:
+    return values.map(lambda v: bool(wanted.intersection(parser(v)[0])))
+
+
+def filter_directory(
+    directory: pd.DataFrame,
+    *,
+    services: list[str] | tuple[str, ...] | str | None = None,
+    populations: list[str] | tuple[str, ...] | str | None = None,
+    placed_only: bool = True,
+) -> pd.DataFrame:
+    """Keep records offering any of ``services`` to any of ``populations``.
+
+    Parameters
+    ----------
+    directory
+        A resolved directory.
+    services
+        Service-type codes (:data:`geomap.directory.schema.SERVICE_TYPES`); ``None`` keeps all.
+    populations
+        Population codes (:data:`geomap.directory.schema.POPULATIONS`); ``None`` keeps all. A
+        record that lists no populations is kept (it does not restrict whom it serves).
+    placed_only
+        Drop flagged rows (they have no unit).
+
+    Raises
+    ------
+    ValueError
+        If a service or population code is not in the taxonomy.
+    """
+    out = directory
+    if placed_only and "status" in out.columns:
+        out = out[out["status"] == schema.STATUS_PLACED]
+    if isinstance(services, str):
+        services = [services]
+    if isinstance(populations, str):
+        populations = [populations]
+    if services:
+        bad = [s for s in services if s not in schema.SERVICE_TYPES]
+        if bad:
+            msg = f"unknown service type(s) {bad}; expected one of {', '.join(schema.SERVICE_TYPES)}"
+            raise ValueError(msg)
+        out = out[_has_any(out["service_types"], set(services), schema.parse_service_types)]
+    if populations:
+        bad = [p for p in populations if p not in schema.POPULATIONS]
+        if bad:
+            msg = f"unknown population(s) {bad}; expected one of {', '.join(schema.POPULATIONS)}"
+            raise ValueError(msg)
+        served = out["populations_served"].map(lambda v: schema.parse_populations(v)[0])
+        keep = served.map(lambda s: not s or bool(set(populations).intersection(s)))
+        out = out[keep]
+    return out
+
+
+def coverage_by_unit(
+    units: pd.DataFrame,
+    directory: pd.DataFrame,
+    *,
+    services: list[str] | tuple[str, ...] | str | None = None,
+    populations: list[str] | tuple[str, ...] | str | None = None,
+) -> pd.DataFrame:
+    """Count providers and capacity per admin unit.
+
+    Parameters
+    ----------
+    units
+        Admin units with ``code`` and ``name`` (and, optionally, ``population``,
+        ``population_year`` from :func:`geomap.population.attach_population`).
+    directory
+        A resolved directory (``admin1_code`` and ``status`` per row).
+    services, populations
+        Optional filters; see :func:`filter_directory`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit, in the units' order: ``code``, ``name``, ``providers``,
+        ``confidential_providers``, ``capacity``, ``population``, ``population_year``,
+        ``per_100k``, ``capacity_per_100k``. Per-capita figures are NaN (no data) where the
+        population is unknown — never 0.
+    """
+    kept = filter_directory(directory, services=services, populations=populations)
+    codes = kept["admin1_code"].astype(object) if len(kept) else pd.Series([], dtype=object)
+    conf = kept["confidential"].map(lambda v: schema.parse_bool(v) is True) if "confidential" in kept else False
+    cap = pd.to_numeric(kept["capacity"], errors="coerce") if "capacity" in kept else pd.Series(np.nan, index=kept.index)
+    agg = pd.DataFrame({"code": codes, "one": 1, "conf": conf, "cap": cap}, index=kept.index)
+    grouped = agg.groupby("code", sort=False).agg(providers=("one", "sum"), confidential_providers=("conf", "sum"), capacity=("cap", "sum"))
+
+    out = pd.DataFrame({"code": units["code"].astype(str).to_numpy(), "name": units["name"].astype(str).to_numpy()})
+    out = out.merge(grouped, how="left", left_on="code", right_index=True)
+    out["providers"] = out["providers"].fillna(0).astype(int)
+    out["confidential_providers"] = out["confidential_providers"].fillna(0).astype(int)
+    out["capacity"] = out["capacity"].fillna(0.0)
+    pop = pd.to_numeric(units["population"], errors="coerce").to_numpy() if "population" in units else np.full(len(units), np.nan)
+    out["population"] = pop
+    pop_safe = np.where(pop > 0, pop, np.nan)
+    out["population_year"] = (
+        pd.array(units["population_year"].to_numpy(), dtype="Int64") if "population_year" in units else pd.array([pd.NA] * len(units), dtype="Int64")
+    )
+    out["per_100k"] = out["providers"].to_numpy() / pop_safe * 100_000
+    out["capacity_per_100k"] = out["capacity"].to_numpy() / pop_safe * 100_000
+    return out
+
+
+def coverage_summary(coverage: pd.DataFrame) -> dict:
+    """Headline figures of a coverage table: units, units with/without providers, totals.
+
+    Returns
+    -------
+    dict
+        ``units``, ``units_with_providers``, ``units_without`` (list of names),
+        ``providers``, ``population_year`` (the denominator's year, or ``None``).
+    """
+    without = coverage.loc[coverage["providers"] == 0, "name"].tolist()
+    years = coverage["population_year"].dropna().unique().tolist() if "population_year" in coverage else []
+    return {
+        "units": int(len(coverage)),
+        "units_with_providers": int((coverage["providers"] > 0).sum()),
+        "units_without": without,
+        "providers": int(coverage["providers"].sum()),
+        "population_year": int(years[0]) if len(years) == 1 else None,
+    }

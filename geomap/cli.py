@@ -1,0 +1,191 @@
+"""The ``geomap`` command.
+
+Every command calls the same library functions as the app's pages. Record-level outputs are
+public views unless ``--include-confidential`` is given, which is said in the output and in the
+written file.
+
+Commands contributed by feature modules live in :mod:`geomap.cli_commands`; each such module
+defines ``add_<name>_parser(subparsers)`` (returning the parser) and ``run_<name>(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+__all__ = ["main", "build_parser", "FULL_EXPORT_NOTICE"]
+
+#: Feature modules that contribute sub-commands.
+_COMMAND_MODULES: list[str] = [
+    "geomap.cli_commands.gaps",
+    "geomap.cli_commands.refer",
+    "geomap.cli_commands.footprint",
+    "geomap.cli_commands.users",
+]
+
+#: Printed, and written into the file, when an export includes confidential records.
+FULL_EXPORT_NOTICE = (
+    "FULL EXPORT: includes confidential locations, addresses and phones. "
+    "Do not share beyond signed-in partners."
+)
+
+
+def _err(msg: str) -> int:
+    print(f"geomap: error: {msg}", file=sys.stderr)
+    return 2
+
+
+# ---------------------------------------------------------------- boundaries
+def _cmd_boundaries_list(args: argparse.Namespace) -> int:
+    from geomap import boundaries
+
+    table = boundaries.list_countries()
+    if args.out:
+        table.to_csv(args.out, index=False)
+    width = max(len(str(n)) for n in table["name"]) if len(table) else 10
+    for rec in table.itertuples(index=False):
+        print(f"{rec.country}  {rec.iso_a2}  {str(rec.name):<{width}}  {rec.units:>4} units")
+    print(f"{len(table)} countries, {int(table['units'].sum())} units")
+    return 0
+
+
+def _cmd_boundaries_check(args: argparse.Namespace) -> int:
+    from geomap import boundaries
+
+    gdf = boundaries.read_boundaries(args.file, country=args.country)
+    info = boundaries.describe_boundaries(gdf)
+    for key, value in info.items():
+        print(f"{key}: {value}")
+    return 0
+
+
+# ---------------------------------------------------------------- directory
+def _load(args: argparse.Namespace):
+    from geomap import pipeline
+
+    units = pipeline.load_units(args.country, boundaries=getattr(args, "boundaries", None))
+    directory = pipeline.load_directory(args.file if hasattr(args, "file") else args.directory, units=units, country=args.country)
+    return units, directory
+
+
+def _cmd_directory_check(args: argparse.Namespace) -> int:
+    from geomap.directory import privacy, resolve, schema, writers
+
+    _, directory = _load(args)
+    out_view = directory if args.include_confidential else privacy.public_view(directory)
+    cols = list(schema.FIELD_NAMES) + [c for c in schema.RESOLUTION_FIELDS if c in out_view.columns]
+    cols += [c for c in ("duplicate_of", "display_name") if c in out_view.columns]
+    table = out_view[[c for c in cols if c in out_view.columns]]
+    writers.write_directory(table, args.out, format="csv", notice=FULL_EXPORT_NOTICE if args.include_confidential else None)
+    acc = resolve.row_accounting(directory)
+    print(f"{acc['total']} rows: {acc['placed']} placed, {acc['flagged']} flagged")
+    flagged = directory[directory["status"] == schema.STATUS_FLAGGED]
+    for rec in privacy.public_view(flagged).itertuples(index=False):
+        print(f"  row {rec.source_row}: {rec.reason}")
+    if args.include_confidential:
+        print(FULL_EXPORT_NOTICE)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_directory_export(args: argparse.Namespace) -> int:
+    from geomap.directory import privacy, writers
+
+    _, directory = _load(args)
+    view = directory if args.include_confidential else privacy.public_view(directory)
+    writers.write_directory(view, args.out, format=args.to, notice=FULL_EXPORT_NOTICE if args.include_confidential else None)
+    if args.include_confidential:
+        print(FULL_EXPORT_NOTICE)
+    print(f"wrote {len(view)} records as {args.to} to {args.out}")
+    return 0
+
+
+# ---------------------------------------------------------------- coverage
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from geomap.analysis import coverage
+
+    units, directory = _load(args)
+    table = coverage.coverage_by_unit(units, directory, services=args.service or None, populations=args.population or None)
+    out = table[["code", "name", "providers", "per_100k", "population", "population_year", "confidential_providers", "capacity", "capacity_per_100k"]]
+    out.to_csv(args.out, index=False)
+    s = coverage.coverage_summary(table)
+    year = f" (population: {s['population_year']} census)" if s["population_year"] else ""
+    print(f"{s['units']} units, {s['providers']} providers; {s['units_with_providers']} units have at least one{year}")
+    if s["units_without"]:
+        print("units without providers: " + ", ".join(s["units_without"]))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``geomap`` command (with every feature module's commands)."""
+    from geomap.directory import schema
+
+    parser = argparse.ArgumentParser(prog="geomap", description="Map who serves trafficking survivors where.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("boundaries", help="bundled and brought admin boundaries")
+    bsub = b.add_subparsers(dest="action", required=True)
+    bl = bsub.add_parser("list", help="countries in the bundled layer and their unit counts")
+    bl.add_argument("--out", help="also write the list as CSV")
+    bl.set_defaults(func=_cmd_boundaries_list)
+    bc = bsub.add_parser("check", help="detect columns, CRS, level and unit count of a boundary file")
+    bc.add_argument("file")
+    bc.add_argument("--country", help="ISO code, to check codes against")
+    bc.set_defaults(func=_cmd_boundaries_check)
+
+    d = sub.add_parser("directory", help="check or export a provider directory")
+    dsub = d.add_subparsers(dest="action", required=True)
+    dc = dsub.add_parser("check", help="resolve every row; write each with its status and reason")
+    de = dsub.add_parser("export", help="export a directory (public view unless --include-confidential)")
+    for p in (dc, de):
+        p.add_argument("file", help="CSV, XLSX, GeoJSON, GeoPackage, HXL or an HSDS data package (folder or zip)")
+        p.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 or alpha-3 code")
+        p.add_argument("--boundaries", help="a boundary file to use instead of the bundled layer")
+        p.add_argument("--out", required=True)
+        p.add_argument("--include-confidential", action="store_true", help="write confidential locations too (full export)")
+    de.add_argument("--to", required=True, choices=["csv", "xlsx", "geojson", "gpkg", "hsds", "hxl"])
+    dc.set_defaults(func=_cmd_directory_check)
+    de.set_defaults(func=_cmd_directory_export)
+
+    c = sub.add_parser("coverage", help="providers per admin unit")
+    c.add_argument("--country", required=True)
+    c.add_argument("--directory", required=True)
+    c.add_argument("--boundaries")
+    c.add_argument("--service", action="append", choices=list(schema.SERVICE_TYPES), help="repeat for several")
+    c.add_argument("--population", action="append", choices=list(schema.POPULATIONS))
+    c.add_argument("--out", required=True)
+    c.set_defaults(func=_cmd_coverage)
+
+    for name in _COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        for attr in dir(mod):
+            if attr.startswith("add_") and attr.endswith("_parser"):
+                cmd = attr[len("add_") : -len("_parser")]
+                p = getattr(mod, attr)(sub)
+                runner = getattr(mod, f"run_{cmd}", None)
+                if p is not None and runner is not None and p.get_default("func") is None:
+                    p.set_defaults(func=runner)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``geomap`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError, KeyError) as exc:
+        msg = exc.args[0] if exc.args else str(exc)
+        return _err(str(msg))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

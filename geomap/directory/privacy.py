@@ -1,0 +1,159 @@
+"""The one gate between the full directory and anything a user sees: the public view.
+
+Everything that shows or exports *individual records* — map markers, popups, tooltips, tables,
+CSV/GeoJSON/GeoPackage/HSDS/HXL exports, reports, referral sheets, share URLs, log lines —
+takes them from :func:`public_view` unless the session holds the ``partner`` or ``editor`` role.
+Aggregates per unit (counts, shares, capacity totals) may be computed on the full directory.
+
+For a confidential record the public view keeps only what cannot pin the site down: the admin-1
+unit, service types, populations served, languages, hours, capacity, referral method, the
+front-door contact (a hotline or intake office named on the record) and the verification date.
+Every field marked ``public=False`` in :mod:`geomap.directory.schema` is blanked, the geometry is
+removed, and free-text resolution notes (which may quote coordinates) are replaced.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geomap.directory import schema
+
+__all__ = [
+    "ROLES",
+    "PUBLIC",
+    "PARTNER",
+    "EDITOR",
+    "CONFIDENTIAL_REASON",
+    "can_see_confidential",
+    "is_confidential",
+    "public_view",
+    "view_for_role",
+    "distance_band",
+]
+
+PUBLIC = "public"
+PARTNER = "partner"
+EDITOR = "editor"
+#: Roles in increasing order of access.
+ROLES: tuple[str, ...] = (PUBLIC, PARTNER, EDITOR)
+
+#: Replaces the resolution note of a confidential record in the public view.
+CONFIDENTIAL_REASON = "confidential location: details withheld in the public view"
+
+#: Distance bands (km) used instead of exact distances to confidential sites in the public view.
+DISTANCE_BANDS_KM: tuple[float, ...] = (10.0, 25.0, 50.0, 100.0, 250.0)
+
+_HIDDEN_FIELDS: tuple[str, ...] = tuple(f.name for f in schema.FIELDS if not f.public)
+#: Columns outside the schema that may carry location detail and are dropped for confidential rows.
+_HIDDEN_EXTRA: tuple[str, ...] = ("duplicate_of", "extra", "distance_km", "distance_m")
+
+
+def can_see_confidential(role: str) -> bool:
+    """Whether ``role`` may see confidential records in full.
+
+    Raises
+    ------
+    ValueError
+        If ``role`` is not one of :data:`ROLES`.
+    """
+    if role not in ROLES:
+        msg = f"unknown role {role!r}; expected one of {', '.join(ROLES)}"
+        raise ValueError(msg)
+    return role in (PARTNER, EDITOR)
+
+
+def is_confidential(directory: pd.DataFrame) -> pd.Series:
+    """Boolean Series: which records are confidential (a blank or unreadable flag counts as *not*).
+
+    A record whose flag cannot be read is treated as confidential only when it is a shelter with
+    no explicit ``false``: shelters are confidential unless said otherwise.
+    """
+    if "confidential" not in directory.columns:
+        flags = pd.Series([None] * len(directory), index=directory.index, dtype=object)
+    else:
+        flags = directory["confidential"].map(schema.parse_bool)
+    if "service_types" in directory.columns:
+        shelter = directory["service_types"].map(lambda v: "shelter" in schema.parse_service_types(v)[0])
+    else:
+        shelter = pd.Series(False, index=directory.index)
+    out = flags.map(lambda f: f is True) | (flags.isna() & shelter)
+    return out.astype(bool)
+
+
+def _display_name(row: pd.Series, confidential: bool) -> str:
+    if not confidential:
+        name = row.get("name")
+        return "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name)
+    services, _ = schema.parse_service_types(row.get("service_types"))
+    kind = "shelter" if "shelter" in services else "provider"
+    contact = row.get("front_door_contact")
+    has_contact = isinstance(contact, str) and contact.strip()
+    via = f" — contact via {contact.strip()}" if has_contact else " — contact via the national hotline"
+    return f"Confidential {kind}{via}"
+
+
+def public_view(directory: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return the public view of a directory: confidential records stripped of location detail.
+
+    Parameters
+    ----------
+    directory
+        A resolved directory (see :func:`geomap.directory.resolve.resolve_directory`) or any
+        table with the schema's columns. It is not modified.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Same rows and columns, plus ``display_name``. For confidential records: geometry is
+        empty, every ``public=False`` field is blank, ``reason`` holds
+        :data:`CONFIDENTIAL_REASON`, and columns that may carry distances or duplicates are
+        blank. ``attrs["view"] == "public"``.
+    """
+    out = directory.copy()
+    if not isinstance(out, gpd.GeoDataFrame):
+        out = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries([None] * len(out), index=out.index), crs="EPSG:4326")
+    elif out.geometry.name not in out.columns:
+        out = out.set_geometry(gpd.GeoSeries([None] * len(out), index=out.index, crs="EPSG:4326"))
+    conf = is_confidential(out)
+    out["confidential"] = conf
+    out["display_name"] = [_display_name(r, c) for (_, r), c in zip(out.iterrows(), conf)]
+    if conf.any():
+        geom_col = out.geometry.name
+        out.loc[conf, geom_col] = None
+        for col in _HIDDEN_FIELDS + _HIDDEN_EXTRA:
+            if col in out.columns:
+                out[col] = out[col].astype(object)
+                out.loc[conf, col] = None
+        if "reason" in out.columns:
+            out["reason"] = out["reason"].astype(object)
+            out.loc[conf, "reason"] = CONFIDENTIAL_REASON
+    out.attrs = {**directory.attrs, "view": PUBLIC}
+    return out
+
+
+def view_for_role(directory: pd.DataFrame, role: str) -> gpd.GeoDataFrame:
+    """The view a session with ``role`` may see: full for partners and editors, else public."""
+    if can_see_confidential(role):
+        out = directory.copy()
+        if not isinstance(out, gpd.GeoDataFrame):
+            out = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries([None] * len(out), index=out.index), crs="EPSG:4326")
+        conf = is_confidential(out)
+        out["confidential"] = conf
+        out["display_name"] = [
+            (str(r.get("name") or "") + (" (confidential)" if c else "")) for (_, r), c in zip(out.iterrows(), conf)
+        ]
+        out.attrs = {**directory.attrs, "view": "full"}
+        return out
+    return public_view(directory)
+
+
+def distance_band(km: float) -> str:
+    """A coarse distance band for the public view of a confidential site (e.g. ``"< 50 km"``)."""
+    if km is None or not np.isfinite(km):
+        return "unknown"
+    for edge in DISTANCE_BANDS_KM:
+        if km < edge:
+            return f"< {edge:g} km"
+    return f"> {DISTANCE_BANDS_KM[-1]:g} km"

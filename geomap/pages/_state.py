@@ -1,0 +1,243 @@
+"""Per-session context for the pages, and the cached loaders behind it.
+
+Nothing here holds user data at module level: an upload lives in ``st.session_state`` of the
+session that made it, and the cached loaders are pure functions keyed by their inputs (file
+bytes, country), so identical inputs share a result and different sessions never see each
+other's files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geomap import boundaries, pipeline
+from geomap.directory import privacy, schema
+
+__all__ = [
+    "DEFAULT_COUNTRY",
+    "Context",
+    "get_context",
+    "get_role",
+    "set_country",
+    "set_upload",
+    "clear_upload",
+    "country_options",
+    "units_for",
+    "resolve_upload",
+]
+
+DEFAULT_COUNTRY = "NGA"
+
+# session_state keys
+K_COUNTRY = "geomap_country"
+K_UPLOAD = "geomap_upload"  # {"name", "data" (bytes), "sheet", "mapping", "digest", "edits"}
+K_BOUNDARY = "geomap_boundary_upload"  # {"name", "data", "digest"}
+K_AUTH = "geomap_auth"  # a geomap.auth session object
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a page needs: the country, its units and the directory as this session may see it.
+
+    Attributes
+    ----------
+    directory
+        The full, exact resolved directory. Use it for aggregates only.
+    view
+        The directory as this session's role may see it (public view unless signed in as a
+        partner or editor). Use it for anything that shows individual records.
+    """
+
+    country: str
+    country_name: str
+    units: gpd.GeoDataFrame
+    directory: gpd.GeoDataFrame
+    view: gpd.GeoDataFrame
+    role: str
+    directory_label: str
+    is_sample: bool
+    boundary_source: str
+    boundary_notes: tuple[str, ...]
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@st.cache_data(show_spinner=False)
+def country_options() -> pd.DataFrame:
+    """Countries in the bundled layer (ISO3, name, units), sorted by name."""
+    return boundaries.list_countries().sort_values("name").reset_index(drop=True)
+
+
+@st.cache_resource(show_spinner=False)
+def _bundled_units(country: str) -> gpd.GeoDataFrame:
+    # Bundled data only (no user input): one shared read-only copy per country.
+    return pipeline.load_units(country)
+
+
+@st.cache_data(show_spinner="Reading boundaries…", max_entries=8)
+def _brought_units(country: str, data: bytes, name: str, digest: str) -> gpd.GeoDataFrame:
+    return pipeline.load_units(country, boundaries=data, filename=name)
+
+
+def units_for(country: str) -> gpd.GeoDataFrame:
+    """The units of ``country``: a brought boundary file of this session, else the bundled layer."""
+    brought = st.session_state.get(K_BOUNDARY)
+    if brought and brought.get("country") == country:
+        return _brought_units(country, brought["data"], brought["name"], brought["digest"])
+    return _bundled_units(country)
+
+
+@st.cache_data(show_spinner="Resolving the directory…", max_entries=16)
+def resolve_upload(
+    country: str,
+    data: bytes,
+    name: str,
+    digest: str,
+    sheet: Any = None,
+    mapping: tuple[tuple[str, str], ...] = (),
+    units_key: str = "bundled",
+    edits: tuple = (),
+) -> gpd.GeoDataFrame:
+    """Read and resolve uploaded bytes (cached by content, country, sheet, mapping and edits)."""
+    units = units_for(country)
+    return pipeline.load_directory(
+        data,
+        units=units,
+        country=country,
+        filename=name,
+        sheet=sheet,
+        mapping=dict(mapping) or None,
+        edits={row: dict(changes) for row, changes in edits} or None,
+    )
+
+
+@st.cache_data(show_spinner="Loading the sample directory…", max_entries=8)
+def _sample_directory(country: str, units_key: str) -> gpd.GeoDataFrame:
+    path = pipeline.sample_directory_path(country)
+    units = units_for(country)
+    if path is None:
+        return _empty_directory()
+    return pipeline.load_directory(path, units=units, country=country)
+
+
+def _empty_directory() -> gpd.GeoDataFrame:
+    df = schema.empty_directory()
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def get_role() -> str:
+    """This session's role: ``partner``/``editor`` while a sign-in is valid, else ``public``."""
+    sess = st.session_state.get(K_AUTH)
+    if sess is None:
+        return privacy.PUBLIC
+    try:
+        from geomap import auth
+
+        if auth.is_valid(sess):
+            return sess.role
+    except ImportError:  # pragma: no cover - auth is part of the package
+        return privacy.PUBLIC
+    st.session_state.pop(K_AUTH, None)
+    return privacy.PUBLIC
+
+
+def set_country(country: str) -> None:
+    """Switch this session to ``country`` (ISO3)."""
+    st.session_state[K_COUNTRY] = boundaries.resolve_country(country)
+
+
+def set_upload(name: str, data: bytes, *, sheet: Any = None, mapping: dict[str, str] | None = None) -> None:
+    """Make an uploaded directory this session's directory (kept only in this session)."""
+    st.session_state[K_UPLOAD] = {
+        "name": name,
+        "data": data,
+        "digest": _digest(data),
+        "sheet": sheet,
+        "mapping": tuple(sorted((mapping or {}).items())),
+        "edits": (),
+    }
+
+
+def add_edits(edits: dict[int, dict[str, str]]) -> None:
+    """Record corrections to this session's uploaded directory (``{source_row: {field: value}}``)."""
+    up = st.session_state.get(K_UPLOAD)
+    if not up:
+        msg = "there is no uploaded directory to correct; upload one first"
+        raise ValueError(msg)
+    merged = {row: dict(changes) for row, changes in up.get("edits", ())}
+    for row, changes in edits.items():
+        merged.setdefault(int(row), {}).update(changes)
+    up["edits"] = tuple(sorted((row, tuple(sorted(ch.items()))) for row, ch in merged.items()))
+
+
+def clear_upload() -> None:
+    """Go back to the bundled sample directory."""
+    st.session_state.pop(K_UPLOAD, None)
+
+
+def set_boundaries(name: str, data: bytes, *, country: str) -> None:
+    """Use a brought boundary file for ``country`` in this session."""
+    st.session_state[K_BOUNDARY] = {"name": name, "data": data, "digest": _digest(data), "country": country}
+
+
+def clear_boundaries() -> None:
+    """Go back to the bundled boundary layer."""
+    st.session_state.pop(K_BOUNDARY, None)
+
+
+def current_directory(country: str) -> tuple[gpd.GeoDataFrame, str, bool]:
+    """This session's resolved directory, its label and whether it is the fictional sample."""
+    brought = st.session_state.get(K_BOUNDARY)
+    units_key = brought["digest"] if brought and brought.get("country") == country else "bundled"
+    up = st.session_state.get(K_UPLOAD)
+    if up:
+        directory = resolve_upload(
+            country, up["data"], up["name"], up["digest"], up["sheet"], up["mapping"], units_key, up.get("edits", ())
+        )
+        return directory, f"Uploaded: {up['name']}", False
+    path = pipeline.sample_directory_path(country)
+    directory = _sample_directory(country, units_key)
+    if path is None:
+        return directory, "No directory loaded (no bundled sample for this country)", False
+    return directory, f"{country_name(country)} sample directory (fictional)", True
+
+
+def country_name(country: str) -> str:
+    """English name of a country (ISO3) from the bundled layer."""
+    opts = country_options()
+    hit = opts.loc[opts["country"] == country, "name"]
+    return str(hit.iloc[0]) if len(hit) else country
+
+
+def get_context() -> Context:
+    """Build this session's context (cheap after the first call: loaders are cached)."""
+    country = st.session_state.get(K_COUNTRY, DEFAULT_COUNTRY)
+    units = units_for(country)
+    directory, label, is_sample = current_directory(country)
+    role = get_role()
+    view = privacy.view_for_role(directory, role)
+    notes = tuple(units.attrs.get("notes", ()) or ())
+    source = str(units.attrs.get("source", ""))
+    vintage = units.attrs.get("vintage")
+    if vintage:
+        source = f"{source} ({vintage})"
+    return Context(
+        country=country,
+        country_name=country_name(country),
+        units=units,
+        directory=directory,
+        view=view,
+        role=role,
+        directory_label=label,
+        is_sample=is_sample,
+        boundary_source=source,
+        boundary_notes=notes,
+    )

@@ -1,0 +1,72 @@
+"""Widgets shared by several pages (pickers, tables, downloads). No analysis here."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geomap.analysis import coverage
+from geomap.directory import schema
+
+__all__ = ["service_picker", "population_picker", "directory_key", "filter_view", "unit_table", "csv_bytes"]
+
+
+def service_picker(container, *, key: str, label: str = "Service types", default: list[str] | None = None) -> list[str]:
+    """Multiselect over the service taxonomy; empty means all services."""
+    return container.multiselect(
+        label,
+        list(schema.SERVICE_TYPES),
+        default=default or [],
+        format_func=lambda c: schema.label(c),
+        key=key,
+        placeholder="All services",
+    )
+
+
+def population_picker(container, *, key: str, label: str = "Populations served") -> list[str]:
+    """Multiselect over the populations-served vocabulary; empty means everyone."""
+    return container.multiselect(
+        label,
+        list(schema.POPULATIONS),
+        format_func=lambda c: schema.label(c, vocabulary="population"),
+        key=key,
+        placeholder="Everyone",
+    )
+
+
+def directory_key(ctx) -> str:
+    """A short key naming the directory in use (for cache keys of derived results)."""
+    up = st.session_state.get("geomap_upload")
+    brought = st.session_state.get("geomap_boundary_upload")
+    parts = [ctx.country, up["digest"] if up else "sample", brought["digest"] if brought else "bundled"]
+    return ":".join(parts)
+
+
+def filter_view(view: pd.DataFrame, *, services: list[str], populations: list[str]) -> pd.DataFrame:
+    """The session's view filtered like the coverage table (placed rows only)."""
+    return coverage.filter_directory(view, services=services or None, populations=populations or None)
+
+
+def unit_table(table: pd.DataFrame) -> None:
+    """Sortable table of units; per-capita figures without a population show "no data"."""
+    cols = {
+        "code": "Code",
+        "name": "Unit",
+        "providers": "Providers",
+        "per_100k": "Per 100k",
+        "capacity": "Beds",
+        "capacity_per_100k": "Beds per 100k",
+        "population": "Population",
+        "population_year": "Census year",
+    }
+    shown = table[[c for c in cols if c in table.columns]].rename(columns=cols)
+    styler = shown.style.format(
+        {"Per 100k": "{:.2f}", "Beds per 100k": "{:.2f}", "Population": "{:,.0f}", "Beds": "{:,.0f}"},
+        na_rep="no data",
+    )
+    st.dataframe(styler, hide_index=True, use_container_width=True)
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """UTF-8 CSV (with BOM, so Excel reads accents) of an aggregate table."""
+    return table.to_csv(index=False).encode("utf-8-sig")

@@ -1,0 +1,77 @@
+"""Coverage page: providers per admin unit, as a map and a sortable table."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geomap.analysis import coverage
+from geomap.directory import privacy, schema
+from geomap.layers import coverage_map
+from geomap.pages import _state, _widgets
+
+__all__ = ["render"]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _coverage_table(country: str, directory_key: str, services: tuple[str, ...], populations: tuple[str, ...], _units, _directory):
+    return coverage.coverage_by_unit(_units, _directory, services=list(services) or None, populations=list(populations) or None)
+
+
+def render() -> None:
+    """Draw the Coverage page."""
+    ctx = _state.get_context()
+    st.title(f"Coverage — {ctx.country_name}")
+    if ctx.is_sample:
+        st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
+    elif len(ctx.directory) == 0:
+        st.info("No directory is loaded for this country. Upload one on the **Data** page.", icon="ℹ️")
+
+    c1, c2, c3 = st.columns([2, 2, 2])
+    services = _widgets.service_picker(c1, key="cov_services")
+    populations = _widgets.population_picker(c2, key="cov_populations")
+    measure = c3.radio(
+        "Measure",
+        list(coverage.MEASURES),
+        format_func=coverage.MEASURES.get,
+        key="cov_measure",
+        horizontal=False,
+    )
+
+    table = _coverage_table(
+        ctx.country, _widgets.directory_key(ctx), tuple(services), tuple(populations), ctx.units, ctx.directory
+    )
+    summary = coverage.coverage_summary(table)
+    year = summary["population_year"]
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Providers placed", f"{summary['providers']:,}")
+    m2.metric("Units with at least one", f"{summary['units_with_providers']} of {summary['units']}")
+    m3.metric("Population denominator", f"{year} census" if year else "no data")
+
+    shown = _widgets.filter_view(ctx.view, services=services, populations=populations)
+    fmap = coverage_map.build_coverage_map(
+        ctx.units,
+        table,
+        shown,
+        measure=measure,
+        measure_label=coverage.MEASURES[measure] + (f" (population: {year} census)" if year and "100k" in measure else ""),
+        boundary_source=ctx.boundary_source,
+    )
+    st_folium(fmap, returned_objects=[], use_container_width=True, height=560, key=f"cov_map_{ctx.country}")
+    st.caption(f"Boundaries: {ctx.boundary_source}. " + " ".join(ctx.boundary_notes))
+    hidden = int(table["confidential_providers"].sum())
+    if hidden and not privacy.can_see_confidential(ctx.role):
+        st.caption(
+            f"{hidden} confidential provider(s) are counted in the map's shading but not drawn as markers. "
+            "Partners can sign in to see them."
+        )
+
+    st.subheader("Units")
+    _widgets.unit_table(table)
+    st.download_button(
+        "Download this table (CSV)",
+        data=_widgets.csv_bytes(table),
+        file_name=f"geomap_coverage_{ctx.country}.csv",
+        mime="text/csv",
+        key="cov_download",
+    )

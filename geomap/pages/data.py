@@ -1,0 +1,241 @@
+"""Data page: bring a directory (and boundaries), map its columns, see every row's fate.
+
+Widgets and calls only: reading is :mod:`geomap.directory.readers`, resolution
+:mod:`geomap.directory.resolve` (through :mod:`geomap.pipeline`), exports
+:mod:`geomap.directory.writers`, and every record shown or downloaded comes from the session's
+view (:func:`geomap.directory.privacy.view_for_role`).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from geomap import boundaries
+from geomap.directory import limits, privacy, readers, resolve, schema, writers
+from geomap.pages import _state
+
+__all__ = ["render"]
+
+_EXPORTS = {
+    "csv": ("CSV", "text/csv", "csv"),
+    "xlsx": ("Excel (XLSX)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "geojson": ("GeoJSON", "application/geo+json", "geojson"),
+    "gpkg": ("GeoPackage", "application/geopackage+sqlite3", "gpkg"),
+    "hsds": ("HSDS 3.0 data package (zip)", "application/zip", "zip"),
+    "hxl": ("HXL CSV", "text/csv", "hxl.csv"),
+}
+#: Fields a user may correct in the flagged-rows table.
+_EDITABLE = ("name", "service_types", "admin1_name", "admin1_code", "town", "latitude", "longitude")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _preview(data: bytes, name: str, sheet) -> pd.DataFrame:
+    return readers.read_table(data, filename=name, sheet=sheet)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _sheets(data: bytes, name: str) -> list[str]:
+    return readers.list_sheets(data, filename=name)
+
+
+@st.cache_data(show_spinner="Preparing the download…", max_entries=16)
+def _export(key: str, fmt: str, _view: pd.DataFrame) -> bytes:
+    return writers.to_bytes(_view, format=fmt)
+
+
+def _upload_section() -> None:
+    st.subheader("1. Bring a directory")
+    st.caption(
+        "CSV (any delimiter or encoding), Excel, GeoJSON, GeoPackage, an HXL-tagged sheet, or an HSDS "
+        f"data package (zip). Files stay in your session only. Size limit: {limits.MAX_UPLOAD_MB} MB."
+    )
+    up = st.file_uploader(
+        "Upload a directory",
+        type=["csv", "txt", "tsv", "xlsx", "geojson", "json", "gpkg", "zip"],
+        key="data_upload",
+    )
+    c1, c2 = st.columns(2)
+    if c2.button("Use the bundled sample instead", key="use_sample"):
+        _state.clear_upload()
+        st.rerun()
+    if up is None:
+        return
+    try:
+        limits.check_upload(up)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    data = up.getvalue()
+    sheet = None
+    if up.name.lower().endswith(".xlsx"):
+        try:
+            names = _sheets(data, up.name)
+        except ValueError as exc:
+            st.error(str(exc))
+            return
+        if len(names) > 1:
+            sheet = c1.selectbox("Sheet", names, key="data_sheet")
+    try:
+        preview = _preview(data, up.name, sheet)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    headers = list(preview.attrs.get("headers", preview.columns))
+    auto = readers.map_columns(headers, hxl_tags=preview.attrs.get("hxl_tags") or {})
+
+    st.subheader("2. Match the columns")
+    saved = st.file_uploader("Reuse a saved mapping (JSON)", type=["json"], key="mapping_upload")
+    chosen: dict[str, str] = dict(auto)
+    if saved is not None:
+        try:
+            loaded = json.loads(saved.getvalue().decode("utf-8-sig"))
+            chosen.update({h: f for h, f in loaded.items() if h in headers and (f == "" or f in schema.FIELD_NAMES)})
+        except (ValueError, AttributeError) as exc:
+            st.error(f"{saved.name}: not a mapping file saved by geomap ({exc})")
+    options = [""] + list(schema.FIELD_NAMES)
+    with st.expander(f"Column mapping — {len(auto)} of {len(headers)} columns recognised", expanded=len(auto) < 3):
+        cols = st.columns(3)
+        mapping: dict[str, str] = {}
+        for i, h in enumerate(headers):
+            current = chosen.get(h, "")
+            pick = cols[i % 3].selectbox(
+                h,
+                options,
+                index=options.index(current) if current in options else 0,
+                format_func=lambda f: "— ignore —" if f == "" else f"{f} ({schema.field_by_name(f).label})",
+                key=f"map_{i}_{h}",
+            )
+            mapping[h] = pick
+        st.dataframe(preview.head(5), use_container_width=True)
+        st.download_button(
+            "Save this mapping (JSON)",
+            data=json.dumps(mapping, ensure_ascii=False, indent=2).encode("utf-8"),
+            file_name="geomap_mapping.json",
+            mime="application/json",
+            key="mapping_download",
+        )
+    missing = [f for f in schema.REQUIRED_FIELDS if f not in mapping.values()]
+    if missing:
+        st.warning(f"No column is mapped to the required field(s): {', '.join(missing)}. Those rows will be flagged.")
+    if st.button("Use this directory", type="primary", key="use_upload"):
+        _state.set_upload(up.name, data, sheet=sheet, mapping=mapping)
+        st.rerun()
+
+
+def _boundary_section(ctx) -> None:
+    with st.expander("Bring your own boundaries (optional)"):
+        st.caption(
+            "GeoJSON, GeoPackage, zipped Shapefile or GeoParquet; any CRS. COD-AB, geoBoundaries, GADM, "
+            "Natural Earth and INEGI columns are recognised."
+        )
+        bup = st.file_uploader("Upload boundaries", type=["geojson", "json", "gpkg", "zip", "parquet"], key="boundary_upload")
+        if bup is not None:
+            try:
+                limits.check_upload(bup)
+                data = bup.getvalue()
+                gdf = boundaries.read_boundaries(data, filename=bup.name, country=ctx.country)
+                info = boundaries.describe_boundaries(gdf)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.json(info, expanded=False)
+                if st.button("Use these boundaries", key="use_boundaries"):
+                    _state.set_boundaries(bup.name, data, country=ctx.country)
+                    st.rerun()
+        if st.button("Back to the bundled boundaries", key="bundled_boundaries"):
+            _state.clear_boundaries()
+            st.rerun()
+
+
+def _report_section(ctx) -> None:
+    st.subheader("3. Validation report")
+    directory = ctx.directory
+    acc = resolve.row_accounting(directory)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Rows in the file", f"{acc['total']:,}")
+    c2.metric("Placed", f"{acc['placed']:,}")
+    c3.metric("Flagged", f"{acc['flagged']:,}")
+    st.caption(f"{acc['placed']:,} placed + {acc['flagged']:,} flagged = {acc['total']:,} rows: no row is dropped.")
+    if acc.get("by_method"):
+        st.caption("Placed by: " + ", ".join(f"{schema.LOCATION_METHODS.get(k, k)}: {v}" for k, v in acc["by_method"].items()))
+    for w in directory.attrs.get("warnings", []) or []:
+        st.warning(w)
+
+    view = ctx.view
+    flagged = view[view["status"] == schema.STATUS_FLAGGED]
+    if len(flagged):
+        st.markdown("**Flagged rows** — correct a cell and press *Re-check* to resolve them again.")
+        cols = ["source_row", "display_name", "reason", *[c for c in _EDITABLE if c in flagged.columns]]
+        table = pd.DataFrame(flagged[cols]).astype(object).reset_index(drop=True)
+        for c in ("latitude", "longitude"):
+            table[c] = table[c].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+        table["service_types"] = table["service_types"].map(schema.format_list)
+        uploaded = st.session_state.get(_state.K_UPLOAD) is not None
+        edited = st.data_editor(
+            table,
+            hide_index=True,
+            use_container_width=True,
+            disabled=["source_row", "display_name", "reason"] if uploaded else True,
+            key="flagged_editor",
+        )
+        if uploaded and st.button("Re-check corrected rows", key="recheck"):
+            edits: dict[int, dict[str, str]] = {}
+            for before, after in zip(table.itertuples(index=False), edited.itertuples(index=False)):
+                changes = {
+                    f: getattr(after, f)
+                    for f in _EDITABLE
+                    if f in table.columns and str(getattr(after, f) or "") != str(getattr(before, f) or "")
+                }
+                if changes:
+                    edits[int(before.source_row)] = changes
+            if edits:
+                _state.add_edits(edits)
+                st.rerun()
+            else:
+                st.info("Nothing was changed.")
+        elif not uploaded:
+            st.caption("Corrections are made on an uploaded directory; the bundled sample is read-only.")
+    else:
+        st.success("Every row was placed.")
+
+
+def _download_section(ctx) -> None:
+    st.subheader("4. Download the resolved directory")
+    public = not privacy.can_see_confidential(ctx.role)
+    st.caption(
+        "Includes flagged rows with their reasons. "
+        + ("Public view: confidential records carry no location, address or own phone." if public else "Signed in: this is a FULL export including confidential locations.")
+    )
+    fmt = st.selectbox("Format", list(_EXPORTS), format_func=lambda f: _EXPORTS[f][0], key="export_format")
+    label, mime, ext = _EXPORTS[fmt]
+    from geomap.pages import _widgets
+
+    key = f"{_widgets.directory_key(ctx)}:{ctx.role}:{fmt}"
+    try:
+        payload = _export(key, fmt, ctx.view)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    st.download_button(
+        f"Download as {label}",
+        data=payload,
+        file_name=f"geomap_directory_{ctx.country}.{ext}",
+        mime=mime,
+        key="export_download",
+    )
+
+
+def render() -> None:
+    """Draw the Data page."""
+    ctx = _state.get_context()
+    st.title("Data")
+    st.write(f"Country: **{ctx.country_name}** · Directory in use: **{ctx.directory_label}**")
+    if ctx.is_sample:
+        st.info(schema.FICTIONAL_NOTICE, icon="ℹ️")
+    _upload_section()
+    _boundary_section(ctx)
+    _report_section(ctx)
+    _download_section(ctx)
