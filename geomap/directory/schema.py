@@ -133,6 +133,13 @@ SERVICE_SYNONYMS: dict[str, str] = {
     "casa de acogida": "shelter",
     "hebergement": "shelter",
     "health": "medical",
+    "hea": "medical",
+    "shl": "shelter",
+    "emergency shelter": "shelter",
+    "erl": "economic_reintegration",
+    "early recovery and livelihoods": "economic_reintegration",
+    "gbv": "psychosocial",
+    "mental health and psycho social services": "psychosocial",
     "medical care": "medical",
     "healthcare": "medical",
     "salud": "medical",
@@ -184,7 +191,7 @@ SERVICE_SYNONYMS: dict[str, str] = {
 POPULATIONS: dict[str, dict[str, str]] = {
     "women": {"en": "Women", "es": "Mujeres", "fr": "Femmes"},
     "men": {"en": "Men", "es": "Hombres", "fr": "Hommes"},
-    "children": {"en": "Children", "es": "Niñas, niños y adolescentes", "fr": "Enfants"},
+    "children": {"en": "Children", "es": "Niñez y adolescencia", "fr": "Enfants"},
     "unaccompanied_minors": {
         "en": "Unaccompanied minors",
         "es": "Menores no acompañados",
@@ -424,7 +431,7 @@ def format_list(items: Any) -> str:
     return LIST_SEPARATOR.join(parse_list(items))
 
 
-def _parse_vocab(value: Any, vocab: dict[str, dict[str, str]], synonyms: dict[str, str]) -> tuple[list[str], list[str]]:
+def _vocab_lookup(vocab: dict[str, dict[str, str]], synonyms: dict[str, str]) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for code, labels in vocab.items():
         lookup[_norm(code)] = code
@@ -432,6 +439,10 @@ def _parse_vocab(value: Any, vocab: dict[str, dict[str, str]], synonyms: dict[st
             lookup[_norm(lab)] = code
     for syn, code in synonyms.items():
         lookup[_norm(syn)] = code
+    return lookup
+
+
+def _parse_vocab(value: Any, lookup: dict[str, str]) -> tuple[list[str], list[str]]:
     known: list[str] = []
     unknown: list[str] = []
     for item in parse_list(value):
@@ -452,13 +463,16 @@ def parse_service_types(value: Any) -> tuple[list[str], list[str]]:
         ``(codes, unknown)``: the recognised :data:`SERVICE_TYPES` codes in input order, and
         the items that match no code or synonym (so the caller can flag them).
     """
-    return _parse_vocab(value, SERVICE_TYPES, SERVICE_SYNONYMS)
+    return _parse_vocab(value, _SERVICE_LOOKUP)
 
 
 def parse_populations(value: Any) -> tuple[list[str], list[str]]:
     """Parse a populations-served cell into :data:`POPULATIONS` codes; see :func:`parse_service_types`."""
-    return _parse_vocab(value, POPULATIONS, POPULATION_SYNONYMS)
+    return _parse_vocab(value, _POPULATION_LOOKUP)
 
+
+_SERVICE_LOOKUP = _vocab_lookup(SERVICE_TYPES, SERVICE_SYNONYMS)
+_POPULATION_LOOKUP = _vocab_lookup(POPULATIONS, POPULATION_SYNONYMS)
 
 _TRUE = {"1", "true", "t", "yes", "y", "si", "oui", "x", "vrai", "verdadero"}
 _FALSE = {"0", "false", "f", "no", "n", "non", "faux", "falso"}

@@ -1,0 +1,1029 @@
+"""Location resolution: place every directory row in an admin-1 unit, or flag it, and say why.
+
+Every input row comes out, in the same order: typed per :mod:`geomap.directory.schema`, with
+
+- ``location_method`` — how the row was placed (a key of ``schema.LOCATION_METHODS``) or empty;
+- ``confidence`` — 0 to 1;
+- ``status`` — ``schema.STATUS_PLACED`` or ``schema.STATUS_FLAGGED``;
+- ``reason`` — human text naming the field and value of every problem or warning
+  (joined with ``"; "``);
+- ``admin1_code`` / ``admin1_name`` — from the matched unit;
+- ``duplicate_of`` — ``source_row`` of the first row this one duplicates, else NA;
+- ``geometry`` — the record's own Point where it has usable coordinates, else None.
+
+Placement order: (a) coordinates (point in polygon; swapped latitude/longitude; a point just off
+the coarse coastline goes to the nearest unit within ``tolerance_km``), (b) admin-1 code,
+(c) admin-1 name (languages, aliases, then fuzzy), (d) town via the offline gazetteer.
+A row is flagged when it cannot be placed, when a required field is missing, or when none of
+its service types is known. ``placed + flagged == total`` always (:func:`row_accounting`).
+
+Coordinate values are never echoed in ``reason`` (they may belong to a confidential site);
+non-numeric text that could not be read is quoted so the user can find and fix it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from rapidfuzz import fuzz, process
+
+from geomap import gazetteer
+from geomap.directory import schema
+
+__all__ = [
+    "ADMIN1_ALIASES",
+    "ADMIN1_CODE_ALIASES",
+    "DUPLICATE_DISTANCE_M",
+    "FUZZY_CUTOFF",
+    "TOWN_CUTOFF",
+    "parse_coordinate",
+    "resolve_admin",
+    "resolve_directory",
+    "row_accounting",
+]
+
+#: Equivalent admin-1 names, per ISO 3166-1 alpha-2 country. Each tuple is one unit: a name
+#: matching any member (after normalisation) resolves to the unit matched by the others.
+ADMIN1_ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "NG": (
+        ("Federal Capital Territory", "FCT", "Abuja", "FCT Abuja", "Abuja FCT", "Abuja Federal Capital Territory"),
+        ("Nasarawa", "Nassarawa"),
+    ),
+    "MX": (
+        ("Ciudad de México", "Distrito Federal", "CDMX", "DF", "D.F.", "Mexico City", "Federal District"),
+        ("México", "Estado de México", "State of Mexico", "Mexico State", "Edomex", "Edo. Méx."),
+        ("Coahuila", "Coahuila de Zaragoza"),
+        ("Michoacán", "Michoacán de Ocampo"),
+        ("Veracruz", "Veracruz de Ignacio de la Llave", "Veracruz-Llave"),
+        ("Querétaro", "Querétaro de Arteaga"),
+    ),
+}
+
+#: Retired or alternative admin-1 codes -> the code used by the bundled layer. Used when
+#: :func:`geomap.boundaries.normalise_code` is not available or does not know the code.
+ADMIN1_CODE_ALIASES: dict[str, str] = {"MX-DIF": "MX-CMX"}
+
+#: Minimum rapidfuzz ``ratio`` for a fuzzy admin-1 name match.
+FUZZY_CUTOFF = 85.0
+#: Minimum gazetteer score for a town match.
+TOWN_CUTOFF = 85.0
+#: Two rows with the same normalised name closer than this are reported as near-duplicates.
+DUPLICATE_DISTANCE_M = 100.0
+
+_CONF_SWAPPED = 0.8
+_CONF_NEAREST = 0.9
+_CONF_PCODE_PREFIX = 0.9
+_NO_LOCATION = "no coordinates, admin-1 code, admin-1 name or town"
+
+_PREFIX = re.compile(
+    r"^(?:the )?(?:state|estado|province|provincia|departement|departamento|region|etat)"
+    r"(?: (?:of|de|del|de la|du|des))? (?=\S)"
+)
+_SUFFIX = re.compile(r"(?<=\S) (?:state|province|provincia|region|estado|department|governorate)$")
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+# --------------------------------------------------------------------------------------------
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        if pd.isna(value) is True:
+            return True
+    except (TypeError, ValueError):
+        pass
+    return isinstance(value, str) and not value.strip()
+
+
+def _text(value: Any) -> str:
+    return "" if _blank(value) else str(value).strip()
+
+
+def _quote(value: Any, limit: int = 40) -> str:
+    s = _text(value)
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return '"' + s.replace('"', "'") + '"'
+
+
+def _admin_key(text: Any) -> str:
+    """Normalised admin-1 name: accents, case, punctuation and State/Estado/Province affixes."""
+    s = gazetteer.normalise_place(text)
+    s = _PREFIX.sub("", s)
+    s = _SUFFIX.sub("", s)
+    return s.strip()
+
+
+def _iso_codes(country: str | None, units: pd.DataFrame) -> tuple[str, str]:
+    """(ISO2, ISO3) of the country, from the argument or the units' columns."""
+    iso2 = iso3 = ""
+    if country:
+        try:
+            iso2 = gazetteer.country_iso2(country)
+        except ValueError:
+            iso2 = ""
+    if not iso2 and "iso_a2" in units.columns and len(units):
+        iso2 = _text(units["iso_a2"].iloc[0]).upper()
+    if iso2:
+        try:
+            iso3 = str(gazetteer._countries().get(iso2, {}).get("iso3", ""))
+        except Exception:  # noqa: BLE001 - the ISO3 is only used to read p-codes
+            iso3 = ""
+    if not iso3 and "country" in units.columns and len(units):
+        iso3 = _text(units["country"].iloc[0]).upper()
+    return iso2.upper(), iso3.upper()
+
+
+def _country_label(country: str, units: pd.DataFrame) -> str:
+    if "country_name" in units.columns and len(units) and _text(units["country_name"].iloc[0]):
+        return _text(units["country_name"].iloc[0])
+    try:
+        iso2 = gazetteer.country_iso2(country)
+        return str(gazetteer._countries()[iso2]["name"])
+    except (ValueError, KeyError):
+        return str(country)
+
+
+def _unit_word(units: pd.DataFrame) -> str:
+    if "type_en" in units.columns:
+        types = units["type_en"].dropna().astype(str)
+        types = types[types.str.strip() != ""]
+        if len(types):
+            return str(types.mode().iloc[0]).lower()
+    return "admin-1 unit"
+
+
+def _prepare_units(units: gpd.GeoDataFrame, country: str | None) -> gpd.GeoDataFrame:
+    if not isinstance(units, gpd.GeoDataFrame) or "code" not in units.columns or "name" not in units.columns:
+        msg = "units must be a GeoDataFrame with at least 'code', 'name' and 'geometry' columns (see geomap.boundaries.load_boundaries)"
+        raise ValueError(msg)
+    out = units
+    if "is_unit" in out.columns:
+        out = out[out["is_unit"].fillna(True).astype(bool)]
+    if country and "country" in out.columns and out["country"].nunique() > 1:
+        iso2, iso3 = _iso_codes(country, out)
+        mask = out["country"].astype(str).str.upper() == iso3
+        if "iso_a2" in out.columns:
+            mask |= out["iso_a2"].astype(str).str.upper() == iso2
+        out = out[mask]
+    if out.crs is None:
+        out = out.set_crs("EPSG:4326")
+    elif not out.crs.equals("EPSG:4326"):
+        out = out.to_crs("EPSG:4326")
+    if len(out) == 0:
+        msg = f"the boundary layer has no admin-1 units for country {country!r}"
+        raise ValueError(msg)
+    return out.reset_index(drop=True)
+
+
+def _aeqd(units: gpd.GeoDataFrame) -> str:
+    """A local azimuthal equidistant CRS centred on the units (metres)."""
+    minx, miny, maxx, maxy = units.total_bounds
+    return f"+proj=aeqd +lat_0={(miny + maxy) / 2:.6f} +lon_0={(minx + maxx) / 2:.6f} +datum=WGS84 +units=m +no_defs"
+
+
+# --------------------------------------------------------------------------------------------
+# coordinates
+# --------------------------------------------------------------------------------------------
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_NUM = r"(\d+(?:[.,]\d+)?)"
+_DMS = re.compile(
+    r"^[+-]?\s*" + _NUM + r"\s*(?:[°º˚D:]\s*|\s+)?"
+    r"(?:" + _NUM + r"\s*(?:['′’‘M:]\s*|\s+)?)?"
+    r"(?:" + _NUM + r"\s*(?:[\"″”“S]|''|′′)?)?$"
+)
+
+
+def parse_coordinate(value: Any, *, axis: str = "latitude") -> tuple[float, str | None]:
+    """Read one coordinate cell as decimal degrees.
+
+    Accepts decimal numbers (also with a decimal comma, ``"6,45"``), degrees-minutes-seconds
+    (``6°27'14"N``, ``6 27 14 N``, ``N 6°27.2'``, ``3°23'W``/``O`` for *oeste*) and surrounding
+    white space. Range checks are the caller's job (see :func:`resolve_directory`).
+
+    Parameters
+    ----------
+    value
+        The raw cell.
+    axis
+        ``"latitude"`` or ``"longitude"``; only used in the message.
+
+    Returns
+    -------
+    tuple
+        ``(degrees, problem)``: ``(nan, None)`` for a blank cell, ``(nan, "latitude: ...")``
+        when the text is not a coordinate.
+    """
+    if _blank(value):
+        return math.nan, None
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        v = float(value)
+        if not math.isfinite(v):
+            return math.nan, f"{axis}: {v!r} is not a finite number"
+        return v, None
+    s = str(value).strip().replace("\u00a0", " ")
+    if _DECIMAL_COMMA.match(s):
+        s = s.replace(",", ".")
+    try:
+        v = float(s)
+    except ValueError:
+        v = None
+    if v is not None:
+        if not math.isfinite(v):
+            return math.nan, f"{axis}: {_quote(value)} is not a finite number"
+        return v, None
+    t = s.upper()
+    hemi = ""
+    m = re.match(r"^([NSEWO])\s*(.*)$", t)
+    if m:
+        hemi, t = m.group(1), m.group(2)
+    # a trailing "s" after an "m" marker is seconds (6d27m14s), not South
+    seconds_mark = re.search(r"\d\s*m\s*\d+(?:[.,]\d+)?\s*s$", s) is not None
+    m = re.match(r"^(.*?)\s*([NSEWO])$", t)
+    if m and not hemi and not seconds_mark:
+        t, hemi = m.group(1), m.group(2)
+    m = _DMS.match(t.strip()) if t else None
+    if m is None:
+        return math.nan, f"{axis}: {_quote(value)} is not a number"
+    parts = [float(g.replace(",", ".")) for g in m.groups() if g is not None]
+    deg = parts[0]
+    minutes = parts[1] if len(parts) > 1 else 0.0
+    seconds = parts[2] if len(parts) > 2 else 0.0
+    if minutes >= 60 or seconds >= 60:
+        return math.nan, f"{axis}: {_quote(value)} has minutes or seconds of 60 or more"
+    v = deg + minutes / 60 + seconds / 3600
+    if t.lstrip().startswith("-") or hemi in {"S", "W", "O"}:
+        v = -v
+    return v, None
+
+
+def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, list[str | None]]:
+    """Vector form of :func:`parse_coordinate`: plain numbers in one go, the rest one by one."""
+    n = len(values)
+    raw = values.astype(object).to_numpy()
+    fast = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
+    problems: list[str | None] = [None] * n
+    out = fast.copy()
+    slow = ~np.isfinite(fast)
+    for i in np.flatnonzero(slow):
+        v, problem = parse_coordinate(raw[i], axis=axis)
+        out[i] = v
+        problems[i] = problem
+    return out, problems
+
+
+def _locate(points: np.ndarray, units: gpd.GeoDataFrame) -> np.ndarray:
+    """Unit position of each point (``-1`` where none), vectorised with the spatial index."""
+    result = np.full(len(points), -1, dtype="int64")
+    ok = ~shapely.is_missing(points)
+    if not ok.any():
+        return result
+    idx = np.flatnonzero(ok)
+    inp, tree = units.sindex.query(points[idx], predicate="intersects")
+    if len(inp):
+        first_inp, first_at = np.unique(inp, return_index=True)
+        result[idx[first_inp]] = tree[first_at]
+    return result
+
+
+def _nearest(points: np.ndarray, units_m: gpd.GeoDataFrame, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest unit position and distance in km for each point (``-1``/NaN where missing)."""
+    pos = np.full(len(points), -1, dtype="int64")
+    dist = np.full(len(points), np.nan)
+    ok = ~shapely.is_missing(points)
+    if not ok.any():
+        return pos, dist
+    idx = np.flatnonzero(ok)
+    pts_m = gpd.GeoSeries(points[idx], crs="EPSG:4326").to_crs(crs)
+    (inp, tree), d = units_m.sindex.nearest(pts_m, return_distance=True, return_all=False)
+    pos[idx[inp]] = tree
+    dist[idx[inp]] = d / 1000.0
+    return pos, dist
+
+
+# --------------------------------------------------------------------------------------------
+# admin-1 codes and names
+# --------------------------------------------------------------------------------------------
+def _code_forms(code: str, iso2: str, iso3: str) -> list[tuple[str, ...]]:
+    """Comparable forms of an admin-1 code, most specific first."""
+    c = re.sub(r"[\s._/]+", "-", code.strip().upper()).strip("-")
+    if not c:
+        return []
+    forms: list[tuple[str, ...]] = [("X", c)]
+    m = re.match(r"^([A-Z]{2,3})-([A-Z0-9]{1,3})$", c)
+    if m and (len(m.group(1)) == 2 or m.group(1) == iso3):
+        forms.append(("X", f"{iso2 if len(m.group(1)) == 3 else m.group(1)}-{m.group(2)}"))
+    m = re.match(r"^([A-Z]{2,3})-?(\d+)$", c)
+    if m:
+        prefix = m.group(1)
+        if prefix == iso3 and iso2:
+            prefix = iso2
+        forms.append(("P", prefix, m.group(2)))
+    if re.fullmatch(r"\d+", c):
+        forms.append(("D", str(int(c))))
+    if iso2 and re.fullmatch(r"[A-Z]{2}[A-Z0-9]{1,3}", c) and c.startswith(iso2) and "-" not in c:
+        forms.append(("X", f"{iso2}-{c[2:]}"))
+    if iso2 and re.fullmatch(r"[A-Z0-9]{1,3}", c) and not c.isdigit():
+        forms.append(("X", f"{iso2}-{c}"))
+    return forms
+
+
+def _normalise_code_external(code: str, iso2: str) -> str | None:
+    try:
+        from geomap.boundaries import normalise_code  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    try:
+        out = normalise_code(code, country=iso2 or None)
+    except (ValueError, KeyError, TypeError):
+        return None
+    return None if _blank(out) else str(out)
+
+
+class _AdminIndex:
+    """Lookups from code forms and name keys to unit positions, built once per units layer."""
+
+    def __init__(self, units: pd.DataFrame, *, country: str | None) -> None:
+        self.units = units
+        self.iso2, self.iso3 = _iso_codes(country, units)
+        self.codes = units["code"].astype(str).to_numpy()
+        self.names = units["name"].astype(str).to_numpy()
+        self.word = _unit_word(units)
+        self.code_index: dict[tuple[str, ...], set[int]] = {}
+        self.pcodes: list[tuple[str, str, int]] = []
+        for i, code in enumerate(self.codes):
+            for form in _code_forms(code, self.iso2, self.iso3):
+                self.code_index.setdefault(form, set()).add(i)
+                if form[0] == "P":
+                    self.pcodes.append((form[1], form[2], i))
+            if "code_hasc" in units.columns and _text(units["code_hasc"].iloc[i]):
+                for form in _code_forms(_text(units["code_hasc"].iloc[i]), self.iso2, self.iso3):
+                    self.code_index.setdefault(form, set()).add(i)
+        self.example_code = self.codes[0] if len(self.codes) else ""
+        # key -> {unit position: priority}; on a clash the display name beats translations,
+        # which beat alternate names, which beat aliases ("Mexico" is the French name of
+        # Ciudad de México but the display name of the State of México).
+        self.name_index: dict[str, dict[int, int]] = {}
+        for col, prio in (("name", 0), ("name_en", 1), ("name_es", 1), ("name_fr", 1), ("name_alt", 2)):
+            if col not in units.columns:
+                continue
+            for i, cell in enumerate(units[col].to_numpy()):
+                for part in _text(cell).split("|"):
+                    key = _admin_key(part)
+                    if key:
+                        slot = self.name_index.setdefault(key, {})
+                        slot[i] = min(slot.get(i, prio), prio)
+        for group in ADMIN1_ALIASES.get(self.iso2, ()):
+            keys = {_admin_key(g) for g in group}
+            hits = {u for k in keys for u in self._best(k)}
+            if len(hits) == 1:
+                for k in keys:
+                    self.name_index.setdefault(k, {}).setdefault(next(iter(hits)), 3)
+        self.name_keys = list(self.name_index)
+
+    def _best(self, key: str) -> set[int]:
+        """Units a name key points to, keeping only the highest-priority spelling."""
+        slot = self.name_index.get(key)
+        if not slot:
+            return set()
+        top = min(slot.values())
+        return {u for u, p in slot.items() if p == top}
+
+    # -- codes -------------------------------------------------------------------------------
+    def match_code(self, code: str) -> tuple[int, float, str]:
+        """(unit position or -1, confidence, note)."""
+        candidates = [code]
+        ext = _normalise_code_external(code, self.iso2)
+        if ext and ext not in candidates:
+            candidates.append(ext)
+        for cand in list(candidates):
+            alias = ADMIN1_CODE_ALIASES.get(re.sub(r"[\s._/]+", "-", cand.strip().upper()))
+            if alias and alias not in candidates:
+                candidates.append(alias)
+        for cand in candidates:
+            for form in _code_forms(cand, self.iso2, self.iso3):
+                hits = self.code_index.get(form, set())
+                if len(hits) == 1:
+                    return next(iter(hits)), 1.0, ""
+                if len(hits) > 1:
+                    names = ", ".join(sorted(self.names[h] for h in hits))
+                    return -1, 0.0, f"admin1_code: {_quote(code)} matches several units ({names})"
+        # an admin-2 p-code (NG008023) that starts with a unit's admin-1 p-code (NG008)
+        for form in _code_forms(code, self.iso2, self.iso3):
+            if form[0] != "P":
+                continue
+            hits = {i for prefix, digits, i in self.pcodes if prefix == form[1] and len(form[2]) > len(digits) and form[2].startswith(digits)}
+            if len(hits) == 1:
+                i = next(iter(hits))
+                return i, _CONF_PCODE_PREFIX, f"admin1_code: {_quote(code)} looks like a lower-level p-code; matched its admin-1 prefix {self.codes[i]}"
+        looks_pcode = bool(re.fullmatch(r"[A-Za-z]{2,3}\d+", code.strip()))
+        has_pcodes = bool(self.pcodes)
+        if looks_pcode and not has_pcodes:
+            return -1, 0.0, (
+                f"admin1_code: p-code {_quote(code)} cannot be matched to this boundary layer, "
+                f"whose codes look like {self.example_code!r} (bring the matching COD boundaries to use p-codes)"
+            )
+        return -1, 0.0, f"admin1_code: {_quote(code)} is not a code of this boundary layer (codes look like {self.example_code!r})"
+
+    # -- names -------------------------------------------------------------------------------
+    def match_name(self, name: str) -> tuple[int, float, str, bool]:
+        """(unit position or -1, confidence, note, is_warning_only)."""
+        key = _admin_key(name)
+        if not key:
+            return -1, 0.0, "", True
+        hits = self._best(key)
+        if hits:
+            if len(hits) == 1:
+                return next(iter(hits)), 1.0, "", True
+            names = ", ".join(sorted(self.names[h] for h in hits))
+            return -1, 0.0, f"admin1_name: {_quote(name)} matches several {self.word} units ({names})", False
+        best = process.extract(key, self.name_keys, scorer=fuzz.ratio, limit=8)
+        if best and best[0][1] >= FUZZY_CUTOFF:
+            top = best[0][1]
+            top_units = set().union(*(self._best(k) for k, s, _ in best if s == top))
+            if len(top_units) > 1:
+                names = ", ".join(sorted(self.names[h] for h in top_units))
+                return -1, 0.0, f"admin1_name: {_quote(name)} is equally close to several units ({names})", False
+            i = next(iter(top_units))
+            return i, round(top / 100.0, 3), f"admin1_name: {_quote(name)} matched {self.names[i]!r} (fuzzy, score {top:.0f})", True
+        closest: list[str] = []
+        for k, _s, _ in best:
+            for h in sorted(self._best(k)):
+                if self.names[h] not in closest:
+                    closest.append(self.names[h])
+        hint = f" (closest: {', '.join(closest[:3])})" if closest else ""
+        return -1, 0.0, f"admin1_name: unknown {self.word} name {_quote(name)}{hint}", False
+
+
+def _resolve_admin_positions(
+    codes: pd.Series, names: pd.Series, index: _AdminIndex
+) -> tuple[np.ndarray, np.ndarray, list[str | None], list[list[str]]]:
+    """Unit position, confidence, method and notes per row; each distinct pair solved once."""
+    n = len(codes)
+    code_txt = _memo(_text, codes.astype(object).to_numpy())
+    name_txt = _memo(_text, names.astype(object).to_numpy())
+    code_memo: dict[str, tuple[int, float, str]] = {}
+    name_memo: dict[str, tuple[int, float, str, bool]] = {}
+    pair_memo: dict[tuple[str, str], tuple[int, float, str | None, list[str]]] = {}
+    pos = np.full(n, -1, dtype="int64")
+    conf = np.zeros(n)
+    method: list[str | None] = [None] * n
+    notes: list[list[str]] = [[] for _ in range(n)]
+    for r in range(n):
+        pair = (code_txt[r], name_txt[r])
+        if pair not in pair_memo:
+            c, nm = pair
+            cres = code_memo.setdefault(c, index.match_code(c)) if c else (-1, 0.0, "")
+            nres = name_memo.setdefault(nm, index.match_name(nm)) if nm else (-1, 0.0, "", True)
+            note: list[str] = []
+            if cres[0] >= 0:
+                p, cf, m = cres[0], cres[1], "admin_code"
+                if cres[2]:
+                    note.append(cres[2])
+                if nres[0] >= 0 and nres[0] != p:
+                    note.append(
+                        f"admin1_name {_quote(nm)} ({index.names[nres[0]]}) disagrees with admin1_code "
+                        f"{_quote(c)} ({index.names[p]}); placed by the code"
+                    )
+            elif nres[0] >= 0:
+                p, cf, m = nres[0], nres[1], "admin_name"
+                if cres[2]:
+                    note.append(cres[2])
+                if nres[2]:
+                    note.append(nres[2])
+            else:
+                p, cf, m = -1, 0.0, None
+                note.extend(x for x in (cres[2], nres[2]) if x)
+            pair_memo[pair] = (p, cf, m, note)
+        p, cf, m, note = pair_memo[pair]
+        pos[r], conf[r], method[r] = p, cf, m
+        notes[r] = list(note)
+    return pos, conf, method, notes
+
+
+def resolve_admin(
+    codes: pd.Series | list[Any],
+    names: pd.Series | list[Any],
+    units: gpd.GeoDataFrame,
+    *,
+    country: str | None = None,
+) -> pd.DataFrame:
+    """Resolve admin-1 codes and/or names to units: the one code/name resolver.
+
+    Codes are tried first, in their many spellings (``NG-AN``, ``NG.AN``, ``AN``, HASC,
+    retired ISO codes such as ``MX-DIF``, OCHA p-codes ``NG008``/``NGA008`` against a layer that
+    carries p-codes, zero-padded numbers ``"01"``). Names next: accents, case, punctuation and
+    State/Estado/Province affixes are ignored; every name column of the layer is searched
+    (``name``, ``name_en/es/fr``, ``name_alt``), then :data:`ADMIN1_ALIASES`, then a fuzzy
+    match (rapidfuzz ``ratio`` >= :data:`FUZZY_CUTOFF`; confidence = score / 100). Ambiguous
+    names (several units, or tied fuzzy scores) are not matched. Each distinct (code, name)
+    pair is solved once, so 10,000 rows with three states cost three look-ups.
+
+    Parameters
+    ----------
+    codes, names
+        Raw code and name values, aligned (same length); blanks allowed.
+    units
+        Admin-1 units (see :func:`geomap.boundaries.load_boundaries`).
+    country
+        ISO3/ISO2 code or name; used to read p-codes and bare codes and to pick the aliases.
+        Defaults to the units' own country.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``codes``: ``admin1_code``, ``admin1_name`` (the matched unit, else NA),
+        ``method`` (``"admin_code"``, ``"admin_name"`` or NA), ``confidence`` (0-1) and
+        ``reason`` (notes and problems joined with ``"; "``, empty when clean).
+    """
+    codes_s = codes if isinstance(codes, pd.Series) else pd.Series(list(codes), dtype=object)
+    names_s = names if isinstance(names, pd.Series) else pd.Series(list(names), dtype=object)
+    if len(codes_s) != len(names_s):
+        msg = f"codes and names must have the same length (got {len(codes_s)} and {len(names_s)})"
+        raise ValueError(msg)
+    names_s = pd.Series(names_s.to_numpy(dtype=object), index=codes_s.index)
+    if country is None and "country" in units.columns and len(units) and units["country"].nunique() == 1:
+        country = str(units["country"].iloc[0])
+    prepared = _prepare_units(units, country)
+    index = _AdminIndex(prepared, country=country)
+    pos, conf, method, notes = _resolve_admin_positions(codes_s, names_s, index)
+    hit = pos >= 0
+    code_out = np.where(hit, index.codes[np.where(hit, pos, 0)], None)
+    name_out = np.where(hit, index.names[np.where(hit, pos, 0)], None)
+    return pd.DataFrame(
+        {
+            "admin1_code": pd.array(code_out, dtype="str"),
+            "admin1_name": pd.array(name_out, dtype="str"),
+            "method": pd.array(method, dtype="str"),
+            "confidence": conf,
+            "reason": ["; ".join(n) for n in notes],
+        },
+        index=codes_s.index,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# typing the record
+# --------------------------------------------------------------------------------------------
+def _memo(func: Any, raw: np.ndarray) -> list[Any]:
+    """``[func(v) for v in raw]``, calling ``func`` once per distinct value."""
+    cache: dict[Any, Any] = {}
+    out = []
+    for v in raw:
+        key = None if _blank(v) else (v if isinstance(v, (str, int, float, bool)) else repr(v))
+        if key not in cache:
+            cache[key] = func(None if key is None else v)
+        out.append(cache[key])
+    return out
+
+
+def _vocab_parser(kind: str) -> Any:
+    parse = schema.parse_service_types if kind == "service_types" else schema.parse_populations
+    return lambda v: parse(v) if v is not None else ([], [])
+
+
+def _bool_cell(v: Any) -> tuple[bool | None, bool]:
+    b = schema.parse_bool(v)
+    return b, b is None and v is not None
+
+
+def _date_cell(v: Any) -> tuple[Any, bool]:
+    d = schema.parse_date(v)
+    return d, d is None and v is not None
+
+
+def _int_cell(v: Any) -> tuple[int | None, bool]:
+    if v is None:
+        return None, False
+    x = pd.to_numeric(pd.Series([v], dtype=object), errors="coerce").iloc[0]
+    if pd.isna(x) or not np.isfinite(x) or x < 0 or x != round(x):
+        return None, True
+    return int(x), False
+
+
+def _typed_fields(df: pd.DataFrame, notes: list[list[str]], flags: list[list[str]]) -> dict[str, Any]:
+    """Typed columns per the schema, appending warnings to ``notes`` and blockers to ``flags``.
+
+    Each distinct cell value is parsed once (a 10,000-row 3W has a few dozen distinct values).
+    """
+    n = len(df)
+    cols: dict[str, Any] = {}
+    for f in schema.FIELDS:
+        raw = df[f.name].astype(object).to_numpy()
+        if f.kind == "str":
+            cols[f.name] = pd.array(_memo(lambda v: _text(v) or None, raw), dtype="str")
+        elif f.kind == "list":
+            lists: list[list[str]] = []
+            if f.name in ("service_types", "populations_served"):
+                parsed = _memo(_vocab_parser(f.name), raw)
+                for r, (known, unknown) in enumerate(parsed):
+                    if unknown:
+                        items = ", ".join(_quote(u) for u in unknown)
+                        if f.name == "populations_served":
+                            notes[r].append(f"populations_served: unknown population {items} (ignored)")
+                        elif known:
+                            notes[r].append(f"service_types: unknown service type {items} (ignored)")
+                        else:
+                            flags[r].append(f"service_types: unknown service type {items}; no known service type left")
+                    lists.append(list(known))
+            else:
+                lists = [list(x) for x in _memo(lambda v: schema.parse_list(v) if v is not None else [], raw)]
+            arr = np.empty(n, dtype=object)
+            for r, x in enumerate(lists):
+                arr[r] = x
+            cols[f.name] = arr
+        elif f.kind in ("bool", "date", "int"):
+            cell = {"bool": _bool_cell, "date": _date_cell, "int": _int_cell}[f.kind]
+            parsed = _memo(cell, raw)
+            what = {"bool": "is not yes/no", "date": "is not a date", "int": "is not a whole number of 0 or more"}[f.kind]
+            for r, (_, bad) in enumerate(parsed):
+                if bad:
+                    notes[r].append(f"{f.name}: {_quote(raw[r])} {what} (left blank)")
+            vals = [v for v, _ in parsed]
+            if f.kind == "bool":
+                cols[f.name] = pd.array(vals, dtype="boolean")
+            elif f.kind == "int":
+                cols[f.name] = pd.array(vals, dtype="Int64")
+            else:
+                arr = np.empty(n, dtype=object)
+                arr[:] = vals if n else []
+                cols[f.name] = arr
+        # float fields (latitude/longitude) are filled by the coordinate step
+    # A 3W lists organisations, not named services: the organisation stands in for a missing name.
+    names = cols["name"].astype(object)
+    orgs = cols["organisation"].astype(object)
+    for r in range(n):
+        if _blank(names[r]) and not _blank(orgs[r]):
+            names[r] = orgs[r]
+            notes[r].append("name: missing; the organisation's name is used")
+    cols["name"] = pd.array(names, dtype="str")
+    for name in schema.REQUIRED_FIELDS:
+        field = schema.field_by_name(name)
+        for r in range(n):
+            if field.kind == "list":  # an unreadable list is already flagged above
+                empty = len(cols[name][r]) == 0 and not any(x.startswith(f"{name}:") for x in flags[r])
+            else:
+                empty = _blank(cols[name][r])
+            if empty:
+                flags[r].append(f"{name}: missing (required)")
+    return cols
+
+
+# --------------------------------------------------------------------------------------------
+# duplicates
+# --------------------------------------------------------------------------------------------
+def _duplicates(
+    df: pd.DataFrame, geometry: np.ndarray, names: Any, source_rows: np.ndarray, crs_m: str
+) -> tuple[np.ndarray, list[str | None]]:
+    """Position of the first row each row duplicates (-1 if none) and the note to add."""
+    n = len(df)
+    first = np.full(n, -1, dtype="int64")
+    note: list[str | None] = [None] * n
+    if n == 0:
+        return first, note
+    content = [c for c in df.columns if c not in ("source_file", "source_row")]
+    text = pd.DataFrame({c: _memo(_text, df[c].astype(object).to_numpy()) for c in content}, index=df.index)
+    keys = pd.util.hash_pandas_object(text, index=False).to_numpy()
+    nonblank = (text != "").any(axis=1).to_numpy() if content else np.zeros(n, dtype=bool)
+    first_pos = pd.Series(np.arange(n)).groupby(keys).transform("min").to_numpy()
+    exact = nonblank & (first_pos != np.arange(n))
+    first[exact] = first_pos[exact]
+    for r in np.flatnonzero(exact):
+        note[r] = f"exact duplicate of row {source_rows[first_pos[r]]}"
+    name_key = np.array(_memo(gazetteer.normalise_place, np.asarray(names, dtype=object)), dtype=object)
+    has = ~shapely.is_missing(geometry) & (name_key != "")
+    if has.sum() > 1:
+        idx = np.flatnonzero(has)
+        pts = gpd.GeoSeries(geometry[idx], crs="EPSG:4326").to_crs(crs_m).to_numpy()
+        tree = shapely.STRtree(pts)
+        a, b = tree.query(pts, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
+        i, j = idx[a], idx[b]
+        keep = (j < i) & (name_key[i] == name_key[j]) & ~exact[i]
+        if keep.any():
+            pairs = pd.DataFrame({"i": i[keep], "j": j[keep]}).groupby("i")["j"].min()
+            for r, f in pairs.items():
+                first[r] = f
+                note[r] = f"possible duplicate of row {source_rows[f]} (same name within {DUPLICATE_DISTANCE_M:.0f} m)"
+    return first, note
+
+
+# --------------------------------------------------------------------------------------------
+# the resolver
+# --------------------------------------------------------------------------------------------
+def resolve_directory(
+    raw: pd.DataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    country: str,
+    tolerance_km: float = 5.0,
+    use_gazetteer: bool = True,
+) -> gpd.GeoDataFrame:
+    """Place every directory row in an admin-1 unit or flag it, with the reason.
+
+    Parameters
+    ----------
+    raw
+        Output of :func:`geomap.directory.readers.read_directory`: schema field columns holding
+        raw cell values (missing columns are treated as blank), plus ``source_file`` and
+        ``source_row``. Other columns are carried through unchanged.
+    units
+        Admin-1 units of the country (:func:`geomap.boundaries.load_boundaries`); a world layer
+        is filtered to ``country``.
+    country
+        ISO3/ISO2 code or English name of the directory's country.
+    tolerance_km
+        A point at most this far outside every unit (coarse coastlines cut off harbour cities)
+        is assigned to the nearest unit; farther out it is not used.
+    use_gazetteer
+        Place rows that only have a town through the offline GeoNames gazetteer.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Same rows, same order, index reset: every schema field typed (lists as Python lists,
+        ``boolean``/``Int64`` nullable dtypes, dates as :class:`datetime.date`), plus
+        ``source_file``, ``source_row``, ``location_method``, ``confidence``, ``status``,
+        ``reason``, ``duplicate_of`` and ``geometry`` (EPSG:4326).
+    """
+    if not isinstance(raw, pd.DataFrame):
+        msg = f"raw must be a pandas DataFrame from read_directory, got {type(raw).__name__}"
+        raise TypeError(msg)
+    if tolerance_km < 0:
+        msg = f"tolerance_km must be >= 0, got {tolerance_km!r}"
+        raise ValueError(msg)
+    units_p = _prepare_units(units, country)
+    index = _AdminIndex(units_p, country=country)
+    label = _country_label(country, units_p)
+    crs_m = _aeqd(units_p)
+    units_m = units_p.to_crs(crs_m)
+
+    df = raw.reset_index(drop=True).copy()
+    n = len(df)
+    for name in schema.FIELD_NAMES:
+        if name not in df.columns:
+            df[name] = pd.Series([None] * n, dtype=object)
+    if "source_file" not in df.columns:
+        df["source_file"] = pd.Series([None] * n, dtype=object)
+    if "source_row" not in df.columns:
+        df["source_row"] = np.arange(2, n + 2)
+    source_rows = df["source_row"].astype(object).to_numpy()
+
+    notes: list[list[str]] = [[] for _ in range(n)]  # warnings
+    flags: list[list[str]] = [[] for _ in range(n)]  # problems that flag the row
+    typed = _typed_fields(df, notes, flags)
+
+    # (a) coordinates --------------------------------------------------------------------
+    lat, lat_prob = _parse_coordinates(df["latitude"], "latitude")
+    lon, lon_prob = _parse_coordinates(df["longitude"], "longitude")
+    coord_notes: list[list[str]] = [[] for _ in range(n)]
+    for r in range(n):
+        coord_notes[r].extend(p for p in (lat_prob[r], lon_prob[r]) if p)
+    has_lat, has_lon = np.isfinite(lat), np.isfinite(lon)
+    lat_blank = np.array(_memo(_blank, df["latitude"].astype(object).to_numpy()), dtype=bool)
+    lon_blank = np.array(_memo(_blank, df["longitude"].astype(object).to_numpy()), dtype=bool)
+    both = has_lat & has_lon
+    for r in np.flatnonzero(has_lat & lon_blank):
+        coord_notes[r].append("latitude given without longitude")
+    for r in np.flatnonzero(has_lon & lat_blank):
+        coord_notes[r].append("longitude given without latitude")
+    null_island = both & (lat == 0) & (lon == 0)
+    projected = both & ((np.abs(lat) > 180) | (np.abs(lon) > 180))
+    usable = both & ~null_island & ~projected
+    direct_ok = usable & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    swap_ok = usable & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
+    for r in np.flatnonzero(null_island):
+        coord_notes[r].append("coordinates are 0, 0 ('null island', usually a blank GPS fix); not used")
+    for r in np.flatnonzero(projected):
+        coord_notes[r].append(
+            "coordinates look like projected metres, not decimal degrees; convert them to "
+            "EPSG:4326 longitude/latitude; not used"
+        )
+    for r in np.flatnonzero(usable & ~direct_ok & ~swap_ok):
+        coord_notes[r].append("latitude must be between -90 and 90 and longitude between -180 and 180; not used")
+    # the point as given (P) and with latitude/longitude swapped (Q); None where not possible
+    p_pts = np.where(direct_ok, shapely.points(np.where(direct_ok, lon, 0), np.where(direct_ok, lat, 0)), None)
+    q_pts = np.where(swap_ok, shapely.points(np.where(swap_ok, lat, 0), np.where(swap_ok, lon, 0)), None)
+    p_unit = _locate(p_pts, units_p)
+    q_unit = _locate(q_pts, units_p)
+    rest = (p_unit < 0) & (q_unit < 0)
+    p_near, p_dist = _nearest(np.where(rest, p_pts, None), units_m, crs_m)
+    q_near, q_dist = _nearest(np.where(rest, q_pts, None), units_m, crs_m)
+    # a point just outside, near the unit its own admin-1 code/name gives, goes to that unit
+    a_pos, a_conf, a_method, a_notes = _resolve_admin_positions(df["admin1_code"], df["admin1_name"], index)
+    given_dist = np.full(n, np.inf)
+    check = rest & direct_ok & (a_pos >= 0) & (a_pos != p_near)
+    if check.any():
+        idx = np.flatnonzero(check)
+        pts_m = gpd.GeoSeries(p_pts[idx], crs="EPSG:4326").to_crs(crs_m).to_numpy()
+        given_dist[idx] = shapely.distance(pts_m, units_m.geometry.to_numpy()[a_pos[idx]]) / 1000.0
+
+    unit_pos = np.full(n, -1, dtype="int64")
+    conf = np.zeros(n)
+    method: list[str | None] = [None] * n
+    geometry = np.array([None] * n, dtype=object)
+    out_lat = np.where(both & ~projected & ~null_island, lat, np.nan)
+    out_lon = np.where(both & ~projected & ~null_island, lon, np.nan)
+    tol = float(tolerance_km)
+    for r in range(n):
+        if p_unit[r] >= 0:
+            unit_pos[r], conf[r], method[r], geometry[r] = p_unit[r], 1.0, "coordinates", p_pts[r]
+        elif q_unit[r] >= 0:
+            unit_pos[r], conf[r], method[r], geometry[r] = q_unit[r], _CONF_SWAPPED, "coordinates_swapped", q_pts[r]
+            out_lat[r], out_lon[r] = lon[r], lat[r]
+            coord_notes[r].append(
+                f"warning: latitude and longitude look swapped (only the swapped point falls in {label}); placed after swapping"
+            )
+        elif direct_ok[r] or swap_ok[r]:
+            pd_ = p_dist[r] if np.isfinite(p_dist[r]) else np.inf
+            qd_ = q_dist[r] if np.isfinite(q_dist[r]) else np.inf
+            if given_dist[r] <= tol:
+                unit_pos[r], conf[r], method[r], geometry[r] = a_pos[r], _CONF_NEAREST, "coordinates_nearest", p_pts[r]
+                coord_notes[r].append(
+                    f"point is {given_dist[r]:.1f} km outside every unit (coarse coastline or border); assigned to "
+                    f"{index.names[a_pos[r]]}, the unit its admin-1 code/name gives (nearest is {index.names[p_near[r]]})"
+                )
+            elif pd_ <= tol:
+                unit_pos[r], conf[r], method[r], geometry[r] = p_near[r], _CONF_NEAREST, "coordinates_nearest", p_pts[r]
+                coord_notes[r].append(
+                    f"point is {pd_:.1f} km outside every unit (coarse coastline or border); assigned to the nearest, {index.names[p_near[r]]}"
+                )
+            elif qd_ <= tol:
+                unit_pos[r], conf[r], method[r], geometry[r] = q_near[r], _CONF_SWAPPED * _CONF_NEAREST, "coordinates_swapped", q_pts[r]
+                out_lat[r], out_lon[r] = lon[r], lat[r]
+                coord_notes[r].append(
+                    f"warning: latitude and longitude look swapped; the swapped point is {qd_:.1f} km outside every unit, assigned to the nearest, {index.names[q_near[r]]}"
+                )
+            else:
+                d = min(pd_, qd_)
+                far = f"{d:.0f} km" if np.isfinite(d) else "far"
+                coord_notes[r].append(f"coordinates are outside {label} ({far} from the nearest unit, tolerance {tol:g} km); not used")
+
+    # (b, c) admin-1 code and name ------------------------------------------------------
+    town_notes: list[list[str]] = [[] for _ in range(n)]
+    code_txt = _memo(_text, df["admin1_code"].astype(object).to_numpy())
+    name_txt = _memo(_text, df["admin1_name"].astype(object).to_numpy())
+    for r in range(n):
+        if unit_pos[r] >= 0:
+            given = code_txt[r] or name_txt[r]
+            if a_pos[r] >= 0 and a_pos[r] != unit_pos[r]:
+                field = "admin1_code" if code_txt[r] else "admin1_name"
+                coord_notes[r].append(
+                    f"warning: coordinates fall in {index.names[unit_pos[r]]} but {field} {_quote(given)} "
+                    f"points to {index.names[a_pos[r]]}; placed by coordinates"
+                )
+            elif a_pos[r] < 0 and a_notes[r]:
+                coord_notes[r].extend(f"warning: {x}" for x in a_notes[r])
+        else:
+            if a_pos[r] >= 0:
+                unit_pos[r], conf[r], method[r] = a_pos[r], a_conf[r], a_method[r]
+            coord_notes[r].extend(a_notes[r])
+
+    # (d) town --------------------------------------------------------------------------
+    towns = _memo(_text, df["town"].astype(object).to_numpy())
+    need = [r for r in range(n) if unit_pos[r] < 0 and towns[r]]
+    if need and use_gazetteer:
+        memo: dict[str, tuple[int, float, str]] = {}
+        pts_by_town: dict[str, Any] = {}
+        for t in {towns[r] for r in need}:
+            try:
+                found = gazetteer.find_town(t, country, limit=5)
+            except ValueError as exc:
+                memo[t] = (-1, 0.0, f"town: {_quote(t)} could not be searched ({exc})")
+                continue
+            if len(found) == 0 or found["score"].iloc[0] < TOWN_CUTOFF:
+                memo[t] = (-1, 0.0, f"town: {_quote(t)} not found in the GeoNames gazetteer")
+                continue
+            top = found.iloc[0]
+            ties = int((found["score"] == top["score"]).sum())
+            gname = str(top["name"]) + (f"; {ties} places match equally, took the most populous" if ties > 1 else "")
+            pts_by_town[t] = (shapely.Point(float(top["longitude"]), float(top["latitude"])), float(top["score"]), gname)
+        if pts_by_town:
+            keys = list(pts_by_town)
+            pts = np.array([pts_by_town[k][0] for k in keys], dtype=object)
+            where = _locate(pts, units_p)
+            near, dist = _nearest(np.where(where < 0, pts, None), units_m, crs_m)
+            for k, w, nr, d in zip(keys, where, near, dist, strict=True):
+                _, score, gname = pts_by_town[k]
+                if w < 0 and np.isfinite(d) and d <= tol:
+                    w = nr
+                if w < 0:
+                    memo[k] = (-1, 0.0, f"town: {_quote(k)} (GeoNames: {gname}) lies outside {label}")
+                else:
+                    note = f"placed by town {_quote(k)} (GeoNames: {gname}; score {score:.0f})"
+                    memo[k] = (int(w), round(score / 100.0, 3), note)
+        for r in need:
+            w, cf, note = memo[towns[r]]
+            if w >= 0:
+                unit_pos[r], conf[r], method[r] = w, cf, "town"
+                town_notes[r].append(note)
+            else:
+                town_notes[r].append(note)
+    elif need:
+        for r in need:
+            town_notes[r].append(f"town: {_quote(towns[r])} given but the gazetteer is switched off")
+
+    placed_unit = unit_pos >= 0
+    for r in np.flatnonzero(~placed_unit):
+        if not (towns[r] or code_txt[r] or name_txt[r] or not lat_blank[r] or not lon_blank[r]):
+            flags[r].append(_NO_LOCATION)
+        else:
+            flags[r].append("could not be placed in a unit")
+
+    # duplicates -------------------------------------------------------------------------
+    dup_first, dup_note = _duplicates(df, geometry, typed["name"], source_rows, crs_m)
+
+    # assemble ---------------------------------------------------------------------------
+    status = np.where(placed_unit & np.array([not f for f in flags], dtype=bool), schema.STATUS_PLACED, schema.STATUS_FLAGGED)
+    reasons = []
+    for r in range(n):
+        parts = flags[r][-1:] if not placed_unit[r] else []
+        parts = parts + [x for x in flags[r] if x not in parts] + coord_notes[r] + town_notes[r] + notes[r]
+        if dup_note[r]:
+            parts.append(dup_note[r])
+        reasons.append("; ".join(dict.fromkeys(parts)))
+    safe_pos = np.where(placed_unit, unit_pos, 0)
+    out: dict[str, Any] = {}
+    for name in schema.FIELD_NAMES:
+        if name == "latitude":
+            out[name] = out_lat
+        elif name == "longitude":
+            out[name] = out_lon
+        elif name in ("admin1_code", "admin1_name"):
+            src = index.codes if name == "admin1_code" else index.names
+            out[name] = pd.array(np.where(placed_unit, src[safe_pos], None), dtype="str")
+        else:
+            out[name] = typed[name]
+    out["source_file"] = df["source_file"].to_numpy()
+    out["source_row"] = df["source_row"].to_numpy()
+    out["location_method"] = pd.array(method, dtype="str")
+    out["confidence"] = np.round(conf, 3)
+    out["status"] = pd.array(status, dtype="str")
+    out["reason"] = pd.array(reasons, dtype="str")
+    out["duplicate_of"] = pd.array(
+        [source_rows[f] if f >= 0 else None for f in dup_first], dtype="Int64"
+    ) if _int_like(source_rows) else np.array([source_rows[f] if f >= 0 else None for f in dup_first], dtype=object)
+    extra = [c for c in df.columns if c not in out and c != "geometry"]
+    frame = pd.DataFrame(out)
+    for c in extra:
+        frame[c] = df[c].to_numpy()
+    result = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"), crs="EPSG:4326")
+    result.attrs.update({k: v for k, v in raw.attrs.items() if isinstance(k, str)})
+    result.attrs["country"] = country
+    result.attrs["tolerance_km"] = tol
+    return result
+
+
+def _int_like(values: np.ndarray) -> bool:
+    try:
+        arr = pd.to_numeric(pd.Series(values, dtype=object), errors="raise")
+    except (ValueError, TypeError):
+        return False
+    return bool(((arr.dropna() % 1) == 0).all())
+
+
+def row_accounting(resolved: pd.DataFrame) -> dict[str, Any]:
+    """Count rows by status and placement method.
+
+    Parameters
+    ----------
+    resolved
+        Output of :func:`resolve_directory`.
+
+    Returns
+    -------
+    dict
+        ``total``, ``placed``, ``flagged`` (``placed + flagged == total``), ``by_method``
+        (placed rows per ``location_method``) and ``flagged_unplaced`` (flagged rows with no
+        unit at all).
+
+    Raises
+    ------
+    ValueError
+        If a row has a status other than placed/flagged (the table was not produced by
+        :func:`resolve_directory`).
+    """
+    status = resolved["status"].astype(object)
+    bad = ~status.isin([schema.STATUS_PLACED, schema.STATUS_FLAGGED])
+    if bad.any():
+        first = resolved.loc[bad].index[0]
+        msg = f"row {first}: status {status.loc[first]!r} is neither {schema.STATUS_PLACED!r} nor {schema.STATUS_FLAGGED!r}"
+        raise ValueError(msg)
+    placed = status == schema.STATUS_PLACED
+    methods = resolved["location_method"].astype(object)
+    by_method = {str(k): int(v) for k, v in methods[placed].value_counts().items()}
+    return {
+        "total": len(resolved),
+        "placed": int(placed.sum()),
+        "flagged": int((~placed).sum()),
+        "by_method": by_method,
+        "flagged_unplaced": int(((~placed) & methods.isna()).sum()),
+    }

