@@ -10,19 +10,37 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geomap.directory import privacy
 from geomap.layers import assets, basemap, choropleth, legend, markers
 
-__all__ = ["build_coverage_map", "map_bounds"]
+__all__ = ["DISPLAY_PRECISION", "DISPLAY_TOLERANCE", "build_coverage_map", "display_geometry", "map_bounds"]
 
 _FORMATS = {"providers": "{:,.0f}", "capacity": "{:,.0f}", "per_100k": "{:,.2f}", "capacity_per_100k": "{:,.1f}"}
-#: Display simplification (degrees, ~500 m at the equator), topology-preserving.
-DISPLAY_TOLERANCE = 0.004
+#: Display simplification (degrees), topology-preserving (:func:`shapely.coverage_simplify`:
+#: shared borders stay shared, no gaps or overlaps). Visvalingam-Whyatt has no distance bound,
+#: so the value is measured: 0.002 keeps every bundled Nigeria/Mexico unit within ~400 m of the
+#: original (Hausdorff; ``hausdorff_m`` in ``benchmarks/results.json``; the limit is 500 m),
+#: whereas 0.004 moved Quintana Roo's coast by ~890 m.
+DISPLAY_TOLERANCE = 0.002
+#: Decimals kept in shipped coordinates (1e-4 degree: at most ~8 m of rounding).
+DISPLAY_PRECISION = 4
 
 
 def map_bounds(units: gpd.GeoDataFrame) -> list[list[float]]:
     """``[[south, west], [north, east]]`` of the units (for fitting the map)."""
     minx, miny, maxx, maxy = units.total_bounds
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+def display_geometry(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """The units' geometries as the map ships them: coverage-simplified and rounded.
+
+    Pure function of the geometries; pages may cache it per country and pass it to
+    :func:`build_coverage_map` (``display=``) so reruns skip the simplification.
+    """
+    return choropleth.lean_geometries(
+        units.geometry, precision=DISPLAY_PRECISION, simplify_tolerance=DISPLAY_TOLERANCE
+    )
 
 
 def build_coverage_map(
@@ -35,6 +53,7 @@ def build_coverage_map(
     boundary_source: str = "",
     online_tiles: bool = False,
     asset_base: str = assets.DEFAULT_ASSET_BASE,
+    display: gpd.GeoSeries | None = None,
 ) -> folium.Map:
     """Build the coverage map.
 
@@ -57,14 +76,20 @@ def build_coverage_map(
         Offer an online basemap as a switchable, default-off layer.
     asset_base
         URL prefix of the vendored Leaflet assets.
+    display
+        :func:`display_geometry` of ``units`` if already computed (e.g. cached by the page);
+        computed here otherwise. Both the choropleth and the country outline use it.
     """
     if measure not in coverage.columns:
         msg = f"measure {measure!r} is not a coverage column; choose one of {', '.join(_FORMATS)}"
         raise ValueError(msg)
-    joined = units[["code", "geometry"]].merge(coverage, on="code", how="left")
-    joined = gpd.GeoDataFrame(joined, geometry="geometry", crs=units.crs)
+    if display is None:
+        display = display_geometry(units)
+    shown_units = units[["code"]].set_geometry(display.set_axis(units.index), crs="EPSG:4326")
+    joined = shown_units.merge(coverage, on="code", how="left")
+    joined = gpd.GeoDataFrame(joined, geometry="geometry", crs="EPSG:4326")
     fmap = assets.offline_map(bounds=map_bounds(units), online_tiles=online_tiles, asset_base=asset_base)
-    basemap.add_basemap(fmap, units, source=boundary_source)
+    basemap.add_basemap(fmap, shown_units, source=boundary_source)
     tooltips = {"providers": "Providers", "population": "Population"}
     layer = choropleth.choropleth_layer(
         joined,
@@ -72,11 +97,11 @@ def build_coverage_map(
         label=measure_label,
         fmt=_FORMATS.get(measure, "{:,.2f}"),
         tooltip_columns={k: v for k, v in tooltips.items() if k != measure},
-        simplify_tolerance=DISPLAY_TOLERANCE,
+        precision=DISPLAY_PRECISION,
     )
     layer.add_to(fmap)
     legend.legend_element(layer.classification, title=measure_label).add_to(fmap)
     points = view[view.geometry.notna() & ~view.geometry.is_empty] if len(view) else view
     if len(points):
-        markers.marker_layer(points).add_to(fmap)
+        markers.marker_layer(points, role=role).add_to(fmap)
     return fmap

@@ -56,6 +56,7 @@ def render() -> None:
         measure=measure,
         measure_label=coverage.MEASURES[measure] + (f" (population: {year} census)" if year and "100k" in measure else ""),
         boundary_source=ctx.boundary_source,
+        role=ctx.role,
     )
     st_folium(fmap, returned_objects=[], use_container_width=True, height=560, key=f"cov_map_{ctx.country}")
     st.caption(f"Boundaries: {ctx.boundary_source}. " + " ".join(ctx.boundary_notes))

@@ -1,0 +1,394 @@
+"""Choropleth of a value per admin unit, with class breaks from mapclassify.
+
+One :class:`folium.GeoJson` layer per map, kept lean: each feature carries only its unit code and
+name, the value, its class and a pre-escaped tooltip; coordinates are rounded (5 decimals is
+about 1 m). Units without a value (``NaN``: e.g. no population figure) are drawn in a hatched
+grey *no data* class, never as 0.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from branca.utilities import color_brewer
+from folium.template import Template
+
+__all__ = [
+    "NO_DATA_COLOR",
+    "NO_DATA_FILL",
+    "NO_DATA_PATTERN_ID",
+    "UNIT_CLASS",
+    "Classification",
+    "choropleth_layer",
+    "classify",
+    "lean_geometries",
+]
+
+#: CSS class of each unit's SVG path (one path per unit).
+UNIT_CLASS = "geomap-unit"
+#: id of the SVG hatch pattern that fills the no-data class.
+NO_DATA_PATTERN_ID = "geomap-no-data-hatch"
+#: Leaflet ``fillColor`` of the no-data class (the hatch pattern).
+NO_DATA_FILL = f"url(#{NO_DATA_PATTERN_ID})"
+#: Base grey of the hatch (also the legend swatch's background).
+NO_DATA_COLOR = "#d1d5db"
+_NO_DATA_LINE = "#6b7280"
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Class breaks of a set of values and what each value falls in.
+
+    Attributes
+    ----------
+    scheme
+        The mapclassify classifier's name (e.g. ``"FisherJenks"``).
+    bins
+        Upper bound of each class, ascending (mapclassify's ``bins``).
+    lower
+        Lower bound of the first class (the smallest value).
+    labels
+        Legend label of each class (``"lower – upper"``, formatted with ``fmt``).
+    colors
+        Fill colour of each class.
+    counts
+        Number of units in each class.
+    classes
+        Class index of each input value (``-1`` for no data), on the input's index.
+    no_data_count
+        Number of units without a value.
+    no_data_label
+        Legend label of the no-data class.
+    """
+
+    scheme: str
+    bins: tuple[float, ...]
+    lower: float
+    labels: tuple[str, ...]
+    colors: tuple[str, ...]
+    counts: tuple[int, ...]
+    classes: pd.Series = field(repr=False)
+    no_data_count: int = 0
+    no_data_label: str = "no data"
+
+    @property
+    def k(self) -> int:
+        """Number of classes (0 when no unit has a value)."""
+        return len(self.bins)
+
+
+def _palette(name: str, k: int) -> list[str]:
+    if k <= 0:
+        return []
+    try:
+        base = color_brewer(name, max(k, 3))
+    except (ValueError, KeyError) as err:
+        msg = f"palette {name!r} is not a ColorBrewer scheme known to branca ({err})"
+        raise ValueError(msg) from None
+    if k >= 3:
+        return list(base[:k]) if len(base) >= k else list(base)
+    return [base[len(base) // 2]] if k == 1 else [base[0], base[-1]]
+
+
+def _format(fmt: str, value: float) -> str:
+    try:
+        return fmt.format(value)
+    except (ValueError, IndexError, KeyError) as err:
+        msg = f"fmt={fmt!r} cannot format the number {value!r} ({err}); use e.g. '{{:,.1f}}'"
+        raise ValueError(msg) from None
+
+
+def classify(
+    values: pd.Series | Sequence[float],
+    *,
+    scheme: str = "FisherJenks",
+    k: int = 5,
+    fmt: str = "{:,.1f}",
+    palette: str = "YlGnBu",
+    no_data_label: str = "no data",
+) -> Classification:
+    """Classify ``values`` with mapclassify; ``NaN`` (and ±inf) go to the no-data class.
+
+    Parameters
+    ----------
+    values
+        Numbers, one per unit; missing values are ``NaN`` (never 0).
+    scheme
+        Any mapclassify scheme name accepted by :func:`mapclassify.classify`
+        (``"FisherJenks"``, ``"Quantiles"``, ``"EqualInterval"``, ``"NaturalBreaks"`` …).
+    k
+        Wanted number of classes; fewer are made when there are fewer distinct values.
+    fmt
+        Format of numbers in the class labels.
+    palette
+        ColorBrewer sequential scheme for the classes (light = low).
+    no_data_label
+        Label of the no-data class.
+
+    Raises
+    ------
+    ValueError
+        If ``k`` < 1, a value is not numeric, or the scheme is unknown.
+    """
+    if k < 1:
+        msg = f"k must be at least 1, got {k!r}"
+        raise ValueError(msg)
+    series = pd.Series(values) if not isinstance(values, pd.Series) else values
+    numeric = pd.to_numeric(series, errors="coerce")
+    bad = series.notna() & numeric.isna()
+    if bad.any():
+        first = series[bad].index[0]
+        msg = f"value {series[first]!r} at index {first!r} is not a number (use NaN for no data)"
+        raise ValueError(msg)
+    y = numeric.astype(float)
+    valid = np.isfinite(y.to_numpy())
+    classes = pd.Series(-1, index=series.index, dtype="int64")
+    no_data = int((~valid).sum())
+    if not valid.any():
+        return Classification(scheme, (), math.nan, (), (), (), classes, no_data, no_data_label)
+    yv = y.to_numpy()[valid]
+    distinct = np.unique(yv)
+    if len(distinct) == 1:
+        bins = np.array([distinct[0]])
+        yb = np.zeros(len(yv), dtype=int)
+        name = scheme
+    else:
+        k_eff = min(k, len(distinct))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*Numba.*")
+            warnings.filterwarnings("ignore", message=".*unique values.*")
+            try:
+                clf = mapclassify.classify(yv, scheme, k=k_eff)
+            except (KeyError, ValueError) as err:
+                msg = (
+                    f"cannot classify with scheme {scheme!r} (use a mapclassify scheme such as "
+                    f"'FisherJenks', 'Quantiles' or 'EqualInterval'): {err}"
+                )
+                raise ValueError(msg) from None
+        bins = np.asarray(clf.bins, dtype=float)
+        yb = np.asarray(clf.yb, dtype=int)
+        name = type(clf).__name__
+    lower = float(yv.min())
+    # Classes are (previous upper, upper]. For whole numbers (counts) that is previous + 1 … upper,
+    # so "0 – 1", "2 – 3" rather than the ambiguous "0 – 1", "1 – 3".
+    integers = bool(np.all(yv == np.round(yv)))
+    labels = []
+    for i, upper in enumerate(bins):
+        if integers:
+            lo = lower if i == 0 else math.floor(bins[i - 1]) + 1
+            hi = float(math.floor(upper))
+        else:
+            lo = lower if i == 0 else float(bins[i - 1])
+            hi = float(upper)
+        labels.append(_format(fmt, hi) if lo == hi else f"{_format(fmt, lo)} – {_format(fmt, hi)}")
+    counts = np.bincount(yb, minlength=len(bins))
+    classes[valid] = yb
+    return Classification(
+        scheme=name,
+        bins=tuple(float(b) for b in bins),
+        lower=lower,
+        labels=tuple(labels),
+        colors=tuple(_palette(palette, len(bins))),
+        counts=tuple(int(c) for c in counts),
+        classes=classes,
+        no_data_count=no_data,
+        no_data_label=no_data_label,
+    )
+
+
+def lean_geometries(
+    geoms: gpd.GeoSeries, *, precision: int = 5, simplify_tolerance: float | None = None
+) -> gpd.GeoSeries:
+    """Geometries in EPSG:4326 with coordinates rounded to ``precision`` decimals.
+
+    ``simplify_tolerance`` (degrees) simplifies the units as a coverage (shared borders stay
+    shared, :func:`shapely.coverage_simplify`) before rounding.
+    """
+    if geoms.crs is not None and not geoms.crs.equals("EPSG:4326"):
+        geoms = geoms.to_crs("EPSG:4326")
+    arr = geoms.to_numpy()
+    if simplify_tolerance:
+        arr = shapely.coverage_simplify(arr, simplify_tolerance)
+    arr = shapely.transform(arr, lambda xy: np.round(xy, precision))
+    return gpd.GeoSeries(arr, index=geoms.index, crs="EPSG:4326")
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    try:
+        if pd.isna(value) is True:
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+class _HatchPattern(MacroElement):
+    """Adds the SVG hatch pattern used by :data:`NO_DATA_FILL` to the page (once)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            if (document.getElementById({{ this.pattern_id|tojson }})) { return; }
+            var ns = "http://www.w3.org/2000/svg";
+            var svg = document.createElementNS(ns, "svg");
+            svg.setAttribute("width", "0"); svg.setAttribute("height", "0");
+            svg.setAttribute("aria-hidden", "true");
+            svg.style.position = "absolute";
+            svg.innerHTML = {{ this.defs|tojson }};
+            document.body.appendChild(svg);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "HatchPattern"
+        self.pattern_id = NO_DATA_PATTERN_ID
+        self.defs = (
+            f'<defs><pattern id="{NO_DATA_PATTERN_ID}" patternUnits="userSpaceOnUse" width="6" height="6" '
+            'patternTransform="rotate(45)">'
+            f'<rect width="6" height="6" fill="{NO_DATA_COLOR}"/>'
+            f'<line x1="0" y1="0" x2="0" y2="6" stroke="{_NO_DATA_LINE}" stroke-width="1.5"/>'
+            "</pattern></defs>"
+        )
+
+
+def choropleth_layer(
+    units: gpd.GeoDataFrame,
+    values_column: str,
+    *,
+    label: str,
+    scheme: str = "FisherJenks",
+    k: int = 5,
+    fmt: str = "{:,.1f}",
+    no_data_label: str = "no data",
+    tooltip_columns: Mapping[str, str] | Sequence[str] | None = None,
+    palette: str = "YlGnBu",
+    code_column: str = "code",
+    name_column: str = "name",
+    layer_name: str | None = None,
+    precision: int = 5,
+    simplify_tolerance: float | None = None,
+) -> folium.GeoJson:
+    """A GeoJson choropleth of ``units[values_column]``, classed with mapclassify.
+
+    Parameters
+    ----------
+    units
+        Admin units (see :func:`geomap.boundaries.load_boundaries`) with a numeric
+        ``values_column`` (``NaN`` = no data).
+    values_column
+        Column to map, e.g. ``"per_100k"``.
+    label
+        What the value is, for tooltips (e.g. ``"Providers per 100,000 people"``).
+    scheme, k, fmt, palette, no_data_label
+        See :func:`classify`.
+    tooltip_columns
+        Extra tooltip lines: column names, or ``{column: label}``; shown after the unit name and
+        the value. Values are HTML-escaped.
+    code_column, name_column
+        Unit code and display name columns (kept as feature properties ``code`` and ``name``,
+        so a click on the map can be traced back to the unit).
+    layer_name
+        Name in a layer control (default ``label``).
+    precision
+        Decimals kept in coordinates.
+    simplify_tolerance
+        Optional coverage simplification (degrees), see :func:`lean_geometries`.
+
+    Returns
+    -------
+    folium.GeoJson
+        The layer; its ``classification`` attribute holds the :class:`Classification` (for
+        :func:`geomap.layers.legend.legend_element`).
+
+    Raises
+    ------
+    ValueError
+        If a named column is missing or the values are not numeric.
+    """
+    if tooltip_columns is None:
+        extra: dict[str, str] = {}
+    elif isinstance(tooltip_columns, Mapping):
+        extra = dict(tooltip_columns)
+    else:
+        extra = {c: c for c in tooltip_columns}
+    for col in [values_column, code_column, name_column, *extra]:
+        if col not in units.columns:
+            msg = f"column {col!r} is not in the units table (columns: {', '.join(map(str, units.columns))})"
+            raise ValueError(msg)
+    units = units[units.geometry.notna() & ~units.geometry.is_empty].reset_index(drop=True)
+    cls = classify(units[values_column], scheme=scheme, k=k, fmt=fmt, palette=palette, no_data_label=no_data_label)
+    geoms = lean_geometries(units.geometry, precision=precision, simplify_tolerance=simplify_tolerance)
+    values = pd.to_numeric(units[values_column], errors="coerce").astype(float)
+    esc_label = html.escape(label)
+    features = []
+    for pos, (idx, row) in enumerate(units.iterrows()):
+        value = values.loc[idx]
+        klass = int(cls.classes.loc[idx])
+        has_value = klass >= 0
+        shown = _format(fmt, value) if has_value else no_data_label
+        lines = [
+            f"<b>{html.escape(_text(row[name_column]))}</b>",
+            f"{esc_label}: {html.escape(shown)}",
+        ]
+        for col, lab in extra.items():
+            lines.append(f"{html.escape(str(lab))}: {html.escape(_text(row[col]))}")
+        code = _text(row[code_column])
+        features.append(
+            {
+                "type": "Feature",
+                "id": code if code else str(pos),
+                "properties": {
+                    "code": code,
+                    "name": _text(row[name_column]),
+                    "value": float(value) if has_value else None,
+                    "class": klass,
+                    "tip": "<br>".join(lines),
+                },
+                "geometry": shapely.geometry.mapping(geoms.loc[idx]),
+            }
+        )
+    ids = [f["id"] for f in features]
+    if len(set(ids)) != len(ids):
+        for pos, f in enumerate(features):
+            f["id"] = str(pos)
+    colors = cls.colors
+
+    def style(feature: dict) -> dict:
+        klass = feature["properties"]["class"]
+        if klass < 0:
+            return {"fillColor": NO_DATA_FILL, "fillOpacity": 1.0, "color": "#ffffff", "weight": 0.8}
+        return {"fillColor": colors[klass], "fillOpacity": 0.85, "color": "#ffffff", "weight": 0.8}
+
+    def highlight(feature: dict) -> dict:
+        return {"color": "#111827", "weight": 2.5}
+
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=layer_name or label,
+        style_function=style,
+        highlight_function=highlight,
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+        control=True,
+        className=UNIT_CLASS,
+    )
+    _HatchPattern().add_to(layer)
+    layer.classification = cls
+    return layer

@@ -1,0 +1,134 @@
+"""Map legend: one swatch per class, the no-data swatch and a caption line.
+
+Drawn as a Leaflet control from the map's own script (no d3, no branca colormap, which would pull
+scripts from CDNs), so it shows the same in the Streamlit component and in a standalone HTML
+export. All text is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+
+from branca.element import MacroElement
+from folium.template import Template
+
+from geomap.layers.choropleth import NO_DATA_COLOR, Classification
+
+__all__ = ["Legend", "legend_element", "legend_html"]
+
+_POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
+
+_CSS = """
+.geomap-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.35 sans-serif; color: #1f2933;
+  max-width: 260px; }
+.geomap-legend .geomap-legend-title { font-weight: 600; margin-bottom: 4px; }
+.geomap-legend .geomap-legend-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.geomap-legend .geomap-legend-swatch { width: 18px; height: 12px; flex: none;
+  border: 1px solid rgba(0,0,0,0.25); }
+.geomap-legend .geomap-legend-nodata { background-color: %(nodata)s;
+  background-image: repeating-linear-gradient(45deg, #6b7280 0 1.5px, transparent 1.5px 5px); }
+.geomap-legend .geomap-legend-count { color: #52606d; margin-left: auto; padding-left: 6px; }
+.geomap-legend .geomap-legend-caption { margin-top: 4px; color: #52606d; font-size: 11px; }
+""".replace("%(nodata)s", NO_DATA_COLOR)
+
+
+def legend_html(
+    classification: Classification,
+    *,
+    title: str,
+    caption: str | None = None,
+    show_counts: bool = True,
+) -> str:
+    """The legend's inner HTML (every text escaped).
+
+    Parameters
+    ----------
+    classification
+        From :func:`geomap.layers.choropleth.classify` (or a choropleth layer's
+        ``classification``).
+    title
+        Heading, e.g. ``"Providers per 100,000 people"``.
+    caption
+        Line under the classes, e.g. ``"Population: 2006 census"``.
+    show_counts
+        Show how many units fall in each class.
+    """
+    rows = [f'<div class="geomap-legend-title">{html.escape(title)}</div>']
+    for lab, color, count in zip(classification.labels, classification.colors, classification.counts):
+        n = f'<span class="geomap-legend-count">{count}</span>' if show_counts else ""
+        rows.append(
+            '<div class="geomap-legend-row">'
+            f'<span class="geomap-legend-swatch" style="background:{html.escape(color)}"></span>'
+            f"<span>{html.escape(lab)}</span>{n}</div>"
+        )
+    # The no-data swatch is always shown, so readers know how a gap in the data looks.
+    n = f'<span class="geomap-legend-count">{classification.no_data_count}</span>' if show_counts else ""
+    rows.append(
+        '<div class="geomap-legend-row">'
+        '<span class="geomap-legend-swatch geomap-legend-nodata"></span>'
+        f"<span>{html.escape(classification.no_data_label)}</span>{n}</div>"
+    )
+    if caption:
+        rows.append(f'<div class="geomap-legend-caption">{html.escape(caption)}</div>')
+    return "".join(rows)
+
+
+class Legend(MacroElement):
+    """A Leaflet control showing pre-built legend HTML; add it to a :class:`folium.Map`."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>{{ this.css }}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: {{ this.position|tojson }}});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "geomap-legend");
+                div.setAttribute("role", "note");
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, inner_html: str, *, position: str = "bottomright") -> None:
+        super().__init__()
+        if position not in _POSITIONS:
+            msg = f"legend position {position!r} is not one of {', '.join(_POSITIONS)}"
+            raise ValueError(msg)
+        self._name = "Legend"
+        self.html = inner_html
+        self.position = position
+        self.css = _CSS
+
+
+def legend_element(
+    classification: Classification,
+    *,
+    title: str,
+    caption: str | None = None,
+    position: str = "bottomright",
+    show_counts: bool = True,
+) -> Legend:
+    """A legend for a choropleth: class ranges, a no-data swatch and a caption line.
+
+    Add the result to the map (``legend_element(...).add_to(m)``).
+
+    Examples
+    --------
+    >>> layer = choropleth_layer(units, "per_100k", label="Providers per 100,000 people")
+    >>> legend_element(layer.classification, title="Providers per 100,000 people",
+    ...                caption="Population: 2006 census").add_to(m)  # doctest: +SKIP
+    """
+    return Legend(
+        legend_html(classification, title=title, caption=caption, show_counts=show_counts),
+        position=position,
+    )
