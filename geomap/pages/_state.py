@@ -63,6 +63,8 @@ class Context:
     directory_label: str
     is_sample: bool
     boundary_source: str
+    boundary_vintage: str
+    boundary_licence: str
     boundary_notes: tuple[str, ...]
 
 
@@ -225,10 +227,9 @@ def get_context() -> Context:
     role = get_role()
     view = privacy.view_for_role(directory, role)
     notes = tuple(units.attrs.get("notes", ()) or ())
-    source = str(units.attrs.get("source", ""))
-    vintage = units.attrs.get("vintage")
-    if vintage:
-        source = f"{source} ({vintage})"
+    source = str(units.attrs.get("source", "") or "source not stated")
+    vintage = str(units.attrs.get("vintage", "") or "vintage not stated")
+    licence = str(units.attrs.get("licence", "") or "")
     return Context(
         country=country,
         country_name=country_name(country),
@@ -239,5 +240,7 @@ def get_context() -> Context:
         directory_label=label,
         is_sample=is_sample,
         boundary_source=source,
+        boundary_vintage=vintage,
+        boundary_licence=licence,
         boundary_notes=notes,
     )

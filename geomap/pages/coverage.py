@@ -59,7 +59,10 @@ def render() -> None:
         role=ctx.role,
     )
     st_folium(fmap, returned_objects=[], use_container_width=True, height=560, key=f"cov_map_{ctx.country}")
-    st.caption(f"Boundaries: {ctx.boundary_source}. " + " ".join(ctx.boundary_notes))
+    st.caption(
+        f"Boundaries: {ctx.boundary_source}. Vintage: {ctx.boundary_vintage}. Licence: {ctx.boundary_licence}. "
+        + " ".join(ctx.boundary_notes)
+    )
     hidden = int(table["confidential_providers"].sum())
     if hidden and not privacy.can_see_confidential(ctx.role):
         st.caption(

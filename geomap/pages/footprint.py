@@ -1,0 +1,288 @@
+"""Footprint page: where a project portfolio reaches, which units it misses, against providers.
+
+Widgets and calls only: reading and resolving come from :mod:`geomap.projects`, every number
+from :mod:`geomap.analysis.footprint`, the map and report from :mod:`geomap.report.footprint`.
+An uploaded project file lives in this session's ``st.session_state`` only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geomap import projects as P
+from geomap.analysis import footprint as F
+from geomap.directory import schema
+from geomap.pages import _state
+
+__all__ = ["K_PROJECTS", "render"]
+
+#: session_state key of an uploaded project file: {"name", "data", "digest"}.
+K_PROJECTS = "geomap_fp_upload"
+#: session_state key of the column choices for the uploaded file: {"digest", "mapping"}.
+K_MAPPING = "geomap_fp_mapping"
+_TIMELINE = {"projects": "Projects active", "budget": "Budget", "reached": "People reached"}
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@st.cache_data(show_spinner="Reading the project file…", max_entries=8)
+def _read(data: bytes, name: str, digest: str, sheet: str | None = None, mapping: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
+    return P.read_projects(data, filename=name, sheet=sheet, mapping=dict(mapping) or None)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _sheets(data: bytes, name: str, digest: str) -> list[str]:
+    from geomap.directory import readers
+
+    return readers.list_sheets(data, filename=name)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _headers(data: bytes, name: str, digest: str, sheet: str | None = None) -> list[str]:
+    from geomap.directory import readers
+
+    return [str(c) for c in readers.read_table(data, filename=name, sheet=sheet).columns]
+
+
+def _mapping_picker(data: bytes, name: str, digest: str, sheet: str | None) -> None:
+    """Let the user name the project and unit columns when they were not recognised."""
+    try:
+        headers = _headers(data, name, digest, sheet)
+    except ValueError:
+        return
+    st.markdown("Name the columns geomap did not recognise:")
+    c1, c2, c3 = st.columns(3)
+    opts = ["", *headers]
+    chosen = {
+        "project": c1.selectbox("Project name column", opts, key="fp_map_project"),
+        "admin1_name": c2.selectbox("Admin-1 unit names column", opts, key="fp_map_names"),
+        "admin1_code": c3.selectbox("Admin-1 unit codes column", opts, key="fp_map_codes"),
+    }
+    mapping = {h: f for f, h in chosen.items() if h}
+    if mapping and st.button("Use these columns", key="fp_map_apply"):
+        st.session_state[K_MAPPING] = {"digest": digest, "mapping": tuple(sorted(mapping.items()))}
+        st.rerun()
+
+
+@st.cache_data(show_spinner="Resolving project units…", max_entries=16)
+def _resolve(country: str, digest: str, units_key: str, _raw: pd.DataFrame, _units) -> pd.DataFrame:
+    return P.resolve_projects(_raw, _units, country=country)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _countries(digest: str, _raw: pd.DataFrame) -> pd.DataFrame:
+    return F.project_countries(_raw)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _coverage(country: str, directory_key: str, _units, _directory) -> pd.DataFrame:
+    from geomap.analysis.coverage import coverage_by_unit
+
+    return coverage_by_unit(_units, _directory)
+
+
+def _source() -> tuple[bytes, str, str, bool]:
+    """The project file of this session: (bytes, name, digest, is_sample)."""
+    up = st.session_state.get(K_PROJECTS)
+    if up:
+        return up["data"], up["name"], up["digest"], False
+    data = P.SAMPLE_PROJECTS.read_bytes()
+    return data, P.SAMPLE_PROJECTS.name, _digest(data), True
+
+
+def _upload_panel() -> None:
+    with st.expander("Use your own project file", expanded=False):
+        st.caption(
+            "CSV or XLSX, one row per project and country, 3W-style; HXL hashtags (#activity, "
+            "#org+impl, #org+funder, #adm1+code, #date+start, #date+end, #reached, #status, "
+            "#value+budget) are read when present. A units cell may list several units "
+            "(\"MX-JAL; MX-NLE\") or say \"national\". The file stays in this browser session only."
+        )
+        up = st.file_uploader("Project file", type=["csv", "xlsx", "txt"], key="fp_uploader")
+        if up is not None:
+            data = up.getvalue()
+            digest = _digest(data)
+            cur = st.session_state.get(K_PROJECTS)
+            if not cur or cur["digest"] != digest:
+                st.session_state[K_PROJECTS] = {"name": up.name, "data": data, "digest": digest}
+        if st.session_state.get(K_PROJECTS) and st.button("Back to the illustrative sample", key="fp_clear"):
+            st.session_state.pop(K_PROJECTS, None)
+            st.session_state.pop(K_MAPPING, None)
+            st.rerun()
+
+
+def _pick(container, label: str, options: list[str], *, key: str, fmt=None) -> list[str]:
+    return container.multiselect(label, options, format_func=fmt or str, key=key, placeholder="All")
+
+
+def render() -> None:
+    """Draw the Footprint page."""
+    ctx = _state.get_context()
+    st.title("Donor footprint")
+    st.caption("Where do the projects reach, and where are the gaps nobody funds?")
+    _upload_panel()
+    data, name, digest, is_sample = _source()
+    if is_sample:
+        st.info(P.ILLUSTRATIVE_NOTICE, icon="ℹ️")
+    sheet = None
+    if name.lower().endswith(".xlsx"):
+        sheets = _sheets(data, name, digest)
+        if len(sheets) > 1:
+            sheet = st.selectbox("Worksheet", sheets, key="fp_sheet")
+    chosen = st.session_state.get(K_MAPPING)
+    mapping = chosen["mapping"] if chosen and chosen["digest"] == digest else ()
+    try:
+        raw = _read(data, name, digest, sheet, mapping)
+    except ValueError as exc:
+        st.error(f"Could not read {name}: {exc}")
+        if not is_sample:
+            _mapping_picker(data, name, digest, sheet)
+        return
+    if raw.attrs.get("unmapped"):
+        st.caption("Columns not used: " + ", ".join(map(str, raw.attrs["unmapped"])))
+
+    countries = _countries(digest, raw)
+    options = [c for c in countries["country"].tolist() if c]
+    if ctx.country not in options:
+        options.insert(0, ctx.country)
+    rows_of = dict(zip(countries["country"], countries["rows"]))
+    country = st.selectbox(
+        "Project country",
+        options,
+        index=options.index(ctx.country),
+        format_func=lambda c: f"{_state.country_name(c) if len(c) == 3 else c} ({rows_of.get(c, 0)} rows)",
+        key="fp_country",
+        help="The footprint is drawn per country; projects of other countries in the file are counted, not mapped.",
+    )
+    try:
+        units = _state.units_for(country)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    from geomap.pages import _widgets
+
+    units_key = _widgets.directory_key(ctx) if country == ctx.country else "bundled"
+    projects = _resolve(country, digest, units_key, raw, units)
+    acc = P.project_row_accounting(projects)
+    issues = P.project_issues(projects)
+    st.caption(
+        f"{name}: {acc['total']} rows — {acc['placed']} placed in {_state.country_name(country)}, "
+        f"{acc['flagged']} flagged, {acc['elsewhere']} in other countries."
+    )
+    if len(issues):
+        with st.expander(f"{len(issues)} problem(s) found in the file", expanded=acc["flagged"] > 0):
+            st.dataframe(issues, hide_index=True, width="stretch")
+
+    placed = projects[projects["status"] == schema.STATUS_PLACED]
+    c1, c2, c3 = st.columns(3)
+    cats = _pick(c1, "Program category", [c for c in P.PROGRAM_CATEGORIES if c in set(placed["category"].dropna())],
+                 key="fp_cat", fmt=lambda c: P.project_label(c, vocabulary="category"))
+    acts = _pick(c2, "Activity type", [c for c in P.ACTIVITY_TYPES if c in set(placed["activity_type"].dropna())],
+                 key="fp_act", fmt=lambda c: P.project_label(c, vocabulary="activity_type"))
+    stats = _pick(c3, "Status", [c for c in P.PROJECT_STATUSES if c in set(placed["project_status"].dropna())],
+                  key="fp_status", fmt=lambda c: P.project_label(c, vocabulary="project_status"))
+    c4, c5, c6 = st.columns(3)
+    funders = _pick(c4, "Funder", sorted(placed["funder"].dropna().astype(str).unique()), key="fp_funder")
+    partners = _pick(c5, "Implementing partner", sorted(placed["implementing_partner"].dropna().astype(str).unique()), key="fp_partner")
+    span = F.project_years(placed)
+    year_from = year_to = None
+    if span and span[0] < span[1]:
+        year_from, year_to = c6.slider("Years active", span[0], span[1], (span[0], span[1]), key="fp_years")
+        if (year_from, year_to) == span:
+            year_from = year_to = None
+    filters: dict[str, Any] = {
+        "categories": cats or None,
+        "activity_types": acts or None,
+        "statuses": stats or None,
+        "funders": funders or None,
+        "partners": partners or None,
+        "year_from": year_from,
+        "year_to": year_to,
+    }
+    kept = F.filter_projects(projects, **filters)
+
+    c7, c8, c9 = st.columns(3)
+    measure = c7.radio("Map shows", list(F.MEASURES), format_func=F.MEASURES.get, key="fp_measure")
+    allocate = c8.radio("Multi-unit projects", list(F.ALLOCATIONS), format_func=lambda a: f"Budget and reach {F.ALLOCATIONS[a]}", key="fp_allocate")
+    currencies = sorted({str(c) for c in kept.loc[kept["budget"].notna(), "currency"].dropna()})
+    currency = c9.selectbox("Currency", currencies, key="fp_currency") if len(currencies) > 1 else None
+    same_country = country == ctx.country
+    overlay = c9.checkbox(
+        "Overlay: providers per unit",
+        key="fp_overlay",
+        disabled=not same_country,
+        help="Outline the units with no provider in the directory, to see funded areas against unserved areas."
+        + ("" if same_country else f" Switch the app's country to {country} to use it."),
+    )
+
+    fp = F.footprint_by_unit(units, kept, allocate=allocate, currency=currency)
+    coverage = None
+    if overlay and same_country:
+        coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.units, ctx.directory)
+        fp = F.footprint_overlay(fp, coverage)
+    summary = F.footprint_summary(fp, kept)
+
+    st.subheader(summary["headline"].capitalize())
+    missed = summary["units_not_reached"]
+    st.markdown("**Units not reached:** " + (", ".join(missed) if missed else "none"))
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Units reached", f"{summary['units_reached']} of {summary['units']}")
+    m2.metric("Projects", f"{summary['projects']:,}", help=f"{summary['whole_country_projects']} country-wide")
+    m3.metric("Budget", f"{summary['budget']:,.0f} {summary['currency'] or ''}".strip())
+    m4.metric("People reached", f"{summary['reached']:,.0f}")
+    if coverage is not None:
+        gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
+        st.markdown("**Neither a funded project nor a provider:** " + (", ".join(gaps) if gaps else "none"))
+        if ctx.is_sample:
+            st.caption(f"Provider counts come from the fictional sample directory. {schema.FICTIONAL_NOTICE}")
+
+    from geomap.report.footprint import (
+        footprint_document,
+        footprint_map,
+        footprint_map_html,
+    )
+
+    boundary_source = ctx.boundary_source if same_country else str(units.attrs.get("source", ""))
+    fmap = footprint_map(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source)
+    st_folium(fmap, returned_objects=[], use_container_width=True, height=540, key=f"fp_map_{country}")
+
+    st.subheader("Activity per year")
+    by_year = F.activity_by_year(kept, currency=fp.attrs.get("currency"))
+    timeline = st.radio("Timeline shows", list(_TIMELINE), format_func=_TIMELINE.get, horizontal=True, key="fp_timeline")
+    if len(by_year):
+        st.bar_chart(by_year.set_index("year")[[timeline]], x_label="Year", y_label=_TIMELINE[timeline])
+    else:
+        st.caption("No dated projects under these filters.")
+    if by_year.attrs.get("undated"):
+        st.caption(f"{by_year.attrs['undated']} project(s) without dates are not in the timeline.")
+
+    st.subheader("Units")
+    table = F.footprint_table(fp)
+    shown = table.assign(overlay=table["overlay"].map(F.OVERLAY_GROUPS)) if "overlay" in table.columns else table
+    st.dataframe(shown, hide_index=True, width="stretch")
+    d1, d2, d3 = st.columns(3)
+    d1.download_button("Table (CSV)", data=table.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"geomap_footprint_{country}.csv", mime="text/csv", key="fp_dl_csv")
+    d2.download_button(
+        "Map (HTML)",
+        data=lambda: footprint_map_html(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source),
+        file_name=f"geomap_footprint_map_{country}.html", mime="text/html", key="fp_dl_map",
+    )
+    d3.download_button(
+        "Report (HTML)",
+        data=lambda: footprint_document(
+            units, projects, country_name=_state.country_name(country), filters=filters, measure=measure,
+            allocate=allocate, currency=currency, coverage=coverage, illustrative=is_sample,
+            fictional_directory=ctx.is_sample, boundary_source=boundary_source,
+        ),
+        file_name=f"geomap_footprint_report_{country}.html", mime="text/html", key="fp_dl_report",
+    )
+    st.caption(f"Budget and people reached of multi-unit projects are {F.ALLOCATIONS[allocate]}. "
+               "A project covering the whole country counts in every unit.")

@@ -1,0 +1,295 @@
+"""Donor footprint outputs: the map, the report section and the full printable document.
+
+Arranges results of :mod:`geomap.analysis.footprint` only; every figure comes from there. The
+footprint holds aggregates per unit (project counts, budgets, people reached) and names of
+fictional or user-given projects, never a provider's location: provider numbers enter only as
+counts per unit (:func:`geomap.analysis.coverage.coverage_by_unit`), which are safe to publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geomap import projects as P
+from geomap.analysis import footprint as F
+from geomap.report._template import Section, esc, page, table_html
+
+__all__ = ["MEASURE_FORMATS", "filters_text", "footprint_document", "footprint_map", "footprint_map_html", "footprint_section"]
+
+#: Number formats of the footprint measures.
+MEASURE_FORMATS: dict[str, str] = {
+    "projects": "{:,.0f}",
+    "budget": "{:,.0f}",
+    "reached": "{:,.0f}",
+    "officials_trained": "{:,.0f}",
+}
+#: Display simplification of unit outlines (degrees).
+_TOLERANCE = 0.004
+_UNSERVED_STYLE = {"color": "#b2182b", "weight": 3, "dashArray": "6 4", "fill": False}
+
+
+def _measure_label(measure: str, currency: str | None) -> str:
+    label = F.MEASURES.get(measure, measure)
+    return f"{label} ({currency})" if measure == "budget" and currency else label
+
+
+def footprint_map(
+    units: gpd.GeoDataFrame,
+    footprint: pd.DataFrame,
+    *,
+    measure: str = "projects",
+    overlay: bool = False,
+    boundary_source: str = "",
+    asset_base: str | None = None,
+) -> folium.Map:
+    """The footprint map: units shaded by ``measure``; units not reached shown as "Not reached".
+
+    Parameters
+    ----------
+    units
+        Admin units (``code``, ``name``, geometry).
+    footprint
+        :func:`geomap.analysis.footprint.footprint_by_unit`, or its
+        :func:`~geomap.analysis.footprint.footprint_overlay` (needed for ``overlay``).
+    measure
+        A key of :data:`geomap.analysis.footprint.MEASURES`.
+    overlay
+        Outline the units with no provider in the directory (dashed red) and show provider
+        counts in the tooltips: funded areas against unserved areas.
+    boundary_source
+        Attribution line for the boundaries (default: ``units.attrs["source"]``).
+    asset_base
+        URL prefix of the vendored Leaflet assets (default: the app's).
+
+    Raises
+    ------
+    ValueError
+        If ``measure`` is unknown, or ``overlay`` is asked of a footprint without providers.
+    """
+    from geomap.layers import assets, basemap, choropleth, legend
+    from geomap.layers.coverage_map import map_bounds
+
+    if measure not in F.MEASURES:
+        msg = f"unknown footprint measure {measure!r}; choose one of {', '.join(F.MEASURES)}"
+        raise ValueError(msg)
+    if overlay and "providers" not in footprint.columns:
+        msg = "overlay needs a footprint joined with provider counts (geomap.analysis.footprint.footprint_overlay)"
+        raise ValueError(msg)
+    cols = ["code", measure, "projects", "reached_unit"] + (["providers"] if overlay else [])
+    joined = units[["code", "name", "geometry"]].merge(footprint[list(dict.fromkeys(cols))], on="code", how="left")
+    joined = gpd.GeoDataFrame(joined, geometry="geometry", crs=units.crs)
+    reached = joined["reached_unit"].fillna(False).astype(bool)
+    joined["_value"] = pd.to_numeric(joined[measure], errors="coerce").where(reached, np.nan).astype(float)
+    label = _measure_label(measure, footprint.attrs.get("currency"))
+    tips: dict[str, str] = {"projects": "Projects"} if measure != "projects" else {}
+    if overlay:
+        joined["providers"] = pd.to_numeric(joined["providers"], errors="coerce")
+        tips["providers"] = "Providers in the directory"
+    kwargs: dict[str, Any] = {"bounds": map_bounds(units)}
+    if asset_base:
+        kwargs["asset_base"] = asset_base
+    fmap = assets.offline_map(**kwargs)
+    source = boundary_source or str(units.attrs.get("source") or "boundary source not recorded")
+    basemap.add_basemap(fmap, units, source=source)
+    layer = choropleth.choropleth_layer(
+        joined,
+        "_value",
+        label=label,
+        fmt=MEASURE_FORMATS[measure],
+        no_data_label="Not reached",
+        tooltip_columns=tips,
+        palette="YlOrRd" if measure == "budget" else "YlGnBu",
+        simplify_tolerance=_TOLERANCE,
+    )
+    layer.add_to(fmap)
+    caption = None
+    if overlay:
+        unserved = joined[joined["providers"].fillna(0) <= 0]
+        if len(unserved):
+            geo = choropleth.lean_geometries(unserved.geometry, precision=5, simplify_tolerance=_TOLERANCE)
+            data = gpd.GeoDataFrame({"name": unserved["name"].astype(str).to_numpy()}, geometry=geo.to_numpy(), crs=units.crs)
+            folium.GeoJson(
+                data.to_json(),
+                name="No provider in the directory",
+                style_function=lambda _f: dict(_UNSERVED_STYLE),
+                tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["No provider:"]),
+            ).add_to(fmap)
+        caption = "Dashed red outline: no provider in the directory"
+    legend.legend_element(layer.classification, title=label, caption=caption).add_to(fmap)
+    return fmap
+
+
+def footprint_map_html(units: gpd.GeoDataFrame, footprint: pd.DataFrame, **kwargs: Any) -> str:
+    """:func:`footprint_map` as one self-contained HTML page (works offline from a file)."""
+    from geomap.layers.assets import standalone_html
+
+    title = kwargs.pop("title", "geomap footprint")
+    return standalone_html(footprint_map(units, footprint, **kwargs), title=title)
+
+
+def filters_text(filters: Mapping[str, Any] | None) -> str:
+    """One line naming the filters in force (labels, not codes); ``"no filters"`` when none."""
+    if not filters:
+        return "no filters"
+    parts = []
+    vocab = {"categories": "category", "activity_types": "activity_type", "statuses": "project_status"}
+    names = {"categories": "category", "activity_types": "activity", "statuses": "status", "funders": "funder", "partners": "partner"}
+    for key, value in filters.items():
+        if value in (None, [], (), ""):
+            continue
+        if key in ("year_from", "year_to"):
+            continue
+        values = [value] if isinstance(value, str) else list(value)
+        if key in vocab:
+            values = [P.project_label(v, vocabulary=vocab[key]) for v in values]
+        parts.append(f"{names.get(key, key)}: {', '.join(map(str, values))}")
+    yf, yt = filters.get("year_from"), filters.get("year_to")
+    if yf is not None or yt is not None:
+        parts.append(f"years: {yf if yf is not None else '…'}–{yt if yt is not None else '…'}")
+    return "; ".join(parts) or "no filters"
+
+
+def footprint_section(
+    footprint: pd.DataFrame,
+    summary: Mapping[str, Any],
+    *,
+    by_year: pd.DataFrame | None = None,
+    filters: Mapping[str, Any] | None = None,
+    map_html: str | None = None,
+    title: str = "Donor footprint",
+) -> Section:
+    """The footprint as one report section: headline, units not reached, table, timeline.
+
+    Parameters
+    ----------
+    footprint
+        :func:`geomap.analysis.footprint.footprint_by_unit` (or its overlay).
+    summary
+        :func:`geomap.analysis.footprint.footprint_summary` of it (with the projects).
+    by_year
+        :func:`geomap.analysis.footprint.activity_by_year`, shown as a table.
+    filters
+        The filters in force (keyword arguments of :func:`~geomap.analysis.footprint.filter_projects`).
+    map_html
+        A standalone map page (:func:`footprint_map_html`), embedded as an ``iframe``.
+    """
+    cur = footprint.attrs.get("currency")
+    allocate = footprint.attrs.get("allocate", "split")
+    headline = esc(summary["headline"].capitalize())
+    body = [f"<p><strong>{headline}</strong> <span class='meta'>({esc(filters_text(filters))})</span></p>"]
+    if "projects" in summary:
+        money = f"{summary['budget']:,.0f} {esc(cur)}" if cur else "no budget given"
+        body.append(
+            f"<p>{summary['projects']:,} project(s), {summary['whole_country_projects']:,} of them country-wide; "
+            f"budget {money}; {summary['reached']:,.0f} people reached; "
+            f"{summary['officials_trained']:,.0f} officials trained.</p>"
+        )
+    missed = summary["units_not_reached"]
+    body.append(
+        "<p><strong>Units not reached:</strong> " + (esc(", ".join(missed)) if missed else "none") + "</p>"
+    )
+    if map_html:
+        body.append(f'<iframe class="map" title="Footprint map" srcdoc="{esc(map_html)}"></iframe>')
+    table = F.footprint_table(footprint)
+    table["reached_unit"] = table["reached_unit"].map({"yes": "yes", "no": "not reached"})
+    if "overlay" in table.columns:
+        table["overlay"] = table["overlay"].map(F.OVERLAY_GROUPS)
+    body.append(table_html(table, formats={"budget": "{:,.0f}", "reached": "{:,.0f}", "officials_trained": "{:,.0f}", "providers": "{:,.0f}"}))
+    body.append(f"<p class='meta'>Budget and people reached of a project covering several units are {esc(F.ALLOCATIONS.get(allocate, allocate))}.</p>")
+    if by_year is not None and len(by_year):
+        body.append("<h3>Activity per year</h3>")
+        body.append(table_html(by_year, formats={"year": "{}", "budget": "{:,.0f}", "reached": "{:,.0f}"}))
+    return Section(title, "".join(body))
+
+
+def footprint_document(
+    units: gpd.GeoDataFrame,
+    projects: pd.DataFrame,
+    *,
+    country_name: str,
+    filters: Mapping[str, Any] | None = None,
+    measure: str = "projects",
+    allocate: str = "split",
+    currency: str | None = None,
+    coverage: pd.DataFrame | None = None,
+    include_map: bool = True,
+    boundary_source: str = "",
+    illustrative: bool = False,
+    fictional_directory: bool = False,
+    sources: Iterable[str] = (),
+    caveats: Iterable[str] = (),
+) -> str:
+    """A self-contained, printable HTML footprint report for one country.
+
+    Parameters
+    ----------
+    units
+        Admin units of the country.
+    projects
+        Resolved projects (:func:`geomap.projects.resolve_projects`), unfiltered: ``filters``
+        are applied here so the document states them.
+    country_name
+        For the title.
+    filters
+        Keyword arguments of :func:`geomap.analysis.footprint.filter_projects`.
+    measure, allocate, currency
+        See :func:`footprint_map` and :func:`geomap.analysis.footprint.footprint_by_unit`.
+    coverage
+        Provider counts per unit (:func:`geomap.analysis.coverage.coverage_by_unit`); adds the
+        overlay (map outline and table columns).
+    include_map
+        Embed the standalone map.
+    illustrative
+        The projects are the bundled illustrative sample: say so at the top.
+    fictional_directory
+        The provider counts of the overlay come from a fictional sample directory.
+    sources, caveats
+        Extra lines for the document's end.
+    """
+    filters = dict(filters or {})
+    kept = F.filter_projects(projects, **filters)
+    fp = F.footprint_by_unit(units, kept, allocate=allocate, currency=currency)
+    if coverage is not None:
+        fp = F.footprint_overlay(fp, coverage)
+    summary = F.footprint_summary(fp, kept)
+    by_year = F.activity_by_year(kept, currency=fp.attrs.get("currency"))
+    map_html = None
+    if include_map:
+        map_html = footprint_map_html(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source)
+    sections = []
+    if illustrative:
+        sections.append(Section("Illustrative data", f"<p class='notice'>{esc(P.ILLUSTRATIVE_NOTICE)}</p>"))
+    sections.append(footprint_section(fp, summary, by_year=by_year, filters=filters, map_html=map_html))
+    acc = P.project_row_accounting(projects)
+    issues = P.project_issues(projects)
+    rows_html = (
+        f"<p>{acc['total']:,} rows read: {acc['placed']:,} placed, {acc['flagged']:,} flagged, "
+        f"{acc['elsewhere']:,} in other countries.</p>"
+    )
+    if len(issues):
+        rows_html += table_html(issues, max_rows=200)
+    sections.append(Section("Rows and problems", rows_html))
+    sources = [*sources]
+    if boundary_source:
+        sources.append(f"Boundaries: {boundary_source}")
+    caveats = [
+        *caveats,
+        "A project covering the whole country counts in every unit.",
+        f"Budget and people reached of multi-unit projects are {F.ALLOCATIONS[allocate]}.",
+    ]
+    if coverage is not None:
+        caveats.append("Provider counts come from the directory in use; a unit without providers there may still have services not listed.")
+    return page(
+        f"Donor footprint — {country_name}",
+        sections,
+        subtitle=summary["headline"].capitalize(),
+        sources=sources,
+        caveats=caveats,
+        fictional=fictional_directory and coverage is not None,
+    )
