@@ -262,7 +262,7 @@ FIELDS: tuple[Field, ...] = (
     _S("org_type", "str", "Type of organisation", hxl="#org+type",
        synonyms=("type of organization", "type of organisation", "organization type", "organisation type", "org type", "tipo de organizacion", "type d'organisation")),
     _S("service_types", "list", "Service types", required=True, hxl="#service+type",
-       synonyms=("service types", "service type", "services", "service", "type of service", "sector", "tipo de servicio", "servicios", "type de service")),
+       synonyms=("service types", "service type", "services", "service", "type of service", "sector", "tipo de servicio", "servicio", "servicios", "type de service", "services offerts")),
     _S("populations_served", "list", "Populations served", hxl="#population+served",
        synonyms=("populations served", "population served", "target population", "beneficiaries", "poblacion atendida", "population cible")),
     _S("address", "str", "Address", hxl="#loc+address", public=False,

@@ -54,6 +54,7 @@ def build_coverage_map(
     online_tiles: bool = False,
     asset_base: str = assets.DEFAULT_ASSET_BASE,
     display: gpd.GeoSeries | None = None,
+    role: str = privacy.PUBLIC,
 ) -> folium.Map:
     """Build the coverage map.
 
@@ -79,6 +80,9 @@ def build_coverage_map(
     display
         :func:`display_geometry` of ``units`` if already computed (e.g. cached by the page);
         computed here otherwise. Both the choropleth and the country outline use it.
+    role
+        The session's role; confidential sites are drawn only for partners and editors (and
+        then only if ``view`` holds them).
     """
     if measure not in coverage.columns:
         msg = f"measure {measure!r} is not a coverage column; choose one of {', '.join(_FORMATS)}"

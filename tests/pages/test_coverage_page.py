@@ -1,0 +1,75 @@
+"""The Coverage page (and the app's navigation) under Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from geomap.directory import schema
+
+
+def _app() -> None:
+    from geomap.pages import coverage
+
+    coverage.render()
+
+
+def _run(country: str = "NGA") -> AppTest:
+    at = AppTest.from_function(_app, default_timeout=180)
+    at.session_state["geomap_country"] = country
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_app_opens_on_nigeria_sample():
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Coverage — Nigeria"
+    assert any("fictional" in w.value for w in at.sidebar.warning)
+    assert at.sidebar.selectbox(key="sidebar_country").value == "NGA"
+
+
+def test_default_view_counts_and_table():
+    at = _run()
+    metrics = _metrics(at)
+    assert metrics["Providers placed"] == "148"
+    assert metrics["Units with at least one"].endswith("of 37")
+    assert metrics["Population denominator"] == "2006 census"
+    assert any(schema.FICTIONAL_NOTICE in i.value for i in at.info)
+    table = at.dataframe[0].value
+    assert len(table) == 37
+    assert table["Providers"].sum() == 148
+    assert at.get("download_button")
+
+
+def test_service_filter_and_measure_follow():
+    at = _run()
+    at.multiselect(key="cov_services").set_value(["shelter"]).run()
+    assert not at.exception
+    shelters = int(_metrics(at)["Providers placed"])
+    assert 0 < shelters < 148
+    assert at.dataframe[0].value["Providers"].sum() == shelters
+    at.radio(key="cov_measure").set_value("per_100k").run()
+    assert not at.exception
+    assert "Per 100k" in at.dataframe[0].value.columns
+
+
+def test_other_country_without_sample():
+    at = _run("KEN")
+    assert at.title[0].value == "Coverage — Kenya"
+    assert any("Upload one on the **Data** page" in i.value for i in at.info)
+    assert at.dataframe[0].value["Providers"].sum() == 0
+
+
+def test_confidential_count_caption_in_public_view():
+    at = _run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "confidential provider(s) are counted" in captions
+    assert "Natural Earth" in captions
