@@ -1,0 +1,1348 @@
+"""Read a provider directory from CSV, XLSX, GeoJSON, GeoPackage, HSDS or HXL.
+
+Every reader returns the same shape (see ``docs/internals.md``): one column per
+:data:`geomap.directory.schema.FIELD_NAMES` holding the *raw* cell values as text (``str``) or
+``None`` for an empty cell, plus
+
+``source_file``
+    The file name the row came from (for an HSDS package: ``package/table.csv``).
+``source_row``
+    The spreadsheet row number: the header is row 1 and the first data row is row 2; an HXL
+    hashtag row counts as a row, so the first data row of an HXL file is row 3. For GeoJSON and
+    GeoPackage it is the 1-based feature number; for HSDS the row of the
+    ``service_at_location`` (or ``services``/``locations``) table, counted the same way.
+``extra``
+    A ``dict`` per row, ``{original header: raw value}``, holding the values of every column
+    that mapped to no field (listed in ``df.attrs["unmapped"]``), so nothing is lost.
+
+Columns named like a resolution column (``location_method``, ``confidence``, ``status``,
+``reason``; from an earlier geomap export) are kept as columns under that name so an export
+re-imports with them. Nothing is parsed here: coordinates, booleans, dates and the service
+taxonomy are typed by ``geomap.directory.resolve``, which reports per-row problems.
+
+Lines above the header holding a single ``# …`` cell that is not an HXL hashtag (the export
+notice the writers can add) are skipped; row numbers stay the physical ones and a warning
+quotes the line.
+
+A leading apostrophe that the writers add to neutralise spreadsheet formulas
+(``'=…``, ``'+…``, ``'-…``, ``'@…``) is removed on reading, so an export re-imports unchanged.
+
+When no column maps to ``name`` but one maps to ``organisation`` (a 3W or an organisation list),
+``name`` is filled with the organisation text and ``df.attrs["name_from"]`` names that header.
+
+``df.attrs`` holds ``format``, ``encoding``, ``delimiter``, ``headers`` (original, deduplicated),
+``mapping`` (``{header: field}``), ``unmapped``, ``hxl_tags`` (``{header: hashtag}`` for HXL
+files), ``resolution_columns``, ``sheet`` (XLSX/GeoPackage), ``hsds_version`` (HSDS) and
+``warnings`` (messages naming the file, row and field).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+import warnings as warnings_module
+import zipfile
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geomap.directory import limits, schema
+
+__all__ = [
+    "FORMATS",
+    "EXTRA_COLUMN",
+    "KEPT_RESOLUTION_COLUMNS",
+    "RESOLUTION_HXL",
+    "detect_format",
+    "list_sheets",
+    "read_table",
+    "read_directory",
+    "map_columns",
+    "save_mapping",
+    "load_mapping",
+]
+
+#: Formats :func:`read_directory` accepts (``format=``).
+FORMATS: tuple[str, ...] = ("csv", "xlsx", "geojson", "gpkg", "hsds", "hxl")
+
+#: Resolution columns kept as columns when a file carries them (an earlier export).
+KEPT_RESOLUTION_COLUMNS: tuple[str, ...] = tuple(
+    c for c in schema.RESOLUTION_FIELDS if c not in ("source_file", "source_row")
+)
+
+EXTRA_COLUMN = "extra"
+
+_DELIMITERS = (",", ";", "\t", "|")
+_NEUTRALISED = re.compile(r"^'(?=[=+\-@\t\r])")
+_LENIENT_TAG = re.compile(r"^#([A-Za-z][A-Za-z0-9_]*)((?:\s*\+\s*[A-Za-z0-9_]+)*)\s*$")
+
+#: Attributes that change what an HXL column holds (``#org+acronym`` is not the organisation).
+_HXL_QUALIFIERS = frozenset({"acronym", "code", "pcode", "id", "type", "lat", "lon", "email", "phone", "url"})
+
+#: HXL fallbacks for tags the schema does not spell: (tag, attributes, field, exact-only).
+_HXL_FALLBACKS: tuple[tuple[str, frozenset[str], str, bool], ...] = (
+    ("#sector", frozenset(), "service_types", False),
+    ("#adm1", frozenset(), "admin1_name", False),
+    ("#adm1", frozenset({"pcode"}), "admin1_code", False),
+    ("#contact", frozenset(), "phone", True),
+    ("#loc", frozenset(), "town", True),
+    ("#geo", frozenset({"latitude"}), "latitude", False),
+    ("#geo", frozenset({"longitude"}), "longitude", False),
+)
+
+#: HXL hashtags for the resolution columns (writer and reader agree on these).
+RESOLUTION_HXL: dict[str, str] = {
+    "location_method": "#meta+location_method",
+    "confidence": "#meta+confidence",
+    "status": "#status",
+    "reason": "#meta+reason",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Sources
+# --------------------------------------------------------------------------------------------
+
+
+def _source_name(source: Any, filename: str | None) -> str:
+    if filename:
+        return Path(str(filename)).name
+    if isinstance(source, (str, Path)):
+        return Path(source).name
+    name = getattr(source, "name", None)
+    if isinstance(name, str) and name:
+        return Path(name).name
+    return "upload"
+
+
+def _source_bytes(source: Any, name: str | None = None) -> bytes:
+    """Bytes of a path, a bytes object or a file-like (Streamlit ``UploadedFile``).
+
+    The upload limit (:mod:`geomap.directory.limits`) is checked before anything is read.
+    """
+    limits.check_upload_size(source, filename=name)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            msg = f"{path}: no such file"
+            raise FileNotFoundError(msg)
+        return path.read_bytes()
+    if hasattr(source, "getvalue"):
+        return bytes(source.getvalue())
+    if hasattr(source, "read"):
+        if hasattr(source, "seek"):
+            source.seek(0)
+        return bytes(limits.read_limited(source, filename=name))
+    msg = f"cannot read a directory from {type(source).__name__}; give a path, bytes or a file-like object"
+    raise TypeError(msg)
+
+
+def detect_format(filename: str | None, head_bytes: bytes = b"") -> str:
+    """Guess the format of a directory file from its name and first bytes.
+
+    Parameters
+    ----------
+    filename
+        File name (only its suffix is used); may be ``None``.
+    head_bytes
+        The first bytes of the file (a few kB is enough).
+
+    Returns
+    -------
+    str
+        One of :data:`FORMATS`. ``"csv"`` and ``"xlsx"`` are returned for plain tables; a
+        hashtag row is detected later by :func:`read_directory` (``format="hxl"`` forces it).
+
+    Raises
+    ------
+    ValueError
+        If neither the name nor the content is recognised.
+    """
+    suffix = Path(filename).suffix.lower() if filename else ""
+    head = bytes(head_bytes[:4096])
+    if head.startswith(b"PK"):
+        if suffix in (".xlsx", ".xlsm"):
+            return "xlsx"
+        try:
+            names = zipfile.ZipFile(io.BytesIO(head_bytes)).namelist()
+        except zipfile.BadZipFile:
+            names = []
+        if any(n.startswith("xl/") for n in names):
+            return "xlsx"
+        if suffix == ".zip" or any(n.endswith(("datapackage.json", ".csv")) for n in names):
+            return "hsds"
+        return "xlsx"
+    if head.startswith(b"SQLite format 3") or suffix == ".gpkg":
+        return "gpkg"
+    if suffix in (".geojson",) or (suffix == ".json" and b"Feature" in head):
+        return "geojson"
+    if suffix == ".json" and b"resources" in head:
+        return "hsds"
+    if suffix == ".hxl":
+        return "hxl"
+    if suffix in (".xls", ".ods", ".numbers"):
+        msg = f"{filename}: {suffix} workbooks are not read; save the sheet as .xlsx or CSV (UTF-8) and upload that"
+        raise ValueError(msg)
+    if suffix in (".csv", ".tsv", ".txt", ""):
+        return "csv"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix == ".zip":
+        return "hsds"
+    msg = (
+        f"{filename}: unrecognised file type {suffix!r}; accepted: .csv/.tsv/.txt (CSV or HXL), "
+        ".xlsx, .geojson/.json, .gpkg, an HSDS data package (.zip or folder with datapackage.json)"
+    )
+    raise ValueError(msg)
+
+
+# --------------------------------------------------------------------------------------------
+# Text decoding and CSV parsing
+# --------------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """Decode bytes, returning ``(text, encoding)``. BOMs first, then UTF-8, then a guess."""
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(enc), enc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    enc = best.encoding if best is not None else "cp1252"
+    # Western single-byte guesses are read as Windows-1252 (a superset of Latin-1 printable).
+    if enc in ("latin_1", "iso8859_15", "cp1250", "cp1252", "iso8859_2", "mac_roman") or best is None:
+        enc = "cp1252"
+    try:
+        return data.decode(enc), enc
+    except (UnicodeDecodeError, LookupError):
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            msg = f"{name}: could not detect the text encoding; save the file as UTF-8 and try again"
+            raise ValueError(msg) from None
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Pick the delimiter giving the most consistent multi-column rows in the first lines."""
+    sample_lines = text.splitlines()[:30]
+    sample = "\n".join(sample_lines)
+    best, best_score = ",", (-1, -1)
+    for delim in _DELIMITERS:
+        rows = list(csv.reader(io.StringIO(sample), delimiter=delim))
+        rows = [r for r in rows if any(c.strip() for c in r)]
+        if not rows:
+            continue
+        counts: dict[int, int] = {}
+        for r in rows:
+            counts[len(r)] = counts.get(len(r), 0) + 1
+        # the most common width (a leading "# notice" line or a ragged row does not decide)
+        ncol, consistent = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        if ncol < 2:
+            continue
+        score = (consistent, ncol)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _csv_rows(data: bytes, name: str, *, delimiter: str | None = None) -> tuple[list[list[str]], str, str]:
+    if not data.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
+        msg = f"{name}: the file is empty; a directory needs a header row and at least one data row"
+        raise ValueError(msg)
+    text, encoding = _decode(data, name)
+    text = text.lstrip("\ufeff")
+    delim = delimiter or _sniff_delimiter(text)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    return rows, encoding, delim
+
+
+# --------------------------------------------------------------------------------------------
+# XLSX
+# --------------------------------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str | None:
+    """Spreadsheet cell value as raw text (numbers in their shortest exact form)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    text = str(value)
+    return text
+
+
+def _col_index(ref: str) -> tuple[int, int]:
+    """``"B12"`` -> ``(12, 2)`` (1-based row, column)."""
+    m = re.match(r"^\$?([A-Za-z]+)\$?(\d+)$", ref)
+    if not m:
+        msg = f"bad cell reference {ref!r}"
+        raise ValueError(msg)
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + (ord(ch) - 64)
+    return int(m.group(2)), col
+
+
+def _scan_sheet_xml(archive: zipfile.ZipFile, path: str) -> tuple[list[tuple[int, int, int, int]], list[str]]:
+    """Merged ranges and formula cells without a cached value, from the sheet XML (streamed)."""
+    import xml.etree.ElementTree as ET
+
+    merges: list[tuple[int, int, int, int]] = []
+    uncached: list[str] = []
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with archive.open(path.lstrip("/")) as fh:
+        for _event, elem in ET.iterparse(fh, events=("end",)):
+            tag = elem.tag
+            if tag == f"{ns}c":
+                f = elem.find(f"{ns}f")
+                if f is not None:
+                    v = elem.find(f"{ns}v")
+                    if v is None or v.text is None or v.text == "":
+                        uncached.append(elem.get("r", "?"))
+                elem.clear()
+            elif tag == f"{ns}row":
+                elem.clear()
+            elif tag == f"{ns}mergeCell":
+                ref = elem.get("ref", "")
+                if ":" in ref:
+                    a, b = ref.split(":")
+                    r1, c1 = _col_index(a)
+                    r2, c2 = _col_index(b)
+                    merges.append((r1, c1, r2, c2))
+    return merges, uncached
+
+
+def _gpkg_layers(data: bytes) -> list[str]:
+    import pyogrio
+
+    with warnings_module.catch_warnings():
+        warnings_module.filterwarnings("ignore", message=".*non conformant file extension.*")
+        return [str(r[0]) for r in pyogrio.list_layers(io.BytesIO(data))]
+
+
+def list_sheets(source: Any, *, filename: str | None = None) -> list[str]:
+    """Sheet names of an XLSX workbook, or layer names of a GeoPackage, in file order."""
+    name = _source_name(source, filename)
+    data = _source_bytes(source, name)
+    fmt = detect_format(name, data)
+    if fmt == "gpkg":
+        return _gpkg_layers(data)
+    if fmt != "xlsx":
+        return []
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def _xlsx_rows(data: bytes, name: str, sheet: str | int | None, warnings: list[str]) -> tuple[list[list[str | None]], str]:
+    from openpyxl import load_workbook
+
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        msg = f"{name}: not a readable .xlsx workbook (not a zip container); save it as .xlsx or CSV"
+        raise ValueError(msg)
+    limits.check_zip(data, filename=name)  # zip-bomb and path checks before openpyxl inflates it
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        msg = f"{name}: not a readable .xlsx workbook ({exc}); save it as .xlsx or CSV"
+        raise ValueError(msg) from None
+    try:
+        names = list(wb.sheetnames)
+        if sheet is None:
+            title = names[0]
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                msg = f"{name}: sheet index {sheet} out of range; the workbook has {len(names)} sheet(s): {names}"
+                raise ValueError(msg)
+            title = names[sheet]
+        else:
+            if sheet not in names:
+                msg = f"{name}: no sheet named {sheet!r}; sheets: {names}"
+                raise ValueError(msg)
+            title = sheet
+        ws = wb[title]
+        rows: list[list[str | None]] = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        sheet_path = getattr(ws, "_worksheet_path", None)
+    finally:
+        wb.close()
+    if sheet_path:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            merges, uncached = _scan_sheet_xml(archive, sheet_path)
+        if uncached:
+            shown = ", ".join(uncached[:10]) + (" …" if len(uncached) > 10 else "")
+            warnings.append(
+                f"{name} [{title}]: {len(uncached)} formula cell(s) have no saved value and are read as "
+                f"empty ({shown}); open and save the workbook in Excel/LibreOffice to store the values"
+            )
+        if merges:
+            for r1, c1, r2, c2 in merges:
+                top = rows[r1 - 1][c1 - 1] if r1 - 1 < len(rows) and c1 - 1 < len(rows[r1 - 1]) else None
+                for r in range(r1, r2 + 1):
+                    if r - 1 >= len(rows):
+                        break
+                    row = rows[r - 1]
+                    while len(row) < c2:
+                        row.append(None)
+                    for c in range(c1, c2 + 1):
+                        row[c - 1] = top
+            shown = ", ".join(f"R{r1}C{c1}:R{r2}C{c2}" for r1, c1, r2, c2 in merges[:10])
+            warnings.append(
+                f"{name} [{title}]: {len(merges)} merged cell range(s) ({shown}); the top-left value "
+                "was copied into every cell of each range"
+            )
+    return rows, title
+
+
+# --------------------------------------------------------------------------------------------
+# HXL
+# --------------------------------------------------------------------------------------------
+
+
+def _parse_hashtag(spec: Any) -> tuple[str, frozenset[str]] | None:
+    """``"#org +acronym"`` -> ``("#org", {"acronym"})`` (libhxl's parser); ``None`` if not a tag."""
+    if spec is None:
+        return None
+    text = str(spec).strip()
+    if not text.startswith("#"):
+        return None
+    import hxl.model
+
+    try:
+        col = hxl.model.Column.parse(text)
+    except Exception:  # noqa: BLE001 - libhxl raises its own errors for malformed specs
+        col = None
+    if col and col.tag:
+        return col.tag.lower(), frozenset(a.lower() for a in col.attributes)
+    # lenient fallback for attributes libhxl rejects (e.g. one starting with a digit: ``+24h``)
+    m = _LENIENT_TAG.match(text)
+    if m is None:
+        return None
+    attrs = frozenset(a.strip().lower() for a in m.group(2).split("+") if a.strip())
+    return "#" + m.group(1).lower(), attrs
+
+
+def _is_comment(text: str) -> bool:
+    """A ``# …`` line above the header (e.g. an export notice), not an HXL hashtag."""
+    return text.startswith("#") and _parse_hashtag(text) is None
+
+
+def _is_hashtag_row(row: list[str | None]) -> bool:
+    cells = [c for c in row if c is not None and str(c).strip()]
+    if not cells:
+        return False
+    tagged = sum(1 for c in cells if _parse_hashtag(c) is not None)
+    return tagged / len(cells) >= 0.5
+
+
+def _hxl_patterns() -> list[tuple[str, frozenset[str], str, bool]]:
+    pats: list[tuple[str, frozenset[str], str, bool]] = []
+    for f in schema.FIELDS:
+        parsed = _parse_hashtag(f.hxl)
+        if parsed:
+            pats.append((parsed[0], parsed[1], f.name, False))
+    pats.extend(_HXL_FALLBACKS)
+    return pats
+
+
+def _map_hxl_tags(tags: dict[str, str]) -> dict[str, str]:
+    """Map ``{header: hashtag}`` to ``{header: field}`` (most specific match first)."""
+    candidates: list[tuple[int, int, str, str]] = []
+    headers = list(tags)
+    patterns = _hxl_patterns()
+    for idx, h in enumerate(headers):
+        parsed = _parse_hashtag(tags[h])
+        if parsed is None:
+            continue
+        tag, attrs = parsed
+        for ptag, pattrs, fname, exact in patterns:
+            if ptag != tag:
+                continue
+            if exact and attrs != pattrs:
+                continue
+            if not pattrs <= attrs:
+                continue
+            if (attrs - pattrs) & _HXL_QUALIFIERS:
+                continue
+            score = 100 * len(pattrs) - len(attrs - pattrs)
+            candidates.append((-score, idx, h, fname))
+    candidates.sort()
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for _s, _i, h, fname in candidates:
+        if h in out or fname in taken:
+            continue
+        out[h] = fname
+        taken.add(fname)
+    return {h: out[h] for h in headers if h in out}
+
+
+# --------------------------------------------------------------------------------------------
+# Table assembly
+# --------------------------------------------------------------------------------------------
+
+
+def _dedupe_headers(raw: list[Any], name: str, warnings: list[str]) -> list[str]:
+    headers: list[str] = []
+    seen: dict[str, int] = {}
+    dupes: list[str] = []
+    blanks: list[int] = []
+    for i, h in enumerate(raw):
+        text = "" if h is None else str(h).strip()
+        if not text:
+            text = f"column_{i + 1}"
+            blanks.append(i + 1)
+        if text in seen:
+            seen[text] += 1
+            dupes.append(text)
+            new = f"{text}.{seen[text]}"
+            while new in seen:
+                seen[text] += 1
+                new = f"{text}.{seen[text]}"
+            text = new
+        seen.setdefault(text, 0)
+        headers.append(text)
+    if dupes:
+        warnings.append(
+            f"{name}: duplicate column header(s) {sorted(set(dupes))}; later copies were renamed "
+            "with a .1, .2 … suffix and only the first is matched to a field"
+        )
+    if blanks:
+        warnings.append(f"{name}: column(s) {blanks} have no header and were named column_<n>")
+    return headers
+
+
+def _clean(value: Any) -> str | None:
+    """Cell text, ``None`` when blank; a writer's neutralising apostrophe removed."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    if not text or text.isspace():
+        return None
+    if text[0] == "'":
+        return _NEUTRALISED.sub("", text)
+    return text
+
+
+def _split_table(
+    rows: list[list[Any]], name: str, warnings: list[str], *, force_hxl: bool = False
+) -> tuple[list[str], dict[str, str], list[tuple[int, list[str | None]]]]:
+    """Header, HXL tags and ``(source_row, cells)`` for the data rows of a raw table."""
+    # drop leading fully-empty rows (counted in row numbers)
+    start = 0
+    while start < len(rows):
+        cells = [c for c in (_clean(c) for c in rows[start]) if c]
+        if not cells:
+            start += 1
+            continue
+        if len(cells) == 1 and _is_comment(cells[0]):
+            warnings.append(f"{name}: row {start + 1} is a comment line and was skipped: {cells[0][:120]}")
+            start += 1
+            continue
+        break
+    if start >= len(rows):
+        msg = f"{name}: the file has no header row (it is empty); a directory needs a header row and data rows"
+        raise ValueError(msg)
+    header_row = rows[start]
+    tags: dict[str, str] = {}
+    data_start = start + 1
+    if _is_hashtag_row(header_row):
+        # hashtag row with no human header: the tags are the headers
+        tag_row = header_row
+        header_row = [c if c else None for c in tag_row]
+    elif data_start < len(rows) and _is_hashtag_row(rows[data_start]):
+        tag_row = rows[data_start]
+        data_start += 1
+    else:
+        tag_row = None
+        if force_hxl:
+            msg = f"{name}: no HXL hashtag row found in row {start + 1} or {start + 2}; read it as CSV/XLSX instead"
+            raise ValueError(msg)
+    width = max((len(r) for r in rows[start:]), default=0)
+    header_cells = list(header_row) + [None] * (width - len(header_row))
+    # trailing blank header columns with no data are dropped
+    while header_cells and not _clean(header_cells[-1]):
+        col = len(header_cells) - 1
+        if any(len(r) > col and _clean(r[col]) for r in rows[data_start:]):
+            break
+        if tag_row is not None and len(tag_row) > col and _clean(tag_row[col]):
+            break
+        header_cells.pop()
+    headers = _dedupe_headers(header_cells, name, warnings)
+    if tag_row is not None:
+        for i, h in enumerate(headers):
+            t = tag_row[i] if i < len(tag_row) else None
+            t = _clean(t)
+            if t and _parse_hashtag(t):
+                tags[h] = t.strip()
+    data: list[tuple[int, list[str | None]]] = []
+    blank_rows = 0
+    for i in range(data_start, len(rows)):
+        cells = [_clean(c) for c in rows[i]]
+        if not any(cells):
+            blank_rows += 1
+            continue
+        # cells beyond the header are blank (the header was widened to every non-blank column)
+        cells = cells[: len(headers)]
+        cells += [None] * (len(headers) - len(cells))
+        data.append((i + 1, cells))
+    if blank_rows:
+        # trailing empty rows of spreadsheets are common; only mention inner ones
+        last_data = data[-1][0] if data else data_start
+        inner = sum(1 for i in range(data_start, last_data) if not any(_clean(c) for c in rows[i]))
+        if inner:
+            warnings.append(f"{name}: {inner} empty row(s) between data rows were skipped")
+    return headers, tags, data
+
+
+def map_columns(
+    headers: list[str],
+    *,
+    hxl_tags: dict[str, str] | None = None,
+    mapping: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Map original headers to directory fields.
+
+    Parameters
+    ----------
+    headers
+        Original column headers, in order.
+    hxl_tags
+        ``{header: hashtag}`` for HXL files; tags are matched first (schema ``hxl`` spellings,
+        then fallbacks such as ``#sector`` -> ``service_types``, ``#adm1`` -> ``admin1_name``).
+    mapping
+        Explicit ``{header: field}`` overrides (the app's mapping widget or a saved mapping);
+        they win over tags and synonyms; ``""`` ignores that column.
+
+    Returns
+    -------
+    dict
+        ``{header: field}``; each field is taken by one header at most.
+    """
+    mapping = dict(mapping or {})
+    for target in mapping.values():
+        if target and target not in schema.FIELD_NAMES:
+            msg = f"mapping target {target!r} is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
+            raise ValueError(msg)
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for h in headers:
+        target = mapping.get(h)
+        if target and target not in taken:
+            out[h] = target
+            taken.add(target)
+    rest = [h for h in headers if h not in mapping and h not in KEPT_RESOLUTION_COLUMNS]
+    if hxl_tags:
+        for h, f in _map_hxl_tags({h: hxl_tags[h] for h in rest if h in hxl_tags}).items():
+            if f not in taken:
+                out[h] = f
+                taken.add(f)
+    remaining = [h for h in rest if h not in out]
+    for h, f in schema.map_headers(remaining).items():
+        if f not in taken:
+            out[h] = f
+            taken.add(f)
+    return {h: out[h] for h in headers if h in out}
+
+
+def _build_frame(
+    headers: list[str],
+    data: list[tuple[int, list[str | None]]],
+    *,
+    name: str,
+    mapping: dict[str, str],
+    attrs: dict[str, Any],
+) -> pd.DataFrame:
+    by_field = {f: headers.index(h) for h, f in mapping.items()}
+    kept_res = {c: headers.index(c) for c in KEPT_RESOLUTION_COLUMNS if c in headers and c not in mapping}
+    unmapped = [h for h in headers if h not in mapping and h not in kept_res]
+    unmapped_idx = [(h, headers.index(h)) for h in unmapped]
+    columns = _transpose(data, len(headers))
+    empty = [None] * len(data)
+    cols: dict[str, Any] = {}
+    for f in schema.FIELD_NAMES:
+        i = by_field.get(f)
+        cols[f] = pd.Series(columns[i] if i is not None else empty, dtype=object)
+    cols["source_file"] = pd.Series([name] * len(data), dtype=object)
+    cols["source_row"] = pd.Series([r for r, _c in data], dtype="int64")
+    for c, i in kept_res.items():
+        cols[c] = pd.Series(columns[i], dtype=object)
+    cols[EXTRA_COLUMN] = pd.Series(
+        [{h: cells[i] for h, i in unmapped_idx if cells[i] is not None} for _r, cells in data], dtype=object
+    )
+    df = pd.DataFrame(cols)
+    df.attrs.update(attrs)
+    df.attrs["headers"] = list(headers)
+    df.attrs["mapping"] = dict(mapping)
+    df.attrs["unmapped"] = unmapped
+    df.attrs["resolution_columns"] = list(kept_res)
+    return df
+
+
+# --------------------------------------------------------------------------------------------
+# GeoJSON / GeoPackage
+# --------------------------------------------------------------------------------------------
+
+
+def _read_vector(data: bytes, name: str, fmt: str, sheet: str | int | None, warnings: list[str]):
+    import geopandas as gpd
+    import pyogrio
+
+    kwargs: dict[str, Any] = {}
+    layer = sheet
+    if fmt == "gpkg" and sheet is None:
+        layers = _gpkg_layers(data)
+        layer = layers[0] if layers else None
+        if len(layers) > 1:
+            warnings.append(f"{name}: {len(layers)} layers {layers}; read the first, {layer!r} (choose with sheet=)")
+    if layer is not None:
+        kwargs["layer"] = layer
+    try:
+        with warnings_module.catch_warnings():
+            warnings_module.filterwarnings("ignore", message=".*non conformant file extension.*")
+            gdf = gpd.read_file(io.BytesIO(data), **kwargs)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
+        msg = f"{name}: could not read it as {fmt} ({exc})"
+        raise ValueError(msg) from None
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs(4326)
+    return gdf, layer
+
+
+def _vector_table(gdf, name: str, warnings: list[str]) -> tuple[list[str], list[tuple[int, list[str | None]]], list]:
+    props = [c for c in gdf.columns if c != gdf.geometry.name]
+    headers = _dedupe_headers(props, name, warnings)
+    data: list[tuple[int, list[str | None]]] = []
+    frame = pd.DataFrame(gdf[props]).astype(object)
+    for i, values in enumerate(frame.itertuples(index=False, name=None)):
+        cells = []
+        for v in values:
+            if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+                cells.append(None)
+            elif isinstance(v, pd.Timestamp):
+                cells.append(_clean(_cell_text(v.to_pydatetime())))
+            else:
+                cells.append(_clean(_cell_text(v)))
+        data.append((i + 1, cells))
+    return headers, data, list(gdf.geometry)
+
+
+# --------------------------------------------------------------------------------------------
+# HSDS
+# --------------------------------------------------------------------------------------------
+
+_HSDS_TABLES: dict[str, tuple[str, ...]] = {
+    "organization": ("organizations.csv", "organization.csv"),
+    "service": ("services.csv", "service.csv"),
+    "location": ("locations.csv", "location.csv"),
+    "service_at_location": ("service_at_location.csv", "services_at_location.csv"),
+    "phone": ("phones.csv", "phone.csv"),
+    "address": ("addresses.csv", "address.csv", "physical_addresses.csv", "physical_address.csv"),
+    "attribute": ("attributes.csv",),
+    "taxonomy_term": ("taxonomy_terms.csv", "taxonomy_term.csv", "taxonomy.csv"),
+    "service_taxonomy": ("services_taxonomy.csv", "service_taxonomy.csv"),
+    "language": ("languages.csv", "language.csv"),
+    "schedule": ("schedules.csv", "regular_schedules.csv", "schedule.csv"),
+}
+_HSDS_REQUIRED = ("organization", "service", "location")
+_HSDS_FOREIGN_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("service_at_location", "service_id", "service"),
+    ("service_at_location", "location_id", "location"),
+    ("service", "organization_id", "organization"),
+    ("location", "organization_id", "organization"),
+    ("phone", "service_at_location_id", "service_at_location"),
+    ("phone", "service_id", "service"),
+    ("phone", "location_id", "location"),
+    ("phone", "organization_id", "organization"),
+    ("address", "location_id", "location"),
+)
+_HSDS_EXT_PREFIX = "geomap_"
+
+
+class _Package:
+    """Files of an HSDS data package (folder or zip) by base name."""
+
+    def __init__(self, files: dict[str, bytes], name: str) -> None:
+        self.files = files
+        self.name = name
+        self.descriptor: dict[str, Any] = {}
+        if "datapackage.json" in files:
+            try:
+                self.descriptor = json.loads(files["datapackage.json"].decode("utf-8-sig"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                msg = f"{name}: datapackage.json is not valid JSON ({exc})"
+                raise ValueError(msg) from None
+
+    def path_of(self, table: str) -> str | None:
+        for res in self.descriptor.get("resources", []) or []:
+            if res.get("name") == table and isinstance(res.get("path"), str):
+                base = Path(res["path"]).name
+                if base in self.files:
+                    return base
+        for cand in _HSDS_TABLES.get(table, ()):
+            if cand in self.files:
+                return cand
+        return None
+
+    def version(self) -> str:
+        v = str(self.descriptor.get("version") or "")
+        if v.startswith("3") or "addresses.csv" in self.files or "service_at_location.csv" in self.files:
+            return "3.0" if not v or v.startswith("3") else v
+        return "1.1" if not v or v.startswith(("0", "1")) else v
+
+
+def _hsds_files(source: Any, name: str) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    if isinstance(source, (str, Path)) and Path(source).is_dir():
+        root = Path(source)
+        for p in sorted(root.rglob("*")):
+            if p.is_file() and p.suffix.lower() in (".csv", ".json"):
+                files.setdefault(p.name, p.read_bytes())
+        return files
+    if isinstance(source, (str, Path)) and Path(source).name == "datapackage.json":
+        return _hsds_files(Path(source).parent, name)
+    data = _source_bytes(source, name)
+    try:
+        infos = limits.check_zip(data, filename=name)
+    except zipfile.BadZipFile:
+        msg = f"{name}: an HSDS data package must be a folder or a .zip holding datapackage.json and CSV tables"
+        raise ValueError(msg) from None
+    for info in infos:
+        member = info.filename
+        base = Path(member).name
+        if base.startswith(".") or "__MACOSX" in member:
+            continue
+        if base.lower().endswith((".csv", ".json")) and base not in files:
+            files[base] = limits.read_zip_member(data, member, filename=name)
+    return files
+
+
+def _hsds_table(pkg: _Package, table: str, warnings: list[str]) -> tuple[str | None, list[dict[str, str | None]]]:
+    path = pkg.path_of(table)
+    if path is None:
+        return None, []
+    label = f"{pkg.name}/{path}"
+    rows, _enc, _delim = _csv_rows(pkg.files[path], label, delimiter=",") if pkg.files[path].strip() else ([], "", ",")
+    if not rows:
+        return path, []
+    headers, _tags, data = _split_table(rows, label, warnings)
+    out = []
+    for rownum, cells in data:
+        rec = dict(zip(headers, cells))
+        rec["__row__"] = rownum  # type: ignore[assignment]
+        out.append(rec)
+    return path, out
+
+
+def _read_hsds(source: Any, name: str, warnings: list[str]) -> pd.DataFrame:
+    """One directory row per ``service_at_location`` row, then unlinked locations and services.
+
+    Fields: ``id`` = service_at_location id; ``name`` = service name (else location, else
+    organisation name); ``organisation`` = organisation name; ``latitude``/``longitude`` from
+    the location (kept as given, even out of range); ``address``/``town``/``admin1_name`` from
+    the location's (physical) address; ``phone`` = numbers linked to the service_at_location,
+    else service, location, organisation; ``email``/``website`` from the service, else the
+    organisation; ``notes`` = service description; ``last_verified`` = ``assured_date``;
+    ``hours`` = schedule descriptions; ``languages`` = language names; ``service_types`` =
+    taxonomy terms that :func:`schema.parse_service_types` recognises (the rest go to
+    ``extra["taxonomy"]``). Columns ``geomap_<field>`` (written by geomap's HSDS writer)
+    restore the fields HSDS has no column for.
+    """
+    pkg = _Package(_hsds_files(source, name), name)
+    missing = [t for t in _HSDS_REQUIRED if pkg.path_of(t) is None]
+    if missing:
+        wanted = ", ".join(_HSDS_TABLES[t][0] for t in missing)
+        msg = (
+            f"{name}: HSDS data package is missing required table(s) {wanted}; a directory needs "
+            "organizations.csv, services.csv and locations.csv (plus service_at_location.csv to link them)"
+        )
+        raise ValueError(msg)
+    version = pkg.version()
+    tables: dict[str, tuple[str | None, list[dict[str, Any]]]] = {t: _hsds_table(pkg, t, warnings) for t in _HSDS_TABLES}
+
+    def index(table: str) -> dict[str, dict[str, Any]]:
+        return {r["id"]: r for r in tables[table][1] if r.get("id")}
+
+    orgs, services, locations = index("organization"), index("service"), index("location")
+
+    # foreign keys: every dangling reference is reported once (file, row, field); rows are kept
+    for table, fk, target_table in _HSDS_FOREIGN_KEYS:
+        path, recs = tables[table]
+        target_path = tables[target_table][0]
+        if path is None or target_path is None:
+            continue
+        ids = {r["id"] for r in tables[target_table][1] if r.get("id")}
+        for r in recs:
+            key = r.get(fk)
+            if key and key not in ids:
+                warnings.append(
+                    f"{pkg.name}/{path} row {r['__row__']}: {fk} {key!r} matches no id in {target_path}; "
+                    "the row is kept without that link"
+                )
+
+    def ref(table: str, rec: dict[str, Any], fieldname: str, target: dict[str, dict[str, Any]], tname: str):
+        key = rec.get(fieldname)
+        return target.get(key) if key else None
+
+    # one-to-many look-ups
+    def group(table: str, key: str) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for r in tables[table][1]:
+            if r.get(key):
+                out.setdefault(r[key], []).append(r)
+        return out
+
+    terms = index("taxonomy_term")
+    service_terms: dict[str, list[str]] = {}
+    for r in tables["attribute"][1]:
+        if r.get("link_id") and r.get("taxonomy_term_id") and (r.get("link_entity") in (None, "service", "link_entity")):
+            t = terms.get(r["taxonomy_term_id"])
+            if t is not None and (t.get("name") or t.get("code")):
+                service_terms.setdefault(r["link_id"], []).append(t.get("name") or t.get("code"))
+    for r in tables["service_taxonomy"][1]:
+        t = terms.get(r.get("taxonomy_id") or r.get("taxonomy_term_id") or "")
+        if r.get("service_id") and t is not None and t.get("name"):
+            service_terms.setdefault(r["service_id"], []).append(t["name"])
+    for sid, s in services.items():
+        for tid in schema.parse_list(s.get("taxonomy_ids")):
+            t = terms.get(tid)
+            if t is not None and t.get("name"):
+                service_terms.setdefault(sid, []).append(t["name"])
+
+    phones_by = {k: group("phone", k) for k in ("service_at_location_id", "service_id", "location_id", "organization_id")}
+    addresses_by_loc = group("address", "location_id")
+    languages_by = {k: group("language", k) for k in ("service_id", "location_id")}
+    schedules_by = {k: group("schedule", k) for k in ("service_at_location_id", "service_id", "location_id")}
+
+    def first_phone(keys: list[tuple[str, str | None]]) -> str | None:
+        for k, v in keys:
+            if v and phones_by[k].get(v):
+                nums = []
+                for p in phones_by[k][v]:
+                    num = p.get("number")
+                    if num and p.get("extension"):
+                        num = f"{num} ext. {p['extension']}"
+                    if num and num not in nums:
+                        nums.append(num)
+                if nums:
+                    return "; ".join(nums)
+        return None
+
+    def pick(*values: Any) -> Any:
+        for v in values:
+            if v:
+                return v
+        return None
+
+    records: list[dict[str, Any]] = []
+    is_service_type: dict[str, bool] = {}  # taxonomy term text -> maps to SERVICE_TYPES
+
+    def make_row(
+        table: str, rownum: int, rec_id: str | None, svc: dict | None, loc: dict | None, org: dict | None, sal: dict | None
+    ) -> None:
+        row: dict[str, Any] = dict.fromkeys(schema.FIELD_NAMES)
+        extra: dict[str, Any] = {}
+        row["id"] = rec_id
+        row["name"] = pick(svc and svc.get("name"), loc and loc.get("name"), org and org.get("name"))
+        row["organisation"] = org.get("name") if org else None
+        row["email"] = pick(svc and svc.get("email"), org and org.get("email"))
+        row["website"] = pick(svc and svc.get("url"), org and (org.get("website") or org.get("url")))
+        row["notes"] = svc.get("description") if svc else None
+        row["last_verified"] = svc.get("assured_date") if svc else None
+        row["phone"] = first_phone(
+            [
+                ("service_at_location_id", sal and sal.get("id")),
+                ("service_id", svc and svc.get("id")),
+                ("location_id", loc and loc.get("id")),
+                ("organization_id", org and org.get("id")),
+            ]
+        )
+        if loc:
+            row["latitude"] = loc.get("latitude")
+            row["longitude"] = loc.get("longitude")
+            if loc.get("name") and loc.get("name") != row["name"]:
+                extra["location_name"] = loc["name"]
+            addrs = addresses_by_loc.get(loc.get("id") or "", [])
+            physical = [a for a in addrs if (a.get("address_type") or "physical") == "physical"] or addrs
+            if physical:
+                a = physical[0]
+                row["address"] = ", ".join(v for v in (a.get("address_1"), a.get("address_2")) if v) or None
+                row["town"] = a.get("city")
+                row["admin1_name"] = a.get("state_province")
+                for k in ("postal_code", "country", "region"):
+                    if a.get(k):
+                        extra[k] = a[k]
+        if svc:
+            found = service_terms.get(svc.get("id") or "", [])
+            for t in found:
+                if t not in is_service_type:
+                    is_service_type[t] = bool(schema.parse_service_types(t)[0])
+            known = [t for t in found if is_service_type[t]]
+            other = [t for t in found if t not in known]
+            row["service_types"] = schema.format_list(known) or None
+            if other:
+                extra["taxonomy"] = schema.format_list(other)
+            if svc.get("status") and svc["status"] != "active":
+                extra["service_status"] = svc["status"]
+        langs = []
+        for k, v in (("service_id", svc and svc.get("id")), ("location_id", loc and loc.get("id"))):
+            for lang in languages_by[k].get(v or "", []):
+                if lang.get("name") and lang["name"] not in langs:
+                    langs.append(lang["name"])
+        row["languages"] = schema.format_list(langs) or None
+        for k, v in (
+            ("service_at_location_id", sal and sal.get("id")),
+            ("service_id", svc and svc.get("id")),
+            ("location_id", loc and loc.get("id")),
+        ):
+            sched = [s.get("description") for s in schedules_by[k].get(v or "", []) if s.get("description")]
+            if sched:
+                row["hours"] = "; ".join(sched)
+                break
+        # geomap extension columns (written by geomap's HSDS writer) restore the other fields
+        for src in (svc, loc):
+            for key, value in (src or {}).items():
+                if key.startswith(_HSDS_EXT_PREFIX):
+                    fname = key[len(_HSDS_EXT_PREFIX) :]
+                    if fname in schema.FIELD_NAMES or fname in KEPT_RESOLUTION_COLUMNS:
+                        row[fname] = value
+                    else:
+                        extra[fname] = value
+        if not geomap_ext:
+            row["source"] = f"HSDS {version} data package {pkg.name}"
+        row["source_file"] = f"{pkg.name}/{tables[table][0]}"
+        row["source_row"] = rownum
+        row[EXTRA_COLUMN] = {k: v for k, v in extra.items() if v is not None}
+        records.append(row)
+
+    geomap_ext = any(k.startswith(_HSDS_EXT_PREFIX) for r in tables["service"][1][:1] for k in r)
+    sal_path, sals = tables["service_at_location"]
+    used_services: set[str] = set()
+    used_locations: set[str] = set()
+    for sal in sals:
+        svc = ref("service_at_location", sal, "service_id", services, "service")
+        loc = ref("service_at_location", sal, "location_id", locations, "location")
+        org = None
+        if svc is not None:
+            org = ref("service", svc, "organization_id", orgs, "organization")
+            used_services.add(svc["id"])
+        if loc is not None:
+            used_locations.add(loc["id"])
+            if org is None:
+                org = ref("location", loc, "organization_id", orgs, "organization")
+        make_row("service_at_location", sal["__row__"], sal.get("id"), svc, loc, org, sal)
+    if sal_path is None:
+        warnings.append(f"{name}: no service_at_location table; one row per location and per service instead")
+    for loc in tables["location"][1]:
+        if loc.get("id") in used_locations:
+            continue
+        org = ref("location", loc, "organization_id", orgs, "organization")
+        if sal_path is not None:
+            warnings.append(
+                f"{pkg.name}/{tables['location'][0]} row {loc['__row__']}: location {loc.get('id')!r} has no "
+                "service_at_location row; kept as a row without a service"
+            )
+        make_row("location", loc["__row__"], loc.get("id"), None, loc, org, None)
+    for svc in tables["service"][1]:
+        if svc.get("id") in used_services:
+            continue
+        org = ref("service", svc, "organization_id", orgs, "organization")
+        make_row("service", svc["__row__"], svc.get("id"), svc, None, org, None)
+
+    if not records:
+        cols = {f: pd.Series(dtype=object) for f in (*schema.FIELD_NAMES, "source_file")}
+        df = pd.DataFrame(cols)
+        df["source_row"] = pd.Series(dtype="int64")
+        df[EXTRA_COLUMN] = pd.Series(dtype=object)
+    else:
+        df = pd.DataFrame.from_records(records).astype(object)
+        df = df.where(df.notna(), None)
+        df["source_row"] = df["source_row"].astype("int64")
+    res_cols = [c for c in KEPT_RESOLUTION_COLUMNS if c in df.columns and df[c].notna().any()]
+    df = df[[*schema.FIELD_NAMES, "source_file", "source_row", *res_cols, EXTRA_COLUMN]]
+    df.attrs.update(
+        {
+            "format": "hsds",
+            "hsds_version": version,
+            "encoding": "utf-8",
+            "delimiter": ",",
+            "headers": [],
+            "mapping": {},
+            "unmapped": [],
+            "resolution_columns": res_cols,
+            "tables": {t: p for t, (p, _r) in tables.items() if p},
+        }
+    )
+    return df
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def _is_hsds_source(source: Any, name: str, data: bytes | None) -> bool:
+    if isinstance(source, (str, Path)):
+        p = Path(source)
+        if p.is_dir() or p.name == "datapackage.json":
+            return True
+    if data is not None and data.startswith(b"PK"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return False
+        return not any(n.startswith("xl/") for n in names)
+    return False
+
+
+def _hsds_table_view(df: pd.DataFrame) -> pd.DataFrame:
+    """An HSDS package as a preview table: the joined field columns, indexed by source row."""
+    table = df[list(schema.FIELD_NAMES)].copy()
+    table.index = pd.Index(df["source_row"].tolist(), name="source_row")
+    table.attrs.update(df.attrs)
+    table.attrs["headers"] = list(schema.FIELD_NAMES)
+    table.attrs["hxl_tags"] = {}
+    return table
+
+
+def read_table(
+    source: Any,
+    *,
+    filename: str | None = None,
+    sheet: str | int | None = None,
+    format: str | None = None,  # noqa: A002 - the contract's keyword
+) -> pd.DataFrame:
+    """Read the raw table with its original (deduplicated) headers, for a mapping preview.
+
+    Parameters
+    ----------
+    source
+        Path, bytes or file-like (``.name`` and ``.getvalue()``, e.g. a Streamlit upload).
+    filename
+        File name when ``source`` carries none (bytes).
+    sheet
+        XLSX sheet (name or 0-based index) or GeoPackage layer.
+    format
+        Force a format (one of :data:`FORMATS`); guessed from the name and content otherwise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text cells (``None`` when empty) under the original headers; ``attrs`` as in
+        :func:`read_directory` minus the mapping (``hxl_tags`` included). GeoJSON/GeoPackage
+        tables gain ``latitude``/``longitude`` columns from Point geometries when they have none.
+        HSDS packages are returned already joined, under the field names (as
+        :func:`read_directory` does; the mapping is then the identity).
+    """
+    name = _source_name(source, filename)
+    if format == "hsds" or (format is None and _is_hsds_source(source, name, None)):
+        return _hsds_table_view(read_directory(source, filename=filename, format="hsds"))
+    data = _source_bytes(source, name)
+    fmt = format or detect_format(name, data)
+    if fmt not in FORMATS:
+        msg = f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"
+        raise ValueError(msg)
+    if fmt == "hsds":
+        return _hsds_table_view(read_directory(data, filename=name, format="hsds"))
+    headers, tags, rows, attrs = _read_raw(data, name, fmt, sheet)
+    columns = _transpose(rows, len(headers))
+    table = pd.DataFrame({h: pd.Series(columns[i], dtype=object) for i, h in enumerate(headers)})
+    table.index = pd.Index([r for r, _c in rows], name="source_row")
+    table.attrs.update(attrs)
+    return table
+
+
+def _transpose(rows: list[tuple[int, list[str | None]]], width: int) -> list[list[str | None]]:
+    """Column lists of ``(row, cells)`` data (one pass)."""
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(col) for col in zip(*(cells for _r, cells in rows))]
+
+
+def _read_raw(
+    data: bytes, name: str, fmt: str, sheet: str | int | None
+) -> tuple[list[str], dict[str, str], list[tuple[int, list[str | None]]], dict[str, Any]]:
+    """Headers, HXL tags, ``(source_row, cells)`` rows and attrs of a flat or vector file."""
+    warnings: list[str] = []
+    attrs: dict[str, Any] = {"format": fmt, "encoding": None, "delimiter": None, "warnings": warnings}
+    if fmt in ("geojson", "gpkg"):
+        gdf, layer = _read_vector(data, name, fmt, sheet, warnings)
+        headers, rows, geoms = _vector_table(gdf, name, warnings)
+        attrs["sheet"] = layer
+        attrs["encoding"] = "utf-8"
+        tags: dict[str, str] = {}
+        mapped = map_columns(headers)
+        has_lat = "latitude" in mapped.values()
+        has_lon = "longitude" in mapped.values()
+        if not (has_lat or has_lon):
+            lat_h, lon_h = "latitude", "longitude"
+            while lat_h in headers or lon_h in headers:
+                lat_h, lon_h = "geometry_" + lat_h, "geometry_" + lon_h
+            other = 0
+            for (_r, cells), geom in zip(rows, geoms):
+                if geom is not None and not geom.is_empty and geom.geom_type == "Point":
+                    cells.extend([repr(float(geom.y)), repr(float(geom.x))])
+                else:
+                    cells.extend([None, None])
+                    if geom is not None and not geom.is_empty:
+                        other += 1
+            headers = [*headers, lat_h, lon_h]
+            attrs["geometry_columns"] = [lat_h, lon_h]
+            if other:
+                warnings.append(
+                    f"{name}: {other} feature(s) have a non-Point geometry; their coordinates were "
+                    "not taken (give Point features or latitude/longitude properties)"
+                )
+    else:
+        if fmt == "xlsx":
+            raw, title = _xlsx_rows(data, name, sheet, warnings)
+            attrs["sheet"] = title
+            attrs["encoding"] = "utf-8"
+        else:
+            raw, enc, delim = _csv_rows(data, name)
+            attrs["encoding"] = enc
+            attrs["delimiter"] = delim
+        if not raw or not any(any(_clean(c) for c in r) for r in raw):
+            msg = f"{name}: the file is empty; a directory needs a header row and at least one data row"
+            raise ValueError(msg)
+        headers, tags, rows = _split_table(raw, name, warnings, force_hxl=fmt == "hxl")
+        if tags:
+            attrs["format"] = "hxl" if fmt == "csv" else fmt
+            attrs["hxl"] = True
+    attrs["headers"] = list(headers)
+    attrs["hxl_tags"] = tags
+    return headers, tags, rows, attrs
+
+
+def read_directory(
+    source: Any,
+    *,
+    filename: str | None = None,
+    sheet: str | int | None = None,
+    mapping: dict[str, str] | None = None,
+    format: str | None = None,  # noqa: A002 - the contract's keyword
+) -> pd.DataFrame:
+    """Read a provider directory into canonical field columns holding raw text.
+
+    Parameters
+    ----------
+    source
+        A path (file, or folder for an HSDS package), bytes, or a file-like object with
+        ``.name`` and ``.getvalue()`` (a Streamlit ``UploadedFile``).
+    filename
+        File name when ``source`` carries none; used for format detection and messages.
+    sheet
+        XLSX sheet name or 0-based index (default: the first sheet), or GeoPackage layer.
+    mapping
+        ``{original header: field}`` overrides from the app's mapping widget or
+        :func:`load_mapping`; ``""`` ignores a column.
+    format
+        One of :data:`FORMATS` to skip detection. ``"hxl"`` requires a hashtag row; a CSV or
+        XLSX with a hashtag row under its header is read as HXL without being told.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See the module docstring for the columns and ``attrs``.
+
+    Raises
+    ------
+    ValueError
+        Empty file, unreadable workbook/sheet, unknown format, HSDS package missing a
+        required table, or a mapping target that is not a field.
+    """
+    name = _source_name(source, filename)
+    if format == "hsds" or (format is None and _is_hsds_source(source, name, None)):
+        warnings: list[str] = []
+        df = _read_hsds(source, name, warnings)
+        df.attrs["warnings"] = warnings
+        return df
+    data = _source_bytes(source, name)
+    if format is None and detect_format(name, data) == "hsds":
+        warnings = []
+        df = _read_hsds(data, name, warnings)
+        df.attrs["warnings"] = warnings
+        return df
+    fmt = format or detect_format(name, data)
+    if fmt not in FORMATS:
+        msg = f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"
+        raise ValueError(msg)
+    headers, tags, rows, attrs = _read_raw(data, name, fmt, sheet)
+    mapped = map_columns(headers, hxl_tags=tags, mapping=mapping)
+    df = _build_frame(headers, rows, name=name, mapping=mapped, attrs=attrs)
+    fields = set(mapped.values())
+    if "name" not in fields and "organisation" in fields and len(df):
+        # a 3W or organisation list: each row is an organisation's presence, so its name is the
+        # organisation's (the raw text is copied; nothing is invented)
+        org_header = next(h for h, f in mapped.items() if f == "organisation")
+        df["name"] = df["organisation"]
+        df.attrs["name_from"] = org_header
+        fields.add("name")
+        df.attrs["warnings"].append(
+            f"{name}: no column gives the provider name; the organisation column {org_header!r} is used as the name"
+        )
+    missing = [f for f in schema.REQUIRED_FIELDS if f not in fields]
+    if missing and len(df):
+        df.attrs["warnings"].append(
+            f"{name}: no column matched required field(s) {missing}; every row will be flagged unless "
+            "you map a column to them"
+        )
+    return df
+
+
+def save_mapping(mapping: dict[str, str], path: str | Path) -> None:
+    """Save a ``{header: field}`` mapping as JSON (UTF-8) for :func:`load_mapping`."""
+    for target in mapping.values():
+        if target and target not in schema.FIELD_NAMES:
+            msg = f"mapping target {target!r} is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
+            raise ValueError(msg)
+    Path(path).write_text(json.dumps(dict(mapping), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def load_mapping(path: str | Path) -> dict[str, str]:
+    """Load a mapping saved by :func:`save_mapping`, checking every target is a field."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except ValueError as exc:
+        msg = f"{path}: not a JSON mapping file ({exc})"
+        raise ValueError(msg) from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        msg = f"{path}: a mapping file must be a JSON object of {{header: field}} strings"
+        raise ValueError(msg)
+    for target in data.values():
+        if target and target not in schema.FIELD_NAMES:
+            msg = f"{path}: mapping target {target!r} is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
+            raise ValueError(msg)
+    return dict(data)
+

@@ -1,0 +1,659 @@
+"""Write a provider directory as CSV, XLSX, GeoJSON, GeoPackage, HSDS 3.0 or HXL.
+
+**Writers never decide privacy.** They write exactly the rows and columns they are given.
+Anything that leaves the analyst's machine must be built from
+``geomap.directory.privacy.public_view(directory)`` (or a partner view the caller is entitled
+to); passing the full directory writes confidential coordinates, addresses and phones.
+
+Every format re-imports through :func:`geomap.directory.readers.read_directory` with the same
+rows and the same field values:
+
+- list fields (service types, populations, languages) are joined with
+  :data:`~geomap.directory.schema.LIST_SEPARATOR`; booleans are written ``true``/``false``;
+  dates as ISO ``YYYY-MM-DD``; floats in their shortest exact form;
+- resolution columns (``location_method``, ``confidence``, ``status``, ``reason``) and the
+  reader's ``source_file``/``source_row`` are written when present;
+- the reader's ``extra`` column (values of unmapped input columns) is expanded back into
+  columns named by their original headers;
+- text cells in CSV, XLSX and HXL that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return are neutralised with a leading ``'`` (CSV/formula injection), unless the text is a plain
+  number such as ``-12.5``. The reader removes that apostrophe again.
+
+The in-memory helpers (:func:`to_bytes`, :func:`to_csv_bytes`, …) return what
+``st.download_button`` needs; :data:`MIME_TYPES` and :data:`EXTENSIONS` name the files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import uuid
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geomap.directory import schema
+from geomap.directory.readers import EXTRA_COLUMN, RESOLUTION_HXL
+
+__all__ = [
+    "WRITE_FORMATS",
+    "MIME_TYPES",
+    "EXTENSIONS",
+    "neutralise",
+    "flat_table",
+    "write_directory",
+    "to_bytes",
+    "to_csv_bytes",
+    "to_xlsx_bytes",
+    "to_geojson_bytes",
+    "to_gpkg_bytes",
+    "to_hsds_zip_bytes",
+    "to_hxl_bytes",
+]
+
+WRITE_FORMATS: tuple[str, ...] = ("csv", "xlsx", "geojson", "gpkg", "hsds", "hxl")
+
+MIME_TYPES: dict[str, str] = {
+    "csv": "text/csv",
+    "hxl": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+    "hsds": "application/zip",
+}
+
+EXTENSIONS: dict[str, str] = {
+    "csv": ".csv",
+    "hxl": ".hxl.csv",
+    "xlsx": ".xlsx",
+    "geojson": ".geojson",
+    "gpkg": ".gpkg",
+    "hsds": ".zip",
+}
+
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_READER_COLUMNS = ("source_file", "source_row")
+_HSDS_NS = uuid.UUID("6f1b8c1e-3a53-5b8e-9a53-7f0a4e0c2d11")
+_EXT = "geomap_"
+
+
+# --------------------------------------------------------------------------------------------
+# Cell values
+# --------------------------------------------------------------------------------------------
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def neutralise(text: str) -> str:
+    """Prefix ``'`` to text a spreadsheet would run as a formula; plain numbers are left alone.
+
+    >>> neutralise("=HYPERLINK(1)"), neutralise("-12.5"), neutralise("+52 55 1234")
+    ("'=HYPERLINK(1)", '-12.5', "'+52 55 1234")
+    """
+    if text and text.startswith(_DANGEROUS) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def _text(value: Any, column: str) -> str | None:
+    """The flat-file text for one cell (``None`` when empty)."""
+    if isinstance(value, (list, tuple, set)):
+        out = schema.format_list(list(value))
+        return out or None
+    if _missing(value):
+        return None
+    if column in schema.LIST_FIELDS and not isinstance(value, str):
+        return schema.format_list(value) or None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    try:
+        import numpy as np
+
+        if isinstance(value, np.bool_):
+            return "true" if bool(value) else "false"
+        if isinstance(value, np.integer):
+            return str(int(value))
+        if isinstance(value, np.floating):
+            value = float(value)
+    except ImportError:  # pragma: no cover - numpy ships with pandas
+        pass
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value.date().isoformat() if (value.hour, value.minute, value.second) == (0, 0, 0) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _columns(directory: pd.DataFrame) -> list[str]:
+    """Output columns: fields in schema order, then reader/resolution columns, then the rest."""
+    cols = list(schema.FIELD_NAMES)
+    for c in (*_READER_COLUMNS, *schema.RESOLUTION_FIELDS):
+        if c in directory.columns and c not in cols:
+            cols.append(c)
+    skip = {EXTRA_COLUMN, "geometry"}
+    if hasattr(directory, "geometry") and getattr(directory, "_geometry_column_name", None):
+        skip.add(directory._geometry_column_name)
+    for c in directory.columns:
+        if c not in cols and c not in skip:
+            cols.append(str(c))
+    return cols
+
+
+def flat_table(directory: pd.DataFrame, *, neutralise_text: bool = False) -> pd.DataFrame:
+    """The directory as a table of text cells (``None`` when empty), ready for a flat file.
+
+    Parameters
+    ----------
+    directory
+        A directory (raw from a reader, or resolved/public view). Missing schema fields are
+        written as empty columns; geometry is dropped (latitude/longitude carry the point).
+    neutralise_text
+        Apply :func:`neutralise` to every text cell (CSV, XLSX, HXL).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Object-dtype columns: schema fields, then reader/resolution columns, then other
+        columns, then the keys of the reader's ``extra`` dicts (unmapped input columns).
+    """
+    cols = _columns(directory)
+    n = len(directory)
+    out: dict[str, list[str | None]] = {}
+    for c in cols:
+        if c in directory.columns:
+            values = [_text(v, c) for v in directory[c].tolist()]
+        else:
+            values = [None] * n
+        out[c] = values
+    if EXTRA_COLUMN in directory.columns:
+        for i, extra in enumerate(directory[EXTRA_COLUMN].tolist()):
+            if isinstance(extra, str) and extra.strip().startswith("{"):
+                try:
+                    extra = json.loads(extra)
+                except ValueError:
+                    extra = None
+            if not isinstance(extra, dict):
+                continue
+            for key, value in extra.items():
+                key = str(key)
+                if key in schema.FIELD_NAMES or key in schema.RESOLUTION_FIELDS:
+                    key = f"{key} (original)"
+                if key not in out:
+                    out[key] = [None] * n
+                out[key][i] = _text(value, key)
+    if neutralise_text:
+        out = {k: [neutralise(v) if isinstance(v, str) else v for v in vals] for k, vals in out.items()}
+    return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in out.items()})
+
+
+# --------------------------------------------------------------------------------------------
+# Formats
+# --------------------------------------------------------------------------------------------
+
+
+def _notice_line(notice: str | None) -> str | None:
+    if not notice or not str(notice).strip():
+        return None
+    text = " ".join(str(notice).split())
+    return text if text.startswith("# ") else f"# {text}"
+
+
+def _csv_text(table: pd.DataFrame, *, hashtags: list[str] | None = None, notice: str | None = None) -> str:
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    line = _notice_line(notice)
+    if line:
+        writer.writerow([line])
+    writer.writerow(list(table.columns))
+    if hashtags is not None:
+        writer.writerow(hashtags)
+    for row in table.itertuples(index=False, name=None):
+        writer.writerow(["" if v is None else v for v in row])
+    return buf.getvalue()
+
+
+def to_csv_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> bytes:
+    """CSV (UTF-8 with BOM so spreadsheet programs show accents; CRLF; neutralised cells).
+
+    ``notice`` (e.g. the CLI's full-export warning) is written as a ``# …`` line above the
+    header; the reader skips it (and reports it in ``attrs["warnings"]``).
+    """
+    return _csv_text(flat_table(directory, neutralise_text=True), notice=notice).encode("utf-8-sig")
+
+
+def _hxl_tag(column: str) -> str:
+    if column in schema.FIELD_NAMES:
+        return schema.field_by_name(column).hxl
+    return RESOLUTION_HXL.get(column, "")
+
+
+def to_hxl_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> bytes:
+    """HXL CSV: the CSV export with a hashtag row (schema ``hxl`` tags) under the header."""
+    table = flat_table(directory, neutralise_text=True)
+    tags = [_hxl_tag(c) for c in table.columns]
+    return _csv_text(table, hashtags=tags, notice=notice).encode("utf-8")
+
+
+def to_xlsx_bytes(directory: pd.DataFrame, *, sheet_name: str = "directory", notice: str | None = None) -> bytes:
+    """XLSX with one sheet; values as text except numbers/booleans/dates already typed in memory.
+
+    Typed cells (a resolved directory's floats, ints, booleans, dates) are written as Excel
+    numbers, booleans and dates; text cells stay text (neutralised), so a raw directory
+    re-imports identically. ``notice`` is written in cell A1 as ``# …`` above the header.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    table = flat_table(directory, neutralise_text=True)
+    typed: dict[str, list[Any]] = {}
+    for c in table.columns:
+        if c in directory.columns and c not in schema.LIST_FIELDS:
+            typed[c] = directory[c].tolist()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet_name[:31])
+    line = _notice_line(notice)
+    if line:
+        ws.append([line])
+    ws.append(list(table.columns))
+    for i, row in enumerate(table.itertuples(index=False, name=None)):
+        cells: list[Any] = []
+        for c, text in zip(table.columns, row):
+            value = typed[c][i] if c in typed else None
+            cell: Any = text
+            if text is not None and value is not None and not isinstance(value, str):
+                if isinstance(value, bool) or type(value).__name__ == "bool_":
+                    cell = bool(value)
+                elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(float(value)):
+                    cell = value.item() if hasattr(value, "item") else value
+                elif isinstance(value, (date, datetime, pd.Timestamp)):
+                    d = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+                    cell = WriteOnlyCell(ws, value=d.date() if isinstance(d, datetime) and text and len(text) == 10 else d)
+                    cell.number_format = "yyyy-mm-dd"
+            cells.append(cell)
+        ws.append(cells)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _geodataframe(directory: pd.DataFrame):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    table = flat_table(directory)
+    geoms: list[Any] = []
+    geom_col = getattr(directory, "_geometry_column_name", None) if isinstance(directory, gpd.GeoDataFrame) else None
+    src = directory[geom_col].tolist() if geom_col and geom_col in directory.columns else [None] * len(directory)
+    for g, lat, lon in zip(src, table["latitude"].tolist(), table["longitude"].tolist()):
+        if g is not None and not getattr(g, "is_empty", True):
+            geoms.append(g)
+            continue
+        try:
+            y, x = float(lat), float(lon)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            geoms.append(None)
+            continue
+        geoms.append(Point(x, y) if math.isfinite(x) and math.isfinite(y) else None)
+    props = table.copy()
+    for c in ("latitude", "longitude"):
+        # numeric when every non-empty value is a plain number, else text as given
+        vals = props[c].tolist()
+        if all(v is None or _PLAIN_NUMBER.match(v) for v in vals):
+            props[c] = pd.Series([None if v is None else float(v) for v in vals], dtype="float64")
+    return gpd.GeoDataFrame(props, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def to_geojson_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> bytes:
+    """GeoJSON FeatureCollection (EPSG:4326); features without a point have null geometry.
+
+    ``notice`` is added as a top-level ``"notice"`` member of the FeatureCollection.
+    """
+    gdf = _geodataframe(directory)
+    buf = io.BytesIO()
+    gdf.to_file(buf, driver="GeoJSON", engine="pyogrio")
+    if not (notice and str(notice).strip()):
+        return buf.getvalue()
+    doc = json.loads(buf.getvalue().decode("utf-8"))
+    out = {"type": doc.pop("type"), "notice": str(notice).strip(), **doc}
+    return json.dumps(out, ensure_ascii=False).encode("utf-8")
+
+
+def to_gpkg_bytes(directory: pd.DataFrame, *, layer: str = "directory", notice: str | None = None) -> bytes:
+    """GeoPackage with one point layer (EPSG:4326); ``notice`` becomes the layer description."""
+    import tempfile
+
+    gdf = _geodataframe(directory)
+    options = {"DESCRIPTION": str(notice).strip()} if notice and str(notice).strip() else None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "directory.gpkg"
+        gdf.to_file(path, driver="GPKG", layer=layer, engine="pyogrio", layer_options=options)
+        return path.read_bytes()
+
+
+# --------------------------------------------------------------------------------------------
+# HSDS 3.0
+# --------------------------------------------------------------------------------------------
+
+_HSDS_NATIVE = {
+    "id", "name", "organisation", "email", "website", "notes", "last_verified", "phone", "address",
+    "town", "admin1_name", "latitude", "longitude", "service_types", "languages", "hours",
+}
+
+_HSDS_SCHEMAS: dict[str, list[str]] = {
+    "organizations": ["id", "name", "description", "email", "website"],
+    "services": ["id", "organization_id", "name", "description", "url", "email", "status", "assured_date"],
+    "locations": ["id", "location_type", "organization_id", "name", "latitude", "longitude"],
+    "service_at_location": ["id", "service_id", "location_id", "description"],
+    "phones": ["id", "location_id", "service_id", "organization_id", "service_at_location_id", "number", "type"],
+    "addresses": ["id", "location_id", "address_1", "city", "state_province", "country", "address_type"],
+    "schedules": ["id", "service_id", "location_id", "service_at_location_id", "description"],
+    "languages": ["id", "service_id", "location_id", "phone_id", "name"],
+    "taxonomies": ["id", "name", "description", "version"],
+    "taxonomy_terms": ["id", "code", "name", "description", "taxonomy_id", "taxonomy"],
+    "attributes": ["id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value"],
+}
+
+
+def _uid(*parts: Any) -> str:
+    return str(uuid.uuid5(_HSDS_NS, "|".join(str(p) for p in parts)))
+
+
+def _hsds_tables(directory: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Build the HSDS 3.0 tables; geomap fields without an HSDS home go to ``geomap_*`` columns."""
+    table = flat_table(directory)
+    ext_cols = [c for c in table.columns if c not in _HSDS_NATIVE]
+    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in _HSDS_SCHEMAS}
+    ext_services: list[str] = []
+    taxonomy_id = _uid("taxonomy", "geomap")
+    rows["taxonomies"].append(
+        {"id": taxonomy_id, "name": "geomap service types", "description": "geomap.directory.schema.SERVICE_TYPES", "version": "1"}
+    )
+    terms: dict[str, str] = {}
+    code_of: dict[str, str] = {}  # service-type text -> taxonomy code ("" when unknown)
+    ids_seen: set[str] = set()
+    orgs: dict[str, str] = {}
+    for i, rec in enumerate(table.to_dict("records")):
+        rid = rec.get("id")
+        sal_id = rid if rid and rid not in ids_seen else _uid("sal", i, rid)
+        ids_seen.add(sal_id)
+        org_name = rec.get("organisation") or rec.get("name") or f"organisation of row {i + 1}"
+        org_id = orgs.get(org_name)
+        if org_id is None:
+            org_id = orgs[org_name] = _uid("org", org_name)
+            rows["organizations"].append({"id": org_id, "name": org_name})
+        svc_id, loc_id = _uid("svc", sal_id), _uid("loc", sal_id)
+        svc = {
+            "id": svc_id,
+            "organization_id": org_id,
+            "name": rec.get("name"),
+            "description": rec.get("notes"),
+            "url": rec.get("website"),
+            "email": rec.get("email"),
+            "status": "active",
+            "assured_date": rec.get("last_verified"),
+        }
+        # fields HSDS has no column for, and the raw organisation (HSDS requires one)
+        svc[_EXT + "organisation"] = rec.get("organisation")
+        for c in ext_cols:
+            svc[_EXT + c] = rec.get(c)
+        rows["services"].append(svc)
+        has_point = rec.get("latitude") is not None or rec.get("longitude") is not None
+        has_addr = any(rec.get(k) for k in ("address", "town", "admin1_name"))
+        rows["locations"].append(
+            {
+                "id": loc_id,
+                "location_type": "physical" if (has_point or has_addr) else "virtual",
+                "organization_id": org_id,
+                "name": rec.get("name"),
+                "latitude": rec.get("latitude"),
+                "longitude": rec.get("longitude"),
+            }
+        )
+        rows["service_at_location"].append({"id": sal_id, "service_id": svc_id, "location_id": loc_id})
+        if rec.get("phone"):
+            rows["phones"].append(
+                {"id": _uid("phone", sal_id), "service_at_location_id": sal_id, "number": rec["phone"], "type": "voice"}
+            )
+        if has_addr:
+            rows["addresses"].append(
+                {
+                    "id": _uid("addr", sal_id),
+                    "location_id": loc_id,
+                    "address_1": rec.get("address"),
+                    "city": rec.get("town"),
+                    "state_province": rec.get("admin1_name"),
+                    "address_type": "physical",
+                }
+            )
+        if rec.get("hours"):
+            rows["schedules"].append({"id": _uid("sched", sal_id), "service_at_location_id": sal_id, "description": rec["hours"]})
+        for lang in schema.parse_list(rec.get("languages")):
+            rows["languages"].append({"id": _uid("lang", sal_id, lang), "service_id": svc_id, "name": lang})
+        for item in schema.parse_list(rec.get("service_types")):
+            if item not in code_of:
+                codes, _unknown = schema.parse_service_types(item)
+                code_of[item] = codes[0] if codes else ""
+            code = code_of[item]
+            key = code or item
+            term_id = terms.get(key)
+            if term_id is None:
+                term_id = terms[key] = _uid("term", key)
+                rows["taxonomy_terms"].append(
+                    {
+                        "id": term_id,
+                        "code": code,
+                        "name": schema.label(code) if code else item,
+                        "taxonomy_id": taxonomy_id,
+                        "taxonomy": "geomap",
+                    }
+                )
+            rows["attributes"].append(
+                {"id": _uid("attr", svc_id, key), "link_id": svc_id, "taxonomy_term_id": term_id, "link_type": "service_type", "link_entity": "service"}
+            )
+    ext_services = [_EXT + "organisation", *(_EXT + c for c in ext_cols)]
+    out: dict[str, pd.DataFrame] = {}
+    for name, cols in _HSDS_SCHEMAS.items():
+        all_cols = cols + (ext_services if name == "services" else [])
+        out[name] = pd.DataFrame(
+            {c: pd.Series([r.get(c) for r in rows[name]], dtype=object) for c in all_cols}
+        )
+    return out
+
+
+def _hsds_descriptor(tables: dict[str, pd.DataFrame], notice: str | None = None) -> dict[str, Any]:
+    resources = []
+    singular = {
+        "organizations": "organization",
+        "services": "service",
+        "locations": "location",
+        "service_at_location": "service_at_location",
+        "phones": "phone",
+        "addresses": "address",
+        "schedules": "schedule",
+        "languages": "language",
+        "taxonomies": "taxonomy",
+        "taxonomy_terms": "taxonomy_term",
+        "attributes": "attribute",
+    }
+    numeric = {"latitude", "longitude"}
+    for name, df in tables.items():
+        resources.append(
+            {
+                "name": singular[name],
+                "path": f"{name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {
+                    "fields": [{"name": c, "type": "number" if c in numeric else "string"} for c in df.columns],
+                    "primaryKey": "id",
+                },
+            }
+        )
+    desc: dict[str, Any] = {
+        "name": "geomap_directory",
+        "title": "Provider directory exported by geomap",
+        "profile": "tabular-data-package",
+        "version": "3.0.0",
+        "description": (
+            "Open Referral HSDS 3.0 tables. Columns prefixed geomap_ in services.csv carry geomap "
+            "fields HSDS has no column for."
+        ),
+        "resources": resources,
+    }
+    if notice and str(notice).strip():
+        desc["notice"] = str(notice).strip()
+        desc["description"] = f"{desc['notice']} {desc['description']}"
+    return desc
+
+
+def _hsds_files(directory: pd.DataFrame, notice: str | None = None) -> dict[str, bytes]:
+    tables = _hsds_tables(directory)
+    desc = _hsds_descriptor(tables, notice)
+    files = {"datapackage.json": json.dumps(desc, ensure_ascii=False, indent=2).encode("utf-8")}
+    if "notice" in desc:
+        files["NOTICE.txt"] = (desc["notice"] + "\n").encode("utf-8")
+    for name, df in tables.items():
+        files[f"{name}.csv"] = _csv_text(df).encode("utf-8")
+    return files
+
+
+def to_hsds_zip_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> bytes:
+    """HSDS 3.0 tabular data package as a zip (``datapackage.json`` + CSV tables).
+
+    ``notice`` goes in ``datapackage.json`` (``notice`` and the description) and ``NOTICE.txt``.
+    """
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in _hsds_files(directory, notice).items():
+            archive.writestr(name, data)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+_TO_BYTES = {
+    "csv": to_csv_bytes,
+    "xlsx": to_xlsx_bytes,
+    "geojson": to_geojson_bytes,
+    "gpkg": to_gpkg_bytes,
+    "hsds": to_hsds_zip_bytes,
+    "hxl": to_hxl_bytes,
+}
+
+
+def _check_format(fmt: str | None) -> str:
+    if fmt not in _TO_BYTES:
+        msg = f"unknown export format {fmt!r}; choose one of {', '.join(WRITE_FORMATS)}"
+        raise ValueError(msg)
+    return fmt
+
+
+def to_bytes(directory: pd.DataFrame, *, format: str, notice: str | None = None) -> bytes:  # noqa: A002
+    """The export as bytes, for ``st.download_button(data=…, mime=MIME_TYPES[format])``.
+
+    The caller passes a public view unless the user holds a partner session; see the module
+    docstring. ``notice`` (e.g. a full-export warning) is written into the file: a ``# …``
+    line above the header (CSV, HXL, XLSX), a ``"notice"`` member (GeoJSON), the layer
+    description (GeoPackage), or ``datapackage.json`` and ``NOTICE.txt`` (HSDS).
+    """
+    return _TO_BYTES[_check_format(format)](directory, notice=notice)
+
+
+def _format_from_path(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith((".hxl.csv", ".hxl")):
+        return "hxl"
+    suffix = path.suffix.lower()
+    by_suffix = {".csv": "csv", ".xlsx": "xlsx", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "hsds"}
+    if suffix in by_suffix:
+        return by_suffix[suffix]
+    if not suffix:
+        return "hsds"
+    msg = f"{path}: cannot tell the export format from the suffix {suffix!r}; pass format= one of {', '.join(WRITE_FORMATS)}"
+    raise ValueError(msg)
+
+
+def write_directory(
+    directory: pd.DataFrame,
+    path_or_buffer: str | Path | Any,
+    *,
+    format: str | None = None,  # noqa: A002 - the contract's keyword
+    notice: str | None = None,
+) -> None:
+    """Write a directory to a file, a folder (HSDS) or a binary buffer.
+
+    **Privacy is the caller's job**: this writes every row and column it is given. Pass
+    ``geomap.directory.privacy.public_view(directory)`` for anything shared; only a partner
+    session may export the full directory.
+
+    Parameters
+    ----------
+    directory
+        A directory table (raw from :func:`~geomap.directory.readers.read_directory`, resolved,
+        or a public view).
+    path_or_buffer
+        Destination path, or a writable binary file-like object. For ``format="hsds"`` a path
+        ending in ``.zip`` (or a buffer) gets a zip; any other path is made a folder holding
+        ``datapackage.json`` and the CSV tables.
+    format
+        One of :data:`WRITE_FORMATS`; inferred from the path's suffix when omitted
+        (``.hxl.csv`` -> hxl, ``.zip`` or no suffix -> hsds).
+    notice
+        Text written into the file (see :func:`to_bytes`), e.g. the CLI's full-export warning
+        when confidential records are included. The readers skip it on re-import.
+
+    Raises
+    ------
+    ValueError
+        Unknown format, or a format that cannot be inferred from the path.
+    """
+    if format is None:
+        if not isinstance(path_or_buffer, (str, Path)):
+            msg = "format= is required when writing to a buffer; choose one of " + ", ".join(WRITE_FORMATS)
+            raise ValueError(msg)
+        format = _format_from_path(Path(path_or_buffer))  # noqa: A001
+    fmt = _check_format(format)
+    if isinstance(path_or_buffer, (str, Path)):
+        path = Path(path_or_buffer)
+        if fmt == "hsds" and path.suffix.lower() != ".zip":
+            if path.exists() and not path.is_dir():
+                msg = f"{path} exists and is not a folder; give a folder or a .zip path for an HSDS package"
+                raise ValueError(msg)
+            path.mkdir(parents=True, exist_ok=True)
+            for name, data in _hsds_files(directory, notice).items():
+                (path / name).write_bytes(data)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(to_bytes(directory, format=fmt, notice=notice))
+        return
+    data = to_bytes(directory, format=fmt, notice=notice)
+    if hasattr(path_or_buffer, "write"):
+        path_or_buffer.write(data)
+        return
+    msg = f"cannot write to {type(path_or_buffer).__name__}; give a path or a writable binary buffer"
+    raise TypeError(msg)
+
