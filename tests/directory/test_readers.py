@@ -325,7 +325,7 @@ def test_hxl_tag_mapping_specificity():
         "d": "#sector +cluster +code",
         "e": "#sector +cluster +name",
         "f": "#adm1",
-        "g": "#service+24h",
+        "g": "#service+open_24h",
     }
     assert readers.map_columns(list(tags), hxl_tags=tags) == {
         "b": "name",
