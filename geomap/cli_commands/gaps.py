@@ -1,0 +1,212 @@
+"""``geomap gaps``, ``geomap site`` and ``geomap report``: the planners' gap analysis on the command line.
+
+They call the same functions as the Gaps page (:mod:`geomap.analysis.gaps`,
+:mod:`geomap.analysis.siting`, :mod:`geomap.report.gaps`). The gap table and the proposed sites
+are aggregates / public GeoNames places and contain no confidential location; the report leaves
+confidential catchments and distances out unless ``--include-confidential`` is given (which
+is said in the output and in the file).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "add_gaps_parser",
+    "add_report_parser",
+    "add_site_parser",
+    "parse_weights",
+    "run_gaps",
+    "run_report",
+    "run_site",
+]
+
+
+def parse_weights(text: str | None) -> dict[str, float] | None:
+    """Parse ``"absent=1,supply=2,reach=1"`` into gap-index weights (``None`` for the defaults)."""
+    if not text:
+        return None
+    from geomap.analysis import gaps
+
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        key = key.strip()
+        try:
+            out[key] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            msg = f"--weights: {part.strip()!r} is not component=number (components: {', '.join(gaps.COMPONENTS)})"
+            raise ValueError(msg) from None
+    return out
+
+
+def _common(p: argparse.ArgumentParser, *, service_required: bool = True) -> None:
+    from geomap.directory import schema
+
+    p.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 or alpha-3 code")
+    p.add_argument("--directory", required=True, help="provider directory (CSV, XLSX, GeoJSON, GeoPackage, HXL, HSDS)")
+    p.add_argument("--boundaries", help="a boundary file to use instead of the bundled admin-1 layer (e.g. admin-2)")
+    if service_required:
+        p.add_argument("--service", required=True, choices=list(schema.SERVICE_TYPES))
+    p.add_argument("--radius-km", type=float, help="reach radius (default per service, e.g. shelter 50, medical 25)")
+    p.add_argument("--demand", help="CSV of your own demand points (latitude, longitude, population) instead of GeoNames")
+    p.add_argument("--populations", help="CSV of unit populations (unit code or name, population[, year]) replacing the census")
+
+
+def _inputs(args: argparse.Namespace):
+    from geomap import pipeline
+    from geomap.analysis import demand
+
+    units = pipeline.load_units(args.country, boundaries=args.boundaries)
+    if getattr(args, "populations", None):
+        pops = demand.read_unit_populations(Path(args.populations), units)
+        units = units.drop(columns=[c for c in ("population", "population_year", "population_source") if c in units.columns])
+        units = units.merge(pops, on="code", how="left")
+    directory = pipeline.load_directory(Path(args.directory), units=units, country=args.country)
+    if getattr(args, "demand", None):
+        points = demand.read_demand_points(Path(args.demand))
+    else:
+        points = demand.load_settlements(args.country)
+    return units, directory, demand.demand_points(units, points)
+
+
+def add_gaps_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``geomap gaps``."""
+    p = subparsers.add_parser(
+        "gaps",
+        help="per-unit gaps for one service: providers per 100k, people within reach, gap rank",
+        description="Write one row per unit: population, providers, per_100k, pop_within_km, share_within, "
+        "the gap-index components and the gap rank (1 = largest gap).",
+    )
+    _common(p)
+    p.add_argument("--threshold-per-100k", type=float, default=1.0, help="providers per 100k below which a unit is flagged")
+    p.add_argument("--weights", help="gap-index weights, e.g. absent=1,supply=1,reach=1")
+    p.add_argument("--out", required=True, help="CSV file to write")
+    return p
+
+
+def run_gaps(args: argparse.Namespace) -> int:
+    """Run ``geomap gaps``."""
+    from geomap.analysis import gaps
+    from geomap.directory import schema
+    from geomap.report import gaps as report
+
+    units, directory, points = _inputs(args)
+    table = gaps.gap_table(
+        units, directory, points, service=args.service, radius_km=args.radius_km,
+        threshold_per_100k=args.threshold_per_100k, weights=parse_weights(args.weights),
+    )
+    out = report.export_table(table)
+    out.to_csv(args.out, index=False)
+    radius = table.attrs["radius_km"]
+    lacking = table.loc[table["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
+    beyond = table["pop_beyond_km"].sum(min_count=1)
+    total = table["settlement_population"].sum(min_count=1)
+    print(f"{schema.label(args.service)}: {len(table)} units, {int(table['providers'].sum())} providers; reach {radius:g} km")
+    print(f"units with none: {len(lacking)}" + (f" ({', '.join(lacking)})" if lacking else ""))
+    if pd.notna(total) and total > 0:
+        print(f"{beyond:,.0f} of {total:,.0f} people in settlements live beyond {radius:g} km ({beyond / total:.0%})")
+    print("gap index weights: " + ", ".join(f"{k}={v:g}" for k, v in table.attrs["weights"].items()))
+    top = table.dropna(subset=["gap_index"]).head(5)
+    for rec in top.itertuples(index=False):
+        print(f"  #{rec.gap_rank} {rec.name}: index {rec.gap_index:.2f}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def add_site_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``geomap site``."""
+    p = subparsers.add_parser(
+        "site",
+        help="where the next K sites would cover the most people (maximal covering location)",
+        description="Choose K GeoNames settlements as new sites so that the most people not yet within "
+        "--radius-km of an existing provider become covered; existing sites count as covering.",
+    )
+    _common(p)
+    p.add_argument("--add", type=int, required=True, help="number of sites to add (K)")
+    p.add_argument("--max-candidates", type=int, default=400, help="candidate settlements kept for the model")
+    p.add_argument("--out", required=True, help="CSV file to write")
+    return p
+
+
+def run_site(args: argparse.Namespace) -> int:
+    """Run ``geomap site``."""
+    from geomap.analysis import distance, siting
+    from geomap.directory import schema
+
+    _units, directory, points = _inputs(args)
+    radius = distance.default_radius_km(args.service) if args.radius_km is None else args.radius_km
+    existing = distance.providers_offering(directory, args.service)
+    sites = siting.mclp_sites(points, radius_km=radius, add=args.add, existing=existing, max_candidates=args.max_candidates)
+    table = pd.DataFrame(sites.drop(columns=sites.geometry.name))
+    table["latitude"] = sites.geometry.y.round(5).to_numpy() if len(sites) else np.array([])
+    table["longitude"] = sites.geometry.x.round(5).to_numpy() if len(sites) else np.array([])
+    table = table.drop(columns=["candidate"], errors="ignore")
+    table.to_csv(args.out, index=False)
+    a = sites.attrs
+    total = a["total_population"]
+    print(f"{schema.label(args.service)}, reach {radius:g} km: {a['covered_before']:,.0f} of {total:,.0f} people covered now")
+    for rec in sites.itertuples(index=False):
+        print(f"  +{rec.order} {getattr(rec, 'name', '')} ({getattr(rec, 'unit_code', '')}): {rec.new_population_covered:,.0f} newly covered")
+    if total > 0:
+        print(f"after {len(sites)} new site(s): {a['covered_after']:,.0f} ({a['covered_after'] / total:.1%}); solver: {a['status']}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``geomap report``."""
+    from geomap.directory import schema
+
+    p = subparsers.add_parser(
+        "report",
+        help="a self-contained, printable HTML gaps report (maps, tables, sources, caveats)",
+    )
+    _common(p, service_required=False)
+    p.add_argument("--service", action="append", choices=list(schema.SERVICE_TYPES), help="repeat; default shelter and medical")
+    p.add_argument("--add", type=int, default=0, help="also propose this many new sites per service")
+    p.add_argument("--threshold-per-100k", type=float, default=1.0)
+    p.add_argument("--weights", help="gap-index weights, e.g. absent=1,supply=1,reach=1")
+    p.add_argument("--include-confidential", action="store_true", help="partner report: draw confidential catchments too")
+    p.add_argument("--out", required=True, help="HTML file to write")
+    return p
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Run ``geomap report``."""
+    from geomap import boundaries
+    from geomap.cli import FULL_EXPORT_NOTICE
+    from geomap.directory import privacy
+    from geomap.report import gaps as report
+
+    units, directory, points = _inputs(args)
+    services = args.service or ["shelter", "medical"]
+    radii = {s: args.radius_km for s in services} if args.radius_km else None
+    role = privacy.PARTNER if args.include_confidential else privacy.PUBLIC
+    iso3 = boundaries.resolve_country(args.country)
+    names = boundaries.list_countries()
+    hit = names.loc[names["country"] == iso3, "name"]
+    fictional = bool(directory["fictional"].map(lambda v: v is True or str(v).lower() == "true").any()) if "fictional" in directory.columns else False
+    src = str(units.attrs.get("source", ""))
+    if units.attrs.get("vintage"):
+        src += f" ({units.attrs['vintage']})"
+    html = report.gaps_report(
+        units, directory, points, services=services, radii=radii, role=role,
+        country_name=str(hit.iloc[0]) if len(hit) else iso3, directory_label=Path(args.directory).name,
+        is_sample=fictional, boundary_source=src, threshold_per_100k=args.threshold_per_100k,
+        weights=parse_weights(args.weights), add_sites=args.add,
+    )
+    if args.include_confidential:
+        html = html.replace("<body>", f"<body><p class='notice'><strong>{FULL_EXPORT_NOTICE}</strong></p>", 1)
+        print(FULL_EXPORT_NOTICE)
+    Path(args.out).write_text(html, encoding="utf-8")
+    print(f"report on {', '.join(services)} for {len(units)} units written to {args.out}")
+    return 0

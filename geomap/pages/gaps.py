@@ -1,0 +1,271 @@
+"""Gaps page: who lives far from a service, where it is missing or thin, where sites would help most."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geomap.analysis import catchments, distance, gaps, siting
+from geomap.analysis import demand as demand_mod
+from geomap.directory import privacy, schema
+from geomap.pages import _state, _widgets
+from geomap.report import gaps as report
+
+__all__ = ["render"]
+
+_MEASURES = {
+    "gap_index": "Gap index (0 = no gap, 1 = worst)",
+    "share_within": "Share of settlement population within reach",
+    "mean_distance_km": "Population-weighted mean distance (km)",
+    "pop_beyond_km": "People beyond reach",
+    "per_100k": "Providers per 100,000 people",
+    "access_per_100k": "Beds within reach per 100,000 people (2SFCA)",
+}
+_TABLE_COLUMNS = {
+    "gap_rank": "Rank", "name": "Unit", "parent_code": "Parent", "population": "Population",
+    "providers": "Providers", "per_100k": "Per 100k", "share_within": "% within reach",
+    "pop_beyond_km": "People beyond reach", "mean_distance_km": "Mean distance (km)",
+    "access_per_100k": "Beds within reach per 100k", "settlement_share": "Settlements cover (%)",
+    "c_absent": "c_absent", "c_supply": "c_supply", "c_reach": "c_reach", "gap_index": "Gap index",
+}
+
+
+def _digest(data: bytes | None) -> str:
+    return hashlib.sha256(data).hexdigest()[:16] if data else "none"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _units_with_populations(units_key: str, pop_digest: str, _units, pop_bytes: bytes | None):
+    if not pop_bytes:
+        return _units
+    pops = demand_mod.read_unit_populations(pop_bytes, _units)
+    base = _units.drop(columns=[c for c in ("population", "population_year", "population_source") if c in _units.columns])
+    return base.merge(pops, on="code", how="left")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _demand_points(country: str, units_key: str, demand_digest: str, _units, demand_bytes: bytes | None):
+    points = demand_mod.read_demand_points(demand_bytes) if demand_bytes else demand_mod.load_settlements(country)
+    return demand_mod.demand_points(_units, points)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _service_gaps(key: str, service: str, radius_km: float, threshold: float, _units, _directory, _demand):
+    return report.service_gaps(_units, _directory, _demand, service=service, radius_km=radius_km, threshold_per_100k=threshold)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _road_graph(digest: str, name: str, _data: bytes):
+    return catchments.load_road_graph(_data, filename=name)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _road_catchments(key: str, service: str, graph_digest: str, minutes: float, _graph, _providers):
+    return catchments.travel_time_catchments(_graph, _providers, minutes=minutes)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _sites(key: str, service: str, radius_km: float, add: int, _demand, _providers):
+    return siting.mclp_sites(_demand, radius_km=radius_km, add=add, existing=_providers)
+
+
+def _controls(ctx):
+    c1, c2 = st.columns([3, 2])
+    services = c1.multiselect(
+        "Service(s)", list(schema.SERVICE_TYPES), default=["shelter"], format_func=schema.label, key="gaps_services"
+    )
+    measure = c2.selectbox("Map shows", list(_MEASURES), format_func=_MEASURES.get, key="gaps_measure")
+    radii: dict[str, float] = {}
+    with st.expander("Reach, thresholds and gap-index weights", expanded=False):
+        cols = st.columns(max(len(services), 1))
+        for col, s in zip(cols, services):
+            radii[s] = col.number_input(
+                f"{schema.label(s)}: reach (km)", min_value=1.0, max_value=500.0,
+                value=float(distance.default_radius_km(s)), step=5.0, key=f"gaps_radius_{s}",
+            )
+        threshold = st.number_input(
+            "Threshold: providers per 100,000 people", min_value=0.01, value=1.0, step=0.1, key="gaps_threshold"
+        )
+        st.caption("Gap index = weighted mean of the components below (each 0 = no gap … 1 = worst).")
+        wcols = st.columns(len(gaps.COMPONENTS))
+        weights = {
+            k: wc.slider(k, 0.0, 3.0, float(gaps.DEFAULT_WEIGHTS[k]), 0.5, help=gaps.COMPONENTS[k], key=f"gaps_w_{k}")
+            for wc, k in zip(wcols, gaps.COMPONENTS)
+        }
+    with st.expander("Your own demand points or populations (optional)", expanded=False):
+        dem = st.file_uploader("Demand points CSV (latitude, longitude, population)", type=["csv"], key="gaps_demand_upload")
+        pop = st.file_uploader("Unit populations CSV (unit code or name, population[, year])", type=["csv"], key="gaps_pop_upload")
+    with st.expander("Road travel time (optional: needs a road network file)", expanded=False):
+        roads = st.file_uploader("Road network (.osm XML or .graphml)", type=["osm", "graphml", "xml"], key="gaps_roads")
+        minutes = st.number_input("Travel-time budget (minutes)", min_value=5.0, max_value=240.0, value=60.0, step=5.0, key="gaps_minutes")
+    road = (roads.name, roads.getvalue(), float(minutes)) if roads else None
+    return services, measure, radii, threshold, weights, (dem.getvalue() if dem else None), (pop.getvalue() if pop else None), road
+
+
+def _table(table: pd.DataFrame) -> None:
+    shown = table[[c for c in _TABLE_COLUMNS if c in table.columns]].copy()
+    for c in ("share_within", "settlement_share"):
+        if c in shown.columns:
+            shown[c] = shown[c] * 100
+    shown = shown.rename(columns=_TABLE_COLUMNS)
+    fmt = {
+        "Population": "{:,.0f}", "Per 100k": "{:.2f}", "% within reach": "{:.0f}", "People beyond reach": "{:,.0f}",
+        "Mean distance (km)": "{:,.1f}", "Beds within reach per 100k": "{:,.1f}", "Settlements cover (%)": "{:.0f}",
+        "c_absent": "{:.0f}", "c_supply": "{:.2f}", "c_reach": "{:.2f}", "Gap index": "{:.2f}",
+    }
+    st.dataframe(shown.style.format(fmt, na_rep="no data"), hide_index=True, width="stretch")
+
+
+def _service_section(ctx, units, demand, key, service, radius, threshold, weights, measure, road) -> report.ServiceGaps | None:
+    with st.status(f"{schema.label(service)}: distances, catchments and 2SFCA…", expanded=False) as status:
+        result = _service_gaps(key, service, radius, threshold, units, ctx.directory, demand)
+        status.update(label=f"{schema.label(service)}: computed for {len(demand):,} settlements", state="complete")
+    try:
+        table = gaps.gap_index(result.table, threshold_per_100k=threshold, weights=weights)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    result.table = table
+    lacking = table.loc[table["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
+    beyond = table["pop_beyond_km"].sum(min_count=1)
+    total = table["settlement_population"].sum(min_count=1)
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Units with none", f"{len(lacking)} of {len(table)}")
+    m2.metric(f"People beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{beyond:,.0f}")
+    m3.metric("Share of settlement population", "no data" if not total else f"{beyond / total:.0%}")
+    if lacking:
+        st.caption("No provider: " + ", ".join(lacking))
+
+    add = st.number_input(
+        "Propose new sites (k)", min_value=0, max_value=25, value=0, step=1, key=f"gaps_add_{service}",
+        help="Maximal covering location over settlements; existing sites count as covering.",
+    )
+    if add:
+        with st.status(f"Choosing {add} site(s)…", expanded=False) as status:
+            result.sites = _sites(key, service, radius, int(add), demand, result.providers)
+            status.update(label=f"Siting: solver status {result.sites.attrs.get('status')}", state="complete")
+
+    road_catch = None
+    if road is not None:
+        name, data, minutes = road
+        try:
+            with st.status(f"Road travel time: {minutes:g} min catchments…", expanded=False) as status:
+                graph = _road_graph(_digest(data), name, data)
+                road_catch = _road_catchments(key, service, _digest(data), minutes, graph, result.providers)
+                status.update(label=f"Road catchments for {len(road_catch)} provider(s)", state="complete")
+        except (ValueError, FileNotFoundError) as exc:
+            st.error(str(exc))
+
+    fmap = report.build_gaps_map(
+        units, result, demand, role=ctx.role, view=ctx.view, measure=measure, measure_label=_MEASURES[measure],
+        boundary_source=ctx.boundary_source, road_catchments=road_catch,
+    )
+    st_folium(fmap, returned_objects=[], use_container_width=True, height=560, key=f"gaps_map_{ctx.country}_{service}")
+    if not privacy.can_see_confidential(ctx.role) and int(table["confidential_providers"].sum()):
+        st.caption(
+            "Confidential sites count in every figure; their catchments and distances to them are not drawn. "
+            "Partners can sign in to see them."
+        )
+    st.caption(demand_mod.DEMAND_CAVEAT)
+
+    st.subheader("Ranked gaps")
+    w = table.attrs["weights"]
+    st.caption("Weights: " + ", ".join(f"{k} {v:g}" for k, v in w.items()) + f"; threshold {threshold:g} per 100k.")
+    parents = sorted({str(p) for p in table["parent_code"].dropna() if str(p)})
+    if parents:  # admin-2 units brought by the user: drill down by admin-1 parent
+        pick = st.selectbox("Units in", ["All", *parents], key=f"gaps_parent_{service}")
+        _table(table if pick == "All" else table[table["parent_code"].astype(str) == pick])
+    else:
+        _table(table)
+
+    if result.sites is not None and len(result.sites):
+        st.subheader("Where the next sites would help most")
+        s = result.sites
+        a = s.attrs
+        st.caption(f"Covered now: {a['covered_before']:,.0f} of {a['total_population']:,.0f} people in settlements.")
+        shown = pd.DataFrame(
+            {
+                "Order": s["order"].to_numpy(),
+                "Settlement": s["name"].astype(str).to_numpy() if "name" in s.columns else "",
+                "Unit": s["unit_code"].astype(str).to_numpy() if "unit_code" in s.columns else "",
+                "Newly covered": s["new_population_covered"].to_numpy(),
+                "Share covered after (%)": (s["cumulative_share_covered"] * 100).to_numpy(),
+            }
+        )
+        st.dataframe(shown.style.format({"Newly covered": "{:,.0f}", "Share covered after (%)": "{:.1f}"}), hide_index=True)
+        st.line_chart(shown.set_index("Order")["Share covered after (%)"], height=200)
+
+    exp = report.export_table(table)
+    d1, d2, d3, d4 = st.columns(4)
+    d1.download_button("Gap table (CSV)", data=_widgets.csv_bytes(exp), file_name=f"geomap_gaps_{ctx.country}_{service}.csv",
+                       mime="text/csv", key=f"gaps_csv_{service}")
+    d2.download_button("Units + measures (GeoJSON)", data=lambda: report.units_export_bytes(units, table, format="geojson"),
+                       file_name=f"geomap_gaps_{ctx.country}_{service}.geojson", mime="application/geo+json",
+                       key=f"gaps_geojson_{service}")
+    d3.download_button("Units + measures (GeoPackage)", data=lambda: report.units_export_bytes(units, table, format="gpkg"),
+                       file_name=f"geomap_gaps_{ctx.country}_{service}.gpkg", mime="application/geopackage+sqlite3",
+                       key=f"gaps_gpkg_{service}")
+    d4.download_button("Map (HTML)", data=lambda: _standalone(fmap), file_name=f"geomap_gaps_map_{ctx.country}_{service}.html",
+                       mime="text/html", key=f"gaps_html_{service}")
+    return result
+
+
+def _standalone(fmap) -> bytes:
+    from geomap.layers import assets
+
+    return assets.standalone_html(fmap).encode("utf-8")
+
+
+def render() -> None:
+    """Draw the Gaps page."""
+    ctx = _state.get_context()
+    st.title(f"Gaps — {ctx.country_name}")
+    if ctx.is_sample:
+        st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
+    services, measure, radii, threshold, weights, dem_bytes, pop_bytes, road = _controls(ctx)
+    if not services:
+        st.info("Pick at least one service.")
+        return
+    base_key = _widgets.directory_key(ctx)
+    try:
+        units = _units_with_populations(base_key, _digest(pop_bytes), ctx.units, pop_bytes)
+        with st.status("Placing settlements in units…", expanded=False) as status:
+            demand = _demand_points(ctx.country, base_key + _digest(pop_bytes), _digest(dem_bytes), units, dem_bytes)
+            status.update(label=f"{len(demand):,} demand points", state="complete")
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    key = f"{base_key}:{_digest(pop_bytes)}:{_digest(dem_bytes)}"
+    tabs = st.tabs([schema.label(s) for s in services]) if len(services) > 1 else [st.container()]
+    results = []
+    for tab, service in zip(tabs, services):
+        with tab:
+            r = _service_section(ctx, units, demand, key, service, radii[service], threshold, weights, measure, road)
+            if r is not None:
+                results.append(r)
+
+    st.subheader("Report")
+    st.download_button(
+        "Printable report (HTML, print to PDF)",
+        data=lambda: report.gaps_report(
+            units, ctx.directory, demand, role=ctx.role, country_name=ctx.country_name,
+            directory_label=ctx.directory_label, is_sample=ctx.is_sample, boundary_source=ctx.boundary_source,
+            threshold_per_100k=threshold, weights=weights, results=results,
+        ).encode("utf-8"),
+        file_name=f"geomap_gaps_report_{ctx.country}.html",
+        mime="text/html",
+        key="gaps_report",
+    )
+    with st.expander("How much of the census the settlements represent"):
+        cov = demand_mod.demand_coverage(units, demand).merge(units[["code", "name"]], on="code", how="left")
+        cov["settlement_share"] = cov["settlement_share"] * 100
+        st.dataframe(
+            cov[["code", "name", "settlements", "settlement_population", "population", "settlement_share"]].style.format(
+                {"settlement_population": "{:,.0f}", "population": "{:,.0f}", "settlement_share": "{:.0f} %"}, na_rep="no data"
+            ),
+            hide_index=True,
+        )
+        st.caption(demand_mod.DEMAND_CAVEAT)

@@ -1,0 +1,63 @@
+"""Demand points: settlements per unit, census share, user uploads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _gaps_fixtures import settlements, units
+
+from geomap.analysis import demand as dm
+
+
+def test_demand_points_tag_units_and_drop_outside():
+    pts = settlements()
+    extra = pts.iloc[[0]].copy()
+    extra.index = ["far"]
+    extra.geometry = extra.geometry.translate(xoff=10)  # outside every unit
+    out = dm.demand_points(units(), pd.concat([pts, extra]))
+    assert dict(zip(out.index, out["unit_code"])) == {"s30": "XA", "s10": "XA", "sB": "XB"}
+    assert out.attrs["outside"] == 1
+
+
+def test_demand_points_need_population():
+    with pytest.raises(ValueError, match="population"):
+        dm.demand_points(units(), settlements().drop(columns="population"))
+
+
+def test_demand_coverage_share_of_census():
+    u = units()
+    cov = dm.demand_coverage(u, dm.demand_points(u, settlements())).set_index("code")
+    assert cov.loc["XA", "settlement_population"] == 4000
+    assert cov.loc["XA", "settlement_share"] == pytest.approx(4000 / 100_000)
+    assert np.isnan(cov.loc["XB", "settlement_share"])  # census unknown: no share, not 0
+    assert cov.loc["XC", "settlement_share"] == 0.0  # census known, no settlements: a real 0
+    assert cov.loc["XC", "settlements"] == 0
+
+
+def test_read_demand_points_csv():
+    data = "Nombre;lat;lng;Poblacion\n".replace(";", ",") + "a,0.1,0.2,1200\nb,-0.1,1.1,300\n"
+    pts = dm.read_demand_points(data.encode())
+    assert list(pts["population"]) == [1200.0, 300.0]
+    assert pts.geometry.iloc[1].x == pytest.approx(1.1)
+    assert list(pts["name"]) == ["a", "b"]
+
+
+def test_read_demand_points_errors_name_row_and_column():
+    with pytest.raises(ValueError, match="no population column"):
+        dm.read_demand_points(b"lat,lon\n1,2\n")
+    with pytest.raises(ValueError, match="row 3: latitude '95'"):
+        dm.read_demand_points(b"lat,lon,pop\n1,2,5\n95,2,5\n")
+    with pytest.raises(ValueError, match="row 2: population 'many'"):
+        dm.read_demand_points(b"lat,lon,pop\n1,2,many\n")
+
+
+def test_read_unit_populations_by_code_and_name():
+    u = units()
+    out = dm.read_unit_populations(b"code,name,population,year\nXA,,120000,2021\n,Beta,7 000,\n", u)
+    got = out.set_index("code")
+    assert got.loc["XA", "population"] == 120000 and got.loc["XA", "population_year"] == 2021
+    assert got.loc["XB", "population"] == 7000
+    assert np.isnan(got.loc["XC", "population"])  # not in the file: unknown, never 0
+    with pytest.raises(ValueError, match="row 2: unit 'ZZ'"):
+        dm.read_unit_populations(b"code,population\nZZ,5\n", u)
