@@ -82,16 +82,25 @@ def is_confidential(directory: pd.DataFrame) -> pd.Series:
     return out.astype(bool)
 
 
-def _display_name(row: pd.Series, confidential: bool) -> str:
-    if not confidential:
-        name = row.get("name")
-        return "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name)
-    services, _ = schema.parse_service_types(row.get("service_types"))
-    kind = "shelter" if "shelter" in services else "provider"
-    contact = row.get("front_door_contact")
-    has_contact = isinstance(contact, str) and contact.strip()
-    via = f" — contact via {contact.strip()}" if has_contact else " — contact via the national hotline"
-    return f"Confidential {kind}{via}"
+def _text(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+
+
+def _display_names(directory: pd.DataFrame, confidential: pd.Series) -> pd.Series:
+    """Names to show: the record's name, or "Confidential shelter — contact via …"."""
+    n = len(directory)
+    names = _text(directory["name"]) if "name" in directory.columns else pd.Series([""] * n, index=directory.index)
+    if not confidential.any():
+        return names
+    if "service_types" in directory.columns:
+        shelter = directory["service_types"].map(lambda v: "shelter" in schema.parse_service_types(v)[0])
+    else:
+        shelter = pd.Series(False, index=directory.index)
+    kind = np.where(shelter, "shelter", "provider")
+    contact = _text(directory["front_door_contact"]) if "front_door_contact" in directory.columns else pd.Series([""] * n, index=directory.index)
+    via = np.where(contact != "", " — contact via " + contact, " — contact via the national hotline")
+    hidden = pd.Series("Confidential " + pd.Series(kind, index=directory.index) + pd.Series(via, index=directory.index), index=directory.index)
+    return names.where(~confidential, hidden)
 
 
 def public_view(directory: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -118,7 +127,7 @@ def public_view(directory: pd.DataFrame) -> gpd.GeoDataFrame:
         out = out.set_geometry(gpd.GeoSeries([None] * len(out), index=out.index, crs="EPSG:4326"))
     conf = is_confidential(out)
     out["confidential"] = conf
-    out["display_name"] = [_display_name(r, c) for (_, r), c in zip(out.iterrows(), conf)]
+    out["display_name"] = _display_names(out, conf)
     if conf.any():
         geom_col = out.geometry.name
         out.loc[conf, geom_col] = None
@@ -141,9 +150,8 @@ def view_for_role(directory: pd.DataFrame, role: str) -> gpd.GeoDataFrame:
             out = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries([None] * len(out), index=out.index), crs="EPSG:4326")
         conf = is_confidential(out)
         out["confidential"] = conf
-        out["display_name"] = [
-            (str(r.get("name") or "") + (" (confidential)" if c else "")) for (_, r), c in zip(out.iterrows(), conf)
-        ]
+        names = _text(out["name"]) if "name" in out.columns else pd.Series([""] * len(out), index=out.index)
+        out["display_name"] = names.where(~conf, names + " (confidential)")
         out.attrs = {**directory.attrs, "view": "full"}
         return out
     return public_view(directory)

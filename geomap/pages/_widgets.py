@@ -64,7 +64,7 @@ def unit_table(table: pd.DataFrame) -> None:
         {"Per 100k": "{:.2f}", "Beds per 100k": "{:.2f}", "Population": "{:,.0f}", "Beds": "{:,.0f}"},
         na_rep="no data",
     )
-    st.dataframe(styler, hide_index=True, use_container_width=True)
+    st.dataframe(styler, hide_index=True, width="stretch")
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:

@@ -109,7 +109,7 @@ def _upload_section() -> None:
                 key=f"map_{i}_{h}",
             )
             mapping[h] = pick
-        st.dataframe(preview.head(5), use_container_width=True)
+        st.dataframe(preview.head(5), width="stretch")
         st.download_button(
             "Save this mapping (JSON)",
             data=json.dumps(mapping, ensure_ascii=False, indent=2).encode("utf-8"),
@@ -177,7 +177,7 @@ def _report_section(ctx) -> None:
         edited = st.data_editor(
             table,
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
             disabled=["source_row", "display_name", "reason"] if uploaded else True,
             key="flagged_editor",
         )
