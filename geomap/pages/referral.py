@@ -1,0 +1,355 @@
+"""Referral page: the nearest suitable partners from a starting point, and how to reach them.
+
+Widgets and calls only: the search is :mod:`geomap.analysis.referral` (ranked for the session's
+role, then published through :func:`~geomap.analysis.referral.publish_referrals`), the sheet
+:mod:`geomap.report.referral`. The page URL holds the search only (start as a town, state,
+rounded click or non-confidential organisation; services; filters) so it can be shared.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geomap.analysis import referral
+from geomap.directory import privacy, schema
+from geomap.layers import assets, basemap, choropleth, markers
+from geomap.pages import _state
+from geomap.report import referral as sheet
+
+__all__ = ["render"]
+
+_KINDS = {"point": "Map click", "town": "Town", "unit": "State", "org": "My organisation"}
+_K = "ref_"  # session_state key prefix of this page
+
+
+@st.cache_data(show_spinner="Finding partners…", max_entries=64)
+def _search(
+    key: str,
+    start: tuple[float, float, str, str, str, bool, str | None],
+    services: tuple[str, ...],
+    populations: tuple[str, ...],
+    language: str | None,
+    open_24h: bool | None,
+    accepting_only: bool,
+    match: str,
+    n: int,
+    role: str,
+    today: date,
+    _directory: gpd.GeoDataFrame,
+    _units: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    results = referral.relax_filters(
+        _directory,
+        referral.Start(*start),
+        services=list(services),
+        populations=list(populations),
+        language=language,
+        open_24h=open_24h,
+        accepting_only=accepting_only,
+        match=match,
+        n=n,
+        today=today,
+        units=_units,
+        role=role,
+    )
+    return referral.publish_referrals(results, role=role)
+
+
+def _directory_key(ctx: _state.Context) -> str:
+    up = st.session_state.get("geomap_upload")
+    brought = st.session_state.get("geomap_boundary_upload")
+    return ":".join([ctx.country, up["digest"] if up else "sample", brought["digest"] if brought else "bundled"])
+
+
+def _init_from_url(ctx: _state.Context) -> None:
+    """Seed the widgets from the URL once per country (a shared link reproduces the search)."""
+    if st.session_state.get(_K + "seeded") == ctx.country:
+        return
+    st.session_state[_K + "seeded"] = ctx.country
+    q = referral.ReferralQuery.from_params(st.query_params.to_dict())
+    if q.start_kind:
+        st.session_state[_K + "kind"] = q.start_kind
+        st.session_state[_K + {"point": "click", "town": "town", "unit": "state", "org": "org"}[q.start_kind]] = (
+            q.start_value
+        )
+    st.session_state[_K + "services"] = list(q.services)
+    st.session_state[_K + "populations"] = list(q.populations)
+    st.session_state[_K + "language"] = q.language or ""
+    st.session_state[_K + "h24"] = bool(q.open_24h)
+    st.session_state[_K + "accepting"] = q.accepting_only
+    st.session_state[_K + "match_all"] = q.match == "all"
+    st.session_state[_K + "n"] = q.n
+
+
+def _languages(view: pd.DataFrame) -> list[str]:
+    if "languages" not in view.columns:
+        return []
+    seen: dict[str, str] = {}
+    for v in view["languages"]:
+        for item in schema.parse_list(v):
+            seen.setdefault(schema.normalise_header(item), item)
+    return sorted(seen.values(), key=str.casefold)
+
+
+def _start_widgets(ctx: _state.Context, col) -> str:
+    """Draw the start picker; returns the chosen start value (text) for the chosen kind."""
+    kind = col.radio("Start from", list(_KINDS), format_func=_KINDS.get, key=_K + "kind", horizontal=True)
+    if kind == "point":
+        value = st.session_state.get(_K + "click", "")
+        col.caption(f"Clicked point: {value}" if value else "Click the map below to set the starting point.")
+        return value
+    if kind == "town":
+        return col.text_input("Town", key=_K + "town", placeholder="e.g. a town name; spelling mistakes are fine")
+    if kind == "unit":
+        codes = ctx.units["code"].astype(str).tolist()
+        names = dict(zip(codes, ctx.units["name"].astype(str)))
+        if st.session_state.get(_K + "state") not in codes:
+            st.session_state.pop(_K + "state", None)
+        return col.selectbox("State", codes, format_func=lambda c: f"{names[c]} ({c})", key=_K + "state", index=None,
+                             placeholder="Choose a state") or ""
+    view = ctx.view
+    located = view.geometry.notna() & ~view.geometry.is_empty
+    orgs = view[located & view["id"].notna()] if "id" in view.columns else view.iloc[0:0]
+    ids = orgs["id"].astype(str).tolist()
+    names = dict(zip(ids, orgs["display_name"].astype(str)))
+    if st.session_state.get(_K + "org") not in ids and st.session_state.pop(_K + "org", None):
+        col.warning("The organisation in this link cannot be a starting point in this view; choose another.")
+    return col.selectbox("Organisation", ids, format_func=lambda i: names.get(i, i), key=_K + "org", index=None,
+                         placeholder="Choose your organisation") or ""
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _outline_features(key: str, _units: gpd.GeoDataFrame) -> dict:
+    geoms = choropleth.lean_geometries(_units.geometry, precision=4, simplify_tolerance=0.01)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)}
+        for g in geoms if g is not None and not g.is_empty
+    ]}
+
+
+def _unit_outlines(units: gpd.GeoDataFrame) -> folium.GeoJson:
+    """Thin admin-1 outlines for orientation (no data, not interactive: clicks reach the map)."""
+    key = f"{len(units)}:{units.total_bounds.round(4).tolist()}:{units['code'].astype(str).str.cat()[:200]}"
+    return folium.GeoJson(_outline_features(key, units),
+                          style_function=lambda _: {"color": "#9aa5b1", "weight": 1, "fill": False},
+                          interactive=False, control=False, name="States")
+
+
+def _referral_map(published: gpd.GeoDataFrame, start: referral.Start | None, ctx: _state.Context) -> folium.Map:
+    """Offline map: the start, the located partners (public view) and a line to each."""
+    minx, miny, maxx, maxy = ctx.units.total_bounds
+    bounds = [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+    shown = published[published.geometry.notna() & ~published.geometry.is_empty] if len(published) else published
+    if start is not None:
+        lats = [start.lat, *shown.geometry.y.tolist()] if len(shown) else [start.lat]
+        lons = [start.lon, *shown.geometry.x.tolist()] if len(shown) else [start.lon]
+        pad = 0.1
+        bounds = [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]
+    fmap = assets.offline_map(bounds=bounds, max_zoom=14)
+    basemap.add_basemap(fmap, ctx.units, source=ctx.boundary_source, vintage=ctx.boundary_vintage or None,
+                        licence=ctx.boundary_licence or None)
+    _unit_outlines(ctx.units).add_to(fmap)
+    if start is None:
+        return fmap
+    lines = folium.FeatureGroup(name="Routes (straight line)")
+    for row in shown.itertuples():
+        folium.PolyLine([(start.lat, start.lon), (row.geometry.y, row.geometry.x)], color="#1d4e89", weight=2,
+                        opacity=0.7, dash_array="6 4").add_to(lines)
+    lines.add_to(fmap)
+    conf = privacy.is_confidential(shown) if len(shown) else pd.Series(dtype=bool)
+    public_rows = shown[~conf] if len(shown) else shown
+    if len(public_rows):
+        layer_input = gpd.GeoDataFrame(public_rows.drop(columns=["group", "distance", "rank"], errors="ignore"),
+                                       geometry=public_rows.geometry.name, crs="EPSG:4326")
+        markers.marker_layer(layer_input, cluster=False, name="Partners").add_to(fmap)
+    # Only a partner view still holds located confidential rows (publish_referrals removed them otherwise).
+    if len(shown) and conf.any() and privacy.can_see_confidential(ctx.role):
+        for row in shown[conf].itertuples():
+            folium.CircleMarker((row.geometry.y, row.geometry.x), radius=7, color="#6a1b9a", fill=True,
+                                fill_opacity=0.9, tooltip=html.escape(f"{row.display_name} — {row.distance}")).add_to(fmap)
+    folium.CircleMarker((start.lat, start.lon), radius=8, color="#b00020", fill=True, fill_opacity=1,
+                        tooltip=f"Start: {start.label}").add_to(fmap)
+    return fmap
+
+
+def _card(row: pd.Series) -> None:
+    with st.container(border=True):
+        stale = " · ⚠️ **stale record**: not verified for over a year" if bool(row.get("stale")) else ""
+        st.markdown(f"**{int(row['rank'])}. {_md(row.get('display_name'))}** — {_md(row.get('distance'))}{stale}")
+        services = ", ".join(schema.label(s) for s in schema.parse_service_types(row.get("service_types"))[0])
+        pops = ", ".join(schema.label(p, vocabulary="population") for p in schema.parse_populations(row.get("populations_served"))[0])
+        lines = [f"Services: {services or 'not listed'}", f"Serves: {pops or 'not listed'}"]
+        langs = schema.format_list(row.get("languages"))
+        if langs:
+            lines.append(f"Languages: {langs}")
+        hours = "24 hours" if schema.parse_bool(row.get("open_24h")) else (row.get("hours") or "")
+        if isinstance(hours, str) and hours:
+            lines.append(f"Hours: {hours}")
+        contact = [str(row.get(c)) for c in ("phone", "email", "website") if _present(row.get(c))]
+        if contact:
+            lines.append("Contact: " + " · ".join(contact))
+        elif _present(row.get("front_door_contact")) and str(row.get("front_door_contact")) not in str(row.get("display_name")):
+            lines.append(f"Contact via: {row.get('front_door_contact')}")
+        if _present(row.get("referral_method")):
+            lines.append(f"How to refer: {row.get('referral_method')}")
+        accepting = schema.parse_bool(row.get("accepting_referrals"))
+        if accepting is not None:
+            lines.append("Accepting referrals" if accepting else "Not accepting referrals at last check")
+        where = [str(row.get(c)) for c in ("address", "town", "admin1_name") if _present(row.get(c))]
+        if where:
+            lines.append("Where: " + ", ".join(dict.fromkeys(where)))
+        d = schema.parse_date(row.get("last_verified"))
+        lines.append(f"Last verified: {d.isoformat() if d else 'never'}")
+        st.markdown("  \n".join(_md(x) for x in lines))
+
+
+def _present(value: object) -> bool:
+    if value is None:
+        return False
+    try:
+        if pd.isna(value) is True:
+            return False
+    except (TypeError, ValueError):
+        pass
+    return bool(str(value).strip())
+
+
+def _md(text: object) -> str:
+    """Escape Markdown so record text is shown as typed (never as links or HTML)."""
+    s = "" if text is None else str(text)
+    for ch in "\\`*_{}[]<>#|~$":
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+def render() -> None:
+    """Draw the Referral page."""
+    ctx = _state.get_context()
+    pending = st.session_state.pop(_K + "pending_click", None)
+    _init_from_url(ctx)
+    if pending:
+        st.session_state[_K + "kind"] = "point"
+        st.session_state[_K + "click"] = pending
+    st.title(f"Referral finder — {ctx.country_name}")
+    if ctx.is_sample:
+        st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
+    full = privacy.can_see_confidential(ctx.role)
+    if not full:
+        st.caption(
+            "Public view: confidential shelters are listed with their state, a front-door contact and a "
+            "distance band only, in a separate group; they are never drawn on the map."
+        )
+
+    c1, c2 = st.columns([3, 2])
+    value = _start_widgets(ctx, c1)
+    kind = st.session_state.get(_K + "kind", "point")
+    services = c2.multiselect("Needs (service types)", list(schema.SERVICE_TYPES), format_func=schema.label,
+                              key=_K + "services", placeholder="Choose one or more services")
+    populations = c2.multiselect("For (population)", list(schema.POPULATIONS),
+                                 format_func=lambda c: schema.label(c, vocabulary="population"), key=_K + "populations",
+                                 placeholder="Anyone")
+    f1, f2, f3, f4 = st.columns(4)
+    langs = ["", *_languages(ctx.view)]
+    if st.session_state.get(_K + "language") not in langs:
+        st.session_state[_K + "language"] = ""
+    language = f1.selectbox("Language", langs, format_func=lambda x: x or "Any language", key=_K + "language")
+    open_24h = f2.checkbox("Open 24 hours", key=_K + "h24")
+    accepting = f3.checkbox("Accepting referrals", key=_K + "accepting")
+    st.session_state.setdefault(_K + "n", 5)
+    n = int(f4.number_input("How many per service", min_value=1, max_value=50, step=1, key=_K + "n"))
+    match_all = len(services) > 1 and st.checkbox("Only providers offering all chosen services", key=_K + "match_all")
+
+    query = referral.ReferralQuery(kind if value else "", value, tuple(services), tuple(populations), language or None,
+                                   True if open_24h else None, bool(accepting), "all" if match_all else "any", n)
+    start: referral.Start | None = None
+    published = None
+    if value:
+        try:
+            start = referral.resolve_start(query, country=ctx.country, units=ctx.units, directory=ctx.directory, role=ctx.role)
+        except ValueError as exc:
+            st.error(str(exc))
+    if start is not None:
+        st.markdown(f"Starting point: **{_md(start.label)}**")
+    if start is not None and services:
+        published = _search(
+            _directory_key(ctx),
+            (start.lat, start.lon, start.label, start.kind, start.value, start.shareable, start.share_unit),
+            tuple(services), tuple(populations), language or None, True if open_24h else None, bool(accepting),
+            query.match, n, ctx.role, date.today(), ctx.directory, ctx.units,
+        )
+        st.query_params.from_dict(referral.share_params(query, start))
+    elif start is not None:
+        st.info("Choose at least one service type to see partners.")
+    else:
+        st.info("Set a starting point: click the map, type a town, choose a state or your organisation.")
+
+    map_data = st_folium(
+        _referral_map(published if published is not None else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), start, ctx),
+        returned_objects=["last_clicked"],
+        use_container_width=True,
+        height=480,
+        key=f"ref_map_{ctx.country}",
+    )
+    clicked = (map_data or {}).get("last_clicked")
+    if clicked:
+        # A new click (the component keeps returning the last one on every rerun).
+        pt = referral.start_from_point(clicked["lat"], clicked["lng"])
+        if st.session_state.get(_K + "last_seen_click") != pt.value:
+            st.session_state[_K + "last_seen_click"] = pt.value
+            st.session_state[_K + "pending_click"] = pt.value
+            st.rerun()
+
+    if published is None:
+        return
+    notes = referral.relaxation_notes(published)
+    if notes:
+        st.warning(" ".join(notes))
+    if len(published) == 0:
+        st.warning("No provider in this directory has a usable location. Check the Data page.")
+        return
+    groups = [referral.GROUP_NEAREST, referral.GROUP_CONFIDENTIAL] if not full else [None]
+    for group in groups:
+        part = published if group is None else published[published["group"] == group]
+        if not len(part):
+            continue
+        st.subheader(group or "Nearest partners")
+        if group == referral.GROUP_CONFIDENTIAL:
+            st.caption("Distances are approximate bands; contact these services through their front-door contact.")
+        for _, row in part.iterrows():
+            _card(row)
+    unlocated = published.attrs.get("unlocated") or 0
+    if unlocated:
+        st.caption(f"{unlocated} record(s) without a usable location are not ranked.")
+    st.caption("Distances are straight lines on the WGS84 ellipsoid, not road travel times.")
+
+    notice = None
+    if full:
+        from geomap.cli import FULL_EXPORT_NOTICE
+
+        notice = FULL_EXPORT_NOTICE
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "Referral sheet (HTML, print to PDF)",
+        data=sheet.referral_sheet_html(published, role=ctx.role, country_name=ctx.country_name,
+                                       directory_label=ctx.directory_label, fictional=ctx.is_sample,
+                                       sources=[ctx.boundary_source, ctx.directory_label]).encode("utf-8"),
+        file_name=f"geomap_referral_{ctx.country}.html",
+        mime="text/html",
+        key=_K + "dl_html",
+    )
+    d2.download_button(
+        "Referral list (CSV)",
+        data=sheet.referral_sheet_csv(published, role=ctx.role, notice=notice),
+        file_name=f"geomap_referral_{ctx.country}.csv",
+        mime="text/csv",
+        key=_K + "dl_csv",
+    )
+    st.caption("Share this search: copy the page address. It holds the search only, never a confidential record.")

@@ -1,0 +1,230 @@
+"""The referral sheet: a one-page printable list of the chosen partners and how to reach them.
+
+Built only from a *published* referral list (:func:`geomap.analysis.referral.publish_referrals`),
+so a public sheet holds exactly what the public page shows: confidential services appear with
+their front-door contact, state and a distance band, never an address, a phone of their own, a
+location or an exact distance. Two outputs: printable HTML (the browser's "Print → Save as PDF"
+gives the PDF) and CSV.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from geomap.analysis import referral
+from geomap.directory import privacy, schema, writers
+from geomap.report._template import Section, esc, page, table_html
+
+__all__ = ["referral_sheet_csv", "referral_sheet_html", "search_summary"]
+
+#: Fields that must be blank for a confidential row of a public sheet (second lock).
+_CONFIDENTIAL_BLANK = ("address", "phone", "email", "website", "latitude", "longitude", "name", "organisation", "town", "distance_km")
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_public(published: pd.DataFrame, role: str) -> bool:
+    """Whether the sheet is a full (partner) one; refuse a non-public table for a public role."""
+    full = privacy.can_see_confidential(role)
+    if full:
+        return True
+    if published.attrs.get("view") != privacy.PUBLIC:
+        msg = "a public referral sheet needs publish_referrals(results, role='public'), not the raw results"
+        raise ValueError(msg)
+    conf = privacy.is_confidential(published)
+    for col in _CONFIDENTIAL_BLANK:
+        if col in published.columns and not published.loc[conf, col].map(_blank).all():
+            msg = f"confidential record(s) still carry {col!r}: pass the public view from publish_referrals"
+            raise ValueError(msg)
+    if "geometry" in published.columns:
+        geoms = published.loc[conf, "geometry"]
+        if not geoms.map(lambda g: g is None or getattr(g, "is_empty", False)).all():
+            msg = "confidential record(s) still carry a location: pass the public view from publish_referrals"
+            raise ValueError(msg)
+    return False
+
+
+def search_summary(published: pd.DataFrame) -> list[str]:
+    """Plain-language lines describing the search (start, needs, filters, relaxed filters)."""
+    attrs = published.attrs
+    start = attrs.get("start") or {}
+    f = attrs.get("filters") or {}
+    req = attrs.get("requested") or {}
+    services = req.get("services", f.get("services")) or []
+    pops = req.get("populations", f.get("populations")) or []
+    lines = [f"From: {start.get('label', 'unknown starting point')}"]
+    lines.append("Services: " + (", ".join(schema.label(s) for s in services) or "any"))
+    if pops:
+        lines.append("For: " + ", ".join(schema.label(p, vocabulary="population") for p in pops))
+    extra = []
+    if f.get("language"):
+        extra.append(f"language {f['language']}")
+    if f.get("open_24h"):
+        extra.append("open 24 hours")
+    if f.get("accepting_only"):
+        extra.append("accepting referrals")
+    if extra:
+        lines.append("Only: " + ", ".join(extra))
+    lines.extend(referral.relaxation_notes(published))
+    return lines
+
+
+def _verified(row: pd.Series) -> str:
+    d = schema.parse_date(row.get("last_verified"))
+    text = d.isoformat() if d else "never"
+    return f"{text} (stale: check before referring)" if bool(row.get("stale")) else text
+
+
+def _contact(row: pd.Series) -> str:
+    parts = [row.get(c) for c in ("phone", "email")]
+    parts = [str(p) for p in parts if not _blank(p) and str(p).strip()]
+    if not parts and not _blank(row.get("front_door_contact")):
+        parts = [f"via {row.get('front_door_contact')}"]
+    return " · ".join(parts) or "no contact recorded"
+
+
+def _where(row: pd.Series) -> str:
+    parts: list[str] = []
+    for col in ("address", "town", "admin1_name"):
+        v = row.get(col)
+        if _blank(v) or not str(v).strip():
+            continue
+        text = str(v).strip()
+        if not any(text.casefold() in p.casefold() for p in parts):
+            parts.append(text)
+    return ", ".join(parts)
+
+
+def _tables(published: pd.DataFrame, *, full: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def fmt(df: pd.DataFrame, *, confidential: bool) -> pd.DataFrame:
+        rows = []
+        for _, r in df.iterrows():
+            rec = {
+                "#": int(r["rank"]),
+                "Provider": r.get("display_name"),
+                "Services": ", ".join(schema.label(s) for s in schema.parse_service_types(r.get("service_types"))[0]),
+                "Serves": ", ".join(
+                    schema.label(p, vocabulary="population") for p in schema.parse_populations(r.get("populations_served"))[0]
+                ),
+                "Languages": schema.format_list(r.get("languages")),
+                "Hours": ("24 hours" if schema.parse_bool(r.get("open_24h")) else (r.get("hours") or "")),
+                "How to refer": r.get("referral_method") or "",
+            }
+            if not (confidential and not full):  # a confidential row's name already says whom to contact
+                rec["Contact"] = _contact(r)
+            if confidential and not full:
+                rec["State"] = r.get("admin1_name") or r.get("admin1_code") or ""
+            else:
+                rec["Where"] = _where(r)
+            rec["Distance"] = r.get("distance")
+            rec["Last verified"] = _verified(r)
+            rows.append(rec)
+        return pd.DataFrame(rows)
+
+    groups = published["group"] if "group" in published.columns else pd.Series(referral.GROUP_NEAREST, index=published.index)
+    if full:
+        return fmt(published, confidential=False), pd.DataFrame()
+    return (
+        fmt(published[groups != referral.GROUP_CONFIDENTIAL], confidential=False),
+        fmt(published[groups == referral.GROUP_CONFIDENTIAL], confidential=True),
+    )
+
+
+def referral_sheet_html(
+    published: pd.DataFrame,
+    *,
+    role: str,
+    country_name: str = "",
+    directory_label: str = "",
+    fictional: bool = False,
+    sources: Iterable[str] = (),
+) -> str:
+    """A one-page printable referral sheet (self-contained HTML; print it to PDF).
+
+    Parameters
+    ----------
+    published
+        Output of :func:`geomap.analysis.referral.publish_referrals` for ``role``.
+    role
+        The session's role; a public sheet refuses a table that is not the public view.
+    country_name, directory_label
+        Shown under the title.
+    fictional
+        The directory is the bundled fictional sample (adds the notice).
+    sources
+        Data sources listed at the end.
+
+    Raises
+    ------
+    ValueError
+        If ``role`` is public and ``published`` is not a public view.
+    """
+    full = _check_public(published, role)
+    nearest, confidential = _tables(published, full=full)
+    summary = "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in search_summary(published)) + "</ul>"
+    sections = [Section("Search", summary)]
+    if len(published) == 0:
+        sections.append(Section("Result", "<p>No provider in this directory has a usable location.</p>"))
+    if len(nearest):
+        sections.append(Section(referral.GROUP_NEAREST if not full else "Partners", table_html(nearest)))
+    if len(confidential):
+        note = (
+            "<p class='meta'>Locations of confidential services are never shown. Contact them through "
+            "the front-door contact; distances are approximate bands.</p>"
+        )
+        sections.append(Section(referral.GROUP_CONFIDENTIAL, note + table_html(confidential)))
+    steps = [
+        "Call the provider before referring: confirm they can take this person now.",
+        "Follow the provider's referral method and share only what the survivor consents to.",
+        "Records marked stale have not been verified for over a year: check the details first.",
+        "For a confidential service, use its front-door contact; the service gives the address itself.",
+    ]
+    sections.append(Section("Contact steps", "<ol>" + "".join(f"<li>{esc(s)}</li>" for s in steps) + "</ol>"))
+    caveats = [
+        "Distances are straight-line (geodesic, WGS84), not road travel times.",
+    ]
+    if full:
+        caveats.insert(0, "PARTNER SHEET: includes confidential services' details. Do not share beyond partners.")
+    if any("state centre" in str(d) for d in published.get("distance", [])):
+        caveats.append("Distances marked ≈ are to the centre of the provider's state (no coordinates on record).")
+    subtitle = " · ".join(x for x in (country_name, directory_label) if x)
+    return page(
+        "Referral sheet",
+        sections,
+        subtitle=subtitle,
+        sources=list(sources),
+        caveats=caveats,
+        fictional=fictional,
+    )
+
+
+def referral_sheet_csv(published: pd.DataFrame, *, role: str, notice: str | None = None) -> bytes:
+    """The referral list as CSV (UTF-8 with BOM; spreadsheet-formula cells neutralised).
+
+    Parameters
+    ----------
+    published
+        Output of :func:`geomap.analysis.referral.publish_referrals` for ``role``.
+    role
+        The session's role; a public CSV refuses a table that is not the public view.
+    notice
+        A line written first as ``# notice`` (e.g. the full-export warning for partners).
+    """
+    _check_public(published, role)
+    table = referral.referral_table(published)
+    for col in table.columns:
+        if col != "distance_km" and col != "rank":
+            table[col] = table[col].map(lambda v: writers.neutralise(str(v)) if isinstance(v, str) else v)
+    text = table.to_csv(index=False, lineterminator="\r\n")
+    if notice:
+        text = f"# {notice}\r\n" + text
+    return text.encode("utf-8-sig")
