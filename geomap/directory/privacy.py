@@ -64,6 +64,25 @@ def can_see_confidential(role: str) -> bool:
     return role in (PARTNER, EDITOR)
 
 
+def _offers_shelter(directory: pd.DataFrame) -> pd.Series:
+    """Whether each record lists the shelter service (each distinct cell parsed once)."""
+    if "service_types" not in directory.columns:
+        return pd.Series(False, index=directory.index)
+    seen: dict = {}
+
+    def check(v) -> bool:
+        key = tuple(v) if isinstance(v, (list, tuple, np.ndarray)) else v
+        try:
+            hit = seen.get(key)
+        except TypeError:  # unhashable cell
+            return "shelter" in schema.parse_service_types(v)[0]
+        if hit is None:
+            hit = seen[key] = "shelter" in schema.parse_service_types(v)[0]
+        return hit
+
+    return directory["service_types"].map(check).astype(bool)
+
+
 def is_confidential(directory: pd.DataFrame) -> pd.Series:
     """Boolean Series: which records are confidential (a blank or unreadable flag counts as *not*).
 
@@ -74,10 +93,7 @@ def is_confidential(directory: pd.DataFrame) -> pd.Series:
         flags = pd.Series([None] * len(directory), index=directory.index, dtype=object)
     else:
         flags = directory["confidential"].map(schema.parse_bool)
-    if "service_types" in directory.columns:
-        shelter = directory["service_types"].map(lambda v: "shelter" in schema.parse_service_types(v)[0])
-    else:
-        shelter = pd.Series(False, index=directory.index)
+    shelter = _offers_shelter(directory)
     out = flags.map(lambda f: f is True) | (flags.isna() & shelter)
     return out.astype(bool)
 
@@ -92,10 +108,7 @@ def _display_names(directory: pd.DataFrame, confidential: pd.Series) -> pd.Serie
     names = _text(directory["name"]) if "name" in directory.columns else pd.Series([""] * n, index=directory.index)
     if not confidential.any():
         return names
-    if "service_types" in directory.columns:
-        shelter = directory["service_types"].map(lambda v: "shelter" in schema.parse_service_types(v)[0])
-    else:
-        shelter = pd.Series(False, index=directory.index)
+    shelter = _offers_shelter(directory)
     kind = np.where(shelter, "shelter", "provider")
     contact = _text(directory["front_door_contact"]) if "front_door_contact" in directory.columns else pd.Series([""] * n, index=directory.index)
     via = np.where(contact != "", " — contact via " + contact, " — contact via the national hotline")
