@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from pathlib import Path
+
+from geomap.directory import writers
 
 __all__ = ["main", "build_parser", "FULL_EXPORT_NOTICE"]
 
@@ -43,7 +44,7 @@ def _cmd_boundaries_list(args: argparse.Namespace) -> int:
 
     table = boundaries.list_countries()
     if args.out:
-        table.to_csv(args.out, index=False)
+        writers.write_table_csv(table, args.out)
     width = max(len(str(n)) for n in table["name"]) if len(table) else 10
     for rec in table.itertuples(index=False):
         print(f"{rec.country}  {rec.iso_a2}  {str(rec.name):<{width}}  {rec.units:>4} units")
@@ -109,7 +110,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     units, directory = _load(args)
     table = coverage.coverage_by_unit(units, directory, services=args.service or None, populations=args.population or None)
     out = table[["code", "name", "providers", "per_100k", "population", "population_year", "confidential_providers", "capacity", "capacity_per_100k"]]
-    out.to_csv(args.out, index=False)
+    writers.write_table_csv(out, args.out)
     s = coverage.coverage_summary(table)
     year = f" (population: {s['population_year']} census)" if s["population_year"] else ""
     print(f"{s['units']} units, {s['providers']} providers; {s['units_with_providers']} units have at least one{year}")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from geomap import projects as P
 from geomap.analysis import footprint as F
+from geomap.directory import writers
 
 __all__ = ["add_footprint_parser", "run_footprint"]
 
@@ -78,7 +79,7 @@ def run_footprint(args: argparse.Namespace) -> int:
         fp = F.footprint_overlay(fp, coverage)
     table = F.footprint_table(fp)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False)
+    writers.write_table_csv(table, args.out)
 
     acc = P.project_row_accounting(projects)
     summary = F.footprint_summary(fp, kept)

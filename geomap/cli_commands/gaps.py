@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from geomap.directory import writers
 
 __all__ = [
     "add_gaps_parser",
@@ -105,7 +106,7 @@ def run_gaps(args: argparse.Namespace) -> int:
         threshold_per_100k=args.threshold_per_100k, weights=parse_weights(args.weights),
     )
     out = report.export_table(table)
-    out.to_csv(args.out, index=False)
+    writers.write_table_csv(out, args.out)
     radius = table.attrs["radius_km"]
     lacking = table.loc[table["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
     beyond = table["pop_beyond_km"].sum(min_count=1)
@@ -150,7 +151,7 @@ def run_site(args: argparse.Namespace) -> int:
     table["latitude"] = sites.geometry.y.round(5).to_numpy() if len(sites) else np.array([])
     table["longitude"] = sites.geometry.x.round(5).to_numpy() if len(sites) else np.array([])
     table = table.drop(columns=["candidate"], errors="ignore")
-    table.to_csv(args.out, index=False)
+    writers.write_table_csv(table, args.out)
     a = sites.attrs
     total = a["total_population"]
     print(f"{schema.label(args.service)}, reach {radius:g} km: {a['covered_before']:,.0f} of {total:,.0f} people covered now")

@@ -50,6 +50,8 @@ __all__ = [
     "write_directory",
     "to_bytes",
     "to_csv_bytes",
+    "table_csv_bytes",
+    "write_table_csv",
     "to_xlsx_bytes",
     "to_geojson_bytes",
     "to_gpkg_bytes",
@@ -231,6 +233,24 @@ def _csv_text(table: pd.DataFrame, *, hashtags: list[str] | None = None, notice:
     for row in table.itertuples(index=False, name=None):
         writer.writerow(["" if v is None else v for v in row])
     return buf.getvalue()
+
+
+def table_csv_bytes(table: pd.DataFrame) -> bytes:
+    """UTF-8 CSV (with BOM, so Excel reads accents) of any table, e.g. an aggregate per unit.
+
+    Text cells a spreadsheet would run as a formula are neutralised (:func:`neutralise`): unit
+    names come from brought boundary files and may be hostile.
+    """
+    safe = table.copy()
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(lambda v: neutralise(v) if isinstance(v, str) else v)
+    return safe.to_csv(index=False).encode("utf-8-sig")
+
+
+def write_table_csv(table: pd.DataFrame, path: str | Path) -> None:
+    """Write any table (e.g. an aggregate per unit) as formula-neutralised UTF-8 CSV."""
+    Path(path).write_bytes(table_csv_bytes(table))
 
 
 def to_csv_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> bytes:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from geomap.analysis import coverage
-from geomap.directory import schema
+from geomap.directory import schema, writers
 
 __all__ = ["service_picker", "population_picker", "directory_key", "filter_view", "unit_table", "csv_bytes"]
 
@@ -68,5 +68,5 @@ def unit_table(table: pd.DataFrame) -> None:
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with BOM, so Excel reads accents) of an aggregate table."""
-    return table.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 CSV of an aggregate table, formula-neutralised (see :func:`writers.table_csv_bytes`)."""
+    return writers.table_csv_bytes(table)

@@ -17,7 +17,7 @@ from streamlit_folium import st_folium
 from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import schema
-from geomap.pages import _state
+from geomap.pages import _state, _widgets
 
 __all__ = ["K_PROJECTS", "render"]
 
@@ -166,7 +166,6 @@ def render() -> None:
     except ValueError as exc:
         st.error(str(exc))
         return
-    from geomap.pages import _widgets
 
     units_key = _widgets.directory_key(ctx) if country == ctx.country else "bundled"
     projects = _resolve(country, digest, units_key, raw, units)
@@ -268,7 +267,7 @@ def render() -> None:
     shown = table.assign(overlay=table["overlay"].map(F.OVERLAY_GROUPS)) if "overlay" in table.columns else table
     st.dataframe(shown, hide_index=True, width="stretch")
     d1, d2, d3 = st.columns(3)
-    d1.download_button("Table (CSV)", data=table.to_csv(index=False).encode("utf-8-sig"),
+    d1.download_button("Table (CSV)", data=_widgets.csv_bytes(table),
                        file_name=f"geomap_footprint_{country}.csv", mime="text/csv", key="fp_dl_csv")
     d2.download_button(
         "Map (HTML)",
