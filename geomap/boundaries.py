@@ -38,6 +38,8 @@ import shapely
 from pyproj import CRS
 from rapidfuzz import fuzz, process
 
+from geomap.directory import limits
+
 __all__ = [
     "BUNDLED_PATH",
     "UNIT_COLUMNS",
@@ -397,19 +399,29 @@ def _detect_columns(columns: list[str], level: int | None) -> dict[str, Any]:
 
 
 def _source_bytes(source: Any, filename: str | None) -> tuple[bytes | None, Path | None, str]:
-    """Return (bytes, path, display name) for a path, bytes or file-like source."""
+    """Return (bytes, path, display name) for a path, bytes or file-like source.
+
+    The upload size limit (:func:`geomap.directory.limits.check_upload_size`) is checked
+    before anything is read.
+    """
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.exists():
             msg = f"boundary file {path} does not exist"
             raise FileNotFoundError(msg)
+        limits.check_upload_size(path, filename=filename or path.name)
         return None, path, filename or path.name
+    label = filename or getattr(source, "name", None)
+    label = Path(str(label)).name if label else None
+    limits.check_upload_size(source, filename=label)
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     elif hasattr(source, "getvalue"):
         data = source.getvalue()
     elif hasattr(source, "read"):
-        data = source.read()
+        if hasattr(source, "seek"):
+            source.seek(0)
+        data = limits.read_limited(source, filename=label)
     else:
         msg = f"cannot read boundaries from a {type(source).__name__}; give a path, bytes or a file"
         raise TypeError(msg)
@@ -555,6 +567,33 @@ def _repair(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
     return out, int(bad.sum())
 
 
+def _dropped_note(
+    features: pd.DataFrame, dropped: dict[str, list[int]], det: dict[str, Any], *, limit: int = 20
+) -> str:
+    """One note naming the features left out (by number, code and name) and why, or ``""``.
+
+    ``dropped`` maps a reason (``"no geometry"``, ``"Point geometry, not a polygon"`` …) to
+    0-based feature positions in the file; ``features`` is the file's attribute table.
+    """
+    items = sorted((i, why) for why, rows in dropped.items() for i in rows)
+    if not items:
+        return ""
+    codes = _text_col(features[det["code_col"]]) if det.get("code_col") in features else None
+    names = _text_col(features[det["name_col"]]) if det.get("name_col") in features else None
+    shown = []
+    for i, why in items[:limit]:
+        code = codes.iloc[i] if codes is not None else ""
+        name = names.iloc[i] if names is not None else ""
+        ident = [v for v in (code, name) if v]
+        who = " ".join([ident[0], f"({ident[1]})"] if len(ident) == 2 else ident) or "no code or name"
+        shown.append(f"feature {i + 1} {who}: {why}")
+    more = f"; and {len(items) - limit} more" if len(items) > limit else ""
+    return (
+        f"{len(items)} feature(s) left out because they have no polygon, so these units are "
+        f"missing from the layer: {'; '.join(shown)}{more}"
+    )
+
+
 def _looks_like_degrees(gdf: gpd.GeoDataFrame) -> bool:
     minx, miny, maxx, maxy = gdf.total_bounds
     return bool(
@@ -665,14 +704,19 @@ def read_boundaries(
     geopandas.GeoDataFrame
         :data:`UNIT_COLUMNS` in EPSG:4326. ``attrs``: ``source`` (file name), ``source_crs``,
         ``crs_assumed``, ``scheme``, ``name_col``, ``code_col``, ``parent_col``, ``level``,
-        ``repaired`` (rows whose geometry was made valid), ``notes``.
+        ``repaired`` (rows whose geometry was made valid), ``notes`` (including one naming,
+        by feature number, code and name, every feature left out for having no geometry, a
+        Point/LineString geometry, or no area after repair).
 
     Raises
     ------
     ValueError
         Unreadable, unsafe or non-polygon files, a missing ``.dbf``, a file without a CRS
-        whose coordinates are not degrees, missing name/code columns or duplicate codes with
-        different names. The message names the file and the column.
+        whose coordinates are not degrees, a file read as longitude/latitude (GeoJSON without
+        a ``"crs"`` member) whose coordinates are projected metres, missing name/code columns
+        or duplicate codes with different names. The message names the file and the column.
+    geomap.directory.limits.UploadTooLarge
+        A file over the upload limit (checked before it is read).
     """
     data, path, label = _source_bytes(source, filename)
     ext = Path(label).suffix.lower() if path is None else path.suffix.lower()
@@ -695,10 +739,20 @@ def read_boundaries(
                 "GeoPackage, a zipped Shapefile or GeoParquet"
             )
             raise ValueError(msg)
-    if not isinstance(raw, gpd.GeoDataFrame) or raw.geometry.isna().all():
+    if not isinstance(raw, gpd.GeoDataFrame):
         msg = f"{label}: the file has no geometries"
         raise ValueError(msg)
-    raw = raw[raw.geometry.notna() & ~raw.geometry.is_empty].reset_index(drop=True)
+    # every feature keeps its 0-based position in the file, so a dropped one can be named
+    raw = raw.reset_index(drop=True)
+    features = raw.drop(columns=raw.geometry.name)
+    geoms = np.asarray(raw.geometry.values, dtype=object)
+    blank = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if blank.all():
+        msg = f"{label}: the file has no geometries"
+        raise ValueError(msg)
+    file_types = raw.geom_type.where(~blank, "")
+    dropped: dict[str, list[int]] = {"no geometry": [int(i) for i in np.flatnonzero(blank)]}
+    raw = raw[~blank]
     kinds = set(raw.geom_type.unique())
     if not kinds & {"Polygon", "MultiPolygon", "GeometryCollection"}:
         msg = f"{label}: boundaries must be polygons, found {', '.join(sorted(kinds))}"
@@ -716,6 +770,20 @@ def read_boundaries(
         raw = raw.set_crs(4326)
         crs_assumed = True
         notes.append("no CRS in the file: coordinates look like degrees, EPSG:4326 assumed")
+    elif CRS.from_user_input(raw.crs).is_geographic and not _looks_like_degrees(raw):
+        # GeoJSON without a "crs" member is read as EPSG:4326 whatever its numbers are
+        said = (
+            'GeoJSON coordinates must be longitude/latitude (EPSG:4326) unless the file has a "crs" member'
+            if ext in (".geojson", ".json")
+            else f"the file declares {CRS.from_user_input(raw.crs).to_string()} (degrees)"
+        )
+        msg = (
+            f"{label}: coordinates look like projected metres, not degrees (bounds "
+            f"{np.round(raw.total_bounds, 1).tolist()}), but {said}; give the CRS: reproject the "
+            "file to EPSG:4326 longitude/latitude, or save it with its CRS (a GeoPackage, or a "
+            "zipped Shapefile with its .prj)"
+        )
+        raise ValueError(msg)
     source_crs = CRS.from_user_input(raw.crs)
     src_label = source_crs.to_string()
     if not source_crs.equals(CRS.from_epsg(4326), ignore_axis_order=True):
@@ -723,7 +791,16 @@ def read_boundaries(
     raw, repaired = _repair(raw)
     if repaired:
         notes.append(f"{repaired} invalid geometries repaired (shapely make_valid)")
-    raw = raw[raw.geometry.notna()].reset_index(drop=True)
+    lost = raw.geometry.isna()
+    for i in raw.index[lost]:
+        # a Point or LineString, or a polygon with no area left after repair
+        kind = file_types[i]
+        if kind in ("Polygon", "MultiPolygon"):
+            why = f"{kind} with no area after repair"
+        else:
+            why = f"{kind} geometry, not a polygon"
+        dropped.setdefault(why, []).append(int(i))
+    raw = raw[~lost].reset_index(drop=True)
 
     det = _detect_columns(list(raw.columns), level)
     for key, override in (("name_col", name_col), ("code_col", code_col), ("parent_col", parent_col)):
@@ -812,6 +889,10 @@ def read_boundaries(
         )
         out = out.reset_index(drop=True)
         notes.append(f"{n_rows} rows merged into {len(out)} units (rows sharing a code and name)")
+
+    dropped_note = _dropped_note(features, dropped, det)
+    if dropped_note:
+        notes.append(dropped_note)
 
     if lvl > 1 and not det["parent_col"]:
         if parents is not None:

@@ -574,3 +574,56 @@ def test_fetch_geoboundaries_reads_the_cache(tmp_path: Path) -> None:
     gdf = b.fetch_geoboundaries("Nigeria", cache_dir=tmp_path, api_url="http://127.0.0.1:9")
     assert gdf["code"].tolist() == ["NG-AA"]
     assert "cached" in gdf.attrs["source"]
+
+
+# ------------------------------------------------------------------ dropped features, metres, size
+
+
+def _feat(code: str, name: str, geom: dict | None) -> dict:
+    return {"type": "Feature", "properties": {"GID_1": code, "NAME_1": name}, "geometry": geom}
+
+
+def test_features_without_polygons_are_named_in_a_note() -> None:
+    feats = [
+        _feat("XA", "Fictional A", shapely.geometry.mapping(box(4, 6, 5, 7))),
+        _feat("XB", "Fictional B", None),
+        _feat("XC", "Fictional C", {"type": "Polygon", "coordinates": []}),
+        _feat("XD", "Fictional D", {"type": "Point", "coordinates": [5.5, 8.5]}),
+        _feat("XE", "Fictional E", {"type": "LineString", "coordinates": [[6, 9], [7, 10]]}),
+    ]
+    gdf = b.read_boundaries(_feature_collection(feats), filename="gaps.geojson")
+    assert gdf["code"].tolist() == ["XA"]
+    (note,) = [n for n in gdf.attrs["notes"] if "left out" in n]
+    assert note.startswith("4 feature(s) left out")
+    assert "feature 2 XB (Fictional B): no geometry" in note
+    assert "feature 3 XC (Fictional C): no geometry" in note
+    assert "feature 4 XD (Fictional D): Point geometry, not a polygon" in note
+    assert "feature 5 XE (Fictional E): LineString geometry, not a polygon" in note
+
+
+def test_complete_file_has_no_left_out_note() -> None:
+    feats = [_feat("XA", "Fictional A", shapely.geometry.mapping(box(4, 6, 5, 7)))]
+    gdf = b.read_boundaries(_feature_collection(feats), filename="ok.geojson")
+    assert not [n for n in gdf.attrs["notes"] if "left out" in n]
+
+
+def test_geojson_holding_metres_without_crs_is_refused() -> None:
+    feats = [_feat("XA", "Fictional A", shapely.geometry.mapping(box(445000, 670000, 545000, 770000)))]
+    with pytest.raises(ValueError, match=r"metres\.geojson: coordinates look like projected metres, not degrees.*give the CRS"):
+        b.read_boundaries(_feature_collection(feats), filename="metres.geojson")
+
+
+def test_geojson_with_a_projected_crs_member_is_reprojected() -> None:
+    poly = gpd.GeoSeries([box(4, 6, 5, 7)], crs=4326).to_crs(3857).iloc[0]
+    feats = [_feat("XA", "Fictional A", shapely.geometry.mapping(poly))]
+    gdf = b.read_boundaries(_feature_collection(feats, crs="urn:ogc:def:crs:EPSG::3857"), filename="merc.geojson")
+    assert gdf.total_bounds == pytest.approx([4, 6, 5, 7], abs=1e-6)
+
+
+def test_boundary_upload_over_the_limit_is_refused_before_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    from geomap.directory import limits
+
+    monkeypatch.setenv(limits.MAX_UPLOAD_ENV, "1")
+    feats = [_feat("XA", "Fictional A" + " " * (2 * 1024 * 1024), shapely.geometry.mapping(box(4, 6, 5, 7)))]
+    with pytest.raises(limits.UploadTooLarge, match=r"big\.geojson"):
+        b.read_boundaries(_feature_collection(feats), filename="big.geojson")

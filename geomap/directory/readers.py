@@ -38,6 +38,7 @@ files), ``resolution_columns``, ``sheet`` (XLSX/GeoPackage), ``hsds_version`` (H
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import io
@@ -208,8 +209,57 @@ def detect_format(filename: str | None, head_bytes: bytes = b"") -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, name: str) -> tuple[str, str]:
-    """Decode bytes, returning ``(text, encoding)``. BOMs first, then UTF-8, then a guess."""
+#: Label of the single-byte encoding Western text that is not UTF-8 is read as.
+_WESTERN = "cp1252"
+
+
+def _number_ranges(numbers: list[int], *, limit: int = 12) -> str:
+    """``[3, 4, 5, 9]`` as ``"3-5, 9"`` (at most ``limit`` ranges, then ``"…"``)."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    text = [str(a) if a == b else f"{a}-{b}" for a, b in spans[:limit]]
+    return ", ".join(text) + (f", … ({len(numbers)} in all)" if len(spans) > limit else "")
+
+
+def _western(data: bytes) -> str:
+    """Bytes as Windows-1252, falling back to Latin-1 (which decodes every byte)."""
+    try:
+        return data.decode(_WESTERN)
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+#: Bytes that are not ASCII letters (deleted to count the ASCII letters of a text).
+_NOT_ASCII_LETTERS = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
+_ASCII = bytes(range(128))
+
+
+def _looks_western(data: bytes) -> bool:
+    """Whether single-byte ``data`` reads as Western text (accents among mostly ASCII letters).
+
+    In Spanish, French or Portuguese a few letters in a hundred are accented; text in another
+    script (Cyrillic, Greek, a double-byte Asian encoding) is almost all high bytes.
+    """
+    high = len(data.translate(None, _ASCII))
+    letters = len(data.translate(None, _NOT_ASCII_LETTERS))
+    return high < 0.3 * (high + letters)
+
+
+def _decode(data: bytes, name: str, warnings: list[str]) -> tuple[str, str, list[int]]:
+    """Decode bytes: ``(text, encoding, 1-based numbers of the lines read as Windows-1252)``.
+
+    BOMs first, then UTF-8. A file whose lines are partly valid (non-ASCII) UTF-8 and partly
+    not was pasted together from two sources: each line is read as UTF-8, the others as
+    Windows-1252, and their numbers are returned (the caller names the rows). Otherwise the encoding is guessed with
+    charset-normalizer, except that Western text (accented letters among mostly ASCII ones) is
+    read as Windows-1252, the encoding Western spreadsheets are saved in: on short files the
+    detector's guesses (``mac_iceland``, ``iso8859_10``, ``cp775``, even ``big5``) read the same
+    bytes as other letters.
+    """
     for bom, enc in (
         (codecs.BOM_UTF32_LE, "utf-32"),
         (codecs.BOM_UTF32_BE, "utf-32"),
@@ -218,26 +268,46 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
         (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if data.startswith(bom):
-            return data.decode(enc), enc
+            return data.decode(enc), enc, []
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    enc = best.encoding if best is not None else "cp1252"
-    # Western single-byte guesses are read as Windows-1252 (a superset of Latin-1 printable).
-    if enc in ("latin_1", "iso8859_15", "cp1250", "cp1252", "iso8859_2", "mac_roman") or best is None:
-        enc = "cp1252"
-    try:
-        return data.decode(enc), enc
-    except (UnicodeDecodeError, LookupError):
+    # CR and LF never occur inside a UTF-8 or single-byte character, so lines split cleanly
+    lines = data.splitlines(keepends=True)
+    decoded: list[str | None] = []
+    bad: list[int] = []
+    utf8_accents = False
+    for number, line in enumerate(lines, start=1):
         try:
-            return data.decode("cp1252"), "cp1252"
+            decoded.append(line.decode("utf-8"))
+            utf8_accents = utf8_accents or not line.isascii()
         except UnicodeDecodeError:
-            msg = f"{name}: could not detect the text encoding; save the file as UTF-8 and try again"
-            raise ValueError(msg) from None
+            decoded.append(None)
+            bad.append(number)
+    if utf8_accents:
+        text = "".join(d if d is not None else _western(line) for d, line in zip(decoded, lines))
+        return text, f"utf-8+{_WESTERN}", bad
+    guess = None
+    if _looks_western(data):
+        enc = _WESTERN
+    else:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        guess = best.encoding if best is not None else None
+        enc = guess or _WESTERN
+    try:
+        text = data.decode(enc)
+    except (UnicodeDecodeError, LookupError):
+        enc, text = ("latin-1", data.decode("latin-1")) if enc == _WESTERN else (_WESTERN, _western(data))
+    said = f" (the encoding detector guessed {guess})" if guess not in (None, enc) else ""
+    label = f"Windows-1252 ({enc})" if enc == _WESTERN else enc
+    warnings.append(
+        f"{name}: the file is not UTF-8; its text was read as {label}{said}. If letters "
+        "look wrong, save the file as UTF-8 and load it again"
+    )
+    return text, enc, []
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -263,14 +333,29 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _csv_rows(data: bytes, name: str, *, delimiter: str | None = None) -> tuple[list[list[str]], str, str]:
+def _csv_rows(
+    data: bytes, name: str, warnings: list[str], *, delimiter: str | None = None
+) -> tuple[list[list[str]], str, str]:
     if not data.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
         msg = f"{name}: the file is empty; a directory needs a header row and at least one data row"
         raise ValueError(msg)
-    text, encoding = _decode(data, name)
+    text, encoding, bad_lines = _decode(data, name, warnings)
     text = text.lstrip("\ufeff")
     delim = delimiter or _sniff_delimiter(text)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    if not bad_lines:
+        return list(reader), encoding, delim
+    # name the spreadsheet rows (a quoted cell may span lines) holding the non-UTF-8 lines
+    rows, last_line = [], []
+    for row in reader:
+        rows.append(row)
+        last_line.append(reader.line_num)
+    bad_rows = sorted({bisect.bisect_left(last_line, line) + 1 for line in bad_lines})
+    warnings.append(
+        f"{name}: mixed text encodings: row(s) {_number_ranges(bad_rows)} are not UTF-8 and were read as "
+        f"Windows-1252 ({_WESTERN}), the other rows as UTF-8; check the accented letters on those rows "
+        "and save the file as UTF-8"
+    )
     return rows, encoding, delim
 
 
@@ -853,7 +938,7 @@ def _hsds_table(pkg: _Package, table: str, warnings: list[str]) -> tuple[str | N
     if path is None:
         return None, []
     label = f"{pkg.name}/{path}"
-    rows, _enc, _delim = _csv_rows(pkg.files[path], label, delimiter=",") if pkg.files[path].strip() else ([], "", ",")
+    rows, _enc, _delim = _csv_rows(pkg.files[path], label, warnings, delimiter=",") if pkg.files[path].strip() else ([], "", ",")
     if not rows:
         return path, []
     headers, _tags, data = _split_table(rows, label, warnings)
@@ -1230,13 +1315,18 @@ def _read_raw(
             attrs["sheet"] = title
             attrs["encoding"] = "utf-8"
         else:
-            raw, enc, delim = _csv_rows(data, name)
+            raw, enc, delim = _csv_rows(data, name, warnings)
             attrs["encoding"] = enc
             attrs["delimiter"] = delim
         if not raw or not any(any(_clean(c) for c in r) for r in raw):
             msg = f"{name}: the file is empty; a directory needs a header row and at least one data row"
             raise ValueError(msg)
         headers, tags, rows = _split_table(raw, name, warnings, force_hxl=fmt == "hxl")
+        if not rows:
+            warnings.append(
+                f"{name}: no data rows under the header; the file has column names only, so no "
+                "provider was loaded (add one row per provider under the header)"
+            )
         if tags:
             attrs["format"] = "hxl" if fmt == "csv" else fmt
             attrs["hxl"] = True

@@ -18,7 +18,9 @@ A row is flagged when it cannot be placed, when a required field is missing, or 
 its service types is known. ``placed + flagged == total`` always (:func:`row_accounting`).
 
 Coordinate values are never echoed in ``reason`` (they may belong to a confidential site);
-non-numeric text that could not be read is quoted so the user can find and fix it.
+non-numeric text that could not be read is quoted so the user can find and fix it, and a
+value outside its degree range (latitude -90..90, longitude -180..180) is named with its field
+and range, rounded to one decimal (it locates nothing; the other, in-range value is not quoted).
 """
 
 from __future__ import annotations
@@ -264,6 +266,21 @@ def parse_coordinate(value: Any, *, axis: str = "latitude") -> tuple[float, str 
     if t.lstrip().startswith("-") or hemi in {"S", "W", "O"}:
         v = -v
     return v, None
+
+
+def _out_of_range(lat: float, lon: float) -> list[str]:
+    """Name each coordinate outside its degree range, with the range.
+
+    The value is quoted to one decimal: a value outside its range locates nothing, and the
+    rounding keeps even a mistyped digit string of a confidential site out of reasons and logs.
+    In-range values are never quoted.
+    """
+    problems = []
+    if abs(lat) > 90:
+        problems.append(f"latitude: {lat:.1f} is outside -90..90 (a latitude must be between -90 and 90)")
+    if abs(lon) > 180:
+        problems.append(f"longitude: {lon:.1f} is outside -180..180 (a longitude must be between -180 and 180)")
+    return problems
 
 
 def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, list[str | None]]:
@@ -796,7 +813,9 @@ def resolve_directory(
     for r in np.flatnonzero(has_lon & lat_blank):
         coord_notes[r].append("longitude given without latitude")
     null_island = both & (lat == 0) & (lon == 0)
-    projected = both & ((np.abs(lat) > 180) | (np.abs(lon) > 180))
+    # both beyond any degree value: a pair of projected metres (never quoted: it locates the site);
+    # a single value out of its range is named with its field and range instead
+    projected = both & (np.abs(lat) > 180) & (np.abs(lon) > 180)
     usable = both & ~null_island & ~projected
     direct_ok = usable & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
     swap_ok = usable & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
@@ -808,7 +827,7 @@ def resolve_directory(
             "EPSG:4326 longitude/latitude; not used"
         )
     for r in np.flatnonzero(usable & ~direct_ok & ~swap_ok):
-        coord_notes[r].append("latitude must be between -90 and 90 and longitude between -180 and 180; not used")
+        coord_notes[r].append("; ".join(_out_of_range(lat[r], lon[r])) + "; not used")
     # the point as given (P) and with latitude/longitude swapped (Q); None where not possible
     p_pts = np.where(direct_ok, shapely.points(np.where(direct_ok, lon, 0), np.where(direct_ok, lat, 0)), None)
     q_pts = np.where(swap_ok, shapely.points(np.where(swap_ok, lat, 0), np.where(swap_ok, lon, 0)), None)
@@ -865,7 +884,14 @@ def resolve_directory(
             else:
                 d = min(pd_, qd_)
                 far = f"{d:.0f} km" if np.isfinite(d) else "far"
-                coord_notes[r].append(f"coordinates are outside {label} ({far} from the nearest unit, tolerance {tol:g} km); not used")
+                if direct_ok[r]:
+                    coord_notes[r].append(f"coordinates are outside {label} ({far} from the nearest unit, tolerance {tol:g} km); not used")
+                else:
+                    # only the swapped reading was a point, and it is not in the country either
+                    coord_notes[r].append(
+                        "; ".join(_out_of_range(lat[r], lon[r]))
+                        + f"; with latitude and longitude swapped the point is outside {label} ({far} from the nearest unit); not used"
+                    )
 
     # (b, c) admin-1 code and name ------------------------------------------------------
     town_notes: list[list[str]] = [[] for _ in range(n)]

@@ -147,6 +147,21 @@ def _text(value: Any, column: str) -> str | None:
     return str(value)
 
 
+def _column_text(series: pd.Series, column: str) -> list[str | None]:
+    """:func:`_text` of every cell of one column, with exact fast paths for text and floats."""
+    values = series.tolist()
+    if column not in schema.LIST_FIELDS:
+        if pd.api.types.is_string_dtype(series.dtype) and not pd.api.types.is_object_dtype(series.dtype):
+            # the str dtype holds str or a missing marker only
+            return [v if isinstance(v, str) and v.strip() else None for v in values]
+        if pd.api.types.is_float_dtype(series.dtype) and series.dtype == "float64":
+            return [
+                None if math.isnan(v) else (str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v))
+                for v in values
+            ]
+    return [_text(v, column) for v in values]
+
+
 def _columns(directory: pd.DataFrame) -> list[str]:
     """Output columns: fields in schema order, then reader/resolution columns, then the rest."""
     cols = list(schema.FIELD_NAMES)
@@ -184,7 +199,7 @@ def flat_table(directory: pd.DataFrame, *, neutralise_text: bool = False) -> pd.
     out: dict[str, list[str | None]] = {}
     for c in cols:
         if c in directory.columns:
-            values = [_text(v, c) for v in directory[c].tolist()]
+            values = _column_text(directory[c], c)
         else:
             values = [None] * n
         out[c] = values
@@ -319,29 +334,31 @@ def to_xlsx_bytes(directory: pd.DataFrame, *, sheet_name: str = "directory", not
 
 def _geodataframe(directory: pd.DataFrame):
     import geopandas as gpd
-    from shapely.geometry import Point
+    import numpy as np
+    import shapely
 
     table = flat_table(directory)
-    geoms: list[Any] = []
+    n = len(directory)
     geom_col = getattr(directory, "_geometry_column_name", None) if isinstance(directory, gpd.GeoDataFrame) else None
-    src = directory[geom_col].tolist() if geom_col and geom_col in directory.columns else [None] * len(directory)
-    for g, lat, lon in zip(src, table["latitude"].tolist(), table["longitude"].tolist()):
-        if g is not None and not getattr(g, "is_empty", True):
-            geoms.append(g)
-            continue
-        try:
-            y, x = float(lat), float(lon)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            geoms.append(None)
-            continue
-        geoms.append(Point(x, y) if math.isfinite(x) and math.isfinite(y) else None)
+    if geom_col and geom_col in directory.columns:
+        src = np.asarray(directory[geom_col].values, dtype=object)
+    else:
+        src = np.full(n, None, dtype=object)
+    have = ~(shapely.is_missing(src) | shapely.is_empty(src))
+    # elsewhere a point from latitude/longitude when both read as finite numbers
+    lat = pd.to_numeric(pd.Series(table["latitude"].to_numpy(dtype=object)), errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(pd.Series(table["longitude"].to_numpy(dtype=object)), errors="coerce").to_numpy(dtype=float)
+    use_xy = ~have & np.isfinite(lat) & np.isfinite(lon)
+    geoms = np.where(have, src, None)
+    if use_xy.any():
+        geoms[use_xy] = shapely.points(lon[use_xy], lat[use_xy])
     props = table.copy()
     for c in ("latitude", "longitude"):
         # numeric when every non-empty value is a plain number, else text as given
         vals = props[c].tolist()
         if all(v is None or _PLAIN_NUMBER.match(v) for v in vals):
             props[c] = pd.Series([None if v is None else float(v) for v in vals], dtype="float64")
-    return gpd.GeoDataFrame(props, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+    return gpd.GeoDataFrame(props, geometry=gpd.GeoSeries(geoms, index=props.index, crs="EPSG:4326"), crs="EPSG:4326")
 
 
 def to_geojson_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> bytes:
@@ -351,9 +368,17 @@ def to_geojson_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> b
     """
     gdf = _geodataframe(directory)
     buf = io.BytesIO()
-    gdf.to_file(buf, driver="GeoJSON", engine="pyogrio")
     if not (notice and str(notice).strip()):
+        gdf.to_file(buf, driver="GeoJSON", engine="pyogrio")
         return buf.getvalue()
+    import pyogrio
+
+    if pyogrio.__gdal_version__[:2] >= (3, 9):
+        # GDAL writes the member itself, after "type" (no parse and re-dump of a large file)
+        members = json.dumps({"notice": str(notice).strip()}, ensure_ascii=False)
+        gdf.to_file(buf, driver="GeoJSON", engine="pyogrio", layer_options={"FOREIGN_MEMBERS_COLLECTION": members})
+        return buf.getvalue()
+    gdf.to_file(buf, driver="GeoJSON", engine="pyogrio")
     doc = json.loads(buf.getvalue().decode("utf-8"))
     out = {"type": doc.pop("type"), "notice": str(notice).strip(), **doc}
     return json.dumps(out, ensure_ascii=False).encode("utf-8")

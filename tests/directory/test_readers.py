@@ -118,6 +118,53 @@ def test_csv_encodings(encoding, expected):
     assert df.attrs["headers"] == ["nom", "ville"]
 
 
+def test_latin1_western_text_is_read_as_cp1252_with_a_warning():
+    # charset-normalizer alone guesses this short Latin-1 file as an Asian/Baltic code page
+    text = "name,town\nRefugio Año (ficticio),Peñón\n"
+    df = read_directory(text.encode("latin-1"), filename="l1.csv")
+    assert df.loc[0, "name"] == "Refugio Año (ficticio)" and df.loc[0, "town"] == "Peñón"
+    assert df.attrs["encoding"] == "cp1252"
+    assert any("l1.csv" in w and "not UTF-8" in w and "cp1252" in w for w in df.attrs["warnings"])
+
+
+def test_non_western_single_byte_text_is_left_to_the_detector():
+    text = "name,town\nПриют первый (вымышленный),Город\nПриют второй (вымышленный),Село\n"
+    df = read_directory(text.encode("cp1251"), filename="cyr.csv")
+    assert df.attrs["encoding"] != "cp1252"
+    assert any("cyr.csv" in w and df.attrs["encoding"] in w for w in df.attrs["warnings"])
+
+
+def test_mixed_utf8_and_latin1_lines_are_read_line_by_line():
+    data = "name,town\nRefugio Año (ficticio),Peñón\n".encode() + "Centre Élan (fictif),Orléans\nC (fictional),Dé\n".encode("latin-1")
+    df = read_directory(data, filename="mixed.csv")
+    assert list(df["name"]) == ["Refugio Año (ficticio)", "Centre Élan (fictif)", "C (fictional)"]
+    assert list(df["town"]) == ["Peñón", "Orléans", "Dé"]
+    assert df.attrs["encoding"] == "utf-8+cp1252"
+    (warning,) = [w for w in df.attrs["warnings"] if "encoding" in w]
+    assert warning.startswith("mixed.csv:") and "row(s) 3-4 are not UTF-8" in warning
+
+
+def test_mixed_encoding_warning_names_rows_not_lines():
+    # row 2 holds a quoted line break, so the Latin-1 row 3 starts on line 4
+    data = 'name,notes\n"Refugio Año (ficticio)","uno\ndos"\n'.encode() + "Centre Élan (fictif),x\n".encode("latin-1")
+    df = read_directory(data, filename="mixed.csv")
+    assert list(df["name"]) == ["Refugio Año (ficticio)", "Centre Élan (fictif)"]
+    assert list(df["source_row"]) == [2, 3]
+    (warning,) = [w for w in df.attrs["warnings"] if "encoding" in w]
+    assert "row(s) 3 are not UTF-8" in warning
+
+
+def test_number_ranges_text():
+    assert readers._number_ranges([3, 4, 5, 9]) == "3-5, 9"
+    assert readers._number_ranges([2, 4, 6], limit=2) == "2, 4, … (3 in all)"
+
+
+def test_header_only_file_warns_and_returns_no_rows():
+    df = read_directory(b"name,service_types,town\r\n", filename="header_only.csv")
+    assert len(df) == 0
+    assert any(w.startswith("header_only.csv: no data rows under the header") for w in df.attrs["warnings"])
+
+
 def test_csv_quoted_newlines_and_row_numbers():
     text = 'name,notes\n"A, fictional","first line\nsecond line"\nB fictional,plain\n'
     df = read_directory(text.encode(), filename="q.csv")

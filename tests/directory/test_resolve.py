@@ -233,6 +233,31 @@ def test_reasons_never_echo_coordinate_values(units):
         assert not out["reason"].str.contains(value, regex=False).any()
 
 
+@pytest.mark.parametrize(
+    ("lat", "lon", "fragments", "absent"),
+    [
+        # swapping does not help: the swapped point is far from Nigeria
+        ("95.51234", "3.51234", ["latitude: 95.5 is outside -90..90"], ["3.51234", "3.5 "]),
+        ("6.51234", "200.14", ["longitude: 200.1 is outside -180..180"], ["6.51234", "projected"]),
+        ("95.5", "200.1", ["latitude: 95.5 is outside", "longitude: 200.1 is outside"], []),
+    ],
+)
+def test_out_of_range_coordinates_name_the_field_and_range(units, lat, lon, fragments, absent):
+    row = _one(units, latitude=lat, longitude=lon)
+    assert row["status"] == schema.STATUS_FLAGGED
+    assert row.geometry is None
+    for fragment in fragments:
+        assert fragment in row["reason"]
+    for text in absent:  # the in-range value is never quoted; one bad value is not "metres"
+        assert text not in row["reason"]
+
+
+def test_projected_metre_pairs_are_not_quoted(units):
+    row = _one(units, latitude="745000.25", longitude="3500000.75")
+    assert "projected metres" in row["reason"]
+    assert "745000" not in row["reason"] and "3500000" not in row["reason"]
+
+
 # ------------------------------------------------------------------ admin-1 codes and names
 @pytest.mark.parametrize("code", ["NG-AL", "ng.al", "NG_AL", " NG AL ", "AL"])
 def test_admin_code_spellings(units, code):
