@@ -8,22 +8,34 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from geomap.directory import privacy
 from geomap.layers import assets, basemap, choropleth, legend, markers
 
-__all__ = ["DISPLAY_PRECISION", "DISPLAY_TOLERANCE", "build_coverage_map", "display_geometry", "map_bounds"]
+__all__ = [
+    "DISPLAY_PRECISION",
+    "DISPLAY_TOLERANCE",
+    "MAX_DISPLAY_SHIFT_M",
+    "build_coverage_map",
+    "display_geometry",
+    "map_bounds",
+]
 
 _FORMATS = {"providers": "{:,.0f}", "capacity": "{:,.0f}", "per_100k": "{:,.2f}", "capacity_per_100k": "{:,.1f}"}
 #: Display simplification (degrees), topology-preserving (:func:`shapely.coverage_simplify`:
 #: shared borders stay shared, no gaps or overlaps). Visvalingam-Whyatt has no distance bound,
-#: so the value is measured: 0.002 keeps every bundled Nigeria/Mexico unit within ~400 m of the
-#: original (Hausdorff; ``hausdorff_m`` in ``benchmarks/results.json``; the limit is 500 m),
-#: whereas 0.004 moved Quintana Roo's coast by ~890 m.
+#: so :func:`display_geometry` checks the result and halves the tolerance until every vertex
+#: stays within :data:`MAX_DISPLAY_SHIFT_M` (0.004 moved Quintana Roo's coast by ~890 m).
 DISPLAY_TOLERANCE = 0.002
 #: Decimals kept in shipped coordinates (1e-4 degree: at most ~8 m of rounding).
 DISPLAY_PRECISION = 4
+#: Largest distance (m) a shipped boundary may lie from the original (``hausdorff_m`` in
+#: ``benchmarks/results.json``; the issue's limit is 500 m, this leaves room for rounding).
+MAX_DISPLAY_SHIFT_M = 450.0
+_M_PER_DEGREE = 111_320.0  # a degree of latitude (and at most one of longitude), in metres
 
 
 def map_bounds(units: gpd.GeoDataFrame) -> list[list[float]]:
@@ -32,15 +44,35 @@ def map_bounds(units: gpd.GeoDataFrame) -> list[list[float]]:
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
-def display_geometry(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
+def _max_shift_m(original: np.ndarray, shipped: np.ndarray) -> float:
+    """Upper bound (m) of how far an original vertex lies from its shipped unit's boundary."""
+    coords, which = shapely.get_coordinates(original, return_index=True)
+    if not len(coords):
+        return 0.0
+    rings = shapely.boundary(shipped)[which]
+    # Degrees to metres with the latitude scale: an upper bound for any direction.
+    return float(np.nanmax(shapely.distance(shapely.points(coords), rings))) * _M_PER_DEGREE
+
+
+def display_geometry(units: gpd.GeoDataFrame, *, max_shift_m: float = MAX_DISPLAY_SHIFT_M) -> gpd.GeoSeries:
     """The units' geometries as the map ships them: coverage-simplified and rounded.
 
-    Pure function of the geometries; pages may cache it per country and pass it to
-    :func:`build_coverage_map` (``display=``) so reruns skip the simplification.
+    Starts at :data:`DISPLAY_TOLERANCE` and halves it (at most four times, then ships the
+    unsimplified rounded shapes) until no original vertex lies more than ``max_shift_m`` from
+    the shipped boundary. Pure function of the geometries; pages may cache it per country and
+    pass it to :func:`build_coverage_map` (``display=``).
     """
-    return choropleth.lean_geometries(
-        units.geometry, precision=DISPLAY_PRECISION, simplify_tolerance=DISPLAY_TOLERANCE
-    )
+    geoms = units.geometry
+    if geoms.crs is not None and not geoms.crs.equals("EPSG:4326"):
+        geoms = geoms.to_crs("EPSG:4326")
+    original = geoms.to_numpy()
+    tolerance = DISPLAY_TOLERANCE
+    for _ in range(5):
+        lean = choropleth.lean_geometries(geoms, precision=DISPLAY_PRECISION, simplify_tolerance=tolerance)
+        if _max_shift_m(original, lean.to_numpy()) <= max_shift_m:
+            return lean
+        tolerance /= 2
+    return choropleth.lean_geometries(geoms, precision=DISPLAY_PRECISION)
 
 
 def build_coverage_map(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+
+import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -11,6 +14,16 @@ from geomap.layers import coverage_map
 from geomap.pages import _state, _widgets
 
 __all__ = ["render"]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _display_geometry(country: str, units_digest: str, _units):
+    # Simplified map shapes: computed once per boundary set, not on every rerun.
+    return coverage_map.display_geometry(_units)
+
+
+def _units_digest(units) -> str:
+    return hashlib.sha256(b"".join(shapely.to_wkb(units.geometry.to_numpy()))).hexdigest()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -57,6 +70,7 @@ def render() -> None:
         measure_label=coverage.MEASURES[measure] + (f" (population: {year} census)" if year and "100k" in measure else ""),
         boundary_source=ctx.boundary_source,
         role=ctx.role,
+        display=_display_geometry(ctx.country, _units_digest(ctx.units), ctx.units),
     )
     st_folium(fmap, returned_objects=[], use_container_width=True, height=560, key=f"cov_map_{ctx.country}")
     st.caption(

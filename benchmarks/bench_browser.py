@@ -1,0 +1,318 @@
+"""Real-browser benchmarks: time to first map, interaction latency, app start-up and memory.
+
+Each server is ``python -m streamlit run <script>`` on a free 127.0.0.1 port, started here and
+killed here (its own process group). The baseline is a bare Streamlit page (one ``st.write``,
+plus one multiselect for the interaction baseline) written to a temporary folder at run time and
+served the same way, with the app's ``.streamlit/config.toml``. The browser is Debian's
+``/usr/bin/chromium`` driven by Playwright; only localhost is contacted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from _common import REPO, Record
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+UNIT_PATH = "path.geomap-unit"
+TIMEOUT_MS = 180_000
+GOAL_FIRST_MAP = 2.0
+GOAL_INTERACTION = 1.5
+GOAL_MEMORY = 2.0
+
+BARE_PAGE = '''"""Bare Streamlit page: the benchmarks' baseline (written at run time)."""
+import streamlit as st
+
+picked = st.multiselect("Service types", [f"service {i}" for i in range(10)], placeholder="All services")
+st.write(f"bare page ready: {len(picked)} picked")
+'''
+
+
+#: The same bare page after importing the app's heavy dependencies: the memory floor of the stack.
+BARE_DEPS_PAGE = (
+    "import geopandas, folium, streamlit_folium, mapclassify, pyproj, sklearn.neighbors  # noqa: F401\n"
+    + BARE_PAGE
+)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONPATH": str(REPO),
+        "PYTHONUNBUFFERED": "1",
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "STREAMLIT_SERVER_HEADLESS": "true",
+    }
+    for key in ("TMPDIR", "VIRTUAL_ENV"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env
+
+
+class Server:
+    """A running streamlit server: ``url``, ``pid``, ``startup_s`` (launch → /_stcore/health)."""
+
+    def __init__(self, proc: subprocess.Popen, url: str, startup_s: float, log: Path) -> None:
+        self.proc, self.url, self.startup_s, self.log = proc, url, startup_s, log
+
+    def peak_rss_bytes(self) -> int:
+        """Peak resident memory (VmHWM) of the server process."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+
+@contextmanager
+def serve(script: Path, *, cwd: Path, timeout_s: float = 120.0):
+    """Run ``streamlit run script`` from ``cwd`` on a free port; stop it on exit."""
+    port = _free_port()
+    home = Path(tempfile.mkdtemp(prefix="geomap-bench-home-"))
+    log = home / "streamlit.log"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    t0 = time.perf_counter()
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=_env(home), stdout=fh, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            if proc.poll() is not None:
+                msg = f"streamlit ({script}) exited with {proc.returncode}:\n{log.read_text()[-2000:]}"
+                raise RuntimeError(msg)
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.perf_counter() - t0 > timeout_s:
+                msg = f"streamlit ({script}) did not start in {timeout_s:.0f} s:\n{log.read_text()[-2000:]}"
+                raise RuntimeError(msg)
+            time.sleep(0.05)
+        yield Server(proc, url, time.perf_counter() - t0, log)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=15)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _guard_offline(context: Any) -> None:
+    """Abort any request that would leave this machine."""
+    from urllib.parse import urlparse
+
+    def route(r):
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:", "about:")) or host in {"127.0.0.1", "localhost", "::1"}:
+            r.continue_()
+        else:
+            r.abort()
+
+    context.route("**/*", route)
+
+
+def _visit(browser: Any, url: str, ready: Any) -> tuple[float, Any, Any]:
+    """Seconds from navigation to ``ready(page)`` returning, in a fresh browser context."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    _guard_offline(context)
+    page = context.new_page()
+    t0 = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    ready(page)
+    return time.perf_counter() - t0, context, page
+
+
+def _map_ready(page: Any) -> None:
+    page.frame_locator(f"{MAP_IFRAME} >> nth=0").locator(UNIT_PATH).first.wait_for(state="attached", timeout=TIMEOUT_MS)
+
+
+def _bare_ready(page: Any) -> None:
+    page.get_by_text("bare page ready: 0 picked").wait_for(timeout=TIMEOUT_MS)
+
+
+def _pick_option(page: Any) -> float:
+    """Open the first multiselect and click its first option; return the click's start time.
+
+    The page may still be redrawing (the dropdown closes or its options re-mount), so the
+    whole open-and-click is retried.
+    """
+    option = page.get_by_role("option").filter(has_not_text="Select all").first
+    last: Exception | None = None
+    for _ in range(20):
+        try:
+            page.locator('[data-testid="stMultiSelect"] input').first.click(timeout=5_000)
+            option.wait_for(timeout=3_000)
+            t0 = time.perf_counter()
+            option.click(timeout=3_000)
+            return t0
+        except Exception as exc:  # noqa: BLE001 - Playwright's TimeoutError/Error: try again
+            last = exc
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(300)
+    msg = f"could not pick a service in the filter: {last}"
+    raise RuntimeError(msg)
+
+
+def _close_dropdown(page: Any) -> None:
+    page.keyboard.press("Escape")
+    page.mouse.click(5, 5)
+
+
+def _mark_map_stale(page: Any) -> None:
+    for frame in page.frames:
+        try:
+            frame.evaluate(f"document.querySelectorAll({UNIT_PATH!r}).forEach(p => p.dataset.stale = '1')")
+        except Exception:  # noqa: BLE001, S112 - a frame that went away meanwhile has nothing to mark
+            continue
+
+
+def _wait_fresh_map(page: Any, *, timeout_s: float = TIMEOUT_MS / 1000) -> None:
+    """Wait until some frame shows unit polygons not marked stale (Streamlit may swap iframes)."""
+    deadline = time.perf_counter() + timeout_s
+    selector = f"{UNIT_PATH}:not([data-stale])"
+    while time.perf_counter() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.query_selector(selector) is not None:
+                    return
+            except Exception:  # noqa: BLE001, S112 - frames detach while Streamlit redraws
+                continue
+        page.wait_for_timeout(15)
+    msg = f"no redrawn map within {timeout_s:.0f} s"
+    raise TimeoutError(msg)
+
+
+def _interactions(page: Any, *, kind: str, n: int) -> list[float]:
+    times = []
+    for i in range(n):
+        if kind == "app":
+            _mark_map_stale(page)
+            t0 = _pick_option(page)
+            _wait_fresh_map(page)
+        else:
+            t0 = _pick_option(page)
+            page.get_by_text(f"bare page ready: {i + 1} picked").wait_for(timeout=TIMEOUT_MS)
+        times.append(time.perf_counter() - t0)
+        _close_dropdown(page)
+        page.wait_for_timeout(300)
+    return times
+
+
+def _measure(server: Server, browser: Any, *, kind: str, visits: int, clicks: int) -> dict[str, Any]:
+    ready = _map_ready if kind == "app" else _bare_ready
+    first, ctx, _ = _visit(browser, server.url + "/", ready)  # first session after start: cold
+    ctx.close()
+    warm = []
+    page = ctx = None
+    for i in range(visits):
+        t, ctx, page = _visit(browser, server.url + "/", ready)
+        warm.append(t)
+        if i < visits - 1:
+            ctx.close()
+    page.wait_for_timeout(500)
+    inter = _interactions(page, kind=kind, n=clicks)
+    ctx.close()
+    return {"cold": first, "warm": warm, "interaction": inter, "startup": server.startup_s, "rss": server.peak_rss_bytes()}
+
+
+def _data_bytes() -> int:
+    """Memory of the data the app must hold for the Nigeria view (units + resolved sample)."""
+    from geomap import pipeline
+
+    units = pipeline.load_units("NGA")
+    total = int(units.memory_usage(deep=True).sum()) + int(
+        sum(len(g.wkb) for g in units.geometry if g is not None)
+    )
+    path = pipeline.sample_directory_path("NGA")
+    if path is not None:
+        d = pipeline.load_directory(path, units=units, country="NGA")
+        total += int(d.memory_usage(deep=True).sum())
+    return total
+
+
+def run(*, quick: bool = False) -> list[Record]:
+    """first_map, first_map_cold, interaction, app_start and app_memory records."""
+    from playwright.sync_api import sync_playwright
+
+    visits, clicks = (2, 2) if quick else (5, 5)
+    with tempfile.TemporaryDirectory(prefix="geomap-bench-bare-") as tmp:
+        bare_dir = Path(tmp)
+        (bare_dir / "bare.py").write_text(BARE_PAGE, encoding="utf-8")
+        cfg = REPO / ".streamlit" / "config.toml"
+        if cfg.is_file():
+            (bare_dir / ".streamlit").mkdir()
+            shutil.copy(cfg, bare_dir / ".streamlit" / "config.toml")
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                with serve(bare_dir / "bare.py", cwd=bare_dir) as srv:
+                    bare = _measure(srv, browser, kind="bare", visits=visits, clicks=clicks)
+                with serve(REPO / "app.py", cwd=REPO) as srv:
+                    app = _measure(srv, browser, kind="app", visits=visits, clicks=clicks)
+                (bare_dir / "bare_deps.py").write_text(BARE_DEPS_PAGE, encoding="utf-8")
+                with serve(bare_dir / "bare_deps.py", cwd=bare_dir) as srv:
+                    ctx = _visit(browser, srv.url + "/", _bare_ready)[1]
+                    ctx.close()
+                    deps_rss = srv.peak_rss_bytes()
+            finally:
+                browser.close()
+    med = statistics.median
+    data = _data_bytes()
+    mem_goal = (GOAL_MEMORY * bare["rss"] + data) / bare["rss"]
+    return [
+        Record("first_map", med(app["warm"]), med(bare["warm"]), "s", GOAL_FIRST_MAP,
+               note=f"navigation -> Nigeria polygons in the map iframe, new session on a running server (median of {visits}) vs bare page text",
+               extra={"app_s": [round(x, 3) for x in app["warm"]], "bare_s": [round(x, 3) for x in bare["warm"]]}),
+        Record("first_map_cold", app["cold"], bare["cold"], "s", None,
+               note="first session after server start (imports and data loads included) vs the bare page's first session"),
+        Record("interaction", med(app["interaction"]), med(bare["interaction"]), "s", GOAL_INTERACTION,
+               note=f"pick a service in the filter -> new map polygons drawn (median of {clicks}) vs bare multiselect -> rerun text",
+               extra={"app_s": [round(x, 3) for x in app["interaction"]], "bare_s": [round(x, 3) for x in bare["interaction"]]}),
+        Record("app_start", app["startup"], bare["startup"], "s", None,
+               note="streamlit run -> /_stcore/health answers (the script itself runs at the first session)"),
+        Record("app_memory", app["rss"] / 1e6, bare["rss"] / 1e6, "MB", round(mem_goal, 3),
+               note=f"peak RSS of the server after the Nigeria view + {clicks} filter changes vs bare page; goal = 2x bare + {data / 1e6:.1f} MB of data held (units + resolved sample); the bare page importing the app's libraries peaks at {deps_rss / 1e6:.0f} MB",
+               extra={"data_mb": round(data / 1e6, 2), "bare_with_app_imports_mb": round(deps_rss / 1e6, 1)}),
+    ]
