@@ -36,6 +36,7 @@ import shapely
 from rapidfuzz import fuzz, process
 
 from geomap import gazetteer
+from geomap.analysis.join import assign_units
 from geomap.directory import schema
 
 __all__ = [
@@ -299,17 +300,8 @@ def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, list[s
 
 
 def _locate(points: np.ndarray, units: gpd.GeoDataFrame) -> np.ndarray:
-    """Unit position of each point (``-1`` where none), vectorised with the spatial index."""
-    result = np.full(len(points), -1, dtype="int64")
-    ok = ~shapely.is_missing(points)
-    if not ok.any():
-        return result
-    idx = np.flatnonzero(ok)
-    inp, tree = units.sindex.query(points[idx], predicate="intersects")
-    if len(inp):
-        first_inp, first_at = np.unique(inp, return_index=True)
-        result[idx[first_inp]] = tree[first_at]
-    return result
+    """Unit position of each point (``-1`` where none): :func:`geomap.analysis.join.assign_units`."""
+    return assign_units(shapely.get_x(points), shapely.get_y(points), units)
 
 
 def _nearest(points: np.ndarray, units_m: gpd.GeoDataFrame, crs: str) -> tuple[np.ndarray, np.ndarray]:
