@@ -160,7 +160,7 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
             st.error(str(exc))
 
     fmap = report.build_gaps_map(
-        units, result, demand, role=ctx.role, view=ctx.view, measure=measure, measure_label=_MEASURES[measure],
+        units, result, demand, role=ctx.role, view=distance.providers_offering(ctx.view, service), measure=measure, measure_label=_MEASURES[measure],
         boundary_source=ctx.boundary_source, road_catchments=road_catch,
     )
     st_folium(fmap, returned_objects=[], use_container_width=True, height=560, key=f"gaps_map_{ctx.country}_{service}")
