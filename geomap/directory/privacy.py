@@ -45,9 +45,11 @@ CONFIDENTIAL_REASON = "confidential location: details withheld in the public vie
 #: Distance bands (km) used instead of exact distances to confidential sites in the public view.
 DISTANCE_BANDS_KM: tuple[float, ...] = (10.0, 25.0, 50.0, 100.0, 250.0)
 
-_HIDDEN_FIELDS: tuple[str, ...] = tuple(f.name for f in schema.FIELDS if not f.public)
-#: Columns outside the schema that may carry location detail and are dropped for confidential rows.
-_HIDDEN_EXTRA: tuple[str, ...] = ("duplicate_of", "extra", "distance_km", "distance_m")
+#: Columns a confidential record keeps in the public view (an allow-list: any other column,
+#: including ones future modules add, is blanked).
+_PUBLIC_COLUMNS: frozenset[str] = frozenset(
+    [f.name for f in schema.FIELDS if f.public] + list(schema.RESOLUTION_FIELDS) + ["display_name", "confidential"]
+)
 
 
 def can_see_confidential(role: str) -> bool:
@@ -86,15 +88,22 @@ def _offers_shelter(directory: pd.DataFrame) -> pd.Series:
 def is_confidential(directory: pd.DataFrame) -> pd.Series:
     """Boolean Series: which records are confidential (a blank or unreadable flag counts as *not*).
 
-    A record whose flag cannot be read is treated as confidential only when it is a shelter with
-    no explicit ``false``: shelters are confidential unless said otherwise.
+    Fails safe: a shelter with no explicit ``false`` is confidential (shelters are confidential
+    unless said otherwise), and so is any record whose flag is written but cannot be read
+    (e.g. ``"maybe"``). A blank flag on a non-shelter counts as not confidential.
     """
     if "confidential" not in directory.columns:
         flags = pd.Series([None] * len(directory), index=directory.index, dtype=object)
     else:
         flags = directory["confidential"].map(schema.parse_bool)
     shelter = _offers_shelter(directory)
-    out = flags.map(lambda f: f is True) | (flags.isna() & shelter)
+    if "confidential" in directory.columns:
+        raw = directory["confidential"]
+        unreadable = flags.isna() & raw.map(lambda v: isinstance(v, str) and bool(v.strip()))
+    else:
+        unreadable = pd.Series(False, index=directory.index)
+    # fail safe: a shelter without a flag, or any record whose flag cannot be read, is confidential
+    out = flags.map(lambda f: f is True) | (flags.isna() & shelter) | unreadable
     return out.astype(bool)
 
 
@@ -129,9 +138,10 @@ def public_view(directory: pd.DataFrame) -> gpd.GeoDataFrame:
     -------
     geopandas.GeoDataFrame
         Same rows and columns, plus ``display_name``. For confidential records: geometry is
-        empty, every ``public=False`` field is blank, ``reason`` holds
-        :data:`CONFIDENTIAL_REASON`, and columns that may carry distances or duplicates are
-        blank. ``attrs["view"] == "public"``.
+        empty, ``reason`` holds :data:`CONFIDENTIAL_REASON`, and every column outside an
+        allow-list (the schema's ``public=True`` fields, the resolution columns,
+        ``display_name`` and ``confidential``) is blank — so a column a future module adds is
+        hidden until someone decides it is safe. ``attrs["view"] == "public"``.
     """
     out = directory.copy()
     if not isinstance(out, gpd.GeoDataFrame):
@@ -144,8 +154,8 @@ def public_view(directory: pd.DataFrame) -> gpd.GeoDataFrame:
     if conf.any():
         geom_col = out.geometry.name
         out.loc[conf, geom_col] = None
-        for col in _HIDDEN_FIELDS + _HIDDEN_EXTRA:
-            if col in out.columns:
+        for col in out.columns:
+            if col != geom_col and col not in _PUBLIC_COLUMNS:
                 out[col] = out[col].astype(object)
                 out.loc[conf, col] = None
         if "reason" in out.columns:

@@ -29,30 +29,27 @@ def _country_picker() -> None:
 
 
 def _sign_in() -> None:
+    from geomap import auth
+
     role = _state.get_role()
     box = st.sidebar.expander("Partner sign-in" if role == privacy.PUBLIC else f"Signed in ({role})")
-    try:
-        from geomap import auth
-    except ImportError:  # pragma: no cover
-        box.caption("Sign-in is not available in this build.")
-        return
     if role != privacy.PUBLIC:
-        sess = st.session_state.get(_state.K_AUTH)
+        sess = auth.current_session(st.session_state)
         box.write(f"**{sess.user}** — confidential locations are visible to you. Do not share screenshots.")
         if box.button("Sign out", key="sign_out"):
-            st.session_state.pop(_state.K_AUTH, None)
+            auth.sign_out(st.session_state)
             st.rerun()
         return
     with box.form("sign_in", clear_on_submit=True):
         user = st.text_input("User name")
         password = st.text_input("Password", type="password")
         if st.form_submit_button("Sign in"):
-            sess = auth.authenticate(user, password)
-            if sess is None:
-                st.error("Wrong user name or password, or no credentials file is set up.")
-            else:
-                st.session_state[_state.K_AUTH] = sess
+            if auth.sign_in(st.session_state, user, password) is not None:
                 st.rerun()
+            elif auth.locked_until(st.session_state) is not None:
+                st.error("Too many attempts: wait a minute before trying again.")
+            else:
+                st.error("Wrong user name or password, or no credentials file is set up.")
     box.caption("Public view: confidential shelters show only their state and a front-door contact.")
 
 

@@ -137,18 +137,9 @@ def _empty_directory() -> gpd.GeoDataFrame:
 
 def get_role() -> str:
     """This session's role: ``partner``/``editor`` while a sign-in is valid, else ``public``."""
-    sess = st.session_state.get(K_AUTH)
-    if sess is None:
-        return privacy.PUBLIC
-    try:
-        from geomap import auth
+    from geomap import auth
 
-        if auth.is_valid(sess):
-            return sess.role
-    except ImportError:  # pragma: no cover - auth is part of the package
-        return privacy.PUBLIC
-    st.session_state.pop(K_AUTH, None)
-    return privacy.PUBLIC
+    return auth.current_role(st.session_state)
 
 
 def set_country(country: str) -> None:

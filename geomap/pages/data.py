@@ -50,7 +50,7 @@ def _upload_section() -> None:
     st.subheader("1. Bring a directory")
     st.caption(
         "CSV (any delimiter or encoding), Excel, GeoJSON, GeoPackage, an HXL-tagged sheet, or an HSDS "
-        f"data package (zip). Files stay in your session only. Size limit: {limits.MAX_UPLOAD_MB} MB."
+        f"data package (zip). Files stay in your session only. Size limit: {limits.max_upload_bytes() // 2**20} MB."
     )
     up = st.file_uploader(
         "Upload a directory",

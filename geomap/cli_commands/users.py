@@ -1,0 +1,124 @@
+"""``geomap users``: create, rotate, remove and list partner/editor accounts.
+
+Passwords are read with :func:`getpass.getpass` (asked twice) or, with ``--password-stdin``,
+as the first line of standard input (for scripts: ``printf '%s\\n' "$PW" | geomap users add
+ana --role partner --password-stdin``). They are never accepted as a command-line argument
+(which would end up in shell history and process lists) and only their bcrypt hash is stored.
+
+The credentials file is ``--credentials PATH``, else ``$GEOMAP_CREDENTIALS``, else
+``~/.config/geomap/credentials.json``; it is written with mode 0600.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import TextIO
+
+from geomap import auth
+
+__all__ = ["add_users_parser", "read_password", "run_users"]
+
+
+def read_password(*, stdin: bool, confirm: bool = True, stream: TextIO | None = None) -> str:
+    """Read a new password from standard input or the terminal.
+
+    Parameters
+    ----------
+    stdin
+        Read the first line of ``stream`` (default ``sys.stdin``) instead of prompting.
+    confirm
+        When prompting, ask twice and require both to match.
+    stream
+        Stream read when ``stdin`` is true.
+
+    Raises
+    ------
+    ValueError
+        If the input is empty or the two entries differ.
+    """
+    if stdin:
+        line = (stream or sys.stdin).readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            msg = "no password on standard input (--password-stdin reads the first line)"
+            raise ValueError(msg)
+        return password
+    password = getpass.getpass("New password: ")
+    if confirm and getpass.getpass("Repeat password: ") != password:
+        msg = "the two passwords differ; nothing was changed"
+        raise ValueError(msg)
+    return password
+
+
+def add_users_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``geomap users`` and its actions on ``subparsers``; returns the ``users`` parser."""
+    p = subparsers.add_parser(
+        "users",
+        help="manage partner/editor accounts for signing in to the app",
+        description=(
+            "Manage the accounts that may sign in and see confidential locations. "
+            f"Credentials file: --credentials, else ${auth.CREDENTIALS_ENV}, else "
+            "~/.config/geomap/credentials.json (mode 0600; never commit it)."
+        ),
+    )
+    p.add_argument("--credentials", metavar="PATH", help="credentials file (default: see above)")
+    sub = p.add_subparsers(dest="users_action", required=True)
+    a = sub.add_parser("add", help="create an account")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, choices=list(auth.ACCOUNT_ROLES))
+    pw = sub.add_parser("passwd", help="change (rotate) an account's password")
+    pw.add_argument("name")
+    pw.add_argument("--role", choices=list(auth.ACCOUNT_ROLES), help="also change the role")
+    for q in (a, pw):
+        q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+        q.add_argument("--credentials", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    r = sub.add_parser("remove", help="delete an account")
+    r.add_argument("name")
+    r.add_argument("--credentials", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    ls = sub.add_parser("list", help="list accounts and roles (never hashes)")
+    ls.add_argument("--credentials", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return p
+
+
+def run_users(args: argparse.Namespace) -> int:
+    """Run ``geomap users ACTION``; prints a one-line summary and returns the exit status."""
+    path = auth.credentials_path(getattr(args, "credentials", None))
+    action = args.users_action
+    try:
+        if action == "list":
+            users = auth.list_users(path=path)
+            for name, role in users:
+                print(f"{name}\t{role}")
+            print(f"{len(users)} account(s) in {path}")
+            return 0
+        if action == "remove":
+            auth.remove_user(args.name, path=path)
+            print(f"removed {args.name!r} from {path}")
+            return 0
+        if action == "add":
+            # validate before asking for a password
+            auth.check_username(args.name)
+            if args.name in auth.load_accounts(path=path):
+                msg = f"user {args.name!r} already exists in {path}; use `geomap users passwd {args.name}`"
+                raise ValueError(msg)
+            password = read_password(stdin=args.password_stdin)
+            auth.add_user(args.name, password, role=args.role, path=path)
+            print(f"added {args.role} {args.name!r} to {path} (mode 0600)")
+            return 0
+        if action == "passwd":
+            if args.name not in auth.load_accounts(path=path):
+                msg = f"no user {args.name!r} in {path}"
+                raise KeyError(msg)
+            password = read_password(stdin=args.password_stdin)
+            auth.set_password(args.name, password, path=path, role=args.role)
+            print(f"changed password of {args.name!r} in {path}")
+            return 0
+    except (ValueError, KeyError, PermissionError) as exc:
+        msg = exc.args[0] if exc.args else str(exc)
+        print(f"geomap users: error: {msg}", file=sys.stderr)
+        return 2
+    msg = f"unknown action {action!r}"
+    print(f"geomap users: error: {msg}", file=sys.stderr)
+    return 2
