@@ -18,7 +18,6 @@ one unit resolved), ``flagged`` (none) or ``elsewhere`` (the row belongs to anot
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -317,17 +316,7 @@ def project_label(code: Any, *, vocabulary: str = "category", lang: str = "en") 
     return labels.get(lang) or labels["en"]
 
 
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    try:
-        if pd.isna(value) is True:
-            return True
-    except (TypeError, ValueError):
-        pass
-    return isinstance(value, str) and not value.strip()
+_missing = schema.is_missing
 
 
 def _lookup(vocab: dict[str, dict[str, str]], synonyms: dict[str, str]) -> dict[str, str]:

@@ -94,17 +94,7 @@ _SUFFIX = re.compile(r"(?<=\S) (?:state|province|provincia|region|estado|departm
 # --------------------------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------------------------
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    try:
-        if pd.isna(value) is True:
-            return True
-    except (TypeError, ValueError):
-        pass
-    return isinstance(value, str) and not value.strip()
+_blank = schema.is_missing
 
 
 def _text(value: Any) -> str:

@@ -39,6 +39,7 @@ __all__ = [
     "HEADER_SYNONYMS",
     "normalise_header",
     "map_headers",
+    "is_missing",
     "parse_list",
     "format_list",
     "parse_service_types",
@@ -402,7 +403,8 @@ def map_headers(headers: list[str], *, overrides: dict[str, str] | None = None) 
     return out
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """Whether a cell is empty: ``None``, NaN/NA, or blank text."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -418,9 +420,9 @@ def _is_missing(value: Any) -> bool:
 def parse_list(value: Any) -> list[str]:
     """Split a list cell (``;``, ``,``, ``|`` or new line separated) into trimmed items."""
     if isinstance(value, (list, tuple)):
-        items = [str(v).strip() for v in value if not _is_missing(v)]
+        items = [str(v).strip() for v in value if not is_missing(v)]
         return [i for i in items if i]
-    if _is_missing(value):
+    if is_missing(value):
         return []
     parts = re.split(r"[;,|\n]+", str(value))
     return [p.strip() for p in parts if p.strip()]
@@ -482,7 +484,7 @@ def parse_bool(value: Any) -> bool | None:
     """Parse a yes/no cell (English/Spanish/French spellings); ``None`` when blank or unknown."""
     if isinstance(value, bool):
         return value
-    if _is_missing(value):
+    if is_missing(value):
         return None
     s = _norm(value)
     if s in _TRUE:
@@ -494,7 +496,7 @@ def parse_bool(value: Any) -> bool | None:
 
 def parse_date(value: Any) -> date | None:
     """Parse a date cell (ISO, day-first, Excel datetime); ``None`` when blank or unreadable."""
-    if _is_missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, datetime):
         return value.date()
