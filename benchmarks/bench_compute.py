@@ -120,7 +120,7 @@ def bench_nearest(*, n_providers: int, repeat: int, min_population: int = 500) -
             None,
             note=(
                 f"{len(towns):,} GeoNames settlements (MEX, pop>={min_population}) x {len(providers):,} synthetic providers, "
-                f"{len(by_service)} service types: distance.nearest_provider (BallTree haversine + geodesic re-measure) "
+                f"{len(by_service)} service types: distance.nearest_provider (cKDTree on unit vectors + geodesic re-measure) "
                 f"vs geopandas.sjoin_nearest in an Albers equal-area projection (median of {repeat})"
             ),
             extra={"settlements": len(towns), "providers": len(providers), "service_types": len(by_service)},

@@ -67,12 +67,25 @@ def _html_bytes(m: folium.Map) -> int:
 
 
 def shipped_geometries(m: folium.Map) -> dict[str, shapely.Geometry]:
-    """``{unit code: geometry}`` of the choropleth features inside a rendered geomap map."""
+    """``{unit code: geometry}`` of the choropleth features inside a rendered geomap map.
+
+    For a compact layer the geometries are decoded from the encoded polylines the page gets (as
+    the browser does, arcs joined), not read from the layer's Python-side GeoJSON.
+    """
     found: dict[str, shapely.Geometry] = {}
 
     def walk(el):
         data = getattr(el, "data", None)
-        if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        if hasattr(el, "compact_data"):  # geomap.layers.encoding.CompactGeoJson: decode what is sent
+            from geomap.layers import encoding
+
+            sent = el.compact_data()
+            precision = len(str(sent["s"])) - 1
+            for (_id, _props, geom), f in zip(sent["f"], data.get("features", []), strict=True):
+                code = (f.get("properties") or {}).get("code")
+                if code and geom is not None:
+                    found[code] = encoding.decode_topology(sent["a"], geom, precision=precision)
+        elif isinstance(data, dict) and data.get("type") == "FeatureCollection":
             for f in data.get("features", []):
                 code = (f.get("properties") or {}).get("code")
                 if code and f.get("geometry"):

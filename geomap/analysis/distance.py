@@ -1,7 +1,8 @@
 """Distance from every demand point (settlement) to the nearest provider of a service.
 
-The nearest search is vectorised: a scikit-learn ``BallTree`` with the haversine metric finds
-the few nearest candidates of every point on the sphere, and the exact distance to each
+The nearest search is vectorised: a :class:`scipy.spatial.cKDTree` over 3-D unit vectors (the
+chord length is monotonic in the great-circle distance) finds the few nearest candidates of
+every point on the sphere, and the exact distance to each
 candidate is then measured on the WGS84 ellipsoid with :class:`pyproj.Geod` (one array call).
 No Python loop runs over the points.
 
@@ -16,7 +17,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import Geod
-from sklearn.neighbors import BallTree
 
 from geomap.directory import privacy, schema
 
@@ -46,7 +46,7 @@ DEFAULT_RADIUS_KM: dict[str, float] = {
     "repatriation": 100.0,
 }
 
-#: Mean Earth radius (IUGG), metres: used only to turn haversine radians into a candidate radius.
+#: Mean Earth radius (IUGG), metres: used only to turn a radius into a candidate angle.
 EARTH_RADIUS_M = 6_371_008.8
 
 _GEOD = Geod(ellps="WGS84")
@@ -109,8 +109,16 @@ def point_coords(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.column_stack([gpd.GeoSeries(geoms).x.to_numpy(), gpd.GeoSeries(geoms).y.to_numpy()])
 
 
-def _tree(lonlat: np.ndarray) -> BallTree:
-    return BallTree(np.radians(lonlat[:, ::-1]), metric="haversine")
+def _unit_vectors(lonlat: np.ndarray) -> np.ndarray:
+    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def _tree(lonlat: np.ndarray):
+    # Imported here: scipy.spatial is only needed once distances are asked for.
+    from scipy.spatial import cKDTree
+
+    return cKDTree(_unit_vectors(lonlat))
 
 
 def nearest_provider(
@@ -129,7 +137,7 @@ def nearest_provider(
         Provider points, e.g. from :func:`providers_offering`; their index identifies them. A
         ``confidential`` column, if present, is carried into the result.
     candidates
-        How many haversine-nearest providers are re-measured on the ellipsoid (the sphere and
+        How many great-circle-nearest providers are re-measured on the ellipsoid (the sphere and
         the ellipsoid can disagree on which of two nearly equidistant sites is closer).
 
     Returns
@@ -150,7 +158,8 @@ def nearest_provider(
     p_xy = point_coords(points)
     s_xy = point_coords(providers)
     k = int(min(max(candidates, 1), len(providers)))
-    _, idx = _tree(s_xy).query(np.radians(p_xy[:, ::-1]), k=k)
+    _, idx = _tree(s_xy).query(_unit_vectors(p_xy), k=k)
+    idx = np.asarray(idx, dtype=np.int64).reshape(n, k)
     lon1 = np.repeat(p_xy[:, 0], k)
     lat1 = np.repeat(p_xy[:, 1], k)
     cand = idx.ravel()
@@ -177,8 +186,8 @@ def pairs_within(
 ) -> pd.DataFrame:
     """Every (point, provider) pair closer than ``radius_km`` with its geodesic distance.
 
-    Candidate pairs come from a haversine ``BallTree.query_radius`` (slightly widened), then the
-    ellipsoidal distance is measured and pairs beyond the radius are dropped.
+    Candidate pairs come from a ``cKDTree.query_ball_point`` on unit vectors (the radius as a
+    chord, slightly widened), then the ellipsoidal distance is measured and pairs beyond the radius are dropped.
 
     Returns
     -------
@@ -191,8 +200,9 @@ def pairs_within(
         return pd.DataFrame({c: pd.Series(dtype=object if c in ("point", "provider") else float) for c in cols})
     p_xy = point_coords(points)
     s_xy = point_coords(providers)
-    r = radius_km * 1000.0 * 1.01 / EARTH_RADIUS_M
-    ind = _tree(s_xy).query_radius(np.radians(p_xy[:, ::-1]), r=r)
+    angle = radius_km * 1000.0 * 1.01 / EARTH_RADIUS_M
+    chord = 2.0 * np.sin(min(angle, np.pi) / 2.0)
+    ind = _tree(s_xy).query_ball_point(_unit_vectors(p_xy), r=chord, return_sorted=True)
     counts = np.fromiter((len(a) for a in ind), dtype=np.int64, count=len(ind))
     pi = np.repeat(np.arange(len(points)), counts)
     sj = np.concatenate(ind).astype(np.int64) if counts.sum() else np.empty(0, dtype=np.int64)

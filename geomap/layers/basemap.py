@@ -17,6 +17,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geomap.layers.choropleth import lean_geometries
+from geomap.layers.encoding import CompactGeoJson
 
 __all__ = [
     "BACKGROUND",
@@ -94,7 +95,7 @@ def context_layer(
     group = folium.FeatureGroup(name=name, control=False)
     if neighbours is not None and len(neighbours):
         geoms = lean_geometries(neighbours.geometry, precision=precision, simplify_tolerance=simplify_tolerance)
-        folium.GeoJson(
+        CompactGeoJson(
             {"type": "FeatureCollection", "features": [
                 {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)}
                 for g in geoms if g is not None and not g.is_empty
@@ -102,18 +103,23 @@ def context_layer(
             style_function=lambda _: {"color": "#b8c2cc", "weight": 0.8, "fillColor": "#e4e7eb", "fillOpacity": 1.0},
             interactive=False,
             control=False,
+            precision=precision,
             className=CONTEXT_CLASS,
         ).add_to(group)
     if len(units):
         outline = _outline(units)
-        lean = lean_geometries(gpd.GeoSeries([outline], crs=units.crs or "EPSG:4326"), precision=precision)
-        folium.GeoJson(
+        # A 6 px halo: simplified like the other context shapes (the units themselves are exact).
+        lean = lean_geometries(
+            gpd.GeoSeries([outline], crs=units.crs or "EPSG:4326"), precision=precision, simplify_tolerance=simplify_tolerance
+        )
+        CompactGeoJson(
             {"type": "FeatureCollection", "features": [
                 {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(lean.iloc[0])}
             ]},
             style_function=lambda _: {"color": "#9aa5b1", "weight": 6, "opacity": 0.35, "fill": False},
             interactive=False,
             control=False,
+            precision=precision,
             className=CONTEXT_CLASS,
         ).add_to(group)
     _Background(BACKGROUND).add_to(group)

@@ -89,6 +89,8 @@ def catchment_layer(
             {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geoms.loc[idx])}
         )
     style = {"color": color, "weight": 1.5, "fillColor": color, "fillOpacity": fill_opacity, "dashArray": "4 3"}
+    # Plain GeoJSON on purpose (not encoding.CompactGeoJson): catchments pin sites down, and the
+    # leak checks (tests/leaks) look for site coordinates as text.
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name=name,

@@ -2,8 +2,9 @@
 
 One :class:`folium.GeoJson` layer per map, kept lean: each feature carries only its unit code and
 name, the value, its class and a pre-escaped tooltip; coordinates are rounded (5 decimals is
-about 1 m). Units without a value (``NaN``: e.g. no population figure) are drawn in a hatched
-grey *no data* class, never as 0.
+about 1 m) and shipped as encoded polylines (:class:`geomap.layers.encoding.CompactGeoJson`).
+Units without a value (``NaN``: e.g. no population figure) are drawn in a hatched grey
+*no data* class, never as 0.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-import mapclassify
 import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
 from branca.utilities import color_brewer
 from folium.template import Template
+
+from geomap.layers.encoding import CompactGeoJson
 
 __all__ = [
     "NO_DATA_COLOR",
@@ -166,6 +168,9 @@ def classify(
         name = scheme
     else:
         k_eff = min(k, len(distinct))
+        # Imported here: mapclassify pulls in matplotlib, scipy and scikit-learn (~3 s, ~110 MB).
+        import mapclassify
+
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*Numba.*")
             warnings.filterwarnings("ignore", message=".*unique values.*")
@@ -380,8 +385,11 @@ def choropleth_layer(
     def highlight(feature: dict) -> dict:
         return {"color": "#111827", "weight": 2.5}
 
-    layer = folium.GeoJson(
+    layer = CompactGeoJson(
         {"type": "FeatureCollection", "features": features},
+        precision=precision,
+        # The page needs only the tooltip (styles are keyed by the feature id, the unit code).
+        shipped_properties=("tip",),
         name=layer_name or label,
         style_function=style,
         highlight_function=highlight,

@@ -20,6 +20,7 @@ __all__ = [
     "DISPLAY_TOLERANCE",
     "MAX_DISPLAY_SHIFT_M",
     "build_coverage_map",
+    "coverage_layers",
     "display_geometry",
     "map_bounds",
 ]
@@ -116,6 +117,44 @@ def build_coverage_map(
         The session's role; confidential sites are drawn only for partners and editors (and
         then only if ``view`` holds them).
     """
+    fmap, groups = coverage_layers(
+        units,
+        coverage,
+        view,
+        measure=measure,
+        measure_label=measure_label,
+        boundary_source=boundary_source,
+        online_tiles=online_tiles,
+        asset_base=asset_base,
+        display=display,
+        role=role,
+    )
+    for group in groups:
+        group.add_to(fmap)
+    return fmap
+
+
+def coverage_layers(
+    units: gpd.GeoDataFrame,
+    coverage: pd.DataFrame,
+    view: gpd.GeoDataFrame,
+    *,
+    measure: str = "providers",
+    measure_label: str = "Number of providers",
+    boundary_source: str = "",
+    online_tiles: bool = False,
+    asset_base: str = assets.DEFAULT_ASSET_BASE,
+    display: gpd.GeoSeries | None = None,
+    role: str = privacy.PUBLIC,
+) -> tuple[folium.Map, list[folium.FeatureGroup]]:
+    """The coverage map as a base map and the layers that change with the filters.
+
+    Same arguments as :func:`build_coverage_map`. The base map (frame, country outline,
+    attribution) depends only on the units; the groups (choropleth with its legend, provider
+    markers) are *not* added to it. In Streamlit, pass them as
+    ``st_folium(base, feature_group_to_add=groups, ...)``: a filter change then swaps the groups
+    inside the same map instead of rebuilding the whole component (and reloading Leaflet).
+    """
     if measure not in coverage.columns:
         msg = f"measure {measure!r} is not a coverage column; choose one of {', '.join(_FORMATS)}"
         raise ValueError(msg)
@@ -135,9 +174,13 @@ def build_coverage_map(
         tooltip_columns={k: v for k, v in tooltips.items() if k != measure},
         precision=DISPLAY_PRECISION,
     )
-    layer.add_to(fmap)
-    legend.legend_element(layer.classification, title=measure_label).add_to(fmap)
+    shading = folium.FeatureGroup(name=measure_label, control=False)
+    layer.add_to(shading)
+    legend.legend_element(layer.classification, title=measure_label).add_to(shading)
+    groups = [shading]
     points = view[view.geometry.notna() & ~view.geometry.is_empty] if len(view) else view
     if len(points):
-        markers.marker_layer(points, role=role).add_to(fmap)
-    return fmap
+        providers = folium.FeatureGroup(name="Providers", control=False)
+        markers.marker_layer(points, role=role).add_to(providers)
+        groups.append(providers)
+    return fmap, groups

@@ -13,6 +13,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geomap.layers.choropleth import NO_DATA_COLOR, Classification
+from geomap.layers.encoding import script_json, style_script
 
 __all__ = ["Legend", "legend_element", "legend_html"]
 
@@ -75,26 +76,38 @@ def legend_html(
 
 
 class Legend(MacroElement):
-    """A Leaflet control showing pre-built legend HTML; add it to a :class:`folium.Map`."""
+    """A Leaflet control showing pre-built legend HTML.
+
+    Add it to a :class:`folium.Map`, or to a :class:`folium.FeatureGroup` to have it shown and
+    removed with that group.
+    """
 
     _template = Template(
         """
-        {% macro header(this, kwargs) %}
-        <style>{{ this.css }}</style>
-        {% endmacro %}
         {% macro script(this, kwargs) %}
-        (function () {
+        {{ this.css_js }}
+        (function (target) {
             var legend = L.control({position: {{ this.position|tojson }}});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "geomap-legend");
                 div.setAttribute("role", "note");
-                div.innerHTML = {{ this.html|tojson }};
+                div.innerHTML = {{ this.html_json }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
             };
-            legend.addTo({{ this._parent.get_name() }});
-        })();
+            if (target instanceof L.Map) {
+                legend.addTo(target);
+            } else {
+                // In a layer group (e.g. one that streamlit-folium swaps on a rerun): shown and
+                // removed with it.
+                var Holder = L.Layer.extend({
+                    onAdd: function (map) { legend.addTo(map); },
+                    onRemove: function () { legend.remove(); }
+                });
+                target.addLayer(new Holder());
+            }
+        })({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
@@ -106,8 +119,10 @@ class Legend(MacroElement):
             raise ValueError(msg)
         self._name = "Legend"
         self.html = inner_html
+        self.html_json = script_json(inner_html)
         self.position = position
         self.css = _CSS
+        self.css_js = style_script(_CSS, style_id="geomap-legend-css")
 
 
 def legend_element(

@@ -5,9 +5,13 @@
 record still has a location: a second lock behind the privacy module. Confidential records of a
 public view have no geometry and are simply not drawn (they are counted in the aggregates).
 
-All records are written as one compact JSON array and turned into Leaflet circle markers by a
-few lines of script, rather than one folium element per record: the page stays small and fast
-with thousands of providers. Every text that reaches the page is HTML-escaped in Python first.
+All records are written as one compact JSON payload (field labels once, a dictionary of distinct
+texts per field, one short row per record) and turned into Leaflet circle markers by a few lines
+of script, rather than one folium element per record: the page stays small and fast with
+thousands of providers. Popups and tooltips are built in the browser, on demand, from plain
+text with DOM calls and ``textContent`` only, so no record text is ever parsed as HTML
+(``tojson`` also writes ``<``, ``>``, ``&`` and ``'`` as ``\\u`` escapes in the script).
+:func:`popup_html` still gives the same popup as escaped HTML for server-side documents.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from urllib.parse import urlparse
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
@@ -27,6 +32,7 @@ from folium.template import Template
 
 from geomap.directory import privacy, schema
 from geomap.layers.assets import LocalMarkerCluster
+from geomap.layers.encoding import script_json, style_script
 
 __all__ = ["CONFIDENTIAL_NOTICE", "DEFAULT_POPUP_FIELDS", "MARKER_CLASS", "marker_layer", "popup_html"]
 
@@ -156,42 +162,152 @@ def popup_html(
     return "".join(parts)
 
 
+#: Browser side of the markers: builds each popup and tooltip from the record's plain text with
+#: DOM calls and ``textContent`` only (never ``innerHTML``), so no record text is ever parsed as
+#: HTML. Texts arrive HTML-escaped and ``plain`` turns each back into characters exactly once.
+#: Links are made only for ``http(s)://`` values, through the ``href`` property. (No ``//``
+#: comments in here: the script is joined onto one line.)
+_MARKERS_JS = """
+(function (target, d) {
+    function plain(t) {
+        return t.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"')
+                .replace(/&#x27;/g, "'").replace(/&amp;/g, "&");
+    }
+    var values = d.values.map(function (list) { return list.map(plain); });
+    var labels = d.labels.map(plain), notes = d.notes.map(plain);
+    function el(tag, cls, text) {
+        var e = document.createElement(tag);
+        if (cls) { e.className = cls; }
+        if (text !== undefined) { e.textContent = text; }
+        return e;
+    }
+    function popup(r, title) {
+        var box = el("div", "geomap-popup");
+        box.appendChild(el("div", "geomap-popup-title", title));
+        if (r[2] & 2) { box.appendChild(el("div", "geomap-confidential", notes[1])); }
+        if (r[2] & 1) { box.appendChild(el("div", "geomap-fictional", notes[0])); }
+        var table = el("table");
+        for (var k = 0; k < labels.length; k++) {
+            var text = values[k][r[4 + k] || 0];
+            if (!text) { continue; }
+            var tr = el("tr"), td = el("td");
+            tr.appendChild(el("th", null, labels[k]));
+            if (k === d.link && /^https?:\\/\\//i.test(text)) {
+                var a = el("a", null, text);
+                a.href = text; a.target = "_blank"; a.rel = "noopener noreferrer";
+                td.appendChild(a);
+            } else {
+                td.textContent = text;
+            }
+            tr.appendChild(td);
+            table.appendChild(tr);
+        }
+        if (table.firstChild) { box.appendChild(table); }
+        return box;
+    }
+    var layers = d.rows.map(function (r) {
+        var title = plain(r[3]);
+        var style = d.styles[(r[2] & 2) ? 2 : (r[2] & 1)];
+        var marker = L.circleMarker([r[0], r[1]], style);
+        marker.bindTooltip(function () { return el("span", null, title + ((r[2] & 1) ? notes[2] : "")); });
+        marker.bindPopup(function () { return popup(r, title); }, {maxWidth: 340});
+        return marker;
+    });
+    if (typeof target.addLayers === "function") {
+        target.addLayers(layers);
+    } else {
+        layers.forEach(function (layer) { target.addLayer(layer); });
+    }
+})"""
+
+#: Suffix of a fictional record's tooltip.
+_FICTIONAL_TIP = " (fictional sample)"
+
+
 class _CircleMarkers(MacroElement):
-    """Circle markers from a compact JSON array, added to the parent group (or cluster)."""
+    """Circle markers from compact JSON, added to the parent group (or cluster).
+
+    The page gets the field labels once, one dictionary of distinct texts per popup field and
+    one row per record: ``[lat, lon, flags, title, i_0, i_1, ...]`` where ``flags`` is
+    1 (fictional) | 2 (confidential, partner maps only) and ``i_k`` indexes field ``k``'s
+    dictionary (0 = blank; trailing blanks are left out). Texts are plain (unescaped): the
+    browser inserts them as text nodes (:data:`_MARKERS_JS`).
+    """
 
     _template = Template(
         """
-        {% macro header(this, kwargs) %}
-        <style>{{ this.css }}</style>
-        {% endmacro %}
         {% macro script(this, kwargs) %}
-        (function (target) {
-            var rows = {{ this.rows|tojson }};
-            var styles = {{ this.styles|tojson }};
-            var layers = rows.map(function (r) {
-                var marker = L.circleMarker([r[0], r[1]], styles[r[4]]);
-                marker.bindTooltip(r[2]);
-                marker.bindPopup(r[3], {maxWidth: 340});
-                return marker;
-            });
-            if (typeof target.addLayers === "function") {
-                target.addLayers(layers);
-            } else {
-                layers.forEach(function (layer) { target.addLayer(layer); });
-            }
-        })({{ this._parent.get_name() }});
+        {{ this.css_js }}
+        {{ this.js }}({{ this._parent.get_name() }}, {{ this.payload_json() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, rows: list[list[Any]]) -> None:
+    def __init__(self, rows: list[list[Any]], *, labels: list[str], values: list[list[str]], link: int) -> None:
         super().__init__()
         self._name = "CircleMarkers"
         self.rows = rows
+        self.labels = labels
+        self.values = values
+        self.link = link
         self.styles = [
             {**style, "className": MARKER_CLASS} for style in (_MARKER_STYLE, _FICTIONAL_STYLE, _CONFIDENTIAL_STYLE)
         ]
         self.css = _CSS
+        self.css_js = style_script(_CSS, style_id="geomap-marker-css")
+        self.js = " ".join(line.strip() for line in _MARKERS_JS.strip().splitlines())
+
+    def payload(self) -> dict[str, Any]:
+        """Everything the page script needs, as one JSON-able dict.
+
+        Texts are HTML-escaped here as well (defence in depth: even decoded, the page holds no
+        markup from the data); the script turns the five entities back into characters and only
+        ever assigns ``textContent``.
+        """
+        esc = html.escape
+        return {
+            "rows": [[*r[:3], esc(r[3]), *r[4:]] for r in self.rows],
+            "labels": [esc(t) for t in self.labels],
+            # Each distinct text once, whole (no prefix coding: the leak checks in tests/leaks
+            # search outputs for confidential texts as written).
+            "values": [[esc(t) for t in texts] for texts in self.values],
+            "link": self.link,
+            "styles": self.styles,
+            "notes": [esc(t) for t in (schema.FICTIONAL_NOTICE, CONFIDENTIAL_NOTICE, _FICTIONAL_TIP)],
+        }
+
+    def payload_json(self) -> str:
+        """:meth:`payload` as script-safe JSON (:func:`geomap.layers.encoding.script_json`)."""
+        return script_json(self.payload())
+
+    def records(self) -> list[dict[str, Any]]:
+        """The records as the page shows them (plain text), for tests and checks.
+
+        Each: ``lat``, ``lon``, ``title``, ``tooltip``, ``fictional``, ``confidential``,
+        ``notices`` (in popup order) and ``fields`` (``{label: text}`` of non-blank fields).
+        """
+        out = []
+        for r in self.rows:
+            fictional, secret = bool(r[2] & 1), bool(r[2] & 2)
+            fields = {}
+            for k, label in enumerate(self.labels):
+                i = r[4 + k] if 4 + k < len(r) else 0
+                if self.values[k][i]:
+                    fields[label] = self.values[k][i]
+            notices = ([CONFIDENTIAL_NOTICE] if secret else []) + ([schema.FICTIONAL_NOTICE] if fictional else [])
+            out.append(
+                {
+                    "lat": r[0],
+                    "lon": r[1],
+                    "title": r[3],
+                    "tooltip": r[3] + (_FICTIONAL_TIP if fictional else ""),
+                    "fictional": fictional,
+                    "confidential": secret,
+                    "notices": notices,
+                    "fields": fields,
+                }
+            )
+        return out
 
 
 def _check_public(directory: gpd.GeoDataFrame) -> None:
@@ -279,26 +395,39 @@ def marker_layer(
         msg = f"record at index {idx!r} has a {located.geometry.loc[idx].geom_type} geometry; markers need points"
         raise ValueError(msg)
     confidential = privacy.is_confidential(located) if len(located) else pd.Series(dtype=bool)
+    fields = list(popup_fields)
+    n = len(located)
+
+    def texts(name: str) -> list[str]:
+        # Column by column (no per-row Series): the page is rebuilt on every filter change.
+        if name not in located.columns:
+            return [""] * n
+        return [_field_text(name, v) for v in located[name].tolist()]
+
+    titles = [a or b or "Provider" for a, b in zip(texts("display_name"), texts("name"), strict=True)]
+    fictional = [schema.parse_bool(v) is True for v in located["fictional"].tolist()] if "fictional" in located.columns else [False] * n
+    secret = confidential.to_numpy(dtype=bool).tolist() if n else []
+    lookup: list[dict[str, int]] = [{"": 0} for _ in fields]
+    columns = [[lookup[k].setdefault(t, len(lookup[k])) for t in texts(f)] for k, f in enumerate(fields)]
+    xs = np.round(shapely.get_x(located.geometry.to_numpy()), 5).tolist()
+    ys = np.round(shapely.get_y(located.geometry.to_numpy()), 5).tolist()
     rows: list[list[Any]] = []
-    for idx, row in located.iterrows():
-        point = row.geometry
-        fictional = schema.parse_bool(row.get("fictional")) is True
-        secret = bool(confidential.loc[idx])
-        tip = _title(row) + (" (fictional sample)" if fictional else "")
-        rows.append(
-            [
-                round(point.y, 5),
-                round(point.x, 5),
-                html.escape(tip),
-                popup_html(row, popup_fields=popup_fields, confidential=secret),
-                2 if secret else (1 if fictional else 0),
-            ]
-        )
+    for i in range(n):
+        codes = [col[i] for col in columns]
+        while codes and codes[-1] == 0:
+            codes.pop()
+        rows.append([ys[i], xs[i], (1 if fictional[i] else 0) | (2 if secret[i] else 0), titles[i], *codes])
+    element = _CircleMarkers(
+        rows,
+        labels=[_label(f) for f in fields],
+        values=[list(d) for d in lookup],
+        link=fields.index("website") if "website" in fields else -1,
+    )
     if cluster:
         group: folium.map.Layer = LocalMarkerCluster(
             name=name, options={"maxClusterRadius": max_cluster_radius, "showCoverageOnHover": False}
         )
     else:
         group = folium.FeatureGroup(name=name)
-    _CircleMarkers(rows).add_to(group)
+    element.add_to(group)
     return group

@@ -62,7 +62,9 @@ def render() -> None:
     m3.metric("Population denominator", f"{year} census" if year else "no data")
 
     shown = _widgets.filter_view(ctx.view, services=services, populations=populations)
-    fmap = coverage_map.build_coverage_map(
+    # The base map stays the same across filter changes; only the shading (with its legend) and
+    # the markers are swapped in the component (no new iframe, no Leaflet reload).
+    base, layers = coverage_map.coverage_layers(
         ctx.units,
         table,
         shown,
@@ -72,7 +74,14 @@ def render() -> None:
         role=ctx.role,
         display=_display_geometry(ctx.country, _units_digest(ctx.units), ctx.units),
     )
-    st_folium(fmap, returned_objects=[], use_container_width=True, height=560, key=f"cov_map_{ctx.country}")
+    st_folium(
+        base,
+        feature_group_to_add=layers,
+        returned_objects=[],
+        use_container_width=True,
+        height=560,
+        key=f"cov_map_{ctx.country}",
+    )
     st.caption(
         f"Boundaries: {ctx.boundary_source}. Vintage: {ctx.boundary_vintage}. Licence: {ctx.boundary_licence}. "
         + " ".join(ctx.boundary_notes)

@@ -14,9 +14,17 @@ from geomap.layers import assets, markers
 from .conftest import urls
 
 
-def _rows(layer) -> list[list]:
+def _element(layer) -> markers._CircleMarkers:
     (element,) = [c for c in layer._children.values() if isinstance(c, markers._CircleMarkers)]
-    return element.rows
+    return element
+
+
+def _rows(layer) -> list[list]:
+    return _element(layer).rows
+
+
+def _records(layer) -> list[dict]:
+    return _element(layer).records()
 
 
 def test_confidential_row_with_geometry_is_refused(providers):
@@ -46,30 +54,47 @@ def test_public_view_is_accepted_and_confidential_sites_are_not_drawn(providers)
 def test_partner_role_may_draw_confidential_sites_with_a_notice(providers):
     providers.loc[1, "confidential"] = True
     full = privacy.view_for_role(providers, privacy.PARTNER)
-    rows = _rows(markers.marker_layer(full, role=privacy.PARTNER))
-    assert len(rows) == 2
-    assert markers.CONFIDENTIAL_NOTICE in rows[1][3]
+    records = _records(markers.marker_layer(full, role=privacy.PARTNER))
+    assert len(records) == 2
+    assert records[1]["confidential"] and records[1]["notices"][0] == markers.CONFIDENTIAL_NOTICE
+    assert not records[0]["confidential"]
     with pytest.raises(ValueError):
         markers.marker_layer(full, role=privacy.PUBLIC)
 
 
 def test_popups_and_tooltips_are_escaped(providers):
-    rows = _rows(markers.marker_layer(providers))
-    tooltip, popup = rows[0][2], rows[0][3]
-    assert tooltip == "&lt;script&gt;alert(1)&lt;/script&gt; (fictional sample)"
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in popup and "<script" not in popup
-    assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in popup and "<img" not in popup
+    # Texts travel as plain data and the browser inserts them as text nodes: the builder script
+    # never parses HTML, and nothing in the page is markup.
+    records = _records(markers.marker_layer(providers))
+    assert records[0]["tooltip"] == "<script>alert(1)</script> (fictional sample)"
+    assert records[0]["fields"]["Phone"] == '<img src=x onerror="alert(2)">'
+    js = markers._MARKERS_JS
+    assert "textContent" in js
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "setAttribute"):
+        assert sink not in js, sink
     m = assets.offline_map(location=(0, 0))
     markers.marker_layer(providers).add_to(m)
     html = m.get_root().render()
     assert "<script>alert" not in html and "<img src=x" not in html
+    # sent HTML-escaped (and JSON-escaped); the script unescapes each text once, into textContent
+    assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in html
+    assert "//" not in markers._MARKERS_JS.replace("https?:\\/\\/", "")  # no comment on the one-line script
+
+
+def test_template_syntax_in_texts_is_data_not_code(providers):
+    # folium re-parses rendered scripts as jinja templates: "{{ 7*7 }}" must stay text.
+    providers.loc[0, "name"] = "{{ 7*7 }} {% if 1 %}x{% endif %} {# c"
+    m = assets.offline_map(location=(0, 0))
+    markers.marker_layer(providers).add_to(m)
+    html = m.get_root().render()
+    assert "\\u007b{ 7*7 }}" in html and "\\u007b% if 1 %}" in html and "\\u007b# c" in html
 
 
 def test_fictional_records_carry_the_notice(providers):
-    rows = _rows(markers.marker_layer(providers))
-    assert schema.FICTIONAL_NOTICE in rows[0][3]  # P1 is fictional
-    assert schema.FICTIONAL_NOTICE not in rows[1][3]  # P2 is not
-    assert [r[4] for r in rows] == [1, 0]  # fictional markers get their own style
+    records = _records(markers.marker_layer(providers))
+    assert records[0]["notices"] == [schema.FICTIONAL_NOTICE]  # P1 is fictional
+    assert records[1]["notices"] == []  # P2 is not
+    assert [r[2] for r in _rows(markers.marker_layer(providers))] == [1, 0]  # fictional flag -> own style
 
 
 def test_popup_uses_schema_labels_and_vocabulary(providers):
@@ -80,9 +105,28 @@ def test_popup_uses_schema_labels_and_vocabulary(providers):
 
 def test_website_becomes_a_link_only_for_http(providers):
     providers["website"] = ["javascript:alert(3)", "https://example.org/a?b=1&c=2", None]
-    popups = [r[3] for r in _rows(markers.marker_layer(providers, popup_fields=("website",)))]
-    assert "<a " not in popups[0] and "javascript:alert(3)" in popups[0]
-    assert '<a href="https://example.org/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">' in popups[1]
+    layer = markers.marker_layer(providers, popup_fields=("website",))
+    assert [r["fields"] for r in _records(layer)] == [
+        {"Website": "javascript:alert(3)"},
+        {"Website": "https://example.org/a?b=1&c=2"},
+    ]
+    assert _element(layer).link == 0
+    # the browser makes a link only for http(s) values, through the href property
+    assert "k === d.link && /^https?:\\/\\//i.test(text)" in markers._MARKERS_JS
+    assert 'a.href = text; a.target = "_blank"; a.rel = "noopener noreferrer";' in markers._MARKERS_JS
+    # server-side popups (documents) still escape and link the same way
+    popup = markers.popup_html(providers.iloc[1], popup_fields=("website",))
+    assert '<a href="https://example.org/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">' in popup
+    assert "<a " not in markers.popup_html(providers.iloc[0], popup_fields=("website",))
+
+
+def test_repeated_texts_are_sent_once_and_verbatim(providers):
+    providers["phone"] = ["+000 000 0001 (fictional)", "+000 000 0002 (fictional)", None]
+    providers["service_types"] = [["shelter"], ["shelter"], ["shelter"]]
+    element = _element(markers.marker_layer(providers, popup_fields=("service_types", "phone")))
+    assert element.values[0] == ["", "Shelter"]  # one entry for both records
+    assert element.payload()["values"][1] == ["", *providers["phone"][:2]]  # verbatim, searchable
+    assert [r["fields"]["Phone"] for r in element.records()] == list(providers["phone"][:2])
 
 
 def test_cluster_uses_local_assets_and_plain_group_needs_none(providers):
