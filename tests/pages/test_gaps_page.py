@@ -40,8 +40,12 @@ def _script(csv_path: str, role: str) -> None:
     # fields the lead may add later get neutral values (this test is about the Gaps page)
     extra = {f.name: ("" if f.type in ("str", str) else ()) for f in dataclasses.fields(_state.Context) if f.name not in given}
     ctx = _state.Context(**given, **extra)
-    _state.get_context = lambda: ctx
-    page.render()
+    original = _state.get_context
+    _state.get_context = lambda: ctx  # restored below: other tests use the real one
+    try:
+        page.render()
+    finally:
+        _state.get_context = original
 
 
 @pytest.fixture(scope="module")

@@ -42,8 +42,12 @@ def _script(csv_path: str, role: str) -> None:
     # Any context field added later gets an empty value of its annotated kind.
     fields = dataclasses.fields(_state.Context)
     ctx = _state.Context(**{f.name: known.get(f.name, () if "tuple" in str(f.type) else "") for f in fields})
-    _state.get_context = lambda: ctx
-    page.render()
+    original = _state.get_context
+    _state.get_context = lambda: ctx  # restored below: other tests use the real one
+    try:
+        page.render()
+    finally:
+        _state.get_context = original
 
 
 @pytest.fixture(scope="module")
