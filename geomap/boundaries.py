@@ -41,6 +41,8 @@ from rapidfuzz import fuzz, process
 from geomap.directory import limits
 
 __all__ = [
+    "children",
+    "parent_codes",
     "BUNDLED_PATH",
     "UNIT_COLUMNS",
     "load_boundaries",
@@ -1135,3 +1137,28 @@ def fetch_geoboundaries(
     gdf.attrs["source"] = f"geoBoundaries gbOpen {a3} ADM{level} ({info.get('boundaryYearRepresented', '')})"
     gdf.attrs["licence"] = str(info.get("boundaryLicense", "see geoBoundaries metadata"))
     return gdf
+
+
+def parent_codes(units: gpd.GeoDataFrame) -> list[str]:
+    """The distinct level-1 parents of a level-2 layer (empty for a level-1 layer), sorted."""
+    if "parent_code" not in units.columns:
+        return []
+    codes = units["parent_code"].dropna().astype(str).str.strip()
+    return sorted(c for c in codes.unique() if c)
+
+
+def children(units: gpd.GeoDataFrame, parent: str) -> gpd.GeoDataFrame:
+    """The units of a level-2 layer nested in level-1 unit ``parent`` (for drill-down).
+
+    Raises
+    ------
+    ValueError
+        If no unit has that parent; the message lists the parents there are.
+    """
+    out = units[units["parent_code"].astype(str) == str(parent)] if "parent_code" in units.columns else units.iloc[0:0]
+    if out.empty:
+        known = ", ".join(parent_codes(units)) or "none (this is not a level-2 layer)"
+        msg = f"no unit has parent {parent!r}; parents in this layer: {known}"
+        raise ValueError(msg)
+    return out
+

@@ -627,3 +627,21 @@ def test_boundary_upload_over_the_limit_is_refused_before_reading(monkeypatch: p
     feats = [_feat("XA", "Fictional A" + " " * (2 * 1024 * 1024), shapely.geometry.mapping(box(4, 6, 5, 7)))]
     with pytest.raises(limits.UploadTooLarge, match=r"big\.geojson"):
         b.read_boundaries(_feature_collection(feats), filename="big.geojson")
+
+
+def test_parent_codes_and_children_for_drill_down():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geomap import boundaries as b
+
+    lvl2 = gpd.GeoDataFrame(
+        {"code": ["A1", "A2", "B1"], "name": ["a1", "a2", "b1"], "parent_code": ["A", "A", "B"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)],
+        crs="EPSG:4326",
+    )
+    assert b.parent_codes(lvl2) == ["A", "B"]
+    assert b.children(lvl2, "A")["code"].tolist() == ["A1", "A2"]
+    with pytest.raises(ValueError, match="parents in this layer: A, B"):
+        b.children(lvl2, "C")
+    assert b.parent_codes(b.load_boundaries("NGA")) == []

@@ -8,6 +8,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geomap import boundaries
 from geomap.analysis import coverage
 from geomap.directory import privacy, schema
 from geomap.layers import coverage_map
@@ -27,7 +28,7 @@ def _units_digest(units) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _coverage_table(country: str, directory_key: str, services: tuple[str, ...], populations: tuple[str, ...], _units, _directory):
+def _coverage_table(country: str, directory_key: str, services: tuple[str, ...], populations: tuple[str, ...], _units, _directory, unit_codes: tuple[str, ...] = ()):
     return coverage.coverage_by_unit(_units, _directory, services=list(services) or None, populations=list(populations) or None)
 
 
@@ -51,8 +52,19 @@ def render() -> None:
         horizontal=False,
     )
 
+    units = ctx.units
+    parents = boundaries.parent_codes(units)
+    if parents:
+        parent = st.selectbox(
+            "Drill down into (level-1 unit)",
+            ["(all units)", *parents],
+            key="cov_parent",
+            help="Your boundary file is level 2: pick a level-1 unit to see only the units nested in it.",
+        )
+        if parent != "(all units)":
+            units = boundaries.children(units, parent)
     table = _coverage_table(
-        ctx.country, _widgets.directory_key(ctx), tuple(services), tuple(populations), ctx.units, ctx.directory
+        ctx.country, _widgets.directory_key(ctx), tuple(services), tuple(populations), units, ctx.directory, tuple(units["code"])
     )
     summary = coverage.coverage_summary(table)
     year = summary["population_year"]
@@ -64,15 +76,17 @@ def render() -> None:
     shown = _widgets.filter_view(ctx.view, services=services, populations=populations)
     # The base map stays the same across filter changes; only the shading (with its legend) and
     # the markers are swapped in the component (no new iframe, no Leaflet reload).
+    if len(units) < len(ctx.units):
+        shown = shown[shown["admin1_code"].isin(set(units["code"]))]
     base, layers = coverage_map.coverage_layers(
-        ctx.units,
+        units,
         table,
         shown,
         measure=measure,
         measure_label=coverage.MEASURES[measure] + (f" (population: {year} census)" if year and "100k" in measure else ""),
         boundary_source=ctx.boundary_source,
         role=ctx.role,
-        display=_display_geometry(ctx.country, _units_digest(ctx.units), ctx.units),
+        display=_display_geometry(ctx.country, _units_digest(units), units),
     )
     st_folium(
         base,
@@ -80,7 +94,7 @@ def render() -> None:
         returned_objects=[],
         use_container_width=True,
         height=560,
-        key=f"cov_map_{ctx.country}",
+        key=f"cov_map_{ctx.country}_{len(units)}",
     )
     st.caption(
         f"Boundaries: {ctx.boundary_source}. Vintage: {ctx.boundary_vintage}. Licence: {ctx.boundary_licence}. "

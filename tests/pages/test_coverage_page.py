@@ -73,3 +73,41 @@ def test_confidential_count_caption_in_public_view():
     captions = " ".join(c.value for c in at.caption)
     assert "confidential provider(s) are counted" in captions
     assert "Natural Earth" in captions
+
+
+def _level2_geojson() -> bytes:
+    import json
+
+    from shapely.geometry import box, mapping
+
+    feats = []
+    # two fictional level-1 units in Nigeria, each split into two level-2 units (GADM columns)
+    for parent, x0 in (("NGA.1_1", 7.0), ("NGA.2_1", 9.0)):
+        for k, dx in enumerate((0.0, 0.5), start=1):
+            feats.append(
+                {
+                    "type": "Feature",
+                    "properties": {"GID_1": parent, "NAME_1": f"Parent {parent}", "GID_2": f"{parent[:-2]}.{k}_1", "NAME_2": f"Child {parent} {k}"},
+                    "geometry": mapping(box(x0 + dx, 9.0, x0 + dx + 0.5, 9.5)),
+                }
+            )
+    return json.dumps({"type": "FeatureCollection", "features": feats}).encode("utf-8")
+
+
+def test_level2_boundaries_drill_down():
+    import hashlib
+
+    from geomap.pages import _state
+
+    data = _level2_geojson()
+    at = AppTest.from_function(_app, default_timeout=180)
+    at.session_state["geomap_country"] = "NGA"
+    at.session_state[_state.K_BOUNDARY] = {"name": "lga.geojson", "data": data, "digest": hashlib.sha256(data).hexdigest(), "country": "NGA"}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.dataframe[0].value) == 4
+    picker = at.selectbox(key="cov_parent")
+    assert picker.options == ["(all units)", "NGA.1_1", "NGA.2_1"]
+    picker.set_value("NGA.2_1").run()
+    assert not at.exception
+    assert at.dataframe[0].value["Code"].tolist() == ["NGA.2.1_1", "NGA.2.2_1"]
