@@ -75,14 +75,40 @@ def _sidebar(page: Any) -> str:
     return page.locator('[data-testid="stSidebar"]').inner_text(timeout=LOAD_TIMEOUT_MS)
 
 
+#: Tooltip text of every layer on the Leaflet map (markers inside clusters included). The
+#: Coverage map swaps its marker layer in dynamically, so marker texts live in Leaflet, not in
+#: the iframe's HTML.
+_LAYER_TEXTS_JS = """() => {
+  const out = [];
+  const seen = new Set();
+  const visit = (layer) => {
+    if (seen.has(layer)) return;
+    seen.add(layer);
+    const tip = layer.getTooltip && layer.getTooltip();
+    if (tip) {
+      try {
+        let c = tip._content;
+        if (typeof c === "function") c = c(layer);
+        out.push(typeof c === "string" ? c : (c && c.textContent) || "");
+      } catch (e) { /* a group-level tooltip that needs a feature: not a marker */ }
+    }
+    if (layer.getLayers) layer.getLayers().forEach(visit);
+  };
+  if (window.map) window.map.eachLayer(visit);
+  return out;
+}"""
+
+
 def _map_html(page: Any) -> str:
-    """The HTML of every frame (the map component renders the Leaflet script in its iframe)."""
+    """The HTML of every frame plus the text of every layer drawn on the Leaflet map."""
     page.frame_locator(MAP_IFRAME).locator(".leaflet-container").first.wait_for(timeout=LOAD_TIMEOUT_MS)
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(1500)
     parts = []
     for frame in page.frames:
         try:
             parts.append(frame.content())
+            if "streamlit_folium" in frame.url:
+                parts.extend(frame.evaluate(_LAYER_TEXTS_JS))
         except Exception:  # noqa: BLE001 - a frame navigating away
             continue
     return "\n".join(parts)
