@@ -28,6 +28,7 @@ from geomap.analysis import distance as _distance
 from geomap.directory import privacy
 
 __all__ = [
+    "travel_time_from",
     "buffer_catchments",
     "load_road_graph",
     "travel_time_catchments",
@@ -262,3 +263,45 @@ def travel_time_to_nearest(
     pnodes = ox.distance.nearest_nodes(g, pxy[:, 0], pxy[:, 1])
     secs = pd.Series(pnodes, index=points.index).map(lengths).astype(float)
     return (secs / 60.0).rename("travel_min")
+
+
+def travel_time_from(
+    graph,
+    lon: float,
+    lat: float,
+    targets: gpd.GeoDataFrame,
+    *,
+    default_speed_kph: float = 40.0,
+) -> pd.Series:
+    """Road travel time (minutes) from one start point to every target (one Dijkstra).
+
+    The start and the targets are snapped to their nearest graph nodes. Targets without a
+    point, or not reachable on the graph, get NaN.
+
+    Parameters
+    ----------
+    graph
+        A road graph from :func:`load_road_graph`.
+    lon, lat
+        The start point (EPSG:4326).
+    targets
+        Points (e.g. referral candidates); rows without geometry are allowed.
+    default_speed_kph
+        Speed for roads with no ``maxspeed`` or typical speed.
+    """
+    import networkx as nx
+    import osmnx as ox
+
+    out = pd.Series(np.nan, index=targets.index, name="travel_min")
+    has = targets.geometry.notna() & ~targets.geometry.is_empty
+    if not has.any():
+        return out
+    g = _with_travel_times(graph, default_speed_kph)
+    start = ox.distance.nearest_nodes(g, float(lon), float(lat))
+    lengths = nx.single_source_dijkstra_path_length(g, start, weight="travel_time")
+    xy = _distance.point_coords(targets[has])
+    nodes = ox.distance.nearest_nodes(g, xy[:, 0], xy[:, 1])
+    secs = pd.Series(nodes, index=targets.index[has]).map(lengths).astype(float)
+    out.loc[has] = secs / 60.0
+    return out
+

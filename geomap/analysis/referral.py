@@ -67,6 +67,7 @@ __all__ = [
     "RELAX_ORDER",
     "ReferralQuery",
     "Start",
+    "add_travel_times",
     "find_referrals",
     "publish_referrals",
     "referral_table",
@@ -122,6 +123,7 @@ REFERRAL_COLUMNS: tuple[str, ...] = (
     "admin1_name",
     "distance",
     "distance_km",
+    "travel_min",
     "last_verified",
     "stale",
     "location_approx",
@@ -808,6 +810,35 @@ def _band_index(km: np.ndarray) -> np.ndarray:
     edges = np.asarray(privacy.DISTANCE_BANDS_KM, dtype=float)
     idx = np.searchsorted(edges, np.nan_to_num(km, nan=np.inf), side="right")
     return idx
+
+
+def add_travel_times(results: gpd.GeoDataFrame, graph, start: Start, *, default_speed_kph: float = 40.0) -> gpd.GeoDataFrame:
+    """Add road travel time (``travel_min``) from the start to each result, on a road graph.
+
+    The ranking stays by geodesic distance (a partial road network must not push a near site
+    down the list); travel time is shown beside it. Records placed only by their state centre
+    get no travel time. Like ``distance_km``, ``travel_min`` would pin a confidential site down,
+    so the public view blanks it for confidential records (:func:`publish_referrals` goes through
+    :func:`geomap.directory.privacy.view_for_role`, whose allow-list does not include it).
+
+    Parameters
+    ----------
+    results
+        Output of :func:`find_referrals` / :func:`relax_filters` (full, exact).
+    graph
+        A road graph from :func:`geomap.analysis.catchments.load_road_graph`.
+    start
+        The search's start point.
+    """
+    from geomap.analysis import catchments
+
+    out = results.copy()
+    minutes = catchments.travel_time_from(graph, start.lon, start.lat, out, default_speed_kph=default_speed_kph)
+    if "location_approx" in out.columns:
+        minutes = minutes.where(~out["location_approx"].astype(bool))
+    out["travel_min"] = minutes.round(1)
+    out.attrs = dict(results.attrs)
+    return out
 
 
 def publish_referrals(results: pd.DataFrame, *, role: str) -> gpd.GeoDataFrame:

@@ -43,6 +43,7 @@ def add_refer_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     p.add_argument("--accepting", action="store_true", help="only providers marked as accepting referrals")
     p.add_argument("--match", choices=["any", "all"], default="any", help="any: n nearest per service (default); all: providers offering every service")
     p.add_argument("-n", type=int, default=5, help="providers per service (default 5)")
+    p.add_argument("--road-graph", metavar="FILE", help="a road network (.osm or .graphml): adds road travel times beside distances")
     p.add_argument("--out", required=True, help="output file: .csv, or .html for the printable referral sheet")
     p.add_argument("--include-confidential", action="store_true", help="rank and write confidential services in full (partners only)")
     return p
@@ -73,6 +74,10 @@ def run_refer(args: argparse.Namespace) -> int:
         open_24h=query.open_24h, accepting_only=query.accepting_only, match=query.match, n=query.n,
         units=units, role=role,
     )
+    if args.road_graph:
+        from geomap.analysis import catchments
+
+        results = referral.add_travel_times(results, catchments.load_road_graph(args.road_graph), start)
     published = referral.publish_referrals(results, role=role)
     notice = FULL_EXPORT_NOTICE if args.include_confidential else None
     if suffix == ".csv":

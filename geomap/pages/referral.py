@@ -8,6 +8,7 @@ rounded click or non-confidential organisation; services; filters) so it can be 
 
 from __future__ import annotations
 
+import hashlib
 import html
 from datetime import date
 
@@ -45,6 +46,8 @@ def _search(
     today: date,
     _directory: gpd.GeoDataFrame,
     _units: gpd.GeoDataFrame,
+    graph_key: str = "",
+    _graph=None,
 ) -> gpd.GeoDataFrame:
     results = referral.relax_filters(
         _directory,
@@ -60,7 +63,33 @@ def _search(
         units=_units,
         role=role,
     )
+    if _graph is not None:
+        results = referral.add_travel_times(results, _graph, referral.Start(*start))
     return referral.publish_referrals(results, role=role)
+
+
+@st.cache_resource(show_spinner="Reading the road network…", max_entries=4)
+def _road_graph(digest: str, name: str, _data: bytes):
+    # keyed by content; a graph is read-only once built
+    from geomap.analysis import catchments
+
+    return catchments.load_road_graph(_data, filename=name)
+
+
+def _road_graph_upload():
+    """An optional road network for travel times; ``(key, graph)`` or ``("", None)``."""
+    with st.expander("Road travel times (optional: a road network file)"):
+        st.caption("An OpenStreetMap extract (.osm) or a GraphML road graph of the area. Distances stay straight-line; travel times are added beside them.")
+        up = st.file_uploader("Road network", type=["osm", "graphml", "xml"], key=f"{_K}roads")
+        if up is None:
+            return "", None
+        data = up.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            return digest, _road_graph(digest, up.name, data)
+        except (ValueError, OSError) as exc:
+            st.error(f"{up.name}: {exc}")
+            return "", None
 
 
 def _directory_key(ctx: _state.Context) -> str:
@@ -278,12 +307,13 @@ def render() -> None:
             st.error(str(exc))
     if start is not None:
         st.markdown(f"Starting point: **{_md(start.label)}**")
+    graph_key, graph = _road_graph_upload()
     if start is not None and services:
         published = _search(
             _directory_key(ctx),
             (start.lat, start.lon, start.label, start.kind, start.value, start.shareable, start.share_unit),
             tuple(services), tuple(populations), language or None, True if open_24h else None, bool(accepting),
-            query.match, n, ctx.role, date.today(), ctx.directory, ctx.units,
+            query.match, n, ctx.role, date.today(), ctx.directory, ctx.units, graph_key, graph,
         )
         st.query_params.from_dict(referral.share_params(query, start))
     elif start is not None:

@@ -328,3 +328,40 @@ def test_unmatched_service_does_not_mark_matched_ones_relaxed(directory):
                           today=TODAY)
     assert res.attrs["relaxed"] == []
     assert R.relaxation_notes(res) == ["No located provider offers Repatriation in this directory."]
+
+
+# ---------------------------------------------------------------- road travel time (offline)
+def _road_osm(path):
+    """A fictional road along the meridian: nodes every 0.1 degree of latitude from 0 to 0.6,
+    maxspeed 60 km/h (about 11 minutes per 0.1 degree, 11.06 km)."""
+    xml = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="geomap-test">']
+    for i in range(7):
+        xml.append(f'<node id="{i + 1}" version="1" lat="{i / 10:.7f}" lon="0.0000000"/>')
+    xml.append('<way id="100" version="1">' + "".join(f'<nd ref="{i + 1}"/>' for i in range(7)))
+    xml.append('<tag k="highway" v="primary"/><tag k="maxspeed" v="60"/></way></osm>')
+    path.write_text("\n".join(xml), encoding="utf-8")
+    return path
+
+
+def test_travel_times_beside_distance_and_hidden_for_confidential(directory, tmp_path):
+    from geomap.analysis import catchments
+
+    graph = catchments.load_road_graph(_road_osm(tmp_path / "road.osm"), simplify=False)
+    found = R.find_referrals(directory, START, services=["shelter", "legal_aid"], n=5, today=TODAY)
+    timed = R.add_travel_times(found, graph, START)
+    by_id = dict(zip(timed["id"], timed["travel_min"]))
+    # at 60 km/h, minutes = km; osmnx measures edges on a sphere, within 1% of the ellipsoid
+    assert by_id["P2"] == pytest.approx(GEOD.inv(0, 0, 0, 0.3)[2] / 1000, rel=0.01)
+    assert by_id["P1"] == pytest.approx(GEOD.inv(0, 0, 0, 0.1)[2] / 1000, rel=0.01)
+    # the confidential shelter snaps to the road near 0.5 degrees: a time exists for partners only
+    assert np.isfinite(by_id["P3"])
+    public = R.publish_referrals(timed, role="public")
+    conf = public[public["group"] == R.GROUP_CONFIDENTIAL]
+    assert len(conf) and conf["travel_min"].isna().all()
+    assert public.loc[public["id"] == "P2", "travel_min"].iloc[0] == pytest.approx(by_id["P2"])
+    assert "travel_min" in R.referral_table(public).columns
+    partner = R.publish_referrals(
+        R.add_travel_times(R.find_referrals(directory, START, services=["shelter"], n=5, today=TODAY, role="partner"), graph, START),
+        role="partner",
+    )
+    assert np.isfinite(partner.loc[partner["id"] == "P3", "travel_min"].iloc[0])

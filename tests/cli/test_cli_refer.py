@@ -105,3 +105,32 @@ def test_refer_errors_are_actionable(tmp_path, directory_file, capsys):
     code = main(["refer", "--country", "NGA", "--directory", str(directory_file), "--at", "12,8",
                  "--service", "shelter", "--out", str(tmp_path / "x.pdf")])
     assert code == 2
+
+
+def test_refer_with_road_graph_adds_travel_times(tmp_path, directory_file, kano_point):
+    """A fictional road north from the start: travel times for open providers, none for the hidden one."""
+    lat, lon = kano_point
+    xml = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="geomap-test">']
+    for i in range(15):
+        xml.append(f'<node id="{i + 1}" version="1" lat="{lat + i * 0.01:.7f}" lon="{lon:.7f}"/>')
+    xml.append('<way id="1" version="1">' + "".join(f'<nd ref="{i + 1}"/>' for i in range(15)))
+    xml.append('<tag k="highway" v="primary"/><tag k="maxspeed" v="60"/></way>')
+    # side streets at 0.02 and 0.05 degrees north: intersections survive graph simplification
+    for way, (at_node, side) in enumerate(((3, 101), (6, 102)), start=2):
+        xml.append(f'<node id="{side}" version="1" lat="{lat + (at_node - 1) * 0.01:.7f}" lon="{lon + 0.01:.7f}"/>')
+        xml.append(f'<way id="{way}" version="1"><nd ref="{at_node}"/><nd ref="{side}"/><tag k="highway" v="residential"/></way>')
+    xml.append("</osm>")
+    road = tmp_path / "roads.osm"
+    road.write_text("\n".join(xml), encoding="utf-8")
+    out = tmp_path / "refer.csv"
+    code = main(["refer", "--country", "NGA", "--directory", str(directory_file), "--at", f"{lat},{lon}",
+                 "--service", "shelter", "--service", "legal_aid", "--road-graph", str(road), "--out", str(out)])
+    assert code == 0
+    table = pd.read_csv(out, dtype=str, keep_default_na=False, comment="#")
+    times = dict(zip(table["display_name"], table["travel_min"]))
+    # 0.02 and 0.05 degrees north at 60 km/h: about 2.2 and 5.6 minutes
+    assert float(times["Fictional legal office"]) == pytest.approx(2.2, abs=0.2)
+    assert float(times["Fictional open shelter"]) == pytest.approx(5.6, abs=0.2)
+    hidden = [t for name, t in times.items() if name.startswith("Confidential")]
+    assert hidden == [""]
+    assert_no_leak(output_text(out), _dir_frame(directory_file), where="refer CSV with travel times")
