@@ -281,12 +281,7 @@ PROJECT_RESOLUTION_FIELDS: tuple[str, ...] = (
     "reason",
 )
 
-_HEADER_SYNONYMS: dict[str, str] = {}
-for _fld in PROJECT_FIELDS:
-    _HEADER_SYNONYMS[schema.normalise_header(_fld.name)] = _fld.name
-    _HEADER_SYNONYMS[schema.normalise_header(_fld.label)] = _fld.name
-    for _syn in _fld.synonyms:
-        _HEADER_SYNONYMS.setdefault(schema.normalise_header(_syn), _fld.name)
+_HEADER_SYNONYMS: dict[str, str] = schema.header_synonyms(PROJECT_FIELDS)
 
 _VOCABS: dict[str, tuple[dict[str, dict[str, str]], dict[str, str]]] = {
     "category": (PROGRAM_CATEGORIES, _CATEGORY_SYNONYMS),
@@ -319,18 +314,7 @@ def project_label(code: Any, *, vocabulary: str = "category", lang: str = "en") 
 _missing = schema.is_missing
 
 
-def _lookup(vocab: dict[str, dict[str, str]], synonyms: dict[str, str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for code, labels in vocab.items():
-        out[schema.normalise_header(code)] = code
-        for lab in labels.values():
-            out[schema.normalise_header(lab)] = code
-    for syn, code in synonyms.items():
-        out[schema.normalise_header(syn)] = code
-    return out
-
-
-_LOOKUPS = {name: _lookup(*pair) for name, pair in _VOCABS.items()}
+_LOOKUPS = {name: schema.vocab_lookup(*pair) for name, pair in _VOCABS.items()}
 
 
 def _parse_code(value: Any, vocabulary: str) -> str | None:

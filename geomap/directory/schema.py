@@ -37,6 +37,8 @@ __all__ = [
     "STALE_AFTER_DAYS",
     "FICTIONAL_NOTICE",
     "HEADER_SYNONYMS",
+    "header_synonyms",
+    "vocab_lookup",
     "normalise_header",
     "map_headers",
     "is_missing",
@@ -355,13 +357,22 @@ def normalise_header(header: Any) -> str:
     return _norm(header)
 
 
+def header_synonyms(fields: tuple[Field, ...] | list[Field]) -> dict[str, str]:
+    """``{normalised header spelling: field name}`` for a record definition's fields.
+
+    Used for the provider record here and for the project record in :mod:`geomap.projects`.
+    """
+    out: dict[str, str] = {}
+    for f in fields:
+        out[_norm(f.name)] = f.name
+        out[_norm(f.label)] = f.name
+        for syn in f.synonyms:
+            out.setdefault(_norm(syn), f.name)
+    return out
+
+
 #: normalised header spelling -> canonical field name
-HEADER_SYNONYMS: dict[str, str] = {}
-for _f in FIELDS:
-    HEADER_SYNONYMS[_norm(_f.name)] = _f.name
-    HEADER_SYNONYMS[_norm(_f.label)] = _f.name
-    for _s in _f.synonyms:
-        HEADER_SYNONYMS.setdefault(_norm(_s), _f.name)
+HEADER_SYNONYMS: dict[str, str] = header_synonyms(FIELDS)
 
 
 def map_headers(headers: list[str], *, overrides: dict[str, str] | None = None) -> dict[str, str]:
@@ -433,7 +444,8 @@ def format_list(items: Any) -> str:
     return LIST_SEPARATOR.join(parse_list(items))
 
 
-def _vocab_lookup(vocab: dict[str, dict[str, str]], synonyms: dict[str, str]) -> dict[str, str]:
+def vocab_lookup(vocab: dict[str, dict[str, str]], synonyms: dict[str, str]) -> dict[str, str]:
+    """``{normalised spelling: code}`` for a controlled list: codes, every label, synonyms."""
     lookup: dict[str, str] = {}
     for code, labels in vocab.items():
         lookup[_norm(code)] = code
@@ -473,8 +485,8 @@ def parse_populations(value: Any) -> tuple[list[str], list[str]]:
     return _parse_vocab(value, _POPULATION_LOOKUP)
 
 
-_SERVICE_LOOKUP = _vocab_lookup(SERVICE_TYPES, SERVICE_SYNONYMS)
-_POPULATION_LOOKUP = _vocab_lookup(POPULATIONS, POPULATION_SYNONYMS)
+_SERVICE_LOOKUP = vocab_lookup(SERVICE_TYPES, SERVICE_SYNONYMS)
+_POPULATION_LOOKUP = vocab_lookup(POPULATIONS, POPULATION_SYNONYMS)
 
 _TRUE = {"1", "true", "t", "yes", "y", "si", "oui", "x", "vrai", "verdadero"}
 _FALSE = {"0", "false", "f", "no", "n", "non", "faux", "falso"}
