@@ -14,11 +14,16 @@ import io
 from typing import Any
 
 import pytest
+from browser._ui import (
+    LOAD_TIMEOUT_MS,
+    MAP_IFRAME,
+    click_when_ready,
+    go,
+    open_app,
+)
 
 pytestmark = pytest.mark.browser
 
-LOAD_TIMEOUT_MS = 120_000
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 HEADER = ["name", "service_types", "admin1_name", "latitude", "longitude", "confidential", "notes"]
 
 
@@ -30,44 +35,19 @@ def _csv(name: str, lat: float, lon: float) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _open(context: Any, app_url: str):
-    page = context.new_page()
-    page.goto(f"{app_url}/", wait_until="domcontentloaded")
-    page.get_by_text("Directory:").first.wait_for(timeout=LOAD_TIMEOUT_MS)
-    return page
 
 
-def _problems(page: Any) -> str:
-    """Error boxes and exceptions on the page (for failure messages)."""
-    boxes = page.locator('[data-testid="stException"], [data-testid="stAlert"]')
-    return " | ".join(boxes.all_inner_texts())
 
 
-def _click_when_ready(page: Any, name: str) -> None:
-    button = page.get_by_role("button", name=name)
-    try:
-        button.wait_for(timeout=LOAD_TIMEOUT_MS)
-    except Exception as exc:  # noqa: BLE001 - say what the page shows instead
-        pytest.fail(f"button {name!r} never appeared; the page shows: {_problems(page)!r} ({exc})")
-    button.click()
 
 
-def _go(page: Any, title: str) -> None:
-    """Navigate inside the session (a reload would start a new Streamlit session)."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    page.wait_for_timeout(500)
-    # wait for the rerun to finish (the widget may stay up with "Source file changed" during development)
-    page.wait_for_function(
-        "() => !(document.querySelector('[data-testid=stStatusWidget]')?.innerText || '').includes('Running')",
-        timeout=LOAD_TIMEOUT_MS,
-    )
 
 
 def _upload(page: Any, filename: str, data: bytes) -> None:
-    _go(page, "Data")
+    go(page, "Data")
     uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Upload a directory")
     uploader.locator('input[type="file"]').set_input_files({"name": filename, "mimeType": "text/csv", "buffer": data})
-    _click_when_ready(page, "Use this directory")
+    click_when_ready(page, "Use this directory")
     page.locator('[data-testid="stSidebar"]').get_by_text(f"Uploaded: {filename}").wait_for(timeout=LOAD_TIMEOUT_MS)
 
 
@@ -118,24 +98,24 @@ def test_one_sessions_upload_is_invisible_to_another(app_url, browser):
     ctx_a = browser.new_context(viewport={"width": 1280, "height": 900})
     ctx_b = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
-        a = _open(ctx_a, app_url)
-        b = _open(ctx_b, app_url)
+        a = open_app(ctx_a, app_url)
+        b = open_app(ctx_b, app_url)
         assert "sample" in _sidebar(a).lower() and "sample" in _sidebar(b).lower()
 
         _upload(a, "session_a_directory.csv", _csv("Fictional Session A Office 7731", 6.52, 3.38))
-        _go(a, "Coverage")
+        go(a, "Coverage")
         assert "Fictional Session A Office 7731" in _map_html(a)
 
         # B, open all along, still has the sample: sidebar, map and Data page
-        _go(b, "Coverage")
+        go(b, "Coverage")
         assert "session_a_directory.csv" not in _sidebar(b)
         assert "Fictional Session A Office 7731" not in _map_html(b)
-        _go(b, "Data")
+        go(b, "Data")
         b.get_by_text("Directory in use").first.wait_for(timeout=LOAD_TIMEOUT_MS)
         assert "session_a_directory.csv" not in b.content()
 
         # a brand-new session (C) starts from the sample too
-        c = _open(ctx_b, app_url)
+        c = open_app(ctx_b, app_url)
         assert "session_a_directory.csv" not in _sidebar(c)
     finally:
         ctx_a.close()
@@ -147,12 +127,12 @@ def test_same_file_name_different_content_stays_apart(app_url, browser):
     ctx_a = browser.new_context(viewport={"width": 1280, "height": 900})
     ctx_b = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
-        a = _open(ctx_a, app_url)
-        b = _open(ctx_b, app_url)
+        a = open_app(ctx_a, app_url)
+        b = open_app(ctx_b, app_url)
         _upload(a, "directory.csv", _csv("Fictional Alpha Office 1111", 6.50, 3.36))
         _upload(b, "directory.csv", _csv("Fictional Beta Office 2222", 12.00, 8.52))
-        _go(a, "Coverage")
-        _go(b, "Coverage")
+        go(a, "Coverage")
+        go(b, "Coverage")
         html_a, html_b = _map_html(a), _map_html(b)
         assert "Fictional Alpha Office 1111" in html_a and "Fictional Beta Office 2222" not in html_a
         assert "Fictional Beta Office 2222" in html_b and "Fictional Alpha Office 1111" not in html_b

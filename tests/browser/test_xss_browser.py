@@ -10,12 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from browser._ui import (
+    LOAD_TIMEOUT_MS,
+    MAP_IFRAME,
+    choose_upload,
+    click_when_ready,
+    go,
+    open_app,
+)
 from hostile import corpus
 
 pytestmark = pytest.mark.browser
 
-LOAD_TIMEOUT_MS = 120_000
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 #: Opens every marker's popup and tooltip the way a click/hover would (content inserted into the DOM).
 OPEN_ALL = """() => {
@@ -46,57 +52,29 @@ def _xss_flags(page: Any) -> list[Any]:
     return out
 
 
-def _open(context: Any, app_url: str):
-    page = context.new_page()
-    page.goto(f"{app_url}/", wait_until="domcontentloaded")
-    page.get_by_text("Directory:").first.wait_for(timeout=LOAD_TIMEOUT_MS)
-    return page
 
 
-def _problems(page: Any) -> str:
-    """Error boxes and exceptions on the page (for failure messages)."""
-    boxes = page.locator('[data-testid="stException"], [data-testid="stAlert"]')
-    return " | ".join(boxes.all_inner_texts())
 
 
-def _click_when_ready(page: Any, name: str) -> None:
-    button = page.get_by_role("button", name=name)
-    try:
-        button.wait_for(timeout=LOAD_TIMEOUT_MS)
-    except Exception as exc:  # noqa: BLE001 - say what the page shows instead
-        pytest.fail(f"button {name!r} never appeared; the page shows: {_problems(page)!r} ({exc})")
-    button.click()
 
 
-def _go(page: Any, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    page.wait_for_timeout(500)
-    # wait for the rerun to finish (the widget may stay up with "Source file changed" during development)
-    page.wait_for_function(
-        "() => !(document.querySelector('[data-testid=stStatusWidget]')?.innerText || '').includes('Running')",
-        timeout=LOAD_TIMEOUT_MS,
-    )
 
 
-def _choose(page: Any, filename: str, data: bytes) -> None:
-    _go(page, "Data")
-    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Upload a directory")
-    uploader.locator('input[type="file"]').set_input_files({"name": filename, "mimeType": "text/csv", "buffer": data})
 
 
 def test_payloads_in_names_and_notes_never_run(app_url, browser_context, tmp_path):
     context, _requests = browser_context
-    page = _open(context, app_url)
+    page = open_app(context, app_url)
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     data = corpus.build_xss(tmp_path).read_bytes()
-    _choose(page, "xss.csv", data)
-    _click_when_ready(page, "Use this directory")
+    choose_upload(page, "xss.csv", data)
+    click_when_ready(page, "Use this directory")
     page.locator('[data-testid="stSidebar"]').get_by_text("Uploaded: xss.csv").wait_for(timeout=LOAD_TIMEOUT_MS)
     page.wait_for_timeout(1500)  # the Data page's tables and row report
     assert _xss_flags(page) and all(f == [None, None] for f in _xss_flags(page)), _xss_flags(page)
 
-    _go(page, "Coverage")
+    go(page, "Coverage")
     frame = page.frame_locator(MAP_IFRAME)
     frame.locator(".leaflet-container").first.wait_for(timeout=LOAD_TIMEOUT_MS)
     page.wait_for_timeout(1500)
@@ -150,14 +128,14 @@ def test_documents_with_payloads_never_run(browser_context, tmp_path):
 
 def test_broken_upload_names_the_file_and_the_app_stays_usable(app_url, browser_context, tmp_path):
     context, _requests = browser_context
-    page = _open(context, app_url)
+    page = open_app(context, app_url)
     before = page.locator('[data-testid="stSidebar"]').inner_text()
-    _choose(page, "empty.csv", b"")
+    choose_upload(page, "empty.csv", b"")
     err = page.locator('[data-testid="stAlert"]').filter(has_text="empty.csv")
     err.first.wait_for(timeout=LOAD_TIMEOUT_MS)
     assert "empty" in err.first.inner_text()
     # nothing else lost: still the sample directory, and the Coverage map still draws
     assert "sample" in page.locator('[data-testid="stSidebar"]').inner_text().lower()
     assert "Directory:" in before
-    _go(page, "Coverage")
+    go(page, "Coverage")
     page.frame_locator(MAP_IFRAME).locator("path.geomap-unit").first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
