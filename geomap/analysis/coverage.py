@@ -22,10 +22,6 @@ MEASURES: dict[str, str] = {
 }
 
 
-def _has_any(values: pd.Series, wanted: set[str], parser) -> pd.Series:
-    return values.map(lambda v: bool(wanted.intersection(parser(v)[0])))
-
-
 def filter_directory(
     directory: pd.DataFrame,
     *,
@@ -64,14 +60,16 @@ def filter_directory(
         if bad:
             msg = f"unknown service type(s) {bad}; expected one of {', '.join(schema.SERVICE_TYPES)}"
             raise ValueError(msg)
-        out = out[_has_any(out["service_types"], set(services), schema.parse_service_types)]
+        wanted = set(services)
+        out = out[schema.parse_codes(out["service_types"]).map(lambda codes: bool(wanted.intersection(codes))).astype(bool)]
     if populations:
         bad = [p for p in populations if p not in schema.POPULATIONS]
         if bad:
             msg = f"unknown population(s) {bad}; expected one of {', '.join(schema.POPULATIONS)}"
             raise ValueError(msg)
-        served = out["populations_served"].map(lambda v: schema.parse_populations(v)[0])
-        keep = served.map(lambda s: not s or bool(set(populations).intersection(s)))
+        wanted_pop = set(populations)
+        served = schema.parse_codes(out["populations_served"], vocabulary="population")
+        keep = served.map(lambda s: not s or bool(wanted_pop.intersection(s))).astype(bool)
         out = out[keep]
     return out
 

@@ -92,7 +92,7 @@ def providers_offering(directory: pd.DataFrame, service: str | None = None) -> g
     if "status" in gdf.columns:
         keep &= gdf["status"].astype(object).eq(schema.STATUS_PLACED).fillna(False).astype(bool)
     if service is not None and "service_types" in gdf.columns:
-        offers = gdf["service_types"].map(lambda v: service in schema.parse_service_types(v)[0])
+        offers = schema.parse_codes(gdf["service_types"]).map(lambda codes: service in codes)
         keep &= offers.astype(bool)
     out = gdf.loc[keep].copy()
     out["confidential"] = privacy.is_confidential(out).to_numpy(dtype=bool)

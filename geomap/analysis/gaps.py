@@ -78,7 +78,7 @@ def provider_counts(units: gpd.GeoDataFrame, directory: pd.DataFrame, *, service
     if "status" in gdf.columns:
         keep &= gdf["status"].astype(object).eq(schema.STATUS_PLACED).fillna(False).astype(bool)
     if service is not None:
-        keep &= gdf["service_types"].map(lambda v: service in schema.parse_service_types(v)[0]).astype(bool)
+        keep &= schema.parse_codes(gdf["service_types"]).map(lambda codes: service in codes).astype(bool)
     rows = gdf.loc[keep].copy()
     rows["confidential"] = privacy.is_confidential(rows).to_numpy(dtype=bool)
     rows["unit_code"] = pd.Series([None] * len(rows), index=rows.index, dtype=object)

@@ -462,22 +462,6 @@ def _geodesic_km(start: Start, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return out
 
 
-def _codes(series: pd.Series, parser: Any) -> pd.Series:
-    """Parse a vocabulary column once per distinct cell value (directories repeat them a lot)."""
-    memo: dict[Any, list[str]] = {}
-
-    def one(v: Any) -> list[str]:
-        key = tuple(v) if isinstance(v, (list, tuple)) else v
-        try:
-            if key not in memo:
-                memo[key] = parser(v)[0]
-            return memo[key]
-        except TypeError:  # unhashable cell
-            return parser(v)[0]
-
-    return series.map(one)
-
-
 def _column(directory: pd.DataFrame, name: str) -> pd.Series:
     if name in directory.columns:
         return directory[name]
@@ -577,8 +561,8 @@ def find_referrals(
         lat[fill], lon[fill], approx[fill] = ulat[fill], ulon[fill], True
     located = np.isfinite(lat) & np.isfinite(lon)
 
-    offered = _codes(_column(df, "service_types"), schema.parse_service_types)
-    served = _codes(_column(df, "populations_served"), schema.parse_populations)
+    offered = schema.parse_codes(_column(df, "service_types"))
+    served = schema.parse_codes(_column(df, "populations_served"), vocabulary="population")
     keep = located.copy()
     if services:
         want = set(services)

@@ -70,19 +70,7 @@ def _offers_shelter(directory: pd.DataFrame) -> pd.Series:
     """Whether each record lists the shelter service (each distinct cell parsed once)."""
     if "service_types" not in directory.columns:
         return pd.Series(False, index=directory.index)
-    seen: dict = {}
-
-    def check(v) -> bool:
-        key = tuple(v) if isinstance(v, (list, tuple, np.ndarray)) else v
-        try:
-            hit = seen.get(key)
-        except TypeError:  # unhashable cell
-            return "shelter" in schema.parse_service_types(v)[0]
-        if hit is None:
-            hit = seen[key] = "shelter" in schema.parse_service_types(v)[0]
-        return hit
-
-    return directory["service_types"].map(check).astype(bool)
+    return schema.parse_codes(directory["service_types"]).map(lambda codes: "shelter" in codes).astype(bool)
 
 
 def is_confidential(directory: pd.DataFrame) -> pd.Series:

@@ -46,6 +46,7 @@ __all__ = [
     "format_list",
     "parse_service_types",
     "parse_populations",
+    "parse_codes",
     "parse_bool",
     "parse_date",
     "empty_directory",
@@ -483,6 +484,47 @@ def parse_service_types(value: Any) -> tuple[list[str], list[str]]:
 def parse_populations(value: Any) -> tuple[list[str], list[str]]:
     """Parse a populations-served cell into :data:`POPULATIONS` codes; see :func:`parse_service_types`."""
     return _parse_vocab(value, _POPULATION_LOOKUP)
+
+
+def parse_codes(values: pd.Series, *, vocabulary: str = "service") -> pd.Series:
+    """Parse a whole service-type or populations column: each distinct cell is parsed once.
+
+    Parameters
+    ----------
+    values
+        The column's cells (text or lists).
+    vocabulary
+        ``"service"`` (:func:`parse_service_types`) or ``"population"`` (:func:`parse_populations`).
+
+    Returns
+    -------
+    pandas.Series
+        The recognised codes of each cell (a list), same index as ``values``. Cells with equal
+        values share one list: do not modify them.
+
+    Raises
+    ------
+    ValueError
+        If ``vocabulary`` is neither ``"service"`` nor ``"population"``.
+    """
+    parsers = {"service": parse_service_types, "population": parse_populations}
+    if vocabulary not in parsers:
+        msg = f"unknown vocabulary {vocabulary!r}; expected 'service' or 'population'"
+        raise ValueError(msg)
+    parser = parsers[vocabulary]
+    memo: dict[Any, list[str]] = {}
+
+    def one(v: Any) -> list[str]:
+        key = tuple(v) if isinstance(v, (list, tuple)) else v
+        try:
+            hit = memo.get(key)
+        except TypeError:  # an unhashable cell (e.g. an array): parse it directly
+            return parser(v)[0]
+        if hit is None:
+            hit = memo[key] = parser(v)[0]
+        return hit
+
+    return values.map(one) if len(values) else pd.Series([], index=values.index, dtype=object)
 
 
 _SERVICE_LOOKUP = vocab_lookup(SERVICE_TYPES, SERVICE_SYNONYMS)

@@ -39,6 +39,7 @@ K_COUNTRY = "geomap_country"
 K_UPLOAD = "geomap_upload"  # {"name", "data" (bytes), "sheet", "mapping", "digest", "edits"}
 K_BOUNDARY = "geomap_boundary_upload"  # {"name", "data", "digest"}
 K_AUTH = "geomap_auth"  # a geomap.auth session object
+K_CONTEXT = "geomap_context"  # (inputs fingerprint, Context): this session's last built context
 
 
 @dataclass(frozen=True)
@@ -210,13 +211,48 @@ def country_name(country: str) -> str:
     return str(hit.iloc[0]) if len(hit) else country
 
 
+def _context_inputs(country: str, role: str) -> tuple:
+    """Everything a context is built from (the session's choices, not their bytes)."""
+    brought = st.session_state.get(K_BOUNDARY)
+    up = st.session_state.get(K_UPLOAD)
+    return (
+        country,
+        role,
+        (brought["digest"], brought.get("country")) if brought else None,
+        (up["digest"], up["name"], repr(up["sheet"]), up["mapping"], up.get("edits", ())) if up else None,
+    )
+
+
 def get_context() -> Context:
-    """Build this session's context (cheap after the first call: loaders are cached)."""
+    """This session's context.
+
+    Built once per change of its inputs (country, role, brought boundaries, upload and its
+    edits) and kept in this session's state, so a rerun that only changes a filter, and the
+    sidebar and page asking for it in the same run, do not rebuild it. Pages must treat its
+    frames as read-only.
+    """
     country = st.session_state.get(K_COUNTRY, DEFAULT_COUNTRY)
+    role = get_role()
+    inputs = _context_inputs(country, role)
+    kept = st.session_state.get(K_CONTEXT)
+    if kept is not None and kept[0] == inputs:
+        return kept[1]
+    ctx = _build_context(country, role)
+    st.session_state[K_CONTEXT] = (inputs, ctx)
+    return ctx
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _view_for_role(directory_inputs: tuple, role: str, _directory: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    # Keyed by what the directory was built from (country, brought boundaries, upload and edits).
+    return privacy.view_for_role(_directory, role)
+
+
+def _build_context(country: str, role: str) -> Context:
     units = units_for(country)
     directory, label, is_sample = current_directory(country)
-    role = get_role()
-    view = privacy.view_for_role(directory, role)
+    inputs = _context_inputs(country, role)
+    view = _view_for_role((inputs[0], *inputs[2:]), role, directory)
     notes = tuple(units.attrs.get("notes", ()) or ())
     source = str(units.attrs.get("source", "") or "source not stated")
     vintage = str(units.attrs.get("vintage", "") or "vintage not stated")

@@ -8,7 +8,7 @@ import streamlit as st
 from geomap.analysis import coverage
 from geomap.directory import schema, writers
 
-__all__ = ["service_picker", "population_picker", "directory_key", "filter_view", "unit_table", "csv_bytes"]
+__all__ = ["service_picker", "population_picker", "directory_key", "filter_view", "unit_table", "csv_bytes", "md_text"]
 
 
 def service_picker(container, *, key: str, label: str = "Service types", default: list[str] | None = None) -> list[str]:
@@ -70,3 +70,11 @@ def unit_table(table: pd.DataFrame) -> None:
 def csv_bytes(table: pd.DataFrame) -> bytes:
     """UTF-8 CSV of an aggregate table, formula-neutralised (see :func:`writers.table_csv_bytes`)."""
     return writers.table_csv_bytes(table)
+
+
+def md_text(text: object) -> str:
+    """Escape Markdown so record or unit text is shown as typed (never as links or HTML)."""
+    s = "" if text is None else str(text)
+    for ch in "\\`*_{}[]<>#|~$":
+        s = s.replace(ch, "\\" + ch)
+    return s

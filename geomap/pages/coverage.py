@@ -32,6 +32,15 @@ def _coverage_table(country: str, directory_key: str, services: tuple[str, ...],
     return coverage.coverage_by_unit(_units, _directory, services=list(services) or None, populations=list(populations) or None)
 
 
+def _filter_note(services: list[str], populations: list[str]) -> str:
+    parts = []
+    if services:
+        parts.append(" or ".join(schema.label(c) for c in services))
+    if populations:
+        parts.append("for " + " or ".join(schema.label(c, vocabulary="population") for c in populations))
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def render() -> None:
     """Draw the Coverage page."""
     ctx = _state.get_context()
@@ -40,7 +49,16 @@ def render() -> None:
         st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
     elif len(ctx.directory) == 0:
         st.info("No directory is loaded for this country. Upload one on the **Data** page.", icon="ℹ️")
+    _coverage(ctx)
 
+
+@st.fragment
+def _coverage(ctx: _state.Context) -> None:
+    # A fragment: changing a filter reruns only this part of the page (not the sidebar, the
+    # navigation or the title). Anything that changes the context (country, sign-in, upload)
+    # reruns the whole app, which calls this again with the new context.
+    if _state.get_role() != ctx.role:  # a sign-in expired since the last full run
+        st.rerun(scope="app")
     c1, c2, c3 = st.columns([2, 2, 2])
     services = _widgets.service_picker(c1, key="cov_services")
     populations = _widgets.population_picker(c2, key="cov_populations")
@@ -107,8 +125,12 @@ def render() -> None:
             "Partners can sign in to see them."
         )
 
-    st.subheader("Units")
-    _widgets.unit_table(table)
+    if summary["units_without"]:
+        st.markdown(f"**No provider{_filter_note(services, populations)} in {len(summary['units_without'])} unit(s):** "
+                    + ", ".join(_widgets.md_text(n) for n in summary["units_without"]))
+    # Collapsed by default: the interactive table is heavy for the browser and would delay the map.
+    with st.expander(f"All {summary['units']} units (sortable table)"):
+        _widgets.unit_table(table)
     st.download_button(
         "Download this table (CSV)",
         data=_widgets.csv_bytes(table),

@@ -22,7 +22,7 @@ from streamlit_folium import st_folium
 from geomap.analysis import referral
 from geomap.directory import privacy, schema
 from geomap.layers import assets, basemap, choropleth, markers
-from geomap.pages import _state
+from geomap.pages import _state, _widgets
 from geomap.report import referral as sheet
 
 __all__ = ["render"]
@@ -212,7 +212,7 @@ def _referral_map(published: gpd.GeoDataFrame, start: referral.Start | None, ctx
 def _card(row: pd.Series) -> None:
     with st.container(border=True):
         stale = " · ⚠️ **stale record**: not verified for over a year" if bool(row.get("stale")) else ""
-        st.markdown(f"**{int(row['rank'])}. {_md(row.get('display_name'))}** — {_md(row.get('distance'))}{stale}")
+        st.markdown(f"**{int(row['rank'])}. {_widgets.md_text(row.get('display_name'))}** — {_widgets.md_text(row.get('distance'))}{stale}")
         services = ", ".join(schema.label(s) for s in schema.parse_service_types(row.get("service_types"))[0])
         pops = ", ".join(schema.label(p, vocabulary="population") for p in schema.parse_populations(row.get("populations_served"))[0])
         lines = [f"Services: {services or 'not listed'}", f"Serves: {pops or 'not listed'}"]
@@ -237,7 +237,7 @@ def _card(row: pd.Series) -> None:
             lines.append("Where: " + ", ".join(dict.fromkeys(where)))
         d = schema.parse_date(row.get("last_verified"))
         lines.append(f"Last verified: {d.isoformat() if d else 'never'}")
-        st.markdown("  \n".join(_md(x) for x in lines))
+        st.markdown("  \n".join(_widgets.md_text(x) for x in lines))
 
 
 def _present(value: object) -> bool:
@@ -249,14 +249,6 @@ def _present(value: object) -> bool:
     except (TypeError, ValueError):
         pass
     return bool(str(value).strip())
-
-
-def _md(text: object) -> str:
-    """Escape Markdown so record text is shown as typed (never as links or HTML)."""
-    s = "" if text is None else str(text)
-    for ch in "\\`*_{}[]<>#|~$":
-        s = s.replace(ch, "\\" + ch)
-    return s
 
 
 def render() -> None:
@@ -306,7 +298,7 @@ def render() -> None:
         except ValueError as exc:
             st.error(str(exc))
     if start is not None:
-        st.markdown(f"Starting point: **{_md(start.label)}**")
+        st.markdown(f"Starting point: **{_widgets.md_text(start.label)}**")
     graph_key, graph = _road_graph_upload()
     if start is not None and services:
         published = _search(

@@ -111,3 +111,40 @@ def test_level2_boundaries_drill_down():
     picker.set_value("NGA.2_1").run()
     assert not at.exception
     assert at.dataframe[0].value["Code"].tolist() == ["NGA.2.1_1", "NGA.2.2_1"]
+
+
+def test_units_without_a_provider_are_named():
+    at = _run()
+    at.multiselect(key="cov_services").set_value(["shelter"]).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    missing = table.loc[table["Providers"] == 0, "Unit"].tolist()
+    assert missing, "the fictional sample should leave some states without a shelter"
+    line = next(m.value for m in at.markdown if m.value.startswith("**No provider"))
+    assert f"in {len(missing)} unit(s):**" in line
+    assert "(Shelter)" in line
+    assert all(name in line for name in missing)
+
+
+def _context_probe() -> None:
+    import streamlit as st
+
+    from geomap.pages import _state
+
+    ctx = _state.get_context()
+    again = _state.get_context()
+    st.session_state["probe"] = st.session_state.get("probe", []) + [(id(ctx), again is ctx, ctx.country, ctx.role)]
+
+
+def test_context_is_built_once_per_change_of_its_inputs():
+    at = AppTest.from_function(_context_probe, default_timeout=180)
+    at.session_state["geomap_country"] = "NGA"
+    at.run()
+    at.run()  # nothing changed: the same context object
+    at.session_state["geomap_country"] = "MEX"
+    at.run()  # the country changed: a new one
+    probe = at.session_state["probe"]
+    assert [p[1] for p in probe] == [True, True, True]
+    assert probe[0][0] == probe[1][0] != probe[2][0]
+    assert [p[2] for p in probe] == ["NGA", "NGA", "MEX"]
+    assert {p[3] for p in probe} == {"public"}
