@@ -69,22 +69,25 @@ def _html_bytes(m: folium.Map) -> int:
 def shipped_geometries(m: folium.Map) -> dict[str, shapely.Geometry]:
     """``{unit code: geometry}`` of the choropleth features inside a rendered geomap map.
 
-    For a compact layer the geometries are decoded from the encoded polylines the page gets (as
-    the browser does, arcs joined), not read from the layer's Python-side GeoJSON.
+    For a compact layer the geometries are decoded from the JSON the page gets (the layer's
+    ``compact_json()``, the text its script carries), as the browser does: arcs decoded at the
+    sent scale and split, then joined. Not read from the layer's Python-side GeoJSON.
     """
+    import json
+
     found: dict[str, shapely.Geometry] = {}
 
     def walk(el):
         data = getattr(el, "data", None)
-        if hasattr(el, "compact_data"):  # geomap.layers.encoding.CompactGeoJson: decode what is sent
+        if hasattr(el, "compact_json"):  # geomap.layers.encoding.CompactGeoJson: decode what is sent
             from geomap.layers import encoding
 
-            sent = el.compact_data()
-            precision = len(str(sent["s"])) - 1
-            for (_id, _props, geom), f in zip(sent["f"], data.get("features", []), strict=True):
+            sent = json.loads(el.compact_json())
+            lines = encoding.decode_arcs(sent["a"], precision=0, scale=sent["s"], split=sent["k"])
+            for row, f in zip(sent["f"], data.get("features", []), strict=True):
                 code = (f.get("properties") or {}).get("code")
-                if code and geom is not None:
-                    found[code] = encoding.decode_topology(sent["a"], geom, precision=precision)
+                if code and row[1] is not None:
+                    found[code] = encoding.decode_topology(lines, row[1], precision=0)
         elif isinstance(data, dict) and data.get("type") == "FeatureCollection":
             for f in data.get("features", []):
                 code = (f.get("properties") or {}).get("code")
@@ -95,6 +98,29 @@ def shipped_geometries(m: folium.Map) -> dict[str, shapely.Geometry]:
 
     walk(m)
     return found
+
+
+def _arcs_sent(m: folium.Map) -> tuple[int, int | None]:
+    """Bytes of the shared arcs the page gets for the units (JSON), and their scale (units/degree)."""
+    import json
+
+    from geomap.layers import encoding
+
+    def walk(el):
+        if isinstance(el, encoding.CompactGeoJson) and any(
+            (f.get("properties") or {}).get("code") for f in el.data.get("features", [])
+        ):
+            return json.loads(el.compact_json())
+        for child in getattr(el, "_children", {}).values():
+            found = walk(child)
+            if found is not None:
+                return found
+        return None
+
+    sent = walk(m)
+    if sent is None:
+        return 0, None
+    return len(encoding.script_json(sent["a"]).encode("utf-8")), int(sent["s"])
 
 
 def hausdorff_m(original: shapely.Geometry, shipped: shapely.Geometry) -> float:
@@ -166,6 +192,7 @@ def run(*, quick: bool = False) -> list[Record]:
         coords_before = int(shapely.get_num_coordinates(units.geometry.to_numpy()).sum())
         shipped = shipped_geometries(m)
         coords_after = int(sum(shapely.get_num_coordinates(g) for g in shipped.values()))
+        arcs_bytes, arc_scale = _arcs_sent(m)
         records.append(
             Record(
                 name,
@@ -181,6 +208,8 @@ def run(*, quick: bool = False) -> list[Record]:
                     "vertices_original": coords_before,
                     "vertices_shipped": coords_after,
                     "what_if_encoded_geometry_bytes": encoded_geometry_bytes(shipped.values()),
+                    "unit_arcs_bytes": arcs_bytes,
+                    "unit_arcs_per_degree": arc_scale,
                 },
             )
         )

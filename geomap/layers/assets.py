@@ -154,11 +154,8 @@ class _BaseStyle(MacroElement):
     _template = Template(
         """
         {% macro header(this, kwargs) %}
-        <style>
-        .leaflet-container .leaflet-control-attribution,
-        .leaflet-container .leaflet-control-scale-line { font-size: 11px; }
-        .leaflet-container .leaflet-control-attribution { max-width: 62%; white-space: normal; }
-        </style>
+        <style>.leaflet-container .leaflet-control-attribution,.leaflet-container .leaflet-control-scale-line{font-size:11px}
+        .leaflet-container .leaflet-control-attribution{max-width:62%;white-space:normal}</style>
         {% endmacro %}
         """
     )

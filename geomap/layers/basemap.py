@@ -22,6 +22,8 @@ from geomap.layers.encoding import CompactGeoJson
 __all__ = [
     "BACKGROUND",
     "CONTEXT_CLASS",
+    "NEIGHBOUR_STYLE",
+    "OUTLINE_STYLE",
     "add_basemap",
     "boundary_attribution",
     "context_layer",
@@ -31,6 +33,16 @@ __all__ = [
 CONTEXT_CLASS = "geomap-context"
 #: Background of the map container when there are no tiles (a pale "sea").
 BACKGROUND = "#eef2f6"
+#: The country outline: a soft 6 px halo drawn under the units (Leaflet path options).
+OUTLINE_STYLE: dict[str, object] = {
+    "color": "#9aa5b1",
+    "weight": 6,
+    "opacity": 0.35,
+    "fill": False,
+    "className": CONTEXT_CLASS,
+}
+#: Neighbouring units: a light grey fill.
+NEIGHBOUR_STYLE: dict[str, object] = {"color": "#b8c2cc", "weight": 0.8, "fillColor": "#e4e7eb", "fillOpacity": 1.0}
 
 
 def _outline(units: gpd.GeoDataFrame) -> shapely.Geometry:
@@ -74,6 +86,7 @@ def context_layer(
     name: str = "Context",
     precision: int = 4,
     simplify_tolerance: float | None = 0.005,
+    outline: bool = True,
 ) -> folium.FeatureGroup:
     """Non-interactive context: neighbouring units in grey and the outline of ``units``.
 
@@ -91,32 +104,37 @@ def context_layer(
         Decimals kept in coordinates.
     simplify_tolerance
         Simplification (degrees) of the context shapes; ``None`` keeps them exact.
+    outline
+        Draw the outline here. A map whose choropleth draws the outline itself from the units'
+        borders (``outline_style=`` of :func:`geomap.layers.choropleth.choropleth_layer`, as the
+        coverage map does) passes ``False``: the page then carries no second copy of the border.
     """
     group = folium.FeatureGroup(name=name, control=False)
+    features = []
     if neighbours is not None and len(neighbours):
         geoms = lean_geometries(neighbours.geometry, precision=precision, simplify_tolerance=simplify_tolerance)
-        CompactGeoJson(
-            {"type": "FeatureCollection", "features": [
-                {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)}
-                for g in geoms if g is not None and not g.is_empty
-            ]},
-            style_function=lambda _: {"color": "#b8c2cc", "weight": 0.8, "fillColor": "#e4e7eb", "fillOpacity": 1.0},
-            interactive=False,
-            control=False,
-            precision=precision,
-            className=CONTEXT_CLASS,
-        ).add_to(group)
-    if len(units):
-        outline = _outline(units)
+        features += [
+            {"type": "Feature", "properties": {"context": "neighbour"}, "geometry": shapely.geometry.mapping(g)}
+            for g in geoms
+            if g is not None and not g.is_empty
+        ]
+    if outline and len(units):
         # A 6 px halo: simplified like the other context shapes (the units themselves are exact).
         lean = lean_geometries(
-            gpd.GeoSeries([outline], crs=units.crs or "EPSG:4326"), precision=precision, simplify_tolerance=simplify_tolerance
+            gpd.GeoSeries([_outline(units)], crs=units.crs or "EPSG:4326"),
+            precision=precision,
+            simplify_tolerance=simplify_tolerance,
         )
+        features.append(
+            {"type": "Feature", "properties": {"context": "outline"}, "geometry": shapely.geometry.mapping(lean.iloc[0])}
+        )
+    if features:
+        # One layer (one decoder) for both; drawn in order, so the outline lies over the grey.
+        outline_style = {k: v for k, v in OUTLINE_STYLE.items() if k != "className"}
         CompactGeoJson(
-            {"type": "FeatureCollection", "features": [
-                {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(lean.iloc[0])}
-            ]},
-            style_function=lambda _: {"color": "#9aa5b1", "weight": 6, "opacity": 0.35, "fill": False},
+            {"type": "FeatureCollection", "features": features},
+            style_function=lambda f: outline_style if f["properties"]["context"] == "outline" else NEIGHBOUR_STYLE,
+            shipped_properties=(),
             interactive=False,
             control=False,
             precision=precision,
@@ -167,8 +185,12 @@ def add_basemap(
     vintage: str | None = None,
     licence: str | None = None,
     neighbours: gpd.GeoDataFrame | None = None,
+    outline: bool = True,
 ) -> folium.Map:
-    """Add :func:`context_layer` and :func:`boundary_attribution` to ``m``; return ``m``."""
-    context_layer(units, neighbours=neighbours).add_to(m)
+    """Add :func:`context_layer` and :func:`boundary_attribution` to ``m``; return ``m``.
+
+    ``outline=False`` leaves the country outline to the choropleth (see :func:`context_layer`).
+    """
+    context_layer(units, neighbours=neighbours, outline=outline).add_to(m)
     boundary_attribution(source, vintage=vintage, licence=licence).add_to(m)
     return m

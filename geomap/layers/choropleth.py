@@ -1,8 +1,9 @@
 """Choropleth of a value per admin unit, with class breaks from mapclassify.
 
 One :class:`folium.GeoJson` layer per map, kept lean: each feature carries only its unit code and
-name, the value, its class and a pre-escaped tooltip; coordinates are rounded (5 decimals is
-about 1 m) and shipped as encoded polylines (:class:`geomap.layers.encoding.CompactGeoJson`).
+name, the value, its class and its tooltip (plain texts, and as escaped HTML in ``tip``);
+coordinates are rounded (5 decimals is about 1 m) and shipped as encoded shared arcs with a
+table of styles and the tooltip texts (:class:`geomap.layers.encoding.CompactGeoJson`).
 Units without a value (``NaN``: e.g. no population figure) are drawn in a hatched grey
 *no data* class, never as 0.
 """
@@ -25,12 +26,13 @@ from branca.element import MacroElement
 from branca.utilities import color_brewer
 from folium.template import Template
 
-from geomap.layers.encoding import CompactGeoJson
+from geomap.layers.encoding import CompactGeoJson, one_line, script_json
 
 __all__ = [
     "NO_DATA_COLOR",
     "NO_DATA_FILL",
     "NO_DATA_PATTERN_ID",
+    "TOOLTIP_CLASS",
     "UNIT_CLASS",
     "Classification",
     "choropleth_layer",
@@ -40,6 +42,8 @@ __all__ = [
 
 #: CSS class of each unit's SVG path (one path per unit).
 UNIT_CLASS = "geomap-unit"
+#: CSS class of the unit tooltips (folium's tooltip class name, as before the tooltips were built here).
+TOOLTIP_CLASS = "foliumtooltip"
 #: id of the SVG hatch pattern that fills the no-data class.
 NO_DATA_PATTERN_ID = "geomap-no-data-hatch"
 #: Leaflet ``fillColor`` of the no-data class (the hatch pattern).
@@ -214,19 +218,29 @@ def classify(
 
 
 def lean_geometries(
-    geoms: gpd.GeoSeries, *, precision: int = 5, simplify_tolerance: float | None = None
+    geoms: gpd.GeoSeries,
+    *,
+    precision: int = 5,
+    simplify_tolerance: float | None = None,
+    grid: float | None = None,
 ) -> gpd.GeoSeries:
     """Geometries in EPSG:4326 with coordinates rounded to ``precision`` decimals.
 
     ``simplify_tolerance`` (degrees) simplifies the units as a coverage (shared borders stay
-    shared, :func:`shapely.coverage_simplify`) before rounding.
+    shared, :func:`shapely.coverage_simplify`) before rounding. ``grid`` (degrees, a multiple of
+    ``10**-precision``, e.g. 0.0005) rounds to that coarser step instead; shared borders stay
+    identical (the same vertices round the same way), but the caller must check validity.
     """
     if geoms.crs is not None and not geoms.crs.equals("EPSG:4326"):
         geoms = geoms.to_crs("EPSG:4326")
     arr = geoms.to_numpy()
     if simplify_tolerance:
         arr = shapely.coverage_simplify(arr, simplify_tolerance)
-    arr = shapely.transform(arr, lambda xy: np.round(xy, precision))
+    if grid:
+        # Round to the grid, then to the decimals (no 8.500500000000001 float noise).
+        arr = shapely.transform(arr, lambda xy: np.round(np.round(xy / grid) * grid, precision))
+    else:
+        arr = shapely.transform(arr, lambda xy: np.round(xy, precision))
     return gpd.GeoSeries(arr, index=geoms.index, crs="EPSG:4326")
 
 
@@ -241,22 +255,28 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: Adds the hatch pattern's SVG elements, each appended to the one before (but the rect, whose
+#: sibling line follows it in the pattern).
+_HATCH_JS = """
+(function (id, parts) {
+    if (document.getElementById(id)) { return; }
+    var ns = "http://www.w3.org/2000/svg", parent = document.body;
+    parts.forEach(function (part) {
+        var e = document.createElementNS(ns, part[0]);
+        Object.keys(part[1]).forEach(function (k) { e.setAttribute(k, part[1][k]); });
+        parent.appendChild(e);
+        if (part[0] !== "rect") { parent = e; }
+    });
+})"""
+
+
 class _HatchPattern(MacroElement):
-    """Adds the SVG hatch pattern used by :data:`NO_DATA_FILL` to the page (once)."""
+    """Adds the SVG hatch pattern used by :data:`NO_DATA_FILL` to the page (once), with DOM calls."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function () {
-            if (document.getElementById({{ this.pattern_id|tojson }})) { return; }
-            var ns = "http://www.w3.org/2000/svg";
-            var svg = document.createElementNS(ns, "svg");
-            svg.setAttribute("width", "0"); svg.setAttribute("height", "0");
-            svg.setAttribute("aria-hidden", "true");
-            svg.style.position = "absolute";
-            svg.innerHTML = {{ this.defs|tojson }};
-            document.body.appendChild(svg);
-        })();
+        {{ this.js }}({{ this.pattern_id|tojson }}, {{ this.parts_json }});
         {% endmacro %}
         """
     )
@@ -265,13 +285,24 @@ class _HatchPattern(MacroElement):
         super().__init__()
         self._name = "HatchPattern"
         self.pattern_id = NO_DATA_PATTERN_ID
-        self.defs = (
-            f'<defs><pattern id="{NO_DATA_PATTERN_ID}" patternUnits="userSpaceOnUse" width="6" height="6" '
-            'patternTransform="rotate(45)">'
-            f'<rect width="6" height="6" fill="{NO_DATA_COLOR}"/>'
-            f'<line x1="0" y1="0" x2="0" y2="6" stroke="{_NO_DATA_LINE}" stroke-width="1.5"/>'
-            "</pattern></defs>"
-        )
+        self.parts = [
+            ["svg", {"width": "0", "height": "0", "aria-hidden": "true", "style": "position:absolute"}],
+            ["defs", {}],
+            [
+                "pattern",
+                {
+                    "id": NO_DATA_PATTERN_ID,
+                    "patternUnits": "userSpaceOnUse",
+                    "width": "6",
+                    "height": "6",
+                    "patternTransform": "rotate(45)",
+                },
+            ],
+            ["rect", {"width": "6", "height": "6", "fill": NO_DATA_COLOR}],
+            ["line", {"x1": "0", "y1": "0", "x2": "0", "y2": "6", "stroke": _NO_DATA_LINE, "stroke-width": "1.5"}],
+        ]
+        self.parts_json = script_json(self.parts)
+        self.js = one_line(_HATCH_JS)
 
 
 def choropleth_layer(
@@ -290,6 +321,7 @@ def choropleth_layer(
     layer_name: str | None = None,
     precision: int = 5,
     simplify_tolerance: float | None = None,
+    outline_style: Mapping[str, Any] | None = None,
 ) -> folium.GeoJson:
     """A GeoJson choropleth of ``units[values_column]``, classed with mapclassify.
 
@@ -316,6 +348,11 @@ def choropleth_layer(
         Decimals kept in coordinates.
     simplify_tolerance
         Optional coverage simplification (degrees), see :func:`lean_geometries`.
+    outline_style
+        If given, the outline of the units' union is drawn under them with this Leaflet path
+        style, from the borders the page already has (see
+        :class:`~geomap.layers.encoding.CompactGeoJson`), e.g.
+        :data:`geomap.layers.basemap.OUTLINE_STYLE`.
 
     Returns
     -------
@@ -342,19 +379,19 @@ def choropleth_layer(
     cls = classify(units[values_column], scheme=scheme, k=k, fmt=fmt, palette=palette, no_data_label=no_data_label)
     geoms = lean_geometries(units.geometry, precision=precision, simplify_tolerance=simplify_tolerance)
     values = pd.to_numeric(units[values_column], errors="coerce").astype(float)
-    esc_label = html.escape(label)
+    tip_labels = [label, *(str(lab) for lab in extra.values())]
     features = []
     for pos, (idx, row) in enumerate(units.iterrows()):
         value = values.loc[idx]
         klass = int(cls.classes.loc[idx])
         has_value = klass >= 0
         shown = _format(fmt, value) if has_value else no_data_label
-        lines = [
-            f"<b>{html.escape(_text(row[name_column]))}</b>",
-            f"{esc_label}: {html.escape(shown)}",
+        # The tooltip as plain texts (title, then one value per label); the page inserts them as
+        # text. ``tip`` is the same tooltip as escaped HTML, for Python callers.
+        texts = [_text(row[name_column]), shown, *(_text(row[col]) for col in extra)]
+        lines = [f"<b>{html.escape(texts[0])}</b>"] + [
+            f"{html.escape(str(lab))}: {html.escape(text)}" for lab, text in zip(tip_labels, texts[1:], strict=True)
         ]
-        for col, lab in extra.items():
-            lines.append(f"{html.escape(str(lab))}: {html.escape(_text(row[col]))}")
         code = _text(row[code_column])
         features.append(
             {
@@ -366,6 +403,7 @@ def choropleth_layer(
                     "value": float(value) if has_value else None,
                     "class": klass,
                     "tip": "<br>".join(lines),
+                    "tooltip": texts,
                 },
                 "geometry": shapely.geometry.mapping(geoms.loc[idx]),
             }
@@ -388,12 +426,16 @@ def choropleth_layer(
     layer = CompactGeoJson(
         {"type": "FeatureCollection", "features": features},
         precision=precision,
-        # The page needs only the tooltip (styles are keyed by the feature id, the unit code).
-        shipped_properties=("tip",),
+        # The page needs no property: styles are a table indexed per feature, and the tooltip
+        # is sent as its texts (labels once).
+        shipped_properties=(),
+        tooltip_property="tooltip",
+        tooltip_labels=tip_labels,
+        tooltip_options={"sticky": True, "className": TOOLTIP_CLASS},
+        outline_style=outline_style,
         name=layer_name or label,
         style_function=style,
         highlight_function=highlight,
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
         control=True,
         className=UNIT_CLASS,
     )

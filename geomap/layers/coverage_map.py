@@ -31,10 +31,17 @@ _FORMATS = {"providers": "{:,.0f}", "capacity": "{:,.0f}", "per_100k": "{:,.2f}"
 #: so :func:`display_geometry` checks the result and halves the tolerance until every vertex
 #: stays within :data:`MAX_DISPLAY_SHIFT_M` (0.004 moved Quintana Roo's coast by ~890 m).
 DISPLAY_TOLERANCE = 0.002
-#: Decimals kept in shipped coordinates (1e-4 degree: at most ~8 m of rounding).
+#: Decimals of shipped coordinates (1e-4 degree: at most ~8 m of rounding) where
+#: :data:`DISPLAY_GRID` cannot be used.
 DISPLAY_PRECISION = 4
-#: Largest distance (m) a shipped boundary may lie from the original (``hausdorff_m`` in
-#: ``benchmarks/results.json``; the issue's limit is 500 m, this leaves room for rounding).
+#: Grid the shipped coordinates are rounded to (degrees; 0.0005 moves a vertex at most ~39 m,
+#: within :data:`MAX_DISPLAY_SHIFT_M`, which is checked after rounding). The page encoder
+#: (:func:`geomap.layers.encoding.lossless_scale`) then needs fewer digits per vertex. If the
+#: rounded shapes are not a valid coverage, :func:`display_geometry` keeps
+#: :data:`DISPLAY_PRECISION` instead.
+DISPLAY_GRID = 0.0005
+#: Largest distance (m) an original vertex may lie from the shipped boundary, rounding included
+#: (``hausdorff_m`` in ``benchmarks/results.json``; the issue's limit is 500 m).
 MAX_DISPLAY_SHIFT_M = 450.0
 _M_PER_DEGREE = 111_320.0  # a degree of latitude (and at most one of longitude), in metres
 
@@ -55,25 +62,47 @@ def _max_shift_m(original: np.ndarray, shipped: np.ndarray) -> float:
     return float(np.nanmax(shapely.distance(shapely.points(coords), rings))) * _M_PER_DEGREE
 
 
-def display_geometry(units: gpd.GeoDataFrame, *, max_shift_m: float = MAX_DISPLAY_SHIFT_M) -> gpd.GeoSeries:
+def _valid_coverage(geoms: np.ndarray) -> bool:
+    """Every shape valid and no gaps/overlaps between them (as the originals, when those are clean)."""
+    present = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
+    return bool(shapely.is_valid(present).all()) and bool(shapely.coverage_is_valid(present))
+
+
+def display_geometry(
+    units: gpd.GeoDataFrame, *, max_shift_m: float = MAX_DISPLAY_SHIFT_M, grid: float | None = DISPLAY_GRID
+) -> gpd.GeoSeries:
     """The units' geometries as the map ships them: coverage-simplified and rounded.
 
     Starts at :data:`DISPLAY_TOLERANCE` and halves it (at most four times, then ships the
     unsimplified rounded shapes) until no original vertex lies more than ``max_shift_m`` from
-    the shipped boundary. Pure function of the geometries; pages may cache it per country and
+    the shipped boundary (rounding included). Coordinates are rounded to ``grid`` degrees
+    (:data:`DISPLAY_GRID`), or to :data:`DISPLAY_PRECISION` decimals where that grid would
+    make a shape invalid or open gaps/overlaps that the originals do not have (``grid=None``:
+    always the decimals). Pure function of the geometries; pages may cache it per country and
     pass it to :func:`build_coverage_map` (``display=``).
     """
     geoms = units.geometry
     if geoms.crs is not None and not geoms.crs.equals("EPSG:4326"):
         geoms = geoms.to_crs("EPSG:4326")
     original = geoms.to_numpy()
+    clean = grid is not None and _valid_coverage(original)
+
+    def lean(tolerance: float | None) -> gpd.GeoSeries:
+        if clean:
+            snapped = choropleth.lean_geometries(
+                geoms, precision=DISPLAY_PRECISION, simplify_tolerance=tolerance, grid=grid
+            )
+            if _valid_coverage(snapped.to_numpy()):
+                return snapped
+        return choropleth.lean_geometries(geoms, precision=DISPLAY_PRECISION, simplify_tolerance=tolerance)
+
     tolerance = DISPLAY_TOLERANCE
     for _ in range(5):
-        lean = choropleth.lean_geometries(geoms, precision=DISPLAY_PRECISION, simplify_tolerance=tolerance)
-        if _max_shift_m(original, lean.to_numpy()) <= max_shift_m:
-            return lean
+        shapes = lean(tolerance)
+        if _max_shift_m(original, shapes.to_numpy()) <= max_shift_m:
+            return shapes
         tolerance /= 2
-    return choropleth.lean_geometries(geoms, precision=DISPLAY_PRECISION)
+    return lean(None)
 
 
 def build_coverage_map(
@@ -112,7 +141,8 @@ def build_coverage_map(
         URL prefix of the vendored Leaflet assets.
     display
         :func:`display_geometry` of ``units`` if already computed (e.g. cached by the page);
-        computed here otherwise. Both the choropleth and the country outline use it.
+        computed here otherwise. Both the choropleth and the country outline (drawn from the
+        choropleth's outer borders) use it.
     role
         The session's role; confidential sites are drawn only for partners and editors (and
         then only if ``view`` holds them).
@@ -149,9 +179,9 @@ def coverage_layers(
 ) -> tuple[folium.Map, list[folium.FeatureGroup]]:
     """The coverage map as a base map and the layers that change with the filters.
 
-    Same arguments as :func:`build_coverage_map`. The base map (frame, country outline,
-    attribution) depends only on the units; the groups (choropleth with its legend, provider
-    markers) are *not* added to it. In Streamlit, pass them as
+    Same arguments as :func:`build_coverage_map`. The base map (frame, background, attribution)
+    depends only on the units; the groups (choropleth with the country outline and its legend,
+    provider markers) are *not* added to it. In Streamlit, pass them as
     ``st_folium(base, feature_group_to_add=groups, ...)``: a filter change then swaps the groups
     inside the same map instead of rebuilding the whole component (and reloading Leaflet).
     """
@@ -164,7 +194,9 @@ def coverage_layers(
     joined = shown_units.merge(coverage, on="code", how="left")
     joined = gpd.GeoDataFrame(joined, geometry="geometry", crs="EPSG:4326")
     fmap = assets.offline_map(bounds=map_bounds(units), online_tiles=online_tiles, asset_base=asset_base)
-    basemap.add_basemap(fmap, shown_units, source=boundary_source)
+    # The country outline is drawn by the choropleth from the units' own outer borders (no
+    # second copy of them in the page); it travels with the shading when the layers are swapped.
+    basemap.add_basemap(fmap, shown_units, source=boundary_source, outline=False)
     tooltips = {"providers": "Providers", "population": "Population"}
     layer = choropleth.choropleth_layer(
         joined,
@@ -173,6 +205,7 @@ def coverage_layers(
         fmt=_FORMATS.get(measure, "{:,.2f}"),
         tooltip_columns={k: v for k, v in tooltips.items() if k != measure},
         precision=DISPLAY_PRECISION,
+        outline_style=basemap.OUTLINE_STYLE,
     )
     shading = folium.FeatureGroup(name=measure_label, control=False)
     layer.add_to(shading)

@@ -2,20 +2,32 @@
 
 Drawn as a Leaflet control from the map's own script (no d3, no branca colormap, which would pull
 scripts from CDNs), so it shows the same in the Streamlit component and in a standalone HTML
-export. All text is HTML-escaped.
+export. The page gets the legend as data (title, one ``[colour, label, count]`` row per class,
+the no-data row, the caption) and builds it with DOM calls and ``textContent``; texts are sent
+HTML-escaped and unescaped once. :func:`legend_html` gives the same legend as escaped HTML for
+server-side documents.
 """
 
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Mapping
+from typing import Any
 
 from branca.element import MacroElement
 from folium.template import Template
 
 from geomap.layers.choropleth import NO_DATA_COLOR, Classification
-from geomap.layers.encoding import script_json, style_script
+from geomap.layers.encoding import (
+    PLAIN_JS,
+    compact_css,
+    one_line,
+    script_json,
+    style_script,
+)
 
-__all__ = ["Legend", "legend_element", "legend_html"]
+__all__ = ["Legend", "legend_data", "legend_element", "legend_html"]
 
 _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 
@@ -75,8 +87,92 @@ def legend_html(
     return "".join(rows)
 
 
+_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]+|rgba?\([0-9., %]+\)")
+
+
+def legend_data(
+    classification: Classification,
+    *,
+    title: str,
+    caption: str | None = None,
+    show_counts: bool = True,
+) -> dict[str, Any]:
+    """The legend as data for the page script (arguments as :func:`legend_html`).
+
+    ``{"title", "rows": [[colour, label, count], ...], "none": [label, count], "caption"}``;
+    texts HTML-escaped, counts ``None`` when not shown, ``caption`` only when given.
+
+    Raises
+    ------
+    ValueError
+        If a class colour is not a CSS colour (hex, name or ``rgb()``/``rgba()``).
+    """
+    for color in classification.colors:
+        if not _COLOR.fullmatch(str(color)):
+            msg = f"legend colour {color!r} is not a CSS colour (hex such as '#41b6c4', a name, or rgb())"
+            raise ValueError(msg)
+    count = (lambda n: int(n)) if show_counts else (lambda _n: None)
+    data: dict[str, Any] = {
+        "title": html.escape(title),
+        "rows": [
+            [str(color), html.escape(lab), count(n)]
+            for lab, color, n in zip(classification.labels, classification.colors, classification.counts, strict=True)
+        ],
+        "none": [html.escape(classification.no_data_label), count(classification.no_data_count)],
+    }
+    if caption:
+        data["caption"] = html.escape(caption)
+    return data
+
+
+#: Adds the legend control to its target (a map, or a layer group: then it is shown and removed
+#: with the group) and builds it from :func:`legend_data` with DOM calls and ``textContent`` only.
+_LEGEND_JS = (
+    """
+(function (target, d) {
+    """
+    + PLAIN_JS
+    + """
+    function build() {
+        var div = L.DomUtil.create("div", "geomap-legend");
+        div.setAttribute("role", "note");
+        function add(parent, tag, cls, text) {
+            var e = L.DomUtil.create(tag, cls, parent);
+            if (text !== undefined && text !== null) { e.textContent = text; }
+            return e;
+        }
+        function row(color, label, count) {
+            var r = add(div, "div", "geomap-legend-row");
+            var swatch = add(r, "span", "geomap-legend-swatch" + (color ? "" : " geomap-legend-nodata"));
+            if (color) { swatch.style.background = color; }
+            add(r, "span", "", plain(label));
+            if (count !== null) { add(r, "span", "geomap-legend-count", String(count)); }
+        }
+        add(div, "div", "geomap-legend-title", plain(d.title));
+        d.rows.forEach(function (r) { row(r[0], r[1], r[2]); });
+        row("", d.none[0], d.none[1]);
+        if (d.caption) { add(div, "div", "geomap-legend-caption", plain(d.caption)); }
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+    }
+    var legend = L.control({position: d.position});
+    legend.onAdd = build;
+    if (target instanceof L.Map) {
+        legend.addTo(target);
+    } else {
+        var Holder = L.Layer.extend({
+            onAdd: function (map) { legend.addTo(map); },
+            onRemove: function () { legend.remove(); }
+        });
+        target.addLayer(new Holder());
+    }
+})"""
+)
+
+
 class Legend(MacroElement):
-    """A Leaflet control showing pre-built legend HTML.
+    """A Leaflet control showing a legend built from :func:`legend_data`.
 
     Add it to a :class:`folium.Map`, or to a :class:`folium.FeatureGroup` to have it shown and
     removed with that group.
@@ -86,43 +182,26 @@ class Legend(MacroElement):
         """
         {% macro script(this, kwargs) %}
         {{ this.css_js }}
-        (function (target) {
-            var legend = L.control({position: {{ this.position|tojson }}});
-            legend.onAdd = function () {
-                var div = L.DomUtil.create("div", "geomap-legend");
-                div.setAttribute("role", "note");
-                div.innerHTML = {{ this.html_json }};
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            if (target instanceof L.Map) {
-                legend.addTo(target);
-            } else {
-                // In a layer group (e.g. one that streamlit-folium swaps on a rerun): shown and
-                // removed with it.
-                var Holder = L.Layer.extend({
-                    onAdd: function (map) { legend.addTo(map); },
-                    onRemove: function () { legend.remove(); }
-                });
-                target.addLayer(new Holder());
-            }
-        })({{ this._parent.get_name() }});
+        {{ this.js }}({{ this._parent.get_name() }}, {{ this.data_json }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, inner_html: str, *, position: str = "bottomright") -> None:
+    def __init__(self, data: Mapping[str, Any], *, position: str = "bottomright") -> None:
         super().__init__()
+        if not isinstance(data, Mapping):
+            msg = f"Legend takes the legend as data (legend_data(...)), not {type(data).__name__}"
+            raise TypeError(msg)
         if position not in _POSITIONS:
             msg = f"legend position {position!r} is not one of {', '.join(_POSITIONS)}"
             raise ValueError(msg)
         self._name = "Legend"
-        self.html = inner_html
-        self.html_json = script_json(inner_html)
+        self.data = dict(data)
         self.position = position
+        self.data_json = script_json({**data, "position": position})
+        self.js = one_line(_LEGEND_JS)
         self.css = _CSS
-        self.css_js = style_script(_CSS, style_id="geomap-legend-css")
+        self.css_js = style_script(compact_css(_CSS), style_id="geomap-legend-css")
 
 
 def legend_element(
@@ -144,6 +223,6 @@ def legend_element(
     ...                caption="Population: 2006 census").add_to(m)  # doctest: +SKIP
     """
     return Legend(
-        legend_html(classification, title=title, caption=caption, show_counts=show_counts),
+        legend_data(classification, title=title, caption=caption, show_counts=show_counts),
         position=position,
     )

@@ -5,12 +5,13 @@
 record still has a location: a second lock behind the privacy module. Confidential records of a
 public view have no geometry and are simply not drawn (they are counted in the aggregates).
 
-All records are written as one compact JSON payload (field labels once, a dictionary of distinct
-texts per field, one short row per record) and turned into Leaflet circle markers by a few lines
-of script, rather than one folium element per record: the page stays small and fast with
-thousands of providers. Popups and tooltips are built in the browser, on demand, from plain
-text with DOM calls and ``textContent`` only, so no record text is ever parsed as HTML
-(``tojson`` also writes ``<``, ``>``, ``&`` and ``'`` as ``\\u`` escapes in the script).
+All records are written as one compact JSON payload (per popup field its label once and its
+texts in the smallest of a few plain encodings, one short row per record with the coordinates
+as written) and turned into Leaflet circle markers by a few lines of script, rather than one
+folium element per record: the page stays small and fast with thousands of providers. Popups
+and tooltips are built in the browser, on demand, from plain text with DOM calls and
+``textContent`` only, so no record text is ever parsed as HTML (``script_json`` also writes
+``<``, ``>``, ``&`` and ``'`` as ``\\u`` escapes in the script).
 :func:`popup_html` still gives the same popup as escaped HTML for server-side documents.
 """
 
@@ -32,7 +33,21 @@ from folium.template import Template
 
 from geomap.directory import privacy, schema
 from geomap.layers.assets import LocalMarkerCluster
-from geomap.layers.encoding import script_json, style_script
+from geomap.layers.encoding import (
+    CODE_ALPHABET,
+    PLAIN_JS,
+    code_width,
+    compact_css,
+    decode_code,
+    encode_code,
+    front_code,
+    front_decode,
+    one_line,
+    plain_text,
+    script_json,
+    split_common,
+    style_script,
+)
 
 __all__ = ["CONFIDENTIAL_NOTICE", "DEFAULT_POPUP_FIELDS", "MARKER_CLASS", "marker_layer", "popup_html"]
 
@@ -102,19 +117,34 @@ def _missing(value: Any) -> bool:
         return False
 
 
+#: How the items of a list field are joined in a popup (also in the page script).
+_ITEM_SEPARATOR = ", "
+
+
+def _field_items(name: str, value: Any) -> list[str]:
+    """The display items of a list field's value (service and population labels, languages)."""
+    if _missing(value):
+        return []
+    if name == "service_types":
+        known, unknown = schema.parse_service_types(value)
+        return [schema.label(c, vocabulary="service") for c in known] + unknown
+    if name == "populations_served":
+        known, unknown = schema.parse_populations(value)
+        return [schema.label(c, vocabulary="population") for c in known] + unknown
+    return schema.parse_list(value)
+
+
+def _is_list(name: str) -> bool:
+    return name in schema.FIELD_NAMES and schema.field_by_name(name).kind == "list"
+
+
 def _field_text(name: str, value: Any) -> str:
     """Plain (unescaped) display text of one field value; ``""`` when blank."""
     if _missing(value):
         return ""
     kind = schema.field_by_name(name).kind if name in schema.FIELD_NAMES else "str"
-    if name == "service_types":
-        known, unknown = schema.parse_service_types(value)
-        return ", ".join([schema.label(c, vocabulary="service") for c in known] + unknown)
-    if name == "populations_served":
-        known, unknown = schema.parse_populations(value)
-        return ", ".join([schema.label(c, vocabulary="population") for c in known] + unknown)
-    if kind == "list":
-        return ", ".join(schema.parse_list(value))
+    if _is_list(name):
+        return _ITEM_SEPARATOR.join(_field_items(name, value))
     if kind == "bool":
         flag = schema.parse_bool(value)
         return "" if flag is None else ("Yes" if flag else "No")
@@ -164,34 +194,59 @@ def popup_html(
 
 #: Browser side of the markers: builds each popup and tooltip from the record's plain text with
 #: DOM calls and ``textContent`` only (never ``innerHTML``), so no record text is ever parsed as
-#: HTML. Texts arrive HTML-escaped and ``plain`` turns each back into characters exactly once.
-#: Links are made only for ``http(s)://`` values, through the ``href`` property. (No ``//``
-#: comments in here: the script is joined onto one line.)
-_MARKERS_JS = """
+#: HTML. Texts arrive HTML-escaped and ``plain`` turns each back into characters exactly once
+#: (after the fields' codes are resolved, see :func:`_field_spec`). Links are made only for
+#: ``http(s)://`` values, through the ``href`` property. (No ``//`` comments in here: the script
+#: is joined onto one line.)
+_MARKERS_JS = (
+    """
 (function (target, d) {
-    function plain(t) {
-        return t.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"')
-                .replace(/&#x27;/g, "'").replace(/&amp;/g, "&");
+    """
+    + PLAIN_JS
+    + """
+    var ABC = d.abc;
+    function num(s, at, w) {
+        var v = 0;
+        for (var j = at; j < at + w; j++) { v = v * ABC.length + ABC.indexOf(s.charAt(j)); }
+        return v;
     }
-    var values = d.values.map(function (list) { return list.map(plain); });
-    var labels = d.labels.map(plain), notes = d.notes.map(plain);
+    var at = 0;
+    var fields = d.fields.map(function (f) {
+        var prev = "", items = (f.i || []).map(plain), j = f.j || 1;
+        var v = f.v.map(function (t) {
+            if (f.p) { prev = prev.slice(0, ABC.indexOf(t.charAt(0))) + plain(t.slice(1)); return prev; }
+            return plain(t);
+        });
+        if (f.i) {
+            v = v.map(function (s) {
+                var out = [];
+                for (var k = 0; k < s.length; k += j) { out.push(items[num(s, k, j)]); }
+                return out.join(", ");
+            });
+        }
+        var field = {label: plain(f.l), v: v, w: f.w, at: at};
+        at += f.w || 0;
+        return field;
+    });
+    function value(f, r, n) { return f.w === undefined ? f.v[n] : f.v[num(r[4] || "", f.at, f.w)]; }
+    var notes = d.notes.map(plain);
     function el(tag, cls, text) {
         var e = document.createElement(tag);
         if (cls) { e.className = cls; }
         if (text !== undefined) { e.textContent = text; }
         return e;
     }
-    function popup(r, title) {
+    function popup(r, n, title) {
         var box = el("div", "geomap-popup");
         box.appendChild(el("div", "geomap-popup-title", title));
         if (r[2] & 2) { box.appendChild(el("div", "geomap-confidential", notes[1])); }
         if (r[2] & 1) { box.appendChild(el("div", "geomap-fictional", notes[0])); }
         var table = el("table");
-        for (var k = 0; k < labels.length; k++) {
-            var text = values[k][r[4 + k] || 0];
+        for (var k = 0; k < fields.length; k++) {
+            var text = value(fields[k], r, n);
             if (!text) { continue; }
             var tr = el("tr"), td = el("td");
-            tr.appendChild(el("th", null, labels[k]));
+            tr.appendChild(el("th", null, fields[k].label));
             if (k === d.link && /^https?:\\/\\//i.test(text)) {
                 var a = el("a", null, text);
                 a.href = text; a.target = "_blank"; a.rel = "noopener noreferrer";
@@ -205,12 +260,12 @@ _MARKERS_JS = """
         if (table.firstChild) { box.appendChild(table); }
         return box;
     }
-    var layers = d.rows.map(function (r) {
+    var layers = d.rows.map(function (r, n) {
         var title = plain(r[3]);
-        var style = d.styles[(r[2] & 2) ? 2 : (r[2] & 1)];
+        var style = Object.assign({}, d.style, d.styles[(r[2] & 2) ? 2 : (r[2] & 1)]);
         var marker = L.circleMarker([r[0], r[1]], style);
         marker.bindTooltip(function () { return el("span", null, title + ((r[2] & 1) ? notes[2] : "")); });
-        marker.bindPopup(function () { return popup(r, title); }, {maxWidth: 340});
+        marker.bindPopup(function () { return popup(r, n, title); }, {maxWidth: 340});
         return marker;
     });
     if (typeof target.addLayers === "function") {
@@ -219,6 +274,84 @@ _MARKERS_JS = """
         layers.forEach(function (layer) { target.addLayer(layer); });
     }
 })"""
+)
+
+
+def _json_len(obj: Any) -> int:
+    return len(script_json(obj))
+
+
+def _field_spec(
+    label: str, texts: list[str], items: list[list[str]] | None, *, verbatim: bool
+) -> tuple[dict[str, Any], list[int] | None]:
+    """The smallest plain encoding of one popup field, and each record's code (``None``: direct).
+
+    Candidates (the page script decodes each, :data:`_MARKERS_JS`):
+
+    - direct: ``{"l": label, "v": [text per record]}``;
+    - dictionary: ``"v"`` holds each distinct text once (``""`` first) and ``"w"`` is the width
+      of each record's code in the row's code string;
+    - front-coded dictionary (``"p": 1``): the distinct texts sorted, each written as what
+      differs from the previous one (:func:`~geomap.layers.encoding.front_code`);
+    - items (``"i"``, list fields): each distinct item once; a value is a string of item codes
+      (``"j"`` characters each) and the page joins the items with ``", "``.
+
+    ``verbatim`` (fields the privacy module withholds for confidential records: name, phone,
+    e-mail, website, …) allows only the first two, which keep every text whole and as written:
+    the leak checks (``tests/leaks``) search every output for such texts. Texts are HTML-escaped.
+    """
+    esc = html.escape
+    n = len(texts)
+    candidates: list[tuple[int, dict[str, Any], list[int] | None]] = []
+
+    def add(values: list[str], extra: dict[str, Any]) -> None:
+        direct = {"l": esc(label), "v": [esc(t) for t in values], **extra}
+        candidates.append((_json_len(direct), direct, None))
+        lookup = {"": 0}
+        codes = [lookup.setdefault(t, len(lookup)) for t in values]
+        width = code_width(len(lookup))
+        table = {"l": esc(label), "v": [esc(t) for t in lookup], "w": width, **extra}
+        candidates.append((_json_len(table) + n * width, table, codes))
+        if not verbatim and not extra:
+            ordered = sorted(lookup)
+            where = {t: i for i, t in enumerate(ordered)}
+            coded = {"l": esc(label), "v": [esc(t) for t in front_code(ordered)], "w": width, "p": 1}
+            candidates.append((_json_len(coded) + n * width, coded, [where[t] for t in values]))
+
+    add(texts, {})
+    if items is not None and not verbatim:
+        known: dict[str, int] = {}
+        for record in items:
+            for item in record:
+                known.setdefault(item, len(known))
+        j = max(1, code_width(len(known)))
+        combos = ["".join(encode_code(known[item], j) for item in record) for record in items]
+        add(combos, {"i": [esc(t) for t in known], **({"j": j} if j != 1 else {})})
+    return min(candidates, key=lambda c: c[0])[1:]
+
+
+def _decode_fields(payload: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """``[(label, [text per record])]`` from a payload, as the page script reads it."""
+    rows = payload["rows"]
+    out = []
+    at = 0
+    for f in payload["fields"]:
+        if f.get("p"):  # prefix lengths count unescaped characters
+            values = front_decode([t[0] + plain_text(t[1:]) for t in f["v"]])
+        else:
+            values = [plain_text(t) for t in f["v"]]
+        if "i" in f:
+            items = [plain_text(t) for t in f["i"]]
+            j = f.get("j", 1)
+            values = [_ITEM_SEPARATOR.join(items[decode_code(v, k, j)] for k in range(0, len(v), j)) for v in values]
+        if "w" in f:
+            texts = [values[decode_code(r[4] if len(r) > 4 else "", at, f["w"])] for r in rows]
+            at += f["w"]
+        else:
+            texts = values
+        out.append((plain_text(f["l"]), texts))
+    return out
+
 
 #: Suffix of a fictional record's tooltip.
 _FICTIONAL_TIP = " (fictional sample)"
@@ -227,11 +360,13 @@ _FICTIONAL_TIP = " (fictional sample)"
 class _CircleMarkers(MacroElement):
     """Circle markers from compact JSON, added to the parent group (or cluster).
 
-    The page gets the field labels once, one dictionary of distinct texts per popup field and
-    one row per record: ``[lat, lon, flags, title, i_0, i_1, ...]`` where ``flags`` is
-    1 (fictional) | 2 (confidential, partner maps only) and ``i_k`` indexes field ``k``'s
-    dictionary (0 = blank; trailing blanks are left out). Texts are plain (unescaped): the
-    browser inserts them as text nodes (:data:`_MARKERS_JS`).
+    ``rows`` are ``[lat, lon, flags, title]`` per record (``flags``: 1 fictional | 2
+    confidential, partner maps only) and ``fields`` ``(name, label, texts)`` per popup field,
+    one plain (unescaped) text per record, ``""`` when blank. The page gets each field in the
+    smallest of a few plain encodings (:func:`_field_spec`) and one row per record:
+    ``[lat, lon, flags, title, codes]``, the coordinates as written and ``codes`` the
+    concatenated codes of the dictionary fields (trailing zero codes left out). The browser
+    inserts every text as a text node (:data:`_MARKERS_JS`).
     """
 
     _template = Template(
@@ -243,36 +378,62 @@ class _CircleMarkers(MacroElement):
         """
     )
 
-    def __init__(self, rows: list[list[Any]], *, labels: list[str], values: list[list[str]], link: int) -> None:
+    def __init__(
+        self,
+        rows: list[list[Any]],
+        *,
+        fields: list[tuple[str, str, list[str]]],
+        items: dict[str, list[list[str]]] | None = None,
+        link: int,
+    ) -> None:
         super().__init__()
         self._name = "CircleMarkers"
         self.rows = rows
-        self.labels = labels
-        self.values = values
+        self.fields = fields
+        self.items = items or {}
         self.link = link
         self.styles = [
             {**style, "className": MARKER_CLASS} for style in (_MARKER_STYLE, _FICTIONAL_STYLE, _CONFIDENTIAL_STYLE)
         ]
         self.css = _CSS
-        self.css_js = style_script(_CSS, style_id="geomap-marker-css")
-        self.js = " ".join(line.strip() for line in _MARKERS_JS.strip().splitlines())
+        self.css_js = style_script(compact_css(_CSS), style_id="geomap-marker-css")
+        self.js = one_line(_MARKERS_JS)
+
+    @property
+    def labels(self) -> list[str]:
+        """The popup fields' labels, in order."""
+        return [label for _name, label, _texts in self.fields]
 
     def payload(self) -> dict[str, Any]:
         """Everything the page script needs, as one JSON-able dict.
 
         Texts are HTML-escaped here as well (defence in depth: even decoded, the page holds no
         markup from the data); the script turns the five entities back into characters and only
-        ever assigns ``textContent``.
+        ever assigns ``textContent``. Fields the privacy module withholds for confidential
+        records (``public=False`` in the schema: name, phone, e-mail, website, …) keep each text
+        whole and as written, so the leak checks in ``tests/leaks`` can find them.
         """
         esc = html.escape
+        specs = []
+        codes = [""] * len(self.rows)
+        for name, label, texts in self.fields:
+            verbatim = name not in schema.FIELD_NAMES or not schema.field_by_name(name).public
+            spec, field_codes = _field_spec(label, texts, self.items.get(name), verbatim=verbatim)
+            specs.append(spec)
+            if field_codes is not None:
+                codes = [c + encode_code(v, spec["w"]) for c, v in zip(codes, field_codes, strict=True)]
+        common_style, styles = split_common(self.styles)
+        rows = []
+        for r, c in zip(self.rows, codes, strict=True):
+            c = c.rstrip(CODE_ALPHABET[0])
+            rows.append([*r[:3], esc(r[3]), c] if c else [*r[:3], esc(r[3])])
         return {
-            "rows": [[*r[:3], esc(r[3]), *r[4:]] for r in self.rows],
-            "labels": [esc(t) for t in self.labels],
-            # Each distinct text once, whole (no prefix coding: the leak checks in tests/leaks
-            # search outputs for confidential texts as written).
-            "values": [[esc(t) for t in texts] for texts in self.values],
+            "rows": rows,
+            "fields": specs,
+            "abc": CODE_ALPHABET,
             "link": self.link,
-            "styles": self.styles,
+            "style": common_style,
+            "styles": styles,
             "notes": [esc(t) for t in (schema.FICTIONAL_NOTICE, CONFIDENTIAL_NOTICE, _FICTIONAL_TIP)],
         }
 
@@ -281,30 +442,28 @@ class _CircleMarkers(MacroElement):
         return script_json(self.payload())
 
     def records(self) -> list[dict[str, Any]]:
-        """The records as the page shows them (plain text), for tests and checks.
+        """The records as the page shows them, decoded from :meth:`payload` as the script does.
 
         Each: ``lat``, ``lon``, ``title``, ``tooltip``, ``fictional``, ``confidential``,
         ``notices`` (in popup order) and ``fields`` (``{label: text}`` of non-blank fields).
         """
+        payload = self.payload()
+        fields = _decode_fields(payload)
         out = []
-        for r in self.rows:
+        for n, r in enumerate(payload["rows"]):
             fictional, secret = bool(r[2] & 1), bool(r[2] & 2)
-            fields = {}
-            for k, label in enumerate(self.labels):
-                i = r[4 + k] if 4 + k < len(r) else 0
-                if self.values[k][i]:
-                    fields[label] = self.values[k][i]
+            title = plain_text(r[3])
             notices = ([CONFIDENTIAL_NOTICE] if secret else []) + ([schema.FICTIONAL_NOTICE] if fictional else [])
             out.append(
                 {
                     "lat": r[0],
                     "lon": r[1],
-                    "title": r[3],
-                    "tooltip": r[3] + (_FICTIONAL_TIP if fictional else ""),
+                    "title": title,
+                    "tooltip": title + (_FICTIONAL_TIP if fictional else ""),
                     "fictional": fictional,
                     "confidential": secret,
                     "notices": notices,
-                    "fields": fields,
+                    "fields": {label: texts[n] for label, texts in fields if texts[n]},
                 }
             )
         return out
@@ -407,20 +566,18 @@ def marker_layer(
     titles = [a or b or "Provider" for a, b in zip(texts("display_name"), texts("name"), strict=True)]
     fictional = [schema.parse_bool(v) is True for v in located["fictional"].tolist()] if "fictional" in located.columns else [False] * n
     secret = confidential.to_numpy(dtype=bool).tolist() if n else []
-    lookup: list[dict[str, int]] = [{"": 0} for _ in fields]
-    columns = [[lookup[k].setdefault(t, len(lookup[k])) for t in texts(f)] for k, f in enumerate(fields)]
+    items = {
+        f: [_field_items(f, v) for v in located[f].tolist()] if f in located.columns else [[] for _ in range(n)]
+        for f in fields
+        if _is_list(f)
+    }
     xs = np.round(shapely.get_x(located.geometry.to_numpy()), 5).tolist()
     ys = np.round(shapely.get_y(located.geometry.to_numpy()), 5).tolist()
-    rows: list[list[Any]] = []
-    for i in range(n):
-        codes = [col[i] for col in columns]
-        while codes and codes[-1] == 0:
-            codes.pop()
-        rows.append([ys[i], xs[i], (1 if fictional[i] else 0) | (2 if secret[i] else 0), titles[i], *codes])
+    rows = [[ys[i], xs[i], (1 if fictional[i] else 0) | (2 if secret[i] else 0), titles[i]] for i in range(n)]
     element = _CircleMarkers(
         rows,
-        labels=[_label(f) for f in fields],
-        values=[list(d) for d in lookup],
+        fields=[(f, _label(f), texts(f)) for f in fields],
+        items=items,
         link=fields.index("website") if "website" in fields else -1,
     )
     if cluster:

@@ -103,13 +103,40 @@ def test_tooltips_are_escaped(squares):
     assert "a &amp; b" in _features(layer)["T-2"]["properties"]["tip"]
     html = folium.Map(tiles=None).add_child(layer).get_root().render()
     assert "<script>alert" not in html and "<img src=x" not in html
+    # the page gets the texts escaped (labels once) and shows them as text, exactly as written
+    sent = layer.compact_data()
+    assert sent["t"] == ["Rate &lt;b&gt;", "Note &lt;i&gt;"]
+    assert sent["f"][0][4][0] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+    assert layer.tooltip_text(layer.data["features"][0]) == (
+        '<img src=x onerror="alert(1)">\nRate <b>: 2.0\nNote <i>: <script>alert(2)</script>'
+    )
+    assert sent["tt"] == {"sticky": True, "className": choropleth.TOOLTIP_CLASS}
+
+
+def test_styles_are_a_table_not_code(squares):
+    layer = choropleth.choropleth_layer(squares, "per_100k", label="x", k=2)
+    html = folium.Map(tiles=None).add_child(layer).get_root().render()
+    assert "switch(" not in html and "T-1" in html  # no per-feature style code; the ids still travel
+    sent = layer.compact_data()
+    styles = [{**sent.get("Y", {}), **style} for style in sent["y"]]
+    for row, feature in zip(sent["f"], layer.data["features"], strict=True):
+        assert styles[row[2] if len(row) > 2 else 0] == layer.style_function(feature)
+    assert [{**sent.get("H", {}), **h} for h in sent["h"]] == [{"color": "#111827", "weight": 2.5}]
+
+
+def test_outline_is_drawn_from_the_units_borders_when_asked(squares):
+    plain = choropleth.choropleth_layer(squares, "per_100k", label="x")
+    assert "o" not in plain.compact_data()
+    style = {"color": "#9aa5b1", "weight": 6, "className": "geomap-context"}
+    layer = choropleth.choropleth_layer(squares, "per_100k", label="x", outline_style=style)
+    assert layer.compact_data()["o"] == style
 
 
 def test_features_are_lean(squares):
     squares.geometry = squares.geometry.translate(0.123456789, 0.987654321)
     layer = choropleth.choropleth_layer(squares, "per_100k", label="x", tooltip_columns=["population"])
     for f in layer.data["features"]:
-        assert set(f["properties"]) == {"code", "name", "value", "class", "tip"}
+        assert set(f["properties"]) == {"code", "name", "value", "class", "tip", "tooltip"}
         coords = np.array(f["geometry"]["coordinates"][0], dtype=float)
         assert np.array_equal(coords, np.round(coords, 5))
     assert _features(layer)["T-1"]["geometry"]["coordinates"][0][0] in ([1.12346, 0.98765], (1.12346, 0.98765))

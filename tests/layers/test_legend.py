@@ -31,9 +31,34 @@ def test_legend_is_a_leaflet_control_without_cdn():
     m = assets.offline_map(location=(0, 0))
     legend.legend_element(cls, title="T", caption="C", position="topright").add_to(m)
     html = m.get_root().render()
-    assert 'L.control({position: "topright"})' in html
-    assert ".geomap-legend" in html  # its style sits in the page header
+    assert "L.control({position:d.position})" in html and '"position":"topright"' in html
+    assert ".geomap-legend" in html  # its style is added by the legend's own script
     assert urls(html) == set()  # no d3 or other colormap script
+
+
+def test_legend_is_sent_as_escaped_data_and_built_as_text():
+    cls = choropleth.classify([1.0, 2.0, None], k=2, fmt="{:,.0f}", no_data_label="<i>none</i>")
+    data = legend.legend_data(cls, title="</script>{{ 7*7 }} \"Ñandú\"", caption="a & <b>")
+    assert data == {
+        "title": "&lt;/script&gt;{{ 7*7 }} &quot;Ñandú&quot;",
+        "rows": [[cls.colors[0], "1", 1], [cls.colors[1], "2", 1]],
+        "none": ["&lt;i&gt;none&lt;/i&gt;", 1],
+        "caption": "a &amp; &lt;b&gt;",
+    }
+    assert legend.legend_data(cls, title="T", show_counts=False)["rows"][0][2] is None
+    m = assets.offline_map(location=(0, 0))
+    legend.Legend(data).add_to(m)
+    html = m.get_root().render()
+    assert "</script>{" not in html and "{{ 7*7 }}" not in html and "<i>" not in html
+    js = legend._LEGEND_JS
+    assert "textContent" in js and "innerHTML" not in js and "swatch.style.background = color" in js
+
+
+def test_legend_refuses_a_colour_that_is_not_one():
+    cls = choropleth.classify([1.0, 2.0], k=2)
+    bad = choropleth.Classification(cls.scheme, cls.bins, cls.lower, cls.labels, ("red;x:url(a)", "#fff"), cls.counts, cls.classes)
+    with pytest.raises(ValueError, match="CSS colour"):
+        legend.legend_data(bad, title="T")
 
 
 def test_bad_position_is_refused():

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
+
 import folium
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import LineString
+from shapely.geometry import LineString, Point
 
 from geomap.directory import privacy, schema
 from geomap.layers import assets, markers
@@ -124,9 +128,76 @@ def test_repeated_texts_are_sent_once_and_verbatim(providers):
     providers["phone"] = ["+000 000 0001 (fictional)", "+000 000 0002 (fictional)", None]
     providers["service_types"] = [["shelter"], ["shelter"], ["shelter"]]
     element = _element(markers.marker_layer(providers, popup_fields=("service_types", "phone")))
-    assert element.values[0] == ["", "Shelter"]  # one entry for both records
-    assert element.payload()["values"][1] == ["", *providers["phone"][:2]]  # verbatim, searchable
+    _services, phones = element.payload()["fields"]
+    assert set(providers["phone"][:2]) <= set(phones["v"])  # verbatim, searchable
     assert [r["fields"]["Phone"] for r in element.records()] == list(providers["phone"][:2])
+    many = _many(40)
+    many["service_types"] = [["shelter"]] * 40
+    services = _element(markers.marker_layer(many, popup_fields=("service_types",))).payload()["fields"][0]
+    assert json.dumps(services).count("Shelter") == 1  # one entry for all 40 records
+
+
+def _many(n: int = 120) -> gpd.GeoDataFrame:
+    """``n`` fictional public records whose texts repeat, share prefixes and are hostile."""
+    hostile = ["</script><b>x</b>", "{{ 7*7 }} {% if 1 %}", "\"q\" 'q' \\", "Ñandú 東京 😀", "&amp;"]
+    return gpd.GeoDataFrame(
+        {
+            "name": [f"Provider {i} {hostile[i % 5]}" for i in range(n)],
+            "organisation": [f"Org {i % 7}" for i in range(n)],
+            "service_types": [["shelter", "legal_aid"][: 1 + i % 2] + ([hostile[i % 5]] if i % 3 == 0 else []) for i in range(n)],
+            "town": [f"Town {i % 90}" for i in range(n)],
+            "hours": [hostile[i % 5] if i % 4 else None for i in range(n)],
+            "phone": [f"+000 {i:04d} {hostile[i % 5]}" for i in range(n)],
+            "email": [f"p{i}@example.org" for i in range(n)],
+            "website": [f"https://example.org/{i % 11}?a=1&b=2" for i in range(n)],
+            "languages": [["English", "Français", hostile[i % 5]][: 1 + i % 3] for i in range(n)],
+            "last_verified": [f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(n)],
+            "confidential": [False] * n,
+            "fictional": [i % 2 == 0 for i in range(n)],
+        },
+        geometry=[Point(3 + i / 1000, 6 + i / 997) for i in range(n)],
+        crs="EPSG:4326",
+    )
+
+
+def test_compact_fields_decode_to_the_popup_texts():
+    directory = _many()
+    layer = markers.marker_layer(directory, cluster=False)
+    element = _element(layer)
+    records = element.records()  # decoded from the payload, as the page script does
+    assert len(records) == len(directory)
+    for i, (rec, (_idx, row)) in enumerate(zip(records, directory.iterrows(), strict=True)):
+        expected = {
+            markers._label(f): markers._field_text(f, row.get(f))
+            for f in markers.DEFAULT_POPUP_FIELDS
+            if markers._field_text(f, row.get(f))
+        }
+        assert rec["fields"] == expected, i
+        assert rec["title"] == row["name"]
+        assert (rec["lat"], rec["lon"]) == (round(row.geometry.y, 5), round(row.geometry.x, 5))
+    # fields the privacy module withholds for confidential records are sent whole and as written
+    payload = element.payload()
+    by_label = {f["l"]: f for f in payload["fields"]}
+    for label, column in (("Phone", "phone"), ("Email", "email"), ("Website", "website"), ("Town", "town")):
+        assert "p" not in by_label[label] and "i" not in by_label[label]
+        assert {html.escape(t) for t in directory[column]} <= set(by_label[label]["v"])
+    # public fields may be front-coded or itemised, whichever is smaller (here: dates front-coded,
+    # services itemised)
+    assert by_label["Last verified"].get("p") == 1
+    assert "i" in by_label["Service types"]
+    # nothing in the page is markup or template code, and codes hold no digits
+    m = assets.offline_map(location=(6, 3))
+    layer.add_to(m)
+    text = m.get_root().render()
+    assert "</script><b>" not in text and "{{ 7*7 }}" not in text and "\\u007b{ 7*7 }}" in text
+    assert all(not re.search(r"[0-9]", r[4]) for r in payload["rows"] if len(r) > 4)
+
+
+def test_rows_keep_coordinates_as_written_next_to_each_other():
+    payload = _element(markers.marker_layer(_many(3), cluster=False)).payload()
+    text = json.dumps(payload["rows"])
+    assert text.startswith("[[6.0, 3.0, 1, ")
+    assert payload["rows"][1][:2] == [round(6 + 1 / 997, 5), round(3 + 1 / 1000, 5)]
 
 
 def test_cluster_uses_local_assets_and_plain_group_needs_none(providers):
