@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ from branca.element import MacroElement
 from branca.utilities import color_brewer
 from folium.template import Template
 
-from geomap.layers.encoding import CompactGeoJson, one_line, script_json
+from geomap.layers.encoding import CompactGeoJson, geometry_key, one_line, script_json
 
 __all__ = [
     "NO_DATA_COLOR",
@@ -322,6 +322,7 @@ def choropleth_layer(
     precision: int = 5,
     simplify_tolerance: float | None = None,
     outline_style: Mapping[str, Any] | None = None,
+    arc_cache: MutableMapping[tuple[str, int], Any] | None = None,
 ) -> folium.GeoJson:
     """A GeoJson choropleth of ``units[values_column]``, classed with mapclassify.
 
@@ -353,6 +354,10 @@ def choropleth_layer(
         style, from the borders the page already has (see
         :class:`~geomap.layers.encoding.CompactGeoJson`), e.g.
         :data:`geomap.layers.basemap.OUTLINE_STYLE`.
+    arc_cache
+        A mapping kept by the caller between calls: the units' encoded borders are stored there
+        and reused while the shapes are the same (see
+        :class:`~geomap.layers.encoding.CompactGeoJson`).
 
     Returns
     -------
@@ -433,6 +438,8 @@ def choropleth_layer(
         tooltip_labels=tip_labels,
         tooltip_options={"sticky": True, "className": TOOLTIP_CLASS},
         outline_style=outline_style,
+        geometry_key=None if arc_cache is None else geometry_key(geoms.to_numpy()),
+        arc_cache=arc_cache,
         name=layer_name or label,
         style_function=style,
         highlight_function=highlight,

@@ -6,6 +6,9 @@ and the markers from a view of the directory (public unless the session is a par
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 import folium
 import geopandas as gpd
 import numpy as np
@@ -117,6 +120,7 @@ def build_coverage_map(
     asset_base: str = assets.DEFAULT_ASSET_BASE,
     display: gpd.GeoSeries | None = None,
     role: str = privacy.PUBLIC,
+    arc_cache: MutableMapping[tuple[str, int], Any] | None = None,
 ) -> folium.Map:
     """Build the coverage map.
 
@@ -146,6 +150,10 @@ def build_coverage_map(
     role
         The session's role; confidential sites are drawn only for partners and editors (and
         then only if ``view`` holds them).
+    arc_cache
+        A mapping the caller keeps between calls (e.g. one per Streamlit session): the units'
+        encoded borders are kept there and reused while the shapes stay the same, so a filter
+        change does not rebuild them (see :class:`geomap.layers.encoding.CompactGeoJson`).
     """
     fmap, groups = coverage_layers(
         units,
@@ -158,6 +166,7 @@ def build_coverage_map(
         asset_base=asset_base,
         display=display,
         role=role,
+        arc_cache=arc_cache,
     )
     for group in groups:
         group.add_to(fmap)
@@ -176,6 +185,7 @@ def coverage_layers(
     asset_base: str = assets.DEFAULT_ASSET_BASE,
     display: gpd.GeoSeries | None = None,
     role: str = privacy.PUBLIC,
+    arc_cache: MutableMapping[tuple[str, int], Any] | None = None,
 ) -> tuple[folium.Map, list[folium.FeatureGroup]]:
     """The coverage map as a base map and the layers that change with the filters.
 
@@ -206,6 +216,7 @@ def coverage_layers(
         tooltip_columns={k: v for k, v in tooltips.items() if k != measure},
         precision=DISPLAY_PRECISION,
         outline_style=basemap.OUTLINE_STYLE,
+        arc_cache=arc_cache,
     )
     shading = folium.FeatureGroup(name=measure_label, control=False)
     layer.add_to(shading)

@@ -24,11 +24,12 @@ codes and front coding for the marker texts (:func:`encode_code`, :func:`front_c
 
 from __future__ import annotations
 
+import hashlib
 import html
 import itertools
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import folium
@@ -708,6 +709,21 @@ def split_common(dicts: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], li
     return common, [{k: v for k, v in d.items() if k not in common} for d in dicts]
 
 
+def geometry_key(geoms: Sequence[shapely.Geometry | None]) -> str:
+    """A digest of geometries (in order, exact): the cache key of their encoded arcs."""
+    wkb = shapely.to_wkb(np.asarray(list(geoms), dtype=object))
+    return hashlib.blake2b(b"".join(b"" if w is None else w for w in wkb), digest_size=16).hexdigest()
+
+
+def _encoded_arcs(geoms: Sequence[Any], *, precision: int) -> tuple[int, int, list[str], list[Any]]:
+    """``(scale, split, encoded arcs, shapes)`` of ``geoms`` (see :meth:`CompactGeoJson.compact_data`)."""
+    scale = lossless_scale(geoms, precision=precision)
+    int_arcs, shapes = topology(geoms, precision=precision, scale=scale)
+    deltas = [d.ravel() for d in _chained_deltas(int_arcs)]
+    split = best_split(np.concatenate(deltas)) if deltas else DEFAULT_SPLIT
+    return scale, split, encode_arcs(int_arcs, split=split), shapes
+
+
 #: folium GeoJson options the compact template does not implement (refused, not ignored).
 _UNSUPPORTED = ("zoom_on_click", "marker", "on_each_feature", "popup_keep_highlighted")
 
@@ -740,6 +756,12 @@ class CompactGeoJson(folium.GeoJson):
         :func:`outline_arcs`) is drawn under the features with this Leaflet path style
         (``className`` included), non-interactive. It is part of the layer: it is shown, removed
         and swapped with it.
+    geometry_key, arc_cache
+        :func:`geometry_key` of the features' geometries (shapely shapes, in feature order) and
+        a mapping owned by the caller (e.g. one per Streamlit session): the encoded arcs are
+        kept there under ``(geometry_key, precision)`` and reused by later layers with the same
+        shapes (the same units re-shaded after a filter change). Without both, they are
+        computed for this layer only.
     **kwargs
         As :class:`folium.GeoJson`: ``style_function`` and ``highlight_function`` are evaluated
         here and sent as a table of distinct styles (no per-feature code in the page);
@@ -772,6 +794,8 @@ class CompactGeoJson(folium.GeoJson):
         tooltip_labels: Sequence[str] = (),
         tooltip_options: Mapping[str, Any] | None = None,
         outline_style: Mapping[str, Any] | None = None,
+        geometry_key: str | None = None,
+        arc_cache: MutableMapping[tuple[str, int], Any] | None = None,
         **kwargs: Any,
     ) -> None:
         bad = [k for k in _UNSUPPORTED if kwargs.get(k)]
@@ -797,6 +821,8 @@ class CompactGeoJson(folium.GeoJson):
         self.tooltip_labels = tuple(str(label) for label in tooltip_labels)
         self.tooltip_options = dict(tooltip_options or {})
         self.outline_style = None if outline_style is None else dict(outline_style)
+        self.geometry_key = geometry_key
+        self.arc_cache = arc_cache
         # Inline, not in the page header: streamlit-folium inserts the header with innerHTML,
         # where scripts do not run. The guard defines it once per page.
         self.decoder = one_line(DECODER_JS)
@@ -840,11 +866,13 @@ class CompactGeoJson(folium.GeoJson):
         """
         features = self.data.get("features", [])
         geoms = [f.get("geometry") for f in features]
-        scale = lossless_scale(geoms, precision=self.precision)
-        int_arcs, shapes = topology(geoms, precision=self.precision, scale=scale)
-        deltas = [d.ravel() for d in _chained_deltas(int_arcs)]
-        split = best_split(np.concatenate(deltas)) if deltas else DEFAULT_SPLIT
-        arcs = encode_arcs(int_arcs, split=split)
+        key = (self.geometry_key, self.precision)
+        hit = None if self.geometry_key is None or self.arc_cache is None else self.arc_cache.get(key)
+        if hit is None:
+            hit = _encoded_arcs(geoms, precision=self.precision)
+            if self.geometry_key is not None and self.arc_cache is not None:
+                self.arc_cache[key] = hit
+        scale, split, arcs, shapes = hit
         styles, style_of = _style_table(self.style_function, features)
         lights, light_of = _style_table(self.highlight_function, features)
         rows = []

@@ -438,8 +438,13 @@ class _CircleMarkers(MacroElement):
         }
 
     def payload_json(self) -> str:
-        """:meth:`payload` as script-safe JSON (:func:`geomap.layers.encoding.script_json`)."""
-        return script_json(self.payload())
+        """:meth:`payload` as script-safe JSON (:func:`geomap.layers.encoding.script_json`).
+
+        Built once per layer (a page render calls the template more than once).
+        """
+        if getattr(self, "_payload_json", None) is None:
+            self._payload_json = script_json(self.payload())
+        return self._payload_json
 
     def records(self) -> list[dict[str, Any]]:
         """The records as the page shows them, decoded from :meth:`payload` as the script does.

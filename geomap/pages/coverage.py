@@ -23,6 +23,23 @@ def _display_geometry(country: str, units_digest: str, _units):
     return coverage_map.display_geometry(_units)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _bundled_arc_cache(country: str) -> dict:
+    # Encoded borders of a country's bundled units (public data), shared by all sessions.
+    return {}
+
+
+def _arc_cache(country: str) -> dict:
+    """Where the map keeps its encoded unit borders between reruns (a filter change re-sends
+    the same shapes): shared for the bundled boundaries, this session's own for brought ones."""
+    if not st.session_state.get(_state.K_BOUNDARY):
+        return _bundled_arc_cache(country)
+    cache = st.session_state.setdefault("cov_arc_cache", {})
+    if len(cache) > 8:
+        cache.clear()
+    return cache
+
+
 def _units_digest(units) -> str:
     return hashlib.sha256(b"".join(shapely.to_wkb(units.geometry.to_numpy()))).hexdigest()
 
@@ -105,6 +122,7 @@ def _coverage(ctx: _state.Context) -> None:
         boundary_source=ctx.boundary_source,
         role=ctx.role,
         display=_display_geometry(ctx.country, _units_digest(units), units),
+        arc_cache=_arc_cache(ctx.country),
     )
     st_folium(
         base,
@@ -128,9 +146,12 @@ def _coverage(ctx: _state.Context) -> None:
     if summary["units_without"]:
         st.markdown(f"**No provider{_filter_note(services, populations)} in {len(summary['units_without'])} unit(s):** "
                     + ", ".join(_widgets.md_text(n) for n in summary["units_without"]))
-    # Collapsed by default: the interactive table is heavy for the browser and would delay the map.
-    with st.expander(f"All {summary['units']} units (sortable table)"):
-        _widgets.unit_table(table)
+    # Collapsed by default, and drawn only while open: the interactive table is heavy for the
+    # browser and would slow down the map's first paint and every filter change.
+    box = st.expander(f"All {summary['units']} units (sortable table)", key="cov_table_open", on_change="rerun")
+    if box.open:
+        with box:
+            _widgets.unit_table(table)
     st.download_button(
         "Download this table (CSV)",
         data=_widgets.csv_bytes(table),

@@ -160,3 +160,23 @@ def test_duplicate_index_labels_are_fine(squares):
     squares.index = [7, 7, 8, 8]
     layer = choropleth.choropleth_layer(squares, "per_100k", label="x", k=2)
     assert [f["properties"]["class"] for f in layer.data["features"]] == [0, 1, -1, 0]
+
+
+def test_arc_cache_reuses_the_encoded_borders_of_the_same_shapes(squares, monkeypatch):
+    from geomap.layers import encoding
+
+    calls = []
+    real = encoding.topology
+    monkeypatch.setattr(encoding, "topology", lambda *a, **k: calls.append(1) or real(*a, **k))
+    cache: dict = {}
+    first = choropleth.choropleth_layer(squares, "per_100k", label="Rate", arc_cache=cache)
+    again = squares.assign(per_100k=squares["per_100k"].fillna(0) * 3)  # other values, same shapes
+    second = choropleth.choropleth_layer(again, "per_100k", label="Rate", arc_cache=cache)
+    assert first.compact_data()["a"] == second.compact_data()["a"]
+    assert len(calls) == 1 and len(cache) == 1
+    assert first.compact_data()["f"] != second.compact_data()["f"]  # the shading still follows the values
+    moved = squares.set_geometry(squares.geometry.translate(0.5, 0))
+    choropleth.choropleth_layer(moved, "per_100k", label="Rate", arc_cache=cache).compact_data()
+    assert len(calls) == 2 and len(cache) == 2  # other shapes: encoded again, under their own key
+    nocache = choropleth.choropleth_layer(squares, "per_100k", label="Rate")
+    assert nocache.compact_data()["a"] == first.compact_data()["a"]

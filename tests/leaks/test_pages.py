@@ -66,6 +66,7 @@ def _run(upload: dict | None = None, session=None):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=300)
+    at.session_state["cov_table_open"] = True  # search the Coverage page's units table too
     if upload is not None:
         at.session_state["geomap_upload"] = upload
     if session is not None:
@@ -115,6 +116,7 @@ def test_every_page_public_generated_upload(module, generated_csv):
         pytest.skip(f"{module} not present yet")
     _label, _units, directory, secrets = load_case("generated")
     at = AppTest.from_function(_page_script, args=(module,), default_timeout=300)
+    at.session_state["cov_table_open"] = True  # the Coverage page's units table, drawn only while open
     at.session_state["geomap_upload"] = _upload_state(generated_csv, "generated_fictional.csv")
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -15,9 +15,10 @@ def _app() -> None:
     coverage.render()
 
 
-def _run(country: str = "NGA") -> AppTest:
+def _run(country: str = "NGA", *, table: bool = True) -> AppTest:
     at = AppTest.from_function(_app, default_timeout=180)
     at.session_state["geomap_country"] = country
+    at.session_state["cov_table_open"] = table  # the units table is drawn only while open
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -103,6 +104,7 @@ def test_level2_boundaries_drill_down():
     at = AppTest.from_function(_app, default_timeout=180)
     at.session_state["geomap_country"] = "NGA"
     at.session_state[_state.K_BOUNDARY] = {"name": "lga.geojson", "data": data, "digest": hashlib.sha256(data).hexdigest(), "country": "NGA"}
+    at.session_state["cov_table_open"] = True
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.dataframe[0].value) == 4
@@ -148,3 +150,13 @@ def test_context_is_built_once_per_change_of_its_inputs():
     assert probe[0][0] == probe[1][0] != probe[2][0]
     assert [p[2] for p in probe] == ["NGA", "NGA", "MEX"]
     assert {p[3] for p in probe} == {"public"}
+
+
+def test_units_table_is_drawn_only_while_open():
+    at = _run(table=False)
+    assert len(at.dataframe) == 0
+    assert [e.label for e in at.expander] == ["All 37 units (sortable table)"]
+    at.session_state["cov_table_open"] = True
+    at.run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 37
