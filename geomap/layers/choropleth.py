@@ -11,6 +11,7 @@ Units without a value (``NaN``: e.g. no population figure) are drawn in a hatche
 from __future__ import annotations
 
 import html
+import json
 import math
 import warnings
 from collections.abc import Mapping, MutableMapping, Sequence
@@ -386,7 +387,10 @@ def choropleth_layer(
     values = pd.to_numeric(units[values_column], errors="coerce").astype(float)
     tip_labels = [label, *(str(lab) for lab in extra.values())]
     features = []
-    for pos, (idx, row) in enumerate(units.iterrows()):
+    # GeoJSON of every shape in one vectorised call (faster than a mapping per shape).
+    geojson = [json.loads(g) for g in shapely.to_geojson(geoms.to_numpy())]
+    rows = units[[code_column, name_column, *extra]].to_dict("records")
+    for pos, (idx, row) in enumerate(zip(units.index, rows, strict=True)):
         value = values.loc[idx]
         klass = int(cls.classes.loc[idx])
         has_value = klass >= 0
@@ -410,7 +414,7 @@ def choropleth_layer(
                     "tip": "<br>".join(lines),
                     "tooltip": texts,
                 },
-                "geometry": shapely.geometry.mapping(geoms.loc[idx]),
+                "geometry": geojson[pos],
             }
         )
     ids = [f["id"] for f in features]
