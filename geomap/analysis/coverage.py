@@ -43,35 +43,41 @@ def filter_directory(
     placed_only
         Drop flagged rows (they have no unit).
 
+    Returns
+    -------
+    pandas.DataFrame
+        The kept rows (the input itself when every row is kept: do not modify it).
+
     Raises
     ------
     ValueError
         If a service or population code is not in the taxonomy.
     """
-    out = directory
-    if placed_only and "status" in out.columns:
-        out = out[out["status"] == schema.STATUS_PLACED]
     if isinstance(services, str):
         services = [services]
     if isinstance(populations, str):
         populations = [populations]
+    bad = [s for s in services or () if s not in schema.SERVICE_TYPES]
+    if bad:
+        msg = f"unknown service type(s) {bad}; expected one of {', '.join(schema.SERVICE_TYPES)}"
+        raise ValueError(msg)
+    bad = [p for p in populations or () if p not in schema.POPULATIONS]
+    if bad:
+        msg = f"unknown population(s) {bad}; expected one of {', '.join(schema.POPULATIONS)}"
+        raise ValueError(msg)
+    # One mask, one selection of the rows (each boolean selection copies every column).
+    keep = np.ones(len(directory), dtype=bool)
+    if placed_only and "status" in directory.columns:
+        keep &= (directory["status"] == schema.STATUS_PLACED).to_numpy(dtype=bool, na_value=False)
     if services:
-        bad = [s for s in services if s not in schema.SERVICE_TYPES]
-        if bad:
-            msg = f"unknown service type(s) {bad}; expected one of {', '.join(schema.SERVICE_TYPES)}"
-            raise ValueError(msg)
         wanted = set(services)
-        out = out[schema.parse_codes(out["service_types"]).map(lambda codes: bool(wanted.intersection(codes))).astype(bool)]
+        offered = schema.parse_codes(directory["service_types"])
+        keep &= offered.map(lambda codes: bool(wanted.intersection(codes))).to_numpy(dtype=bool)
     if populations:
-        bad = [p for p in populations if p not in schema.POPULATIONS]
-        if bad:
-            msg = f"unknown population(s) {bad}; expected one of {', '.join(schema.POPULATIONS)}"
-            raise ValueError(msg)
         wanted_pop = set(populations)
-        served = schema.parse_codes(out["populations_served"], vocabulary="population")
-        keep = served.map(lambda s: not s or bool(wanted_pop.intersection(s))).astype(bool)
-        out = out[keep]
-    return out
+        served = schema.parse_codes(directory["populations_served"], vocabulary="population")
+        keep &= served.map(lambda s: not s or bool(wanted_pop.intersection(s))).to_numpy(dtype=bool)
+    return directory if keep.all() else directory[keep]
 
 
 def coverage_by_unit(
@@ -101,12 +107,15 @@ def coverage_by_unit(
         ``per_100k``, ``capacity_per_100k``. Per-capita figures are NaN (no data) where the
         population is unknown — never 0.
     """
-    kept = filter_directory(directory, services=services, populations=populations)
+    # Only the columns counted here (filtering a narrow frame copies less).
+    used = ["status", "service_types", "populations_served", "admin1_code", "confidential", "capacity"]
+    kept = filter_directory(directory[[c for c in used if c in directory.columns]], services=services, populations=populations)
     codes = kept["admin1_code"].astype(object) if len(kept) else pd.Series([], dtype=object)
     conf = kept["confidential"].map(lambda v: schema.parse_bool(v) is True) if "confidential" in kept else False
     cap = pd.to_numeric(kept["capacity"], errors="coerce") if "capacity" in kept else pd.Series(np.nan, index=kept.index)
     agg = pd.DataFrame({"code": codes, "one": 1, "conf": conf, "cap": cap}, index=kept.index)
-    grouped = agg.groupby("code", sort=False).agg(providers=("one", "sum"), confidential_providers=("conf", "sum"), capacity=("cap", "sum"))
+    grouped = agg.groupby("code", sort=False)[["one", "conf", "cap"]].sum()
+    grouped.columns = ["providers", "confidential_providers", "capacity"]
 
     out = pd.DataFrame({"code": units["code"].astype(str).to_numpy(), "name": units["name"].astype(str).to_numpy()})
     out = out.merge(grouped, how="left", left_on="code", right_index=True)
