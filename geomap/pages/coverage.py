@@ -143,9 +143,14 @@ def _coverage(ctx: _state.Context) -> None:
             "Partners can sign in to see them."
         )
 
-    if summary["units_without"]:
-        st.markdown(f"**No provider{_filter_note(services, populations)} in {len(summary['units_without'])} unit(s):** "
-                    + ", ".join(_widgets.md_text(n) for n in summary["units_without"]))
+    without = summary["units_without"]
+    if without and len(without) == summary["units"]:
+        st.markdown(f"**No provider{_filter_note(services, populations)} in any of the {summary['units']} units.**")
+    elif without:
+        st.markdown(
+            f"**No provider{_filter_note(services, populations)} in {len(without)} unit(s):** "
+            + ", ".join(_widgets.md_text(n) for n in without)
+        )
     # Collapsed by default, and drawn only while open: the interactive table is heavy for the
     # browser and would slow down the map's first paint and every filter change.
     box = st.expander(f"All {summary['units']} units (sortable table)", key="cov_table_open", on_change="rerun")

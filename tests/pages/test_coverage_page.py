@@ -67,6 +67,8 @@ def test_other_country_without_sample():
     assert at.title[0].value == "Coverage — Kenya"
     assert any("Upload one on the **Data** page" in i.value for i in at.info)
     assert at.dataframe[0].value["Providers"].sum() == 0
+    n = len(at.dataframe[0].value)
+    assert any(m.value == f"**No provider in any of the {n} units.**" for m in at.markdown)
 
 
 def test_confidential_count_caption_in_public_view():
