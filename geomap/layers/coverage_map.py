@@ -207,13 +207,19 @@ def coverage_layers(
     # The country outline is drawn by the choropleth from the units' own outer borders (no
     # second copy of them in the page); it travels with the shading when the layers are swapped.
     basemap.add_basemap(fmap, shown_units, source=boundary_source, outline=False)
+    # Tooltip lines besides the measure, written as people read them ("2,845,380"; a unit
+    # without a census figure says "no data", never 0).
     tooltips = {"providers": "Providers", "population": "Population"}
+    for col in tooltips:
+        if col in joined.columns:
+            values = pd.to_numeric(joined[col], errors="coerce")
+            joined[f"_tip_{col}"] = [f"{v:,.0f}" if pd.notna(v) else "no data" for v in values]
     layer = choropleth.choropleth_layer(
         joined,
         measure,
         label=measure_label,
         fmt=_FORMATS.get(measure, "{:,.2f}"),
-        tooltip_columns={k: v for k, v in tooltips.items() if k != measure},
+        tooltip_columns={f"_tip_{k}": v for k, v in tooltips.items() if k != measure and k in joined.columns},
         precision=DISPLAY_PRECISION,
         outline_style=basemap.OUTLINE_STYLE,
         arc_cache=arc_cache,

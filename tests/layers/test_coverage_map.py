@@ -63,3 +63,21 @@ def test_the_outline_travels_with_the_shading_not_the_base_map(squares):
     assert outline.equals(box(0, 0, 4, 1).exterior)
     standalone = coverage_map.build_coverage_map(squares[["code", "name", "geometry"]], table, view)
     assert standalone.get_root().render().count("window.geomapGeoLayer(") == 1  # one decoder, one layer
+
+
+def test_tooltips_write_counts_and_populations_as_people_read_them(squares):
+    table = pd.DataFrame(
+        {"code": squares["code"], "name": squares["name"], "providers": [1, 2, 0, 3], "population": [2845380.0, 2000.0, float("nan"), 500.0]}
+    )
+    view = gpd.GeoDataFrame({"name": [], "confidential": [], "fictional": []}, geometry=[], crs="EPSG:4326")
+    _base, groups = coverage_map.coverage_layers(squares[["code", "name", "geometry"]], table, view)
+    (layer,) = [c for c in groups[0]._children.values() if isinstance(c, encoding.CompactGeoJson)]
+    tips = {f["id"]: layer.tooltip_text(f) for f in layer.data["features"]}
+    assert tips["T-1"] == "One\nNumber of providers: 1\nPopulation: 2,845,380"
+    assert tips["T-3"].endswith("Population: no data")  # never 0, never "nan"
+    table["per_100k"] = table["providers"] / table["population"] * 100_000
+    _base, groups = coverage_map.coverage_layers(
+        squares[["code", "name", "geometry"]], table, view, measure="per_100k", measure_label="Per 100k"
+    )
+    (layer,) = [c for c in groups[0]._children.values() if isinstance(c, encoding.CompactGeoJson)]
+    assert layer.tooltip_text(layer.data["features"][0]) == "One\nPer 100k: 0.04\nProviders: 1\nPopulation: 2,845,380"
