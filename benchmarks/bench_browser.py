@@ -345,4 +345,11 @@ def run(*, quick: bool = False) -> list[Record]:
                note=f"peak RSS of the server after the Nigeria view + {clicks} filter changes vs bare page; goal = 2x bare + {data / 1e6:.1f} MB of data held (units + resolved sample); the bare page importing the app's libraries peaks at {deps_rss / 1e6:.0f} MB; GeoNames cache built before the server starts (first use on an installation: {first_install_mb:.0f} MB peak, once)",
                extra={"data_mb": round(data / 1e6, 2), "bare_with_app_imports_mb": round(deps_rss / 1e6, 1),
                       "gazetteer_cache_build_peak_mb": round(first_install_mb, 1)}),
+        # Not the goal (that is app_memory): geomap's own share, against the same bare
+        # page after importing the libraries the app needs.
+        Record("app_memory_vs_libraries", app["rss"] / 1e6, deps_rss / 1e6, "MB",
+               round((GOAL_MEMORY * deps_rss + data) / deps_rss, 3),
+               note="peak RSS of the app server (as app_memory) vs the bare page after importing the app's libraries "
+                    "(geopandas, folium, streamlit-folium, mapclassify, pyproj, scikit-learn); same 2x + data rule, "
+                    "shown to separate geomap's own memory from the stack's"),
     ]
