@@ -14,7 +14,7 @@ import html
 import json
 import math
 import warnings
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,13 @@ from branca.element import MacroElement
 from branca.utilities import color_brewer
 from folium.template import Template
 
-from geomap.layers.encoding import CompactGeoJson, geometry_key, one_line, script_json
+from geomap.layers.encoding import (
+    CompactGeoJson,
+    geometry_key,
+    one_line,
+    script_json,
+    shade_data,
+)
 
 __all__ = [
     "NO_DATA_COLOR",
@@ -37,6 +43,7 @@ __all__ = [
     "UNIT_CLASS",
     "Classification",
     "choropleth_layer",
+    "choropleth_shading",
     "classify",
     "lean_geometries",
 ]
@@ -245,6 +252,12 @@ def lean_geometries(
     return gpd.GeoSeries(arr, index=geoms.index, crs="EPSG:4326")
 
 
+def _shaped(units: gpd.GeoDataFrame) -> np.ndarray:
+    """Which units have a shape to draw (neither missing nor empty)."""
+    geoms = np.asarray(units.geometry.array, dtype=object)
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
 def _text(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -306,6 +319,143 @@ class _HatchPattern(MacroElement):
         self.js = one_line(_HATCH_JS)
 
 
+def _shaded_features(
+    units: pd.DataFrame,
+    values_column: str,
+    *,
+    label: str,
+    scheme: str,
+    k: int,
+    fmt: str,
+    no_data_label: str,
+    tooltip_columns: Mapping[str, str] | Sequence[str] | None,
+    palette: str,
+    code_column: str,
+    name_column: str,
+) -> tuple[list[dict[str, Any]], Classification, list[str], Callable[[dict], dict], Callable[[dict], dict]]:
+    """Features without geometry (id, properties), classification, tooltip labels and the
+    style and highlight functions: everything of a choropleth but its shapes."""
+    if tooltip_columns is None:
+        extra: dict[str, str] = {}
+    elif isinstance(tooltip_columns, Mapping):
+        extra = dict(tooltip_columns)
+    else:
+        extra = {c: c for c in tooltip_columns}
+    for col in [values_column, code_column, name_column, *extra]:
+        if col not in units.columns:
+            msg = f"column {col!r} is not in the units table (columns: {', '.join(map(str, units.columns))})"
+            raise ValueError(msg)
+    cls = classify(units[values_column], scheme=scheme, k=k, fmt=fmt, palette=palette, no_data_label=no_data_label)
+    values = pd.to_numeric(units[values_column], errors="coerce").astype(float).to_numpy()
+    classes = cls.classes.to_numpy()
+    tip_labels = [label, *(str(lab) for lab in extra.values())]
+    escaped_labels = [html.escape(str(lab)) for lab in tip_labels]
+    features = []
+    # Column arrays, not row lookups: this runs on every filter change.
+    names = [_text(v) for v in units[name_column].to_numpy(dtype=object)]
+    codes = [_text(v) for v in units[code_column].to_numpy(dtype=object)]
+    extras = [[_text(v) for v in units[col].to_numpy(dtype=object)] for col in extra]
+    for pos in range(len(units)):
+        value = values[pos]
+        klass = int(classes[pos])
+        has_value = klass >= 0
+        shown = _format(fmt, value) if has_value else no_data_label
+        # The tooltip as plain texts (title, then one value per label); the page inserts them as
+        # text. ``tip`` is the same tooltip as escaped HTML, for Python callers.
+        texts = [names[pos], shown, *(column[pos] for column in extras)]
+        lines = [f"<b>{html.escape(texts[0])}</b>"] + [
+            f"{lab}: {html.escape(text)}" for lab, text in zip(escaped_labels, texts[1:], strict=True)
+        ]
+        code = codes[pos]
+        features.append(
+            {
+                "type": "Feature",
+                "id": code if code else str(pos),
+                "properties": {
+                    "code": code,
+                    "name": names[pos],
+                    "value": float(value) if has_value else None,
+                    "class": klass,
+                    "tip": "<br>".join(lines),
+                    "tooltip": texts,
+                },
+            }
+        )
+    ids = [f["id"] for f in features]
+    if len(set(ids)) != len(ids):
+        for pos, f in enumerate(features):
+            f["id"] = str(pos)
+    colors = cls.colors
+
+    def style(feature: dict) -> dict:
+        klass = feature["properties"]["class"]
+        if klass < 0:
+            return {"fillColor": NO_DATA_FILL, "fillOpacity": 1.0, "color": "#ffffff", "weight": 0.8}
+        return {"fillColor": colors[klass], "fillOpacity": 0.85, "color": "#ffffff", "weight": 0.8}
+
+    def highlight(feature: dict) -> dict:
+        return {"color": "#111827", "weight": 2.5}
+
+    return features, cls, tip_labels, style, highlight
+
+
+def choropleth_shading(
+    units: pd.DataFrame,
+    values_column: str,
+    *,
+    label: str,
+    scheme: str = "FisherJenks",
+    k: int = 5,
+    fmt: str = "{:,.1f}",
+    no_data_label: str = "no data",
+    tooltip_columns: Mapping[str, str] | Sequence[str] | None = None,
+    palette: str = "YlGnBu",
+    code_column: str = "code",
+    name_column: str = "name",
+) -> tuple[dict[str, Any], Classification]:
+    """The shading :func:`choropleth_layer` would draw, without the shapes.
+
+    For re-shading a layer already on the page (made with ``register_as``) after the values
+    change: a few bytes per unit instead of the shapes. Arguments as
+    :func:`choropleth_layer`; units without a geometry (when ``units`` has one) are left out,
+    as there.
+
+    Returns
+    -------
+    tuple
+        ``(shade, classification)``: ``shade`` as :func:`geomap.layers.encoding.shade_data`
+        (features matched by unit code), and the :class:`Classification` for the legend.
+    """
+    if isinstance(units, gpd.GeoDataFrame) and units.geometry.name in units.columns:
+        units = units[_shaped(units)].reset_index(drop=True)
+    features, cls, tip_labels, style, highlight = _shaded_features(
+        units,
+        values_column,
+        label=label,
+        scheme=scheme,
+        k=k,
+        fmt=fmt,
+        no_data_label=no_data_label,
+        tooltip_columns=tooltip_columns,
+        palette=palette,
+        code_column=code_column,
+        name_column=name_column,
+    )
+
+    def tooltip(props: dict | None) -> list[str]:
+        return [html.escape("" if t is None else str(t)) for t in (props or {}).get("tooltip") or []]
+
+    shade = shade_data(
+        features,
+        style_function=style,
+        highlight_function=highlight,
+        tooltip=tooltip,
+        tooltip_labels=tip_labels,
+        tooltip_options={"sticky": True, "className": TOOLTIP_CLASS},
+    )
+    return shade, cls
+
+
 def choropleth_layer(
     units: gpd.GeoDataFrame,
     values_column: str,
@@ -324,6 +474,7 @@ def choropleth_layer(
     simplify_tolerance: float | None = None,
     outline_style: Mapping[str, Any] | None = None,
     arc_cache: MutableMapping[tuple[str, int], Any] | None = None,
+    register_as: str | None = None,
 ) -> folium.GeoJson:
     """A GeoJson choropleth of ``units[values_column]``, classed with mapclassify.
 
@@ -359,6 +510,9 @@ def choropleth_layer(
         A mapping kept by the caller between calls: the units' encoded borders are stored there
         and reused while the shapes are the same (see
         :class:`~geomap.layers.encoding.CompactGeoJson`).
+    register_as
+        Keep the layer in the page under this name, to re-shade it in place with
+        :func:`choropleth_shading` (see :class:`~geomap.layers.encoding.CompactGeoJson`).
 
     Returns
     -------
@@ -371,67 +525,26 @@ def choropleth_layer(
     ValueError
         If a named column is missing or the values are not numeric.
     """
-    if tooltip_columns is None:
-        extra: dict[str, str] = {}
-    elif isinstance(tooltip_columns, Mapping):
-        extra = dict(tooltip_columns)
-    else:
-        extra = {c: c for c in tooltip_columns}
-    for col in [values_column, code_column, name_column, *extra]:
-        if col not in units.columns:
-            msg = f"column {col!r} is not in the units table (columns: {', '.join(map(str, units.columns))})"
-            raise ValueError(msg)
-    units = units[units.geometry.notna() & ~units.geometry.is_empty].reset_index(drop=True)
-    cls = classify(units[values_column], scheme=scheme, k=k, fmt=fmt, palette=palette, no_data_label=no_data_label)
+    units = units[_shaped(units)].reset_index(drop=True)
+    features, cls, tip_labels, style, highlight = _shaded_features(
+        units,
+        values_column,
+        label=label,
+        scheme=scheme,
+        k=k,
+        fmt=fmt,
+        no_data_label=no_data_label,
+        tooltip_columns=tooltip_columns,
+        palette=palette,
+        code_column=code_column,
+        name_column=name_column,
+    )
     geoms = lean_geometries(units.geometry, precision=precision, simplify_tolerance=simplify_tolerance)
-    values = pd.to_numeric(units[values_column], errors="coerce").astype(float)
-    tip_labels = [label, *(str(lab) for lab in extra.values())]
-    features = []
+    key = None if arc_cache is None else geometry_key(geoms.to_numpy())
     # GeoJSON of every shape in one vectorised call (faster than a mapping per shape).
-    geojson = [json.loads(g) for g in shapely.to_geojson(geoms.to_numpy())]
-    rows = units[[code_column, name_column, *extra]].to_dict("records")
-    for pos, (idx, row) in enumerate(zip(units.index, rows, strict=True)):
-        value = values.loc[idx]
-        klass = int(cls.classes.loc[idx])
-        has_value = klass >= 0
-        shown = _format(fmt, value) if has_value else no_data_label
-        # The tooltip as plain texts (title, then one value per label); the page inserts them as
-        # text. ``tip`` is the same tooltip as escaped HTML, for Python callers.
-        texts = [_text(row[name_column]), shown, *(_text(row[col]) for col in extra)]
-        lines = [f"<b>{html.escape(texts[0])}</b>"] + [
-            f"{html.escape(str(lab))}: {html.escape(text)}" for lab, text in zip(tip_labels, texts[1:], strict=True)
-        ]
-        code = _text(row[code_column])
-        features.append(
-            {
-                "type": "Feature",
-                "id": code if code else str(pos),
-                "properties": {
-                    "code": code,
-                    "name": _text(row[name_column]),
-                    "value": float(value) if has_value else None,
-                    "class": klass,
-                    "tip": "<br>".join(lines),
-                    "tooltip": texts,
-                },
-                "geometry": geojson[pos],
-            }
-        )
-    ids = [f["id"] for f in features]
-    if len(set(ids)) != len(ids):
-        for pos, f in enumerate(features):
-            f["id"] = str(pos)
-    colors = cls.colors
-
-    def style(feature: dict) -> dict:
-        klass = feature["properties"]["class"]
-        if klass < 0:
-            return {"fillColor": NO_DATA_FILL, "fillOpacity": 1.0, "color": "#ffffff", "weight": 0.8}
-        return {"fillColor": colors[klass], "fillOpacity": 0.85, "color": "#ffffff", "weight": 0.8}
-
-    def highlight(feature: dict) -> dict:
-        return {"color": "#111827", "weight": 2.5}
-
+    shapes = [json.loads(g) for g in shapely.to_geojson(geoms.to_numpy())]
+    for feature, shape in zip(features, shapes, strict=True):
+        feature["geometry"] = shape
     layer = CompactGeoJson(
         {"type": "FeatureCollection", "features": features},
         precision=precision,
@@ -442,8 +555,9 @@ def choropleth_layer(
         tooltip_labels=tip_labels,
         tooltip_options={"sticky": True, "className": TOOLTIP_CLASS},
         outline_style=outline_style,
-        geometry_key=None if arc_cache is None else geometry_key(geoms.to_numpy()),
+        geometry_key=key,
         arc_cache=arc_cache,
+        register_as=register_as,
         name=layer_name or label,
         style_function=style,
         highlight_function=highlight,

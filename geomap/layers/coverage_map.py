@@ -16,14 +16,16 @@ import pandas as pd
 import shapely
 
 from geomap.directory import privacy
-from geomap.layers import assets, basemap, choropleth, legend, markers
+from geomap.layers import assets, basemap, choropleth, legend, live, markers
 
 __all__ = [
     "DISPLAY_PRECISION",
     "DISPLAY_TOLERANCE",
     "MAX_DISPLAY_SHIFT_M",
     "build_coverage_map",
+    "coverage_base",
     "coverage_layers",
+    "coverage_update",
     "display_geometry",
     "map_bounds",
 ]
@@ -173,6 +175,143 @@ def build_coverage_map(
     return fmap
 
 
+def _tooltip_columns(joined: pd.DataFrame, measure: str) -> dict[str, str]:
+    """Adds the tooltip lines besides the measure to ``joined`` (in place); returns them.
+
+    Written as people read them ("2,845,380"); a unit without a census figure says "no data",
+    never 0.
+    """
+    tooltips = {"providers": "Providers", "population": "Population"}
+    for col in tooltips:
+        if col in joined.columns:
+            values = pd.to_numeric(joined[col], errors="coerce")
+            joined[f"_tip_{col}"] = [f"{v:,.0f}" if pd.notna(v) else "no data" for v in values]
+    return {f"_tip_{k}": v for k, v in tooltips.items() if k != measure and k in joined.columns}
+
+
+def _located_mask(view: gpd.GeoDataFrame) -> np.ndarray:
+    """Which records of ``view`` have a location (the ones drawn as markers)."""
+    geoms = np.asarray(view.geometry.array, dtype=object) if len(view) else np.empty(0, dtype=object)
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+def _located(view: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The records of ``view`` that have a location (the ones drawn as markers)."""
+    return view if not len(view) else view[_located_mask(view)]
+
+
+def coverage_base(
+    units: gpd.GeoDataFrame,
+    view: gpd.GeoDataFrame,
+    *,
+    boundary_source: str = "",
+    online_tiles: bool = False,
+    asset_base: str = assets.DEFAULT_ASSET_BASE,
+    display: gpd.GeoSeries | None = None,
+    role: str = privacy.PUBLIC,
+    arc_cache: MutableMapping[tuple[str, int], Any] | None = None,
+) -> folium.Map:
+    """The coverage map without a filter state: what stays while the filters change.
+
+    Frame, attribution, the units' shapes with the country outline (unshaded, registered as
+    :data:`geomap.layers.live.UNITS`), a marker for every located record of ``view``
+    (registered as :data:`geomap.layers.live.MARKERS`) and
+    :class:`~geomap.layers.live.LiveUpdates`. A state comes from :func:`coverage_update`
+    (pages send it to the map, files get it with
+    :func:`geomap.layers.live.page_with_update`). Arguments as :func:`build_coverage_map`;
+    ``view`` is what the session may see (a public view unless the role may see
+    confidential records), *before* any filter: the filter only chooses which of its markers
+    are shown.
+    """
+    if display is None:
+        display = display_geometry(units)
+    shown_units = units[["code", "name"]].set_geometry(display.set_axis(units.index), crs="EPSG:4326")
+    fmap = assets.offline_map(bounds=map_bounds(units), online_tiles=online_tiles, asset_base=asset_base)
+    basemap.add_basemap(fmap, shown_units, source=boundary_source, outline=False)
+    blank = shown_units.assign(_geomap_blank=np.nan)
+    choropleth.choropleth_layer(
+        blank,
+        "_geomap_blank",
+        label="",
+        precision=DISPLAY_PRECISION,
+        outline_style=basemap.OUTLINE_STYLE,
+        arc_cache=arc_cache,
+        register_as=live.UNITS,
+    ).add_to(fmap)
+    points = _located(view)
+    if len(points):
+        providers = folium.FeatureGroup(name="Providers", control=False)
+        markers.marker_layer(points, role=role, register_as=live.MARKERS).add_to(providers)
+        providers.add_to(fmap)
+    live.LiveUpdates().add_to(fmap)
+    return fmap
+
+
+def coverage_update(
+    units: gpd.GeoDataFrame,
+    coverage: pd.DataFrame,
+    view: gpd.GeoDataFrame,
+    *,
+    visible: pd.Index | None = None,
+    measure: str = "providers",
+    measure_label: str = "Number of providers",
+    caption: str | None = None,
+) -> dict[str, Any]:
+    """One filter state of a :func:`coverage_base` map (see :mod:`geomap.layers.live`).
+
+    Parameters
+    ----------
+    units
+        The units the base was built with.
+    coverage
+        :func:`geomap.analysis.coverage.coverage_by_unit` for this filter.
+    view
+        The view the base was built with.
+    visible
+        Index labels of the ``view`` records this filter keeps (``None``: all).
+    measure, measure_label
+        As :func:`build_coverage_map`.
+    caption
+        A line under the legend (e.g. what the filter keeps).
+
+    Returns
+    -------
+    dict
+        ``{"shade", "legend", "markers"}``: the shading of the units (the same classes, colours
+        and tooltips :func:`build_coverage_map` draws), the legend and the positions of the
+        markers to show among the base's markers (``None``: all).
+    """
+    if measure not in coverage.columns:
+        msg = f"measure {measure!r} is not a coverage column; choose one of {', '.join(_FORMATS)}"
+        raise ValueError(msg)
+    # Units without a shape are not on the map (choropleth_layer leaves them out): they are
+    # not classed or counted in the legend either.
+    units = units[_located_mask(units)]
+    # As build_coverage_map joins them (names from the coverage table); a table made for these
+    # units (coverage_by_unit keeps their order) needs no join.
+    if len(coverage) == len(units) and np.array_equal(coverage["code"].to_numpy(dtype=object), units["code"].to_numpy(dtype=object)):
+        joined = coverage.copy()
+    else:
+        joined = pd.DataFrame({"code": units["code"].to_numpy()}).merge(coverage, on="code", how="left")
+    shade, classification = choropleth.choropleth_shading(
+        joined,
+        measure,
+        label=measure_label,
+        fmt=_FORMATS.get(measure, "{:,.2f}"),
+        tooltip_columns=_tooltip_columns(joined, measure),
+    )
+    positions = None
+    if visible is not None:
+        keep = view.index[_located_mask(view)].isin(pd.Index(visible))
+        if not keep.all():
+            positions = np.flatnonzero(keep).tolist()
+    return {
+        "shade": shade,
+        "legend": {**legend.legend_data(classification, title=measure_label, caption=caption), "position": "bottomright"},
+        "markers": positions,
+    }
+
+
 def coverage_layers(
     units: gpd.GeoDataFrame,
     coverage: pd.DataFrame,
@@ -191,9 +330,11 @@ def coverage_layers(
 
     Same arguments as :func:`build_coverage_map`. The base map (frame, background, attribution)
     depends only on the units; the groups (choropleth with the country outline and its legend,
-    provider markers) are *not* added to it. In Streamlit, pass them as
-    ``st_folium(base, feature_group_to_add=groups, ...)``: a filter change then swaps the groups
-    inside the same map instead of rebuilding the whole component (and reloading Leaflet).
+    provider markers) are *not* added to it (:func:`build_coverage_map` adds them). With
+    streamlit-folium, pass them as ``st_folium(base, feature_group_to_add=groups, ...)`` to swap
+    the groups inside the same map. The app's Coverage page re-shades in place instead
+    (:func:`coverage_base` and :func:`coverage_update`), which sends neither shapes nor markers
+    again.
     """
     if measure not in coverage.columns:
         msg = f"measure {measure!r} is not a coverage column; choose one of {', '.join(_FORMATS)}"
@@ -207,19 +348,12 @@ def coverage_layers(
     # The country outline is drawn by the choropleth from the units' own outer borders (no
     # second copy of them in the page); it travels with the shading when the layers are swapped.
     basemap.add_basemap(fmap, shown_units, source=boundary_source, outline=False)
-    # Tooltip lines besides the measure, written as people read them ("2,845,380"; a unit
-    # without a census figure says "no data", never 0).
-    tooltips = {"providers": "Providers", "population": "Population"}
-    for col in tooltips:
-        if col in joined.columns:
-            values = pd.to_numeric(joined[col], errors="coerce")
-            joined[f"_tip_{col}"] = [f"{v:,.0f}" if pd.notna(v) else "no data" for v in values]
     layer = choropleth.choropleth_layer(
         joined,
         measure,
         label=measure_label,
         fmt=_FORMATS.get(measure, "{:,.2f}"),
-        tooltip_columns={f"_tip_{k}": v for k, v in tooltips.items() if k != measure and k in joined.columns},
+        tooltip_columns=_tooltip_columns(joined, measure),
         precision=DISPLAY_PRECISION,
         outline_style=basemap.OUTLINE_STYLE,
         arc_cache=arc_cache,
@@ -228,7 +362,7 @@ def coverage_layers(
     layer.add_to(shading)
     legend.legend_element(layer.classification, title=measure_label).add_to(shading)
     groups = [shading]
-    points = view[view.geometry.notna() & ~view.geometry.is_empty] if len(view) else view
+    points = _located(view)
     if len(points):
         providers = folium.FeatureGroup(name="Providers", control=False)
         markers.marker_layer(points, role=role).add_to(providers)

@@ -65,6 +65,7 @@ __all__ = [
     "outline_arcs",
     "plain_text",
     "script_json",
+    "shade_data",
     "split_common",
     "style_script",
     "topology",
@@ -322,8 +323,8 @@ window.geomapGeoLayer = window.geomapGeoLayer || function (c, o) {
     var once = arcs.filter(function (a, k) { return used[k] === 1; });
     layer.addLayer(L.polyline(L.GeoJSON.coordsToLatLngs(once, 1), Object.assign({interactive: false}, c.o)));
   }
-  if (c.t) {
-    var labels = c.t.map(plain);
+  var labels = (c.t || []).map(plain);
+  function tips(tt) {
     layer.bindTooltip(function (l) {
       var box = document.createElement("div");
       ((l.feature && l.feature.geomap.t) || []).forEach(function (v, k) {
@@ -337,8 +338,21 @@ window.geomapGeoLayer = window.geomapGeoLayer || function (c, o) {
         }
       });
       return box;
-    }, c.tt || {});
+    }, tt || {});
   }
+  if (c.t) { tips(c.tt); }
+  layer.geomapShade = function (p) {
+    styles = merged(p.y, p.Y); lights = merged(p.h, p.H); labels = (p.t || []).map(plain);
+    var rows = {};
+    p.f.forEach(function (r) { rows[r[0]] = r; });
+    layer.eachLayer(function (l) {
+      if (!l.feature) { return; }
+      var r = rows[l.feature.id] || [];
+      l.feature.geomap = {s: r[1] || 0, h: r[2] || 0, t: r[3] || []};
+      layer.resetStyle(l);
+    });
+    if (p.t && !layer.getTooltip()) { tips(p.tt); }
+  };
   layer.addData({type: "FeatureCollection", features: features});
   return layer;
 };
@@ -724,6 +738,45 @@ def _encoded_arcs(geoms: Sequence[Any], *, precision: int) -> tuple[int, int, li
     return scale, split, encode_arcs(int_arcs, split=split), shapes
 
 
+def shade_data(
+    features: Sequence[Mapping[str, Any]],
+    *,
+    style_function: Callable[[dict], dict] | None,
+    highlight_function: Callable[[dict], dict] | None = None,
+    tooltip: Callable[[dict | None], list[str] | None] | None = None,
+    tooltip_labels: Sequence[str] = (),
+    tooltip_options: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Styles, highlights and tooltip texts of features, without their shapes.
+
+    ``{"f": [[id, style, highlight, tooltip texts], ...], "y"/"Y", "h"/"H", "t", "tt"}``: the
+    style and highlight of each feature index the tables of distinct styles ``"y"`` and
+    ``"h"`` (entries every style shares in ``"Y"``/``"H"``, :func:`split_common`); ``tooltip``
+    gives a feature's texts from its properties (HTML-escaped), ``"t"`` the labels (sent
+    once) and ``"tt"`` the Leaflet tooltip options. :class:`CompactGeoJson` ships the same
+    entries with its shapes; a page re-shades a registered layer with this alone
+    (``register_as``), matching features by id.
+    """
+    features = list(features)
+    styles, style_of = _style_table(style_function, features)
+    lights, light_of = _style_table(highlight_function, features)
+    rows = [
+        [f.get("id"), s, h, (tooltip(f.get("properties")) if tooltip is not None else None) or []]
+        for f, s, h in zip(features, style_of, light_of, strict=True)
+    ]
+    out: dict[str, Any] = {"f": rows}
+    for key, table in (("y", styles), ("h", lights)):
+        if table:
+            common, out[key] = split_common(table)
+            if common:
+                out[key.upper()] = common
+    if tooltip is not None:
+        out["t"] = [html.escape(str(label)) for label in tooltip_labels]
+        if tooltip_options:
+            out["tt"] = dict(tooltip_options)
+    return out
+
+
 #: folium GeoJson options the compact template does not implement (refused, not ignored).
 _UNSUPPORTED = ("zoom_on_click", "marker", "on_each_feature", "popup_keep_highlighted")
 
@@ -762,6 +815,10 @@ class CompactGeoJson(folium.GeoJson):
         kept there under ``(geometry_key, precision)`` and reused by later layers with the same
         shapes (the same units re-shaded after a filter change). Without both, they are
         computed for this layer only.
+    register_as
+        If given, the page keeps the layer as ``window.geomapLayers[register_as]``, so that it
+        can be re-shaded in place: ``layer.geomapShade(shade)`` with a :func:`shade_data` of the
+        same feature ids restyles every unit and replaces its tooltip texts (the shapes stay).
     **kwargs
         As :class:`folium.GeoJson`: ``style_function`` and ``highlight_function`` are evaluated
         here and sent as a table of distinct styles (no per-feature code in the page);
@@ -780,6 +837,7 @@ class CompactGeoJson(folium.GeoJson):
         {% macro script(this, kwargs) %}
         {{ this.decoder }}
         var {{ this.get_name() }} = window.geomapGeoLayer({{ this.compact_json() }}, {{ this.options_json() }});
+        {% if this.register_as %}(window.geomapLayers = window.geomapLayers || {})[{{ this.register_json }}] = {{ this.get_name() }};{% endif %}
         {% endmacro %}
         """
     )
@@ -796,6 +854,7 @@ class CompactGeoJson(folium.GeoJson):
         outline_style: Mapping[str, Any] | None = None,
         geometry_key: str | None = None,
         arc_cache: MutableMapping[tuple[str, int], Any] | None = None,
+        register_as: str | None = None,
         **kwargs: Any,
     ) -> None:
         bad = [k for k in _UNSUPPORTED if kwargs.get(k)]
@@ -823,6 +882,8 @@ class CompactGeoJson(folium.GeoJson):
         self.outline_style = None if outline_style is None else dict(outline_style)
         self.geometry_key = geometry_key
         self.arc_cache = arc_cache
+        self.register_as = register_as
+        self.register_json = script_json(register_as)
         # Inline, not in the page header: streamlit-folium inserts the header with innerHTML,
         # where scripts do not run. The guard defines it once per page.
         self.decoder = one_line(DECODER_JS)
@@ -873,30 +934,28 @@ class CompactGeoJson(folium.GeoJson):
             if self.geometry_key is not None and self.arc_cache is not None:
                 self.arc_cache[key] = hit
         scale, split, arcs, shapes = hit
-        styles, style_of = _style_table(self.style_function, features)
-        lights, light_of = _style_table(self.highlight_function, features)
+        shade = self.shade_data()
         rows = []
-        for f, shape, s, h in zip(features, shapes, style_of, light_of, strict=True):
-            row = [f.get("id"), shape, s, h, self._tooltip(f.get("properties")), self._shipped(f.get("properties"))]
+        for f, shape, (_id, s, h, tip) in zip(features, shapes, shade.pop("f"), strict=True):
+            row = [f.get("id"), shape, s, h, tip if self.tooltip_property is not None else None, self._shipped(f.get("properties"))]
             while len(row) > 2 and (row[-1] is None or (not isinstance(row[-1], list) and row[-1] in (0, {}))):
                 row.pop()
             rows.append(row)
-        out: dict[str, Any] = {"s": scale, "k": split, "a": arcs, "f": rows}
-        if styles:
-            common, out["y"] = split_common(styles)
-            if common:
-                out["Y"] = common
-        if lights:
-            common, out["h"] = split_common(lights)
-            if common:
-                out["H"] = common
-        if self.tooltip_property is not None:
-            out["t"] = [html.escape(label) for label in self.tooltip_labels]
-            if self.tooltip_options:
-                out["tt"] = self.tooltip_options
+        out: dict[str, Any] = {"s": scale, "k": split, "a": arcs, "f": rows, **shade}
         if self.outline_style is not None:
             out["o"] = self.outline_style
         return out
+
+    def shade_data(self) -> dict[str, Any]:
+        """The layer's shading without its shapes (see :func:`shade_data`)."""
+        return shade_data(
+            self.data.get("features", []),
+            style_function=self.style_function,
+            highlight_function=self.highlight_function,
+            tooltip=None if self.tooltip_property is None else self._tooltip,
+            tooltip_labels=self.tooltip_labels,
+            tooltip_options=self.tooltip_options,
+        )
 
     def compact_json(self) -> str:
         """:meth:`compact_data` as script-safe JSON (:func:`script_json`).

@@ -27,11 +27,12 @@ from geomap.layers.encoding import (
     style_script,
 )
 
-__all__ = ["Legend", "legend_data", "legend_element", "legend_html"]
+__all__ = ["LEGEND_CSS", "LEGEND_JS", "Legend", "legend_data", "legend_element", "legend_html"]
 
 _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 
-_CSS = """
+#: The legend's stylesheet (added once per page by its script).
+LEGEND_CSS = """
 .geomap-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); font: 12px/1.35 sans-serif; color: #1f2933;
   max-width: 260px; }
@@ -127,7 +128,7 @@ def legend_data(
 
 #: Adds the legend control to its target (a map, or a layer group: then it is shown and removed
 #: with the group) and builds it from :func:`legend_data` with DOM calls and ``textContent`` only.
-_LEGEND_JS = (
+LEGEND_JS = (
     """
 (function (target, d) {
     """
@@ -199,9 +200,9 @@ class Legend(MacroElement):
         self.data = dict(data)
         self.position = position
         self.data_json = script_json({**data, "position": position})
-        self.js = one_line(_LEGEND_JS)
-        self.css = _CSS
-        self.css_js = style_script(compact_css(_CSS), style_id="geomap-legend-css")
+        self.js = one_line(LEGEND_JS)
+        self.css = LEGEND_CSS
+        self.css_js = style_script(compact_css(LEGEND_CSS), style_id="geomap-legend-css")
 
 
 def legend_element(

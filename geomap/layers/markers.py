@@ -268,11 +268,28 @@ _MARKERS_JS = (
         marker.bindPopup(function () { return popup(r, n, title); }, {maxWidth: 340});
         return marker;
     });
-    if (typeof target.addLayers === "function") {
-        target.addLayers(layers);
-    } else {
-        layers.forEach(function (layer) { target.addLayer(layer); });
+    function show(list) {
+        if (typeof target.addLayers === "function") {
+            target.addLayers(list);
+        } else {
+            list.forEach(function (layer) { target.addLayer(layer); });
+        }
     }
+    show(layers);
+    var shown = layers.map(function () { return true; });
+    target.geomapShow = function (idx) {
+        var want = layers.map(function () { return idx === null; }), add = [], drop = [];
+        if (idx !== null) { idx.forEach(function (k) { if (k >= 0 && k < layers.length) { want[k] = true; } }); }
+        layers.forEach(function (layer, k) {
+            if (want[k] && !shown[k]) { add.push(layer); } else if (!want[k] && shown[k]) { drop.push(layer); }
+        });
+        shown = want;
+        if (drop.length) {
+            if (typeof target.removeLayers === "function") { target.removeLayers(drop); }
+            else { drop.forEach(function (layer) { target.removeLayer(layer); }); }
+        }
+        if (add.length) { show(add); }
+    };
 })"""
 )
 
@@ -374,6 +391,7 @@ class _CircleMarkers(MacroElement):
         {% macro script(this, kwargs) %}
         {{ this.css_js }}
         {{ this.js }}({{ this._parent.get_name() }}, {{ this.payload_json() }});
+        {% if this.register_as %}(window.geomapLayers = window.geomapLayers || {})[{{ this.register_json }}] = {{ this._parent.get_name() }};{% endif %}
         {% endmacro %}
         """
     )
@@ -385,9 +403,12 @@ class _CircleMarkers(MacroElement):
         fields: list[tuple[str, str, list[str]]],
         items: dict[str, list[list[str]]] | None = None,
         link: int,
+        register_as: str | None = None,
     ) -> None:
         super().__init__()
         self._name = "CircleMarkers"
+        self.register_as = register_as
+        self.register_json = script_json(register_as)
         self.rows = rows
         self.fields = fields
         self.items = items or {}
@@ -503,6 +524,7 @@ def marker_layer(
     name: str = "Providers",
     max_cluster_radius: int = 40,
     role: str = privacy.PUBLIC,
+    register_as: str | None = None,
 ) -> folium.map.Layer:
     """Circle markers for the located records of a public-view directory.
 
@@ -525,6 +547,11 @@ def marker_layer(
         confidential records (partner, editor) may pass a full view
         (:func:`~geomap.directory.privacy.view_for_role`); its confidential sites are drawn in
         red with a do-not-share notice. Anything else must be a public view.
+    register_as
+        If given, the page keeps the layer as ``window.geomapLayers[register_as]``, so that a
+        filter can choose the markers shown without sending them again:
+        ``layer.geomapShow(positions)`` shows only the markers at those positions among the
+        located records (in the order of ``public_directory``), ``geomapShow(null)`` all.
 
     Returns
     -------
@@ -584,6 +611,7 @@ def marker_layer(
         fields=[(f, _label(f), texts(f)) for f in fields],
         items=items,
         link=fields.index("website") if "website" in fields else -1,
+        register_as=register_as,
     )
     if cluster:
         group: folium.map.Layer = LocalMarkerCluster(

@@ -230,12 +230,95 @@ def test_one_line_keeps_literals_and_needed_spaces():
 
 
 def test_page_scripts_are_inert_for_folium_and_build_no_markup():
-    from geomap.layers import legend, markers
+    from geomap.layers import legend, live, markers
 
-    for js in (encoding.DECODER_JS, markers._MARKERS_JS, legend._LEGEND_JS, choropleth._HATCH_JS):
+    for js in (encoding.DECODER_JS, markers._MARKERS_JS, legend.LEGEND_JS, choropleth._HATCH_JS, live._APPLY_JS):
         out = encoding.one_line(js)
         for opener in ("{{", "{%", "{#", "</"):
             assert opener not in out, opener
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in js, sink
         assert "//" not in js.replace("/^https?:\\/\\//i", "").replace("http://www.w3.org", "")  # no comments
+
+
+def _shading_layer(**extra):
+    """Five features, two of them sharing a style, with tooltips, an outline and a highlight."""
+    colours = ["#111111", "#222222", "#111111", "#333333", "#222222"]
+    features = [
+        {
+            "type": "Feature",
+            "id": f"U-{i}",
+            "properties": {"colour": c, "tip": [f"Unit {i}", HOSTILE[i]], "keep": i},
+            "geometry": shapely.geometry.mapping(box(i, 0, i + 1, 1)),
+        }
+        for i, c in enumerate(colours)
+    ]
+    return encoding.CompactGeoJson(
+        {"type": "FeatureCollection", "features": features},
+        precision=4,
+        shipped_properties=("keep",),
+        tooltip_property="tip",
+        tooltip_labels=["<b>Value</b>"],
+        tooltip_options={"sticky": True},
+        outline_style={"weight": 2, "className": "outline"},
+        style_function=lambda f: {"fillColor": f["properties"]["colour"], "weight": 0.8, "color": "#fff"},
+        highlight_function=lambda f: {"weight": 3},
+        **extra,
+    )
+
+
+def test_compact_data_ships_the_shading_of_shade_data():
+    layer = _shading_layer()
+    sent = layer.compact_data()
+    features = layer.data["features"]
+    shade = encoding.shade_data(
+        features,
+        style_function=layer.style_function,
+        highlight_function=layer.highlight_function,
+        tooltip=layer._tooltip,
+        tooltip_labels=layer.tooltip_labels,
+        tooltip_options=layer.tooltip_options,
+    )
+    # the structure the page script reads, unchanged: shapes, then the shading entries
+    assert set(sent) == {"s", "k", "a", "f", "y", "Y", "h", "t", "tt", "o"}
+    assert set(shade) == {"f", "y", "Y", "h", "t", "tt"}
+    for key in ("y", "Y", "h", "t", "tt"):
+        assert sent[key] == shade[key], key
+    assert sent["y"] == [{"fillColor": "#111111"}, {"fillColor": "#222222"}, {"fillColor": "#333333"}]
+    assert sent["Y"] == {"weight": 0.8, "color": "#fff"}
+    assert sent["t"] == ["&lt;b&gt;Value&lt;/b&gt;"] and sent["tt"] == {"sticky": True}
+    assert sent["o"] == {"weight": 2, "className": "outline"}
+    # each feature: [id, shape, style, highlight, tooltip texts, shipped properties]
+    assert [row[0] for row in sent["f"]] == [f["id"] for f in features] == [row[0] for row in shade["f"]]
+    assert [row[2] for row in sent["f"]] == [row[1] for row in shade["f"]] == [0, 1, 0, 2, 1]
+    assert [row[3] for row in sent["f"]] == [row[2] for row in shade["f"]] == [0] * 5
+    assert [row[4] for row in sent["f"]] == [row[3] for row in shade["f"]]
+    assert [row[5] for row in sent["f"]] == [{"keep": i} for i in range(5)]
+    assert all(isinstance(row[1], list) for row in sent["f"])
+    assert [encoding.plain_text(row[4][1]) for row in sent["f"]] == HOSTILE[:5]
+    assert layer.shade_data() == shade
+    # the page payload is the same JSON
+    assert json.loads(layer.compact_json()) == sent
+
+
+def test_compact_data_without_styles_or_tooltips_ships_no_shading_entries():
+    data = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": "A", "properties": {}, "geometry": shapely.geometry.mapping(box(0, 0, 1, 1))},
+    ]}
+    layer = encoding.CompactGeoJson(data, precision=4, shipped_properties=())
+    sent = layer.compact_data()
+    assert set(sent) == {"s", "k", "a", "f"}
+    assert len(sent["f"][0]) == 2  # [id, shape]: the default style, highlight and no texts left out
+    assert encoding.shade_data(data["features"], style_function=None) == {"f": [["A", 0, 0, []]]}
+    assert layer.shade_data() == {"f": [["A", 0, 0, []]]}
+
+
+def test_registered_layer_is_kept_by_name_in_the_page():
+    m = assets.offline_map(location=(0.5, 2))
+    _shading_layer(register_as="my-layer").add_to(m)
+    html = m.get_root().render()
+    assert '(window.geomapLayers = window.geomapLayers || {})["my-layer"] =' in html
+    assert "layer.geomapShade" in encoding.DECODER_JS
+    plain = assets.offline_map(location=(0.5, 2))
+    _shading_layer().add_to(plain)
+    assert "window.geomapLayers" not in plain.get_root().render()

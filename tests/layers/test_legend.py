@@ -50,7 +50,7 @@ def test_legend_is_sent_as_escaped_data_and_built_as_text():
     legend.Legend(data).add_to(m)
     html = m.get_root().render()
     assert "</script>{" not in html and "{{ 7*7 }}" not in html and "<i>" not in html
-    js = legend._LEGEND_JS
+    js = legend.LEGEND_JS
     assert "textContent" in js and "innerHTML" not in js and "swatch.style.background = color" in js
 
 
