@@ -109,19 +109,27 @@ def coverage_by_unit(
     """
     # Only the columns counted here (filtering a narrow frame copies less).
     used = ["status", "service_types", "populations_served", "admin1_code", "confidential", "capacity"]
-    kept = filter_directory(directory[[c for c in used if c in directory.columns]], services=services, populations=populations)
-    codes = kept["admin1_code"].astype(object) if len(kept) else pd.Series([], dtype=object)
-    conf = kept["confidential"].map(lambda v: schema.parse_bool(v) is True) if "confidential" in kept else False
-    cap = pd.to_numeric(kept["capacity"], errors="coerce") if "capacity" in kept else pd.Series(np.nan, index=kept.index)
-    agg = pd.DataFrame({"code": codes, "one": 1, "conf": conf, "cap": cap}, index=kept.index)
-    grouped = agg.groupby("code", sort=False)[["one", "conf", "cap"]].sum()
-    grouped.columns = ["providers", "confidential_providers", "capacity"]
-
-    out = pd.DataFrame({"code": units["code"].astype(str).to_numpy(), "name": units["name"].astype(str).to_numpy()})
-    out = out.merge(grouped, how="left", left_on="code", right_index=True)
-    out["providers"] = out["providers"].fillna(0).astype(int)
-    out["confidential_providers"] = out["confidential_providers"].fillna(0).astype(int)
-    out["capacity"] = out["capacity"].fillna(0.0)
+    narrow = directory[[c for c in used if c in directory.columns]]
+    narrow.attrs = {}  # pandas deep-copies attrs on every operation; the counts need none
+    kept = filter_directory(narrow, services=services, populations=populations)
+    # Counted with bincount over each record's unit (a unit listed twice gets the same totals).
+    unit_codes = units["code"].astype(str).to_numpy(dtype=object)
+    distinct = pd.Index(pd.unique(unit_codes))
+    where = distinct.get_indexer(kept["admin1_code"].astype(object).to_numpy(dtype=object)) if len(kept) else np.empty(0, dtype=np.intp)
+    inside = where >= 0
+    where = where[inside]
+    conf = (
+        kept["confidential"].map(lambda v: schema.parse_bool(v) is True).to_numpy(dtype=float)
+        if "confidential" in kept
+        else np.zeros(len(kept))
+    )
+    cap = pd.to_numeric(kept["capacity"], errors="coerce").to_numpy(dtype=float) if "capacity" in kept else np.zeros(len(kept))
+    n = len(distinct)
+    back = distinct.get_indexer(unit_codes)
+    out = pd.DataFrame({"code": unit_codes, "name": units["name"].astype(str).to_numpy()})
+    out["providers"] = np.bincount(where, minlength=n)[back].astype(int)
+    out["confidential_providers"] = np.bincount(where, weights=conf[inside], minlength=n)[back].astype(int)
+    out["capacity"] = np.bincount(where, weights=np.nan_to_num(cap[inside], nan=0.0), minlength=n)[back].astype(float)
     pop = pd.to_numeric(units["population"], errors="coerce").to_numpy() if "population" in units else np.full(len(units), np.nan)
     out["population"] = pop
     pop_safe = np.where(pop > 0, pop, np.nan)

@@ -512,6 +512,7 @@ def parse_codes(values: pd.Series, *, vocabulary: str = "service") -> pd.Series:
         msg = f"unknown vocabulary {vocabulary!r}; expected 'service' or 'population'"
         raise ValueError(msg)
     parser = parsers[vocabulary]
+    known = SERVICE_TYPES if vocabulary == "service" else POPULATIONS
     memo: dict[Any, list[str]] = {}
 
     def one(v: Any) -> list[str]:
@@ -521,7 +522,11 @@ def parse_codes(values: pd.Series, *, vocabulary: str = "service") -> pd.Series:
         except TypeError:  # an unhashable cell (e.g. an array): parse it directly
             return parser(v)[0]
         if hit is None:
-            hit = memo[key] = parser(v)[0]
+            if isinstance(key, tuple) and all(isinstance(c, str) and c in known for c in key):
+                # Already codes (a resolved directory): nothing to parse.
+                hit = memo[key] = list(dict.fromkeys(key))
+            else:
+                hit = memo[key] = parser(v)[0]
         return hit
 
     return values.map(one) if len(values) else pd.Series([], index=values.index, dtype=object)

@@ -100,3 +100,110 @@ def test_summary(units, directory):
     assert s["units_without"] == ["Beta", "Gamma"]
     assert s["providers"] == 1
     assert s["population_year"] == 2006  # the one census year among units that have a population
+
+
+def test_a_unit_listed_twice_gets_the_same_totals_in_both_rows(units, directory):
+    twice = pd.concat([units, units.iloc[[0]].assign(name="Alpha again", population=400_000.0)], ignore_index=True)
+    table = coverage.coverage_by_unit(twice, directory)
+    assert table["code"].tolist() == ["XA", "XB", "XC", "XA"]
+    assert table["name"].tolist() == ["Alpha", "Beta", "Gamma", "Alpha again"]
+    assert table["providers"].tolist() == [3, 1, 1, 3]
+    assert table["confidential_providers"].tolist() == [1, 1, 0, 1]
+    assert table["capacity"].tolist() == [15.0, 8.0, 0.0, 15.0]
+    # each row keeps its own population
+    assert table["per_100k"].tolist()[0] == pytest.approx(1.5)
+    assert table["per_100k"].tolist()[3] == pytest.approx(0.75)
+    shelters = coverage.coverage_by_unit(twice, directory, services=["shelter"])
+    assert shelters["providers"].tolist() == [2, 1, 0, 2]
+
+
+def test_records_in_a_unit_not_listed_are_not_counted(units, directory):
+    extra = directory.iloc[[0, 1]].copy()
+    extra["admin1_code"] = ["ZZ", "XA-1"]  # placed in units this table does not list
+    table = coverage.coverage_by_unit(units, pd.concat([directory, extra], ignore_index=True))
+    assert table["code"].tolist() == ["XA", "XB", "XC"]
+    assert table["providers"].tolist() == [3, 1, 1]
+    assert table["confidential_providers"].tolist() == [1, 1, 0]
+    assert table["capacity"].tolist() == [15.0, 8.0, 0.0]
+    # only some units (a drill-down): the others' records are left out
+    table = coverage.coverage_by_unit(units.iloc[[1]], directory)
+    assert table["code"].tolist() == ["XB"] and table["providers"].tolist() == [1]
+
+
+def _reference(units: pd.DataFrame, directory: pd.DataFrame, services=None, populations=None) -> pd.DataFrame:
+    """The counts by a plain pandas groupby, with the filter written out row by row."""
+    from geomap.directory import schema
+
+    def kept(row) -> bool:
+        if row["status"] != "placed":
+            return False
+        if services and not set(services) & set(schema.parse_service_types(row["service_types"])[0]):
+            return False
+        served = schema.parse_populations(row["populations_served"])[0]
+        return not (populations and served and not set(populations) & set(served))
+
+    rows = directory[[kept(r) for _, r in directory.iterrows()]]
+    grouped = (
+        pd.DataFrame(
+            {
+                "code": rows["admin1_code"],
+                "providers": 1,
+                "confidential_providers": [int(schema.parse_bool(v) is True) for v in rows["confidential"]],
+                "capacity": pd.to_numeric(rows["capacity"], errors="coerce"),
+            }
+        )
+        .groupby("code")
+        .sum()  # NaN capacities count as nothing
+    )
+    out = pd.DataFrame({"code": units["code"].astype(str), "name": units["name"].astype(str)}).reset_index(drop=True)
+    out = out.merge(grouped, how="left", left_on="code", right_index=True)
+    out["providers"] = out["providers"].fillna(0).astype(int)
+    out["confidential_providers"] = out["confidential_providers"].fillna(0).astype(int)
+    out["capacity"] = out["capacity"].fillna(0.0)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("services", "populations"),
+    [(None, None), (["shelter"], None), (["medical", "legal_aid"], None), (None, ["women"]), (["shelter"], ["children"])],
+)
+def test_counts_match_a_pandas_groupby(services, populations):
+    from geomap.directory import schema
+
+    rng = np.random.default_rng(20240607)
+    codes = ["U1", "U2", "U3", "U4", "U5"]
+    # U2 listed twice, U5 with no record at all; records also in U9 (not listed) and nowhere
+    units = pd.DataFrame(
+        {
+            "code": ["U1", "U2", "U3", "U2", "U4", "U5"],
+            "name": ["One", "Two", "Three", "Two bis", "Four", "Five"],
+            "population": [1e5, 2e5, np.nan, 5e4, 0.0, 3e5],
+        }
+    )
+    n = 400
+    service_codes = list(schema.SERVICE_TYPES)
+    population_codes = list(schema.POPULATIONS)
+    directory = pd.DataFrame(
+        {
+            "admin1_code": rng.choice([*codes[:4], "U9", None], size=n),
+            "service_types": [
+                list(rng.choice(service_codes, size=rng.integers(1, 4))) if rng.random() < 0.8
+                else "; ".join(rng.choice(["Shelter", "refuge", "medical care", "legal aid"], size=2))
+                for _ in range(n)
+            ],
+            "populations_served": [list(rng.choice(population_codes, size=rng.integers(0, 3))) for _ in range(n)],
+            "capacity": rng.choice([5, 12, np.nan, "20", "n/a", None], size=n),
+            "confidential": rng.choice([True, False, "yes", "no", None, "1"], size=n),
+            "status": rng.choice(["placed", "placed", "placed", "flagged"], size=n),
+        }
+    )
+    table = coverage.coverage_by_unit(units, directory, services=services, populations=populations)
+    expected = _reference(units, directory, services, populations)
+    assert table["providers"].sum() > 0
+    pd.testing.assert_frame_equal(
+        table[["code", "name", "providers", "confidential_providers", "capacity"]], expected, check_dtype=False
+    )
+    assert table.loc[1, "providers"] == table.loc[3, "providers"]  # U2, both rows
+    assert table.loc[5, "providers"] == 0  # U5: nothing placed there
+    pop = units["population"].where(units["population"] > 0)
+    np.testing.assert_allclose(table["per_100k"], expected["providers"] / pop * 100_000)

@@ -19,3 +19,63 @@ def test_parse_codes_parses_each_distinct_cell_once_and_keeps_the_index():
     assert schema.parse_codes(pd.Series([], dtype=object)).empty
     with pytest.raises(ValueError, match="unknown vocabulary"):
         schema.parse_codes(cells, vocabulary="colour")
+
+
+def _parser(vocabulary: str):
+    return schema.parse_service_types if vocabulary == "service" else schema.parse_populations
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "cells"),
+    [
+        (
+            "service",
+            [
+                ["shelter", "medical"],  # already codes: the fast path
+                ["shelter", "medical", "shelter"],  # a duplicate code: kept once, first order
+                ("legal_aid", "legal_aid"),
+                ["medical", "shelter"],  # order kept
+                ["shelter", "refuge"],  # a synonym among codes: parsed (refuge -> shelter, once)
+                ["safe house", "medical"],
+                ["Medical care"],  # a label, not a code
+                [" shelter"],  # padded: not a code as it stands
+                ["SHELTER"],
+                ["women"],  # a code of the other vocabulary: unknown here
+                ["shelter", None],  # a blank item
+                ["shelter", float("nan"), "hotline"],
+                [],
+                "shelter; shelter; medical",
+                "albergue",
+                None,
+            ],
+        ),
+        (
+            "population",
+            [
+                ["women", "children", "women"],
+                ["children", "girls"],  # girls -> children: once
+                ["female"],
+                ["women", "shelter"],
+                ("lgbtqi",),
+                "women; women",
+            ],
+        ),
+    ],
+)
+def test_parse_codes_equals_the_parser_cell_by_cell(vocabulary, cells):
+    parser = _parser(vocabulary)
+    series = pd.Series(cells, dtype=object)
+    got = schema.parse_codes(series, vocabulary=vocabulary)
+    assert [list(v) for v in got] == [parser(c)[0] for c in cells]
+    # the same cells in another order (the memo is filled in another order): the same codes
+    backwards = schema.parse_codes(series.iloc[::-1], vocabulary=vocabulary)
+    assert [list(v) for v in backwards] == [parser(c)[0] for c in cells[::-1]]
+
+
+def test_parse_codes_fast_path_by_hand():
+    got = schema.parse_codes(pd.Series([["shelter", "medical", "shelter"], ["shelter", "refuge"], ["refuge", "shelter"]]))
+    assert got.tolist() == [["shelter", "medical"], ["shelter"], ["shelter"]]
+    # every code of each vocabulary stands for itself
+    assert schema.parse_codes(pd.Series([[c] for c in schema.SERVICE_TYPES])).tolist() == [[c] for c in schema.SERVICE_TYPES]
+    pops = schema.parse_codes(pd.Series([[c, c] for c in schema.POPULATIONS]), vocabulary="population")
+    assert pops.tolist() == [[c] for c in schema.POPULATIONS]
