@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -35,11 +37,18 @@ def population_picker(container, *, key: str, label: str = "Populations served")
 
 
 def directory_key(ctx) -> str:
-    """A short key naming the directory in use (for cache keys of derived results)."""
+    """A short key naming the directory in use (for cache keys of derived results).
+
+    Changes with everything the directory is built from: country, the uploaded file's bytes,
+    sheet, column mapping and row edits, and brought boundaries (a cached table or export
+    must never outlive a fix made on the Data page).
+    """
     up = st.session_state.get("geomap_upload")
     brought = st.session_state.get("geomap_boundary_upload")
-    parts = [ctx.country, up["digest"] if up else "sample", brought["digest"] if brought else "bundled"]
-    return ":".join(parts)
+    upload = (up["digest"], repr(up.get("sheet")), repr(up.get("mapping")), repr(up.get("edits", ()))) if up else "sample"
+    boundaries = (brought["digest"], brought.get("country")) if brought else "bundled"
+    digest = hashlib.sha256(repr((upload, boundaries)).encode()).hexdigest()[:16]
+    return f"{ctx.country}:{'upload' if up else 'sample'}:{digest}"
 
 
 def filter_view(view: pd.DataFrame, *, services: list[str], populations: list[str]) -> pd.DataFrame:

@@ -6,15 +6,17 @@ import hashlib
 
 import shapely
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geomap import boundaries
 from geomap.analysis import coverage
 from geomap.directory import privacy, schema
-from geomap.layers import coverage_map
-from geomap.pages import _state, _widgets
+from geomap.layers import coverage_map, live
+from geomap.pages import _live_map, _state, _widgets
 
 __all__ = ["render"]
+
+_MAP_KEY = "cov_map"
+_ALL_UNITS = "(all units)"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -23,21 +25,14 @@ def _display_geometry(country: str, units_digest: str, _units):
     return coverage_map.display_geometry(_units)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _bundled_arc_cache(country: str) -> dict:
-    # Encoded borders of a country's bundled units (public data), shared by all sessions.
-    return {}
-
-
-def _arc_cache(country: str) -> dict:
-    """Where the map keeps its encoded unit borders between reruns (a filter change re-sends
-    the same shapes): shared for the bundled boundaries, this session's own for brought ones."""
-    if not st.session_state.get(_state.K_BOUNDARY):
-        return _bundled_arc_cache(country)
-    cache = st.session_state.setdefault("cov_arc_cache", {})
-    if len(cache) > 8:
-        cache.clear()
-    return cache
+@st.cache_data(show_spinner=False, max_entries=16)
+def _base_page(country: str, units_digest: str, directory_key: str, role: str, boundary_source: str, _units, _view) -> tuple[str, str]:
+    # The map without a filter state, as a page, and its digest (the component's base id):
+    # built once per boundary set, directory and role, whatever the filters.
+    display = _display_geometry(country, units_digest, _units)
+    base = coverage_map.coverage_base(_units, _view, boundary_source=boundary_source, role=role, display=display)
+    html = live.page_html(base)
+    return html, hashlib.blake2b(html.encode(), digest_size=12).hexdigest()
 
 
 def _units_digest(units) -> str:
@@ -47,6 +42,13 @@ def _units_digest(units) -> str:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _coverage_table(country: str, directory_key: str, services: tuple[str, ...], populations: tuple[str, ...], _units, _directory, unit_codes: tuple[str, ...] = ()):
     return coverage.coverage_by_unit(_units, _directory, services=list(services) or None, populations=list(populations) or None)
+
+
+def _filter_caption(services: list[str], populations: list[str]) -> str:
+    # Under the legend: what the map shows (a screenshot of it says which filter was on).
+    services_text = ", ".join(schema.label(c) for c in services) if services else "all"
+    populations_text = ", ".join(schema.label(c, vocabulary="population") for c in populations) if populations else "all"
+    return f"Services: {services_text}. Populations: {populations_text}."
 
 
 def _filter_note(services: list[str], populations: list[str]) -> str:
@@ -66,6 +68,9 @@ def render() -> None:
         st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
     elif len(ctx.directory) == 0:
         st.info("No directory is loaded for this country. Upload one on the **Data** page.", icon="ℹ️")
+    # A full run may follow a visit to another page (the map component was unmounted): the map
+    # is sent whole again. Filter changes rerun only the fragment and send the new state only.
+    _live_map.forget(_MAP_KEY)
     _coverage(ctx)
 
 
@@ -76,62 +81,81 @@ def _coverage(ctx: _state.Context) -> None:
     # reruns the whole app, which calls this again with the new context.
     if _state.get_role() != ctx.role:  # a sign-in expired since the last full run
         st.rerun(scope="app")
-    c1, c2, c3 = st.columns([2, 2, 2])
-    services = _widgets.service_picker(c1, key="cov_services")
-    populations = _widgets.population_picker(c2, key="cov_populations")
-    measure = c3.radio(
-        "Measure",
-        list(coverage.MEASURES),
-        format_func=coverage.MEASURES.get,
-        key="cov_measure",
-        horizontal=False,
-    )
-
+    # The filters stand above the map, but their widgets are drawn after it: a keyed widget's
+    # value is in the session state before its widget runs, and the map is what a filter change
+    # waits for, so it is sent first (the browser renders the deltas in the order they come).
+    controls = st.container()
+    figures = st.container()
+    services = [c for c in st.session_state.get("cov_services", []) if c in schema.SERVICE_TYPES]
+    populations = [c for c in st.session_state.get("cov_populations", []) if c in schema.POPULATIONS]
+    measure = st.session_state.get("cov_measure")
+    if measure not in coverage.MEASURES:
+        measure = next(iter(coverage.MEASURES))
     units = ctx.units
     parents = boundaries.parent_codes(units)
-    if parents:
-        parent = st.selectbox(
-            "Drill down into (level-1 unit)",
-            ["(all units)", *parents],
-            key="cov_parent",
-            help="Your boundary file is level 2: pick a level-1 unit to see only the units nested in it.",
-        )
-        if parent != "(all units)":
-            units = boundaries.children(units, parent)
+    parent = st.session_state.get("cov_parent", _ALL_UNITS) if parents else _ALL_UNITS
+    if parent != _ALL_UNITS and parent in parents:
+        units = boundaries.children(units, parent)
     table = _coverage_table(
         ctx.country, _widgets.directory_key(ctx), tuple(services), tuple(populations), units, ctx.directory, tuple(units["code"])
     )
     summary = coverage.coverage_summary(table)
     year = summary["population_year"]
-    m1, m2, m3 = st.columns(3)
+
+    on_map = ctx.view
+    if len(units) < len(ctx.units):
+        on_map = on_map[on_map["admin1_code"].isin(set(units["code"]))]
+    shown = _widgets.filter_view(on_map, services=services, populations=populations)
+    units_digest = _units_digest(units)
+    # The map is drawn once per base (shapes, every marker the session may see); a filter change
+    # sends only the new shading, legend and the markers to show, applied in place.
+    base_html, base_id = _base_page(
+        ctx.country,
+        units_digest,
+        _widgets.directory_key(ctx),
+        ctx.role,
+        ctx.boundary_source,
+        units,
+        on_map,
+    )
+    update = coverage_map.coverage_update(
+        units,
+        table,
+        on_map,
+        visible=shown.index,
+        measure=measure,
+        measure_label=coverage.MEASURES[measure] + (f" (population: {year} census)" if year and "100k" in measure else ""),
+        caption=_filter_caption(services, populations),
+    )
+    _live_map.live_map(
+        base_html,
+        live.update_json(update),
+        base_id=base_id,
+        height=560,
+        title=f"Coverage map of {ctx.country_name}",
+        key=_MAP_KEY,
+    )
+    c1, c2, c3 = controls.columns([2, 2, 2])
+    drawn = (
+        _widgets.service_picker(c1, key="cov_services"),
+        _widgets.population_picker(c2, key="cov_populations"),
+        c3.radio("Measure", list(coverage.MEASURES), format_func=coverage.MEASURES.get, key="cov_measure", horizontal=False),
+    )
+    if parents:
+        drawn += (
+            controls.selectbox(
+                "Drill down into (level-1 unit)",
+                [_ALL_UNITS, *parents],
+                key="cov_parent",
+                help="Your boundary file is level 2: pick a level-1 unit to see only the units nested in it.",
+            ),
+        )
+    if drawn != (services, populations, measure, *([parent] if parents else [])):
+        st.rerun(scope="fragment")  # a value the state did not hold yet (first run of a widget)
+    m1, m2, m3 = figures.columns(3)
     m1.metric("Providers placed", f"{summary['providers']:,}")
     m2.metric("Units with at least one", f"{summary['units_with_providers']} of {summary['units']}")
     m3.metric("Population denominator", f"{year} census" if year else "no data")
-
-    shown = _widgets.filter_view(ctx.view, services=services, populations=populations)
-    # The base map stays the same across filter changes; only the shading (with its legend) and
-    # the markers are swapped in the component (no new iframe, no Leaflet reload).
-    if len(units) < len(ctx.units):
-        shown = shown[shown["admin1_code"].isin(set(units["code"]))]
-    base, layers = coverage_map.coverage_layers(
-        units,
-        table,
-        shown,
-        measure=measure,
-        measure_label=coverage.MEASURES[measure] + (f" (population: {year} census)" if year and "100k" in measure else ""),
-        boundary_source=ctx.boundary_source,
-        role=ctx.role,
-        display=_display_geometry(ctx.country, _units_digest(units), units),
-        arc_cache=_arc_cache(ctx.country),
-    )
-    st_folium(
-        base,
-        feature_group_to_add=layers,
-        returned_objects=[],
-        use_container_width=True,
-        height=560,
-        key=f"cov_map_{ctx.country}_{len(units)}",
-    )
     st.caption(
         f"Boundaries: {ctx.boundary_source}. Vintage: {ctx.boundary_vintage}. Licence: {ctx.boundary_licence}. "
         + " ".join(ctx.boundary_notes)
@@ -159,7 +183,9 @@ def _coverage(ctx: _state.Context) -> None:
             _widgets.unit_table(table)
     st.download_button(
         "Download this table (CSV)",
-        data=_widgets.csv_bytes(table),
+        # Built when clicked, not on every filter change (the page does not rerun for it).
+        data=lambda: _widgets.csv_bytes(table),
+        on_click="ignore",
         file_name=f"geomap_coverage_{ctx.country}.csv",
         mime="text/csv",
         key="cov_download",

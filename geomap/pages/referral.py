@@ -92,12 +92,6 @@ def _road_graph_upload():
             return "", None
 
 
-def _directory_key(ctx: _state.Context) -> str:
-    up = st.session_state.get("geomap_upload")
-    brought = st.session_state.get("geomap_boundary_upload")
-    return ":".join([ctx.country, up["digest"] if up else "sample", brought["digest"] if brought else "bundled"])
-
-
 def _init_from_url(ctx: _state.Context) -> None:
     """Seed the widgets from the URL once per country (a shared link reproduces the search)."""
     if st.session_state.get(_K + "seeded") == ctx.country:
@@ -302,7 +296,7 @@ def render() -> None:
     graph_key, graph = _road_graph_upload()
     if start is not None and services:
         published = _search(
-            _directory_key(ctx),
+            _widgets.directory_key(ctx),
             (start.lat, start.lon, start.label, start.kind, start.value, start.shareable, start.share_unit),
             tuple(services), tuple(populations), language or None, True if open_24h else None, bool(accepting),
             query.match, n, ctx.role, date.today(), ctx.directory, ctx.units, graph_key, graph,

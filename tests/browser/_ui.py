@@ -8,8 +8,37 @@ import pytest
 
 #: Generous: the first session of a fresh server resolves the sample and builds caches.
 LOAD_TIMEOUT_MS = 120_000
-#: The streamlit-folium component's iframe.
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: The Coverage page's map component (``geomap.pages._live_map``). The folium page is drawn in
+#: a nested ``<iframe srcdoc>`` inside it (see :func:`coverage_map`). The Referral and
+#: Footprint pages still use streamlit-folium (``iframe[title="streamlit_folium.st_folium"]``).
+LIVE_MAP_IFRAME = 'iframe[title="geomap.pages._live_map.live_map"]'
+#: Whether a frame's document is a Leaflet map page.
+IS_MAP_JS = "() => !!(window.L && window.L.Map)"
+
+
+def coverage_map(page: Any):
+    """The Coverage map's document (the inner frame of the live-map component), as a FrameLocator."""
+    return page.frame_locator(LIVE_MAP_IFRAME).frame_locator("iframe")
+
+
+def live_map_frame(page: Any) -> Any:
+    """The live-map component's own frame (its document counts the updates applied in place)."""
+    for frame in page.frames:
+        if "geomap.pages._live_map.live_map" in frame.url:
+            return frame
+    pytest.fail(f"the Coverage map component is not on the page (frames: {[f.url for f in page.frames]})")
+
+
+def map_frames(page: Any) -> list[Any]:
+    """Every frame of ``page`` whose document has Leaflet loaded (skipping frames that went away)."""
+    out = []
+    for frame in page.frames:
+        try:
+            if frame.evaluate(IS_MAP_JS):
+                out.append(frame)
+        except Exception:  # noqa: BLE001, S112 - a frame detached while Streamlit redraws
+            continue
+    return out
 
 
 def open_app(context: Any, app_url: str):

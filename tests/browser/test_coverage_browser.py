@@ -7,9 +7,11 @@ Run with ``python -m pytest -m browser``; set ``GEOMAP_UPDATE_SCREENSHOT=1`` to 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pytest
+from browser._ui import LOAD_TIMEOUT_MS, coverage_map, live_map_frame, map_frames
 from shapely.geometry import Point, box
 
 from geomap.directory import schema
@@ -24,11 +26,8 @@ from geomap.layers import (
 
 pytestmark = pytest.mark.browser
 
-#: The streamlit-folium component's iframe.
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 #: Nigeria (the default country) has 36 states and the Federal Capital Territory.
 NIGERIA_ADMIN1 = 37
-LOAD_TIMEOUT_MS = 120_000
 
 XSS_IMG = '<img src=x onerror="window.__geomap_xss=1">'
 XSS_SCRIPT = "<script>window.__geomap_xss=2</script>"
@@ -43,7 +42,7 @@ def test_coverage_page_draws_every_state_with_no_outside_request(app_url, browse
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{app_url}/", wait_until="domcontentloaded")
 
-    frame = page.frame_locator(MAP_IFRAME)
+    frame = coverage_map(page)  # the folium page inside the live-map component
     units = frame.locator("path.geomap-unit")
     units.first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
     expect(units).to_have_count(NIGERIA_ADMIN1, timeout=30_000)
@@ -61,6 +60,129 @@ def test_coverage_page_draws_every_state_with_no_outside_request(app_url, browse
     assert any(u.endswith("/app/static/vendor/leaflet/leaflet.js") for u in requests.urls), (
         "Leaflet was not loaded from the app's static/vendor folder"
     )
+    assert requests.outside() == [], f"requests left the machine: {requests.outside()}"
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+#: The map's state as its page holds it: each unit's id, fill and tooltip texts (as the
+#: registered units layer has them) and how many markers the registered marker layer shows.
+_MAP_STATE_JS = """() => {
+  const layers = window.geomapLayers || {};
+  const units = [];
+  if (layers["geomap-units"]) {
+    layers["geomap-units"].eachLayer((l) => {
+      if (l.feature) units.push([String(l.feature.id), (l.feature.geomap && l.feature.geomap.t) || []]);
+    });
+  }
+  const markers = layers["geomap-markers"] ? layers["geomap-markers"].getLayers().length : null;
+  const fills = Array.from(document.querySelectorAll("path.geomap-unit"), (p) => p.getAttribute("fill"));
+  return {units, markers, fills};
+}"""
+
+#: Marks the map document, its Leaflet map and unit shapes, and the legend as stale: an update
+#: applied in place keeps the marks (the legend alone is drawn anew).
+_PROBE_JS = """() => {
+  window.__probe = 1;
+  Object.values(window).filter((v) => v instanceof L.Map).forEach((m) => { m.__probe = 1; });
+  document.querySelectorAll("path.geomap-unit").forEach((p) => { p.dataset.probe = "1"; });
+  document.querySelectorAll(".geomap-legend").forEach((p) => { p.dataset.stale = "1"; });
+  return document.querySelectorAll("path.geomap-unit[data-probe]").length;
+}"""
+
+_PROBED_JS = """() => ({
+  window: window.__probe === 1,
+  maps: Object.values(window).filter((v) => v instanceof L.Map).map((m) => m.__probe === 1),
+  units: document.querySelectorAll("path.geomap-unit[data-probe]").length,
+})"""
+
+
+def _pick_service(page: Any, label: str) -> None:
+    """Pick ``label`` in the "Service types" multiselect (retried while Streamlit redraws it)."""
+    picker = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Service types")
+    option = page.get_by_role("option", name=label, exact=True)
+    chip = picker.get_by_role("button", name=f"Remove {label}", exact=True)  # the picked value's tag
+    last: Exception | None = None
+    for _ in range(20):
+        try:
+            picker.locator("input").first.click(timeout=5_000)
+            option.wait_for(timeout=3_000)
+            option.click(timeout=3_000)
+            break
+        except Exception as exc:  # noqa: BLE001 - Playwright's TimeoutError/Error: try again
+            last = exc
+            page.keyboard.press("Escape")
+            if chip.count():  # the click went through before the error
+                break
+            page.wait_for_timeout(300)
+    else:
+        pytest.fail(f"could not pick {label!r} in the Service types filter: {last}")
+    page.keyboard.press("Escape")
+    chip.first.wait_for(timeout=LOAD_TIMEOUT_MS)
+
+
+def _expected_nigeria(services: list[str] | None) -> tuple[dict[str, str], int]:
+    """Per unit, the provider count its tooltip should show; and how many markers are shown."""
+    from geomap import pipeline
+    from geomap.analysis import coverage
+    from geomap.directory import privacy
+
+    units = pipeline.load_units("NGA")
+    directory = pipeline.load_directory(pipeline.sample_directory_path("NGA"), units=units, country="NGA")
+    table = coverage.coverage_by_unit(units, directory, services=services)
+    counts = {str(code): f"{n:,}" for code, n in zip(table["code"], table["providers"], strict=True)}
+    shown = coverage.filter_directory(privacy.view_for_role(directory, privacy.PUBLIC), services=services)
+    located = int((shown.geometry.notna() & ~shown.geometry.is_empty).sum())
+    return counts, located
+
+
+def test_a_service_filter_reshades_the_same_map_in_place(app_url, browser_context):
+    from playwright.sync_api import expect
+
+    service = "shelter"
+    label = schema.label(service)
+    all_counts, all_markers = _expected_nigeria(None)
+    picked_counts, picked_markers = _expected_nigeria([service])
+    assert picked_counts != all_counts and 0 < picked_markers < all_markers, "the filter would change nothing"
+
+    context, requests = browser_context
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{app_url}/", wait_until="domcontentloaded")
+    frame = coverage_map(page)
+    units = frame.locator("path.geomap-unit")
+    units.first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
+    expect(units).to_have_count(NIGERIA_ADMIN1, timeout=30_000)
+    expect(frame.locator(".geomap-legend")).to_contain_text("Services: all. Populations: all.")
+
+    (inner,) = map_frames(page)
+    component = live_map_frame(page)
+    before = inner.evaluate(_MAP_STATE_JS)
+    assert {uid: t[1] for uid, t in before["units"]} == all_counts  # the first state, as drawn
+    assert before["markers"] == all_markers
+    applied_before = int(component.evaluate("() => document.body.dataset.applied || '0'"))
+    leaflet_loads = sum(u.endswith("/leaflet/leaflet.js") for u in requests.urls)
+    assert inner.evaluate(_PROBE_JS) == NIGERIA_ADMIN1
+
+    _pick_service(page, label)
+    component.wait_for_function(
+        "(n) => Number(document.body.dataset.applied || 0) > n", arg=applied_before, timeout=LOAD_TIMEOUT_MS
+    )
+    legend = frame.locator(".geomap-legend:not([data-stale])")
+    expect(legend).to_contain_text(f"Services: {label}. Populations: all.", timeout=LOAD_TIMEOUT_MS)
+    expect(frame.locator(".geomap-legend")).to_have_count(1)  # the old legend was removed
+
+    # the same document, Leaflet map and shapes: updated, not redrawn
+    assert not inner.is_detached(), "the map's frame was replaced: the map was redrawn, not updated"
+    assert inner.evaluate(_PROBED_JS) == {"window": True, "maps": [True], "units": NIGERIA_ADMIN1}
+    assert map_frames(page) == [inner]
+    after = inner.evaluate(_MAP_STATE_JS)
+    assert len(after["fills"]) == NIGERIA_ADMIN1
+    assert after["fills"] != before["fills"], "no unit was re-shaded"
+    assert {uid: t[1] for uid, t in after["units"]} == picked_counts  # the new tooltips
+    assert after["markers"] == picked_markers
+    assert sum(u.endswith("/leaflet/leaflet.js") for u in requests.urls) == leaflet_loads  # Leaflet not reloaded
+
     assert requests.outside() == [], f"requests left the machine: {requests.outside()}"
     assert errors == [], f"JavaScript errors on the page: {errors}"
 

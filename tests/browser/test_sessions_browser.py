@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from browser._ui import (
     LOAD_TIMEOUT_MS,
-    MAP_IFRAME,
     click_when_ready,
+    coverage_map,
     go,
+    map_frames,
     open_app,
 )
 
@@ -55,12 +56,14 @@ def _sidebar(page: Any) -> str:
     return page.locator('[data-testid="stSidebar"]').inner_text(timeout=LOAD_TIMEOUT_MS)
 
 
-#: Tooltip text of every layer on the Leaflet map (markers inside clusters included). The
-#: Coverage map swaps its marker layer in dynamically, so marker texts live in Leaflet, not in
-#: the iframe's HTML.
+#: Tooltip text of every layer on the frame's Leaflet maps (markers inside clusters included).
+#: The markers are built by script from data (and shown or hidden by a filter), so their texts
+#: live in Leaflet, not in the frame's HTML. The Coverage map page is folium's: its map is a
+#: global ``map_<id>`` of the inner document, found among the window's values.
 _LAYER_TEXTS_JS = """() => {
   const out = [];
   const seen = new Set();
+  const maps = Object.values(window).filter((v) => v instanceof L.Map);
   const visit = (layer) => {
     if (seen.has(layer)) return;
     seen.add(layer);
@@ -74,23 +77,30 @@ _LAYER_TEXTS_JS = """() => {
     }
     if (layer.getLayers) layer.getLayers().forEach(visit);
   };
-  if (window.map) window.map.eachLayer(visit);
+  maps.forEach((m) => m.eachLayer(visit));
   return out;
 }"""
 
 
 def _map_html(page: Any) -> str:
     """The HTML of every frame plus the text of every layer drawn on the Leaflet map."""
-    page.frame_locator(MAP_IFRAME).locator(".leaflet-container").first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    coverage_map(page).locator("path.geomap-unit").first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
     page.wait_for_timeout(1500)
     parts = []
     for frame in page.frames:
         try:
             parts.append(frame.content())
-            if "streamlit_folium" in frame.url:
-                parts.extend(frame.evaluate(_LAYER_TEXTS_JS))
-        except Exception:  # noqa: BLE001 - a frame navigating away
+        except Exception:  # noqa: BLE001, S112 - a frame navigating away
             continue
+    layer_texts = []
+    for frame in map_frames(page):
+        try:
+            layer_texts.extend(frame.evaluate(_LAYER_TEXTS_JS))
+        except Exception:  # noqa: BLE001, S112 - a frame navigating away
+            continue
+    # Every directory here has located records: no marker text means the map was not searched.
+    assert any(layer_texts), "no marker tooltip was found on the Coverage map: the search would prove nothing"
+    parts.extend(layer_texts)
     return "\n".join(parts)
 
 

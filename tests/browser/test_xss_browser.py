@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from browser._ui import (
     LOAD_TIMEOUT_MS,
-    MAP_IFRAME,
     choose_upload,
     click_when_ready,
+    coverage_map,
     go,
+    map_frames,
     open_app,
 )
 from hostile import corpus
@@ -75,10 +76,13 @@ def test_payloads_in_names_and_notes_never_run(app_url, browser_context, tmp_pat
     assert _xss_flags(page) and all(f == [None, None] for f in _xss_flags(page)), _xss_flags(page)
 
     go(page, "Coverage")
-    frame = page.frame_locator(MAP_IFRAME)
+    frame = coverage_map(page)  # the folium page, nested in the live-map component's frame
     frame.locator(".leaflet-container").first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    frame.locator("path.geomap-unit").first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
     page.wait_for_timeout(1500)
-    map_frame = next(f for f in page.frames if f.evaluate("() => !!window.L"))
+    leaflet = map_frames(page)
+    assert len(leaflet) == 1, f"expected one Leaflet map frame, found {[f.url for f in leaflet]}"
+    map_frame = leaflet[0]
     opened = map_frame.evaluate(OPEN_ALL)
     assert opened >= 2, "no marker popup/tooltip was opened: the test would prove nothing"
     page.wait_for_timeout(1000)  # an <img onerror> fires asynchronously
@@ -138,4 +142,4 @@ def test_broken_upload_names_the_file_and_the_app_stays_usable(app_url, browser_
     assert "sample" in page.locator('[data-testid="stSidebar"]').inner_text().lower()
     assert "Directory:" in before
     go(page, "Coverage")
-    page.frame_locator(MAP_IFRAME).locator("path.geomap-unit").first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
+    coverage_map(page).locator("path.geomap-unit").first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)

@@ -34,7 +34,8 @@ def page_text(at) -> str:
         proto = getattr(node, "proto", None)
         if proto is not None:
             d = MessageToDict(proto)
-            ci = d.get("componentInstance") or {}
+            # a component element's proto is the ComponentInstance itself (older trees wrap it)
+            ci = d.get("componentInstance") or (d if "componentName" in d else {})
             if "jsonArgs" in ci:
                 try:
                     parts.append(json.dumps(json.loads(ci.pop("jsonArgs")), ensure_ascii=False))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -162,3 +166,129 @@ def test_units_table_is_drawn_only_while_open():
     at.run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 37
+
+
+#: The Coverage map's component (geomap.pages._live_map).
+LIVE_MAP = "geomap.pages._live_map.live_map"
+
+
+def _component_args(at: AppTest) -> dict[str, dict]:
+    """Every custom component AppTest rendered: ``{component name: its arguments}``."""
+    from google.protobuf.json_format import MessageToDict
+
+    found: dict[str, dict] = {}
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            d = MessageToDict(proto)
+            # the element's proto is the ComponentInstance itself (older trees wrap it)
+            ci = d.get("componentInstance") or (d if "componentName" in d else {})
+            if "jsonArgs" in ci:
+                assert ci["componentName"] not in found, f"two {ci['componentName']} components"
+                found[ci["componentName"]] = json.loads(ci["jsonArgs"])
+        children = getattr(node, "children", None)
+        for child in children.values() if isinstance(children, dict) else ():
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
+def _map_args(at: AppTest) -> dict:
+    components = _component_args(at)
+    assert LIVE_MAP in components, f"the live map is not on the page (components: {sorted(components)})"
+    return components[LIVE_MAP]
+
+
+def _base_html(args: dict) -> str:
+    """The component's page without the state appended to it (see live.page_with_update).
+
+    Fails if the page does not end by applying the update sent with it.
+    """
+    tail = f"<script>window.geomapApply({args['update']});</script></html>"
+    assert args["html"].endswith(tail), "the page does not end by applying its own update"
+    return args["html"][: -len(tail)]
+
+
+def test_map_component_keeps_its_base_while_the_filters_change():
+    at = _run(table=False)
+    first = _map_args(at)
+    assert {"html", "update", "base"} <= set(first)
+    assert first["title"] == "Coverage map of Nigeria"
+    update = json.loads(first["update"])
+    assert set(update) == {"shade", "legend", "markers"}
+    assert len(update["shade"]["f"]) == 37
+    assert update["legend"]["caption"] == "Services: all. Populations: all."
+    assert "geomap-units" in first["html"] and "geomap-markers" in first["html"]
+
+    at.multiselect(key="cov_services").set_value(["shelter"]).run()
+    assert not at.exception
+    second = _map_args(at)
+    assert second["base"] == first["base"]  # the same map: updated in place in the browser
+    # the page itself is sent again only when the browser may lack it (else ""): the same one
+    assert second["html"] == "" or _base_html(second) == _base_html(first)
+    assert second["update"] != first["update"]
+    shelters = json.loads(second["update"])
+    assert shelters["legend"]["caption"] == "Services: Shelter. Populations: all."
+    # unfiltered, every marker of the base is shown (null); filtered, some of them, by position
+    assert update["markers"] is None
+    markers = shelters["markers"]
+    assert isinstance(markers, list) and markers and markers == sorted(set(markers))
+
+    at.radio(key="cov_measure").set_value("per_100k").run()
+    assert not at.exception
+    third = _map_args(at)
+    assert third["base"] == first["base"]
+    assert third["html"] == "" or _base_html(third) == _base_html(first)
+    assert third["update"] != second["update"]
+    per_capita = json.loads(third["update"])
+    assert per_capita["legend"]["title"] == "Providers per 100,000 people (population: 2006 census)"
+    assert per_capita["markers"] == markers  # the measure does not choose the markers
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["name", "service_types", "admin1_name", "latitude", "longitude", "confidential", "notes"])
+    w.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def _upload_state(data: bytes, name: str, edits: tuple = ()) -> dict:
+    # as tests/leaks/test_pages.py builds it (what _state.set_upload / add_edits keep)
+    return {"name": name, "data": data, "digest": hashlib.sha256(data).hexdigest(), "sheet": None, "mapping": (), "edits": edits}
+
+
+def test_an_edit_on_the_data_page_reaches_the_coverage_table_and_map():
+    """The cached coverage table and base map are keyed by the edits too (never stale)."""
+    data = _csv(
+        [
+            ["Fictional Lagos Test Office", "legal_aid", "Lagos", "6.5200", "3.3800", "no", "fictional record"],
+            # no unit and a blank GPS fix: flagged until its coordinates are corrected
+            ["Fictional Kano Test Shelter", "shelter", "", "0.0000", "0.0000", "no", "fictional record"],
+        ]
+    )
+    at = AppTest.from_function(_app, default_timeout=180)
+    at.session_state["geomap_country"] = "NGA"
+    at.session_state["cov_table_open"] = True
+    at.session_state["geomap_upload"] = _upload_state(data, "edit_test.csv")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metrics(at)["Providers placed"] == "1"
+    before = _map_args(at)
+    assert "Fictional Kano Test Shelter" not in before["html"]
+
+    # the Data page's "Re-check corrected rows" records the fix (source row 3: the second record)
+    fixed = _upload_state(data, "edit_test.csv", edits=((3, (("latitude", "12.0000"), ("longitude", "8.5200"))),))
+    at.session_state["geomap_upload"] = fixed
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metrics(at)["Providers placed"] == "2"
+    table = at.dataframe[0].value
+    assert table.loc[table["Code"] == "NG-KN", "Providers"].tolist() == [1]
+    after = _map_args(at)
+    assert after["base"] != before["base"]  # a new directory: a new map
+    assert "Fictional Kano Test Shelter" in after["html"]
+    kano = [row for row in json.loads(after["update"])["shade"]["f"] if row[0] == "NG-KN"]
+    assert len(kano) == 1 and kano[0][3][1] == "1"  # its tooltip counts the fixed record
