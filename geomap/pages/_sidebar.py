@@ -10,29 +10,42 @@ from geomap.pages import _state
 __all__ = ["render"]
 
 
+def _on_country_change() -> None:
+    # A callback runs before the next script run: the page, drawn before the sidebar, already
+    # sees the new country.
+    _state.set_country(st.session_state["sidebar_country"])
+    _state.clear_boundaries()
+
+
 def _country_picker() -> None:
     opts = _state.country_options()
     codes = opts["country"].tolist()
     labels = dict(zip(opts["country"], opts["name"] + " (" + opts["units"].astype(str) + " units)"))
     current = st.session_state.get(_state.K_COUNTRY, _state.DEFAULT_COUNTRY)
-    choice = st.sidebar.selectbox(
+    st.sidebar.selectbox(
         "Country",
         codes,
         index=codes.index(current) if current in codes else 0,
         format_func=lambda c: labels.get(c, c),
         key="sidebar_country",
+        on_change=_on_country_change,
         help="Every country in the bundled Natural Earth admin-1 layer.",
     )
-    if choice != current:
-        _state.set_country(choice)
-        _state.clear_boundaries()
 
 
 def _sign_in() -> None:
     from geomap import auth
 
     role = _state.get_role()
-    box = st.sidebar.expander("Partner sign-in" if role == privacy.PUBLIC else f"Signed in ({role})")
+    if role == privacy.PUBLIC:
+        # The form is drawn only while the box is open: every visitor loads the page, few sign
+        # in, and its text inputs would otherwise be fetched by the browser before the map.
+        box = st.sidebar.expander("Partner sign-in", key="sign_in_open", on_change="rerun")
+        if not box.open:
+            box.caption("Public view: confidential shelters show only their state and a front-door contact.")
+            return
+    else:
+        box = st.sidebar.expander(f"Signed in ({role})")
     if role != privacy.PUBLIC:
         sess = auth.current_session(st.session_state)
         box.write(f"**{sess.user}** — confidential locations are visible to you. Do not share screenshots.")
@@ -54,7 +67,12 @@ def _sign_in() -> None:
 
 
 def render() -> None:
-    """Draw the sidebar shared by every page."""
+    """Draw the sidebar shared by every page.
+
+    ``app.py`` draws it after the page: the browser then fetches the page's elements (the map
+    first) before the sidebar's. Nothing here may change what the page shows in the same run:
+    the country changes through a callback (before the run), sign-in and sign-out rerun.
+    """
     st.sidebar.title("geomap")
     _country_picker()
     ctx = _state.get_context()

@@ -1,0 +1,66 @@
+"""The shared sidebar (drawn after the page, see app.py) and the app-wide run settings."""
+
+from __future__ import annotations
+
+import gc
+import tomllib
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "app.py"
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=300)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_new_country_reaches_the_page_drawn_before_the_sidebar():
+    at = _app()
+    assert at.title[0].value == "Coverage — Nigeria"
+    at.sidebar.selectbox(key="sidebar_country").set_value("MEX").run()
+    assert not at.exception
+    # the page runs before the picker: the callback must have switched the country already
+    assert at.title[0].value == "Coverage — Mexico"
+    assert at.metric[1].value.endswith("of 32")
+
+
+def test_sign_in_form_is_drawn_only_while_its_box_is_open():
+    at = _app()
+    assert [t.label for t in at.sidebar.text_input] == []
+    at.session_state["sign_in_open"] = True
+    at.run()
+    assert [t.label for t in at.sidebar.text_input] == ["User name", "Password"]
+
+
+def test_sidebar_is_drawn_even_when_the_page_fails(monkeypatch):
+    from geomap.pages import coverage
+
+    def broken() -> None:
+        msg = "page failed on purpose"
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr(coverage, "render", broken)
+    at = AppTest.from_file(str(APP), default_timeout=300)
+    at.run()
+    assert any("page failed on purpose" in str(e.value) for e in at.exception)
+    assert at.sidebar.selectbox(key="sidebar_country").value == "NGA"
+
+
+def test_long_lived_objects_are_frozen_after_the_first_run():
+    _app()
+    assert gc.get_freeze_count() > 0
+
+
+def test_streamlit_settings_keep_the_server_quiet_and_offline():
+    cfg = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    # no source watching (it re-resolved every imported module after each run), no reruns on save
+    assert cfg["server"]["fileWatcherType"] == "none"
+    assert cfg["server"]["runOnSave"] is False
+    assert cfg["browser"]["gatherUsageStats"] is False
+    assert cfg["server"]["enableStaticServing"] is True
+
