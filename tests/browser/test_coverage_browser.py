@@ -187,6 +187,31 @@ def test_a_service_filter_reshades_the_same_map_in_place(app_url, browser_contex
     assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
+
+def test_the_table_download_follows_the_filter(app_url, browser_context, tmp_path: Path):
+    """The CSV is built when the button is clicked (not on each rerun): it holds the filtered table."""
+    import csv
+    import io
+
+    service = "shelter"
+    counts, _markers = _expected_nigeria([service])
+    context, requests = browser_context
+    page = context.new_page()
+    page.goto(f"{app_url}/", wait_until="domcontentloaded")
+    coverage_map(page).locator("path.geomap-unit").first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
+    _pick_service(page, schema.label(service))
+    coverage_map(page).locator(".geomap-legend").filter(has_text=f"Services: {schema.label(service)}.").wait_for(
+        timeout=LOAD_TIMEOUT_MS
+    )
+    with page.expect_download(timeout=LOAD_TIMEOUT_MS) as download:
+        page.get_by_role("button", name="Download this table (CSV)").click()
+    assert download.value.suggested_filename == "geomap_coverage_NGA.csv"
+    target = tmp_path / "coverage.csv"
+    download.value.save_as(target)
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert {r["code"]: f"{int(r['providers']):,}" for r in rows} == counts
+    assert requests.outside() == [], f"requests left the machine: {requests.outside()}"
+
 def _hostile_map():
     """Three square units (one without a value) and two fictional providers with hostile names."""
     units = gpd.GeoDataFrame(
