@@ -6,12 +6,15 @@ confidential records (a count per unit does not pin a site down).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from geomap.directory import schema
 
-__all__ = ["MEASURES", "filter_directory", "coverage_by_unit", "coverage_summary"]
+__all__ = ["MEASURES", "CoverageIndex", "coverage_by_unit", "coverage_index", "coverage_summary", "filter_directory", "filter_mask"]
 
 #: Measures a coverage map can show: column -> label.
 MEASURES: dict[str, str] = {
@@ -53,18 +56,8 @@ def filter_directory(
     ValueError
         If a service or population code is not in the taxonomy.
     """
-    if isinstance(services, str):
-        services = [services]
-    if isinstance(populations, str):
-        populations = [populations]
-    bad = [s for s in services or () if s not in schema.SERVICE_TYPES]
-    if bad:
-        msg = f"unknown service type(s) {bad}; expected one of {', '.join(schema.SERVICE_TYPES)}"
-        raise ValueError(msg)
-    bad = [p for p in populations or () if p not in schema.POPULATIONS]
-    if bad:
-        msg = f"unknown population(s) {bad}; expected one of {', '.join(schema.POPULATIONS)}"
-        raise ValueError(msg)
+    services = _checked(services, schema.SERVICE_TYPES, "service type")
+    populations = _checked(populations, schema.POPULATIONS, "population")
     # One mask, one selection of the rows (each boolean selection copies every column).
     keep = np.ones(len(directory), dtype=bool)
     if placed_only and "status" in directory.columns:
@@ -80,12 +73,126 @@ def filter_directory(
     return directory if keep.all() else directory[keep]
 
 
+@dataclass(frozen=True)
+class CoverageIndex:
+    """What filtering and counting need of each record of a directory, parsed once.
+
+    Made by :func:`coverage_index`; used by :func:`filter_mask` and
+    :func:`coverage_by_unit` (``index=``) so that a change of filter costs a few array
+    operations instead of re-reading the directory. The arrays are in the directory's row
+    order; treat them as read-only.
+
+    Attributes
+    ----------
+    placed
+        Row is placed in a unit (``status`` is placed, or there is no status column).
+    unit
+        The row's ``admin1_code`` (object array; ``None`` where missing).
+    services, populations
+        Per code of the taxonomy, which rows offer that service / serve that population.
+    no_population
+        Rows that list no population (they do not restrict whom they serve).
+    confidential
+        Rows marked confidential.
+    capacity
+        Capacity per row (NaN where missing or not a number).
+    """
+
+    placed: np.ndarray
+    unit: np.ndarray
+    services: Mapping[str, np.ndarray]
+    populations: Mapping[str, np.ndarray]
+    no_population: np.ndarray
+    confidential: np.ndarray
+    capacity: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.placed)
+
+
+def _code_matrix(cells: pd.Series, codes: tuple[str, ...], *, vocabulary: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    parsed = schema.parse_codes(cells, vocabulary=vocabulary).tolist() if len(cells) else []
+    out = {code: np.fromiter((code in row for row in parsed), dtype=bool, count=len(parsed)) for code in codes}
+    empty = np.fromiter((not row for row in parsed), dtype=bool, count=len(parsed))
+    return out, empty
+
+
+def coverage_index(directory: pd.DataFrame) -> CoverageIndex:
+    """Parse once what :func:`filter_mask` and :func:`coverage_by_unit` read of ``directory``.
+
+    Parameters
+    ----------
+    directory
+        A resolved directory (or a view of one). Missing columns count as empty.
+
+    Returns
+    -------
+    CoverageIndex
+    """
+    n = len(directory)
+    cols = directory.columns
+
+    def column(name: str) -> pd.Series:
+        return directory[name] if name in cols else pd.Series([None] * n, index=directory.index, dtype=object)
+
+    placed = (
+        (directory["status"] == schema.STATUS_PLACED).to_numpy(dtype=bool, na_value=False)
+        if "status" in cols
+        else np.ones(n, dtype=bool)
+    )
+    services, _ = _code_matrix(column("service_types"), tuple(schema.SERVICE_TYPES), vocabulary="service")
+    populations, no_population = _code_matrix(column("populations_served"), tuple(schema.POPULATIONS), vocabulary="population")
+    unit = column("admin1_code").astype(object).to_numpy(dtype=object)
+    unit = np.array([None if schema.is_missing(u) else str(u) for u in unit], dtype=object)
+    confidential = np.fromiter((schema.parse_bool(v) is True for v in column("confidential").tolist()), dtype=bool, count=n)
+    capacity = pd.to_numeric(column("capacity"), errors="coerce").to_numpy(dtype=float)
+    return CoverageIndex(placed, unit, services, populations, no_population, confidential, capacity)
+
+
+def filter_mask(
+    index: CoverageIndex,
+    *,
+    services: list[str] | tuple[str, ...] | str | None = None,
+    populations: list[str] | tuple[str, ...] | str | None = None,
+    placed_only: bool = True,
+) -> np.ndarray:
+    """The rows :func:`filter_directory` keeps, as a boolean array over the index's rows.
+
+    Same arguments and rules as :func:`filter_directory` (a record that lists no populations
+    is kept for any population).
+
+    Raises
+    ------
+    ValueError
+        If a service or population code is not in the taxonomy.
+    """
+    services = _checked(services, schema.SERVICE_TYPES, "service type")
+    populations = _checked(populations, schema.POPULATIONS, "population")
+    keep = index.placed.copy() if placed_only else np.ones(len(index), dtype=bool)
+    if services:
+        keep &= np.logical_or.reduce([index.services[s] for s in services])
+    if populations:
+        keep &= np.logical_or.reduce([index.no_population, *(index.populations[p] for p in populations)])
+    return keep
+
+
+def _checked(codes, vocabulary, what: str) -> list[str]:
+    if isinstance(codes, str):
+        codes = [codes]
+    bad = [c for c in codes or () if c not in vocabulary]
+    if bad:
+        msg = f"unknown {what}(s) {bad}; expected one of {', '.join(vocabulary)}"
+        raise ValueError(msg)
+    return list(codes or ())
+
+
 def coverage_by_unit(
     units: pd.DataFrame,
     directory: pd.DataFrame,
     *,
     services: list[str] | tuple[str, ...] | str | None = None,
     populations: list[str] | tuple[str, ...] | str | None = None,
+    index: CoverageIndex | None = None,
 ) -> pd.DataFrame:
     """Count providers and capacity per admin unit.
 
@@ -98,6 +205,9 @@ def coverage_by_unit(
         A resolved directory (``admin1_code`` and ``status`` per row).
     services, populations
         Optional filters; see :func:`filter_directory`.
+    index
+        :func:`coverage_index` of ``directory``, when the caller keeps one (e.g. across
+        filter changes); made here otherwise.
 
     Returns
     -------
@@ -107,29 +217,26 @@ def coverage_by_unit(
         ``per_100k``, ``capacity_per_100k``. Per-capita figures are NaN (no data) where the
         population is unknown — never 0.
     """
-    # Only the columns counted here (filtering a narrow frame copies less).
-    used = ["status", "service_types", "populations_served", "admin1_code", "confidential", "capacity"]
-    narrow = directory[[c for c in used if c in directory.columns]]
-    narrow.attrs = {}  # pandas deep-copies attrs on every operation; the counts need none
-    kept = filter_directory(narrow, services=services, populations=populations)
+    if index is None:
+        index = coverage_index(directory)
+    elif len(index) != len(directory):
+        msg = f"the coverage index has {len(index)} rows but the directory {len(directory)}: make it with coverage_index(directory)"
+        raise ValueError(msg)
+    keep = filter_mask(index, services=services, populations=populations)
     # Counted with bincount over each record's unit (a unit listed twice gets the same totals).
     unit_codes = units["code"].astype(str).to_numpy(dtype=object)
     distinct = pd.Index(pd.unique(unit_codes))
-    where = distinct.get_indexer(kept["admin1_code"].astype(object).to_numpy(dtype=object)) if len(kept) else np.empty(0, dtype=np.intp)
+    where = distinct.get_indexer(index.unit[keep]) if keep.any() else np.empty(0, dtype=np.intp)
     inside = where >= 0
     where = where[inside]
-    conf = (
-        kept["confidential"].map(lambda v: schema.parse_bool(v) is True).to_numpy(dtype=float)
-        if "confidential" in kept
-        else np.zeros(len(kept))
-    )
-    cap = pd.to_numeric(kept["capacity"], errors="coerce").to_numpy(dtype=float) if "capacity" in kept else np.zeros(len(kept))
+    conf = index.confidential[keep][inside].astype(float)
+    cap = index.capacity[keep][inside]
     n = len(distinct)
     back = distinct.get_indexer(unit_codes)
     out = pd.DataFrame({"code": unit_codes, "name": units["name"].astype(str).to_numpy()})
     out["providers"] = np.bincount(where, minlength=n)[back].astype(int)
-    out["confidential_providers"] = np.bincount(where, weights=conf[inside], minlength=n)[back].astype(int)
-    out["capacity"] = np.bincount(where, weights=np.nan_to_num(cap[inside], nan=0.0), minlength=n)[back].astype(float)
+    out["confidential_providers"] = np.bincount(where, weights=conf, minlength=n)[back].astype(int)
+    out["capacity"] = np.bincount(where, weights=np.nan_to_num(cap, nan=0.0), minlength=n)[back].astype(float)
     pop = pd.to_numeric(units["population"], errors="coerce").to_numpy() if "population" in units else np.full(len(units), np.nan)
     out["population"] = pop
     pop_safe = np.where(pop > 0, pop, np.nan)

@@ -7,10 +7,9 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from geomap.analysis import coverage
 from geomap.directory import schema, writers
 
-__all__ = ["service_picker", "population_picker", "directory_key", "filter_view", "unit_table", "csv_bytes", "md_text"]
+__all__ = ["service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text"]
 
 
 def service_picker(container, *, key: str, label: str = "Service types", default: list[str] | None = None) -> list[str]:
@@ -49,11 +48,6 @@ def directory_key(ctx) -> str:
     boundaries = (brought["digest"], brought.get("country")) if brought else "bundled"
     digest = hashlib.sha256(repr((upload, boundaries)).encode()).hexdigest()[:16]
     return f"{ctx.country}:{'upload' if up else 'sample'}:{digest}"
-
-
-def filter_view(view: pd.DataFrame, *, services: list[str], populations: list[str]) -> pd.DataFrame:
-    """The session's view filtered like the coverage table (placed rows only)."""
-    return coverage.filter_directory(view, services=services or None, populations=populations or None)
 
 
 def unit_table(table: pd.DataFrame) -> None:

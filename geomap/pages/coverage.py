@@ -25,23 +25,26 @@ def _display_geometry(country: str, units_digest: str, _units):
     return coverage_map.display_geometry(_units)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _base_page(country: str, units_digest: str, directory_key: str, role: str, boundary_source: str, _units, _view) -> tuple[str, str]:
     # The map without a filter state, as a page, and its digest (the component's base id):
-    # built once per boundary set, directory and role, whatever the filters.
+    # built once per boundary set, directory and role, whatever the filters. Two immutable
+    # strings, so shared as they are (st.cache_data would unpickle a copy on every rerun).
     display = _display_geometry(country, units_digest, _units)
     base = coverage_map.coverage_base(_units, _view, boundary_source=boundary_source, role=role, display=display)
     html = live.page_html(base)
     return html, hashlib.blake2b(html.encode(), digest_size=12).hexdigest()
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _coverage_index(directory_key: str, which: str, _frame) -> coverage.CoverageIndex:
+    # What counting and filtering read of the directory ("directory") or of a role's view,
+    # parsed once per directory (read-only arrays, shared like the directory they come from).
+    return coverage.coverage_index(_frame)
+
+
 def _units_digest(units) -> str:
     return hashlib.sha256(b"".join(shapely.to_wkb(units.geometry.to_numpy()))).hexdigest()
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _coverage_table(country: str, directory_key: str, services: tuple[str, ...], populations: tuple[str, ...], _units, _directory, unit_codes: tuple[str, ...] = ()):
-    return coverage.coverage_by_unit(_units, _directory, services=list(services) or None, populations=list(populations) or None)
 
 
 def _filter_caption(services: list[str], populations: list[str]) -> str:
@@ -96,8 +99,11 @@ def _coverage(ctx: _state.Context) -> None:
     parent = st.session_state.get("cov_parent", _ALL_UNITS) if parents else _ALL_UNITS
     if parent != _ALL_UNITS and parent in parents:
         units = boundaries.children(units, parent)
-    table = _coverage_table(
-        ctx.country, _widgets.directory_key(ctx), tuple(services), tuple(populations), units, ctx.directory, tuple(units["code"])
+    # The directory and the session's view are parsed once (per directory and role); a filter
+    # change is then a few array operations.
+    key = _widgets.directory_key(ctx)
+    table = coverage.coverage_by_unit(
+        units, ctx.directory, services=services, populations=populations, index=_coverage_index(key, "directory", ctx.directory)
     )
     summary = coverage.coverage_summary(table)
     year = summary["population_year"]
@@ -105,14 +111,14 @@ def _coverage(ctx: _state.Context) -> None:
     on_map = ctx.view
     if len(units) < len(ctx.units):
         on_map = on_map[on_map["admin1_code"].isin(set(units["code"]))]
-    shown = _widgets.filter_view(on_map, services=services, populations=populations)
+    kept = coverage.filter_mask(_coverage_index(key, ctx.role, ctx.view), services=services, populations=populations)
     units_digest = _units_digest(units)
     # The map is drawn once per base (shapes, every marker the session may see); a filter change
     # sends only the new shading, legend and the markers to show, applied in place.
     base_html, base_id = _base_page(
         ctx.country,
         units_digest,
-        _widgets.directory_key(ctx),
+        key,
         ctx.role,
         ctx.boundary_source,
         units,
@@ -122,7 +128,7 @@ def _coverage(ctx: _state.Context) -> None:
         units,
         table,
         on_map,
-        visible=shown.index,
+        visible=ctx.view.index[kept],
         measure=measure,
         measure_label=coverage.MEASURES[measure] + (f" (population: {year} census)" if year and "100k" in measure else ""),
         caption=_filter_caption(services, populations),

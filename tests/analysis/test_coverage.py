@@ -207,3 +207,47 @@ def test_counts_match_a_pandas_groupby(services, populations):
     assert table.loc[5, "providers"] == 0  # U5: nothing placed there
     pop = units["population"].where(units["population"] > 0)
     np.testing.assert_allclose(table["per_100k"], expected["providers"] / pop * 100_000)
+
+
+@pytest.mark.parametrize(
+    ("services", "populations", "placed_only"),
+    [
+        (None, None, True),
+        (None, None, False),
+        (["shelter"], None, True),
+        (["medical", "legal_aid"], ["children"], True),
+        (None, ["women"], False),
+        ("shelter", "children", True),
+    ],
+)
+def test_filter_mask_keeps_the_rows_filter_directory_keeps(directory, services, populations, placed_only):
+    index = coverage.coverage_index(directory)
+    mask = coverage.filter_mask(index, services=services, populations=populations, placed_only=placed_only)
+    kept = coverage.filter_directory(directory, services=services, populations=populations, placed_only=placed_only)
+    assert directory.index[mask].tolist() == kept.index.tolist()
+
+
+def test_a_kept_index_gives_the_same_table(units, directory):
+    index = coverage.coverage_index(directory)
+    for services in (None, ["shelter"], ["medical"]):
+        with_index = coverage.coverage_by_unit(units, directory, services=services, index=index)
+        pd.testing.assert_frame_equal(with_index, coverage.coverage_by_unit(units, directory, services=services))
+
+
+def test_an_index_of_another_directory_is_refused(units, directory):
+    index = coverage.coverage_index(directory.iloc[:3])
+    with pytest.raises(ValueError, match="coverage index has 3 rows but the directory 6"):
+        coverage.coverage_by_unit(units, directory, index=index)
+    with pytest.raises(ValueError, match="unknown service type"):
+        coverage.filter_mask(index, services=["haircut"])
+
+
+def test_index_of_a_directory_without_optional_columns():
+    bare = pd.DataFrame({"admin1_code": ["XA", None], "service_types": [["shelter"], "Legal aid"]})
+    index = coverage.coverage_index(bare)
+    assert index.placed.tolist() == [True, True]  # no status column: every row counts
+    assert index.services["legal_aid"].tolist() == [False, True]  # synonyms parsed once
+    assert index.no_population.tolist() == [True, True]
+    assert index.confidential.tolist() == [False, False]
+    assert np.isnan(index.capacity).all()
+    assert index.unit.tolist() == ["XA", None]
