@@ -4,7 +4,9 @@ Each server is ``python -m streamlit run <script>`` on a free 127.0.0.1 port, st
 killed here (its own process group). The baseline is a bare Streamlit page (one ``st.write``,
 plus one multiselect for the interaction baseline) written to a temporary folder at run time and
 served the same way, with the app's ``.streamlit/config.toml``. The browser is Debian's
-``/usr/bin/chromium`` driven by Playwright; only localhost is contacted.
+``/usr/bin/chromium`` driven by Playwright; only localhost is contacted. Both servers run at
+once and the two pages are measured in turns (a bare visit, an app visit, ...; a bare click, an
+app click, ...), so each pair of samples meets the same state of the shared machine.
 """
 
 from __future__ import annotations
@@ -308,41 +310,55 @@ def _arm(page: Any, expect: str) -> None:
     )
 
 
-def _interactions(page: Any, *, kind: str, n: int) -> list[float]:
-    """Seconds from the pointer going down on a service to the redrawn map (or the bare text)."""
-    times = []
-    for i in range(n):
-        if kind == "app":
-            _mark_map_stale(page)
-            _pick_option(page, arm=lambda: _arm(page, "legend"))
-            _wait_fresh_map(page)
-        else:
-            expect = f"bare page ready: {i + 1} picked"
-            _pick_option(page, arm=lambda e=expect: _arm(page, e))
-            page.get_by_text(expect).wait_for(timeout=TIMEOUT_MS)
-        page.wait_for_function("() => window.__geomapDrawnAt != null", timeout=TIMEOUT_MS)
-        times.append(page.evaluate("() => (window.__geomapDrawnAt - window.__geomapClickAt) / 1000"))
-        page.evaluate("() => { window.__geomapExpect = null; }")
-        _close_dropdown(page)
-        page.wait_for_timeout(300)
-    return times
+def _interaction(page: Any, *, kind: str, i: int) -> float:
+    """Seconds from the pointer going down on a service to the redrawn map (or the bare text).
+
+    ``i``: how many services were picked before (each pick adds the first one left).
+    """
+    if kind == "app":
+        _mark_map_stale(page)
+        _pick_option(page, arm=lambda: _arm(page, "legend"))
+        _wait_fresh_map(page)
+    else:
+        expect = f"bare page ready: {i + 1} picked"
+        _pick_option(page, arm=lambda: _arm(page, expect))
+        page.get_by_text(expect).wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => window.__geomapDrawnAt != null", timeout=TIMEOUT_MS)
+    took = page.evaluate("() => (window.__geomapDrawnAt - window.__geomapClickAt) / 1000")
+    page.evaluate("() => { window.__geomapExpect = null; }")
+    _close_dropdown(page)
+    page.wait_for_timeout(300)
+    return took
 
 
-def _measure(server: Server, browser: Any, *, kind: str, visits: int, clicks: int) -> dict[str, Any]:
-    ready = _map_ready if kind == "app" else _bare_ready
-    first, ctx, _ = _visit(browser, server.url + "/", ready)  # first session after start: cold
-    ctx.close()
-    warm = []
-    page = ctx = None
+def _measure_paired(servers: dict[str, Server], browser: Any, *, visits: int, clicks: int) -> dict[str, dict[str, Any]]:
+    """Both pages measured in turns (bare, app, bare, app, ...), so that each pair of samples
+    meets the same state of the shared machine; the ratios are of the medians."""
+    ready = {"app": _map_ready, "bare": _bare_ready}
+    out: dict[str, dict[str, Any]] = {kind: {"warm": [], "interaction": []} for kind in servers}
+    for kind, srv in servers.items():  # the first session after each server's start: cold
+        t, ctx, _ = _visit(browser, srv.url + "/", ready[kind])
+        out[kind]["cold"] = t
+        ctx.close()
+    pages: dict[str, Any] = {}
     for i in range(visits):
-        t, ctx, page = _visit(browser, server.url + "/", ready)
-        warm.append(t)
-        if i < visits - 1:
-            ctx.close()
-    page.wait_for_timeout(500)
-    inter = _interactions(page, kind=kind, n=clicks)
-    ctx.close()
-    return {"cold": first, "warm": warm, "interaction": inter, "startup": server.startup_s, "rss": server.peak_rss_bytes()}
+        for kind, srv in servers.items():
+            t, ctx, page = _visit(browser, srv.url + "/", ready[kind])
+            out[kind]["warm"].append(t)
+            if i < visits - 1:
+                ctx.close()
+            else:
+                pages[kind] = (ctx, page)
+    for _ctx, page in pages.values():
+        page.wait_for_timeout(500)
+    for i in range(clicks):
+        for kind in servers:
+            out[kind]["interaction"].append(_interaction(pages[kind][1], kind=kind, i=i))
+    for kind, srv in servers.items():
+        pages[kind][0].close()
+        out[kind]["startup"] = srv.startup_s
+        out[kind]["rss"] = srv.peak_rss_bytes()
+    return out
 
 
 def _data_bytes() -> int:
@@ -364,7 +380,7 @@ def run(*, quick: bool = False) -> list[Record]:
     """first_map, first_map_cold, interaction, app_start and app_memory records."""
     from playwright.sync_api import sync_playwright
 
-    visits, clicks = (2, 2) if quick else (5, 5)
+    visits, clicks = (2, 2) if quick else (7, 7)
     with tempfile.TemporaryDirectory(prefix="geomap-bench-bare-") as tmp:
         bare_dir = Path(tmp)
         (bare_dir / "bare.py").write_text(BARE_PAGE, encoding="utf-8")
@@ -375,12 +391,14 @@ def run(*, quick: bool = False) -> list[Record]:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
-                with serve(bare_dir / "bare.py", cwd=bare_dir) as srv:
-                    bare = _measure(srv, browser, kind="bare", visits=visits, clicks=clicks)
                 cache_dir = bare_dir / "geomap-cache"
                 first_install_mb = warm_cache(cache_dir)
-                with serve(REPO / "app.py", cwd=REPO, cache_dir=cache_dir) as srv:
-                    app = _measure(srv, browser, kind="app", visits=visits, clicks=clicks)
+                with (
+                    serve(bare_dir / "bare.py", cwd=bare_dir) as bare_srv,
+                    serve(REPO / "app.py", cwd=REPO, cache_dir=cache_dir) as app_srv,
+                ):
+                    both = _measure_paired({"bare": bare_srv, "app": app_srv}, browser, visits=visits, clicks=clicks)
+                bare, app = both["bare"], both["app"]
                 (bare_dir / "bare_deps.py").write_text(BARE_DEPS_PAGE, encoding="utf-8")
                 with serve(bare_dir / "bare_deps.py", cwd=bare_dir) as srv:
                     ctx = _visit(browser, srv.url + "/", _bare_ready)[1]
@@ -393,13 +411,13 @@ def run(*, quick: bool = False) -> list[Record]:
     mem_goal = (GOAL_MEMORY * bare["rss"] + data) / bare["rss"]
     return [
         Record("first_map", med(app["warm"]), med(bare["warm"]), "s", GOAL_FIRST_MAP,
-               note=f"navigation -> Nigeria polygons in the map iframe, new session on a running server (median of {visits}) vs bare page text",
+               note=f"navigation -> Nigeria polygons in the map frame, new session on a running server (median of {visits}, visits alternating with the bare page's) vs bare page text",
                extra={"app_s": [round(x, 3) for x in app["warm"]], "bare_s": [round(x, 3) for x in bare["warm"]],
                       "outside_requests": sorted(set(OUTSIDE))}),
         Record("first_map_cold", app["cold"], bare["cold"], "s", None,
                note="first session after server start (imports and data loads included) vs the bare page's first session"),
         Record("interaction", med(app["interaction"]), med(bare["interaction"]), "s", GOAL_INTERACTION,
-               note=f"pointer down on a service in the filter -> map redrawn (units re-shaded, markers, new legend in the DOM; median of {clicks}) vs bare multiselect -> rerun text, both timed in the page",
+               note=f"pointer down on a service in the filter -> map redrawn (units re-shaded, markers, new legend in the DOM; median of {clicks}, clicks alternating with the bare page's) vs bare multiselect -> rerun text, both timed in the page",
                extra={"app_s": [round(x, 3) for x in app["interaction"]], "bare_s": [round(x, 3) for x in bare["interaction"]]}),
         Record("app_start", app["startup"], bare["startup"], "s", None,
                note="streamlit run -> /_stcore/health answers (the script itself runs at the first session)"),
