@@ -56,20 +56,8 @@ def filter_directory(
     ValueError
         If a service or population code is not in the taxonomy.
     """
-    services = _checked(services, schema.SERVICE_TYPES, "service type")
-    populations = _checked(populations, schema.POPULATIONS, "population")
-    # One mask, one selection of the rows (each boolean selection copies every column).
-    keep = np.ones(len(directory), dtype=bool)
-    if placed_only and "status" in directory.columns:
-        keep &= (directory["status"] == schema.STATUS_PLACED).to_numpy(dtype=bool, na_value=False)
-    if services:
-        wanted = set(services)
-        offered = schema.parse_codes(directory["service_types"])
-        keep &= offered.map(lambda codes: bool(wanted.intersection(codes))).to_numpy(dtype=bool)
-    if populations:
-        wanted_pop = set(populations)
-        served = schema.parse_codes(directory["populations_served"], vocabulary="population")
-        keep &= served.map(lambda s: not s or bool(wanted_pop.intersection(s))).to_numpy(dtype=bool)
+    # The rule lives in filter_mask (one place); one selection of the rows at the end.
+    keep = filter_mask(coverage_index(directory), services=services, populations=populations, placed_only=placed_only)
     return directory if keep.all() else directory[keep]
 
 

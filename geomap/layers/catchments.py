@@ -14,7 +14,7 @@ import geopandas as gpd
 import shapely
 
 from geomap.directory import privacy, schema
-from geomap.layers.choropleth import lean_geometries
+from geomap.layers.choropleth import lean_geometries, tooltip_mapping
 
 __all__ = ["catchment_layer"]
 
@@ -57,12 +57,7 @@ def catchment_layer(
         If a named column is missing, or a buffer belongs to a confidential record and ``role``
         may not see confidential records.
     """
-    if tooltip_columns is None:
-        extra: dict[str, str] = {}
-    elif isinstance(tooltip_columns, Mapping):
-        extra = dict(tooltip_columns)
-    else:
-        extra = {c: c for c in tooltip_columns}
+    extra = tooltip_mapping(tooltip_columns)
     for col in ([label_column] if label_column else []) + list(extra):
         if col not in buffers.columns:
             msg = f"column {col!r} is not in the catchments table (columns: {', '.join(map(str, buffers.columns))})"

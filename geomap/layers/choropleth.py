@@ -46,6 +46,7 @@ __all__ = [
     "choropleth_shading",
     "classify",
     "lean_geometries",
+    "tooltip_mapping",
 ]
 
 #: CSS class of each unit's SVG path (one path per unit).
@@ -319,6 +320,15 @@ class _HatchPattern(MacroElement):
         self.js = one_line(_HATCH_JS)
 
 
+def tooltip_mapping(tooltip_columns: Mapping[str, str] | Sequence[str] | None) -> dict[str, str]:
+    """Tooltip columns as ``{column: label}`` (a list of columns labels each by its name)."""
+    if tooltip_columns is None:
+        return {}
+    if isinstance(tooltip_columns, Mapping):
+        return dict(tooltip_columns)
+    return {c: c for c in tooltip_columns}
+
+
 def _shaded_features(
     units: pd.DataFrame,
     values_column: str,
@@ -335,12 +345,7 @@ def _shaded_features(
 ) -> tuple[list[dict[str, Any]], Classification, list[str], Callable[[dict], dict], Callable[[dict], dict]]:
     """Features without geometry (id, properties), classification, tooltip labels and the
     style and highlight functions: everything of a choropleth but its shapes."""
-    if tooltip_columns is None:
-        extra: dict[str, str] = {}
-    elif isinstance(tooltip_columns, Mapping):
-        extra = dict(tooltip_columns)
-    else:
-        extra = {c: c for c in tooltip_columns}
+    extra = tooltip_mapping(tooltip_columns)
     for col in [values_column, code_column, name_column, *extra]:
         if col not in units.columns:
             msg = f"column {col!r} is not in the units table (columns: {', '.join(map(str, units.columns))})"
