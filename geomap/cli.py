@@ -104,18 +104,37 @@ def _cmd_directory_export(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- coverage
+#: Columns of the coverage CSV, in order (count-derived ones are text in the public view).
+COVERAGE_COLUMNS = ["code", "name", "providers", "per_100k", "population", "population_year", "confidential_providers", "capacity", "capacity_per_100k"]
+
+
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from geomap.analysis import coverage
+    from geomap.directory import disclosure, privacy
 
     units, directory = _load(args)
-    table = coverage.coverage_by_unit(units, directory, services=args.service or None, populations=args.population or None)
-    out = table[["code", "name", "providers", "per_100k", "population", "population_year", "confidential_providers", "capacity", "capacity_per_100k"]]
-    writers.write_table_csv(out, args.out)
-    s = coverage.coverage_summary(table)
+    role = privacy.PARTNER if args.include_confidential else privacy.PUBLIC
+    table = coverage.published_coverage(units, directory, role=role, services=args.service or None, populations=args.population or None)
+    out = table[COVERAGE_COLUMNS].copy()
+    if not args.include_confidential:
+        out["banded"] = table[disclosure.BANDED_COLUMN].map({True: "yes", False: "no"})
+    notice = disclosure.caveat(exact=True) if args.include_confidential else None
+    writers.write_table_csv(out, args.out, notice=notice)
+    s = coverage.public_summary(table)
     year = f" (population: {s['population_year']} census)" if s["population_year"] else ""
-    print(f"{s['units']} units, {s['providers']} providers; {s['units_with_providers']} units have at least one{year}")
+    if args.include_confidential:
+        print(notice)
+        print(f"{s['units']} units, {s['providers']} providers; {s['units_with_providers']} units have at least one{year}")
+    else:
+        print(
+            f"{s['units']} units, {s['providers']} providers shown exactly; {s['units_with_providers']} units have at least one{year}; "
+            f"{s['banded']} units banded"
+        )
+        print(disclosure.caveat())
     if s["units_without"]:
         print("units without providers: " + ", ".join(s["units_without"]))
+    if s["units_unknown"]:
+        print(f"units with no public provider and {disclosure.band_label()} confidential ones: " + ", ".join(s["units_unknown"]))
     print(f"wrote {args.out}")
     return 0
 
@@ -158,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--service", action="append", choices=list(schema.SERVICE_TYPES), help="repeat for several")
     c.add_argument("--population", action="append", choices=list(schema.POPULATIONS))
     c.add_argument("--out", required=True)
+    c.add_argument(
+        "--include-confidential",
+        action="store_true",
+        help="exact counts of confidential sites (partner view; the public view bands counts below GEOMAP_DISCLOSURE_K)",
+    )
     c.set_defaults(func=_cmd_coverage)
 
     for name in _COMMAND_MODULES:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from geomap.directory import writers
+from geomap.directory import disclosure, writers
 
 __all__ = [
     "add_gaps_parser",
@@ -91,6 +91,7 @@ def add_gaps_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     p.add_argument("--threshold-per-100k", type=float, default=1.0, help="providers per 100k below which a unit is flagged")
     p.add_argument("--weights", help="gap-index weights, e.g. absent=1,supply=1,reach=1")
     p.add_argument("--out", required=True, help="CSV file to write")
+    p.add_argument("--include-confidential", action="store_true", help="exact figures (partner view); the public view bands small counts")
     return p
 
 
@@ -101,17 +102,27 @@ def run_gaps(args: argparse.Namespace) -> int:
     from geomap.report import gaps as report
 
     units, directory, points = _inputs(args)
+    banded = None
+    if not args.include_confidential:  # public: the disclosure rule (geomap.directory.disclosure)
+        directory, banded = gaps.public_inputs(units, directory, service=args.service)
     table = gaps.gap_table(
         units, directory, points, service=args.service, radius_km=args.radius_km,
         threshold_per_100k=args.threshold_per_100k, weights=parse_weights(args.weights),
     )
+    if banded is not None:
+        attrs = table.attrs
+        table = gaps.public_gap_table(table, banded)
+        table.attrs = {**attrs, **table.attrs}
+    notice = disclosure.caveat(exact=bool(args.include_confidential))
     out = report.export_table(table)
-    writers.write_table_csv(out, args.out)
+    writers.write_table_csv(out, args.out, notice=notice if args.include_confidential else None)
     radius = table.attrs["radius_km"]
     lacking = table.loc[table["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
     beyond = table["pop_beyond_km"].sum(min_count=1)
     total = table["settlement_population"].sum(min_count=1)
-    print(f"{schema.label(args.service)}: {len(table)} units, {int(table['providers'].sum())} providers; reach {radius:g} km")
+    known = table["providers_known" if "providers_known" in table.columns else "providers"]
+    print(notice)
+    print(f"{schema.label(args.service)}: {len(table)} units, {int(known.sum())} providers shown exactly; reach {radius:g} km")
     print(f"units with none: {len(lacking)}" + (f" ({', '.join(lacking)})" if lacking else ""))
     if pd.notna(total) and total > 0:
         print(f"{beyond:,.0f} of {total:,.0f} people in settlements live beyond {radius:g} km ({beyond / total:.0%})")
@@ -133,6 +144,7 @@ def add_site_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     )
     _common(p)
     p.add_argument("--add", type=int, required=True, help="number of sites to add (K)")
+    p.add_argument("--include-confidential", action="store_true", help="count every confidential site as existing (partner view)")
     p.add_argument("--max-candidates", type=int, default=400, help="candidate settlements kept for the model")
     p.add_argument("--out", required=True, help="CSV file to write")
     return p
@@ -143,7 +155,11 @@ def run_site(args: argparse.Namespace) -> int:
     from geomap.analysis import distance, siting
     from geomap.directory import schema
 
-    _units, directory, points = _inputs(args)
+    units, directory, points = _inputs(args)
+    if not args.include_confidential:  # public: withheld confidential sites do not shape the answer
+        from geomap.analysis import gaps
+
+        directory, _banded = gaps.public_inputs(units, directory, service=args.service)
     radius = distance.default_radius_km(args.service) if args.radius_km is None else args.radius_km
     existing = distance.providers_offering(directory, args.service)
     sites = siting.mclp_sites(points, radius_km=radius, add=args.add, existing=existing, max_candidates=args.max_candidates)

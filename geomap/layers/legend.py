@@ -18,7 +18,7 @@ from typing import Any
 from branca.element import MacroElement
 from folium.template import Template
 
-from geomap.layers.choropleth import NO_DATA_COLOR, Classification
+from geomap.layers.choropleth import BANDED_STYLE, NO_DATA_COLOR, Classification
 from geomap.layers.encoding import (
     PLAIN_JS,
     compact_css,
@@ -42,9 +42,10 @@ LEGEND_CSS = """
   border: 1px solid rgba(0,0,0,0.25); }
 .geomap-legend .geomap-legend-nodata { background-color: %(nodata)s;
   background-image: repeating-linear-gradient(45deg, #6b7280 0 1.5px, transparent 1.5px 5px); }
+.geomap-legend .geomap-legend-banded { background: transparent; border: 1.5px dashed %(banded)s; }
 .geomap-legend .geomap-legend-count { color: #52606d; margin-left: auto; padding-left: 6px; }
 .geomap-legend .geomap-legend-caption { margin-top: 4px; color: #52606d; font-size: 11px; }
-""".replace("%(nodata)s", NO_DATA_COLOR)
+""".replace("%(nodata)s", NO_DATA_COLOR).replace("%(banded)s", BANDED_STYLE["color"])
 
 
 def legend_html(
@@ -53,6 +54,7 @@ def legend_html(
     title: str,
     caption: str | None = None,
     show_counts: bool = True,
+    banded: tuple[str, int] | None = None,
 ) -> str:
     """The legend's inner HTML (every text escaped).
 
@@ -67,6 +69,9 @@ def legend_html(
         Line under the classes, e.g. ``"Population: 2006 census"``.
     show_counts
         Show how many units fall in each class.
+    banded
+        ``(label, count)`` of banded units (disclosure control: outlined in dashes, shaded by
+        their known part), shown as a row when ``count`` > 0.
     """
     rows = [f'<div class="geomap-legend-title">{html.escape(title)}</div>']
     for lab, color, count in zip(classification.labels, classification.colors, classification.counts):
@@ -83,6 +88,12 @@ def legend_html(
         '<span class="geomap-legend-swatch geomap-legend-nodata"></span>'
         f"<span>{html.escape(classification.no_data_label)}</span>{n}</div>"
     )
+    if banded and banded[1]:
+        n = f'<span class="geomap-legend-count">{int(banded[1])}</span>' if show_counts else ""
+        rows.append(
+            '<div class="geomap-legend-row"><span class="geomap-legend-swatch geomap-legend-banded"></span>'
+            f"<span>{html.escape(banded[0])}</span>{n}</div>"
+        )
     if caption:
         rows.append(f'<div class="geomap-legend-caption">{html.escape(caption)}</div>')
     return "".join(rows)
@@ -97,11 +108,13 @@ def legend_data(
     title: str,
     caption: str | None = None,
     show_counts: bool = True,
+    banded: tuple[str, int] | None = None,
 ) -> dict[str, Any]:
     """The legend as data for the page script (arguments as :func:`legend_html`).
 
-    ``{"title", "rows": [[colour, label, count], ...], "none": [label, count], "caption"}``;
-    texts HTML-escaped, counts ``None`` when not shown, ``caption`` only when given.
+    ``{"title", "rows": [[colour, label, count], ...], "none": [label, count], "banded":
+    [label, count], "caption"}``; texts HTML-escaped, counts ``None`` when not shown,
+    ``banded`` only when some unit is banded, ``caption`` only when given.
 
     Raises
     ------
@@ -121,6 +134,8 @@ def legend_data(
         ],
         "none": [html.escape(classification.no_data_label), count(classification.no_data_count)],
     }
+    if banded and banded[1]:
+        data["banded"] = [html.escape(banded[0]), count(banded[1])]
     if caption:
         data["caption"] = html.escape(caption)
     return data
@@ -142,9 +157,9 @@ LEGEND_JS = (
             if (text !== undefined && text !== null) { e.textContent = text; }
             return e;
         }
-        function row(color, label, count) {
+        function row(color, label, count, kind) {
             var r = add(div, "div", "geomap-legend-row");
-            var swatch = add(r, "span", "geomap-legend-swatch" + (color ? "" : " geomap-legend-nodata"));
+            var swatch = add(r, "span", "geomap-legend-swatch " + (color ? "" : (kind || "geomap-legend-nodata")));
             if (color) { swatch.style.background = color; }
             add(r, "span", "", plain(label));
             if (count !== null) { add(r, "span", "geomap-legend-count", String(count)); }
@@ -152,6 +167,7 @@ LEGEND_JS = (
         add(div, "div", "geomap-legend-title", plain(d.title));
         d.rows.forEach(function (r) { row(r[0], r[1], r[2]); });
         row("", d.none[0], d.none[1]);
+        if (d.banded) { row("", d.banded[0], d.banded[1], "geomap-legend-banded"); }
         if (d.caption) { add(div, "div", "geomap-legend-caption", plain(d.caption)); }
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
@@ -212,6 +228,7 @@ def legend_element(
     caption: str | None = None,
     position: str = "bottomright",
     show_counts: bool = True,
+    banded: tuple[str, int] | None = None,
 ) -> Legend:
     """A legend for a choropleth: class ranges, a no-data swatch and a caption line.
 
@@ -224,6 +241,6 @@ def legend_element(
     ...                caption="Population: 2006 census").add_to(m)  # doctest: +SKIP
     """
     return Legend(
-        legend_data(classification, title=title, caption=caption, show_counts=show_counts),
+        legend_data(classification, title=title, caption=caption, show_counts=show_counts, banded=banded),
         position=position,
     )

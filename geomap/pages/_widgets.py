@@ -62,9 +62,14 @@ def unit_table(table: pd.DataFrame) -> None:
         "population": "Population",
         "population_year": "Census year",
     }
+    if "banded" in table.columns and table.attrs.get("view") == "public":
+        cols["banded"] = "Banded (confidential sites fewer than k)"
+        table = table.assign(banded=table["banded"].map({True: "yes", False: "no", "yes": "yes", "no": "no"}))
     shown = table[[c for c in cols if c in table.columns]].rename(columns=cols)
+    # Public tables carry text (bands such as "0–2"); only numeric columns get a number format.
+    formats = {"Per 100k": "{:.2f}", "Beds per 100k": "{:.2f}", "Population": "{:,.0f}", "Beds": "{:,.0f}"}
     styler = shown.style.format(
-        {"Per 100k": "{:.2f}", "Beds per 100k": "{:.2f}", "Population": "{:,.0f}", "Beds": "{:,.0f}"},
+        {c: f for c, f in formats.items() if c in shown.columns and pd.api.types.is_numeric_dtype(shown[c])},
         na_rep="no data",
     )
     st.dataframe(styler, hide_index=True, width="stretch")

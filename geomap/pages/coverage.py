@@ -9,7 +9,7 @@ import streamlit as st
 
 from geomap import boundaries
 from geomap.analysis import coverage
-from geomap.directory import privacy, schema
+from geomap.directory import disclosure, privacy, schema
 from geomap.layers import coverage_map, live
 from geomap.pages import _live_map, _state, _widgets
 
@@ -102,10 +102,17 @@ def _coverage(ctx: _state.Context) -> None:
     # The directory and the session's view are parsed once (per directory and role); a filter
     # change is then a few array operations.
     key = _widgets.directory_key(ctx)
-    table = coverage.coverage_by_unit(
-        units, ctx.directory, services=services, populations=populations, index=_coverage_index(key, "directory", ctx.directory)
+    # Exact for partners; for the public, a unit's confidential count below k is a band (and so
+    # is everything derived from it): see geomap.directory.disclosure.
+    table = coverage.published_coverage(
+        units,
+        ctx.directory,
+        role=ctx.role,
+        services=services,
+        populations=populations,
+        index=_coverage_index(key, "directory", ctx.directory),
     )
-    summary = coverage.coverage_summary(table)
+    summary = coverage.public_summary(table)
     year = summary["population_year"]
 
     on_map = ctx.view
@@ -159,19 +166,26 @@ def _coverage(ctx: _state.Context) -> None:
     if drawn != (services, populations, measure, *([parent] if parents else [])):
         st.rerun(scope="fragment")  # a value the state did not hold yet (first run of a widget)
     m1, m2, m3 = figures.columns(3)
-    m1.metric("Providers placed", f"{summary['providers']:,}")
+    exact = privacy.can_see_confidential(ctx.role)
+    m1.metric(
+        "Providers placed" if exact else "Providers shown exactly",
+        f"{summary['providers']:,}",
+        help=None if exact else f"Plus {disclosure.band_label()} confidential sites in each of the {summary['banded']} banded unit(s).",
+    )
     m2.metric("Units with at least one", f"{summary['units_with_providers']} of {summary['units']}")
     m3.metric("Population denominator", f"{year} census" if year else "no data")
     st.caption(
         f"Boundaries: {ctx.boundary_source}. Vintage: {ctx.boundary_vintage}. Licence: {ctx.boundary_licence}. "
         + " ".join(ctx.boundary_notes)
     )
-    hidden = int(table["confidential_providers"].sum())
-    if hidden and not privacy.can_see_confidential(ctx.role):
+    if not exact:
         st.caption(
-            f"{hidden} confidential provider(s) are counted in the map's shading but not drawn as markers. "
-            "Partners can sign in to see them."
+            "Confidential providers are never drawn as markers. "
+            + disclosure.caveat()
+            + " Partners can sign in to see exact figures."
         )
+    else:
+        st.caption(disclosure.caveat(exact=True))
 
     without = summary["units_without"]
     if without and len(without) == summary["units"]:
@@ -180,6 +194,12 @@ def _coverage(ctx: _state.Context) -> None:
         st.markdown(
             f"**No provider{_filter_note(services, populations)} in {len(without)} unit(s):** "
             + ", ".join(_widgets.md_text(n) for n in without)
+        )
+    unknown = summary["units_unknown"]
+    if unknown:
+        st.markdown(
+            f"**No public provider{_filter_note(services, populations)}, and {disclosure.band_label()} confidential ones, "
+            f"in {len(unknown)} unit(s):** " + ", ".join(_widgets.md_text(n) for n in unknown)
         )
     # Collapsed by default, and drawn only while open: the interactive table is heavy for the
     # browser and would slow down the map's first paint and every filter change.
@@ -190,7 +210,7 @@ def _coverage(ctx: _state.Context) -> None:
     st.download_button(
         "Download this table (CSV)",
         # Built when clicked, not on every filter change (the page does not rerun for it).
-        data=lambda: _widgets.csv_bytes(table),
+        data=lambda: _widgets.csv_bytes(disclosure.export_table(table)),
         on_click="ignore",
         file_name=f"geomap_coverage_{ctx.country}.csv",
         mime="text/csv",

@@ -82,10 +82,11 @@ def _countries(digest: str, _raw: pd.DataFrame) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _coverage(country: str, directory_key: str, _units, _directory) -> pd.DataFrame:
-    from geomap.analysis.coverage import coverage_by_unit
+def _coverage(country: str, directory_key: str, role: str, _units, _directory) -> pd.DataFrame:
+    # Exact for partners; for the public, small counts of confidential sites are banded.
+    from geomap.analysis.coverage import published_coverage
 
-    return coverage_by_unit(_units, _directory)
+    return published_coverage(_units, _directory, role=role)
 
 
 def _source() -> tuple[bytes, str, str, bool]:
@@ -224,7 +225,7 @@ def render() -> None:
     fp = F.footprint_by_unit(units, kept, allocate=allocate, currency=currency)
     coverage = None
     if overlay and same_country:
-        coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.units, ctx.directory)
+        coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.role, ctx.units, ctx.directory)
         fp = F.footprint_overlay(fp, coverage)
     summary = F.footprint_summary(fp, kept)
 

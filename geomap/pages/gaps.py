@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 
 from geomap.analysis import catchments, distance, gaps, siting
 from geomap.analysis import demand as demand_mod
-from geomap.directory import privacy, schema
+from geomap.directory import disclosure, privacy, schema
 from geomap.pages import _state, _widgets
 from geomap.report import gaps as report
 
@@ -53,8 +53,9 @@ def _demand_points(country: str, units_key: str, demand_digest: str, _units, dem
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _service_gaps(key: str, service: str, radius_km: float, threshold: float, _units, _directory, _demand):
-    return report.service_gaps(_units, _directory, _demand, service=service, radius_km=radius_km, threshold_per_100k=threshold)
+def _service_gaps(key: str, service: str, radius_km: float, threshold: float, role: str, _units, _directory, _demand):
+    # Per role: the public result leaves out (and bands) units with fewer than k confidential sites.
+    return report.service_gaps(_units, _directory, _demand, service=service, radius_km=radius_km, threshold_per_100k=threshold, role=role)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -63,12 +64,14 @@ def _road_graph(digest: str, name: str, _data: bytes):
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _road_catchments(key: str, service: str, graph_digest: str, minutes: float, _graph, _providers):
+def _road_catchments(key: str, service: str, graph_digest: str, minutes: float, role: str, _graph, _providers):
+    # role in the key: a public session's providers leave out the withheld confidential sites
     return catchments.travel_time_catchments(_graph, _providers, minutes=minutes)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _sites(key: str, service: str, radius_km: float, add: int, _demand, _providers):
+def _sites(key: str, service: str, radius_km: float, add: int, role: str, _demand, _providers):
+    # role in the key: a public session's providers leave out the withheld confidential sites
     return siting.mclp_sites(_demand, radius_km=radius_km, add=add, existing=_providers)
 
 
@@ -116,12 +119,14 @@ def _table(table: pd.DataFrame) -> None:
         "Mean distance (km)": "{:,.1f}", "Beds within reach per 100k": "{:,.1f}", "Settlements cover (%)": "{:.0f}",
         "c_absent": "{:.0f}", "c_supply": "{:.2f}", "c_reach": "{:.2f}", "Gap index": "{:.2f}",
     }
+    # A public table holds bands ("0–2", "fewer than 3") as text: number formats for numbers only.
+    fmt = {c: f for c, f in fmt.items() if c in shown.columns and pd.api.types.is_numeric_dtype(shown[c])}
     st.dataframe(shown.style.format(fmt, na_rep="no data"), hide_index=True, width="stretch")
 
 
 def _service_section(ctx, units, demand, key, service, radius, threshold, weights, measure, road) -> report.ServiceGaps | None:
     with st.status(f"{schema.label(service)}: distances, catchments and 2SFCA…", expanded=False) as status:
-        result = _service_gaps(key, service, radius, threshold, units, ctx.directory, demand)
+        result = _service_gaps(key, service, radius, threshold, ctx.role, units, ctx.directory, demand)
         status.update(label=f"{schema.label(service)}: computed for {len(demand):,} settlements", state="complete")
     try:
         table = gaps.gap_index(result.table, threshold_per_100k=threshold, weights=weights)
@@ -145,7 +150,7 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
     )
     if add:
         with st.status(f"Choosing {add} site(s)…", expanded=False) as status:
-            result.sites = _sites(key, service, radius, int(add), demand, result.providers)
+            result.sites = _sites(key, service, radius, int(add), ctx.role, demand, result.providers)
             status.update(label=f"Siting: solver status {result.sites.attrs.get('status')}", state="complete")
 
     road_catch = None
@@ -154,7 +159,7 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
         try:
             with st.status(f"Road travel time: {minutes:g} min catchments…", expanded=False) as status:
                 graph = _road_graph(_digest(data), name, data)
-                road_catch = _road_catchments(key, service, _digest(data), minutes, graph, result.providers)
+                road_catch = _road_catchments(key, service, _digest(data), minutes, ctx.role, graph, result.providers)
                 status.update(label=f"Road catchments for {len(road_catch)} provider(s)", state="complete")
         except (ValueError, FileNotFoundError) as exc:
             st.error(str(exc))
@@ -164,10 +169,11 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
         boundary_source=ctx.boundary_source, road_catchments=road_catch,
     )
     st_folium(fmap, returned_objects=[], use_container_width=True, height=560, key=f"gaps_map_{ctx.country}_{service}")
-    if not privacy.can_see_confidential(ctx.role) and int(table["confidential_providers"].sum()):
+    if not privacy.can_see_confidential(ctx.role):
         st.caption(
-            "Confidential sites count in every figure; their catchments and distances to them are not drawn. "
-            "Partners can sign in to see them."
+            "Catchments of confidential sites and distances to them are not drawn. "
+            + disclosure.caveat()
+            + " Partners can sign in to see exact figures."
         )
     st.caption(demand_mod.DEMAND_CAVEAT)
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from geomap import projects as P
 from geomap.analysis import footprint as F
+from geomap.directory import disclosure
 from geomap.report._template import Section, esc, page, table_html
 
 __all__ = ["MEASURE_FORMATS", "filters_text", "footprint_document", "footprint_map", "footprint_map_html", "footprint_section"]
@@ -81,7 +82,8 @@ def footprint_map(
     if overlay and "providers" not in footprint.columns:
         msg = "overlay needs a footprint joined with provider counts (geomap.analysis.footprint.footprint_overlay)"
         raise ValueError(msg)
-    cols = ["code", measure, "projects", "reached_unit"] + (["providers"] if overlay else [])
+    known = "providers_known" if "providers_known" in footprint.columns else "providers"
+    cols = ["code", measure, "projects", "reached_unit"] + (list(dict.fromkeys(["providers", known])) if overlay else [])
     joined = units[["code", "name", "geometry"]].merge(footprint[list(dict.fromkeys(cols))], on="code", how="left")
     joined = gpd.GeoDataFrame(joined, geometry="geometry", crs=units.crs)
     reached = joined["reached_unit"].fillna(False).astype(bool)
@@ -89,7 +91,8 @@ def footprint_map(
     label = _measure_label(measure, footprint.attrs.get("currency"))
     tips: dict[str, str] = {"projects": "Projects"} if measure != "projects" else {}
     if overlay:
-        joined["providers"] = pd.to_numeric(joined["providers"], errors="coerce")
+        if known == "providers":  # exact figures; a published table's text (bands) is shown as it is
+            joined["providers"] = pd.to_numeric(joined["providers"], errors="coerce")
         tips["providers"] = "Providers in the directory"
     kwargs: dict[str, Any] = {"bounds": map_bounds(units)}
     if asset_base:
@@ -110,7 +113,7 @@ def footprint_map(
     layer.add_to(fmap)
     caption = None
     if overlay:
-        unserved = joined[joined["providers"].fillna(0) <= 0]
+        unserved = joined[pd.to_numeric(joined[known], errors="coerce").fillna(0) <= 0]
         if len(unserved):
             geo = choropleth.lean_geometries(unserved.geometry, precision=5, simplify_tolerance=_TOLERANCE)
             data = gpd.GeoDataFrame({"name": unserved["name"].astype(str).to_numpy()}, geometry=geo.to_numpy(), crs=units.crs)
@@ -285,6 +288,10 @@ def footprint_document(
     ]
     if coverage is not None:
         caveats.append("Provider counts come from the directory in use; a unit without providers there may still have services not listed.")
+        if coverage.attrs.get("view") == "public":
+            caveats.append("In the overlay, a unit counts as served only by the providers shown exactly.")
+    exact = coverage is not None and coverage.attrs.get("view") != "public"
+    caveats.append(disclosure.caveat(k=None if coverage is None else coverage.attrs.get("disclosure_k"), exact=exact))
     return page(
         f"Donor footprint — {country_name}",
         sections,

@@ -24,7 +24,7 @@ from geomap.analysis import demand as _demand
 from geomap.analysis import distance as _distance
 from geomap.analysis import gaps as _gaps
 from geomap.analysis import siting as _siting
-from geomap.directory import privacy, schema
+from geomap.directory import disclosure, privacy, schema
 from geomap.report import _template as tpl
 
 __all__ = [
@@ -95,9 +95,22 @@ def service_gaps(
     weights: Mapping[str, float] | None = None,
     add_sites: int = 0,
     with_access: bool = True,
+    role: str = privacy.PUBLIC,
+    k: int | None = None,
 ) -> ServiceGaps:
-    """Gap table, nearest providers, catchments, 2SFCA and (optionally) MCLP sites for ``service``."""
+    """Gap table, nearest providers, catchments, 2SFCA and (optionally) MCLP sites for ``service``.
+
+    For a ``role`` that may not see confidential records (the default), everything is computed
+    without the confidential providers of units holding fewer than ``k`` of them
+    (:func:`geomap.analysis.gaps.withheld_records`) and the table is published with bands
+    (:func:`geomap.analysis.gaps.public_gap_table`): no figure, reach, access or proposed site
+    depends on them. Partners and editors get exact figures.
+    """
     radius = _distance.default_radius_km(service) if radius_km is None else float(radius_km)
+    banded_codes = None
+    if not privacy.can_see_confidential(role):
+        k = disclosure.disclosure_k(k)
+        directory, banded_codes = _gaps.public_inputs(units, directory, service=service, k=k)
     providers = _distance.providers_offering(directory, service)
     nearest = _distance.nearest_provider(demand, providers)
     table = _gaps.gap_table(
@@ -114,6 +127,10 @@ def service_gaps(
         skipped = acc.attrs.get("providers_without_capacity", 0)
         if skipped:
             notes.append(f"{skipped} {schema.label(service)} provider(s) state no capacity and are left out of beds within reach.")
+    if banded_codes is not None:
+        attrs = table.attrs
+        table = _gaps.public_gap_table(table, banded_codes, k=k)
+        table.attrs = {**attrs, **table.attrs}
     catch = _catchments.buffer_catchments(providers, radius_km=radius)
     sites = None
     if add_sites > 0:
@@ -235,9 +252,16 @@ def build_gaps_map(
     )
     joined = gpd.GeoDataFrame(joined, geometry=units.geometry.name, crs=units.crs)
     joined["share_within_pct"] = joined["share_within"] * 100
+    # A public table holds bands as text: shade by the known part, show the text, outline the band.
+    banded = disclosure.BANDED_COLUMN in joined.columns
+    shading = (
+        {"values_column": f"{measure}_known", "text_column": measure, "banded_column": disclosure.BANDED_COLUMN}
+        if banded and f"{measure}_known" in joined.columns
+        else {"values_column": measure, **({"banded_column": disclosure.BANDED_COLUMN} if banded else {})}
+    )
     layer = choropleth.choropleth_layer(
         joined,
-        measure,
+        **shading,
         label=measure_label,
         fmt="{:,.2f}",
         palette="YlOrRd" if measure in ("gap_index", "mean_distance_km", "pop_beyond_km") else "YlGnBu",
@@ -245,7 +269,13 @@ def build_gaps_map(
         simplify_tolerance=0.004,
     )
     layer.add_to(fmap)
-    legend.legend_element(layer.classification, title=measure_label, caption=f"{schema.label(result.service)}; reach {result.radius_km:g} km").add_to(fmap)
+    n_banded = int(joined[disclosure.BANDED_COLUMN].fillna(False).astype(bool).sum()) if banded else 0
+    legend.legend_element(
+        layer.classification,
+        title=measure_label,
+        caption=f"{schema.label(result.service)}; reach {result.radius_km:g} km",
+        banded=(f"dashed: {disclosure.band_label(joined.attrs.get('disclosure_k'))} confidential sites (left out of its figures)", n_banded),
+    ).add_to(fmap)
     visible = _catchments.visible_catchments(result.catchments, role=role)
     if len(visible):
         shown = visible.drop(columns=["confidential"], errors="ignore")  # role already checked above
@@ -290,6 +320,8 @@ def _fmt_table(table: pd.DataFrame, n: int | None = None) -> str:
         "mean_distance_km": "Mean distance (km)", "access_per_100k": "Beds within reach per 100k",
         "settlement_share": "Settlements cover", "gap_index": "Gap index",
     }
+    if table.attrs.get("view") == "public":
+        cols = {**cols, "confidential_providers": "Confidential (band)"}
     shown = table[[c for c in cols if c in table.columns]].copy()
     for c in ("share_within", "settlement_share"):
         if c in shown.columns:
@@ -357,11 +389,14 @@ def gaps_report(
         results = [
             service_gaps(
                 units, directory, demand, service=s, radius_km=radii.get(s), threshold_per_100k=threshold_per_100k,
-                weights=weights, add_sites=add_sites,
+                weights=weights, add_sites=add_sites, role=role,
             )
             for s in services
         ]
     full = privacy.can_see_confidential(role)
+    if not full and any(r.table.attrs.get("view") != "public" for r in results):
+        msg = "the gap results were computed with exact figures (a partner role): compute them with service_gaps(..., role=role) for a public report"
+        raise ValueError(msg)
     pop_years = sorted({int(y) for y in units["population_year"].dropna()}) if "population_year" in units.columns else []
     pop_sources = sorted({str(s) for s in units["population_source"].dropna() if str(s)}) if "population_source" in units.columns else []
     cov = _demand.demand_coverage(units, demand)
@@ -437,7 +472,8 @@ def gaps_report(
         if not full:
             body.append(
                 "<p class='meta'>Catchments of confidential sites and distances to them are not shown in this public "
-                "report; they are counted in every figure.</p>"
+                "report. Units marked with a band hold fewer than the disclosure threshold of confidential sites: "
+                "those are left out of every figure of the unit (reach, index) and shown as a band.</p>"
             )
         sections.append(tpl.Section(f"{schema.label(r.service)}: gaps by unit", "".join(body)))
     cov_t = cov.merge(units[["code", "name"]], on="code", how="left")[
@@ -470,7 +506,8 @@ def gaps_report(
         "Beds within reach (2SFCA) use stated capacities only.",
     ]
     if not full:
-        caveats.append("Public report: confidential sites count in the aggregates but are not drawn or located.")
+        caveats.append("Public report: confidential sites are not drawn or located.")
+    caveats.append(disclosure.caveat(exact=full))
     title = f"Service gaps — {country_name}" if country_name else "Service gaps"
     subtitle = ", ".join(f"{schema.label(r.service)} ({r.radius_km:g} km)" for r in results)
     return tpl.page(title, sections, subtitle=subtitle, sources=sources, caveats=caveats, fictional=is_sample)

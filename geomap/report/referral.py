@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from geomap.analysis import referral
-from geomap.directory import privacy, schema, writers
+from geomap.directory import disclosure, privacy, schema, writers
 from geomap.report._template import Section, esc, page, table_html
 
 __all__ = ["referral_sheet_csv", "referral_sheet_html", "search_summary"]
@@ -194,6 +194,12 @@ def referral_sheet_html(
     ]
     if full:
         caveats.insert(0, "PARTNER SHEET: includes confidential services' details. Do not share beyond partners.")
+    else:
+        caveats.append(
+            f"Confidential services in a state with {disclosure.band_label()} of them are not listed here; "
+            "the national hotline and signed-in partners can refer to them."
+        )
+    caveats.append(disclosure.caveat(exact=full))
     if any("state centre" in str(d) for d in published.get("distance", [])):
         caveats.append("Distances marked ≈ are to the centre of the provider's state (no coordinates on record).")
     subtitle = " · ".join(x for x in (country_name, directory_label) if x)
