@@ -392,7 +392,7 @@ def _shaded_features(
                     "name": names[pos],
                     "value": float(value) if has_value else None,
                     "class": klass,
-                    "banded": bool(banded[pos]),
+                    **({"banded": bool(banded[pos])} if banded_column is not None else {}),
                     "tip": "<br>".join(lines),
                     "tooltip": texts,
                 },
