@@ -279,9 +279,11 @@ def published_coverage(
     A partner's table keeps the numbers and gains ``banded`` (all ``False``) and ``*_known``
     columns equal to the figures, so pages and maps read one shape of table.
     """
+    if index is None:
+        index = coverage_index(directory)
     table = coverage_by_unit(units, directory, services=services, populations=populations, index=index)
     if not privacy.can_see_confidential(role):
-        return public_coverage(table, k=k)
+        return disclosure.public_coverage(table, k=k, any_confidential=bool(index.confidential.any()))
     out = table.drop(columns=["confidential_capacity"])
     out[disclosure.BANDED_COLUMN] = False
     for col in ("providers", "capacity", "per_100k", "capacity_per_100k"):

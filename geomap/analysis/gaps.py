@@ -155,11 +155,13 @@ def public_inputs(units: gpd.GeoDataFrame, directory: pd.DataFrame, *, service: 
         ``(directory without withheld_records, codes of the units to band)``: analyse the
         first, publish the table with :func:`public_gap_table` and the second.
     """
-    from geomap.directory import disclosure
+    from geomap.directory import disclosure, privacy
 
     k = disclosure.disclosure_k(k)
     full = provider_counts(units, directory, service=service)
-    banded = set(full.loc[full["confidential_providers"] < k, "code"])
+    # a directory without any confidential record has nothing to band (its export says so)
+    any_conf = bool(privacy.is_confidential(directory).any()) if len(directory) else False
+    banded = set(full.loc[full["confidential_providers"] < k, "code"]) if any_conf else set()
     return directory[~withheld_records(units, directory, service=service, k=k).to_numpy()], banded
 
 

@@ -267,7 +267,7 @@ def band_table(known: pd.DataFrame, banded: np.ndarray, *, k: int | None = None)
     return out
 
 
-def public_coverage(table: pd.DataFrame, *, k: int | None = None) -> pd.DataFrame:
+def public_coverage(table: pd.DataFrame, *, k: int | None = None, any_confidential: bool = True) -> pd.DataFrame:
     """A coverage table as the public may see it (cells below ``k`` banded).
 
     Parameters
@@ -277,6 +277,9 @@ def public_coverage(table: pd.DataFrame, *, k: int | None = None) -> pd.DataFram
         computed on the FULL directory for one filter.
     k
         Threshold (default: the setting).
+    any_confidential
+        Whether the directory holds any confidential record at all. When it holds none (which
+        its public export says anyway), nothing is banded: a band would hide nothing.
 
     Returns
     -------
@@ -287,7 +290,7 @@ def public_coverage(table: pd.DataFrame, *, k: int | None = None) -> pd.DataFram
     """
     k = disclosure_k(k)
     conf = table["confidential_providers"].to_numpy(dtype=float)
-    banded = conf < k
+    banded = (conf < k) & bool(any_confidential)
     conf_cap = table["confidential_capacity"].to_numpy(dtype=float) if "confidential_capacity" in table else np.zeros(len(table))
     known = table.copy()
     known["providers"] = table["providers"].to_numpy(dtype=float) - np.where(banded, conf, 0.0)

@@ -168,9 +168,9 @@ def _coverage(ctx: _state.Context) -> None:
     m1, m2, m3 = figures.columns(3)
     exact = privacy.can_see_confidential(ctx.role)
     m1.metric(
-        "Providers placed" if exact else "Providers shown exactly",
+        "Providers placed" if exact or not summary["banded"] else "Providers shown exactly",
         f"{summary['providers']:,}",
-        help=None if exact else f"Plus {disclosure.band_label()} confidential sites in each of the {summary['banded']} banded unit(s).",
+        help=None if exact or not summary["banded"] else f"Plus {disclosure.band_label()} confidential sites in each of the {summary['banded']} banded unit(s).",
     )
     m2.metric("Units with at least one", f"{summary['units_with_providers']} of {summary['units']}")
     m3.metric("Population denominator", f"{year} census" if year else "no data")
