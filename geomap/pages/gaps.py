@@ -134,11 +134,14 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
         st.error(str(exc))
         return
     result.table = table
-    lacking = table.loc[table["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
+    # public: a banded unit with no provider shown may hold a few confidential ones
+    banded = table["banded"].to_numpy(dtype=bool) if "banded" in table.columns else None
+    none_shown = table["providers_known"] == 0 if "providers_known" in table.columns else table["lacks_service"].fillna(False).astype(bool)
+    lacking = table.loc[none_shown, "name"].astype(str).tolist()
     beyond = table["pop_beyond_km"].sum(min_count=1)
     total = table["settlement_population"].sum(min_count=1)
     m1, m2, m3 = st.columns(3)
-    m1.metric("Units with none", f"{len(lacking)} of {len(table)}")
+    m1.metric("Units with none" if banded is None or not banded.any() else "Units with none shown exactly", f"{len(lacking)} of {len(table)}")
     m2.metric(f"People beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{beyond:,.0f}")
     m3.metric("Share of settlement population", "no data" if not total else f"{beyond / total:.0%}")
     if lacking:

@@ -101,18 +101,19 @@ def test_public_gaps_page_ranks_units_and_hides_confidential(directory_csv):
     at = _run(directory_csv, "public")
     assert at.title[0].value == "Gaps — Nigeria"
     labels = [m.label for m in at.metric]
-    assert "Units with none" in labels and any(lab.startswith("People beyond 50 km") for lab in labels)
-    units_none = next(m.value for m in at.metric if m.label == "Units with none")
+    # public view: the lone confidential shelters are banded, so only public ones count as shown
+    assert "Units with none shown exactly" in labels and any(lab.startswith("People beyond 50 km") for lab in labels)
+    units_none = next(m.value for m in at.metric if m.label == "Units with none shown exactly")
     n_units = len(boundaries.load_boundaries("NGA"))
-    with_shelter = len(range(0, n_units, 4))
-    assert units_none == f"{n_units - with_shelter} of {n_units}"
+    with_public_shelter = len([i for i in range(0, n_units, 4) if i % 8])
+    assert units_none == f"{n_units - with_public_shelter} of {n_units}"
     assert [s.value for s in at.subheader][:1] == ["Ranked gaps"]
     assert len(at.dataframe) >= 1
     text = _all_text(at)
     raw = pd.read_csv(directory_csv, dtype=str)
     assert_no_leak(text, raw, where="Gaps page (public)")
     assert "Hidden Fictional Lane" not in text
-    assert "Confidential sites count in every figure" in text
+    assert "Disclosure control" in text and "fewer than 3" in text
 
 
 def test_weights_and_siting_panel(directory_csv):
@@ -133,7 +134,8 @@ def test_weights_and_siting_panel(directory_csv):
 def test_partner_sees_confidential_catchments(directory_csv):
     pub = _all_text(_run(directory_csv, "public"))
     partner = _all_text(_run(directory_csv, "partner"))
-    assert "Confidential sites count in every figure" not in partner
+    assert "Disclosure control" not in partner
     # more catchment polygons are drawn for a partner (the confidential sites' circles)
     assert partner.count("Within 50 km") >= pub.count("Within 50 km")
-    assert len(partner) > len(pub)
+    assert "Catchments of confidential sites and distances to them are not drawn" in pub
+    assert "Catchments of confidential sites and distances to them are not drawn" not in partner
