@@ -362,6 +362,9 @@ def test_referral_is_the_same(family):
         outs = {}
         for n, d in dirs.items():
             results = referral.relax_filters(d, start, services=["shelter"], n=10, units=units, role="public")
+            assert not results["id"].isin(list(sc.MOVING)).any(), "a site of a small unit was offered to the public"
+            partner = referral.relax_filters(d, start, services=["shelter"], n=10, units=units, role="partner")
+            assert partner["id"].isin(list(sc.MOVING)).any()  # positive control: partners are offered them
             shown = referral.publish_referrals(results, role="public")
             outs[n] = _frame(referral.referral_table(shown)) + _norm(referral_report.referral_sheet_html(shown, role="public"))
         _same(outs, f"referral from {code}")
