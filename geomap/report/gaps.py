@@ -67,6 +67,7 @@ GAP_TABLE_COLUMNS: dict[str, str] = {
     "c_supply": "c_supply",
     "c_reach": "c_reach",
     "gap_index": "gap_index",
+    "banded": "banded",  # public tables: fewer than k confidential sites, shown as a band
 }
 
 

@@ -352,6 +352,21 @@ def test_footprint_overlay_is_the_same(family):
     assert f"{K - 1}" in outs["a"] and "–" in outs["a"]
 
 
+def test_footprint_report_with_overlay_is_the_same(family):
+    from geomap import projects as P
+    from geomap.report.footprint import footprint_document
+
+    units, dirs = family
+    projects = P.load_projects(P.SAMPLE_PROJECTS, units, country="NGA")
+    outs = {}
+    for n, d in dirs.items():
+        cov = coverage.published_coverage(units, d, role="public")
+        outs[n] = _norm(footprint_document(units, projects, country_name="Nigeria", coverage=cov, illustrative=True))
+        assert_no_leak(outs[n], d, where=f"footprint report {n}")
+    _same(outs, "footprint report with overlay")
+    assert "Disclosure control" in outs["a"]
+
+
 def test_referral_is_the_same(family):
     from geomap.analysis import referral
     from geomap.report import referral as referral_report
