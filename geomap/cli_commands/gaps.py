@@ -96,7 +96,7 @@ def add_gaps_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 def run_gaps(args: argparse.Namespace) -> int:
     """Run ``geomap gaps``."""
-    from geomap.analysis import gaps
+    from geomap.analysis import demand, gaps
     from geomap.directory import schema
     from geomap.report import gaps as report
 
@@ -115,6 +115,7 @@ def run_gaps(args: argparse.Namespace) -> int:
     print(f"units with none: {len(lacking)}" + (f" ({', '.join(lacking)})" if lacking else ""))
     if pd.notna(total) and total > 0:
         print(f"{beyond:,.0f} of {total:,.0f} people in settlements live beyond {radius:g} km ({beyond / total:.0%})")
+    print("demand: " + demand.outside_note(points))
     print("gap index weights: " + ", ".join(f"{k}={v:g}" for k, v in table.attrs["weights"].items()))
     top = table.dropna(subset=["gap_index"]).head(5)
     for rec in top.itertuples(index=False):
@@ -140,7 +141,7 @@ def add_site_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 def run_site(args: argparse.Namespace) -> int:
     """Run ``geomap site``."""
-    from geomap.analysis import distance, siting
+    from geomap.analysis import demand, distance, siting
     from geomap.directory import schema
 
     _units, directory, points = _inputs(args)
@@ -157,6 +158,7 @@ def run_site(args: argparse.Namespace) -> int:
     print(f"{schema.label(args.service)}, reach {radius:g} km: {a['covered_before']:,.0f} of {total:,.0f} people covered now")
     for rec in sites.itertuples(index=False):
         print(f"  +{rec.order} {getattr(rec, 'name', '')} ({getattr(rec, 'unit_code', '')}): {rec.new_population_covered:,.0f} newly covered")
+    print("demand: " + demand.outside_note(points))
     if total > 0:
         print(f"after {len(sites)} new site(s): {a['covered_after']:,.0f} ({a['covered_after'] / total:.1%}); solver: {a['status']}")
     print(f"wrote {args.out}")

@@ -169,7 +169,7 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
             "Confidential sites count in every figure; their catchments and distances to them are not drawn. "
             "Partners can sign in to see them."
         )
-    st.caption(demand_mod.DEMAND_CAVEAT)
+    st.caption(demand_mod.DEMAND_CAVEAT + " " + demand_mod.outside_note(demand))
 
     st.subheader("Ranked gaps")
     w = table.attrs["weights"]
