@@ -612,6 +612,8 @@ def resolve_admin(
         Indexed like ``codes``: ``admin1_code``, ``admin1_name`` (the matched unit, else NA),
         ``method`` (``"admin_code"``, ``"admin_name"`` or NA), ``confidence`` (0-1) and
         ``reason`` (notes and problems joined with ``"; "``, empty when clean).
+        ``attrs["warnings"]``: file-level notes (p-codes of a scheme the layer does not carry,
+        when the rows were placed by name).
     """
     codes_s = codes if isinstance(codes, pd.Series) else pd.Series(list(codes), dtype=object)
     names_s = names if isinstance(names, pd.Series) else pd.Series(list(names), dtype=object)
@@ -627,7 +629,7 @@ def resolve_admin(
     hit = pos >= 0
     code_out = np.where(hit, index.codes[np.where(hit, pos, 0)], None)
     name_out = np.where(hit, index.names[np.where(hit, pos, 0)], None)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "admin1_code": pd.array(code_out, dtype="str"),
             "admin1_name": pd.array(name_out, dtype="str"),
@@ -637,6 +639,8 @@ def resolve_admin(
         },
         index=codes_s.index,
     )
+    out.attrs["warnings"] = _pcode_warning(_memo(_text, codes_s.astype(object).to_numpy()), method, index)
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,7 +22,15 @@ def test_parse_codes_parses_each_distinct_cell_once_and_keeps_the_index():
 
 
 def _parser(vocabulary: str):
-    return schema.parse_service_types if vocabulary == "service" else schema.parse_populations
+    """The cell parser; for categories, unknown items are kept verbatim after the codes (as parse_codes does)."""
+    if vocabulary == "service":
+
+        def categories(cell):
+            known, unknown = schema.parse_service_types(cell)
+            return known + [u for u in unknown if u not in known], unknown
+
+        return categories
+    return schema.parse_populations
 
 
 @pytest.mark.parametrize(
@@ -40,7 +48,7 @@ def _parser(vocabulary: str):
                 ["Medical care"],  # a label, not a code
                 [" shelter"],  # padded: not a code as it stands
                 ["SHELTER"],
-                ["women"],  # a code of the other vocabulary: unknown here
+                ["women"],  # a code of the other vocabulary: unknown here, kept verbatim
                 ["shelter", None],  # a blank item
                 ["shelter", float("nan"), "hotline"],
                 [],
