@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--country", required=True)
     c.add_argument("--directory", required=True)
     c.add_argument("--boundaries")
-    c.add_argument("--service", action="append", choices=list(schema.SERVICE_TYPES), help="repeat for several")
+    c.add_argument("--service", action="append", choices=list(schema.CATEGORIES), help="repeat for several")
     c.add_argument("--population", action="append", choices=list(schema.POPULATIONS))
     c.add_argument("--out", required=True)
     c.set_defaults(func=_cmd_coverage)

@@ -56,7 +56,7 @@ def _common(p: argparse.ArgumentParser, *, service_required: bool = True) -> Non
     p.add_argument("--directory", required=True, help="provider directory (CSV, XLSX, GeoJSON, GeoPackage, HXL, HSDS)")
     p.add_argument("--boundaries", help="a boundary file to use instead of the bundled admin-1 layer (e.g. admin-2)")
     if service_required:
-        p.add_argument("--service", required=True, choices=list(schema.SERVICE_TYPES))
+        p.add_argument("--service", required=True, choices=list(schema.CATEGORIES))
     p.add_argument("--radius-km", type=float, help="reach radius (default per service, e.g. shelter 50, medical 25)")
     p.add_argument("--demand", help="CSV of your own demand points (latitude, longitude, population) instead of GeoNames")
     p.add_argument("--populations", help="CSV of unit populations (unit code or name, population[, year]) replacing the census")
@@ -174,7 +174,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
         help="a self-contained, printable HTML gaps report (maps, tables, sources, caveats)",
     )
     _common(p, service_required=False)
-    p.add_argument("--service", action="append", choices=list(schema.SERVICE_TYPES), help="repeat; default shelter and medical")
+    p.add_argument("--service", action="append", choices=list(schema.CATEGORIES), help="repeat; default shelter and medical")
     p.add_argument("--add", type=int, default=0, help="also propose this many new sites per service")
     p.add_argument("--threshold-per-100k", type=float, default=1.0)
     p.add_argument("--weights", help="gap-index weights, e.g. absent=1,supply=1,reach=1")
