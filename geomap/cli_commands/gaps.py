@@ -60,6 +60,9 @@ def _common(p: argparse.ArgumentParser, *, service_required: bool = True) -> Non
     p.add_argument("--radius-km", type=float, help="reach radius (default per service, e.g. shelter 50, medical 25)")
     p.add_argument("--demand", help="CSV of your own demand points (latitude, longitude, population) instead of GeoNames")
     p.add_argument("--populations", help="CSV of unit populations (unit code or name, population[, year]) replacing the census")
+    from geomap.cli import add_mapping_options
+
+    add_mapping_options(p)
 
 
 def _inputs(args: argparse.Namespace):
@@ -71,7 +74,10 @@ def _inputs(args: argparse.Namespace):
         pops = demand.read_unit_populations(Path(args.populations), units)
         units = units.drop(columns=[c for c in ("population", "population_year", "population_source") if c in units.columns])
         units = units.merge(pops, on="code", how="left")
-    directory = pipeline.load_directory(Path(args.directory), units=units, country=args.country)
+    from geomap.cli import mappings_from_args
+
+    columns, categories = mappings_from_args(args)
+    directory = pipeline.load_directory(Path(args.directory), units=units, country=args.country, mapping=columns, categories=categories)
     if getattr(args, "demand", None):
         points = demand.read_demand_points(Path(args.demand))
     else:
