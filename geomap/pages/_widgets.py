@@ -53,7 +53,11 @@ def directory_key(ctx) -> str:
     """
     up = st.session_state.get("geomap_upload")
     brought = st.session_state.get("geomap_boundary_upload")
-    upload = (up["digest"], repr(up.get("sheet")), repr(up.get("mapping")), repr(up.get("edits", ()))) if up else "sample"
+    upload = (
+        (up["digest"], repr(up.get("sheet")), repr(up.get("mapping")), repr(up.get("edits", ())), repr(up.get("categories", ())))
+        if up
+        else "sample"
+    )
     boundaries = (brought["digest"], brought.get("country")) if brought else "bundled"
     digest = hashlib.sha256(repr((upload, boundaries)).encode()).hexdigest()[:16]
     return f"{ctx.country}:{'upload' if up else 'sample'}:{digest}"

@@ -57,7 +57,7 @@ def test_upload_is_resolved_and_flagged_rows_listed():
     at = _run_with_upload()
     m = _metrics(at)
     assert (m["Rows in the file"], m["Placed"], m["Flagged"]) == ("3", "2", "1")
-    editor = at.dataframe(key="flagged_editor")
+    editor = at.dataframe(key="review_editor")
     assert editor.value["source_row"].tolist() == [4]
     assert "Atlántida" in editor.value["reason"].iloc[0]
 
@@ -71,7 +71,7 @@ def test_correction_resolves_the_row():
     assert not at.exception
     m = _metrics(at)
     assert (m["Placed"], m["Flagged"]) == ("3", "0")
-    assert any("Every row was placed" in s.value for s in at.success)
+    assert any("Every row was placed" in s.value for s in at.success)  # and none carries a warning
 
 
 def test_download_is_public_view():
