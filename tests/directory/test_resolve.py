@@ -610,3 +610,56 @@ def test_bundled_samples_equal_the_generator_output(monkeypatch):
     for country in mod.SPECS.values():
         text = (REPO / "data" / "providers" / country.out).read_text(encoding="utf-8")
         assert mod.to_csv(mod.build(country)) == text, f"{country.out} is out of date: run scripts/make_sample_directories.py"
+
+
+# ------------------------------------------------------------------ abbreviations and national values (issue #13)
+@pytest.mark.parametrize(
+    ("country", "name", "code"),
+    [
+        ("MEX", "Edo. de México", "MX-MEX"),
+        ("MEX", "Edomex", "MX-MEX"),
+        ("MEX", "Edo. Jalisco", "MX-JAL"),
+        ("MEX", "State of Mexico", "MX-MEX"),
+        ("NGA", "Lagos State", "NG-LA"),
+        ("NGA", "State of Lagos", "NG-LA"),
+        ("COL", "Dpto. de Antioquia", "CO-ANT"),
+        ("COL", "Depto. Antioquia", "CO-ANT"),
+        ("ARG", "Prov. de Buenos Aires", "AR-B"),
+        ("ARG", "Prov. Córdoba", "AR-X"),
+        ("CHL", "Región de Valparaíso", "CL-VS"),
+    ],
+)
+def test_abbreviations_and_prefixes_resolve(country, name, code):
+    out = resolve_admin(pd.Series([""]), pd.Series([name]), boundaries.load_boundaries(country))
+    assert out["admin1_code"].iloc[0] == code
+    assert out["method"].iloc[0] == "admin_name"
+
+
+@pytest.mark.parametrize("value", ["Cobertura Nacional", "National", "Countrywide", "Nationwide", "Todo el país", "NG000", "MEX00"])
+def test_national_values_are_recognised(units, value):
+    from geomap.directory.resolve import is_national
+
+    assert is_national(value)
+    field = "admin1_code" if value[:2].isupper() and value[-1].isdigit() else "admin1_name"
+    row = _one(units, **{field: value})
+    assert row["status"] == schema.STATUS_FLAGGED
+    assert row["reason"].startswith("national: covers the whole country, not one unit")
+    assert f'{field}: "{value}" stands for the whole country (national)' in row["reason"]
+
+
+def test_not_national():
+    from geomap.directory.resolve import is_national
+
+    for value in ("NG001", "Lagos", "Nationale Street 4", "", None, "MX-09"):
+        assert not is_national(value), value
+
+
+def test_a_name_shared_with_a_placeholder_unit_goes_to_the_code_keeper():
+    # Natural Earth gives AF-URU to two features; the bundled layer keeps it on the largest
+    layer = _units([
+        {"code": "AF-URU", "name": "Uruzgan", "ne_code": "AF-URU", "geometry": box(0, 0, 2, 2)},
+        {"code": "AF-NE1752", "name": "Uruzgan", "ne_code": "AF-URU", "geometry": box(2, 0, 3, 1)},
+        {"code": "AF-KAB", "name": "Kabul", "ne_code": "AF-KAB", "geometry": box(3, 0, 4, 1)},
+    ], country="AFG", iso_a2="AF")
+    out = resolve_admin(pd.Series([""]), pd.Series(["Uruzgan"]), layer, country="AFG")
+    assert out["admin1_code"].iloc[0] == "AF-URU" and out["reason"].iloc[0] == ""
