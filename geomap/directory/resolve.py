@@ -44,12 +44,13 @@ from geomap.directory import schema
 
 __all__ = [
     "ADMIN1_ALIASES",
-    "is_national",
     "ADMIN1_CODE_ALIASES",
     "DUPLICATE_DISTANCE_M",
     "FUZZY_CUTOFF",
+    "NATIONAL_NOTE",
     "TOLERANCE_KM",
     "TOWN_CUTOFF",
+    "is_national",
     "parse_coordinate",
     "resolve_admin",
     "resolve_directory",
@@ -704,9 +705,9 @@ def _int_cell(v: Any) -> tuple[int | None, bool]:
 
 
 def _typed_fields(
-    df: pd.DataFrame, notes: list[list[str]], flags: list[list[str]], *, categories: dict[str, str] | None = None
+    df: pd.DataFrame, notes: list[list[str]], *, categories: dict[str, str] | None = None
 ) -> tuple[dict[str, Any], dict[str, int]]:
-    """Typed columns per the schema, appending warnings to ``notes`` and blockers to ``flags``.
+    """Typed columns per the schema, appending warnings to ``notes`` (none of them flags a row).
 
     Each distinct cell value is parsed once (a 10,000-row 3W has a few dozen distinct values).
     Also returns the unknown categories with their row counts.
@@ -875,8 +876,8 @@ def resolve_directory(
     source_rows = df["source_row"].astype(object).to_numpy()
 
     notes: list[list[str]] = [[] for _ in range(n)]  # warnings
-    flags: list[list[str]] = [[] for _ in range(n)]  # problems that flag the row
-    typed, unknown_categories = _typed_fields(df, notes, flags, categories=schema.check_category_mapping(categories))
+    flags: list[list[str]] = [[] for _ in range(n)]  # why an unplaced row could not be placed
+    typed, unknown_categories = _typed_fields(df, notes, categories=schema.check_category_mapping(categories))
 
     # (a) coordinates --------------------------------------------------------------------
     lat, lat_prob = _parse_coordinates(df["latitude"], "latitude")
