@@ -257,7 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--country", required=True)
     c.add_argument("--directory", required=True)
     c.add_argument("--boundaries")
-    c.add_argument("--service", action="append", choices=list(schema.CATEGORIES), help="repeat for several")
+    c.add_argument(
+        "--service", action="append",
+        help="a category code (e.g. shelter, protection, wash) or a category as the file writes it; repeat for several",
+    )
     c.add_argument("--population", action="append", choices=list(schema.POPULATIONS))
     c.add_argument("--out", required=True)
     add_mapping_options(c)

@@ -87,3 +87,13 @@ def test_bad_map_and_mapping_are_explained(three_w, tmp_path, capsys):
     bad.write_text("{not json", encoding="utf-8")
     code, text, _ = _check(capsys, tmp_path, three_w, "--mapping", bad)
     assert code == 2 and f"{bad}: not a JSON mapping file" in text.err
+
+
+def test_coverage_filters_on_a_sector_and_a_verbatim_category(three_w, tmp_path, capsys):
+    out = tmp_path / "cov.csv"
+    assert cli.main(["coverage", "--country", "NGA", "--directory", str(three_w), "--service", "Spa days", "--out", str(out)]) == 0
+    assert "37 units, 1 providers" in capsys.readouterr().out  # Beta House in Kano; Gamma Office is not placed
+    assert cli.main(["coverage", "--country", "NGA", "--directory", str(three_w), "--service", "protection", "--out", str(out)]) == 0
+    assert "37 units, 1 providers" in capsys.readouterr().out
+    assert cli.main(["coverage", "--country", "NGA", "--directory", str(three_w), "--service", "haircut", "--out", str(out)]) == 2
+    assert "unknown service type(s) ['haircut']" in capsys.readouterr().err
