@@ -38,6 +38,7 @@ from typing import Any
 import bcrypt
 
 from geomap.directory.privacy import EDITOR, PARTNER, PUBLIC
+from geomap.settings import get_settings
 
 __all__ = [
     "ACCOUNT_ROLES",
@@ -129,11 +130,12 @@ class Account:
 
 
 def default_credentials_path() -> Path:
-    """The credentials file: ``$GEOMAP_CREDENTIALS`` or ``~/.config/geomap/credentials.json``."""
-    env = os.environ.get(CREDENTIALS_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".config" / "geomap" / "credentials.json"
+    """The credentials file: :attr:`geomap.settings.Settings.credentials_path`.
+
+    That is ``$GEOMAP_CREDENTIALS``, the config file's ``credentials_path``, or
+    ``~/.config/geomap/credentials.json``.
+    """
+    return get_settings().credentials_path
 
 
 def credentials_path(path: str | os.PathLike[str] | None = None) -> Path:

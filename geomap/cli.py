@@ -15,6 +15,7 @@ import importlib
 import sys
 
 from geomap.directory import writers
+from geomap.io.formats import DIRECTORY_FORMATS
 
 __all__ = ["main", "build_parser", "FULL_EXPORT_NOTICE"]
 
@@ -147,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--boundaries", help="a boundary file to use instead of the bundled layer")
         p.add_argument("--out", required=True)
         p.add_argument("--include-confidential", action="store_true", help="write confidential locations too (full export)")
-    de.add_argument("--to", required=True, choices=["csv", "xlsx", "geojson", "gpkg", "hsds", "hxl"])
+    de.add_argument("--to", required=True, choices=DIRECTORY_FORMATS.names(writable=True))
     dc.set_defaults(func=_cmd_directory_check)
     de.set_defaults(func=_cmd_directory_export)
 

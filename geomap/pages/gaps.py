@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geomap import population
 from geomap.analysis import catchments, distance, gaps, siting
 from geomap.analysis import demand as demand_mod
 from geomap.directory import privacy, schema
@@ -41,9 +42,7 @@ def _digest(data: bytes | None) -> str:
 def _units_with_populations(units_key: str, pop_digest: str, _units, pop_bytes: bytes | None):
     if not pop_bytes:
         return _units
-    pops = demand_mod.read_unit_populations(pop_bytes, _units)
-    base = _units.drop(columns=[c for c in ("population", "population_year", "population_source") if c in _units.columns])
-    return base.merge(pops, on="code", how="left")
+    return population.unit_populations(_units, pop_bytes, filename="populations.csv")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
