@@ -38,6 +38,7 @@ from typing import Any
 import bcrypt
 
 from geomap.directory.privacy import EDITOR, PARTNER, PUBLIC
+from geomap.errors import UnknownUser
 from geomap.settings import get_settings
 
 __all__ = [
@@ -350,14 +351,14 @@ def set_password(
 
     Raises
     ------
-    KeyError
-        If there is no such user.
+    geomap.errors.UnknownUser
+        If there is no such user (a ``KeyError`` too).
     """
     p = credentials_path(path)
     accounts = load_accounts(path=p)
     if name not in accounts:
         msg = f"no user {name!r} in {p}; existing users: {', '.join(sorted(accounts)) or '(none)'}"
-        raise KeyError(msg)
+        raise UnknownUser(msg)
     if role is not None:
         _check_role(role)
     old = accounts[name]
@@ -373,14 +374,14 @@ def remove_user(name: str, *, path: str | os.PathLike[str] | None = None) -> Pat
 
     Raises
     ------
-    KeyError
-        If there is no such user.
+    geomap.errors.UnknownUser
+        If there is no such user (a ``KeyError`` too).
     """
     p = credentials_path(path)
     accounts = load_accounts(path=p)
     if name not in accounts:
         msg = f"no user {name!r} in {p}; existing users: {', '.join(sorted(accounts)) or '(none)'}"
-        raise KeyError(msg)
+        raise UnknownUser(msg)
     del accounts[name]
     _write_accounts(accounts, p)
     logger.info("removed account %r from %s", name, p)

@@ -15,6 +15,7 @@ import importlib
 import sys
 
 from geomap.directory import writers
+from geomap.errors import GeomapError
 from geomap.io.formats import DIRECTORY_FORMATS
 
 __all__ = ["main", "build_parser", "FULL_EXPORT_NOTICE"]
@@ -184,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, KeyError) as exc:
+    except (GeomapError, ValueError, FileNotFoundError, PermissionError) as exc:
+        # a user error (bad input, missing file): one line, exit status 2. Anything else
+        # (KeyError, TypeError, …) is a bug and surfaces with its traceback.
         msg = exc.args[0] if exc.args else str(exc)
         return _err(str(msg))
 

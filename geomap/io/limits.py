@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from geomap.errors import UnsafeArchive, UploadTooLarge
 from geomap.settings import ENV, Settings, get_settings
 
 __all__ = [
@@ -75,14 +76,6 @@ _RATIO_FLOOR = 1024 * 1024
 _CHUNK = 1024 * 1024
 
 _SHP_REQUIRED = (".shp", ".shx", ".dbf")
-
-
-class UploadTooLarge(ValueError):
-    """A file is larger than the upload limit (raised before it is read)."""
-
-
-class UnsafeArchive(ValueError):
-    """A zip archive is malformed, escapes its folder, or would expand beyond the limits."""
 
 
 def _mb(n: float) -> str:
