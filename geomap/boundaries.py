@@ -15,7 +15,6 @@ parent_code, geometry``.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -23,7 +22,6 @@ import tempfile
 import unicodedata
 import urllib.error
 import urllib.request
-import zipfile
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any

@@ -25,9 +25,9 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pandas as pd
 from rapidfuzz import fuzz, process
 
 from geomap.boundaries import resolve_country

@@ -11,7 +11,6 @@ Unknown population is ``NaN``, never ``0``: a per-capita figure must not divide 
 from __future__ import annotations
 
 import io
-import os
 import re
 from functools import lru_cache
 from pathlib import Path

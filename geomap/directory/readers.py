@@ -39,7 +39,6 @@ files), ``resolution_columns``, ``sheet`` (XLSX/GeoPackage), ``hsds_version`` (H
 from __future__ import annotations
 
 import bisect
-import codecs
 import csv
 import io
 import json
