@@ -222,7 +222,7 @@ def _match_units(sub: pd.DataFrame, tab: pd.DataFrame, iso3: str) -> tuple[np.nd
     _match_by_name(sub, tab, hit, how, used)
     left = np.flatnonzero(hit < 0)
     if len(left) and iso3 and "geometry" in sub and "ne_code" not in sub:
-        _match_by_crosswalk(sub, left, by_code, iso3, hit, how, used)
+        _match_by_crosswalk(sub, left, by_code=by_code, iso3=iso3, hit=hit, how=how, used=used)
     return hit, how
 
 
@@ -249,6 +249,7 @@ def _match_by_name(sub: pd.DataFrame, tab: pd.DataFrame, hit: np.ndarray, how: n
 def _match_by_crosswalk(
     sub: pd.DataFrame,
     left: np.ndarray,
+    *,
     by_code: dict[str, int],
     iso3: str,
     hit: np.ndarray,

@@ -118,7 +118,7 @@ def _table(table: pd.DataFrame) -> None:
     st.dataframe(shown.style.format(fmt, na_rep="no data"), hide_index=True, width="stretch")
 
 
-def _service_section(ctx, units, demand, key, service, radius, threshold, weights, measure, road) -> report.ServiceGaps | None:
+def _service_section(ctx, units, demand, *, key, service, radius, threshold, weights, measure, road) -> report.ServiceGaps | None:
     with st.status(f"{schema.label(service)}: distances, catchments and 2SFCA…", expanded=False) as status:
         result = _service_gaps(key, service, radius, threshold, units, ctx.directory, demand)
         status.update(label=f"{schema.label(service)}: computed for {len(demand):,} settlements", state="complete")
@@ -242,7 +242,8 @@ def render() -> None:
     results = []
     for tab, service in zip(tabs, services):
         with tab:
-            r = _service_section(ctx, units, demand, key, service, radii[service], threshold, weights, measure, road)
+            r = _service_section(ctx, units, demand, key=key, service=service, radius=radii[service],
+                                 threshold=threshold, weights=weights, measure=measure, road=road)
             if r is not None:
                 results.append(r)
 

@@ -35,6 +35,7 @@ _K = "ref_"  # session_state key prefix of this page
 def _search(
     key: str,
     start: tuple[float, float, str, str, str, bool, str | None],
+    *,
     services: tuple[str, ...],
     populations: tuple[str, ...],
     language: str | None,
@@ -298,8 +299,10 @@ def render() -> None:
         published = _search(
             _widgets.directory_key(ctx),
             (start.lat, start.lon, start.label, start.kind, start.value, start.shareable, start.share_unit),
-            tuple(services), tuple(populations), language or None, True if open_24h else None, bool(accepting),
-            query.match, n, ctx.role, date.today(), ctx.directory, ctx.units, graph_key, graph,
+            services=tuple(services), populations=tuple(populations), language=language or None,
+            open_24h=True if open_24h else None, accepting_only=bool(accepting), match=query.match, n=n,
+            role=ctx.role, today=date.today(), _directory=ctx.directory, _units=ctx.units,
+            graph_key=graph_key, _graph=graph,
         )
         st.query_params.from_dict(referral.share_params(query, start))
     elif start is not None:
