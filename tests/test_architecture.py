@@ -181,3 +181,31 @@ def test_no_import_error_workarounds():
 
 def test_the_checker_finds_a_cycle():
     assert find_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_maps_are_drawn_only_in_layers():
+    """folium (and branca, its HTML templating) is imported only by geomap/layers/."""
+    drawing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.parent.name == "layers":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            )
+            if any(n.split(".")[0] in {"folium", "branca"} for n in names):
+                drawing.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert drawing == []
+
+
+def test_analysis_imports_neither_streamlit_nor_folium():
+    bad = []
+    for path in sorted((PACKAGE / "analysis").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(text)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            )
+            if any(n.split(".")[0] in {"streamlit", "folium", "streamlit_folium"} for n in names):
+                bad.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert bad == []
