@@ -176,6 +176,9 @@ def detect_format(filename: str | None, head_bytes: bytes = b"") -> str:
         return "xlsx"
     if suffix == ".zip":
         return "hsds"
+    registered = DIRECTORY_FORMATS.by_suffix(filename or "")
+    if registered is not None and registered.reader is not None:
+        return registered.name
     msg = (
         f"{filename}: unrecognised file type {suffix!r}; accepted: .csv/.tsv/.txt (CSV or HXL), "
         ".xlsx, .geojson/.json, .gpkg, an HSDS data package (.zip or folder with datapackage.json)"
@@ -1145,8 +1148,8 @@ def read_table(
         return _hsds_table_view(read_directory(source, filename=filename, format="hsds"))
     data = _source_bytes(source, name)
     fmt = format or detect_format(name, data)
-    if fmt not in FORMATS:
-        msg = f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"
+    if fmt not in DIRECTORY_FORMATS.names(readable=True):
+        msg = f"unknown format {fmt!r}; choose one of {', '.join(DIRECTORY_FORMATS.names(readable=True))}"
         raise ValueError(msg)
     if fmt == "hsds":
         return _hsds_table_view(read_directory(data, filename=name, format="hsds"))
@@ -1302,8 +1305,8 @@ def read_directory(
         df.attrs["warnings"] = warnings
         return df
     fmt = format or detect_format(name, data)
-    if fmt not in FORMATS:
-        msg = f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"
+    if fmt not in DIRECTORY_FORMATS.names(readable=True):
+        msg = f"unknown format {fmt!r}; choose one of {', '.join(DIRECTORY_FORMATS.names(readable=True))}"
         raise ValueError(msg)
     headers, tags, rows, attrs = _read_raw(data, name, fmt, sheet)
     mapped = map_columns(headers, hxl_tags=tags, mapping=mapping)

@@ -588,8 +588,9 @@ def to_hsds_zip_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> 
 # --------------------------------------------------------------------------------------------
 
 def _check_format(fmt: str | None) -> str:
-    if fmt not in WRITE_FORMATS:
-        msg = f"unknown export format {fmt!r}; choose one of {', '.join(WRITE_FORMATS)}"
+    writable = DIRECTORY_FORMATS.names(writable=True)
+    if fmt not in writable:
+        msg = f"unknown export format {fmt!r}; choose one of {', '.join(writable)}"
         raise ValueError(msg)
     return fmt
 
