@@ -342,49 +342,7 @@ def _ci(columns: list[str]) -> dict[str, str]:
 def _detect_columns(columns: list[str], level: int | None) -> dict[str, Any]:
     """Find scheme, level, name, code and parent columns among ``columns``."""
     cols = _ci([c for c in columns if c != "geometry"])
-    found: list[dict[str, Any]] = []
-    for scheme, names, codes, parents in _SCHEMES:
-        for n in (level,) if level else (4, 3, 2, 1):
-
-            def pick(cands: list[str], n: int = n) -> str | None:
-                for cand in cands:
-                    c = cols.get(cand.format(n=n, p=n - 1).casefold())
-                    if c is not None:
-                        return c
-                return None
-
-            name_c, code_c = pick(names), pick(codes)
-            if name_c or code_c:
-                found.append(
-                    {
-                        "scheme": scheme,
-                        "level": n,
-                        "name_col": name_c,
-                        "code_col": code_c,
-                        "parent_col": pick(parents) if n > 1 else None,
-                    }
-                )
-                break
-    for scheme, lvl, names, codes, parents in _FLAT_SCHEMES:
-        name_c = next((cols[c.casefold()] for c in names if c.casefold() in cols), None)
-        code_c = next((cols[c.casefold()] for c in codes if c.casefold() in cols), None)
-        parent_c = next((cols[c.casefold()] for c in parents if c.casefold() in cols), None)
-        if (
-            scheme == "INEGI"
-            and lvl == 2
-            and not any(c.casefold() in cols for c in ("CVE_MUN", "nombre_municipio", "NOM_MUN"))
-        ):
-            continue
-        if name_c and code_c:
-            found.append(
-                {
-                    "scheme": scheme,
-                    "level": lvl,
-                    "name_col": name_c,
-                    "code_col": code_c,
-                    "parent_col": parent_c,
-                }
-            )
+    found = _leveled_matches(cols, level) + _flat_matches(cols)
     if level is not None:
         same = [f for f in found if f["level"] in (level, None)]
         found = same or found
@@ -394,6 +352,41 @@ def _detect_columns(columns: list[str], level: int | None) -> dict[str, Any]:
     name_c = next((cols[c] for c in _GENERIC_NAMES if c in cols), None)
     code_c = next((cols[c] for c in _GENERIC_CODES if c in cols), None)
     return {"scheme": "generic", "level": None, "name_col": name_c, "code_col": code_c, "parent_col": None}
+
+
+def _first(cols: dict[str, str], candidates: list[str], n: int = 0) -> str | None:
+    """The file's column for the first candidate present (``{n}``/``{p}``: level and parent level)."""
+    for cand in candidates:
+        c = cols.get(cand.format(n=n, p=n - 1).casefold())
+        if c is not None:
+            return c
+    return None
+
+
+def _leveled_matches(cols: dict[str, str], level: int | None) -> list[dict[str, Any]]:
+    """Schemes whose column names carry the level (``ADM1_EN``, ``NAME_1``): the deepest level found."""
+    found: list[dict[str, Any]] = []
+    for scheme, names, codes, parents in _SCHEMES:
+        for n in (level,) if level else (4, 3, 2, 1):
+            name_c, code_c = _first(cols, names, n), _first(cols, codes, n)
+            if name_c or code_c:
+                parent_c = _first(cols, parents, n) if n > 1 else None
+                found.append({"scheme": scheme, "level": n, "name_col": name_c, "code_col": code_c, "parent_col": parent_c})
+                break
+    return found
+
+
+def _flat_matches(cols: dict[str, str]) -> list[dict[str, Any]]:
+    """Schemes with fixed column names (Natural Earth, INEGI…), where both name and code are present."""
+    found: list[dict[str, Any]] = []
+    for scheme, lvl, names, codes, parents in _FLAT_SCHEMES:
+        name_c, code_c, parent_c = _first(cols, names), _first(cols, codes), _first(cols, parents)
+        inegi_municipal = any(c.casefold() in cols for c in ("CVE_MUN", "nombre_municipio", "NOM_MUN"))
+        if scheme == "INEGI" and lvl == 2 and not inegi_municipal:
+            continue
+        if name_c and code_c:
+            found.append({"scheme": scheme, "level": lvl, "name_col": name_c, "code_col": code_c, "parent_col": parent_c})
+    return found
 
 
 def _source_bytes(source: Any, filename: str | None) -> tuple[bytes | None, Path | None, str]:
@@ -1012,23 +1005,47 @@ def crosswalk(user_units: gpd.GeoDataFrame, bundled_units: gpd.GeoDataFrame) -> 
     bund = bundled_units.reset_index(drop=True)
     n = len(user)
     country = user["country"].iloc[0] if "country" in user and n and user["country"].iloc[0] else None
-    code_index: dict[str, int] = {}
-    for i, code in enumerate(bund["code"]):
-        code_index.setdefault(normalise_code(code), i)
-    if "ne_code" in bund:
-        for i, code in enumerate(bund["ne_code"]):
-            code_index.setdefault(normalise_code(code), i)
-    name_index: dict[str, set[int]] = {}
-    for i, row in bund.iterrows():
-        for key in _name_keys(row):
-            name_index.setdefault(key, set()).add(i)
-
     match = np.full(n, -1)
     method = np.array(["none"] * n, dtype=object)
+    _crosswalk_codes(user, bund, country, match, method)
+    _crosswalk_names(user, bund, match, method)
+    share = np.full(n, np.nan)
+    if "geometry" in user and "geometry" in bund and user.geometry.notna().any():
+        share = _crosswalk_overlaps(user, bund, match, method)
+    out = pd.DataFrame(
+        {
+            "user_code": user["code"].astype(str).to_numpy(),
+            "user_name": user["name"].astype(str).to_numpy() if "name" in user else "",
+            "bundled_code": [bund["code"].iloc[j] if j >= 0 else "" for j in match],
+            "bundled_name": [bund["name"].iloc[j] if j >= 0 else "" for j in match],
+            "method": method.astype(str),
+            "share": share,
+        }
+    )
+    for col in ("user_code", "user_name", "bundled_code", "bundled_name", "method"):
+        out[col] = out[col].astype("str")
+    return out
+
+
+def _crosswalk_codes(user: pd.DataFrame, bund: pd.DataFrame, country: str | None, match: np.ndarray, method: np.ndarray) -> None:
+    """Match by normalised code (bundled ``code``, then ``ne_code``)."""
+    code_index: dict[str, int] = {}
+    for col in ("code", "ne_code"):
+        if col in bund:
+            for i, code in enumerate(bund[col]):
+                code_index.setdefault(normalise_code(code), i)
     for i, code in enumerate(user["code"]):
         j = code_index.get(normalise_code(code, country=country) if country else normalise_code(code), -1)
         if j >= 0:
             match[i], method[i] = j, "code"
+
+
+def _crosswalk_names(user: pd.DataFrame, bund: pd.DataFrame, match: np.ndarray, method: np.ndarray) -> None:
+    """Match unmatched units by a name exactly one free bundled unit carries, claimed once."""
+    name_index: dict[str, set[int]] = {}
+    for i, row in bund.iterrows():
+        for key in _name_keys(row):
+            name_index.setdefault(key, set()).add(i)
     taken = set(match[match >= 0].tolist())
     candidates: dict[int, int] = {}
     claims: dict[int, int] = {}
@@ -1045,35 +1062,25 @@ def crosswalk(user_units: gpd.GeoDataFrame, bundled_units: gpd.GeoDataFrame) -> 
         if claims[j] == 1:
             match[i], method[i] = j, "name"
 
-    has_geom = "geometry" in user and "geometry" in bund and user.geometry.notna().any()
+
+def _crosswalk_overlaps(user: gpd.GeoDataFrame, bund: gpd.GeoDataFrame, match: np.ndarray, method: np.ndarray) -> np.ndarray:
+    """Match the rest by largest overlap; the share of each user unit inside its match (equal-area)."""
+    n = len(user)
     share = np.full(n, np.nan)
-    if has_geom:
-        best = _largest_overlap(user, bund)
-        pos = {c: k for k, c in enumerate(bund["code"])}
-        for i in range(n):
-            if match[i] < 0 and best.at[i, "code"]:
-                match[i], method[i] = pos[best.at[i, "code"]], "overlap"
-        matched = np.flatnonzero(match >= 0)
-        if len(matched):
-            ua = user.geometry.iloc[matched].to_crs(_EQUAL_AREA).values
-            ba = bund.geometry.iloc[match[matched]].to_crs(_EQUAL_AREA).values
-            inter = shapely.area(shapely.intersection(ua, ba))
-            area = shapely.area(ua)
-            share[matched] = np.round(np.where(area > 0, inter / np.where(area > 0, area, 1), np.nan), 6)
-        share[match < 0] = 0.0
-    out = pd.DataFrame(
-        {
-            "user_code": user["code"].astype(str).to_numpy(),
-            "user_name": user["name"].astype(str).to_numpy() if "name" in user else "",
-            "bundled_code": [bund["code"].iloc[j] if j >= 0 else "" for j in match],
-            "bundled_name": [bund["name"].iloc[j] if j >= 0 else "" for j in match],
-            "method": method.astype(str),
-            "share": share,
-        }
-    )
-    for col in ("user_code", "user_name", "bundled_code", "bundled_name", "method"):
-        out[col] = out[col].astype("str")
-    return out
+    best = _largest_overlap(user, bund)
+    pos = {c: k for k, c in enumerate(bund["code"])}
+    for i in range(n):
+        if match[i] < 0 and best.at[i, "code"]:
+            match[i], method[i] = pos[best.at[i, "code"]], "overlap"
+    matched = np.flatnonzero(match >= 0)
+    if len(matched):
+        ua = user.geometry.iloc[matched].to_crs(_EQUAL_AREA).values
+        ba = bund.geometry.iloc[match[matched]].to_crs(_EQUAL_AREA).values
+        inter = shapely.area(shapely.intersection(ua, ba))
+        area = shapely.area(ua)
+        share[matched] = np.round(np.where(area > 0, inter / np.where(area > 0, area, 1), np.nan), 6)
+    share[match < 0] = 0.0
+    return share
 
 
 # ----------------------------------------------------------------------- online source

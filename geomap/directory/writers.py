@@ -41,6 +41,7 @@ import pandas as pd
 from geomap.directory import schema
 from geomap.directory.readers import EXTRA_COLUMN, RESOLUTION_HXL
 from geomap.io.formats import DIRECTORY_FORMATS
+from geomap.io.vector import gpkg_bytes
 
 __all__ = [
     "WRITE_FORMATS",
@@ -373,14 +374,7 @@ def to_geojson_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> b
 
 def to_gpkg_bytes(directory: pd.DataFrame, *, layer: str = "directory", notice: str | None = None) -> bytes:
     """GeoPackage with one point layer (EPSG:4326); ``notice`` becomes the layer description."""
-    import tempfile
-
-    gdf = _geodataframe(directory)
-    options = {"DESCRIPTION": str(notice).strip()} if notice and str(notice).strip() else None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "directory.gpkg"
-        gdf.to_file(path, driver="GPKG", layer=layer, engine="pyogrio", layer_options=options)
-        return path.read_bytes()
+    return gpkg_bytes(_geodataframe(directory), layer=layer, description=None if notice is None else str(notice))
 
 
 # --------------------------------------------------------------------------------------------

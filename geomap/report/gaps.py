@@ -21,6 +21,7 @@ from geomap.analysis import demand as _demand
 from geomap.analysis import gaps as _gaps
 from geomap.analysis.service_gaps import ServiceGaps, beyond_reach, service_gaps
 from geomap.directory import privacy, schema
+from geomap.io.vector import gpkg_bytes
 from geomap.layers import assets
 from geomap.layers.gaps_map import build_gaps_map
 from geomap.report import _template as tpl
@@ -92,17 +93,11 @@ def units_with_measures(units: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.Geo
 
 def units_export_bytes(units: gpd.GeoDataFrame, table: pd.DataFrame, *, format: str) -> bytes:
     """Units with their gap measures as a ``"geojson"`` or ``"gpkg"`` (GeoPackage) file's bytes."""
-    import tempfile
-    from pathlib import Path
-
     gdf = units_with_measures(units, table)
     if format == "geojson":
         return gdf.to_json(drop_id=True, na="null").encode("utf-8")
     if format == "gpkg":
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "gaps.gpkg"
-            gdf.to_file(path, driver="GPKG", layer="gaps")
-            return path.read_bytes()
+        return gpkg_bytes(gdf, layer="gaps")
     msg = f"format {format!r} is not supported; use 'geojson' or 'gpkg'"
     raise ValueError(msg)
 
