@@ -11,9 +11,10 @@ import``, at module level or inside a function — between geomap's modules. Two
        settings, errors, i18n          read by every room; import no room
        io                              bytes in, limits, encodings, the format registry
        boundaries, population,         places: units, denominators, towns, point -> unit join
-         gazetteer, grids, join
+         gazetteer, join
        directory, projects, auth       records: schema, readers, resolve, privacy, writers
-       analysis, store, pipeline       pure functions of the records; the system of record
+       analysis, grids, store,         pure functions of the records and rasters; the system
+         pipeline                        of record
        layers                          every map is drawn here
        report                          printable documents, built from results and layers
        pages, cli, cli_commands        widgets and commands: calls only
@@ -33,9 +34,9 @@ PACKAGE = REPO / "geomap"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"settings", "errors", "i18n", "__init__"}),
     frozenset({"io"}),
-    frozenset({"boundaries", "population", "gazetteer", "grids", "join"}),
+    frozenset({"boundaries", "population", "gazetteer", "join"}),
     frozenset({"directory", "projects", "auth"}),
-    frozenset({"analysis", "store", "pipeline"}),
+    frozenset({"analysis", "grids", "store", "pipeline"}),
     frozenset({"layers"}),
     frozenset({"report"}),
     frozenset({"pages", "cli", "cli_commands"}),

@@ -17,6 +17,7 @@ from streamlit_folium import st_folium
 from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import schema
+from geomap.io.sources import read_source
 from geomap.layers.footprint_map import footprint_map, footprint_map_html
 from geomap.pages import _state, _widgets
 from geomap.report.footprint import footprint_document
@@ -109,7 +110,7 @@ def _upload_panel() -> None:
         )
         up = st.file_uploader("Project file", type=["csv", "xlsx", "txt"], key="fp_uploader")
         if up is not None:
-            data = up.getvalue()
+            data = read_source(up, what="project file")
             digest = _digest(data)
             cur = st.session_state.get(K_PROJECTS)
             if not cur or cur["digest"] != digest:

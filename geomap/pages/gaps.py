@@ -12,6 +12,7 @@ from geomap import population
 from geomap.analysis import catchments, distance, gaps, siting
 from geomap.analysis import demand as demand_mod
 from geomap.directory import privacy, schema
+from geomap.io.sources import read_source
 from geomap.pages import _state, _widgets
 from geomap.report import gaps as report
 
@@ -100,8 +101,10 @@ def _controls(ctx):
     with st.expander("Road travel time (optional: needs a road network file)", expanded=False):
         roads = st.file_uploader("Road network (.osm XML or .graphml)", type=["osm", "graphml", "xml"], key="gaps_roads")
         minutes = st.number_input("Travel-time budget (minutes)", min_value=5.0, max_value=240.0, value=60.0, step=5.0, key="gaps_minutes")
-    road = (roads.name, roads.getvalue(), float(minutes)) if roads else None
-    return services, measure, radii, threshold, weights, (dem.getvalue() if dem else None), (pop.getvalue() if pop else None), road
+    road = (roads.name, read_source(roads, what="road network"), float(minutes)) if roads else None
+    demand_bytes = read_source(dem, what="demand points file") if dem else None
+    pop_bytes = read_source(pop, what="population file") if pop else None
+    return services, measure, radii, threshold, weights, demand_bytes, pop_bytes, road
 
 
 def _table(table: pd.DataFrame) -> None:

@@ -18,6 +18,7 @@ from streamlit_folium import st_folium
 
 from geomap.analysis import referral
 from geomap.directory import privacy, schema
+from geomap.io.sources import read_source
 from geomap.layers import referral_map
 from geomap.pages import _state, _widgets
 from geomap.report import referral as sheet
@@ -81,7 +82,7 @@ def _road_graph_upload():
         up = st.file_uploader("Road network", type=["osm", "graphml", "xml"], key=f"{_K}roads")
         if up is None:
             return "", None
-        data = up.getvalue()
+        data = read_source(up, what="road network")
         digest = hashlib.sha256(data).hexdigest()
         try:
             return digest, _road_graph(digest, up.name, data)
