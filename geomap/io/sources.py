@@ -8,6 +8,7 @@ networks — takes its bytes from here.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ def source_path(source: Any, *, filename: str | None = None, what: str = "file")
     Raises
     ------
     FileNotFoundError
-        ``"{what} {path} does not exist"``.
+        With ``errno.ENOENT`` and the path as ``filename`` (the CLI prints
+        ``"{path}: No such file or directory"``).
     geomap.io.limits.UploadTooLarge
         Naming the file, its size and the limit.
     """
@@ -43,8 +45,7 @@ def source_path(source: Any, *, filename: str | None = None, what: str = "file")
         return None
     path = Path(source)
     if not path.exists():
-        msg = f"{what} {path} does not exist"
-        raise FileNotFoundError(msg)
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
     limits.check_upload_size(path, filename=filename or path.name)
     return path
 

@@ -191,7 +191,7 @@ def gaps_report(
         sections,
         subtitle=subtitle,
         sources=_sources(units, boundary_source=boundary_source, directory_label=directory_label),
-        caveats=_caveats(full),
+        caveats=_caveats(full, demand),
         fictional=is_sample,
     )
 
@@ -314,9 +314,10 @@ def _sources(units: gpd.GeoDataFrame, *, boundary_source: str, directory_label: 
     return sources
 
 
-def _caveats(full: bool) -> list[str]:
+def _caveats(full: bool, demand: gpd.GeoDataFrame) -> list[str]:
     caveats = [
         _demand.DEMAND_CAVEAT,
+        "Demand points: " + _demand.outside_note(demand),
         "Distances are straight-line geodesic distances, not road travel times.",
         "Units without a census population show 'no data' for per-capita measures, never 0.",
         "Beds within reach (2SFCA) use stated capacities only.",

@@ -27,7 +27,7 @@ def test_user_error_is_one_line(monkeypatch, capsys):
 
 def test_missing_file_is_a_user_error(tmp_path, capsys):
     assert cli.main(["boundaries", "check", str(tmp_path / "nope.geojson")]) == 2
-    assert "nope.geojson does not exist" in capsys.readouterr().err
+    assert capsys.readouterr().err.strip() == f"geomap: error: {tmp_path / 'nope.geojson'}: No such file or directory"
 
 
 def test_a_bug_surfaces_with_its_traceback(monkeypatch):
