@@ -525,12 +525,9 @@ def choropleth_layer(
     code_column, name_column
         Unit code and display name columns (kept as feature properties ``code`` and ``name``,
         so a click on the map can be traced back to the unit).
-    text_column
-        Optional column of published texts shown in the tooltip instead of the formatted
-        value (e.g. a band "4–6" where ``values_column`` holds its known part, 4).
-    banded_column
-        Optional boolean column: units whose value is banded (disclosure control) are outlined
-        with :data:`BANDED_STYLE`; the legend says so (``legend_data(..., banded=...)``).
+    text_column, banded_column
+        Optional: published texts shown in the tooltip instead of the value (a band "4–6"
+        whose known part, 4, is the value), and booleans: banded units get :data:`BANDED_STYLE`.
     layer_name
         Name in a layer control (default ``label``).
     precision

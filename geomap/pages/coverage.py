@@ -175,29 +175,7 @@ def _coverage(ctx: _state.Context) -> None:
         f"Boundaries: {ctx.boundary_source}. Vintage: {ctx.boundary_vintage}. Licence: {ctx.boundary_licence}. "
         + " ".join(ctx.boundary_notes)
     )
-    if not exact:
-        st.caption(
-            "Confidential providers are never drawn as markers. "
-            + disclosure.caveat()
-            + " Partners can sign in to see exact figures."
-        )
-    else:
-        st.caption(disclosure.caveat(exact=True))
-
-    without = summary["units_without"]
-    if without and len(without) == summary["units"]:
-        st.markdown(f"**No provider{_filter_note(services, populations)} in any of the {summary['units']} units.**")
-    elif without:
-        st.markdown(
-            f"**No provider{_filter_note(services, populations)} in {len(without)} unit(s):** "
-            + ", ".join(_widgets.md_text(n) for n in without)
-        )
-    unknown = summary["units_unknown"]
-    if unknown:
-        st.markdown(
-            f"**No public provider{_filter_note(services, populations)}, and {disclosure.band_label()} confidential ones, "
-            f"in {len(unknown)} unit(s):** " + ", ".join(_widgets.md_text(n) for n in unknown)
-        )
+    _disclosure_notes(summary, exact=exact, services=services, populations=populations)
     # Collapsed by default, and drawn only while open: the interactive table is heavy for the
     # browser and would slow down the map's first paint and every filter change.
     box = st.expander(f"All {summary['units']} units (sortable table)", key="cov_table_open", on_change="rerun")
@@ -213,3 +191,26 @@ def _coverage(ctx: _state.Context) -> None:
         mime="text/csv",
         key="cov_download",
     )
+
+
+def _disclosure_notes(summary: dict, *, exact: bool, services: list[str], populations: list[str]) -> None:
+    # The rule in force and the units without a provider (public: those without one shown,
+    # whose band may hide a few confidential ones).
+    if exact:
+        st.caption(disclosure.caveat(exact=True))
+    else:
+        st.caption("Confidential providers are never drawn as markers. " + disclosure.caveat() + " Partners can sign in to see exact figures.")
+    without = summary["units_without"]
+    if without and len(without) == summary["units"]:
+        st.markdown(f"**No provider{_filter_note(services, populations)} in any of the {summary['units']} units.**")
+    elif without:
+        st.markdown(
+            f"**No provider{_filter_note(services, populations)} in {len(without)} unit(s):** "
+            + ", ".join(_widgets.md_text(n) for n in without)
+        )
+    unknown = summary["units_unknown"]
+    if unknown:
+        st.markdown(
+            f"**No public provider{_filter_note(services, populations)}, and {disclosure.band_label()} confidential ones, "
+            f"in {len(unknown)} unit(s):** " + ", ".join(_widgets.md_text(n) for n in unknown)
+        )
