@@ -173,7 +173,8 @@ def descriptor(*, notice: str | None = None) -> dict[str, Any]:
         if fks:
             schema["foreignKeys"] = fks
         resources.append(
-            {"name": table.name, "path": table.path, "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": schema}
+            {"name": table.name, "path": table.path, "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv",
+             "encoding": "utf-8", "schema": schema}
         )
     desc: dict[str, Any] = {
         "name": "geomap_directory",

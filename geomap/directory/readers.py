@@ -52,7 +52,7 @@ from typing import Any
 
 import pandas as pd
 
-from geomap.directory import limits, schema
+from geomap.directory import hsds, limits, schema
 
 __all__ = [
     "FORMATS",
@@ -950,6 +950,52 @@ def _hsds_table(pkg: _Package, table: str, warnings: list[str]) -> tuple[str | N
     return path, out
 
 
+def _term_text(term: dict[str, Any]) -> str | None:
+    """A category term as geomap reads it: the code its name or code parses to, else its name."""
+    for text in (term.get("name"), term.get("code")):
+        codes, _unknown = schema.parse_service_types(text)
+        if codes:
+            return codes[0]
+    return term.get("name") or term.get("code")
+
+
+def _hsds_categories(tables: dict[str, tuple[str | None, list[dict[str, Any]]]]) -> dict[str, list[str]]:
+    """Service id -> categories, from every HSDS taxonomy link a package may carry.
+
+    HSDS 3.x: ``attributes`` linking a service to a ``taxonomy_terms`` row; HSDS 1.x:
+    ``services_taxonomy`` rows and the ``taxonomy_ids`` column of ``services``, pointing into
+    ``taxonomy``. A term geomap's vocabulary knows becomes its code; any other term is kept as
+    written (the resolver reports it as a category geomap does not know). Terms of the "geomap
+    record fields" taxonomy are fields, not categories.
+    """
+    terms = {r["id"]: r for r in tables["taxonomy_term"][1] if r.get("id") and r.get("taxonomy_id") != hsds.FIELD_TAXONOMY_ID}
+    links: list[tuple[str | None, str | None]] = [
+        (r.get("link_id"), r.get("taxonomy_term_id"))
+        for r in tables["attribute"][1]
+        if (r.get("link_entity") or "service") == "service"
+    ]
+    links += [(r.get("service_id"), r.get("taxonomy_id") or r.get("taxonomy_term_id")) for r in tables["service_taxonomy"][1]]
+    links += [(s.get("id"), tid) for s in tables["service"][1] for tid in schema.parse_list(s.get("taxonomy_ids"))]
+    out: dict[str, list[str]] = {}
+    for service_id, term_id in links:
+        term = terms.get(term_id or "")
+        text = _term_text(term) if term is not None and service_id else None
+        if text and text not in out.setdefault(service_id, []):
+            out[service_id].append(text)
+    return out
+
+
+def _hsds_field_values(tables: dict[str, tuple[str | None, list[dict[str, Any]]]]) -> dict[str, dict[str, str | None]]:
+    """service_at_location id -> {field: text} from "geomap record fields" attributes (blank -> None)."""
+    fields = {r["id"]: r.get("name") for r in tables["taxonomy_term"][1] if r.get("id") and r.get("taxonomy_id") == hsds.FIELD_TAXONOMY_ID}
+    out: dict[str, dict[str, str | None]] = {}
+    for r in tables["attribute"][1]:
+        name = fields.get(r.get("taxonomy_term_id") or "")
+        if name and r.get("link_id") and r.get("link_entity") == "service_at_location":
+            out.setdefault(r["link_id"], {})[name] = r.get("value")
+    return out
+
+
 def _read_hsds(source: Any, name: str, warnings: list[str]) -> pd.DataFrame:
     """One directory row per ``service_at_location`` row, then unlinked locations and services.
 
@@ -1008,22 +1054,8 @@ def _read_hsds(source: Any, name: str, warnings: list[str]) -> pd.DataFrame:
                 out.setdefault(r[key], []).append(r)
         return out
 
-    terms = index("taxonomy_term")
-    service_terms: dict[str, list[str]] = {}
-    for r in tables["attribute"][1]:
-        if r.get("link_id") and r.get("taxonomy_term_id") and (r.get("link_entity") in (None, "service", "link_entity")):
-            t = terms.get(r["taxonomy_term_id"])
-            if t is not None and (t.get("name") or t.get("code")):
-                service_terms.setdefault(r["link_id"], []).append(t.get("name") or t.get("code"))
-    for r in tables["service_taxonomy"][1]:
-        t = terms.get(r.get("taxonomy_id") or r.get("taxonomy_term_id") or "")
-        if r.get("service_id") and t is not None and t.get("name"):
-            service_terms.setdefault(r["service_id"], []).append(t["name"])
-    for sid, s in services.items():
-        for tid in schema.parse_list(s.get("taxonomy_ids")):
-            t = terms.get(tid)
-            if t is not None and t.get("name"):
-                service_terms.setdefault(sid, []).append(t["name"])
+    service_terms = _hsds_categories(tables)
+    field_values = _hsds_field_values(tables)
 
     phones_by = {k: group("phone", k) for k in ("service_at_location_id", "service_id", "location_id", "organization_id")}
     addresses_by_loc = group("address", "location_id")
@@ -1089,15 +1121,7 @@ def _read_hsds(source: Any, name: str, warnings: list[str]) -> pd.DataFrame:
                     if a.get(k):
                         extra[k] = a[k]
         if svc:
-            found = service_terms.get(svc.get("id") or "", [])
-            for t in found:
-                if t not in is_service_type:
-                    is_service_type[t] = bool(schema.parse_service_types(t)[0])
-            known = [t for t in found if is_service_type[t]]
-            other = [t for t in found if t not in known]
-            row["service_types"] = schema.format_list(known) or None
-            if other:
-                extra["taxonomy"] = schema.format_list(other)
+            row["service_types"] = schema.format_list(service_terms.get(svc.get("id") or "", [])) or None
             if svc.get("status") and svc["status"] != "active":
                 extra["service_status"] = svc["status"]
         langs = []
@@ -1115,15 +1139,15 @@ def _read_hsds(source: Any, name: str, warnings: list[str]) -> pd.DataFrame:
             if sched:
                 row["hours"] = "; ".join(sched)
                 break
-        # geomap extension columns (written by geomap's HSDS writer) restore the other fields
-        for src in (svc, loc):
-            for key, value in (src or {}).items():
-                if key.startswith(_HSDS_EXT_PREFIX):
-                    fname = key[len(_HSDS_EXT_PREFIX) :]
-                    if fname in schema.FIELD_NAMES or fname in KEPT_RESOLUTION_COLUMNS:
-                        row[fname] = value
-                    else:
-                        extra[fname] = value
+        # geomap fields HSDS has no column for: "geomap record fields" attributes of the
+        # service_at_location row (or geomap_<field> columns of older geomap exports)
+        ext = {k[len(_HSDS_EXT_PREFIX) :]: v for src in (svc, loc) for k, v in (src or {}).items() if k.startswith(_HSDS_EXT_PREFIX)}
+        ext.update(field_values.get((sal or {}).get("id") or "", {}))
+        for fname, value in ext.items():
+            if fname in schema.FIELD_NAMES or fname in KEPT_RESOLUTION_COLUMNS:
+                row[fname] = value
+            elif value is not None:
+                extra[fname] = value
         if not geomap_ext:
             row["source"] = f"HSDS {version} data package {pkg.name}"
         row["source_file"] = f"{pkg.name}/{tables[table][0]}"
@@ -1131,7 +1155,7 @@ def _read_hsds(source: Any, name: str, warnings: list[str]) -> pd.DataFrame:
         row[EXTRA_COLUMN] = {k: v for k, v in extra.items() if v is not None}
         records.append(row)
 
-    geomap_ext = any(k.startswith(_HSDS_EXT_PREFIX) for r in tables["service"][1][:1] for k in r)
+    geomap_ext = bool(field_values) or any(k.startswith(_HSDS_EXT_PREFIX) for r in tables["service"][1][:1] for k in r)
     sal_path, sals = tables["service_at_location"]
     used_services: set[str] = set()
     used_locations: set[str] = set()
