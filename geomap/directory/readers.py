@@ -951,12 +951,11 @@ def _hsds_table(pkg: _Package, table: str, warnings: list[str]) -> tuple[str | N
 
 
 def _term_text(term: dict[str, Any]) -> str | None:
-    """A category term as geomap reads it: the code its name or code parses to, else its name."""
-    for text in (term.get("name"), term.get("code")):
-        codes, _unknown = schema.parse_service_types(text)
-        if codes:
-            return codes[0]
-    return term.get("name") or term.get("code")
+    """A category term as written: its name, or its code when only the code is a known category."""
+    name, code = term.get("name"), term.get("code")
+    if name and (schema.parse_service_types(name)[0] or not (code and schema.parse_service_types(code)[0])):
+        return name
+    return code or name
 
 
 def _hsds_categories(tables: dict[str, tuple[str | None, list[dict[str, Any]]]]) -> dict[str, list[str]]:
@@ -964,9 +963,9 @@ def _hsds_categories(tables: dict[str, tuple[str | None, list[dict[str, Any]]]])
 
     HSDS 3.x: ``attributes`` linking a service to a ``taxonomy_terms`` row; HSDS 1.x:
     ``services_taxonomy`` rows and the ``taxonomy_ids`` column of ``services``, pointing into
-    ``taxonomy``. A term geomap's vocabulary knows becomes its code; any other term is kept as
-    written (the resolver reports it as a category geomap does not know). Terms of the "geomap
-    record fields" taxonomy are fields, not categories.
+    ``taxonomy``. Each term is kept as written (:func:`_term_text`): the resolver turns the
+    ones geomap's vocabulary knows into codes and keeps the others verbatim. Terms of the
+    "geomap record fields" taxonomy are fields, not categories.
     """
     terms = {r["id"]: r for r in tables["taxonomy_term"][1] if r.get("id") and r.get("taxonomy_id") != hsds.FIELD_TAXONOMY_ID}
     links: list[tuple[str | None, str | None]] = [
@@ -1006,9 +1005,9 @@ def _read_hsds(source: Any, name: str, warnings: list[str]) -> pd.DataFrame:
     else service, location, organisation; ``email``/``website`` from the service, else the
     organisation; ``notes`` = service description; ``last_verified`` = ``assured_date``;
     ``hours`` = schedule descriptions; ``languages`` = language names; ``service_types`` =
-    taxonomy terms that :func:`schema.parse_service_types` recognises (the rest go to
-    ``extra["taxonomy"]``). Columns ``geomap_<field>`` (written by geomap's HSDS writer)
-    restore the fields HSDS has no column for.
+    every taxonomy term linked to the service (:func:`_hsds_categories`), known or not.
+    Attributes under the "geomap record fields" taxonomy (geomap's HSDS writer; ``geomap_<field>``
+    columns in older exports) restore the fields HSDS has no column for.
     """
     pkg = _Package(_hsds_files(source, name), name)
     missing = [t for t in _HSDS_REQUIRED if pkg.path_of(t) is None]

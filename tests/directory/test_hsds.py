@@ -195,10 +195,10 @@ def test_hsds3_taxonomy_terms_and_attributes_give_categories(tmp_path):
     )
     df = read_directory(root)
     by_name = dict(zip(df["name"], df["service_types"]))
-    want_s1 = schema.parse_service_types("Emergency shelter")[0] + ["Livelihoods fund"]
-    assert schema.parse_list(by_name["Safe house (fictional)"]) == want_s1  # unknown kept as written
-    clinic = schema.parse_list(by_name["Clinic (fictional)"])
-    assert clinic == (schema.parse_service_types("Protection")[0] or ["Protection"])
+    # every term linked to the service, as written (known or not); location links are not categories
+    assert by_name["Safe house (fictional)"] == "Emergency shelter; Livelihoods fund"
+    assert schema.parse_service_types(by_name["Safe house (fictional)"]) == (["shelter"], ["Livelihoods fund"])
+    assert by_name["Clinic (fictional)"] == "Protection"
     assert not any("taxonom" in w or "attribute" in w for w in df.attrs["warnings"])
 
 
@@ -221,8 +221,9 @@ def test_hsds1_taxonomy_and_services_taxonomy_give_categories(tmp_path):
     df = read_directory(root)
     assert df.attrs["hsds_version"] == "1.1"
     by_name = dict(zip(df["name"], df["service_types"]))
-    assert schema.parse_list(by_name["Clinic (fictional)"]) == schema.parse_service_types("Legal aid")[0] + ["Food pantry"]
-    assert schema.parse_list(by_name["Safe house (fictional)"]) == (schema.parse_service_types("Counselling")[0] or ["Counselling"])
+    assert by_name["Clinic (fictional)"] == "Legal aid; Food pantry"
+    assert schema.parse_service_types(by_name["Clinic (fictional)"]) == (["legal_aid"], ["Food pantry"])
+    assert by_name["Safe house (fictional)"] == "Counselling"
 
 
 def test_field_terms_are_not_categories(tmp_path):
