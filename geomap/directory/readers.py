@@ -951,8 +951,13 @@ def _hsds_table(pkg: _Package, table: str, warnings: list[str]) -> tuple[str | N
 
 
 def _term_text(term: dict[str, Any]) -> str | None:
-    """A category term as written: its name, or its code when only the code is a known category."""
+    """A category term as written: its name, or its code when only the code is a known category.
+
+    Terms of geomap's own category taxonomy give their code (the category exactly as exported).
+    """
     name, code = term.get("name"), term.get("code")
+    if code and term.get("taxonomy_id") == hsds.CATEGORY_TAXONOMY_ID:
+        return code
     if name and (schema.parse_service_types(name)[0] or not (code and schema.parse_service_types(code)[0])):
         return name
     return code or name

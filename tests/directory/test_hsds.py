@@ -179,7 +179,7 @@ def test_hsds3_taxonomy_terms_and_attributes_give_categories(tmp_path):
         tmp_path,
         {
             "taxonomy_terms.csv": _csv(
-                [{"id": "t1", "code": "PRO", "name": "Protection"}, {"id": "t2", "code": "SHL", "name": "Emergency shelter"},
+                [{"id": "t1", "code": "PRO", "name": "Protection"}, {"id": "t2", "code": "LEG", "name": "Legal aid"},
                  {"id": "t3", "code": "X9", "name": "Livelihoods fund"}],
                 ["id", "code", "name", "description"],
             ),
@@ -196,8 +196,8 @@ def test_hsds3_taxonomy_terms_and_attributes_give_categories(tmp_path):
     df = read_directory(root)
     by_name = dict(zip(df["name"], df["service_types"]))
     # every term linked to the service, as written (known or not); location links are not categories
-    assert by_name["Safe house (fictional)"] == "Emergency shelter; Livelihoods fund"
-    assert schema.parse_service_types(by_name["Safe house (fictional)"]) == (["shelter"], ["Livelihoods fund"])
+    assert by_name["Safe house (fictional)"] == "Legal aid; Livelihoods fund"
+    assert schema.parse_service_types(by_name["Safe house (fictional)"]) == (["legal_aid"], ["Livelihoods fund"])
     assert by_name["Clinic (fictional)"] == "Protection"
     assert not any("taxonom" in w or "attribute" in w for w in df.attrs["warnings"])
 
