@@ -14,8 +14,9 @@ Every input row comes out, in the same order: typed per :mod:`geomap.directory.s
 Placement order: (a) coordinates (point in polygon; swapped latitude/longitude; a point just off
 the coarse coastline goes to the nearest unit within ``tolerance_km``), (b) admin-1 code,
 (c) admin-1 name (languages, aliases, then fuzzy), (d) town via the offline gazetteer.
-A row is flagged when it cannot be placed, when a required field is missing, or when none of
-its service types is known. ``placed + flagged == total`` always (:func:`row_accounting`).
+A row is flagged only when it cannot be placed: placement is about location only. A missing
+required field or an unknown service type is named in ``reason``, never a flag.
+``placed + flagged == total`` always (:func:`row_accounting`).
 
 Coordinate values are never echoed in ``reason`` (they may belong to a confidential site);
 non-numeric text that could not be read is quoted so the user can find and fix it, and a
@@ -950,7 +951,7 @@ def resolve_directory(
     dup_first, dup_note = _duplicates(df, geometry, typed["name"], source_rows, crs_m)
 
     # assemble ---------------------------------------------------------------------------
-    status = np.where(placed_unit & np.array([not f for f in flags], dtype=bool), schema.STATUS_PLACED, schema.STATUS_FLAGGED)
+    status = np.where(placed_unit, schema.STATUS_PLACED, schema.STATUS_FLAGGED)
     reasons = []
     for r in range(n):
         parts = flags[r][-1:] if not placed_unit[r] else []

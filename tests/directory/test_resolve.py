@@ -421,11 +421,12 @@ def test_row_without_any_location_is_flagged(units):
     assert row["reason"] == "no coordinates, admin-1 code, admin-1 name or town"
 
 
-def test_missing_required_fields_flag_a_placed_row(units):
+def test_missing_required_fields_are_named_but_a_located_row_is_placed(units):
+    # issue #13: placement is about location only (a public export's confidential rows have no name)
     out = resolve_directory(
         _raw(name=["", "Ok"], service_types=["shelter", ""], admin1_name=["Alpha", "Alpha"]), units, country="NGA"
     )
-    assert out["status"].tolist() == [schema.STATUS_FLAGGED] * 2
+    assert out["status"].tolist() == [schema.STATUS_PLACED] * 2
     assert out["location_method"].tolist() == ["admin_name"] * 2  # still located
     assert "name: missing (required)" in out["reason"].iloc[0]
     assert "service_types: missing (required)" in out["reason"].iloc[1]
@@ -435,7 +436,7 @@ def test_unknown_service_types(units):
     out = resolve_directory(
         _raw(service_types=["WASH", "shelter; Food", "Albergue; refuge"], admin1_name=["Alpha"] * 3), units, country="NGA"
     )
-    assert out["status"].tolist() == [schema.STATUS_FLAGGED, schema.STATUS_PLACED, schema.STATUS_PLACED]
+    assert out["status"].tolist() == [schema.STATUS_PLACED] * 3  # issue #13: located rows are placed
     assert 'unknown service type "WASH"' in out["reason"].iloc[0]
     assert 'unknown service type "Food" (ignored)' in out["reason"].iloc[1]
     assert out["service_types"].iloc[1] == ["shelter"]
@@ -502,8 +503,8 @@ def test_every_row_comes_out_in_order_and_counts_add_up(units):
     assert out["name"].tolist()[:6] == ["a", "b", "c", "d", "e", "f"]
     acc = row_accounting(out)
     assert acc == {
-        "total": 7, "placed": 4, "flagged": 3,
-        "by_method": {"coordinates": 1, "coordinates_swapped": 1, "admin_code": 1, "admin_name": 1},
+        "total": 7, "placed": 5, "flagged": 2,  # the located row without a name is placed (issue #13)
+        "by_method": {"coordinates": 2, "coordinates_swapped": 1, "admin_code": 1, "admin_name": 1},
         "flagged_unplaced": 2,
     }
     assert acc["placed"] + acc["flagged"] == acc["total"]
