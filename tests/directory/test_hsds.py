@@ -90,8 +90,7 @@ def test_our_tables_are_the_specification_tables(realdata_dir):
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("country", sorted(SAMPLES))
-@pytest.mark.parametrize("view", ["public", "full"])
+@pytest.mark.parametrize(("country", "view"), [("NG", "public"), ("MX", "public"), ("NG", "full")])
 def test_export_validates_against_the_specification(realdata_dir, resolved, tmp_path, country, view):
     directory = resolved[country]
     if view == "public":
