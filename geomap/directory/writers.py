@@ -498,7 +498,7 @@ class _HsdsBuilder:
             self.rows["phone"].append({"id": hsds.stable_id("phone", sal_id), "service_at_location_id": sal_id, "number": rec["phone"]})
         if rec.get("hours"):
             self.rows["schedule"].append({"id": hsds.stable_id("schedule", sal_id), "service_at_location_id": sal_id, "description": rec["hours"]})
-        for lang in schema.parse_list(rec.get("languages")):
+        for lang in dict.fromkeys(schema.parse_list(rec.get("languages"))):
             self.rows["language"].append({"id": hsds.stable_id("language", sal_id, lang), "service_id": svc_id, "name": lang})
 
     def _term(self, taxonomy_id: str, code: str | None, name: str, description: str) -> str:
@@ -511,12 +511,14 @@ class _HsdsBuilder:
         return self.terms[key]
 
     def _categories(self, rec: dict[str, Any], svc_id: str) -> None:
+        terms: list[str] = []
         for item in schema.parse_list(rec.get("service_types")):
             codes, _unknown = schema.parse_service_types(item)
             if codes:
-                term = self._term(hsds.CATEGORY_TAXONOMY_ID, codes[0], schema.label(codes[0]), f"geomap service category {codes[0]!r}")
+                terms.append(self._term(hsds.CATEGORY_TAXONOMY_ID, codes[0], schema.label(codes[0]), f"geomap service category {codes[0]!r}"))
             else:
-                term = self._term(hsds.CATEGORY_TAXONOMY_ID, None, item, "Category as written in the source directory.")
+                terms.append(self._term(hsds.CATEGORY_TAXONOMY_ID, None, item, "Category as written in the source directory."))
+        for term in dict.fromkeys(terms):  # a category written twice is one link
             self.rows["attribute"].append(
                 {"id": hsds.stable_id("attribute", svc_id, term), "link_id": svc_id, "taxonomy_term_id": term, "link_entity": "service"}
             )

@@ -111,7 +111,8 @@ def test_export_of_awkward_values_validates(realdata_dir, tmp_path):
     d = pd.DataFrame({f: [None, None] for f in schema.FIELD_NAMES}, dtype=object)
     d["id"] = ["same", "same"]  # a duplicate id still gives distinct UUIDs
     d["name"] = [None, "Refuge (fictif)"]
-    d["service_types"] = ["shelter; Operational Presence: Protection; Something local", None]
+    d["service_types"] = ["shelter; Shelter; Operational Presence: Protection; Something local", None]
+    d["languages"] = ["Hausa; Hausa; English", None]  # written twice: one row, one id
     d["website"] = ["example.org", "https://example.org/x"]
     d["email"] = ["nobody", "a@example.org"]
     d["latitude"] = ["12°N", "6.5"]
