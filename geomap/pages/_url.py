@@ -75,6 +75,8 @@ def _format(param: Param, value: Any) -> str:
         return "1" if value else ""
     if param.kind == "float":
         return f"{float(value):g}"
+    if param.kind == "int":
+        return str(int(value)) if value else ""
     return str(value)
 
 

@@ -9,7 +9,36 @@ import streamlit as st
 
 from geomap.directory import schema, writers
 
-__all__ = ["service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text"]
+__all__ = ["no_directory", "boundary_notice", "service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text"]
+
+
+def boundary_notice(ctx) -> None:
+    """Say when the boundaries drawn are outdated (a warning), and their source (a caption)."""
+    for note in ctx.boundary_notes:
+        if "outdated" in note or "replaced" in note or "before the" in note:
+            st.warning(note, icon="🗺️")
+
+
+def no_directory(ctx, *, page: str) -> bool:
+    """The one empty state of every page: ``True`` (and says so) when the country has no directory.
+
+    Parameters
+    ----------
+    ctx
+        The session's context.
+    page
+        What the page would show ("coverage", "gaps", "referrals"…), named in the message.
+    """
+    if len(ctx.directory):
+        return False
+    st.info(
+        f"**No directory of services is loaded for {ctx.country_name}**, so there are no {page} to show. "
+        "Upload a directory on the **Data** page (CSV, XLSX, GeoJSON, GeoPackage, HXL or HSDS), "
+        "or pick a country with a bundled sample (Nigeria, Mexico) in the sidebar.",
+        icon="ℹ️",
+    )
+    boundary_notice(ctx)
+    return True
 
 
 def service_picker(container, *, key: str, label: str = "Service types", default: list[str] | None = None) -> list[str]:
