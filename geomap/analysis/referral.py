@@ -595,8 +595,7 @@ def find_referrals(
     out["matched_services"] = pd.Series(
         [[s for s in o if not services or s in services] for o in offered_kept], index=out.index, dtype=object
     )
-    verified = _column(out, "last_verified").map(schema.parse_date)
-    out["stale"] = verified.map(lambda d: d is None or (today - d).days > schema.STALE_AFTER_DAYS).astype(bool)
+    out["stale"] = _column(out, "last_verified").map(lambda v: schema.is_stale(v, today=today)).astype(bool)
 
     key = coarse if not privacy.can_see_confidential(role) else exact
     out["_key"] = key

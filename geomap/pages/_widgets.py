@@ -9,7 +9,16 @@ import streamlit as st
 
 from geomap.directory import schema, writers
 
-__all__ = ["no_directory", "boundary_notice", "service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text"]
+__all__ = ["upload_limit_mb", "no_directory", "boundary_notice", "service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text"]
+
+
+def upload_limit_mb() -> int:
+    """The one upload limit (``settings.max_upload_mb``), in whole MB, for every uploader and its text."""
+    import math
+
+    from geomap.settings import get_settings
+
+    return max(1, math.ceil(get_settings().max_upload_mb))
 
 
 def boundary_notice(ctx) -> None:

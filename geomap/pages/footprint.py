@@ -105,7 +105,7 @@ def _upload_panel() -> None:
             "#value+budget) are read when present. A units cell may list several units "
             "(\"MX-JAL; MX-NLE\") or say \"national\". The file stays in this browser session only."
         )
-        up = st.file_uploader("Project file", type=["csv", "xlsx", "txt"], key="fp_uploader")
+        up = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Project file", type=["csv", "xlsx", "txt"], key="fp_uploader")
         if up is not None:
             data = up.getvalue()
             digest = _digest(data)

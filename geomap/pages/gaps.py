@@ -118,10 +118,10 @@ def _controls(ctx):
             for wc, k in zip(wcols, gaps.COMPONENTS)
         }
     with st.expander("Your own demand points or populations (optional)", expanded=False):
-        dem = st.file_uploader("Demand points CSV (latitude, longitude, population)", type=["csv"], key="gaps_demand_upload")
-        pop = st.file_uploader("Unit populations CSV (unit code or name, population[, year])", type=["csv"], key="gaps_pop_upload")
+        dem = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Demand points CSV (latitude, longitude, population)", type=["csv"], key="gaps_demand_upload")
+        pop = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Unit populations CSV (unit code or name, population[, year])", type=["csv"], key="gaps_pop_upload")
     with st.expander("Road travel time (optional: needs a road network file)", expanded=False):
-        roads = st.file_uploader("Road network (.osm XML or .graphml)", type=["osm", "graphml", "xml"], key="gaps_roads")
+        roads = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Road network (.osm XML or .graphml)", type=["osm", "graphml", "xml"], key="gaps_roads")
         minutes = st.number_input("Travel-time budget (minutes)", min_value=5.0, max_value=240.0, value=60.0, step=5.0, key="gaps_minutes")
     road = (roads.name, roads.getvalue(), float(minutes)) if roads else None
     return services, measure, radii, threshold, weights, (dem.getvalue() if dem else None), (pop.getvalue() if pop else None), road

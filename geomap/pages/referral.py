@@ -22,7 +22,7 @@ from streamlit_folium import st_folium
 from geomap.analysis import referral
 from geomap.directory import privacy, schema
 from geomap.layers import assets, basemap, choropleth, markers
-from geomap.pages import _state, _widgets
+from geomap.pages import _state, _url, _widgets
 from geomap.report import referral as sheet
 
 __all__ = ["render"]
@@ -80,7 +80,7 @@ def _road_graph_upload():
     """An optional road network for travel times; ``(key, graph)`` or ``("", None)``."""
     with st.expander("Road travel times (optional: a road network file)"):
         st.caption("An OpenStreetMap extract (.osm) or a GraphML road graph of the area. Distances stay straight-line; travel times are added beside them.")
-        up = st.file_uploader("Road network", type=["osm", "graphml", "xml"], key=f"{_K}roads")
+        up = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Road network", type=["osm", "graphml", "xml"], key=f"{_K}roads")
         if up is None:
             return "", None
         data = up.getvalue()
@@ -108,7 +108,7 @@ def _init_from_url(ctx: _state.Context) -> None:
     st.session_state[_K + "language"] = q.language or ""
     st.session_state[_K + "h24"] = bool(q.open_24h)
     st.session_state[_K + "accepting"] = q.accepting_only
-    st.session_state[_K + "match_all"] = q.match == "all"
+    st.session_state[_K + "match"] = q.match
     st.session_state[_K + "n"] = q.n
 
 
@@ -234,6 +234,37 @@ def _card(row: pd.Series) -> None:
         st.markdown("  \n".join(_widgets.md_text(x) for x in lines))
 
 
+def _need_groups(part: pd.DataFrame, services: list[str]) -> list[tuple[str, pd.DataFrame]]:
+    """One group per chosen need: the providers matching it (a provider may serve several)."""
+    out = []
+    for service in services:
+        offered = part["service_types"].map(lambda v: schema.parse_service_types(v)[0])
+        out.append((service, part[offered.map(lambda codes, s=service: s in codes).astype(bool)]))
+    return out
+
+
+def _result_groups(published: pd.DataFrame, services: list[str], *, full: bool, per_need: bool) -> None:
+    """The cards, grouped by need (when searching per need), public before confidential ones."""
+    groups = [referral.GROUP_NEAREST, referral.GROUP_CONFIDENTIAL] if not full else [None]
+    for group in groups:
+        part = published if group is None else published[published["group"] == group]
+        if not len(part):
+            continue
+        st.subheader(group or "Nearest partners")
+        if group == referral.GROUP_CONFIDENTIAL:
+            st.caption("Distances are approximate bands; contact these services through their front-door contact.")
+        if not per_need:
+            for _, row in part.iterrows():
+                _card(row)
+            continue
+        for service, rows in _need_groups(part, services):
+            st.markdown(f"**{schema.label(service)}** — {len(rows)} found")
+            if not len(rows):
+                st.caption(f"None offering {schema.label(service).lower()} in this group.")
+            for _, row in rows.iterrows():
+                _card(row)
+
+
 def _present(value: object) -> bool:
     if value is None:
         return False
@@ -254,6 +285,10 @@ def render() -> None:
         st.session_state[_K + "kind"] = "point"
         st.session_state[_K + "click"] = pending
     st.title(f"Referral finder — {ctx.country_name}")
+    if _widgets.no_directory(ctx, page="partners"):
+        _url.write(ctx.country)
+        return
+    _widgets.boundary_notice(ctx)
     if ctx.is_sample:
         st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
     full = privacy.can_see_confidential(ctx.role)
@@ -279,8 +314,13 @@ def render() -> None:
     open_24h = f2.checkbox("Open 24 hours", key=_K + "h24")
     accepting = f3.checkbox("Accepting referrals", key=_K + "accepting")
     st.session_state.setdefault(_K + "n", 5)
-    n = int(f4.number_input("How many per service", min_value=1, max_value=50, step=1, key=_K + "n"))
-    match_all = len(services) > 1 and st.checkbox("Only providers offering all chosen services", key=_K + "match_all")
+    n = int(f4.number_input("How many", min_value=1, max_value=50, step=1, key=_K + "n"))
+    st.session_state.setdefault(_K + "match", "any")
+    match_all = st.radio(
+        "Show", ["any", "all"], key=_K + "match", horizontal=True,
+        format_func=lambda m: f"{n} nearest for each need" if m == "any" else f"{n} nearest offering all the needs",
+        help="For each need: a list per chosen service. All the needs: only providers offering every chosen service.",
+    ) == "all" and len(services) > 1
 
     query = referral.ReferralQuery(kind if value else "", value, tuple(services), tuple(populations), language or None,
                                    True if open_24h else None, bool(accepting), "all" if match_all else "any", n)
@@ -301,10 +341,12 @@ def render() -> None:
             tuple(services), tuple(populations), language or None, True if open_24h else None, bool(accepting),
             query.match, n, ctx.role, date.today(), ctx.directory, ctx.units, graph_key, graph,
         )
-        st.query_params.from_dict(referral.share_params(query, start))
+        _url.write(ctx.country, extra=referral.share_params(query, start))
     elif start is not None:
+        _url.write(ctx.country, extra=referral.share_params(query, start))
         st.info("Choose at least one service type to see partners.")
     else:
+        _url.write(ctx.country, extra=query.to_params() if query.start_kind != "org" else {})
         st.info("Set a starting point: click the map, type a town, choose a state or your organisation.")
 
     map_data = st_folium(
@@ -331,16 +373,7 @@ def render() -> None:
     if len(published) == 0:
         st.warning("No provider in this directory has a usable location. Check the Data page.")
         return
-    groups = [referral.GROUP_NEAREST, referral.GROUP_CONFIDENTIAL] if not full else [None]
-    for group in groups:
-        part = published if group is None else published[published["group"] == group]
-        if not len(part):
-            continue
-        st.subheader(group or "Nearest partners")
-        if group == referral.GROUP_CONFIDENTIAL:
-            st.caption("Distances are approximate bands; contact these services through their front-door contact.")
-        for _, row in part.iterrows():
-            _card(row)
+    _result_groups(published, services, full=full, per_need=not match_all and len(services) > 1)
     unlocated = published.attrs.get("unlocated") or 0
     if unlocated:
         st.caption(f"{unlocated} record(s) without a usable location are not ranked.")
