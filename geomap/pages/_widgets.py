@@ -23,9 +23,9 @@ def upload_limit_mb() -> int:
 
 def boundary_notice(ctx) -> None:
     """Say when the boundaries drawn are outdated (a warning), and their source (a caption)."""
-    for note in ctx.boundary_notes:
-        if "outdated" in note or "replaced" in note or "before the" in note:
-            st.warning(note, icon="🗺️")
+    outdated = [n for n in ctx.boundary_notes if "outdated" in n or "before the" in n]
+    if outdated:
+        st.warning(" ".join(outdated), icon="🗺️")
 
 
 def no_directory(ctx, *, page: str) -> bool:

@@ -74,10 +74,12 @@ def render() -> None:
     ctx = _state.get_context()
     _url.seed("coverage", URL_PARAMS)
     st.title(f"Coverage — {ctx.country_name}")
+    if _widgets.no_directory(ctx, page="coverage figures"):
+        _url.write(ctx.country, URL_PARAMS)
+        return
     if ctx.is_sample:
         st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
-    elif len(ctx.directory) == 0:
-        st.info("No directory is loaded for this country. Upload one on the **Data** page.", icon="ℹ️")
+    _widgets.boundary_notice(ctx)
     # A full run may follow a visit to another page (the map component was unmounted): the map
     # is sent whole again. Filter changes rerun only the fragment and send the new state only.
     _live_map.forget(_MAP_KEY)

@@ -17,7 +17,7 @@ from streamlit_folium import st_folium
 from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import schema
-from geomap.pages import _state, _widgets
+from geomap.pages import _state, _url, _widgets
 
 __all__ = ["K_PROJECTS", "render"]
 
@@ -26,6 +26,14 @@ K_PROJECTS = "geomap_fp_upload"
 #: session_state key of the column choices for the uploaded file: {"digest", "mapping"}.
 K_MAPPING = "geomap_fp_mapping"
 _TIMELINE = {"projects": "Projects active", "budget": "Budget", "reached": "People reached"}
+#: The page's view in the URL (the country is the app's one selection).
+URL_PARAMS = (
+    _url.Param("category", "fp_cat", "list", tuple(P.PROGRAM_CATEGORIES)),
+    _url.Param("activity", "fp_act", "list", tuple(P.ACTIVITY_TYPES)),
+    _url.Param("status", "fp_status", "list", tuple(P.PROJECT_STATUSES)),
+    _url.Param("measure", "fp_measure", "str", tuple(F.MEASURES)),
+    _url.Param("overlay", "fp_overlay", "bool"),
+)
 
 
 def _digest(data: bytes) -> str:
@@ -122,10 +130,47 @@ def _pick(container, label: str, options: list[str], *, key: str, fmt=None) -> l
     return container.multiselect(label, options, format_func=fmt or str, key=key, placeholder="All")
 
 
+#: The units table as people read it (the CSV keeps the field names).
+_TABLE_LABELS = {
+    "name": "Unit", "reached_unit": "Reached", "projects": "Projects", "budget": "Budget", "currency": "Currency",
+    "reached": "People reached", "officials_trained": "Officials trained", "providers": "Providers",
+    "overlay": "Funding and providers", "code": "Code",
+}
+
+
+def _readable(table: pd.DataFrame) -> pd.DataFrame:
+    """Key columns first, readable names, whole people (a share of a multi-unit project is rounded)."""
+    out = table.copy()
+    if "overlay" in out.columns:
+        out["overlay"] = out["overlay"].map(F.OVERLAY_GROUPS)
+    for col in ("reached", "officials_trained"):
+        out[col] = out[col].round().astype("Int64")
+    first = [c for c in ("name", "reached_unit", "projects", "reached", "budget", "currency") if c in out.columns]
+    out = out[first + [c for c in out.columns if c not in first]]
+    return out.rename(columns=_TABLE_LABELS)
+
+
+def _no_projects_here(ctx: _state.Context, countries: pd.DataFrame) -> bool:
+    """The empty state: the project file has no project in the app's country (says where it has)."""
+    rows_of = {str(c or ""): int(n) for c, n in zip(countries["country"], countries["rows"])}
+    if rows_of.get(ctx.country) or rows_of.pop("", 0):  # rows without a country are read as this one's
+        return False
+    elsewhere = ", ".join(f"{_state.country_name(c) if len(c) == 3 else c} ({n} rows)" for c, n in rows_of.items())
+    st.info(
+        f"**The project file has no project in {ctx.country_name}**, so there is no footprint to show. "
+        + (f"It has projects in: {elsewhere}. Pick one of these countries in the sidebar" if elsewhere else "")
+        + ", or upload your own project file above.",
+        icon="ℹ️",
+    )
+    _url.write(ctx.country, URL_PARAMS)
+    return True
+
+
 def render() -> None:
     """Draw the Footprint page."""
     ctx = _state.get_context()
-    st.title("Donor footprint")
+    _url.seed("footprint", URL_PARAMS)
+    st.title(f"Donor footprint — {ctx.country_name}")
     st.caption("Where do the projects reach, and where are the gaps nobody funds?")
     _upload_panel()
     data, name, digest, is_sample = _source()
@@ -148,27 +193,12 @@ def render() -> None:
     if raw.attrs.get("unmapped"):
         st.caption("Columns not used: " + ", ".join(map(str, raw.attrs["unmapped"])))
 
-    countries = _countries(digest, raw)
-    options = [c for c in countries["country"].tolist() if c]
-    if ctx.country not in options:
-        options.insert(0, ctx.country)
-    rows_of = dict(zip(countries["country"], countries["rows"]))
-    country = st.selectbox(
-        "Project country",
-        options,
-        index=options.index(ctx.country),
-        format_func=lambda c: f"{_state.country_name(c) if len(c) == 3 else c} ({rows_of.get(c, 0)} rows)",
-        key="fp_country",
-        help="The footprint is drawn per country; projects of other countries in the file are counted, not mapped.",
-    )
-    try:
-        units = _state.units_for(country)
-    except ValueError as exc:
-        st.error(str(exc))
+    # One country selection for the whole app (the sidebar's): the footprint is drawn for it.
+    country = ctx.country
+    units = ctx.units
+    if _no_projects_here(ctx, _countries(digest, raw)):
         return
-
-    units_key = _widgets.directory_key(ctx) if country == ctx.country else "bundled"
-    projects = _resolve(country, digest, units_key, raw, units)
+    projects = _resolve(country, digest, _widgets.directory_key(ctx), raw, units)
     acc = P.project_row_accounting(projects)
     issues = P.project_issues(projects)
     st.caption(
@@ -212,18 +242,20 @@ def render() -> None:
     allocate = c8.radio("Multi-unit projects", list(F.ALLOCATIONS), format_func=lambda a: f"Budget and reach {F.ALLOCATIONS[a]}", key="fp_allocate")
     currencies = sorted({str(c) for c in kept.loc[kept["budget"].notna(), "currency"].dropna()})
     currency = c9.selectbox("Currency", currencies, key="fp_currency") if len(currencies) > 1 else None
-    same_country = country == ctx.country
+    has_directory = len(ctx.directory) > 0
     overlay = c9.checkbox(
         "Overlay: providers per unit",
         key="fp_overlay",
-        disabled=not same_country,
-        help="Outline the units with no provider in the directory, to see funded areas against unserved areas."
-        + ("" if same_country else f" Switch the app's country to {country} to use it."),
+        disabled=not has_directory,
+        help="Outline the units with no provider in the directory, to see funded areas against unserved areas.",
     )
+    if not has_directory:
+        c9.caption(f"No directory of services is loaded for {ctx.country_name}: upload one on the Data page to overlay it.")
+    _url.write(ctx.country, URL_PARAMS)
 
     fp = F.footprint_by_unit(units, kept, allocate=allocate, currency=currency)
     coverage = None
-    if overlay and same_country:
+    if overlay and has_directory:
         coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.units, ctx.directory)
         fp = F.footprint_overlay(fp, coverage)
     summary = F.footprint_summary(fp, kept)
@@ -235,7 +267,8 @@ def render() -> None:
     m1.metric("Units reached", f"{summary['units_reached']} of {summary['units']}")
     m2.metric("Projects", f"{summary['projects']:,}", help=f"{summary['whole_country_projects']} country-wide")
     m3.metric("Budget", f"{summary['budget']:,.0f} {summary['currency'] or ''}".strip())
-    m4.metric("People reached", f"{summary['reached']:,.0f}")
+    m4.metric("People reached", f"{round(summary['reached']):,}",
+              help="As reported by the projects; a multi-unit project's people are shared among its units.")
     if coverage is not None:
         gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
         st.markdown("**Neither a funded project nor a provider:** " + (", ".join(gaps) if gaps else "none"))
@@ -248,7 +281,7 @@ def render() -> None:
         footprint_map_html,
     )
 
-    boundary_source = ctx.boundary_source if same_country else str(units.attrs.get("source", ""))
+    boundary_source = ctx.boundary_source
     fmap = footprint_map(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source)
     st_folium(fmap, returned_objects=[], use_container_width=True, height=540, key=f"fp_map_{country}")
 
@@ -264,8 +297,7 @@ def render() -> None:
 
     st.subheader("Units")
     table = F.footprint_table(fp)
-    shown = table.assign(overlay=table["overlay"].map(F.OVERLAY_GROUPS)) if "overlay" in table.columns else table
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(_readable(table), hide_index=True, width="stretch")
     d1, d2, d3 = st.columns(3)
     d1.download_button("Table (CSV)", data=_widgets.csv_bytes(table),
                        file_name=f"geomap_footprint_{country}.csv", mime="text/csv", key="fp_dl_csv")

@@ -69,10 +69,9 @@ def test_service_filter_and_measure_follow():
 def test_other_country_without_sample():
     at = _run("KEN")
     assert at.title[0].value == "Coverage — Kenya"
-    assert any("Upload one on the **Data** page" in i.value for i in at.info)
-    assert at.dataframe[0].value["Providers"].sum() == 0
-    n = len(at.dataframe[0].value)
-    assert any(m.value == f"**No provider in any of the {n} units.**" for m in at.markdown)
+    assert [i.value for i in at.info if "No directory of services is loaded for Kenya" in i.value]
+    assert len(at.info) == 1 and not at.dataframe and not at.metric  # one empty state, no empty table
+    assert any("8 provinces were replaced by 47 counties in 2013" in w.value for w in at.warning)
 
 
 def test_confidential_count_caption_in_public_view():
