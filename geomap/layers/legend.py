@@ -27,7 +27,7 @@ from geomap.layers.encoding import (
     style_script,
 )
 
-__all__ = ["LEGEND_CSS", "LEGEND_JS", "Legend", "legend_data", "legend_element", "legend_html"]
+__all__ = ["LEGEND_CSS", "LEGEND_JS", "PLACE_JS", "Legend", "legend_data", "legend_element", "legend_html"]
 
 _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 
@@ -126,6 +126,60 @@ def legend_data(
     return data
 
 
+#: Moves the legend, then the attribution, to a map corner where they cover no unit and no
+#: marker: each corner is tried in turn and the drawn elements under the control are sampled on
+#: a grid (``elementFromPoint`` with the control hidden; the grey context of neighbouring
+#: countries does not count). The legend takes the corner with the fewest hits when none is
+#: clear; the attribution is hidden instead (its text is in "Sources" under the map). Redone when
+#: the map is zoomed, moved or resized. No ``//`` comments: the script is joined onto one line.
+PLACE_JS = """
+    var CORNERS = ["bottomright", "topright", "bottomleft", "topleft"];
+    function hits(el) {
+        var r = el.getBoundingClientRect();
+        if (!r.width || !r.height) { return 0; }
+        var keep = el.style.visibility, n = 0;
+        el.style.visibility = "hidden";
+        for (var i = 0; i <= 8; i++) {
+            for (var j = 0; j <= 6; j++) {
+                var x = Math.min(r.left + r.width * i / 8, r.right - 1), y = Math.min(r.top + r.height * j / 6, r.bottom - 1);
+                var e = document.elementFromPoint(x, y);
+                if (!e || !e.closest) { continue; }
+                var drawn = (e.tagName.toLowerCase() === "path" && e.closest(".leaflet-overlay-pane")) || e.closest(".leaflet-marker-pane");
+                if (drawn && (e.getAttribute("class") || "").indexOf("geomap-context") < 0) { n++; }
+            }
+        }
+        el.style.visibility = keep;
+        return n;
+    }
+    function place(control, hideIfNone) {
+        if (!control || !control.getContainer()) { return; }
+        control.getContainer().style.display = "";
+        var order = [control.getPosition()].concat(CORNERS.filter(function (c) { return c !== control.getPosition(); }));
+        var best = order[0], fewest = Infinity;
+        for (var k = 0; k < order.length && fewest > 0; k++) {
+            control.setPosition(order[k]);
+            var h = hits(control.getContainer());
+            if (h < fewest) { fewest = h; best = order[k]; }
+        }
+        control.setPosition(best);
+        if (fewest > 0 && hideIfNone) { control.getContainer().style.display = "none"; }
+        control.getContainer().setAttribute("data-geomap-corner", best);
+        control.getContainer().setAttribute("data-geomap-covers", String(fewest));
+    }
+    function placeAll(map) {
+        place(map._geomapLegend, false);
+        place(map.attributionControl, true);
+    }
+    function placeLater(map, control) {
+        map._geomapLegend = control;
+        setTimeout(function () { placeAll(map); }, 60);
+        if (!map._geomapPlacing) {
+            map._geomapPlacing = true;
+            map.on("zoomend moveend resize", function () { placeAll(map); });
+        }
+    }
+"""
+
 #: Adds the legend control to its target (a map, or a layer group: then it is shown and removed
 #: with the group) and builds it from :func:`legend_data` with DOM calls and ``textContent`` only.
 LEGEND_JS = (
@@ -159,11 +213,15 @@ LEGEND_JS = (
     }
     var legend = L.control({position: d.position});
     legend.onAdd = build;
+    """
+    + PLACE_JS
+    + """
     if (target instanceof L.Map) {
         legend.addTo(target);
+        placeLater(target, legend);
     } else {
         var Holder = L.Layer.extend({
-            onAdd: function (map) { legend.addTo(map); },
+            onAdd: function (map) { legend.addTo(map); placeLater(map, legend); },
             onRemove: function () { legend.remove(); }
         });
         target.addLayer(new Holder());
