@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from branca.element import MacroElement
@@ -27,7 +27,7 @@ from geomap.layers.encoding import (
     style_script,
 )
 
-__all__ = ["LEGEND_CSS", "LEGEND_JS", "PLACE_JS", "Legend", "legend_data", "legend_element", "legend_html"]
+__all__ = ["LEGEND_CSS", "LEGEND_JS", "PLACE_JS", "Legend", "SYMBOL_KINDS", "legend_data", "legend_element", "legend_html", "symbol_legend"]
 
 _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 
@@ -43,6 +43,12 @@ LEGEND_CSS = """
 .geomap-legend .geomap-legend-nodata { background-color: %(nodata)s;
   background-image: repeating-linear-gradient(45deg, #6b7280 0 1.5px, transparent 1.5px 5px); }
 .geomap-legend .geomap-legend-count { color: #52606d; margin-left: auto; padding-left: 6px; }
+.geomap-legend .geomap-legend-sym { width: 12px; height: 12px; flex: none; box-sizing: border-box; margin: 0 3px; }
+.geomap-legend .geomap-legend-sym-dot { border-radius: 50%; border: 1.5px solid #fff; box-shadow: 0 0 0 1px rgba(0,0,0,0.35); }
+.geomap-legend .geomap-legend-sym-cluster { width: 16px; height: 16px; margin: 0 1px; border-radius: 50%;
+  box-shadow: 0 0 0 3px rgba(232,89,12,0.35); }
+.geomap-legend .geomap-legend-sym-ring { border-radius: 50%; border: 2px solid; background: transparent !important; }
+.geomap-legend .geomap-legend-sym-line { height: 0; width: 18px; margin: 0; border-top: 2px dashed; background: transparent !important; }
 .geomap-legend .geomap-legend-caption { margin-top: 4px; color: #52606d; font-size: 11px; }
 """.replace("%(nodata)s", NO_DATA_COLOR)
 
@@ -97,11 +103,14 @@ def legend_data(
     title: str,
     caption: str | None = None,
     show_counts: bool = True,
+    symbols: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, Any]:
     """The legend as data for the page script (arguments as :func:`legend_html`).
 
-    ``{"title", "rows": [[colour, label, count], ...], "none": [label, count], "caption"}``;
-    texts HTML-escaped, counts ``None`` when not shown, ``caption`` only when given.
+    ``{"title", "rows": [[colour, label, count], ...], "none": [label, count], "caption",
+    "symbols"}``; texts HTML-escaped, counts ``None`` when not shown, ``caption`` only when
+    given. ``symbols`` are the map's other marks, ``(kind, colour, label)`` with ``kind`` one of
+    :data:`SYMBOL_KINDS` (every symbol drawn has a legend entry).
 
     Raises
     ------
@@ -123,7 +132,28 @@ def legend_data(
     }
     if caption:
         data["caption"] = html.escape(caption)
+    if symbols:
+        data["symbols"] = _symbol_rows(symbols)
     return data
+
+
+#: Kinds of non-choropleth symbols a legend can show.
+SYMBOL_KINDS = ("dot", "cluster", "ring", "line")
+
+
+def _symbol_rows(symbols: Sequence[tuple[str, str, str]]) -> list[list[str]]:
+    rows = []
+    for kind, color, label in symbols:
+        if kind not in SYMBOL_KINDS or not _COLOR.fullmatch(str(color)):
+            msg = f"legend symbol ({kind!r}, {color!r}): kind must be one of {', '.join(SYMBOL_KINDS)} and colour a CSS colour"
+            raise ValueError(msg)
+        rows.append([kind, str(color), html.escape(label)])
+    return rows
+
+
+def symbol_legend(title: str, symbols: Sequence[tuple[str, str, str]], *, position: str = "bottomright") -> Legend:
+    """A legend of symbols only (a map without shading, e.g. the referral map)."""
+    return Legend({"title": html.escape(title), "symbols": _symbol_rows(symbols)}, position=position)
 
 
 #: Moves the legend, then the attribution, to a map corner where they cover no unit and no
@@ -204,8 +234,16 @@ LEGEND_JS = (
             if (count !== null) { add(r, "span", "geomap-legend-count", String(count)); }
         }
         add(div, "div", "geomap-legend-title", plain(d.title));
-        d.rows.forEach(function (r) { row(r[0], r[1], r[2]); });
-        row("", d.none[0], d.none[1]);
+        (d.rows || []).forEach(function (r) { row(r[0], r[1], r[2]); });
+        if (d.none) { row("", d.none[0], d.none[1]); }
+        (d.symbols || []).forEach(function (sym) {
+            var r = add(div, "div", "geomap-legend-row");
+            var mark = add(r, "span", "geomap-legend-sym geomap-legend-sym-" + sym[0]);
+            mark.style.background = sym[1];
+            mark.style.borderColor = sym[1];
+            mark.setAttribute("aria-hidden", "true");
+            add(r, "span", "", plain(sym[2]));
+        });
         if (d.caption) { add(div, "div", "geomap-legend-caption", plain(d.caption)); }
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
@@ -270,6 +308,7 @@ def legend_element(
     caption: str | None = None,
     position: str = "bottomright",
     show_counts: bool = True,
+    symbols: Sequence[tuple[str, str, str]] = (),
 ) -> Legend:
     """A legend for a choropleth: class ranges, a no-data swatch and a caption line.
 
@@ -282,6 +321,6 @@ def legend_element(
     ...                caption="Population: 2006 census").add_to(m)  # doctest: +SKIP
     """
     return Legend(
-        legend_data(classification, title=title, caption=caption, show_counts=show_counts),
+        legend_data(classification, title=title, caption=caption, show_counts=show_counts, symbols=symbols),
         position=position,
     )

@@ -9,7 +9,21 @@ import streamlit as st
 
 from geomap.directory import schema, writers
 
-__all__ = ["upload_limit_mb", "no_directory", "boundary_notice", "service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text"]
+__all__ = ["sources", "upload_limit_mb", "no_directory", "boundary_notice", "service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text"]
+
+
+def sources(ctx, *extra: str) -> None:
+    """The map's sources in full, in a collapsed "Sources" under it (the map carries a short credit)."""
+    with st.expander("Sources"):
+        st.markdown(
+            f"- **Boundaries:** {md_text(ctx.boundary_source)}. Vintage: {md_text(ctx.boundary_vintage)}. "
+            f"Licence: {md_text(ctx.boundary_licence or 'not stated')}.\n"
+            f"- **Directory:** {md_text(ctx.directory_label)}.\n"
+            + "".join(f"- {md_text(x)}\n" for x in extra)
+            + "- Map drawn with Leaflet (BSD-2-Clause), served by this app."
+        )
+        for note in ctx.boundary_notes:
+            st.caption(note)
 
 
 def upload_limit_mb() -> int:

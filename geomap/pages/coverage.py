@@ -172,10 +172,7 @@ def _coverage(ctx: _state.Context) -> None:
     m1.metric("Providers placed", f"{summary['providers']:,}")
     m2.metric("Units with at least one", f"{summary['units_with_providers']} of {summary['units']}")
     m3.metric("Population denominator", f"{year} census" if year else "no data")
-    st.caption(
-        f"Boundaries: {ctx.boundary_source}. Vintage: {ctx.boundary_vintage}. Licence: {ctx.boundary_licence}. "
-        + " ".join(ctx.boundary_notes)
-    )
+    _widgets.sources(ctx, f"Population: {year} census" if year else "Population: no census for these units")
     hidden = int(table["confidential_providers"].sum())
     if hidden and not privacy.can_see_confidential(ctx.role):
         st.caption(

@@ -284,6 +284,7 @@ def render() -> None:
     boundary_source = ctx.boundary_source
     fmap = footprint_map(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source)
     st_folium(fmap, returned_objects=[], use_container_width=True, height=540, key=f"fp_map_{country}")
+    _widgets.sources(ctx, f"Projects: {name}" + (" (illustrative sample)" if is_sample else ""))
 
     st.subheader("Activity per year")
     by_year = F.activity_by_year(kept, currency=fp.attrs.get("currency"))

@@ -201,6 +201,7 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
             "Partners can sign in to see them."
         )
     st.caption(demand_mod.DEMAND_CAVEAT)
+    _widgets.sources(ctx, "Settlements: GeoNames (CC BY 4.0), places of 500 people or more")
 
     st.subheader("Ranked gaps")
     w = table.attrs["weights"]

@@ -21,7 +21,7 @@ from streamlit_folium import st_folium
 
 from geomap.analysis import referral
 from geomap.directory import privacy, schema
-from geomap.layers import assets, basemap, choropleth, markers
+from geomap.layers import assets, basemap, choropleth, legend, markers
 from geomap.pages import _state, _url, _widgets
 from geomap.report import referral as sheet
 
@@ -200,6 +200,11 @@ def _referral_map(published: gpd.GeoDataFrame, start: referral.Start | None, ctx
                                 fill_opacity=0.9, tooltip=html.escape(f"{row.display_name} — {row.distance}")).add_to(fmap)
     folium.CircleMarker((start.lat, start.lon), radius=8, color="#b00020", fill=True, fill_opacity=1,
                         tooltip=f"Start: {start.label}").add_to(fmap)
+    symbols = [("dot", "#b00020", "Starting point"), ("dot", "#e8590c", "Partner (public location)"),
+               ("line", "#1d4e89", "Straight line to a partner")]
+    if conf.any() and privacy.can_see_confidential(ctx.role):
+        symbols.append(("dot", "#6a1b9a", "Confidential site (partners only)"))
+    legend.symbol_legend("On this map", symbols).add_to(fmap)
     return fmap
 
 
@@ -356,6 +361,7 @@ def render() -> None:
         height=480,
         key=f"ref_map_{ctx.country}",
     )
+    _widgets.sources(ctx, "Towns: GeoNames (CC BY 4.0)")
     clicked = (map_data or {}).get("last_clicked")
     if clicked:
         # A new click (the component keeps returning the last one on every rerun).

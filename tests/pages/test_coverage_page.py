@@ -78,7 +78,7 @@ def test_confidential_count_caption_in_public_view():
     at = _run()
     captions = " ".join(c.value for c in at.caption)
     assert "confidential provider(s) are counted" in captions
-    assert "Natural Earth" in captions
+    assert "Natural Earth" in " ".join(m.value for m in at.markdown)  # in "Sources" under the map
 
 
 def _level2_geojson() -> bytes:
@@ -160,7 +160,7 @@ def test_context_is_built_once_per_change_of_its_inputs():
 def test_units_table_is_drawn_only_while_open():
     at = _run(table=False)
     assert len(at.dataframe) == 0
-    assert [e.label for e in at.expander] == ["All 37 units (sortable table)"]
+    assert [e.label for e in at.expander] == ["Sources", "All 37 units (sortable table)"]
     at.session_state["cov_table_open"] = True
     at.run()
     assert not at.exception
