@@ -160,7 +160,8 @@ def symbol_legend(title: str, symbols: Sequence[tuple[str, str, str]], *, positi
 #: marker: each corner is tried in turn and the drawn elements under the control are sampled on
 #: a grid (``elementFromPoint`` with the control hidden; the grey context of neighbouring
 #: countries does not count). The legend takes the corner with the fewest hits when none is
-#: clear; the attribution is hidden instead (its text is in "Sources" under the map). Redone when
+#: clear, after the map is refitted once (per map size) with room kept free below the units for
+#: it; the attribution is hidden instead (its text is in "Sources" under the map). Redone when
 #: the map is zoomed, moved or resized. No ``//`` comments: the script is joined onto one line.
 PLACE_JS = """
     var CORNERS = ["bottomright", "topright", "bottomleft", "topleft"];
@@ -196,8 +197,35 @@ PLACE_JS = """
         control.getContainer().setAttribute("data-geomap-corner", best);
         control.getContainer().setAttribute("data-geomap-covers", String(fewest));
     }
+    function drawnBounds(map) {
+        var b = null;
+        map.eachLayer(function (l) {
+            var cls = (l.options && l.options.className) || "";
+            if (!l.getBounds || cls.indexOf("geomap-context") >= 0 || l instanceof L.Map) { return; }
+            try { var lb = l.getBounds(); if (lb && lb.isValid()) { b = b ? b.extend(lb) : L.latLngBounds(lb.getSouthWest(), lb.getNorthEast()); } } catch (e) { return; }
+        });
+        return b;
+    }
+    function makeRoom(map, legend) {
+        var size = map.getSize(), key = size.x + "x" + size.y, el = legend.getContainer();
+        if (map._geomapRoomFor === key || !el) { return false; }
+        map._geomapRoomFor = key;
+        var bounds = drawnBounds(map);
+        if (!bounds) { return false; }
+        legend.setPosition("bottomright");
+        var h = legend.getContainer().getBoundingClientRect().height;
+        map._geomapFitting = true;
+        map.fitBounds(bounds, {paddingTopLeft: [8, 8], paddingBottomRight: [8, h + 16], animate: false});
+        map._geomapFitting = false;
+        return true;
+    }
     function placeAll(map) {
-        place(map._geomapLegend, false);
+        if (map._geomapFitting) { return; }
+        var legend = map._geomapLegend;
+        place(legend, false);
+        if (legend && legend.getContainer() && legend.getContainer().getAttribute("data-geomap-covers") !== "0" && makeRoom(map, legend)) {
+            place(legend, false);
+        }
         place(map.attributionControl, true);
     }
     function placeLater(map, control) {

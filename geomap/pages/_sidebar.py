@@ -95,7 +95,7 @@ def render() -> None:
         st.sidebar.warning(f"The link names a country geomap does not know ({bad!r}); pick one above.")
     _url.copy_link_button(st.sidebar)
     ctx = _state.get_context()
-    st.sidebar.caption(f"Directory: {ctx.directory_label}")
+    st.sidebar.markdown(f"Directory: {ctx.directory_label}")
     if ctx.is_sample:
         st.sidebar.warning("Sample records are **fictional**: not real organisations, phones or places.", icon="⚠️")
     _sign_in()
