@@ -144,9 +144,10 @@ def _table(table: pd.DataFrame) -> None:
 
 
 def _service_section(ctx, units, demand, key, service, radius, threshold, weights, measure, road) -> report.ServiceGaps | None:
-    with st.status(f"{schema.label(service)}: distances, catchments and 2SFCA…", expanded=False) as status:
+    # A spinner while it works, then plain text (a finished status box looks like a control).
+    with st.spinner(f"{schema.label(service)}: distances, catchments and 2SFCA…"):
         result = _service_gaps(key, service, radius, threshold, units, ctx.directory, demand)
-        status.update(label=f"{schema.label(service)}: computed for {len(demand):,} settlements", state="complete")
+    st.caption(f"{schema.label(service)}: computed for {len(demand):,} settlements.")
     try:
         table = gaps.gap_index(result.table, threshold_per_100k=threshold, weights=weights)
     except ValueError as exc:
@@ -175,18 +176,18 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
         "reach; existing sites count as covering.",
     )
     if add:
-        with st.status(f"Choosing {add} site(s)…", expanded=False) as status:
+        with st.spinner(f"Choosing {add} site(s)…"):
             result.sites = _sites(key, service, radius, int(add), demand, result.providers)
-            status.update(label=f"Siting: solver status {result.sites.attrs.get('status')}", state="complete")
+        st.caption(f"Proposed sites chosen (MCLP solver status: {result.sites.attrs.get('status')}).")
 
     road_catch = None
     if road is not None:
         name, data, minutes = road
         try:
-            with st.status(f"Road travel time: {minutes:g} min catchments…", expanded=False) as status:
+            with st.spinner(f"Road travel time: {minutes:g} min catchments…"):
                 graph = _road_graph(_digest(data), name, data)
                 road_catch = _road_catchments(key, service, _digest(data), minutes, graph, result.providers)
-                status.update(label=f"Road catchments for {len(road_catch)} provider(s)", state="complete")
+            st.caption(f"Road catchments for {len(road_catch)} provider(s).")
         except (ValueError, FileNotFoundError) as exc:
             st.error(str(exc))
 
@@ -289,9 +290,8 @@ def render() -> None:
     base_key = _widgets.directory_key(ctx)
     try:
         units = _units_with_populations(base_key, _digest(pop_bytes), ctx.units, pop_bytes)
-        with st.status("Placing settlements in units…", expanded=False) as status:
+        with st.spinner("Placing settlements in units…"):
             demand = _demand_points(ctx.country, base_key + _digest(pop_bytes), _digest(dem_bytes), units, dem_bytes)
-            status.update(label=f"{len(demand):,} demand points", state="complete")
     except ValueError as exc:
         st.error(str(exc))
         return
@@ -319,9 +319,14 @@ def render() -> None:
     with st.expander("How much of the census the settlements represent"):
         cov = demand_mod.demand_coverage(units, demand).merge(units[["code", "name"]], on="code", how="left")
         cov["settlement_share"] = cov["settlement_share"] * 100
+        labels = {"name": "Unit", "settlement_share": "Settlement people as % of census",
+                  "settlement_population": "People in settlements", "population": "Population (census)",
+                  "settlements": "Settlements", "code": "Code"}
+        shown = cov[list(labels)].rename(columns=labels)
         st.dataframe(
-            cov[["code", "name", "settlements", "settlement_population", "population", "settlement_share"]].style.format(
-                {"settlement_population": "{:,.0f}", "population": "{:,.0f}", "settlement_share": "{:.0f} %"}, na_rep="no data"
+            shown.style.format(
+                {"People in settlements": "{:,.0f}", "Population (census)": "{:,.0f}", "Settlement people as % of census": "{:.0f} %"},
+                na_rep="no data",
             ),
             hide_index=True,
         )
