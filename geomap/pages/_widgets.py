@@ -104,8 +104,7 @@ def directory_key(ctx) -> str:
 
 def unit_table(table: pd.DataFrame) -> None:
     """Sortable table of units; per-capita figures without a population show "no data"."""
-    cols = {
-        "code": "Code",
+    cols = {  # key columns first; the code last (a name is what people read)
         "name": "Unit",
         "providers": "Providers",
         "per_100k": "Per 100k",
@@ -113,6 +112,7 @@ def unit_table(table: pd.DataFrame) -> None:
         "capacity_per_100k": "Beds per 100k",
         "population": "Population",
         "population_year": "Census year",
+        "code": "Code",
     }
     shown = table[[c for c in cols if c in table.columns]].rename(columns=cols)
     styler = shown.style.format(

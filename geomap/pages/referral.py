@@ -231,9 +231,13 @@ def _card(row: pd.Series) -> None:
         accepting = schema.parse_bool(row.get("accepting_referrals"))
         if accepting is not None:
             lines.append("Accepting referrals" if accepting else "Not accepting referrals at last check")
-        where = [str(row.get(c)) for c in ("address", "town", "admin1_name") if _present(row.get(c))]
+        where: list[str] = []
+        for c in ("address", "town", "admin1_name"):  # a part already said (the town in the address) once only
+            part = str(row.get(c)).strip() if _present(row.get(c)) else ""
+            if part and not any(part.casefold() in w.casefold() for w in where):
+                where.append(part)
         if where:
-            lines.append("Where: " + ", ".join(dict.fromkeys(where)))
+            lines.append("Where: " + ", ".join(where))
         d = schema.parse_date(row.get("last_verified"))
         lines.append(f"Last verified: {d.isoformat() if d else 'never'}")
         st.markdown("  \n".join(_widgets.md_text(x) for x in lines))
