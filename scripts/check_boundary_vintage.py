@@ -10,9 +10,9 @@ upgrading pycountry::
 
 from __future__ import annotations
 
-import pycountry
-
 from pathlib import Path
+
+import pycountry
 
 from geomap import boundaries, boundary_vintage
 
