@@ -35,6 +35,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from rapidfuzz import fuzz, process
 
@@ -557,8 +559,8 @@ def _resolve_admin_positions(
 ) -> tuple[np.ndarray, np.ndarray, list[str | None], list[list[str]]]:
     """Unit position, confidence, method and notes per row; each distinct pair solved once."""
     n = len(codes)
-    code_txt = _memo(_text, codes.astype(object).to_numpy())
-    name_txt = _memo(_text, names.astype(object).to_numpy())
+    code_txt = _texts(codes.astype(object).to_numpy())
+    name_txt = _texts(names.astype(object).to_numpy())
     code_memo: dict[str, tuple[int, float, str]] = {}
     name_memo: dict[str, tuple[int, float, str, bool]] = {}
     pair_memo: dict[tuple[str, str], tuple[int, float, str | None, list[str]]] = {}
@@ -640,7 +642,7 @@ def resolve_admin(
         },
         index=codes_s.index,
     )
-    out.attrs["warnings"] = _pcode_warning(_memo(_text, codes_s.astype(object).to_numpy()), method, index)
+    out.attrs["warnings"] = _pcode_warning(_texts(codes_s.astype(object).to_numpy()), method, index)
     return out
 
 
@@ -648,7 +650,64 @@ def resolve_admin(
 # typing the record
 # --------------------------------------------------------------------------------------------
 def _memo(func: Any, raw: np.ndarray) -> list[Any]:
-    """``[func(v) for v in raw]``, calling ``func`` once per distinct value."""
+    """``[func(v) for v in raw]``, calling ``func`` once per distinct value (``None`` for blanks).
+
+    The distinct values are found with :func:`pandas.factorize` (hashing in C), so a column of
+    100,000 cells with a few dozen values costs a few dozen calls and one take.
+    """
+    values = np.asarray(raw, dtype=object)
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists): one key per repr
+        return _memo_by_repr(func, values)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    blank: list[Any] = []  # func(None), computed once if a blank cell is met
+    for i, v in enumerate(uniques):
+        if _blank(v):
+            blank = blank or [func(None)]
+            results[i] = blank[0]
+        else:
+            results[i] = func(v)
+    if (codes < 0).any():  # code -1: None, NaN or NA
+        results[-1] = (blank or [func(None)])[0]
+    return results[codes].tolist()
+
+
+def _texts(raw: Any) -> list[str]:
+    """``[_text(v) for v in raw]`` for a whole column: each distinct value stripped once."""
+    values = np.asarray(raw, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        # text or blank cells only (any CSV): stripping each is cheaper than finding distinct ones
+        return [v.strip() if isinstance(v, str) else "" for v in values]
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (dicts of extra columns)
+        return [_text(v) for v in values]
+    stripped = np.empty(len(uniques) + 1, dtype=object)
+    stripped[:-1] = [str(u).strip() for u in uniques]
+    stripped[-1] = ""  # code -1: None, NaN or NA
+    return stripped[codes].tolist()
+
+
+def _text_array(raw: np.ndarray) -> Any:
+    """:func:`_texts` of a column as an Arrow-backed array, trimmed in Arrow for text columns."""
+    values = np.asarray(raw, dtype=object)
+    if len(values) and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        trimmed = pc.fill_null(pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True)), "")
+        return pd.arrays.ArrowExtensionArray(trimmed)
+    return pd.array(_texts(values), dtype=pd.ArrowDtype(pa.string()))
+
+
+def _blank_mask(values: np.ndarray) -> np.ndarray:
+    """``[_blank(v) for v in values]`` as a boolean array (NA, or text that is only blanks)."""
+    mask = pd.isna(values)
+    if len(values) and not mask.all():
+        text = np.array(_texts(values), dtype=object)
+        mask |= text == ""
+    return np.asarray(mask, dtype=bool)
+
+
+def _memo_by_repr(func: Any, raw: np.ndarray) -> list[Any]:
     cache: dict[Any, Any] = {}
     out = []
     for v in raw:
@@ -718,7 +777,7 @@ def _typed_fields(
     for f in schema.FIELDS:
         raw = df[f.name].astype(object).to_numpy()
         if f.kind == "str":
-            cols[f.name] = pd.array(_memo(lambda v: _text(v) or None, raw), dtype="str")
+            cols[f.name] = pd.array([t or None for t in _texts(raw)], dtype="str")
         elif f.kind == "list":
             lists: list[list[str]] = []
             if f.name == "service_types":
@@ -754,20 +813,20 @@ def _typed_fields(
                 cols[f.name] = arr
         # float fields (latitude/longitude) are filled by the coordinate step
     # A 3W lists organisations, not named services: the organisation stands in for a missing name.
-    names = cols["name"].astype(object)
-    orgs = cols["organisation"].astype(object)
-    for r in range(n):
-        if _blank(names[r]) and not _blank(orgs[r]):
-            names[r] = orgs[r]
-            notes[r].append("name: missing; the organisation's name is used")
+    names = np.asarray(cols["name"].astype(object), dtype=object)
+    orgs = np.asarray(cols["organisation"].astype(object), dtype=object)
+    for r in np.flatnonzero(_blank_mask(names) & ~_blank_mask(orgs)):
+        names[r] = orgs[r]
+        notes[r].append("name: missing; the organisation's name is used")
     cols["name"] = pd.array(names, dtype="str")
     # Placement is about location only: a missing required field is a warning, not a flag.
     for name in schema.REQUIRED_FIELDS:
-        field = schema.field_by_name(name)
-        for r in range(n):
-            empty = len(cols[name][r]) == 0 if field.kind == "list" else _blank(cols[name][r])
-            if empty:
-                notes[r].append(f"warning: {name}: missing (required)")
+        if schema.field_by_name(name).kind == "list":
+            empty = np.fromiter((len(x) == 0 for x in cols[name]), dtype=bool, count=n)
+        else:
+            empty = _blank_mask(np.asarray(cols[name], dtype=object))
+        for r in np.flatnonzero(empty):
+            notes[r].append(f"warning: {name}: missing (required)")
     return cols, unknown_counts
 
 
@@ -784,7 +843,7 @@ def _duplicates(
     if n == 0:
         return first, note
     content = [c for c in df.columns if c not in ("source_file", "source_row")]
-    text = pd.DataFrame({c: _memo(_text, df[c].astype(object).to_numpy()) for c in content}, index=df.index)
+    text = pd.DataFrame({c: _text_array(df[c].astype(object).to_numpy()) for c in content}, index=df.index)
     keys = pd.util.hash_pandas_object(text, index=False).to_numpy()
     nonblank = (text != "").any(axis=1).to_numpy() if content else np.zeros(n, dtype=bool)
     first_pos = pd.Series(np.arange(n)).groupby(keys).transform("min").to_numpy()
@@ -886,8 +945,8 @@ def resolve_directory(
     for r in range(n):
         coord_notes[r].extend(p for p in (lat_prob[r], lon_prob[r]) if p)
     has_lat, has_lon = np.isfinite(lat), np.isfinite(lon)
-    lat_blank = np.array(_memo(_blank, df["latitude"].astype(object).to_numpy()), dtype=bool)
-    lon_blank = np.array(_memo(_blank, df["longitude"].astype(object).to_numpy()), dtype=bool)
+    lat_blank = np.array(_texts(df["latitude"].astype(object).to_numpy()), dtype=object) == ""
+    lon_blank = np.array(_texts(df["longitude"].astype(object).to_numpy()), dtype=object) == ""
     both = has_lat & has_lon
     for r in np.flatnonzero(has_lat & lon_blank):
         coord_notes[r].append("latitude given without longitude")
@@ -976,8 +1035,8 @@ def resolve_directory(
 
     # (b, c) admin-1 code and name ------------------------------------------------------
     town_notes: list[list[str]] = [[] for _ in range(n)]
-    code_txt = _memo(_text, df["admin1_code"].astype(object).to_numpy())
-    name_txt = _memo(_text, df["admin1_name"].astype(object).to_numpy())
+    code_txt = _texts(df["admin1_code"].astype(object).to_numpy())
+    name_txt = _texts(df["admin1_name"].astype(object).to_numpy())
     for r in range(n):
         if unit_pos[r] >= 0:
             given = code_txt[r] or name_txt[r]
@@ -995,7 +1054,7 @@ def resolve_directory(
             coord_notes[r].extend(a_notes[r])
 
     # (d) town --------------------------------------------------------------------------
-    towns = _memo(_text, df["town"].astype(object).to_numpy())
+    towns = _texts(df["town"].astype(object).to_numpy())
     need = [r for r in range(n) if unit_pos[r] < 0 and towns[r]]
     if need and use_gazetteer:
         memo: dict[str, tuple[int, float, str]] = {}
