@@ -662,8 +662,9 @@ def _memo(func: Any, raw: np.ndarray) -> list[Any]:
         return _memo_by_repr(func, values)
     results = np.empty(len(uniques) + 1, dtype=object)
     blank: list[Any] = []  # func(None), computed once if a blank cell is met
-    for i, v in enumerate(uniques):
-        if _blank(v):
+    uniques = np.asarray(uniques, dtype=object)
+    for i, (v, is_blank) in enumerate(zip(uniques, _blank_mask(uniques), strict=True)):
+        if is_blank:
             blank = blank or [func(None)]
             results[i] = blank[0]
         else:
@@ -696,6 +697,12 @@ def _text_array(raw: np.ndarray) -> Any:
         trimmed = pc.fill_null(pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True)), "")
         return pd.arrays.ArrowExtensionArray(trimmed)
     return pd.array(_texts(values), dtype=pd.ArrowDtype(pa.string()))
+
+
+def _str_column(raw: np.ndarray) -> Any:
+    """A text field typed: trimmed, blanks as NA, pandas ``str`` dtype (trimmed in Arrow)."""
+    trimmed = pa.array(_text_array(raw))
+    return pd.array(pc.if_else(pc.equal(trimmed, ""), None, trimmed), dtype="str")
 
 
 def _blank_mask(values: np.ndarray) -> np.ndarray:
@@ -777,7 +784,7 @@ def _typed_fields(
     for f in schema.FIELDS:
         raw = df[f.name].astype(object).to_numpy()
         if f.kind == "str":
-            cols[f.name] = pd.array([t or None for t in _texts(raw)], dtype="str")
+            cols[f.name] = _str_column(raw)
         elif f.kind == "list":
             lists: list[list[str]] = []
             if f.name == "service_types":
