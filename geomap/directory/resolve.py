@@ -558,27 +558,32 @@ def _resolve_admin_positions(
     codes: pd.Series, names: pd.Series, index: _AdminIndex
 ) -> tuple[np.ndarray, np.ndarray, list[str | None], list[list[str]]]:
     """Unit position, confidence, method and notes per row; each distinct pair solved once."""
-    n = len(codes)
     code_txt = _texts(codes.astype(object).to_numpy())
     name_txt = _texts(names.astype(object).to_numpy())
+    c_codes, c_uniques = pd.factorize(np.asarray(code_txt, dtype=object))
+    n_codes, n_uniques = pd.factorize(np.asarray(name_txt, dtype=object))
+    pair_key = c_codes.astype("int64") * (len(n_uniques) + 1) + n_codes
+    _, first, inverse = np.unique(pair_key, return_index=True, return_inverse=True)
     code_memo: dict[str, tuple[int, float, str]] = {}
     name_memo: dict[str, tuple[int, float, str, bool]] = {}
-    pair_memo: dict[tuple[str, str], tuple[int, float, str | None, list[str]]] = {}
-    pos = np.full(n, -1, dtype="int64")
-    conf = np.zeros(n)
-    method: list[str | None] = [None] * n
-    notes: list[list[str]] = [[] for _ in range(n)]
-    for r in range(n):
-        pair = (code_txt[r], name_txt[r])
-        if pair not in pair_memo:
-            c, nm = pair
-            cres = code_memo.setdefault(c, index.match_code(c)) if c else (-1, 0.0, "")
-            nres = name_memo.setdefault(nm, index.match_name(nm)) if nm else (-1, 0.0, "", True)
-            pair_memo[pair] = _solve_pair(c, nm, cres, nres, index)
-        p, cf, m, note = pair_memo[pair]
-        pos[r], conf[r], method[r] = p, cf, m
-        notes[r] = list(note)
-    return pos, conf, method, notes
+    solved = np.empty(len(first), dtype=object)
+    for k, r in enumerate(first):
+        c, nm = code_txt[r], name_txt[r]
+        if c and c not in code_memo:
+            code_memo[c] = index.match_code(c)
+        if nm and nm not in name_memo:
+            name_memo[nm] = index.match_name(nm)
+        cres = code_memo[c] if c else (-1, 0.0, "")
+        nres = name_memo[nm] if nm else (-1, 0.0, "", True)
+        solved[k] = _solve_pair(c, nm, cres, nres, index)
+    pos = np.array([x[0] for x in solved], dtype="int64")[inverse]
+    conf = np.array([x[1] for x in solved], dtype=float)[inverse]
+    method_u = np.empty(len(solved), dtype=object)
+    notes_u = np.empty(len(solved), dtype=object)
+    for k, x in enumerate(solved):
+        method_u[k], notes_u[k] = x[2], x[3]
+    # each row's notes are the (shared, read-only) list of its pair
+    return pos, conf, method_u[inverse].tolist(), notes_u[inverse].tolist()
 
 
 def resolve_admin(
@@ -949,7 +954,7 @@ def resolve_directory(
     lat, lat_prob = _parse_coordinates(df["latitude"], "latitude")
     lon, lon_prob = _parse_coordinates(df["longitude"], "longitude")
     coord_notes: list[list[str]] = [[] for _ in range(n)]
-    for r in range(n):
+    for r in np.flatnonzero([bool(a or b) for a, b in zip(lat_prob, lon_prob, strict=True)]):
         coord_notes[r].extend(p for p in (lat_prob[r], lon_prob[r]) if p)
     has_lat, has_lon = np.isfinite(lat), np.isfinite(lon)
     lat_blank = np.array(_texts(df["latitude"].astype(object).to_numpy()), dtype=object) == ""
@@ -999,10 +1004,12 @@ def resolve_directory(
     out_lat = np.where(both & ~projected & ~null_island, lat, np.nan)
     out_lon = np.where(both & ~projected & ~null_island, lon, np.nan)
     tol = float(tolerance_km)
-    for r in range(n):
-        if p_unit[r] >= 0:
-            unit_pos[r], conf[r], method[r], geometry[r] = p_unit[r], 1.0, "coordinates", p_pts[r]
-        elif q_unit[r] >= 0:
+    inside = p_unit >= 0  # the point as given falls in a unit: most rows, placed at once
+    unit_pos[inside], conf[inside], geometry[inside] = p_unit[inside], 1.0, p_pts[inside]
+    for r in np.flatnonzero(inside):
+        method[r] = "coordinates"
+    for r in np.flatnonzero(~inside & ((q_unit >= 0) | direct_ok | swap_ok)):
+        if q_unit[r] >= 0:
             unit_pos[r], conf[r], method[r], geometry[r] = q_unit[r], _CONF_SWAPPED, "coordinates_swapped", q_pts[r]
             out_lat[r], out_lon[r] = lon[r], lat[r]
             coord_notes[r].append(
@@ -1044,7 +1051,10 @@ def resolve_directory(
     town_notes: list[list[str]] = [[] for _ in range(n)]
     code_txt = _texts(df["admin1_code"].astype(object).to_numpy())
     name_txt = _texts(df["admin1_name"].astype(object).to_numpy())
-    for r in range(n):
+    has_a_notes = np.fromiter((bool(x) for x in a_notes), dtype=bool, count=n)
+    # rows with something to say or place: unplaced, or the code/name disagrees or has notes
+    todo = (unit_pos < 0) | ((a_pos >= 0) & (a_pos != unit_pos)) | ((a_pos < 0) & has_a_notes)
+    for r in np.flatnonzero(todo):
         if unit_pos[r] >= 0:
             given = code_txt[r] or name_txt[r]
             if a_pos[r] >= 0 and a_pos[r] != unit_pos[r]:
@@ -1117,13 +1127,14 @@ def resolve_directory(
 
     # assemble ---------------------------------------------------------------------------
     status = np.where(placed_unit, schema.STATUS_PLACED, schema.STATUS_FLAGGED)
-    reasons = []
-    for r in range(n):
+    reasons = [""] * n
+    said = [bool(f or c or t or w or d) for f, c, t, w, d in zip(flags, coord_notes, town_notes, notes, dup_note, strict=True)]
+    for r in np.flatnonzero(said):
         parts = flags[r][-1:] if not placed_unit[r] else []
         parts = parts + [x for x in flags[r] if x not in parts] + coord_notes[r] + town_notes[r] + notes[r]
         if dup_note[r]:
             parts.append(dup_note[r])
-        reasons.append("; ".join(dict.fromkeys(parts)))
+        reasons[r] = "; ".join(dict.fromkeys(parts))
     safe_pos = np.where(placed_unit, unit_pos, 0)
     out: dict[str, Any] = {}
     for name in schema.FIELD_NAMES:
