@@ -591,7 +591,8 @@ def _split_table(
     data: list[tuple[int, list[str | None]]] = []
     blank_rows = 0
     for i in range(data_start, len(rows)):
-        cells = [_clean(c) for c in rows[i]]
+        # plain text cells (nearly all of a CSV) are kept as they are without a call each
+        cells = [c if c.__class__ is str and c and c[0] != "'" and not c.isspace() else _clean(c) for c in rows[i]]
         if not any(cells):
             blank_rows += 1
             continue
