@@ -30,6 +30,12 @@ __all__ = [
     "map_bounds",
 ]
 
+#: The coverage map's marks besides the shading (each has a legend entry).
+MARKER_SYMBOLS = (
+    ("dot", "#e8590c", "Provider (public location)"),
+    ("cluster", "#c44808", "Nearby providers grouped: the number says how many"),
+)
+
 _FORMATS = {"providers": "{:,.0f}", "capacity": "{:,.0f}", "per_100k": "{:,.2f}", "capacity_per_100k": "{:,.1f}"}
 #: Display simplification (degrees), topology-preserving (:func:`shapely.coverage_simplify`:
 #: shared borders stay shared, no gaps or overlaps). Visvalingam-Whyatt has no distance bound,
@@ -334,7 +340,7 @@ def coverage_update(
     return {
         "shade": shade,
         "legend": {
-            **legend.legend_data(classification, title=measure_label, caption=caption, banded=_banded_legend(joined)),
+            **legend.legend_data(classification, title=measure_label, caption=caption, symbols=MARKER_SYMBOLS, banded=_banded_legend(joined)),
             "position": "bottomright",
         },
         "markers": positions,
@@ -390,7 +396,7 @@ def coverage_layers(
     )
     shading = folium.FeatureGroup(name=measure_label, control=False)
     layer.add_to(shading)
-    legend.legend_element(layer.classification, title=measure_label, banded=_banded_legend(joined)).add_to(shading)
+    legend.legend_element(layer.classification, title=measure_label, symbols=MARKER_SYMBOLS, banded=_banded_legend(joined)).add_to(shading)
     groups = [shading]
     points = _located(view)
     if len(points):
