@@ -48,3 +48,12 @@ def realdata_dir(shared_dir: Path) -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(tmp_path_factory, monkeypatch):
+    """Every test gets its own data folder (so the embedded store is never the user's real one)
+    and no database URL (a developer's GEOMAP_DATABASE_URL is never written to by the tests;
+    the store's PostGIS leg uses GEOMAP_TEST_DATABASE_URL explicitly)."""
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path_factory.mktemp("geomap-data")))
+    monkeypatch.delenv("GEOMAP_DATABASE_URL", raising=False)

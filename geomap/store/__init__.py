@@ -14,6 +14,7 @@ Examples
 '12 new, 3 changed, 135 unchanged, 0 not in the file'
 """
 
+from geomap.store import importing
 from geomap.store._common import (
     ADMIN,
     EDITOR,

@@ -244,8 +244,11 @@ def history(store: Store, directory: str, record_id: str | None = None) -> pd.Da
         query = query.where(c.c.resource_id == record_id)
     query = query.order_by(c.c.last_action_date, c.c.resource_id, c.c.version, c.c.field_name)
     with store.engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=[col.name for col in c.columns])
+        rows = conn.execute(query).all()
+    # object columns: an empty value stays None (pandas would infer text and turn it into NaN)
+    frame = pd.DataFrame({col.name: pd.Series([r[i] for r in rows], dtype=object) for i, col in enumerate(c.columns)})
+    frame["version"] = frame["version"].astype("int64")
+    return frame
 
 
 def _replay(log: pd.DataFrame) -> tuple[dict[str, str | None], bool]:

@@ -124,6 +124,8 @@ def test_edit_history_and_restore_earlier_version(store):
     last = log[log["version"] == v2].iloc[0]
     assert (last["field_name"], last["previous_value"], last["replacement_value"]) == ("phone", old_phone, "+234 111 (fictional)")
     assert (last["updated_by"], last["reason"], last["last_action_type"]) == ("ana", "called the office", "update")
+    created = log[log["version"] == 1].set_index("field_name")
+    assert created.loc["phone", "previous_value"] is None and created.loc["phone", "last_action_type"] == "create"
     assert set(log.columns) >= {"resource_id", "resource_type", "last_action_date", "last_action_type", "field_name",
                                 "previous_value", "replacement_value", "updated_by"}
     v3 = st.restore_version(store, NGA, "NG-SAMPLE-0003", 1, expected_version=v2, by="bo", role=st.EDITOR)
@@ -274,3 +276,27 @@ def test_store_location_hides_database_password():
     shown = st.Store(engine=eng, backend=backend, location=location)
     assert backend == "postgis" and "s3cret" not in repr(shown) and "s3cret" not in location
     eng.dispose()
+
+
+@BACKENDS
+def test_two_servers_see_each_others_committed_edits(store, store_url):
+    other = st.open_store(store_url)  # a second app server on the same store
+    try:
+        v = st.update_record(store, NGA, "NG-SAMPLE-0011", {"hours": "from server A"}, expected_version=1, by="ana",
+                             role=st.EDITOR)
+        assert st.get_record(other, NGA, "NG-SAMPLE-0011")["data"]["hours"] == "from server A"
+        st.update_record(other, NGA, "NG-SAMPLE-0011", {"hours": "from server B"}, expected_version=v, by="bo",
+                         role=st.EDITOR)
+        assert st.read_directory(store, NGA).set_index("id").loc["NG-SAMPLE-0011", "hours"] == "from server B"
+        with pytest.raises(st.ConflictError):  # server A still holding version v is refused
+            st.update_record(store, NGA, "NG-SAMPLE-0011", {"hours": "stale"}, expected_version=v, by="ana", role=st.EDITOR)
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("store_url", ["postgis"], indirect=True)
+def test_postgis_keeps_a_point_geometry_per_record(store):
+    with store.engine.connect() as conn:
+        points = conn.execute(sa.text("SELECT count(*) FROM records WHERE geom IS NOT NULL AND ST_SRID(geom) = 4326")).scalar_one()
+        located = conn.execute(sa.text("SELECT count(*) FROM records WHERE longitude IS NOT NULL AND latitude IS NOT NULL")).scalar_one()
+    assert points == located > 300
