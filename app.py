@@ -11,7 +11,7 @@ import gc
 
 import streamlit as st
 
-from geomap.pages import _sidebar, coverage, data, footprint, gaps, referral
+from geomap.pages import _sidebar, coverage, data, footprint, gaps, records, referral
 
 st.set_page_config(page_title="geomap — who serves survivors where", page_icon="🗺️", layout="wide")
 
@@ -22,6 +22,7 @@ nav = st.navigation(
         st.Page(referral.render, title="Referral", url_path="referral"),
         st.Page(footprint.render, title="Footprint", url_path="footprint"),
         st.Page(data.render, title="Data", url_path="data"),
+        st.Page(records.render, title="Records", url_path="records"),
     ]
 )
 # The page first, then the shared sidebar: the browser loads and draws elements in the order

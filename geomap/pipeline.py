@@ -15,7 +15,15 @@ from geomap import boundaries as _boundaries
 from geomap import population as _population
 from geomap.directory import readers, resolve
 
-__all__ = ["REPO_DATA", "SAMPLE_DIRECTORIES", "sample_directory_path", "load_units", "load_directory", "apply_edits"]
+__all__ = [
+    "REPO_DATA",
+    "SAMPLE_DIRECTORIES",
+    "sample_directory_path",
+    "load_units",
+    "load_directory",
+    "load_stored_directory",
+    "apply_edits",
+]
 
 #: The bundled data folder.
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"
@@ -95,6 +103,21 @@ def load_directory(
     if edits:
         raw = apply_edits(raw, edits)
     resolved = resolve.resolve_directory(raw, units, country=iso3)
+    resolved.attrs = {**raw.attrs, **resolved.attrs}
+    return resolved
+
+
+def load_stored_directory(store: Any, name: str, *, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Read a named directory from the store (:mod:`geomap.store`) and resolve every record.
+
+    The same resolution as a file's, so a stored directory and the file it came from give the
+    same result. The frame is the full, exact directory (see :func:`load_directory`).
+    """
+    from geomap import store as _store
+
+    raw = _store.read_directory(store, name)
+    country = raw.attrs["country"]
+    resolved = resolve.resolve_directory(raw, units, country=country)
     resolved.attrs = {**raw.attrs, **resolved.attrs}
     return resolved
 

@@ -34,6 +34,7 @@ from geomap.store.proposals import approve, list_proposals, propose, reject
 from geomap.store.records import (
     as_of,
     delete_record,
+    directory_stamp,
     get_record,
     history,
     read_directory,
@@ -49,7 +50,7 @@ __all__ = [
     "require_role", "open_store", "migrate", "schema_version", "store_url",
     "create_directory", "ensure_directory", "get_directory", "list_directories",
     "read_import_file", "preview_import", "commit_import",
-    "read_directory", "get_record", "update_record", "verify_record", "delete_record",
+    "read_directory", "directory_stamp", "get_record", "update_record", "verify_record", "delete_record",
     "history", "version_of", "restore_version", "as_of",
     "propose", "list_proposals", "approve", "reject",
     "backup", "restore", "dump",

@@ -33,6 +33,7 @@ __all__ = [
     "as_of",
     "change_rows",
     "write_record",
+    "directory_stamp",
 ]
 
 #: Pseudo-field of the change log recording deletion (``"true"``) and undeletion (``"false"``).
@@ -298,3 +299,14 @@ def as_of(store: Store, directory: str, when: str) -> pd.DataFrame:
         if not deleted:
             rows.append((state, None, int(part["version"].max())))
     return _raw_frame(rows, info)
+
+
+def directory_stamp(store: Store, directory: str) -> tuple[int, str]:
+    """``(records, last change time)`` of a directory: changes whenever any record is written.
+
+    Cheap to ask on every page run, so a server sees edits committed by another at once.
+    """
+    query = sa.select(sa.func.count(), sa.func.max(_R.c.updated_at)).where(_R.c.directory == directory)
+    with store.engine.connect() as conn:
+        count, last = conn.execute(query).one()
+    return int(count), str(last or "")

@@ -6,7 +6,9 @@ on the account itself, so a fresh browser session does not reset the lockout.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -16,7 +18,10 @@ from geomap.store import tables
 from geomap.store._common import ADMIN, PARTNER, ROLES, now_iso
 from geomap.store.engine import Store
 
-__all__ = ["MAX_FAILED_ATTEMPTS", "LOCKOUT", "add_user", "set_password", "remove_user", "list_users", "authenticate"]
+__all__ = [
+    "MAX_FAILED_ATTEMPTS", "LOCKOUT", "add_user", "set_password", "remove_user", "list_users", "authenticate",
+    "exists", "sign_in", "session_role",
+]
 
 #: Failed sign-ins in a row that lock the account.
 MAX_FAILED_ATTEMPTS = 5
@@ -104,3 +109,27 @@ def authenticate(store: Store, name: str, password: str, *, now: datetime | None
 def is_admin(role: str) -> bool:
     """Whether ``role`` manages users and directories."""
     return role == ADMIN
+
+
+def exists(store: Store, name: str) -> bool:
+    """Whether the store holds an account named ``name``."""
+    with store.engine.connect() as conn:
+        return conn.execute(sa.select(_U.c.name).where(_U.c.name == name)).first() is not None
+
+
+def session_role(role: str) -> str:
+    """The page role of a store account's role (an admin sees what an editor sees)."""
+    return auth.EDITOR if role == ADMIN else role
+
+
+def sign_in(state: MutableMapping[str, Any], store: Store, name: str, password: str, *,
+            hours: float = auth.DEFAULT_SESSION_HOURS) -> auth.Session | None:
+    """Check a store account and keep an :class:`geomap.auth.Session` in ``state`` on success."""
+    role = authenticate(store, name, password)
+    if role is None:
+        state.pop(auth.SESSION_KEY, None)
+        return None
+    issued = datetime.now(UTC)
+    session = auth.Session(name, session_role(role), issued + timedelta(hours=hours), issued)
+    state[auth.SESSION_KEY] = session
+    return session
