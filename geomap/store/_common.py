@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-import uuid
+import os
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -69,7 +69,7 @@ def now_iso() -> str:
 
 def new_id() -> str:
     """A random 32-hex-digit id (no database sequence, so backups restore anywhere)."""
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def as_text(value: Any) -> str | None:

@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geomap.directory import readers, schema
-from geomap.store import tables
+from geomap.store import bulk, tables
 from geomap.store._common import EDITOR, as_text, coordinate, now_iso, require_role
 from geomap.store.directories import get_directory
 from geomap.store.engine import Store
@@ -207,5 +207,4 @@ def _write_chunk(conn: sa.Connection, plan: ImportPlan, ids: list[str], current:
         if done.rowcount not in (-1, len(updates)):
             msg = f"directory {plan.directory!r} changed during the import; nothing was written, preview it again"
             raise ValueError(msg)
-    if log:
-        conn.execute(tables.changes.insert(), log)
+    bulk.insert_rows(conn, tables.changes, log)
