@@ -72,6 +72,8 @@ class Context:
     boundary_vintage: str
     boundary_licence: str
     boundary_notes: tuple[str, ...]
+    #: The stored directory in use and its change stamp (``None`` for an upload or a file).
+    store_key: tuple | None = None
 
 
 def _digest(data: bytes) -> str:
@@ -340,4 +342,5 @@ def _build_context(country: str, role: str) -> Context:
         boundary_vintage=vintage,
         boundary_licence=licence,
         boundary_notes=notes,
+        store_key=inputs[4],
     )

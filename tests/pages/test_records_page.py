@@ -143,3 +143,29 @@ def test_store_account_lockout_holds_across_browser_sessions(fresh_data_dir):
     state: dict = {}
     assert users.sign_in(state, s, "lee", PW) is None and auth.SESSION_KEY not in state
     s.close()
+
+
+def _coverage_app() -> None:
+    from geomap.pages import coverage
+
+    coverage.render()
+
+
+def test_pages_follow_edits_committed_elsewhere_without_restart(fresh_data_dir):
+    at = AppTest.from_function(_coverage_app, default_timeout=240)
+    at.session_state["geomap_country"] = "NGA"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Providers placed"] == "148"
+    # another server (here: the library) commits a new record to the same store
+    s = gs.open_store()
+    rows = {"NG-SAMPLE-9999": ({"id": "NG-SAMPLE-9999", "name": "Sample Added Office (fictional)", "service_types": "Legal aid",
+                                "admin1_code": "NG-LA", "latitude": "6.45", "longitude": "3.39", "fictional": "true",
+                                "confidential": "false"}, {})}
+    plan = gs.preview_import(s, NGA, rows)
+    assert plan.summary().startswith("1 new")
+    gs.commit_import(s, plan, by="other-server", role=gs.EDITOR)
+    s.close()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Providers placed"] == "149"
