@@ -11,8 +11,10 @@ import streamlit as st
 
 from geomap import auth
 from geomap import store as gs
+from geomap.analysis import freshness
 from geomap.directory import schema
 from geomap.pages import _state
+from geomap.settings import get_settings
 
 __all__ = ["render"]
 
@@ -126,12 +128,28 @@ def _proposals(directory: str) -> None:
             st.rerun()
 
 
+def _freshness(ctx: _state.Context) -> None:
+    days = get_settings().stale_after_days
+    st.subheader("Verification and freshness")
+    st.metric("Verified in the last 12 months", f"{freshness.share_verified(ctx.directory):.1f} %"
+              if len(ctx.directory) else "no records")
+    table = freshness.freshness_by_unit(ctx.units, ctx.directory, stale_after_days=days)
+    st.dataframe(table[table["records"] > 0], hide_index=True, width="stretch",
+                 column_config={"share_verified": "% verified (12 months)", "stale": f"not verified in {days} days"})
+    if ctx.role != gs.PUBLIC:
+        stale = freshness.stale_records(ctx.view, stale_after_days=days)
+        st.caption(f"{len(stale)} records not verified in the last {days} days (GEOMAP_STALE_AFTER_DAYS)")
+        st.dataframe(stale[["id", "display_name" if "display_name" in stale.columns else "name", "admin1_code",
+                            "last_verified", "days_since_verified"]], hide_index=True, width="stretch")
+
+
 def render() -> None:
     """Draw the Records page."""
     ctx = _state.get_context()
     st.title("Records")
     st.caption("The directories kept in the store: every change is logged with who, when and why.")
     _directory_table(ctx.country)
+    _freshness(ctx)
     if ctx.role == gs.PUBLIC:
         st.info("Sign in as a partner to see and propose changes to records, or as an editor to edit and verify them.")
         return
