@@ -53,6 +53,11 @@ def add_store_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     rs.add_argument("path")
     rs.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     sub.add_parser("list", help="directories with their record counts")
+    cp = sub.add_parser("compare", help="providers added and removed per unit between two dates")
+    cp.add_argument("--directory", required=True)
+    cp.add_argument("--from", dest="since", required=True, help="date (YYYY-MM-DD, end of day) or UTC time")
+    cp.add_argument("--to", dest="until", required=True, help="date or UTC time")
+    cp.add_argument("--out", help="also write the table as CSV")
     p.set_defaults(func=run_store)
     return p
 
@@ -60,7 +65,7 @@ def add_store_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 def run_store(args: argparse.Namespace) -> int:
     """Run one ``geomap store`` action; returns the exit status."""
     action = {"import": _import, "export": _export, "history": _history, "backup": _backup,
-              "restore": _restore, "list": _list}[args.store_action]
+              "restore": _restore, "list": _list, "compare": _compare}[args.store_action]
     store = st.open_store()
     try:
         return action(store, args)
@@ -180,4 +185,24 @@ def _list(store: st.Store, args: argparse.Namespace) -> int:
         print(f"{r.name}  [{r.country}, {r.sensitivity}]  {r.records} records, {r.verified} verified, "
               f"{r.pending_proposals} proposals pending{flag}")
     print(f"{len(table)} directories in {store.location}")
+    return 0
+
+
+def _compare(store: st.Store, args: argparse.Namespace) -> int:
+    from geomap import pipeline
+    from geomap.analysis.compare import compare_by_unit
+    from geomap.directory import resolve, writers
+
+    info = st.get_directory(store, args.directory)
+    units = pipeline.load_units(info["country"])
+    states = [resolve.resolve_directory(st.as_of(store, args.directory, when), units, country=info["country"])
+              for when in (args.since, args.until)]
+    table = compare_by_unit(units, *states)
+    if args.out:
+        writers.write_table_csv(table, args.out)
+    moved = table[(table["added"] > 0) | (table["removed"] > 0)]
+    for r in moved.itertuples(index=False):
+        print(f"{r.code}  {r.name}: {r.before} -> {r.after} (+{r.added} -{r.removed})")
+    print(f"{int(table['before'].sum())} providers at {args.since}, {int(table['after'].sum())} at {args.until}; "
+          f"{int(table['added'].sum())} added, {int(table['removed'].sum())} removed in {len(moved)} units")
     return 0

@@ -101,7 +101,7 @@ def _sqlite_engine(path: Path) -> sa.Engine:
             raw.execute(f"PRAGMA user_version={_GPKG_USER_VERSION:d}")
             raw.execute("PRAGMA journal_mode=WAL")
         raw.close()
-    engine = sa.create_engine(f"sqlite:///{path}")
+    engine = sa.create_engine(f"sqlite:///{path}", hide_parameters=True)  # errors never quote record values
     sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

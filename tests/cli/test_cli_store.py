@@ -115,3 +115,18 @@ def test_backup_and_restore(data_dir, tmp_path, capsys):
 def test_history_of_unknown_record(data_dir, capsys):
     assert main(["store", "history", "NOPE", "--directory", seed.SAMPLE_NAMES["NGA"]]) == 2
     assert "no history" in capsys.readouterr().err
+
+
+def test_compare_two_dates_per_unit(data_dir, capsys):
+    from geomap import store as gs
+
+    s = gs.open_store()
+    name = seed.SAMPLE_NAMES["NGA"]
+    start = gs.history(s, name)["last_action_date"].max()
+    rec = gs.get_record(s, name, "NG-SAMPLE-0002")  # placed in Lagos (NG-LA)
+    gs.delete_record(s, name, "NG-SAMPLE-0002", expected_version=rec["version"], by="ana", role=gs.EDITOR)
+    s.close()
+    assert main(["store", "compare", "--directory", name, "--from", start, "--to", "2999-01-01"]) == 0
+    out = capsys.readouterr().out
+    assert "NG-LA  Lagos:" in out and "(+0 -1)" in out
+    assert "148 providers at" in out and "0 added, 1 removed in 1 units" in out
