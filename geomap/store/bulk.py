@@ -12,8 +12,8 @@ import sqlalchemy as sa
 __all__ = ["insert_rows"]
 
 
-def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
-    """Insert ``rows`` (dicts holding every column of ``table``, JSON-free) in ``conn``'s transaction."""
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[tuple]) -> None:
+    """Insert ``rows`` (tuples of every column of ``table`` in its order, JSON-free) in ``conn``'s transaction."""
     if not rows:
         return
     columns = [c.name for c in table.columns]
@@ -22,15 +22,17 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
         names = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
         with driver.cursor() as cur, cur.copy(f"COPY {conn.dialect.identifier_preparer.quote(table.name)} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([row[c] for c in columns])
+                copy.write_row(row)
         return
     if conn.dialect.name == "sqlite":
         compiled = table.insert().compile(dialect=conn.dialect, column_keys=columns)
-        order = compiled.positiontup or columns
+        if list(compiled.positiontup or columns) != columns:
+            msg = f"unexpected parameter order compiling the insert into {table.name}"
+            raise RuntimeError(msg)
         cursor = conn.connection.driver_connection.cursor()
         try:
-            cursor.executemany(str(compiled), [tuple(row[c] for c in order) for row in rows])
+            cursor.executemany(str(compiled), rows)
         finally:
             cursor.close()
         return
-    conn.execute(table.insert(), rows)
+    conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])

@@ -10,6 +10,7 @@ the file are kept unless ``delete_missing=True``.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -185,10 +186,11 @@ def _write_chunk(conn: sa.Connection, plan: ImportPlan, ids: list[str], current:
     for ident in ids:
         fields, extra = plan.rows[ident]
         stored = current.get(ident)
-        values = {"data": fields, "extra": extra or None, "longitude": coordinate(fields.get("longitude")),
-                  "latitude": coordinate(fields.get("latitude")), "updated_at": when, "updated_by": by}
+        lon, lat = coordinate(fields.get("longitude")), coordinate(fields.get("latitude"))
         if stored is None:
-            inserts.append({"directory": plan.directory, "record_id": ident, "version": 1, "deleted": False, **values})
+            # tuples in the column order of tables.records, JSON as text (bulk.insert_rows)
+            inserts.append((plan.directory, ident, 1, json.dumps(fields), json.dumps(extra) if extra else None,
+                            lon, lat, False, when, by, None, None))
             log += change_rows(plan.directory, ident, {}, fields, version=1, action="create", by=by, reason=reason, when=when)
             continue
         before = {k: v for k, v in stored.data.items() if v is not None}
@@ -196,10 +198,11 @@ def _write_chunk(conn: sa.Connection, plan: ImportPlan, ids: list[str], current:
         if stored.deleted:
             before[DELETED_FIELD], after[DELETED_FIELD] = "true", "false"
         version = stored.version + 1
-        updates.append({"b_record_id": ident, "b_version": stored.version, "version": version, "deleted": False, **values})
+        updates.append({"b_record_id": ident, "b_version": stored.version, "version": version, "deleted": False,
+                        "data": fields, "extra": extra or None, "longitude": lon, "latitude": lat,
+                        "updated_at": when, "updated_by": by})
         log += change_rows(plan.directory, ident, before, after, version=version, action="import", by=by, reason=reason, when=when)
-    if inserts:
-        conn.execute(_R.insert(), inserts)
+    bulk.insert_rows(conn, _R, inserts)
     if updates:
         statement = _R.update().where(_R.c.directory == plan.directory, _R.c.record_id == sa.bindparam("b_record_id"),
                                       _R.c.version == sa.bindparam("b_version"))

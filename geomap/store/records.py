@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geomap.directory import schema
-from geomap.store import tables
+from geomap.store import bulk, tables
 from geomap.store._common import EDITOR, ConflictError, as_text, coordinate, new_id, now_iso, require_role
 from geomap.store.directories import get_directory
 from geomap.store.engine import Store
@@ -42,16 +42,16 @@ _R = tables.records
 
 
 def change_rows(directory: str, record_id: str, before: dict, after: dict, *, version: int, action: str,
-                by: str, reason: str | None, when: str) -> list[dict]:
-    """One HSDS-metadata row per field whose text differs between ``before`` and ``after``."""
+                by: str, reason: str | None, when: str) -> list[tuple]:
+    """One HSDS-metadata row per field whose text differs between ``before`` and ``after``.
+
+    Rows are tuples in the column order of ``tables.changes`` (for :func:`bulk.insert_rows`).
+    """
     rows = []
     for field in sorted(set(before) | set(after)):
         old, new = before.get(field), after.get(field)
         if old != new:
-            rows.append({"id": new_id(), "directory": directory, "resource_id": record_id, "resource_type": "service",
-                         "last_action_date": when, "last_action_type": action, "field_name": field,
-                         "previous_value": old, "replacement_value": new, "updated_by": by, "reason": reason,
-                         "version": version})
+            rows.append((new_id(), directory, record_id, "service", when, action, field, old, new, by, reason, version))
     return rows
 
 
@@ -101,9 +101,9 @@ def write_record(conn: sa.Connection, directory: str, record_id: str, after: dic
             changed = {k: v for k, v in after.items() if before.get(k) != v}
             raise ConflictError(record_id, expected_version or current["version"], fresh["version"] if fresh else -1,
                                 {k: (fresh["data"].get(k) if fresh else None) for k in changed}, changed)
-    rows = change_rows(directory, record_id, before, after, version=version, action=action, by=by, reason=reason, when=when)
-    if rows:
-        conn.execute(tables.changes.insert(), rows)
+    bulk.insert_rows(conn, tables.changes,
+                     change_rows(directory, record_id, before, after, version=version, action=action, by=by,
+                                 reason=reason, when=when))
     return version
 
 
@@ -190,8 +190,7 @@ def _mark_deleted(conn: sa.Connection, directory: str, rows: list, *, by: str, r
                      .values(deleted=True, version=version, updated_at=when, updated_by=by))
         log += change_rows(directory, row["record_id"], {DELETED_FIELD: "false"}, {DELETED_FIELD: "true"},
                            version=version, action="delete", by=by, reason=reason, when=when)
-    if log:
-        conn.execute(tables.changes.insert(), log)
+    bulk.insert_rows(conn, tables.changes, log)
     return rows[-1]["version"] + 1 if rows else 0
 
 

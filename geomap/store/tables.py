@@ -58,7 +58,7 @@ changes = sa.Table(
     "changes",
     metadata,
     sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("directory", sa.Text, nullable=False, index=True),
+    sa.Column("directory", sa.Text, nullable=False),
     sa.Column("resource_id", sa.Text, nullable=False),
     sa.Column("resource_type", sa.Text, nullable=False, server_default="service"),
     sa.Column("last_action_date", sa.Text, nullable=False),

@@ -115,7 +115,7 @@ def upgrade() -> None:
     op.create_table(
         "changes",
         sa.Column("id", sa.Text, primary_key=True),
-        sa.Column("directory", sa.Text, nullable=False, index=True),
+        sa.Column("directory", sa.Text, nullable=False),
         sa.Column("resource_id", sa.Text, nullable=False),
         sa.Column("resource_type", sa.Text, nullable=False, server_default="service"),
         sa.Column("last_action_date", sa.Text, nullable=False),
