@@ -131,7 +131,7 @@ def bench_open(folder: Path, csv_path: Path, n: int) -> Record:
     units = pipeline.load_units("NGA")
     s = gs.open_store(f"sqlite:///{folder / 'bench.gpkg'}", seed=False)
     try:
-        ours, _ = timed(lambda: pipeline.load_stored_directory(s, "bench", units=units))
+        ours, _ = timed(lambda: gs.load_directory(s, "bench", units=units))
     finally:
         s.close()
     base, _ = timed(lambda: pipeline.load_directory(csv_path, units=units, country="NGA"))

@@ -21,7 +21,6 @@ __all__ = [
     "sample_directory_path",
     "load_units",
     "load_directory",
-    "load_stored_directory",
     "apply_edits",
 ]
 
@@ -107,21 +106,6 @@ def load_directory(
     if edits:
         raw = apply_edits(raw, edits)
     resolved = resolve.resolve_directory(raw, units, country=iso3, categories=categories)
-    resolved.attrs = {**raw.attrs, **resolved.attrs}
-    return resolved
-
-
-def load_stored_directory(store: Any, name: str, *, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Read a named directory from the store (:mod:`geomap.store`) and resolve every record.
-
-    The same resolution as a file's, so a stored directory and the file it came from give the
-    same result. The frame is the full, exact directory (see :func:`load_directory`).
-    """
-    from geomap import store as _store
-
-    raw = _store.read_directory(store, name)
-    country = raw.attrs["country"]
-    resolved = resolve.resolve_directory(raw, units, country=country)
     resolved.attrs = {**raw.attrs, **resolved.attrs}
     return resolved
 

@@ -6,7 +6,7 @@ Pure functions of a resolved directory; aggregates per unit may include confiden
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 

@@ -113,6 +113,7 @@ def resolve_upload(
     data: bytes,
     name: str,
     digest: str,
+    *,
     sheet: Any = None,
     mapping: tuple[tuple[str, str], ...] = (),
     units_key: str = "bundled",
@@ -184,7 +185,9 @@ def _picked_directory(country: str) -> tuple[str, tuple[int, str]] | None:
 @st.cache_data(show_spinner="Loading the directory…", max_entries=16)
 def _stored_directory(country: str, name: str, stamp: tuple[int, str], units_key: str) -> gpd.GeoDataFrame:
     # Keyed by the directory's change stamp: any committed edit (from any server) reloads it.
-    return pipeline.load_stored_directory(get_store(), name, units=units_for(country))
+    from geomap import store
+
+    return store.load_directory(get_store(), name, units=units_for(country))
 
 
 def sign_in(user: str, password: str):
@@ -285,8 +288,9 @@ def current_directory(country: str) -> tuple[gpd.GeoDataFrame, str, bool]:
     up = st.session_state.get(K_UPLOAD)
     if up:
         directory = resolve_upload(
-            country, up["data"], up["name"], up["digest"], up["sheet"], up["mapping"], units_key, up.get("edits", ()),
-            up.get("categories", ()),
+            country, up["data"], up["name"], up["digest"],
+            sheet=up["sheet"], mapping=up["mapping"], units_key=units_key, edits=up.get("edits", ()),
+            categories=up.get("categories", ()),
         )
         return directory, f"Uploaded: {up['name']}", False
     picked = _picked_directory(country)

@@ -14,7 +14,7 @@ Examples
 '12 new, 3 changed, 135 unchanged, 0 not in the file'
 """
 
-from geomap.store import importing
+import geomap.store.importing as importing
 from geomap.store._common import (
     ADMIN,
     EDITOR,
@@ -28,7 +28,7 @@ from geomap.store._common import (
 )
 from geomap.store.backup import backup, dump, restore
 from geomap.store.directories import KINDS, create_directory, ensure_directory, get_directory, list_directories
-from geomap.store.engine import HEAD, STORE_FILENAME, Store, migrate, open_store, schema_version, store_url
+from geomap.store.engine import HEAD, STORE_FILENAME, Store, migrate, schema_version, store_url
 from geomap.store.importing import ImportPlan, commit_import, preview_import, read_import_file
 from geomap.store.proposals import approve, list_proposals, propose, reject
 from geomap.store.records import (
@@ -37,20 +37,22 @@ from geomap.store.records import (
     directory_stamp,
     get_record,
     history,
+    load_directory,
     read_directory,
     restore_version,
     update_record,
     verify_record,
     version_of,
 )
+from geomap.store.startup import open_store
 
 __all__ = [
-    "ADMIN", "EDITOR", "PARTNER", "PUBLIC", "ROLES", "SENSITIVITIES", "KINDS", "HEAD", "STORE_FILENAME",
+    "importing", "ADMIN", "EDITOR", "PARTNER", "PUBLIC", "ROLES", "SENSITIVITIES", "KINDS", "HEAD", "STORE_FILENAME",
     "ConflictError", "RoleError", "Store", "ImportPlan",
     "require_role", "open_store", "migrate", "schema_version", "store_url",
     "create_directory", "ensure_directory", "get_directory", "list_directories",
     "read_import_file", "preview_import", "commit_import",
-    "read_directory", "directory_stamp", "get_record", "update_record", "verify_record", "delete_record",
+    "read_directory", "load_directory", "directory_stamp", "get_record", "update_record", "verify_record", "delete_record",
     "history", "version_of", "restore_version", "as_of",
     "propose", "list_proposals", "approve", "reject",
     "backup", "restore", "dump",

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from geomap.store import tables
-from geomap.store.engine import HEAD, Store, open_store, schema_version
+import geomap.store.tables as tables
+from geomap.store.engine import HEAD, Store, schema_version
+from geomap.store.startup import open_store
 
 __all__ = ["backup", "restore", "dump"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import sqlalchemy as sa
 
+import geomap.store.tables as tables
 from geomap import boundaries
-from geomap.store import tables
 from geomap.store._common import ADMIN, SENSITIVITIES, now_iso, require_role
 from geomap.store.engine import Store
 

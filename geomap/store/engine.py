@@ -1,6 +1,6 @@
-"""Open the store: the embedded GeoPackage by default, PostGIS when a database URL is set.
+"""The store's engine: the embedded GeoPackage by default, PostGIS when a database URL is set.
 
-:func:`open_store` is the one way in. It creates the GeoPackage file under
+:func:`geomap.store.startup.open_store` is the one way in. It creates the GeoPackage file under
 ``settings.data_dir`` on first start, brings the schema up to the newest migration (Alembic)
 and, for a new store, seeds the bundled fictional sample directories. Database credentials come
 only from the environment (``GEOMAP_DATABASE_URL``) and never appear in a message or a log: the
@@ -23,7 +23,7 @@ from alembic.script import ScriptDirectory
 
 from geomap.settings import Settings, get_settings
 
-__all__ = ["STORE_FILENAME", "HEAD", "Store", "open_store", "migrate", "schema_version", "store_url"]
+__all__ = ["STORE_FILENAME", "HEAD", "Store", "known_revisions", "migrate", "open_engine", "schema_version", "store_url"]
 
 #: File name of the embedded store under ``settings.data_dir``.
 STORE_FILENAME = "geomap-store.gpkg"
@@ -107,7 +107,7 @@ def _sqlite_engine(path: Path) -> sa.Engine:
     return engine
 
 
-def _open_engine(url: str) -> tuple[sa.Engine, str, str]:
+def open_engine(url: str) -> tuple[sa.Engine, str, str]:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = Path(parsed.database or "")
@@ -136,45 +136,6 @@ def schema_version(store: Store) -> str:
         return MigrationContext.configure(conn).get_current_revision() or ""
 
 
-def open_store(
-    url: str | None = None, *, settings: Settings | None = None, seed: bool = True, upgrade: bool = True
-) -> Store:
-    """Open (and on first start create) the store.
-
-    Parameters
-    ----------
-    url : str, optional
-        An SQLAlchemy URL (``sqlite:///path.gpkg`` or ``postgresql://…``); by default the one
-        :func:`store_url` derives from the settings.
-    settings : Settings, optional
-        Settings to read ``data_dir`` and ``database_url`` from; :func:`get_settings` by default.
-    seed : bool
-        Seed a store that holds no directory yet with the bundled fictional samples.
-    upgrade : bool
-        Apply pending migrations (a store newer than this code is refused either way).
-
-    Returns
-    -------
-    Store
-
-    Raises
-    ------
-    ValueError
-        The URL is neither GeoPackage nor PostgreSQL, or the store's schema is newer than this
-        version of geomap knows.
-    """
-    engine, backend, location = _open_engine(url or store_url(settings))
-    store = Store(engine=engine, backend=backend, location=location)
-    current = schema_version(store)
-    known = {rev.revision for rev in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
-    if current and current not in known:
-        store.close()
-        msg = f"store {location} has schema version {current!r}, newer than this geomap knows ({HEAD!r}); upgrade geomap"
-        raise ValueError(msg)
-    if upgrade and current != HEAD:
-        migrate(store)
-    if seed and upgrade:
-        from geomap.store import seed as _seed
-
-        _seed.seed_samples(store)
-    return store
+def known_revisions() -> set[str]:
+    """Every schema version (Alembic revision) this code knows."""
+    return {rev.revision for rev in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}

@@ -17,8 +17,9 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+import geomap.store.bulk as bulk
+import geomap.store.tables as tables
 from geomap.directory import readers, schema
-from geomap.store import bulk, tables
 from geomap.store._common import EDITOR, as_text, coordinate, now_iso, require_role
 from geomap.store.directories import get_directory
 from geomap.store.engine import Store

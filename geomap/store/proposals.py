@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from geomap.store import tables
+import geomap.store.tables as tables
 from geomap.store._common import EDITOR, PARTNER, new_id, now_iso, require_role
 from geomap.store.directories import get_directory
 from geomap.store.engine import Store

@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+import geomap.store.bulk as bulk
+import geomap.store.tables as tables
 from geomap.directory import schema
-from geomap.store import bulk, tables
 from geomap.store._common import EDITOR, ConflictError, as_text, coordinate, new_id, now_iso, require_role
 from geomap.store.directories import get_directory
 from geomap.store.engine import Store
@@ -23,6 +24,7 @@ from geomap.store.engine import Store
 __all__ = [
     "DELETED_FIELD",
     "read_directory",
+    "load_directory",
     "get_record",
     "update_record",
     "verify_record",
@@ -220,6 +222,21 @@ def read_directory(store: Store, directory: str) -> pd.DataFrame:
     return _raw_frame([(r.data, r.extra, r.version) for r in rows], info)
 
 
+def load_directory(store: Store, directory: str, *, units: pd.DataFrame) -> pd.DataFrame:
+    """Read a stored directory and resolve every record (as a file's rows are resolved).
+
+    Returns the full, exact directory (a GeoDataFrame, as
+    :func:`geomap.pipeline.load_directory` gives for a file): show or export records only
+    through :func:`geomap.directory.privacy.public_view`.
+    """
+    from geomap.directory import resolve
+
+    raw = read_directory(store, directory)
+    resolved = resolve.resolve_directory(raw, units, country=raw.attrs["country"])
+    resolved.attrs = {**raw.attrs, **resolved.attrs}
+    return resolved
+
+
 def _raw_frame(rows: list[tuple[dict, dict | None, int]], info: dict) -> pd.DataFrame:
     frame = pd.DataFrame({f: pd.Series([d.get(f) for d, _, _ in rows], dtype=object) for f in schema.FIELD_NAMES})
     frame["source_file"] = f"store: {info['name']}"
@@ -293,7 +310,7 @@ def as_of(store: Store, directory: str, when: str) -> pd.DataFrame:
     log = history(store, directory)
     log = log[log["last_action_date"] <= stamp]
     rows = []
-    for record_id, part in log.groupby("resource_id", sort=True):
+    for _record_id, part in log.groupby("resource_id", sort=True):
         state, deleted = _replay(part.sort_values(["version", "field_name"]))
         if not deleted:
             rows.append((state, None, int(part["version"].max())))

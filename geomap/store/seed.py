@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+import geomap.store.tables as tables
 from geomap import pipeline
-from geomap.store import tables
 from geomap.store._common import ADMIN
 from geomap.store.directories import create_directory
 from geomap.store.engine import Store

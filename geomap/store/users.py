@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+import geomap.store.tables as tables
 from geomap import auth
-from geomap.store import tables
 from geomap.store._common import ADMIN, PARTNER, ROLES, now_iso
 from geomap.store.engine import Store
 

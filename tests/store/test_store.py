@@ -272,7 +272,7 @@ def test_forward_migration_keeps_data(store_url):
 def test_store_location_hides_database_password():
     from geomap.store import engine
 
-    eng, backend, location = engine._open_engine("postgresql://geomap:s3cret@localhost:1/geomap")
+    eng, backend, location = engine.open_engine("postgresql://geomap:s3cret@localhost:1/geomap")
     shown = st.Store(engine=eng, backend=backend, location=location)
     assert backend == "postgis" and "s3cret" not in repr(shown) and "s3cret" not in location
     eng.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from geomap.store import tables
+import geomap.store.tables as tables
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=tables.metadata, render_as_batch=True)
