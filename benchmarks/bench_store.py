@@ -15,7 +15,6 @@ Baselines, measured in the same run on the same rows:
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import statistics
@@ -24,7 +23,6 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-
 from _common import Record, timed
 
 N_FULL, N_QUICK = 100_000, 3_000
@@ -149,9 +147,8 @@ def bench_edit(folder: Path, edits: int) -> Record:
             seconds, _ = timed(lambda rec=rec, i=i: gs.update_record(s, "bench", rec["record_id"], {"hours": f"edit {i}"},
                                                                   expected_version=rec["version"], by="bench", role=gs.EDITOR))
             ours.append(seconds)
-            r = gs.tables.records
 
-            def plain(i=i) -> None:
+            def plain(i=i, r=gs.tables.records) -> None:
                 with s.begin() as conn:
                     conn.execute(r.update().where(r.c.directory == "bench", r.c.record_id == f"NG-BENCH-{i + edits:07d}")
                                  .values(updated_by="plain"))
