@@ -13,7 +13,7 @@ import math
 import streamlit as st
 from streamlit import config as st_config
 
-from geomap.pages import _sidebar, _state, _url, coverage, data, footprint, gaps, referral
+from geomap.pages import _sidebar, _state, _url, coverage, data, footprint, gaps, records, referral
 from geomap.settings import get_settings
 
 # Streamlit's upload limit follows geomap's one setting (GEOMAP_MAX_UPLOAD_MB, the config file,
@@ -40,6 +40,7 @@ nav = st.navigation(
         st.Page(referral.render, title="Referral", url_path="referral"),
         st.Page(footprint.render, title="Footprint", url_path="footprint"),
         st.Page(data.render, title="Data", url_path="data"),
+        st.Page(records.render, title="Records", url_path="records"),
     ]
 )
 # A link's ?country= decides the country before the page runs (a fresh browser shows the view

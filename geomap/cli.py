@@ -25,6 +25,7 @@ _COMMAND_MODULES: list[str] = [
     "geomap.cli_commands.refer",
     "geomap.cli_commands.footprint",
     "geomap.cli_commands.users",
+    "geomap.cli_commands.store",
 ]
 
 #: Printed, and written into the file, when an export includes confidential records.

@@ -50,3 +50,20 @@ def realdata_dir(shared_dir: Path) -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return path
+
+
+@pytest.fixture(scope="session")
+def _session_data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("geomap-data")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(_session_data_dir, monkeypatch):
+    """No test writes to the user's real data folder or database.
+
+    ``GEOMAP_DATA_DIR`` points at one temporary folder for the whole run (its embedded store is
+    created and seeded once); tests that change the store set their own folder. A developer's
+    ``GEOMAP_DATABASE_URL`` is removed; the store's PostGIS leg uses ``GEOMAP_TEST_DATABASE_URL``.
+    """
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(_session_data_dir))
+    monkeypatch.delenv("GEOMAP_DATABASE_URL", raising=False)

@@ -35,6 +35,25 @@ def _country_picker() -> None:
     )
 
 
+def _on_directory_change() -> None:
+    _state.set_stored_directory(st.session_state["sidebar_store_directory"])
+
+
+def _directory_picker(country: str) -> None:
+    names = _state.stored_directories(country)
+    if not names:
+        return
+    current = st.session_state.get(_state.K_STORE_DIR)
+    st.sidebar.selectbox(
+        "Directory",
+        names,
+        index=names.index(current) if current in names else 0,
+        key="sidebar_store_directory",
+        on_change=_on_directory_change,
+        help="Directories kept in the store for this country. An uploaded file (Data page) is shown instead, for this session only.",
+    )
+
+
 def _sign_in() -> None:
     from geomap import auth
 
@@ -59,7 +78,7 @@ def _sign_in() -> None:
         user = st.text_input("User name")
         password = st.text_input("Password", type="password")
         if st.form_submit_button("Sign in"):
-            if auth.sign_in(st.session_state, user, password) is not None:
+            if _state.sign_in(user, password) is not None:
                 st.rerun()
             elif auth.locked_until(st.session_state) is not None:
                 st.error("Too many attempts: wait a minute before trying again.")
@@ -90,6 +109,7 @@ def render() -> None:
     st.sidebar.title("geomap")
     _signed_in_banner()
     _country_picker()
+    _directory_picker(st.session_state.get(_state.K_COUNTRY, _state.DEFAULT_COUNTRY))
     bad = _url.country_error()
     if bad:
         st.sidebar.warning(f"The link names a country geomap does not know ({bad!r}); pick one above.")

@@ -103,7 +103,8 @@ def directory_key(ctx) -> str:
     """A short key naming the directory in use (for cache keys of derived results).
 
     Changes with everything the directory is built from: country, the uploaded file's bytes,
-    sheet, column mapping and row edits, and brought boundaries (a cached table or export
+    sheet, column mapping and row edits, the stored directory and its last change, and brought
+    boundaries (a cached table or export
     must never outlive a fix made on the Data page).
     """
     up = st.session_state.get("geomap_upload")
@@ -113,6 +114,8 @@ def directory_key(ctx) -> str:
         if up
         else "sample"
     )
+    if not up and getattr(ctx, "store_key", None):
+        upload = ("store", repr(ctx.store_key))  # the stored directory and its change stamp
     boundaries = (brought["digest"], brought.get("country")) if brought else "bundled"
     digest = hashlib.sha256(repr((upload, boundaries)).encode()).hexdigest()[:16]
     return f"{ctx.country}:{'upload' if up else 'sample'}:{digest}"
