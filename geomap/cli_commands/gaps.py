@@ -90,8 +90,53 @@ def add_gaps_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     _common(p)
     p.add_argument("--threshold-per-100k", type=float, default=1.0, help="providers per 100k below which a unit is flagged")
     p.add_argument("--weights", help="gap-index weights, e.g. absent=1,supply=1,reach=1")
+    _grid_options(p)
     p.add_argument("--out", required=True, help="CSV file to write")
     return p
+
+
+def _grid_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("population grid (instead of settlements)")
+    g.add_argument("--population-raster", metavar="TIF", help="GeoTIFF/COG of persons per cell (WorldPop, GHSL, GPW, HRSL)")
+    g.add_argument("--friction", metavar="TIF", help="friction surface, minutes per metre: adds people within --minutes")
+    g.add_argument("--landcover", metavar="TIF", help="land-cover raster to build the friction surface from (with --speeds)")
+    g.add_argument("--speeds", default="walking", help="speed table: walking, motorised, or a CSV of class,speed_kmh")
+    g.add_argument("--minutes", type=float, default=60.0, help="travel-time threshold (default 60)")
+    g.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
+                   help="run the grid on Dask: a local cluster, or the scheduler at tcp://HOST:PORT")
+    g.add_argument("--block", type=int, default=2048, help="block size in cells (memory per block ~ block^2 x 40 bytes)")
+
+
+def _friction(args: argparse.Namespace, info):
+    from geomap.grids import cost
+
+    if args.friction and args.landcover:
+        msg = "give either --friction or --landcover (with --speeds), not both"
+        raise ValueError(msg)
+    if args.friction:
+        return cost.read_friction(args.friction, info)
+    if args.landcover:
+        speeds = cost.SPEED_TABLES.get(args.speeds) or cost.read_speed_table(args.speeds)
+        return cost.friction_from_landcover(args.landcover, info, speeds)
+    return None
+
+
+def grid_reach_from_args(args: argparse.Namespace, units, directory, *, service: str, radius_km: float) -> pd.DataFrame:
+    """Per-unit reach over ``--population-raster`` (serial, or on Dask with ``--dask``)."""
+    from contextlib import nullcontext
+
+    from geomap.analysis import distance
+    from geomap.grids import execution, io, measures
+
+    info = io.describe_raster(args.population_raster)
+    friction = _friction(args, info)
+    providers = distance.providers_offering(directory, service)
+    ctx = execution.dask_client(None if args.dask == "local" else args.dask) if args.dask else nullcontext()
+    with ctx as client:
+        return measures.grid_measures(
+            info, units, providers, radius_km=radius_km, friction=friction, minutes=args.minutes,
+            block=args.block, client=client, progress=lambda stage, f: print(f"  {stage}: {f:.0%}") if f >= 1 else None,
+        )
 
 
 def run_gaps(args: argparse.Namespace) -> int:
@@ -100,21 +145,30 @@ def run_gaps(args: argparse.Namespace) -> int:
     from geomap.directory import schema
     from geomap.report import gaps as report
 
+    from geomap.analysis import distance
+
     units, directory, points = _inputs(args)
+    radius = distance.default_radius_km(args.service) if args.radius_km is None else args.radius_km
+    grid = grid_reach_from_args(args, units, directory, service=args.service, radius_km=radius) if args.population_raster else None
     table = gaps.gap_table(
-        units, directory, points, service=args.service, radius_km=args.radius_km,
-        threshold_per_100k=args.threshold_per_100k, weights=parse_weights(args.weights),
+        units, directory, points, service=args.service, radius_km=radius,
+        threshold_per_100k=args.threshold_per_100k, weights=parse_weights(args.weights), reach=grid,
     )
     out = report.export_table(table)
     writers.write_table_csv(out, args.out)
     radius = table.attrs["radius_km"]
     lacking = table.loc[table["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
     beyond = table["pop_beyond_km"].sum(min_count=1)
-    total = table["settlement_population"].sum(min_count=1)
+    total = table["grid_population" if grid is not None else "settlement_population"].sum(min_count=1)
     print(f"{schema.label(args.service)}: {len(table)} units, {int(table['providers'].sum())} providers; reach {radius:g} km")
+    print(f"population model: {table.attrs['population_model']}")
     print(f"units with none: {len(lacking)}" + (f" ({', '.join(lacking)})" if lacking else ""))
     if pd.notna(total) and total > 0:
-        print(f"{beyond:,.0f} of {total:,.0f} people in settlements live beyond {radius:g} km ({beyond / total:.0%})")
+        who = "people on the grid" if grid is not None else "people in settlements"
+        print(f"{beyond:,.0f} of {total:,.0f} {who} live beyond {radius:g} km ({beyond / total:.0%})")
+    if grid is not None and "pop_within_min" in table.columns:
+        late = table["pop_beyond_min"].sum(min_count=1)
+        print(f"{late:,.0f} of {total:,.0f} people on the grid are more than {args.minutes:g} minutes from one ({late / total:.0%})")
     print("gap index weights: " + ", ".join(f"{k}={v:g}" for k, v in table.attrs["weights"].items()))
     top = table.dropna(subset=["gap_index"]).head(5)
     for rec in top.itertuples(index=False):
