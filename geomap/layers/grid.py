@@ -1,0 +1,38 @@
+"""The population-grid overview as a map layer: one small classed image, never the full raster."""
+
+from __future__ import annotations
+
+import folium
+import numpy as np
+
+from geomap.grids.overview import Overview
+
+__all__ = ["BAND_COLOURS", "band_labels", "grid_overview_layer", "overview_rgba"]
+
+#: Colours of the distance classes, near to far (ColorBrewer YlOrRd, 5 classes).
+BAND_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+
+
+def band_labels(overview: Overview) -> list[str]:
+    """Legend labels of the classes, near to far (e.g. ``"< 10 km"``, ``"10–25 km"``, ``"> 100 km"``)."""
+    b = overview.bands_km
+    labels = [f"< {b[0]:g} km"] + [f"{lo:g}–{hi:g} km" for lo, hi in zip(b[:-1], b[1:])] + [f"> {b[-1]:g} km"]
+    return labels
+
+
+def overview_rgba(overview: Overview, *, opacity: int = 200) -> np.ndarray:
+    """The classes as an RGBA uint8 image (transparent where nobody lives)."""
+    palette = np.zeros((len(BAND_COLOURS) + 1, 4), dtype=np.uint8)
+    for i, hexcol in enumerate(BAND_COLOURS, start=1):
+        palette[i] = [int(hexcol[k : k + 2], 16) for k in (1, 3, 5)] + [opacity]
+    cls = np.clip(overview.classes, 0, len(BAND_COLOURS))
+    return palette[cls]
+
+
+def grid_overview_layer(overview: Overview, *, name: str = "Distance to the nearest provider (population grid)") -> folium.raster_layers.ImageOverlay:
+    """An :class:`folium.raster_layers.ImageOverlay` of the overview (a PNG of a few hundred cells a side)."""
+    south, west, north, east = overview.bounds
+    return folium.raster_layers.ImageOverlay(
+        image=overview_rgba(overview), bounds=[[south, west], [north, east]], name=name,
+        mercator_project=True, interactive=False, zindex=2,
+    )
