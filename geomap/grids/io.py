@@ -12,6 +12,7 @@ This module is the only place that opens a raster, so it can move under ``geomap
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ __all__ = [
     "cell_lonlat",
     "describe_raster",
     "iter_windows",
+    "open_upload",
     "read_population",
     "read_window",
 ]
@@ -77,7 +79,7 @@ class RasterInfo:
         return CRS.from_wkt(self.crs_wkt).is_geographic
 
 
-def describe_raster(path: str | Path, *, label: str | None = None) -> RasterInfo:
+def describe_raster(path: str | Path, *, label: str | None = None, name: str | None = None) -> RasterInfo:
     """Open ``path`` once, check it is a usable population raster and describe it.
 
     Parameters
@@ -87,6 +89,8 @@ def describe_raster(path: str | Path, *, label: str | None = None) -> RasterInfo
     label
         Name of the population model shown next to every figure; default
         ``"raster: <file name>"``.
+    name
+        The file's name as the user knows it, for messages (default: from ``path``).
 
     Returns
     -------
@@ -98,7 +102,7 @@ def describe_raster(path: str | Path, *, label: str | None = None) -> RasterInfo
         If the file cannot be read as a raster, has no CRS, or is rotated.
     """
     path = str(path)
-    name = Path(path).name
+    name = name or Path(path).name
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
@@ -125,6 +129,23 @@ def describe_raster(path: str | Path, *, label: str | None = None) -> RasterInfo
             dtype=str(src.dtypes[0]),
             label=label or f"raster: {name}",
         )
+
+
+@contextlib.contextmanager
+def open_upload(data: bytes, *, filename: str, label: str | None = None) -> Iterator[RasterInfo]:
+    """An uploaded raster, held in GDAL's in-memory file system (never written to disk), while in the block.
+
+    The upload size limit (:func:`geomap.directory.limits.check_upload_size`) is checked first.
+    The :class:`RasterInfo` path is a ``/vsimem/`` name, readable by this process only (so the
+    serial path, not a Dask cluster, reads uploads).
+    """
+    from rasterio.io import MemoryFile
+
+    from geomap.directory import limits
+
+    limits.check_upload_size(data, filename=filename)
+    with MemoryFile(data) as mem:
+        yield describe_raster(mem.name, label=label or f"raster: {filename}", name=filename)
 
 
 def iter_windows(info: RasterInfo, *, block: int = DEFAULT_BLOCK) -> Iterator[Window]:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import folium
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from geomap.grids.overview import Overview
+from geomap.layers import assets, basemap, legend
+from geomap.layers.choropleth import Classification
 
-__all__ = ["BAND_COLOURS", "band_labels", "grid_overview_layer", "overview_rgba"]
+__all__ = ["BAND_COLOURS", "band_labels", "grid_overview_layer", "grid_overview_map", "overview_rgba"]
 
 #: Colours of the distance classes, near to far (ColorBrewer YlOrRd, 5 classes).
 BAND_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -36,3 +40,25 @@ def grid_overview_layer(overview: Overview, *, name: str = "Distance to the near
         image=overview_rgba(overview), bounds=[[south, west], [north, east]], name=name,
         mercator_project=True, interactive=False, zindex=2,
     )
+
+
+def _legend(overview: Overview) -> legend.Legend:
+    counts = tuple(int((overview.classes == i).sum()) for i in range(1, len(BAND_COLOURS) + 1))
+    cls = Classification(
+        scheme="bands", bins=overview.bands_km + (float("inf"),), lower=0.0, labels=tuple(band_labels(overview)),
+        colors=BAND_COLOURS, counts=counts, classes=pd.Series(dtype=float), no_data_label="nobody lives here",
+    )
+    caption = f"Population: {overview.population_model}."
+    if overview.confidential_left_out:
+        caption += f" {overview.confidential_left_out} confidential site(s) left out of this map (they count in every figure)."
+    return legend.legend_element(cls, title="Distance to the nearest provider", caption=caption, show_counts=False)
+
+
+def grid_overview_map(overview: Overview, units: gpd.GeoDataFrame, *, boundary_source: str | None = None) -> folium.Map:
+    """A local-assets map of the overview over the units' context, with its legend."""
+    south, west, north, east = overview.bounds
+    m = assets.offline_map(bounds=[[south, west], [north, east]], max_zoom=14)
+    basemap.add_basemap(m, units, source=boundary_source)
+    grid_overview_layer(overview).add_to(m)
+    _legend(overview).add_to(m)
+    return m

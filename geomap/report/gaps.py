@@ -108,14 +108,19 @@ def service_gaps(
     weights: Mapping[str, float] | None = None,
     add_sites: int = 0,
     with_access: bool = True,
+    reach: pd.DataFrame | None = None,
 ) -> ServiceGaps:
-    """Gap table, nearest providers, catchments, 2SFCA and (optionally) MCLP sites for ``service``."""
+    """Gap table, nearest providers, catchments, 2SFCA and (optionally) MCLP sites for ``service``.
+
+    ``reach`` replaces the settlement-based reach in the gap table (e.g. per-unit reach over a
+    population raster from :func:`geomap.grids.measures.grid_measures`).
+    """
     radius = _distance.default_radius_km(service) if radius_km is None else float(radius_km)
     providers = _distance.providers_offering(directory, service)
     nearest = _distance.nearest_provider(demand, providers)
     table = _gaps.gap_table(
         units, directory, demand, service=service, radius_km=radius,
-        threshold_per_100k=threshold_per_100k, weights=weights, nearest=nearest,
+        threshold_per_100k=threshold_per_100k, weights=weights, nearest=nearest, reach=reach,
     )
     notes: list[str] = []
     if with_access:
@@ -330,6 +335,40 @@ def _map_iframe(fmap) -> str:
     return f"<iframe class='map' srcdoc=\"{tpl.esc(doc)}\" title='map'></iframe>"
 
 
+#: Columns of the population-grid table in the report, with their headers and formats.
+_GRID_COLUMNS: dict[str, tuple[str, str]] = {
+    "name": ("Unit", "{}"),
+    "grid_population": ("People on the grid", "{:,.0f}"),
+    "census_population": ("Census", "{:,.0f}"),
+    "grid_to_census": ("Grid / census", "{:.2f}"),
+    "pop_within_km": ("Within reach (km)", "{:,.0f}"),
+    "share_within": ("Share within (%)", "{:.0f}"),
+    "mean_distance_km": ("Mean distance (km)", "{:,.1f}"),
+    "pop_within_min": ("Within the time budget", "{:,.0f}"),
+    "mean_minutes": ("Mean travel time (min)", "{:,.0f}"),
+    "unreachable_population": ("Cannot reach one", "{:,.0f}"),
+}
+
+
+def grid_section_html(table: pd.DataFrame) -> str:
+    """The report's population-grid part for one service: '' when the table was not measured over a raster."""
+    if "grid_population" not in table.columns:
+        return ""
+    cols = [c for c in _GRID_COLUMNS if c in table.columns]
+    shown = table[cols].copy()
+    if "share_within" in shown.columns:
+        shown["share_within"] = shown["share_within"] * 100
+    heads = {c: _GRID_COLUMNS[c][0] for c in cols}
+    fmts = {_GRID_COLUMNS[c][0]: _GRID_COLUMNS[c][1] for c in cols if c != "name"}
+    minutes = f"; time budget {table['minutes'].iloc[0]:g} minutes over the friction surface" if "minutes" in table.columns else ""
+    return (
+        "<h3>Over every person: the population grid</h3>"
+        f"<p>Population model: {tpl.esc(table.attrs.get('population_model', ''))}. Every populated cell counts in the "
+        f"unit holding its centre; the census column is compared with exact (coverage-weighted) zonal sums{tpl.esc(minutes)}.</p>"
+        + tpl.table_html(shown.rename(columns=heads), formats=fmts)
+    )
+
+
 def gaps_report(
     units: gpd.GeoDataFrame,
     directory: pd.DataFrame,
@@ -385,13 +424,16 @@ def gaps_report(
         t = r.table
         lacking = t.loc[t["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
         beyond = float(t["pop_beyond_km"].sum(min_count=1)) if t["pop_beyond_km"].notna().any() else float("nan")
-        total = float(t["settlement_population"].sum(min_count=1)) if t["settlement_population"].notna().any() else float("nan")
+        pop_col = "grid_population" if "grid_population" in t.columns else "settlement_population"
+        who = "people on the population grid" if pop_col == "grid_population" else "people in GeoNames settlements"
+        total = float(t[pop_col].sum(min_count=1)) if t[pop_col].notna().any() else float("nan")
         share = f"{beyond / total:.0%}" if total and np.isfinite(total) and total > 0 else "no data"
         lines.append(
             f"<li><strong>{tpl.esc(schema.label(r.service))}</strong> (reach {r.radius_km:g} km): "
             f"{len(lacking)} of {n_units} units have none"
             + (f" ({tpl.esc(', '.join(lacking[:12]))}{'…' if len(lacking) > 12 else ''})" if lacking else "")
-            + f"; {beyond:,.0f} people in GeoNames settlements live beyond reach ({share}).</li>"
+            + f"; {beyond:,.0f} {who} live beyond reach ({share}). "
+            + f"Population model: {tpl.esc(t.attrs.get('population_model', _gaps.SETTLEMENT_MODEL))}.</li>"
             if np.isfinite(beyond) else f"<li>{tpl.esc(schema.label(r.service))}: no settlement data.</li>"
         )
     sections.append(tpl.Section("Summary", "<ul>" + "".join(lines) + "</ul>"))
@@ -413,6 +455,7 @@ def gaps_report(
             fmap = build_gaps_map(units, r, demand, role=role, view=None, boundary_source=boundary_source)
             body.append(_map_iframe(fmap))
         body.append(_fmt_table(r.table))
+        body.append(grid_section_html(r.table))
         far = beyond_reach(demand, r.nearest, radius_km=r.radius_km, role=role).head(25)
         if len(far):
             far_t = pd.DataFrame(

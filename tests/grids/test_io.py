@@ -48,3 +48,14 @@ def test_a_file_without_crs_or_not_a_raster_is_refused_with_its_name(tmp_path) -
     path = write_raster(tmp_path / "nocrs.tif", np.ones((2, 2)), transform=degree_grid(2), crs=None)
     with pytest.raises(ValueError, match="nocrs.tif: the raster has no coordinate reference system"):
         io.describe_raster(path)
+
+
+def test_an_upload_is_read_from_memory_and_named_by_its_file_name(tmp_path) -> None:
+    path = write_raster(tmp_path / "p.tif", np.full((3, 3), 2.0), transform=degree_grid(3))
+    with io.open_upload(path.read_bytes(), filename="worldpop.tif") as info:
+        assert info.path.startswith("/vsimem/")
+        assert info.label == "raster: worldpop.tif"
+        assert io.read_population(info.path).sum() == 18
+    with pytest.raises(ValueError, match="upload.tif"):
+        with io.open_upload(b"GIF89a not a raster", filename="upload.tif"):
+            pass

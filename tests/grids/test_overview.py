@@ -30,3 +30,18 @@ def test_overview_is_small_classed_and_public_safe(tmp_path) -> None:
     layer = grid_layer.grid_overview_layer(ov)
     assert layer.bounds[0][1] == 10.0
     assert grid_layer.band_labels(ov) == ["< 10 km", "10–25 km", "25–50 km", "50–100 km", "> 100 km"]
+
+
+def test_overview_map_uses_local_assets_only(tmp_path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geomap.layers import assets
+
+    info = io.describe_raster(write_raster(tmp_path / "p.tif", np.ones((50, 50), dtype="float32"), transform=degree_grid(50)))
+    ov = overview.distance_overview(info, providers_at([(10.2, 0.2)]), max_side=50)
+    units = gpd.GeoDataFrame({"code": ["A"], "name": ["A"]}, geometry=[box(10, 0, 10.5, 0.5)], crs=4326)
+    m = grid_layer.grid_overview_map(ov, units, boundary_source="test boundaries")
+    html = m.get_root().render()
+    assert "Distance to the nearest provider" in html and "raster: p.tif" in html
+    assert assets.external_assets(m) == []
