@@ -11,6 +11,9 @@ from streamlit_folium import st_folium
 from geomap.analysis import catchments, distance, gaps, siting
 from geomap.analysis import demand as demand_mod
 from geomap.directory import privacy, schema
+from geomap.grids import cost, measures, overview
+from geomap.grids import io as grid_io
+from geomap.layers import grid as grid_layer
 from geomap.pages import _state, _widgets
 from geomap.report import gaps as report
 
@@ -29,6 +32,7 @@ _TABLE_COLUMNS = {
     "providers": "Providers", "per_100k": "Per 100k", "share_within": "% within reach",
     "pop_beyond_km": "People beyond reach", "mean_distance_km": "Mean distance (km)",
     "access_per_100k": "Beds within reach per 100k", "settlement_share": "Settlements cover (%)",
+    "grid_population": "People on the grid", "grid_to_census": "Grid / census",
     "c_absent": "c_absent", "c_supply": "c_supply", "c_reach": "c_reach", "gap_index": "Gap index",
 }
 
@@ -53,8 +57,73 @@ def _demand_points(country: str, units_key: str, demand_digest: str, _units, dem
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _service_gaps(key: str, service: str, radius_km: float, threshold: float, _units, _directory, _demand):
-    return report.service_gaps(_units, _directory, _demand, service=service, radius_km=radius_km, threshold_per_100k=threshold)
+def _service_gaps(key: str, service: str, radius_km: float, threshold: float, grid_key: str, _units, _directory, _demand, _reach=None):
+    return report.service_gaps(
+        _units, _directory, _demand, service=service, radius_km=radius_km, threshold_per_100k=threshold, reach=_reach
+    )
+
+
+def _grid_controls():
+    with st.expander("Population grid (optional: every person, from a raster of people per cell)", expanded=False):
+        tif = st.file_uploader(
+            "Population raster (GeoTIFF / COG of persons per cell: WorldPop, GHSL, GPW, HRSL)", type=["tif", "tiff"],
+            key="gaps_grid_upload",
+        )
+        fr = st.file_uploader("Friction surface (minutes per metre, GeoTIFF; optional)", type=["tif", "tiff"], key="gaps_friction_upload")
+        minutes = st.number_input("Travel-time budget (minutes)", min_value=5.0, max_value=600.0, value=60.0, step=5.0, key="gaps_grid_minutes")
+        st.caption("Without a raster, reach is measured from GeoNames settlements (part of the population).")
+    if tif is None:
+        return None
+    return tif.name, tif.getvalue(), (fr.getvalue() if fr else None), float(minutes)
+
+
+def _grid_run(ctx, units, key: str, service: str, radius: float, grid):
+    """Grid measures and the map overview for one service, kept in this session only."""
+    name, data, fr, minutes = grid
+    run_key = f"{key}:{service}:{radius:g}:{_digest(data)}:{_digest(fr)}:{minutes:g}:{ctx.role}"
+    store = st.session_state.setdefault("gaps_grid_runs", {})
+    if run_key in store:
+        return store[run_key]
+    n = len(measures.STAGES) if fr else len(measures.STAGES) - 1
+    bar = st.progress(0.0, text="Population grid: reading the raster…")
+
+    def progress(stage: str, fraction: float) -> None:
+        i = measures.STAGES.index(stage)
+        bar.progress(min((i + fraction) / (n + 1), 1.0), text=f"Population grid — {stage}: {fraction:.0%}")
+
+    with grid_io.open_upload(data, filename=name) as info:
+        friction = None
+        if fr:
+            with grid_io.open_upload(fr, filename="friction surface") as finfo:
+                friction = cost.read_friction(finfo.path, info)
+        providers = distance.providers_offering(ctx.directory, service)
+        table = measures.grid_measures(info, units, providers, radius_km=radius, friction=friction, minutes=minutes, progress=progress)
+        bar.progress(n / (n + 1), text="Population grid — map overview")
+        ov = overview.distance_overview(info, providers, role=ctx.role)
+    bar.progress(1.0, text=f"Population grid: done ({info.label})")
+    if len(store) >= 4:
+        store.pop(next(iter(store)))
+    store[run_key] = (table, ov)
+    return table, ov
+
+
+def _grid_summary(ctx, units, table: pd.DataFrame, ov, radius: float, service: str) -> None:
+    st.subheader("Over every person: the population grid")
+    total = table["grid_population"].sum(min_count=1)
+    beyond = table["pop_beyond_km"].sum(min_count=1)
+    g1, g2, g3 = st.columns(3)
+    g1.metric("People on the grid", "no data" if pd.isna(total) else f"{total:,.0f}")
+    g2.metric(f"Beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{beyond:,.0f}")
+    if "pop_beyond_min" in table.columns:
+        late = table["pop_beyond_min"].sum(min_count=1)
+        g3.metric(f"Beyond {table['minutes'].iloc[0]:g} minutes", "no data" if pd.isna(late) else f"{late:,.0f}")
+    st.caption(
+        f"Population model: {table.attrs.get('population_model', '')}. Every populated cell counts, in the unit that holds "
+        "its centre; the reach columns of the table below are measured over the grid. The map is a coarse overview "
+        "(a few hundred cells a side), never the full raster."
+    )
+    fmap = grid_layer.grid_overview_map(ov, units, boundary_source=ctx.boundary_source)
+    st_folium(fmap, returned_objects=[], use_container_width=True, height=420, key=f"gaps_grid_map_{ctx.country}_{service}")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -115,13 +184,21 @@ def _table(table: pd.DataFrame) -> None:
         "Population": "{:,.0f}", "Per 100k": "{:.2f}", "% within reach": "{:.0f}", "People beyond reach": "{:,.0f}",
         "Mean distance (km)": "{:,.1f}", "Beds within reach per 100k": "{:,.1f}", "Settlements cover (%)": "{:.0f}",
         "c_absent": "{:.0f}", "c_supply": "{:.2f}", "c_reach": "{:.2f}", "Gap index": "{:.2f}",
+        "People on the grid": "{:,.0f}", "Grid / census": "{:.2f}",
     }
     st.dataframe(shown.style.format(fmt, na_rep="no data"), hide_index=True, width="stretch")
 
 
-def _service_section(ctx, units, demand, key, service, radius, threshold, weights, measure, road) -> report.ServiceGaps | None:
+def _service_section(ctx, units, demand, key, service, radius, threshold, weights, measure, road, grid=None) -> report.ServiceGaps | None:
+    grid_out = None
+    if grid is not None:
+        try:
+            grid_out = _grid_run(ctx, units, key, service, radius, grid)
+        except ValueError as exc:
+            st.error(str(exc))
+    grid_key = "none" if grid_out is None else f"{_digest(grid[1])}:{_digest(grid[2])}:{grid[3]:g}"
     with st.status(f"{schema.label(service)}: distances, catchments and 2SFCA…", expanded=False) as status:
-        result = _service_gaps(key, service, radius, threshold, units, ctx.directory, demand)
+        result = _service_gaps(key, service, radius, threshold, grid_key, units, ctx.directory, demand, None if grid_out is None else grid_out[0])
         status.update(label=f"{schema.label(service)}: computed for {len(demand):,} settlements", state="complete")
     try:
         table = gaps.gap_index(result.table, threshold_per_100k=threshold, weights=weights)
@@ -131,11 +208,13 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
     result.table = table
     lacking = table.loc[table["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
     beyond = table["pop_beyond_km"].sum(min_count=1)
-    total = table["settlement_population"].sum(min_count=1)
+    on_grid = "grid_population" in table.columns
+    total = table["grid_population" if on_grid else "settlement_population"].sum(min_count=1)
     m1, m2, m3 = st.columns(3)
     m1.metric("Units with none", f"{len(lacking)} of {len(table)}")
     m2.metric(f"People beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{beyond:,.0f}")
-    m3.metric("Share of settlement population", "no data" if not total else f"{beyond / total:.0%}")
+    m3.metric("Share of the grid population" if on_grid else "Share of settlement population",
+              "no data" if pd.isna(total) or not total else f"{beyond / total:.0%}")
     if lacking:
         st.caption("No provider: " + ", ".join(lacking))
 
@@ -170,6 +249,8 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
             "Partners can sign in to see them."
         )
     st.caption(demand_mod.DEMAND_CAVEAT)
+    if grid_out is not None:
+        _grid_summary(ctx, units, table, grid_out[1], radius, service)
 
     st.subheader("Ranked gaps")
     w = table.attrs["weights"]
@@ -226,6 +307,7 @@ def render() -> None:
     if ctx.is_sample:
         st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
     services, measure, radii, threshold, weights, dem_bytes, pop_bytes, road = _controls(ctx)
+    grid = _grid_controls()
     if not services:
         st.info("Pick at least one service.")
         return
@@ -243,7 +325,7 @@ def render() -> None:
     results = []
     for tab, service in zip(tabs, services):
         with tab:
-            r = _service_section(ctx, units, demand, key, service, radii[service], threshold, weights, measure, road)
+            r = _service_section(ctx, units, demand, key, service, radii[service], threshold, weights, measure, road, grid)
             if r is not None:
                 results.append(r)
 
