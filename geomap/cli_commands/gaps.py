@@ -105,6 +105,10 @@ def _grid_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
                    help="run the grid on Dask: a local cluster, or the scheduler at tcp://HOST:PORT")
     g.add_argument("--block", type=int, default=2048, help="block size in cells (memory per block ~ block^2 x 40 bytes)")
+    g.add_argument("--capacity-km", type=float, metavar="KM",
+                   help="also fill facilities nearest-first up to their capacity within KM (AccessMod geographic coverage)")
+    g.add_argument("--aggregate", type=int, default=1, metavar="N",
+                   help="aggregate N x N cells for --capacity-km and siting (default 1; 10 turns 100 m into 1 km)")
 
 
 def _friction(args: argparse.Namespace, info):
@@ -133,10 +137,21 @@ def grid_reach_from_args(args: argparse.Namespace, units, directory, *, service:
     providers = distance.providers_offering(directory, service)
     ctx = execution.dask_client(None if args.dask == "local" else args.dask) if args.dask else nullcontext()
     with ctx as client:
-        return measures.grid_measures(
+        out = measures.grid_measures(
             info, units, providers, radius_km=radius_km, friction=friction, minutes=args.minutes,
             block=args.block, client=client, progress=lambda stage, f: print(f"  {stage}: {f:.0%}") if f >= 1 else None,
         )
+    if getattr(args, "capacity_km", None):
+        from geomap.grids import capacity, cells
+
+        pts = cells.populated_cells(info, factor=args.aggregate, block=args.block)
+        by_unit, by_fac = capacity.capacity_coverage(pts, units, providers, max_km=args.capacity_km)
+        out["covered_population"] = by_unit["covered_population"].to_numpy()
+        out["uncovered_population"] = by_unit["uncovered_population"].to_numpy()
+        filled = int(by_fac["filled"].sum())
+        print(f"  capacity within {args.capacity_km:g} km: {filled} of {len(by_fac)} facilities filled; "
+              f"{by_unit['uncovered_population'].sum():,.0f} people left uncovered")
+    return out
 
 
 def run_gaps(args: argparse.Namespace) -> int:
@@ -188,6 +203,8 @@ def add_site_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     _common(p)
     p.add_argument("--add", type=int, required=True, help="number of sites to add (K)")
     p.add_argument("--max-candidates", type=int, default=400, help="candidate settlements kept for the model")
+    p.add_argument("--population-raster", metavar="TIF", help="site over a population raster (aggregated cells) instead of settlements")
+    p.add_argument("--aggregate", type=int, default=10, metavar="N", help="with --population-raster: aggregate N x N cells (default 10)")
     p.add_argument("--out", required=True, help="CSV file to write")
     return p
 
@@ -200,7 +217,15 @@ def run_site(args: argparse.Namespace) -> int:
     _units, directory, points = _inputs(args)
     radius = distance.default_radius_km(args.service) if args.radius_km is None else args.radius_km
     existing = distance.providers_offering(directory, args.service)
-    sites = siting.mclp_sites(points, radius_km=radius, add=args.add, existing=existing, max_candidates=args.max_candidates)
+    if args.population_raster:
+        from geomap.grids import io, siting as grid_siting
+
+        info = io.describe_raster(args.population_raster)
+        sites = grid_siting.grid_sites(info, _units, existing, radius_km=radius, add=args.add, factor=args.aggregate,
+                                       max_candidates=args.max_candidates)
+        print(f"population model: {sites.attrs['population_model']}")
+    else:
+        sites = siting.mclp_sites(points, radius_km=radius, add=args.add, existing=existing, max_candidates=args.max_candidates)
     table = pd.DataFrame(sites.drop(columns=sites.geometry.name))
     table["latitude"] = sites.geometry.y.round(5).to_numpy() if len(sites) else np.array([])
     table["longitude"] = sites.geometry.x.round(5).to_numpy() if len(sites) else np.array([])
@@ -231,6 +256,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
     p.add_argument("--threshold-per-100k", type=float, default=1.0)
     p.add_argument("--weights", help="gap-index weights, e.g. absent=1,supply=1,reach=1")
     p.add_argument("--include-confidential", action="store_true", help="partner report: draw confidential catchments too")
+    _grid_options(p)
     p.add_argument("--out", required=True, help="HTML file to write")
     return p
 
@@ -253,8 +279,20 @@ def run_report(args: argparse.Namespace) -> int:
     src = str(units.attrs.get("source", ""))
     if units.attrs.get("vintage"):
         src += f" ({units.attrs['vintage']})"
+    results = None
+    if args.population_raster:
+        from geomap.analysis import distance
+
+        results = []
+        for s in services:
+            radius = (radii or {}).get(s) or distance.default_radius_km(s)
+            grid = grid_reach_from_args(args, units, directory, service=s, radius_km=radius)
+            results.append(report.service_gaps(
+                units, directory, points, service=s, radius_km=radius, threshold_per_100k=args.threshold_per_100k,
+                weights=parse_weights(args.weights), add_sites=args.add, reach=grid,
+            ))
     html = report.gaps_report(
-        units, directory, points, services=services, radii=radii, role=role,
+        units, directory, points, services=services, radii=radii, role=role, results=results,
         country_name=str(hit.iloc[0]) if len(hit) else iso3, directory_label=Path(args.directory).name,
         is_sample=fictional, boundary_source=src, threshold_per_100k=args.threshold_per_100k,
         weights=parse_weights(args.weights), add_sites=args.add,

@@ -72,3 +72,36 @@ def test_a_missing_raster_is_named(inputs, capsys) -> None:
                    "--population-raster", str(tmp / "nope.tif"), "--out", str(tmp / "x.csv")])
     assert rc != 0
     assert "nope.tif" in capsys.readouterr().err
+
+
+def test_capacity_coverage_and_siting_on_the_grid(inputs, capsys) -> None:
+    tmp, directory, pop, _ = inputs
+    out = tmp / "cap.csv"
+    rc = cli.main(["gaps", "--country", "NG", "--directory", str(directory), "--service", "shelter", "--radius-km", "50",
+                   "--population-raster", str(pop), "--capacity-km", "100", "--out", str(out)])
+    assert rc == 0
+    assert "facilities filled" in capsys.readouterr().out
+    table = pd.read_csv(out)
+    # ten shelters of capacity 12 serve at most 120 people; everyone else is uncovered
+    assert table["capacity_covered_population"].sum() == pytest.approx(12 * 10, abs=1e-6)
+    assert table["capacity_uncovered_population"].sum() == pytest.approx(table["grid_population"].sum() - 120, rel=1e-9)
+    sites = tmp / "sites.csv"
+    rc = cli.main(["site", "--country", "NG", "--directory", str(directory), "--service", "shelter", "--radius-km", "50",
+                   "--add", "2", "--population-raster", str(pop), "--aggregate", "2", "--out", str(sites)])
+    assert rc == 0
+    said = capsys.readouterr().out
+    assert "population model: raster: pop.tif (aggregated 2x2)" in said
+    got = pd.read_csv(sites)
+    assert len(got) == 2 and (got["new_population_covered"] > 0).all()
+
+
+def test_report_has_a_population_grid_section(inputs) -> None:
+    tmp, directory, pop, _ = inputs
+    out = tmp / "report.html"
+    rc = cli.main(["report", "--country", "NG", "--directory", str(directory), "--service", "shelter",
+                   "--population-raster", str(pop), "--out", str(out)])
+    assert rc == 0
+    html = out.read_text(encoding="utf-8")
+    assert "Over every person: the population grid" in html
+    assert "Population model: raster: pop.tif" in html
+    assert "people on the population grid live beyond reach" in html
