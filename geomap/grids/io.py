@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_BLOCK",
     "RasterInfo",
     "cell_lonlat",
+    "cells_lonlat",
     "describe_raster",
     "iter_windows",
     "open_upload",
@@ -177,6 +178,20 @@ def read_population(path: str, window: Window | None = None) -> np.ndarray:
     arr = read_window(path, window)
     arr[~np.isfinite(arr) | (arr < 0)] = 0.0
     return arr
+
+
+def cells_lonlat(info: RasterInfo, window: Window, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``(n, 2)`` lon/lat (EPSG:4326) of the centres of the cells at ``rows``, ``cols`` of ``window``.
+
+    Only the cells asked for are computed (the populated ones), not the whole block.
+    """
+    t = info.affine
+    x = t.c + (cols + int(window.col_off) + 0.5) * t.a
+    y = t.f + (rows + int(window.row_off) + 0.5) * t.e
+    crs = CRS.from_wkt(info.crs_wkt)
+    if not crs.equals(CRS.from_epsg(4326)):
+        x, y = Transformer.from_crs(crs, 4326, always_xy=True).transform(x, y)
+    return np.column_stack([np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)])
 
 
 def cell_lonlat(info: RasterInfo, window: Window) -> tuple[np.ndarray, np.ndarray]:

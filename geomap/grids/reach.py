@@ -102,11 +102,12 @@ def block_sums(
     mask = pop > 0
     if not mask.any():
         return out
-    unit = _unit_ids(shapes, n_units, info, window)[mask]
-    p = pop[mask]
-    lon, lat = io.cell_lonlat(info, window)
+    rows, cols = np.nonzero(mask)
+    unit = _unit_ids(shapes, n_units, info, window)[rows, cols]
+    p = pop[rows, cols]
+    del pop, mask
     if len(providers):
-        d_m, _ = _distance.nearest_distance_m(np.column_stack([lon[mask], lat[mask]]), providers)
+        d_m, _ = _distance.nearest_distance_m(io.cells_lonlat(info, window, rows, cols), providers)
         km = d_m / 1000.0
         within = km <= radius_km
     else:

@@ -13,8 +13,8 @@ from geomap.layers.choropleth import Classification
 
 __all__ = ["BAND_COLOURS", "band_labels", "grid_overview_layer", "grid_overview_map", "overview_rgba"]
 
-#: Colours of the distance classes, near to far (ColorBrewer YlOrRd, 5 classes).
-BAND_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+#: Colours of the distance classes, near (green) to far (red): ColorBrewer RdYlGn, 5 classes, reversed.
+BAND_COLOURS = ("#1a9641", "#a6d96a", "#fdae61", "#f46d43", "#d7191c")
 
 
 def band_labels(overview: Overview) -> list[str]:
@@ -33,12 +33,26 @@ def overview_rgba(overview: Overview, *, opacity: int = 200) -> np.ndarray:
     return palette[cls]
 
 
+def _mercator_rows(rgba: np.ndarray, south: float, north: float) -> np.ndarray:
+    """Resample rows (nearest) so that equal lat steps become equal Web Mercator steps, colours kept exact."""
+    h = rgba.shape[0]
+
+    def merc(lat):
+        return np.log(np.tan(np.pi / 4 + np.radians(np.clip(lat, -85.0511, 85.0511)) / 2))
+
+    ys = merc(north) - (np.arange(h) + 0.5) / h * (merc(north) - merc(south))  # output row centres, top down
+    lat = np.degrees(2 * np.arctan(np.exp(ys)) - np.pi / 2)
+    src = np.clip(((north - lat) / (north - south) * h).astype(int), 0, h - 1)
+    return rgba[src]
+
+
 def grid_overview_layer(overview: Overview, *, name: str = "Distance to the nearest provider (population grid)") -> folium.raster_layers.ImageOverlay:
     """An :class:`folium.raster_layers.ImageOverlay` of the overview (a PNG of a few hundred cells a side)."""
     south, west, north, east = overview.bounds
+    # folium's own mercator_project rescales colours channel by channel: project here, keep uint8
+    image = _mercator_rows(overview_rgba(overview), south, north)
     return folium.raster_layers.ImageOverlay(
-        image=overview_rgba(overview), bounds=[[south, west], [north, east]], name=name,
-        mercator_project=True, interactive=False, zindex=2,
+        image=image, bounds=[[south, west], [north, east]], name=name, mercator_project=False, interactive=False, zindex=2,
     )
 
 
