@@ -186,7 +186,7 @@ def grid_travel(
     time = travel_minutes(friction, info, providers)
     pop = io.read_population(info.path)
     whole = rasterio.windows.Window(0, 0, info.width, info.height)
-    unit = reach._unit_ids(reach.unit_shapes(units, info), len(units), info, whole)
+    unit = reach.unit_ids(reach.unit_shapes(units, info), len(units), info, whole)
     m = len(units) + 1
     reachable = np.isfinite(time)
     total = np.bincount(unit.ravel(), weights=pop.ravel(), minlength=m)[:-1]

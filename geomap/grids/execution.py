@@ -41,7 +41,9 @@ class LazyRaster:
 
 
 @contextlib.contextmanager
-def dask_client(address: str | None = None, *, workers: int = 2, memory_limit: str = "900MB") -> Iterator[object]:
+def dask_client(
+    address: str | None = None, *, workers: int = 2, memory_limit: str = "900MB", timeout: str = "10s"
+) -> Iterator[object]:
     """A :class:`dask.distributed.Client`, closed (with its local cluster) on exit.
 
     Parameters
@@ -52,6 +54,8 @@ def dask_client(address: str | None = None, *, workers: int = 2, memory_limit: s
         address of a running scheduler (``tcp://HOST:PORT``).
     workers, memory_limit
         Size of the local cluster.
+    timeout
+        How long to wait for a scheduler at ``address``.
 
     Raises
     ------
@@ -72,7 +76,7 @@ def dask_client(address: str | None = None, *, workers: int = 2, memory_limit: s
             cluster.close()
         return
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address, timeout=timeout)
     except (OSError, TimeoutError) as exc:
         msg = f"--dask {address}: no Dask scheduler answered there ({exc}); start one with `dask scheduler` or use --dask alone for a local cluster"
         raise ValueError(msg) from None

@@ -33,6 +33,7 @@ __all__ = [
     "grid_reach",
     "provider_lonlat",
     "reach_table",
+    "unit_ids",
     "unit_shapes",
 ]
 
@@ -55,7 +56,8 @@ def provider_lonlat(providers: gpd.GeoDataFrame) -> np.ndarray:
     return _distance.point_coords(providers)
 
 
-def _unit_ids(shapes: Sequence[tuple[object, int]], n_units: int, info: io.RasterInfo, window: Window) -> np.ndarray:
+def unit_ids(shapes: Sequence[tuple[object, int]], n_units: int, info: io.RasterInfo, window: Window) -> np.ndarray:
+    """Position of the unit holding each cell centre of ``window`` (``n_units`` outside every unit)."""
     shape = (int(window.height), int(window.width))
     if not shapes:
         return np.full(shape, n_units, dtype=np.int32)
@@ -103,7 +105,7 @@ def block_sums(
     if not mask.any():
         return out
     rows, cols = np.nonzero(mask)
-    unit = _unit_ids(shapes, n_units, info, window)[rows, cols]
+    unit = unit_ids(shapes, n_units, info, window)[rows, cols]
     p = pop[rows, cols]
     del pop, mask
     if len(providers):

@@ -31,5 +31,5 @@ def test_in_memory_and_dask_give_the_same_numbers(tmp_path) -> None:
 
 def test_an_unreachable_scheduler_is_named_in_the_error() -> None:
     with pytest.raises(ValueError, match="tcp://127.0.0.1:9"):
-        with execution.dask_client("tcp://127.0.0.1:9"):
+        with execution.dask_client("tcp://127.0.0.1:9", timeout="2s"):
             pass
