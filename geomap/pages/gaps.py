@@ -107,6 +107,18 @@ def _grid_run(ctx, units, key: str, service: str, radius: float, grid):
     return table, ov
 
 
+def _grid_for_service(ctx, units, key: str, service: str, radius: float, grid):
+    """``(grid measures and overview, or None; a cache key of the grid inputs)``; errors shown, not raised."""
+    if grid is None:
+        return None, "none"
+    try:
+        out = _grid_run(ctx, units, key, service, radius, grid)
+    except ValueError as exc:
+        st.error(str(exc))
+        return None, "none"
+    return out, f"{_digest(grid[1])}:{_digest(grid[2])}:{grid[3]:g}"
+
+
 def _grid_summary(ctx, units, table: pd.DataFrame, ov, radius: float, service: str) -> None:
     st.subheader("Over every person: the population grid")
     total = table["grid_population"].sum(min_count=1)
@@ -190,13 +202,7 @@ def _table(table: pd.DataFrame) -> None:
 
 
 def _service_section(ctx, units, demand, key, service, radius, threshold, weights, measure, road, grid=None) -> report.ServiceGaps | None:
-    grid_out = None
-    if grid is not None:
-        try:
-            grid_out = _grid_run(ctx, units, key, service, radius, grid)
-        except ValueError as exc:
-            st.error(str(exc))
-    grid_key = "none" if grid_out is None else f"{_digest(grid[1])}:{_digest(grid[2])}:{grid[3]:g}"
+    grid_out, grid_key = _grid_for_service(ctx, units, key, service, radius, grid)
     with st.status(f"{schema.label(service)}: distances, catchments and 2SFCA…", expanded=False) as status:
         result = _service_gaps(key, service, radius, threshold, grid_key, units, ctx.directory, demand, None if grid_out is None else grid_out[0])
         status.update(label=f"{schema.label(service)}: computed for {len(demand):,} settlements", state="complete")
