@@ -190,8 +190,12 @@ def bench_cost(path: Path, *, providers: int = 1000) -> list[Record]:
 
 
 def run(*, quick: bool) -> list[Record]:
-    """Quick: 2 km cells (about 0.3 M). Full: 100 m cells (about 166 M), written once into a temp folder."""
-    res = 0.02 if quick else 1 / 1200
+    """Quick: 2 km cells (about 0.3 M). Full: 100 m cells (about 166 M), written once into a temp folder.
+
+    ``GEOMAP_BENCH_GRID_M`` sets the full run's cell size in metres (e.g. 400 on a shared machine).
+    """
+    metres = float(os.environ.get("GEOMAP_BENCH_GRID_M", "100"))
+    res = 0.02 if quick else metres / 120_000  # 100 m = 1/1200 degree, as WorldPop
     base = os.environ.get("GEOMAP_BENCH_TMP")  # a folder with room for the full grid (~0.5 GB), default the system's
     with tempfile.TemporaryDirectory(prefix="geomap_bench_grid_", dir=base) as tmp:
         workdir = Path(tmp)
@@ -201,7 +205,7 @@ def run(*, quick: bool) -> list[Record]:
         wrote = time.perf_counter() - t0
         print(f"[grids: wrote {shape[0]}x{shape[1]} grid in {wrote:.0f} s, {path.stat().st_size / 1e6:.0f} MB]", file=sys.stderr)
         records = bench_reach(path, shape, workdir)
-        if quick:
+        if quick or metres >= 300:
             records += bench_cost(path)
         else:  # the whole-grid MCP at 100 m needs ~10 GB; it is measured at 300 m on the same extent
             coarse = workdir / "nigeria_synthetic_300m.tif"
