@@ -56,10 +56,13 @@ def _common(p: argparse.ArgumentParser, *, service_required: bool = True) -> Non
     p.add_argument("--directory", required=True, help="provider directory (CSV, XLSX, GeoJSON, GeoPackage, HXL, HSDS)")
     p.add_argument("--boundaries", help="a boundary file to use instead of the bundled admin-1 layer (e.g. admin-2)")
     if service_required:
-        p.add_argument("--service", required=True, choices=list(schema.SERVICE_TYPES))
+        p.add_argument("--service", required=True, choices=list(schema.CATEGORIES))
     p.add_argument("--radius-km", type=float, help="reach radius (default per service, e.g. shelter 50, medical 25)")
     p.add_argument("--demand", help="CSV of your own demand points (latitude, longitude, population) instead of GeoNames")
     p.add_argument("--populations", help="CSV of unit populations (unit code or name, population[, year]) replacing the census")
+    from geomap.cli import add_mapping_options
+
+    add_mapping_options(p)
 
 
 def _inputs(args: argparse.Namespace):
@@ -71,7 +74,10 @@ def _inputs(args: argparse.Namespace):
         pops = demand.read_unit_populations(Path(args.populations), units)
         units = units.drop(columns=[c for c in ("population", "population_year", "population_source") if c in units.columns])
         units = units.merge(pops, on="code", how="left")
-    directory = pipeline.load_directory(Path(args.directory), units=units, country=args.country)
+    from geomap.cli import mappings_from_args
+
+    columns, categories = mappings_from_args(args)
+    directory = pipeline.load_directory(Path(args.directory), units=units, country=args.country, mapping=columns, categories=categories)
     if getattr(args, "demand", None):
         points = demand.read_demand_points(Path(args.demand))
     else:
@@ -156,11 +162,9 @@ def grid_reach_from_args(args: argparse.Namespace, units, directory, *, service:
 
 def run_gaps(args: argparse.Namespace) -> int:
     """Run ``geomap gaps``."""
-    from geomap.analysis import gaps
+    from geomap.analysis import demand, distance, gaps
     from geomap.directory import schema
     from geomap.report import gaps as report
-
-    from geomap.analysis import distance
 
     units, directory, points = _inputs(args)
     radius = distance.default_radius_km(args.service) if args.radius_km is None else args.radius_km
@@ -184,6 +188,8 @@ def run_gaps(args: argparse.Namespace) -> int:
     if grid is not None and "pop_within_min" in table.columns:
         late = table["pop_beyond_min"].sum(min_count=1)
         print(f"{late:,.0f} of {total:,.0f} people on the grid are more than {args.minutes:g} minutes from one ({late / total:.0%})")
+    if grid is None:
+        print("demand: " + demand.outside_note(points))
     print("gap index weights: " + ", ".join(f"{k}={v:g}" for k, v in table.attrs["weights"].items()))
     top = table.dropna(subset=["gap_index"]).head(5)
     for rec in top.itertuples(index=False):
@@ -211,7 +217,7 @@ def add_site_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 def run_site(args: argparse.Namespace) -> int:
     """Run ``geomap site``."""
-    from geomap.analysis import distance, siting
+    from geomap.analysis import demand, distance, siting
     from geomap.directory import schema
 
     _units, directory, points = _inputs(args)
@@ -236,6 +242,7 @@ def run_site(args: argparse.Namespace) -> int:
     print(f"{schema.label(args.service)}, reach {radius:g} km: {a['covered_before']:,.0f} of {total:,.0f} people covered now")
     for rec in sites.itertuples(index=False):
         print(f"  +{rec.order} {getattr(rec, 'name', '')} ({getattr(rec, 'unit_code', '')}): {rec.new_population_covered:,.0f} newly covered")
+    print("demand: " + demand.outside_note(points))
     if total > 0:
         print(f"after {len(sites)} new site(s): {a['covered_after']:,.0f} ({a['covered_after'] / total:.1%}); solver: {a['status']}")
     print(f"wrote {args.out}")
@@ -251,7 +258,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
         help="a self-contained, printable HTML gaps report (maps, tables, sources, caveats)",
     )
     _common(p, service_required=False)
-    p.add_argument("--service", action="append", choices=list(schema.SERVICE_TYPES), help="repeat; default shelter and medical")
+    p.add_argument("--service", action="append", choices=list(schema.CATEGORIES), help="repeat; default shelter and medical")
     p.add_argument("--add", type=int, default=0, help="also propose this many new sites per service")
     p.add_argument("--threshold-per-100k", type=float, default=1.0)
     p.add_argument("--weights", help="gap-index weights, e.g. absent=1,supply=1,reach=1")

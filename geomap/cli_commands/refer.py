@@ -36,7 +36,7 @@ def add_refer_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     where.add_argument("--town", metavar="NAME", help="starting town (offline GeoNames gazetteer, typo-tolerant)")
     where.add_argument("--state", metavar="CODE", help="starting admin-1 unit (code or name): its representative point")
     where.add_argument("--org", metavar="ID", help="start from an organisation of the directory (its record id)")
-    p.add_argument("--service", action="append", required=True, choices=list(schema.SERVICE_TYPES), help="repeat for several")
+    p.add_argument("--service", action="append", required=True, choices=list(schema.CATEGORIES), help="repeat for several")
     p.add_argument("--population", action="append", default=[], choices=list(schema.POPULATIONS), help="repeat for several")
     p.add_argument("--language", help="a language the provider must list")
     p.add_argument("--open-24h", action="store_true", help="only providers open 24 hours")

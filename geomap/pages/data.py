@@ -8,8 +8,6 @@ view (:func:`geomap.directory.privacy.view_for_role`).
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
@@ -87,14 +85,17 @@ def _upload_section() -> None:
     auto = readers.map_columns(headers, hxl_tags=preview.attrs.get("hxl_tags") or {})
 
     st.subheader("2. Match the columns")
-    saved = st.file_uploader("Reuse a saved mapping (JSON)", type=["json"], key="mapping_upload")
+    saved = st.file_uploader("Reuse a saved mapping (JSON: columns and categories)", type=["json"], key="mapping_upload")
     chosen: dict[str, str] = dict(auto)
+    categories: dict[str, str] = _state.upload_mappings()[1]
     if saved is not None:
         try:
-            loaded = json.loads(saved.getvalue().decode("utf-8-sig"))
-            chosen.update({h: f for h, f in loaded.items() if h in headers and (f == "" or f in schema.FIELD_NAMES)})
-        except (ValueError, AttributeError) as exc:
-            st.error(f"{saved.name}: not a mapping file saved by geomap ({exc})")
+            loaded, loaded_categories = readers.parse_mappings(saved.getvalue(), source=saved.name)
+        except ValueError as exc:
+            st.error(str(exc))
+        else:
+            chosen.update({h: f for h, f in loaded.items() if h in headers})
+            categories.update(loaded_categories)
     options = [""] + list(schema.FIELD_NAMES)
     with st.expander(f"Column mapping — {len(auto)} of {len(headers)} columns recognised", expanded=len(auto) < 3):
         cols = st.columns(3)
@@ -112,7 +113,7 @@ def _upload_section() -> None:
         st.dataframe(preview.head(5), width="stretch")
         st.download_button(
             "Save this mapping (JSON)",
-            data=json.dumps(mapping, ensure_ascii=False, indent=2).encode("utf-8"),
+            data=readers.mappings_json(columns=mapping, categories=categories).encode("utf-8"),
             file_name="geomap_mapping.json",
             mime="application/json",
             key="mapping_download",
@@ -121,7 +122,7 @@ def _upload_section() -> None:
     if missing:
         st.warning(f"No column is mapped to the required field(s): {', '.join(missing)}. Those rows will be flagged.")
     if st.button("Use this directory", type="primary", key="use_upload"):
-        _state.set_upload(up.name, data, sheet=sheet, mapping=mapping)
+        _state.set_upload(up.name, data, sheet=sheet, mapping=mapping, categories=categories)
         st.rerun()
 
 
@@ -154,52 +155,115 @@ def _report_section(ctx) -> None:
     st.subheader("3. Validation report")
     directory = ctx.directory
     acc = resolve.row_accounting(directory)
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     c1.metric("Rows in the file", f"{acc['total']:,}")
     c2.metric("Placed", f"{acc['placed']:,}")
     c3.metric("Flagged", f"{acc['flagged']:,}")
-    st.caption(f"{acc['placed']:,} placed + {acc['flagged']:,} flagged = {acc['total']:,} rows: no row is dropped.")
+    c4.metric("Placed with a warning", f"{acc['placed_with_warnings']:,}")
+    st.caption(
+        f"{acc['placed']:,} placed in {acc['units']} units + {acc['flagged']:,} flagged = {acc['total']:,} rows: "
+        "no row is dropped. A row is placed when its location resolves, whatever its categories."
+    )
     if acc.get("by_method"):
         st.caption("Placed by: " + ", ".join(f"{schema.LOCATION_METHODS.get(k, k)}: {v}" for k, v in acc["by_method"].items()))
     for w in directory.attrs.get("warnings", []) or []:
         st.warning(w)
-
-    view = ctx.view
-    flagged = view[view["status"] == schema.STATUS_FLAGGED]
-    if len(flagged):
-        st.markdown("**Flagged rows** — correct a cell and press *Re-check* to resolve them again.")
-        cols = ["source_row", "display_name", "reason", *[c for c in _EDITABLE if c in flagged.columns]]
-        table = pd.DataFrame(flagged[cols]).astype(object).reset_index(drop=True)
-        for c in ("latitude", "longitude"):
-            table[c] = table[c].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
-        table["service_types"] = table["service_types"].map(schema.format_list)
-        uploaded = st.session_state.get(_state.K_UPLOAD) is not None
-        edited = st.data_editor(
-            table,
-            hide_index=True,
-            width="stretch",
-            disabled=["source_row", "display_name", "reason"] if uploaded else True,
-            key="flagged_editor",
+    uploaded = st.session_state.get(_state.K_UPLOAD) is not None
+    _category_section(acc["unknown_categories"], uploaded=uploaded)
+    if uploaded:
+        columns, categories = _state.upload_mappings()
+        st.download_button(
+            "Save the column and category mapping (JSON, for the Data page or geomap directory check --mapping)",
+            data=readers.mappings_json(columns=columns, categories=categories).encode("utf-8"),
+            file_name="geomap_mapping.json",
+            mime="application/json",
+            key="mappings_download",
         )
-        if uploaded and st.button("Re-check corrected rows", key="recheck"):
-            edits: dict[int, dict[str, str]] = {}
-            for before, after in zip(table.itertuples(index=False), edited.itertuples(index=False)):
-                changes = {
-                    f: getattr(after, f)
-                    for f in _EDITABLE
-                    if f in table.columns and str(getattr(after, f) or "") != str(getattr(before, f) or "")
-                }
-                if changes:
-                    edits[int(before.source_row)] = changes
-            if edits:
-                _state.add_edits(edits)
-                st.rerun()
-            else:
-                st.info("Nothing was changed.")
-        elif not uploaded:
-            st.caption("Corrections are made on an uploaded directory; the bundled sample is read-only.")
-    else:
-        st.success("Every row was placed.")
+    _review_section(ctx.directory, ctx.view, uploaded=uploaded)
+
+
+def _category_section(unknown: dict[str, int], *, uploaded: bool) -> None:
+    """Categories the vocabulary does not know: counted, and mappable to a code (saved and reused)."""
+    if not unknown:
+        return
+    st.markdown(
+        "**Categories not in geomap's vocabulary** — kept as written (they never keep a row off the map). "
+        "Map them to a category to count them with it:"
+    )
+    st.caption("; ".join(f"{cat}: {n:,} rows" for cat, n in unknown.items()))
+    if not uploaded:
+        return
+    options = ["", *schema.CATEGORIES]
+    with st.form("category_form"):
+        cols = st.columns(3)
+        picks = {
+            cat: cols[i % 3].selectbox(
+                cat, options, format_func=lambda c: "— keep as written —" if c == "" else schema.label(c), key=f"cat_{i}"
+            )
+            for i, cat in enumerate(unknown)
+        }
+        applied = st.form_submit_button("Apply the category mapping")
+    if applied:
+        chosen = {cat: code for cat, code in picks.items() if code}
+        if chosen:
+            _state.set_categories(chosen)
+            st.rerun()
+        st.info("No category was mapped.")
+
+
+def _review_table(rows: pd.DataFrame) -> pd.DataFrame:
+    cols = ["source_row", "status", "display_name", "reason", *[c for c in _EDITABLE if c in rows.columns]]
+    table = pd.DataFrame(rows[[c for c in cols if c in rows.columns]]).astype(object).reset_index(drop=True)
+    for c in ("latitude", "longitude"):
+        if c in table.columns:
+            table[c] = table[c].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+    table["service_types"] = table["service_types"].map(schema.format_list)
+    return table
+
+
+def _review_section(directory: pd.DataFrame, view: pd.DataFrame, *, uploaded: bool) -> None:
+    """Every row that needs a look: flagged rows and placed rows with a warning, editable in place.
+
+    Which rows is decided on the full directory; what is shown of them comes from the view.
+    """
+    reason = directory["reason"].astype(object).map(lambda v: not schema.is_missing(v)).astype(bool)
+    needs = ((directory["status"] == schema.STATUS_FLAGGED) | reason).to_numpy(dtype=bool)
+    rows = view[needs]
+    if not len(rows):
+        st.success("Every row was placed, without a warning.")
+        return
+    n_flagged = int((rows["status"] == schema.STATUS_FLAGGED).sum())
+    st.markdown(
+        f"**Rows that need a look** — {n_flagged:,} flagged and {len(rows) - n_flagged:,} placed with a warning. "
+        "Correct a cell and press *Re-check* to resolve them again."
+    )
+    table = _review_table(rows)
+    edited = st.data_editor(
+        table,
+        hide_index=True,
+        width="stretch",
+        disabled=["source_row", "status", "display_name", "reason"] if uploaded else True,
+        key="review_editor",
+    )
+    if uploaded and st.button("Re-check corrected rows", key="recheck"):
+        edits = _edits(table, edited)
+        if edits:
+            _state.add_edits(edits)
+            st.rerun()
+        else:
+            st.info("Nothing was changed.")
+    elif not uploaded:
+        st.caption("Corrections are made on an uploaded directory; the bundled sample is read-only.")
+
+
+def _edits(before: pd.DataFrame, after: pd.DataFrame) -> dict[int, dict[str, str]]:
+    """``{source_row: {field: new value}}`` for the cells changed in the editor."""
+    edits: dict[int, dict[str, str]] = {}
+    for b, a in zip(before.itertuples(index=False), after.itertuples(index=False)):
+        changes = {f: getattr(a, f) for f in _EDITABLE if f in before.columns and str(getattr(a, f) or "") != str(getattr(b, f) or "")}
+        if changes:
+            edits[int(b.source_row)] = changes
+    return edits
 
 
 def _download_section(ctx) -> None:

@@ -156,7 +156,7 @@ def _sites(key: str, service: str, radius_km: float, add: int, _demand, _provide
 def _controls(ctx):
     c1, c2 = st.columns([3, 2])
     services = c1.multiselect(
-        "Service(s)", list(schema.SERVICE_TYPES), default=["shelter"], format_func=schema.label, key="gaps_services"
+        "Service(s)", _widgets.service_options(ctx.directory), default=["shelter"], format_func=schema.label, key="gaps_services"
     )
     measure = c2.selectbox("Map shows", list(_MEASURES), format_func=_MEASURES.get, key="gaps_measure")
     radii: dict[str, float] = {}
@@ -254,7 +254,7 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
             "Confidential sites count in every figure; their catchments and distances to them are not drawn. "
             "Partners can sign in to see them."
         )
-    st.caption(demand_mod.DEMAND_CAVEAT)
+    st.caption(demand_mod.DEMAND_CAVEAT + " " + demand_mod.outside_note(demand))
     if grid_out is not None:
         _grid_summary(ctx, units, table, grid_out[1], radius, service)
 

@@ -521,6 +521,7 @@ def gaps_report(
         )
     caveats = [
         _demand.DEMAND_CAVEAT,
+        "Demand points: " + _demand.outside_note(demand),
         "Distances are straight-line geodesic distances, not road travel times.",
         "Units without a census population show 'no data' for per-capita measures, never 0.",
         "Beds within reach (2SFCA) use stated capacities only.",
