@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geomap.analysis import distance as _distance
-from geomap.analysis.demand import demand_points
+from geomap.grids.cells import cells_in_units
 
 __all__ = ["capacity_coverage"]
 
@@ -88,7 +88,7 @@ def capacity_coverage(
     if capacity_col not in providers.columns:
         msg = f"the providers have no {capacity_col!r} column: capacity-limited coverage needs each facility's capacity"
         raise ValueError(msg)
-    pts = demand_points(units, cells)
+    pts = cells_in_units(cells, units)
     pop = pts["population"].to_numpy(dtype=float)
     remaining = pop.copy()
     xy = _distance.point_coords(pts)

@@ -12,7 +12,7 @@ import numpy as np
 
 from geomap.grids import io
 
-__all__ = ["populated_cells"]
+__all__ = ["cells_in_units", "populated_cells"]
 
 
 def _aggregate(pop: np.ndarray, lon: np.ndarray, lat: np.ndarray, factor: int) -> tuple[np.ndarray, ...]:
@@ -71,4 +71,27 @@ def populated_cells(info: io.RasterInfo, *, factor: int = 1, block: int = io.DEF
     p = np.concatenate(ps) if ps else np.empty(0)
     out = gpd.GeoDataFrame({"population": p}, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
     out.attrs["population_model"] = info.label if factor == 1 else f"{info.label} (aggregated {factor}x{factor})"
+    return out
+
+
+def cells_in_units(cells: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The cells whose centre lies in a unit, with that unit's ``unit_code``.
+
+    The same rule as the per-block sums (a cell belongs to the unit holding its centre; no
+    snapping of coastal cells to the nearest unit), so every grid figure adds up to the same
+    population. ``attrs``: ``outside`` and ``outside_population`` (cells left out), and the
+    cells' ``population_model``.
+    """
+    from geomap.analysis.join import assign_units
+
+    xy = np.column_stack([cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()]) if len(cells) else np.empty((0, 2))
+    pos = assign_units(xy[:, 0], xy[:, 1], units.to_crs("EPSG:4326") if units.crs is not None else units)
+    inside = pos >= 0
+    out = cells.loc[inside].copy()
+    out["unit_code"] = units["code"].astype(object).to_numpy()[pos[inside]]
+    out.attrs = {
+        **cells.attrs,
+        "outside": int((~inside).sum()),
+        "outside_population": float(cells.loc[~inside, "population"].sum()),
+    }
     return out

@@ -11,7 +11,6 @@ from __future__ import annotations
 import geopandas as gpd
 
 from geomap.analysis import siting as _siting
-from geomap.analysis.demand import demand_points
 from geomap.grids import cells, io
 
 __all__ = ["grid_sites"]
@@ -35,7 +34,7 @@ def grid_sites(
         :func:`geomap.analysis.siting.mclp_sites` output (each site is an aggregated cell, with
         its ``unit_code``); ``attrs["population_model"]`` says which grid and aggregation.
     """
-    demand = demand_points(units, cells.populated_cells(info, factor=factor))
+    demand = cells.cells_in_units(cells.populated_cells(info, factor=factor), units)
     sites = _siting.mclp_sites(demand, radius_km=radius_km, add=add, existing=existing, max_candidates=max_candidates)
     sites.attrs["population_model"] = f"{info.label} (aggregated {factor}x{factor})"
     return sites
