@@ -82,7 +82,7 @@ def cells_in_units(cells: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoD
     population. ``attrs``: ``outside`` and ``outside_population`` (cells left out), and the
     cells' ``population_model``.
     """
-    from geomap.analysis.join import assign_units
+    from geomap.join import assign_units
 
     xy = np.column_stack([cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()]) if len(cells) else np.empty((0, 2))
     pos = assign_units(xy[:, 0], xy[:, 1], units.to_crs("EPSG:4326") if units.crs is not None else units)

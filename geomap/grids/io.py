@@ -136,13 +136,13 @@ def describe_raster(path: str | Path, *, label: str | None = None, name: str | N
 def open_upload(data: bytes, *, filename: str, label: str | None = None) -> Iterator[RasterInfo]:
     """An uploaded raster, held in GDAL's in-memory file system (never written to disk), while in the block.
 
-    The upload size limit (:func:`geomap.directory.limits.check_upload_size`) is checked first.
+    The upload size limit (:func:`geomap.io.limits.check_upload_size`) is checked first.
     The :class:`RasterInfo` path is a ``/vsimem/`` name, readable by this process only (so the
     serial path, not a Dask cluster, reads uploads).
     """
     from rasterio.io import MemoryFile
 
-    from geomap.directory import limits
+    from geomap.io import limits
 
     limits.check_upload_size(data, filename=filename)
     with MemoryFile(data) as mem:

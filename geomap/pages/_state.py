@@ -106,6 +106,7 @@ def resolve_upload(
     data: bytes,
     name: str,
     digest: str,
+    *,
     sheet: Any = None,
     mapping: tuple[tuple[str, str], ...] = (),
     units_key: str = "bundled",
@@ -218,8 +219,9 @@ def current_directory(country: str) -> tuple[gpd.GeoDataFrame, str, bool]:
     up = st.session_state.get(K_UPLOAD)
     if up:
         directory = resolve_upload(
-            country, up["data"], up["name"], up["digest"], up["sheet"], up["mapping"], units_key, up.get("edits", ()),
-            up.get("categories", ()),
+            country, up["data"], up["name"], up["digest"],
+            sheet=up["sheet"], mapping=up["mapping"], units_key=units_key, edits=up.get("edits", ()),
+            categories=up.get("categories", ()),
         )
         return directory, f"Uploaded: {up['name']}", False
     path = pipeline.sample_directory_path(country)

@@ -12,19 +12,15 @@ import pandas as pd
 import streamlit as st
 
 from geomap import boundaries
-from geomap.directory import limits, privacy, readers, resolve, schema, writers
+from geomap.directory import privacy, readers, resolve, schema, writers
+from geomap.io import limits
+from geomap.io.formats import DIRECTORY_FORMATS
 from geomap.pages import _state
 
 __all__ = ["render"]
 
-_EXPORTS = {
-    "csv": ("CSV", "text/csv", "csv"),
-    "xlsx": ("Excel (XLSX)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "geojson": ("GeoJSON", "application/geo+json", "geojson"),
-    "gpkg": ("GeoPackage", "application/geopackage+sqlite3", "gpkg"),
-    "hsds": ("HSDS 3.0 data package (zip)", "application/zip", "zip"),
-    "hxl": ("HXL CSV", "text/csv", "hxl.csv"),
-}
+#: Download choices: ``{format: (label, MIME type, suffix)}`` from the one registry of formats.
+_EXPORTS = {f.name: (f.label, f.mime, f.export_suffix.lstrip(".")) for f in DIRECTORY_FORMATS if f.writer}
 #: Fields a user may correct in the flagged-rows table.
 _EDITABLE = ("name", "service_types", "admin1_name", "admin1_code", "town", "latitude", "longitude")
 
@@ -52,7 +48,7 @@ def _upload_section() -> None:
     )
     up = st.file_uploader(
         "Upload a directory",
-        type=["csv", "txt", "tsv", "xlsx", "geojson", "json", "gpkg", "zip"],
+        type=DIRECTORY_FORMATS.upload_types(),
         key="data_upload",
     )
     c1, c2 = st.columns(2)

@@ -17,7 +17,10 @@ from streamlit_folium import st_folium
 from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import schema
+from geomap.io.sources import read_source
+from geomap.layers.footprint_map import footprint_map, footprint_map_html
 from geomap.pages import _state, _widgets
+from geomap.report.footprint import footprint_document
 
 __all__ = ["K_PROJECTS", "render"]
 
@@ -107,7 +110,7 @@ def _upload_panel() -> None:
         )
         up = st.file_uploader("Project file", type=["csv", "xlsx", "txt"], key="fp_uploader")
         if up is not None:
-            data = up.getvalue()
+            data = read_source(up, what="project file")
             digest = _digest(data)
             cur = st.session_state.get(K_PROJECTS)
             if not cur or cur["digest"] != digest:
@@ -131,141 +134,33 @@ def render() -> None:
     data, name, digest, is_sample = _source()
     if is_sample:
         st.info(P.ILLUSTRATIVE_NOTICE, icon="ℹ️")
-    sheet = None
-    if name.lower().endswith(".xlsx"):
-        sheets = _sheets(data, name, digest)
-        if len(sheets) > 1:
-            sheet = st.selectbox("Worksheet", sheets, key="fp_sheet")
-    chosen = st.session_state.get(K_MAPPING)
-    mapping = chosen["mapping"] if chosen and chosen["digest"] == digest else ()
-    try:
-        raw = _read(data, name, digest, sheet, mapping)
-    except ValueError as exc:
-        st.error(f"Could not read {name}: {exc}")
-        if not is_sample:
-            _mapping_picker(data, name, digest, sheet)
+    raw = _raw_projects(data, name, digest, is_sample)
+    if raw is None:
         return
-    if raw.attrs.get("unmapped"):
-        st.caption("Columns not used: " + ", ".join(map(str, raw.attrs["unmapped"])))
-
-    countries = _countries(digest, raw)
-    options = [c for c in countries["country"].tolist() if c]
-    if ctx.country not in options:
-        options.insert(0, ctx.country)
-    rows_of = dict(zip(countries["country"], countries["rows"]))
-    country = st.selectbox(
-        "Project country",
-        options,
-        index=options.index(ctx.country),
-        format_func=lambda c: f"{_state.country_name(c) if len(c) == 3 else c} ({rows_of.get(c, 0)} rows)",
-        key="fp_country",
-        help="The footprint is drawn per country; projects of other countries in the file are counted, not mapped.",
-    )
+    country = _country_choice(ctx, raw, digest)
     try:
         units = _state.units_for(country)
     except ValueError as exc:
         st.error(str(exc))
         return
-
     units_key = _widgets.directory_key(ctx) if country == ctx.country else "bundled"
     projects = _resolve(country, digest, units_key, raw, units)
-    acc = P.project_row_accounting(projects)
-    issues = P.project_issues(projects)
-    st.caption(
-        f"{name}: {acc['total']} rows — {acc['placed']} placed in {_state.country_name(country)}, "
-        f"{acc['flagged']} flagged, {acc['elsewhere']} in other countries."
-    )
-    if len(issues):
-        with st.expander(f"{len(issues)} problem(s) found in the file", expanded=acc["flagged"] > 0):
-            st.dataframe(issues, hide_index=True, width="stretch")
-
-    placed = projects[projects["status"] == schema.STATUS_PLACED]
-    c1, c2, c3 = st.columns(3)
-    cats = _pick(c1, "Program category", [c for c in P.PROGRAM_CATEGORIES if c in set(placed["category"].dropna())],
-                 key="fp_cat", fmt=lambda c: P.project_label(c, vocabulary="category"))
-    acts = _pick(c2, "Activity type", [c for c in P.ACTIVITY_TYPES if c in set(placed["activity_type"].dropna())],
-                 key="fp_act", fmt=lambda c: P.project_label(c, vocabulary="activity_type"))
-    stats = _pick(c3, "Status", [c for c in P.PROJECT_STATUSES if c in set(placed["project_status"].dropna())],
-                  key="fp_status", fmt=lambda c: P.project_label(c, vocabulary="project_status"))
-    c4, c5, c6 = st.columns(3)
-    funders = _pick(c4, "Funder", sorted(placed["funder"].dropna().astype(str).unique()), key="fp_funder")
-    partners = _pick(c5, "Implementing partner", sorted(placed["implementing_partner"].dropna().astype(str).unique()), key="fp_partner")
-    span = F.project_years(placed)
-    year_from = year_to = None
-    if span and span[0] < span[1]:
-        year_from, year_to = c6.slider("Years active", span[0], span[1], (span[0], span[1]), key="fp_years")
-        if (year_from, year_to) == span:
-            year_from = year_to = None
-    filters: dict[str, Any] = {
-        "categories": cats or None,
-        "activity_types": acts or None,
-        "statuses": stats or None,
-        "funders": funders or None,
-        "partners": partners or None,
-        "year_from": year_from,
-        "year_to": year_to,
-    }
+    _row_accounting(projects, name, country)
+    filters = _filters(projects[projects["status"] == schema.STATUS_PLACED])
     kept = F.filter_projects(projects, **filters)
-
-    c7, c8, c9 = st.columns(3)
-    measure = c7.radio("Map shows", list(F.MEASURES), format_func=F.MEASURES.get, key="fp_measure")
-    allocate = c8.radio("Multi-unit projects", list(F.ALLOCATIONS), format_func=lambda a: f"Budget and reach {F.ALLOCATIONS[a]}", key="fp_allocate")
-    currencies = sorted({str(c) for c in kept.loc[kept["budget"].notna(), "currency"].dropna()})
-    currency = c9.selectbox("Currency", currencies, key="fp_currency") if len(currencies) > 1 else None
     same_country = country == ctx.country
-    overlay = c9.checkbox(
-        "Overlay: providers per unit",
-        key="fp_overlay",
-        disabled=not same_country,
-        help="Outline the units with no provider in the directory, to see funded areas against unserved areas."
-        + ("" if same_country else f" Switch the app's country to {country} to use it."),
-    )
-
+    measure, allocate, currency, overlay = _display_options(kept, country, same_country)
     fp = F.footprint_by_unit(units, kept, allocate=allocate, currency=currency)
     coverage = None
     if overlay and same_country:
         coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.units, ctx.directory)
         fp = F.footprint_overlay(fp, coverage)
-    summary = F.footprint_summary(fp, kept)
-
-    st.subheader(summary["headline"].capitalize())
-    missed = summary["units_not_reached"]
-    st.markdown("**Units not reached:** " + (", ".join(missed) if missed else "none"))
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Units reached", f"{summary['units_reached']} of {summary['units']}")
-    m2.metric("Projects", f"{summary['projects']:,}", help=f"{summary['whole_country_projects']} country-wide")
-    m3.metric("Budget", f"{summary['budget']:,.0f} {summary['currency'] or ''}".strip())
-    m4.metric("People reached", f"{summary['reached']:,.0f}")
-    if coverage is not None:
-        gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
-        st.markdown("**Neither a funded project nor a provider:** " + (", ".join(gaps) if gaps else "none"))
-        if ctx.is_sample:
-            st.caption(f"Provider counts come from the fictional sample directory. {schema.FICTIONAL_NOTICE}")
-
-    from geomap.report.footprint import (
-        footprint_document,
-        footprint_map,
-        footprint_map_html,
-    )
-
+    _summary(ctx, fp, kept, coverage)
     boundary_source = ctx.boundary_source if same_country else str(units.attrs.get("source", ""))
     fmap = footprint_map(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source)
     st_folium(fmap, returned_objects=[], use_container_width=True, height=540, key=f"fp_map_{country}")
-
-    st.subheader("Activity per year")
-    by_year = F.activity_by_year(kept, currency=fp.attrs.get("currency"))
-    timeline = st.radio("Timeline shows", list(_TIMELINE), format_func=_TIMELINE.get, horizontal=True, key="fp_timeline")
-    if len(by_year):
-        st.bar_chart(by_year.set_index("year")[[timeline]], x_label="Year", y_label=_TIMELINE[timeline])
-    else:
-        st.caption("No dated projects under these filters.")
-    if by_year.attrs.get("undated"):
-        st.caption(f"{by_year.attrs['undated']} project(s) without dates are not in the timeline.")
-
-    st.subheader("Units")
-    table = F.footprint_table(fp)
-    shown = table.assign(overlay=table["overlay"].map(F.OVERLAY_GROUPS)) if "overlay" in table.columns else table
-    st.dataframe(shown, hide_index=True, width="stretch")
+    _timeline(kept, fp)
+    table = _units_table(fp)
     d1, d2, d3 = st.columns(3)
     d1.download_button("Table (CSV)", data=_widgets.csv_bytes(table),
                        file_name=f"geomap_footprint_{country}.csv", mime="text/csv", key="fp_dl_csv")
@@ -285,3 +180,135 @@ def render() -> None:
     )
     st.caption(f"Budget and people reached of multi-unit projects are {F.ALLOCATIONS[allocate]}. "
                "A project covering the whole country counts in every unit.")
+
+
+def _raw_projects(data: bytes, name: str, digest: str, is_sample: bool):
+    """The file's raw project rows (sheet and mapping chosen here), or ``None`` after an error."""
+    sheet = None
+    if name.lower().endswith(".xlsx"):
+        sheets = _sheets(data, name, digest)
+        if len(sheets) > 1:
+            sheet = st.selectbox("Worksheet", sheets, key="fp_sheet")
+    chosen = st.session_state.get(K_MAPPING)
+    mapping = chosen["mapping"] if chosen and chosen["digest"] == digest else ()
+    try:
+        raw = _read(data, name, digest, sheet, mapping)
+    except ValueError as exc:
+        st.error(f"Could not read {name}: {exc}")
+        if not is_sample:
+            _mapping_picker(data, name, digest, sheet)
+        return None
+    if raw.attrs.get("unmapped"):
+        st.caption("Columns not used: " + ", ".join(map(str, raw.attrs["unmapped"])))
+    return raw
+
+
+def _country_choice(ctx, raw, digest: str) -> str:
+    countries = _countries(digest, raw)
+    options = [c for c in countries["country"].tolist() if c]
+    if ctx.country not in options:
+        options.insert(0, ctx.country)
+    rows_of = dict(zip(countries["country"], countries["rows"]))
+    return st.selectbox(
+        "Project country",
+        options,
+        index=options.index(ctx.country),
+        format_func=lambda c: f"{_state.country_name(c) if len(c) == 3 else c} ({rows_of.get(c, 0)} rows)",
+        key="fp_country",
+        help="The footprint is drawn per country; projects of other countries in the file are counted, not mapped.",
+    )
+
+
+def _row_accounting(projects, name: str, country: str) -> None:
+    acc = P.project_row_accounting(projects)
+    issues = P.project_issues(projects)
+    st.caption(
+        f"{name}: {acc['total']} rows — {acc['placed']} placed in {_state.country_name(country)}, "
+        f"{acc['flagged']} flagged, {acc['elsewhere']} in other countries."
+    )
+    if len(issues):
+        with st.expander(f"{len(issues)} problem(s) found in the file", expanded=acc["flagged"] > 0):
+            st.dataframe(issues, hide_index=True, width="stretch")
+
+
+def _filters(placed) -> dict[str, Any]:
+    """The filter widgets over the placed projects; keyword arguments of ``filter_projects``."""
+    c1, c2, c3 = st.columns(3)
+    cats = _pick(c1, "Program category", [c for c in P.PROGRAM_CATEGORIES if c in set(placed["category"].dropna())],
+                 key="fp_cat", fmt=lambda c: P.project_label(c, vocabulary="category"))
+    acts = _pick(c2, "Activity type", [c for c in P.ACTIVITY_TYPES if c in set(placed["activity_type"].dropna())],
+                 key="fp_act", fmt=lambda c: P.project_label(c, vocabulary="activity_type"))
+    stats = _pick(c3, "Status", [c for c in P.PROJECT_STATUSES if c in set(placed["project_status"].dropna())],
+                  key="fp_status", fmt=lambda c: P.project_label(c, vocabulary="project_status"))
+    c4, c5, c6 = st.columns(3)
+    funders = _pick(c4, "Funder", sorted(placed["funder"].dropna().astype(str).unique()), key="fp_funder")
+    partners = _pick(c5, "Implementing partner", sorted(placed["implementing_partner"].dropna().astype(str).unique()), key="fp_partner")
+    span = F.project_years(placed)
+    year_from = year_to = None
+    if span and span[0] < span[1]:
+        year_from, year_to = c6.slider("Years active", span[0], span[1], (span[0], span[1]), key="fp_years")
+        if (year_from, year_to) == span:
+            year_from = year_to = None
+    return {
+        "categories": cats or None,
+        "activity_types": acts or None,
+        "statuses": stats or None,
+        "funders": funders or None,
+        "partners": partners or None,
+        "year_from": year_from,
+        "year_to": year_to,
+    }
+
+
+def _display_options(kept, country: str, same_country: bool) -> tuple[str, str, str | None, bool]:
+    """Measure, allocation, currency and overlay choices."""
+    c7, c8, c9 = st.columns(3)
+    measure = c7.radio("Map shows", list(F.MEASURES), format_func=F.MEASURES.get, key="fp_measure")
+    allocate = c8.radio("Multi-unit projects", list(F.ALLOCATIONS), format_func=lambda a: f"Budget and reach {F.ALLOCATIONS[a]}", key="fp_allocate")
+    currencies = sorted({str(c) for c in kept.loc[kept["budget"].notna(), "currency"].dropna()})
+    currency = c9.selectbox("Currency", currencies, key="fp_currency") if len(currencies) > 1 else None
+    overlay = c9.checkbox(
+        "Overlay: providers per unit",
+        key="fp_overlay",
+        disabled=not same_country,
+        help="Outline the units with no provider in the directory, to see funded areas against unserved areas."
+        + ("" if same_country else f" Switch the app's country to {country} to use it."),
+    )
+    return measure, allocate, currency, overlay
+
+
+def _summary(ctx, fp, kept, coverage) -> None:
+    summary = F.footprint_summary(fp, kept)
+    st.subheader(summary["headline"].capitalize())
+    missed = summary["units_not_reached"]
+    st.markdown("**Units not reached:** " + (", ".join(missed) if missed else "none"))
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Units reached", f"{summary['units_reached']} of {summary['units']}")
+    m2.metric("Projects", f"{summary['projects']:,}", help=f"{summary['whole_country_projects']} country-wide")
+    m3.metric("Budget", f"{summary['budget']:,.0f} {summary['currency'] or ''}".strip())
+    m4.metric("People reached", f"{summary['reached']:,.0f}")
+    if coverage is not None:
+        gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
+        st.markdown("**Neither a funded project nor a provider:** " + (", ".join(gaps) if gaps else "none"))
+        if ctx.is_sample:
+            st.caption(f"Provider counts come from the fictional sample directory. {schema.FICTIONAL_NOTICE}")
+
+
+def _timeline(kept, fp) -> None:
+    st.subheader("Activity per year")
+    by_year = F.activity_by_year(kept, currency=fp.attrs.get("currency"))
+    timeline = st.radio("Timeline shows", list(_TIMELINE), format_func=_TIMELINE.get, horizontal=True, key="fp_timeline")
+    if len(by_year):
+        st.bar_chart(by_year.set_index("year")[[timeline]], x_label="Year", y_label=_TIMELINE[timeline])
+    else:
+        st.caption("No dated projects under these filters.")
+    if by_year.attrs.get("undated"):
+        st.caption(f"{by_year.attrs['undated']} project(s) without dates are not in the timeline.")
+
+
+def _units_table(fp):
+    st.subheader("Units")
+    table = F.footprint_table(fp)
+    shown = table.assign(overlay=table["overlay"].map(F.OVERLAY_GROUPS)) if "overlay" in table.columns else table
+    st.dataframe(shown, hide_index=True, width="stretch")
+    return table
