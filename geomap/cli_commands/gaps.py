@@ -223,7 +223,8 @@ def run_site(args: argparse.Namespace) -> int:
     radius = distance.default_radius_km(args.service) if args.radius_km is None else args.radius_km
     existing = distance.providers_offering(directory, args.service)
     if args.population_raster:
-        from geomap.grids import io, siting as grid_siting
+        from geomap.grids import io
+        from geomap.grids import siting as grid_siting
 
         info = io.describe_raster(args.population_raster)
         sites = grid_siting.grid_sites(info, _units, existing, radius_km=radius, add=args.add, factor=args.aggregate,

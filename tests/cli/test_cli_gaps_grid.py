@@ -7,10 +7,10 @@ import csv
 import numpy as np
 import pandas as pd
 import pytest
+from grids._rasters import write_raster
 from rasterio.transform import from_origin
 
 from geomap import cli, pipeline
-from grids._rasters import write_raster
 
 
 @pytest.fixture(scope="module")
