@@ -2,8 +2,9 @@
 
 The population raster becomes a lazy :mod:`dask.array` whose chunks are windowed reads
 (:class:`LazyRaster`: each task opens the file and reads its own window, so no process ever
-holds the whole grid), and :func:`geomap.grids.reach.block_sums` — the very kernel of the
-serial path — runs on every chunk with :func:`dask.array.map_blocks`. Each chunk returns only
+holds the whole grid), and a block kernel — :func:`geomap.grids.reach.block_sums`, the very
+kernel of the serial path, handed in by the caller — runs on every chunk with
+:func:`dask.array.map_blocks`. Each chunk returns only
 its per-unit sums, which Dask adds up; memory is bounded by chunk size x workers. Serial and
 Dask runs therefore give the same numbers (up to the order of floating-point additions).
 """
@@ -11,14 +12,14 @@ Dask runs therefore give the same numbers (up to the order of floating-point add
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from rasterio.windows import Window
 
-from geomap.grids import io, reach
+from geomap.grids import io
 
-__all__ = ["LazyRaster", "dask_client", "reach_sums_dask"]
+__all__ = ["LazyRaster", "block_sums_dask", "dask_client"]
 
 
 class LazyRaster:
@@ -86,33 +87,33 @@ def dask_client(
         client.close()
 
 
-def _kernel(pop: np.ndarray, *, info, shapes, n_units, providers, radius_km, block_info=None) -> np.ndarray:
+def _kernel(pop: np.ndarray, *, kernel, kwargs, block_info=None) -> np.ndarray:
     (r0, r1), (c0, c1) = block_info[0]["array-location"]
     win = Window(c0, r0, c1 - c0, r1 - r0)
-    sums = reach.block_sums(pop, win, info=info, shapes=shapes, n_units=n_units, providers=providers, radius_km=radius_km)
-    return sums[None, None, :, :]
+    return kernel(pop, win, **kwargs)[None, None, :, :]
 
 
-def reach_sums_dask(
-    info: io.RasterInfo,
-    shapes: Sequence[tuple[object, int]],
-    n_units: int,
-    providers: np.ndarray,
-    radius_km: float,
+def block_sums_dask(
+    raster: io.RasterInfo,
+    kernel: Callable[..., np.ndarray],
     *,
+    out_shape: tuple[int, int],
     block: int,
     client,
+    **kwargs,
 ) -> np.ndarray:
-    """:data:`geomap.grids.reach.SUMS` per unit over the whole raster, computed on ``client``."""
+    """The sum over all blocks of ``kernel(pop, window, **kwargs)`` (each an ``out_shape`` array), computed on ``client``.
+
+    ``kernel`` must be a module-level function (it is pickled to the workers by reference),
+    e.g. :func:`geomap.grids.reach.block_sums`.
+    """
     import dask.array as da
 
-    arr = da.from_array(LazyRaster(info), chunks=(block, block), asarray=True, lock=False, meta=np.empty((0, 0)))
+    arr = da.from_array(LazyRaster(raster), chunks=(block, block), asarray=True, lock=False, meta=np.empty((0, 0)))
     nrow, ncol = len(arr.chunks[0]), len(arr.chunks[1])
-    k = len(reach.SUMS)
     parts = arr.map_blocks(
-        _kernel,
-        info=info, shapes=list(shapes), n_units=n_units, providers=providers, radius_km=radius_km,
-        new_axis=[2, 3], chunks=((1,) * nrow, (1,) * ncol, (n_units + 1,), (k,)), dtype=np.float64,
+        _kernel, kernel=kernel, kwargs=kwargs,
+        new_axis=[2, 3], chunks=((1,) * nrow, (1,) * ncol, (out_shape[0],), (out_shape[1],)), dtype=np.float64,
         meta=np.empty((0, 0, 0, 0)),
     )
     total = parts.sum(axis=(0, 1))

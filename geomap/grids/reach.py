@@ -209,7 +209,10 @@ def grid_reach(
     if client is not None:
         from geomap.grids import execution
 
-        sums = execution.reach_sums_dask(info, shapes, len(units), xy, radius, block=block, client=client)
+        sums = execution.block_sums_dask(
+            info, block_sums, out_shape=(len(units) + 1, len(SUMS)), block=block, client=client,
+            info=info, shapes=shapes, n_units=len(units), providers=xy, radius_km=radius,
+        )
     else:
         wins = list(io.iter_windows(info, block=block))
         sums = np.zeros((len(units) + 1, len(SUMS)))
