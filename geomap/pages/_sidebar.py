@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geomap.directory import privacy
-from geomap.pages import _state
+from geomap.pages import _state, _url
 
 __all__ = ["render"]
 
@@ -15,6 +15,8 @@ def _on_country_change() -> None:
     # sees the new country.
     _state.set_country(st.session_state["sidebar_country"])
     _state.clear_boundaries()
+    # The link follows the choice (a ?country= left in the URL would switch it back).
+    st.query_params["country"] = _url.country_param(st.session_state[_state.K_COUNTRY])
 
 
 def _country_picker() -> None:
@@ -66,6 +68,18 @@ def _sign_in() -> None:
     box.caption("Public view: confidential shelters show only their state and a front-door contact.")
 
 
+def _signed_in_banner() -> None:
+    """Who is signed in, at the top of every page's sidebar (easy to miss in a closed box)."""
+    role = _state.get_role()
+    if role == privacy.PUBLIC:
+        return
+    from geomap import auth
+
+    sess = auth.current_session(st.session_state)
+    who = sess.user if sess is not None else "a partner"
+    st.sidebar.success(f"Signed in as **{who}** ({role}): confidential records are shown.", icon="🔓")
+
+
 def render() -> None:
     """Draw the sidebar shared by every page.
 
@@ -74,9 +88,14 @@ def render() -> None:
     the country changes through a callback (before the run), sign-in and sign-out rerun.
     """
     st.sidebar.title("geomap")
+    _signed_in_banner()
     _country_picker()
+    bad = _url.country_error()
+    if bad:
+        st.sidebar.warning(f"The link names a country geomap does not know ({bad!r}); pick one above.")
+    _url.copy_link_button(st.sidebar)
     ctx = _state.get_context()
-    st.sidebar.caption(f"Directory: {ctx.directory_label}")
+    st.sidebar.markdown(f"Directory: {ctx.directory_label}")
     if ctx.is_sample:
         st.sidebar.warning("Sample records are **fictional**: not real organisations, phones or places.", icon="⚠️")
     _sign_in()

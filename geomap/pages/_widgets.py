@@ -9,7 +9,62 @@ import streamlit as st
 
 from geomap.directory import schema, writers
 
-__all__ = ["service_options", "service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text"]
+__all__ = [
+    "sources", "upload_limit_mb", "no_directory", "boundary_notice", "service_options", "service_picker",
+    "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text",
+]
+
+
+def sources(ctx, *extra: str) -> None:
+    """The map's sources in full, in a collapsed "Sources" under it (the map carries a short credit)."""
+    with st.expander("Sources"):
+        st.markdown(
+            f"- **Boundaries:** {md_text(ctx.boundary_source)}. Vintage: {md_text(ctx.boundary_vintage)}. "
+            f"Licence: {md_text(ctx.boundary_licence or 'not stated')}.\n"
+            f"- **Directory:** {md_text(ctx.directory_label)}.\n"
+            + "".join(f"- {md_text(x)}\n" for x in extra)
+            + "- Map drawn with Leaflet (BSD-2-Clause), served by this app."
+        )
+        for note in ctx.boundary_notes:
+            st.caption(note)
+
+
+def upload_limit_mb() -> int:
+    """The one upload limit (``settings.max_upload_mb``), in whole MB, for every uploader and its text."""
+    import math
+
+    from geomap.settings import get_settings
+
+    return max(1, math.ceil(get_settings().max_upload_mb))
+
+
+def boundary_notice(ctx) -> None:
+    """Say when the boundaries drawn are outdated (a warning), and their source (a caption)."""
+    outdated = [n for n in ctx.boundary_notes if "outdated" in n or "before the" in n]
+    if outdated:
+        st.warning(" ".join(outdated), icon="🗺️")
+
+
+def no_directory(ctx, *, page: str) -> bool:
+    """The one empty state of every page: ``True`` (and says so) when the country has no directory.
+
+    Parameters
+    ----------
+    ctx
+        The session's context.
+    page
+        What the page would show ("coverage", "gaps", "referrals"…), named in the message.
+    """
+    if len(ctx.directory):
+        return False
+    st.info(
+        f"**No directory of services is loaded for {ctx.country_name}**, so there are no {page} to show. "
+        "Upload a directory on the **Data** page (CSV, XLSX, GeoJSON, GeoPackage, HXL or HSDS), "
+        "or pick a country with a bundled sample (Nigeria, Mexico) in the sidebar.",
+        icon="ℹ️",
+    )
+    boundary_notice(ctx)
+    return True
 
 
 def service_options(directory: pd.DataFrame | None) -> list[str]:
@@ -65,8 +120,7 @@ def directory_key(ctx) -> str:
 
 def unit_table(table: pd.DataFrame) -> None:
     """Sortable table of units; per-capita figures without a population show "no data"."""
-    cols = {
-        "code": "Code",
+    cols = {  # key columns first; the code last (a name is what people read)
         "name": "Unit",
         "providers": "Providers",
         "per_100k": "Per 100k",
@@ -74,6 +128,7 @@ def unit_table(table: pd.DataFrame) -> None:
         "capacity_per_100k": "Beds per 100k",
         "population": "Population",
         "population_year": "Census year",
+        "code": "Code",
     }
     shown = table[[c for c in cols if c in table.columns]].rename(columns=cols)
     styler = shown.style.format(

@@ -11,12 +11,18 @@ from geomap import boundaries
 from geomap.analysis import coverage
 from geomap.directory import privacy, schema
 from geomap.layers import coverage_map, live
-from geomap.pages import _live_map, _state, _widgets
+from geomap.pages import _live_map, _state, _url, _widgets
 
 __all__ = ["render"]
 
 _MAP_KEY = "cov_map"
 _ALL_UNITS = "(all units)"
+#: The page's view in the URL: /coverage?country=MX&service=shelter,legal_aid&measure=per_100k
+URL_PARAMS = (
+    _url.Param("service", "cov_services", "list", tuple(schema.SERVICE_TYPES)),
+    _url.Param("population", "cov_populations", "list", tuple(schema.POPULATIONS)),
+    _url.Param("measure", "cov_measure", "str", tuple(coverage.MEASURES)),
+)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -66,11 +72,14 @@ def _filter_note(services: list[str], populations: list[str]) -> str:
 def render() -> None:
     """Draw the Coverage page."""
     ctx = _state.get_context()
+    _url.seed("coverage", URL_PARAMS)
     st.title(f"Coverage — {ctx.country_name}")
+    if _widgets.no_directory(ctx, page="coverage figures"):
+        _url.write(ctx.country, URL_PARAMS)
+        return
     if ctx.is_sample:
         st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
-    elif len(ctx.directory) == 0:
-        st.info("No directory is loaded for this country. Upload one on the **Data** page.", icon="ℹ️")
+    _widgets.boundary_notice(ctx)
     # A full run may follow a visit to another page (the map component was unmounted): the map
     # is sent whole again. Filter changes rerun only the fragment and send the new state only.
     _live_map.forget(_MAP_KEY)
@@ -158,14 +167,12 @@ def _coverage(ctx: _state.Context) -> None:
         )
     if drawn != (services, populations, measure, *([parent] if parents else [])):
         st.rerun(scope="fragment")  # a value the state did not hold yet (first run of a widget)
+    _url.write(ctx.country, URL_PARAMS)
     m1, m2, m3 = figures.columns(3)
     m1.metric("Providers placed", f"{summary['providers']:,}")
     m2.metric("Units with at least one", f"{summary['units_with_providers']} of {summary['units']}")
     m3.metric("Population denominator", f"{year} census" if year else "no data")
-    st.caption(
-        f"Boundaries: {ctx.boundary_source}. Vintage: {ctx.boundary_vintage}. Licence: {ctx.boundary_licence}. "
-        + " ".join(ctx.boundary_notes)
-    )
+    _widgets.sources(ctx, f"Population: {year} census" if year else "Population: no census for these units")
     hidden = int(table["confidential_providers"].sum())
     if hidden and not privacy.can_see_confidential(ctx.role):
         st.caption(

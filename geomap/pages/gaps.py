@@ -16,7 +16,7 @@ from geomap.grids import cost, measures, overview
 from geomap.grids import io as grid_io
 from geomap.io.sources import read_source
 from geomap.layers import grid as grid_layer
-from geomap.pages import _state, _widgets
+from geomap.pages import _state, _url, _widgets
 from geomap.report import gaps as report
 
 __all__ = ["render"]
@@ -30,13 +30,36 @@ _MEASURES = {
     "access_per_100k": "Beds within reach per 100,000 people (2SFCA)",
 }
 _TABLE_COLUMNS = {
-    "gap_rank": "Rank", "name": "Unit", "parent_code": "Parent", "population": "Population",
-    "providers": "Providers", "per_100k": "Per 100k", "share_within": "% within reach",
-    "pop_beyond_km": "People beyond reach", "mean_distance_km": "Mean distance (km)",
-    "access_per_100k": "Beds within reach per 100k", "settlement_share": "Settlements cover (%)",
+    "gap_rank": "Rank", "name": "Unit", "gap_index": "Gap index", "providers": "Providers",
+    "pop_beyond_km": "People beyond reach", "share_within": "% within reach", "population": "Population (census)",
+    "per_100k": "Providers per 100k", "mean_distance_km": "Mean distance (km)",
+    "access_per_100k": "Beds within reach per 100k (2SFCA)", "settlement_share": "Settlement people as % of census",
+    "c_absent": "Index part: no provider", "c_supply": "Index part: too few per 100k",
+    "c_reach": "Index part: people beyond reach", "parent_code": "Parent unit",
     "grid_population": "People on the grid", "grid_to_census": "Grid / census",
-    "c_absent": "c_absent", "c_supply": "c_supply", "c_reach": "c_reach", "gap_index": "Gap index",
 }
+#: The gap-index components as people read them (the weight sliders and the table).
+_COMPONENT_LABELS = {"absent": "No provider", "supply": "Too few per 100k", "reach": "People beyond reach"}
+_EXPLAIN = (
+    "**2SFCA** (two-step floating catchment area): beds of each provider shared among the people "
+    "within its reach, then summed for each settlement; a measure of capacity, not only distance. "
+    "**Proposed sites** are chosen by maximal covering location (**MCLP**): the settlements where "
+    "new sites would bring the most people within reach, existing sites counting as covering."
+)
+
+
+def _url_services() -> list[str]:
+    return [v for v in st.query_params.get("service", "").split(",") if v in schema.SERVICE_TYPES]
+
+
+def _url_params(services: list[str]) -> tuple[_url.Param, ...]:
+    """The page's view in the URL: services, the map's measure and each service's reach (km)."""
+    return (
+        _url.Param("service", "gaps_services", "list", tuple(schema.SERVICE_TYPES)),
+        _url.Param("measure", "gaps_measure", "str", tuple(_MEASURES)),
+        *(_url.Param(f"radius_{s}", f"gaps_radius_{s}", "float") for s in services),
+        *(_url.Param(f"sites_{s}", f"gaps_add_{s}", "int") for s in services),
+    )
 
 
 def _digest(data: bytes | None) -> str:
@@ -157,17 +180,16 @@ def _sites(key: str, service: str, radius_km: float, add: int, _demand, _provide
 
 def _controls(ctx):
     c1, c2 = st.columns([3, 2])
-    services = c1.multiselect(
-        "Service(s)", _widgets.service_options(ctx.directory), default=["shelter"], format_func=schema.label, key="gaps_services"
-    )
+    st.session_state.setdefault("gaps_services", ["shelter"])
+    services = c1.multiselect("Service(s)", _widgets.service_options(ctx.directory), format_func=schema.label, key="gaps_services")
     measure = c2.selectbox("Map shows", list(_MEASURES), format_func=_MEASURES.get, key="gaps_measure")
     radii: dict[str, float] = {}
     with st.expander("Reach, thresholds and gap-index weights", expanded=False):
         cols = st.columns(max(len(services), 1))
         for col, s in zip(cols, services):
+            st.session_state.setdefault(f"gaps_radius_{s}", float(distance.default_radius_km(s)))
             radii[s] = col.number_input(
-                f"{schema.label(s)}: reach (km)", min_value=1.0, max_value=500.0,
-                value=float(distance.default_radius_km(s)), step=5.0, key=f"gaps_radius_{s}",
+                f"{schema.label(s)}: reach (km)", min_value=1.0, max_value=500.0, step=5.0, key=f"gaps_radius_{s}",
             )
         threshold = st.number_input(
             "Threshold: providers per 100,000 people", min_value=0.01, value=1.0, step=0.1, key="gaps_threshold"
@@ -175,14 +197,14 @@ def _controls(ctx):
         st.caption("Gap index = weighted mean of the components below (each 0 = no gap … 1 = worst).")
         wcols = st.columns(len(gaps.COMPONENTS))
         weights = {
-            k: wc.slider(k, 0.0, 3.0, float(gaps.DEFAULT_WEIGHTS[k]), 0.5, help=gaps.COMPONENTS[k], key=f"gaps_w_{k}")
+            k: wc.slider(f"Weight: {_COMPONENT_LABELS.get(k, k)}", 0.0, 3.0, float(gaps.DEFAULT_WEIGHTS[k]), 0.5, help=gaps.COMPONENTS[k], key=f"gaps_w_{k}")
             for wc, k in zip(wcols, gaps.COMPONENTS)
         }
     with st.expander("Your own demand points or populations (optional)", expanded=False):
-        dem = st.file_uploader("Demand points CSV (latitude, longitude, population)", type=["csv"], key="gaps_demand_upload")
-        pop = st.file_uploader("Unit populations CSV (unit code or name, population[, year])", type=["csv"], key="gaps_pop_upload")
+        dem = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Demand points CSV (latitude, longitude, population)", type=["csv"], key="gaps_demand_upload")
+        pop = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Unit populations CSV (unit code or name, population[, year])", type=["csv"], key="gaps_pop_upload")
     with st.expander("Road travel time (optional: needs a road network file)", expanded=False):
-        roads = st.file_uploader("Road network (.osm XML or .graphml)", type=["osm", "graphml", "xml"], key="gaps_roads")
+        roads = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Road network (.osm XML or .graphml)", type=["osm", "graphml", "xml"], key="gaps_roads")
         minutes = st.number_input("Travel-time budget (minutes)", min_value=5.0, max_value=240.0, value=60.0, step=5.0, key="gaps_minutes")
     road = (roads.name, read_source(roads, what="road network"), float(minutes)) if roads else None
     demand_bytes = read_source(dem, what="demand points file") if dem else None
@@ -197,9 +219,11 @@ def _table(table: pd.DataFrame) -> None:
             shown[c] = shown[c] * 100
     shown = shown.rename(columns=_TABLE_COLUMNS)
     fmt = {
-        "Population": "{:,.0f}", "Per 100k": "{:.2f}", "% within reach": "{:.0f}", "People beyond reach": "{:,.0f}",
-        "Mean distance (km)": "{:,.1f}", "Beds within reach per 100k": "{:,.1f}", "Settlements cover (%)": "{:.0f}",
-        "c_absent": "{:.0f}", "c_supply": "{:.2f}", "c_reach": "{:.2f}", "Gap index": "{:.2f}",
+        "Population (census)": "{:,.0f}", "Providers per 100k": "{:.2f}", "% within reach": "{:.0f}",
+        "People beyond reach": "{:,.0f}", "Mean distance (km)": "{:,.1f}", "Beds within reach per 100k (2SFCA)": "{:,.1f}",
+        "Settlement people as % of census": "{:.0f}",
+        "Index part: no provider": "{:.0f}", "Index part: too few per 100k": "{:.2f}",
+        "Index part: people beyond reach": "{:.2f}", "Gap index": "{:.2f}",
         "People on the grid": "{:,.0f}", "Grid / census": "{:.2f}",
     }
     st.dataframe(shown.style.format(fmt, na_rep="no data"), hide_index=True, width="stretch")
@@ -209,9 +233,11 @@ def _service_section(
     ctx, units, demand, *, key, service, radius, threshold, weights, measure, road, grid=None
 ) -> report.ServiceGaps | None:
     grid_out, grid_key = _grid_for_service(ctx, units, key, service, radius, grid)
-    with st.status(f"{schema.label(service)}: distances, catchments and 2SFCA…", expanded=False) as status:
-        result = _service_gaps(key, service, radius, threshold, grid_key, units, ctx.directory, demand, None if grid_out is None else grid_out[0])
-        status.update(label=f"{schema.label(service)}: computed for {len(demand):,} settlements", state="complete")
+    # A spinner while it works, then plain text (a finished status box looks like a control).
+    with st.spinner(f"{schema.label(service)}: distances, catchments and 2SFCA…"):
+        reach = None if grid_out is None else grid_out[0]
+        result = _service_gaps(key, service, radius, threshold, grid_key, units, ctx.directory, demand, reach)
+    st.caption(f"{schema.label(service)}: computed for {len(demand):,} settlements" + (" and the population grid." if reach is not None else "."))
     try:
         table = gaps.gap_index(result.table, threshold_per_100k=threshold, weights=weights)
     except ValueError as exc:
@@ -223,30 +249,42 @@ def _service_section(
     on_grid = "grid_population" in table.columns
     total = table["grid_population" if on_grid else "settlement_population"].sum(min_count=1)
     m1, m2, m3 = st.columns(3)
-    m1.metric("Units with none", f"{len(lacking)} of {len(table)}")
-    m2.metric(f"People beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{beyond:,.0f}")
-    m3.metric("Share of the grid population" if on_grid else "Share of settlement population",
-              "no data" if pd.isna(total) or not total else f"{beyond / total:.0%}")
+    m1.metric(f"Units with no {schema.label(service).lower()}", f"{len(lacking)} of {len(table)}")
+    if on_grid:
+        m2.metric(f"People on the grid beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{round(beyond):,}",
+                  help="Every populated cell of the population raster, counted in the unit holding its centre.")
+        m3.metric(f"Share of the grid population beyond {radius:g} km", "no data" if pd.isna(total) or not total else f"{beyond / total:.0%}",
+                  help=f"Of the {round(total or 0):,} people on the population grid inside the units.")
+    else:
+        m2.metric(f"People in settlements beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{round(beyond):,}",
+                  help="People living in the GeoNames settlements of 500+ people that are farther than the reach "
+                  "from every provider; people outside those settlements are not counted.")
+        m3.metric(f"Share of settlement people beyond {radius:g} km", "no data" if not total else f"{beyond / total:.0%}",
+                  help=f"Of the {round(total or 0):,} people living in GeoNames settlements of this country, "
+                  "not of the census population.")
     if lacking:
         st.caption("No provider: " + ", ".join(lacking))
+    _census_note(table)
 
+    st.session_state.setdefault(f"gaps_add_{service}", 0)
     add = st.number_input(
-        "Propose new sites (k)", min_value=0, max_value=25, value=0, step=1, key=f"gaps_add_{service}",
-        help="Maximal covering location over settlements; existing sites count as covering.",
+        "Propose new sites (how many)", min_value=0, max_value=25, step=1, key=f"gaps_add_{service}",
+        help="Maximal covering location (MCLP) over settlements: the sites that bring the most people within "
+        "reach; existing sites count as covering.",
     )
     if add:
-        with st.status(f"Choosing {add} site(s)…", expanded=False) as status:
+        with st.spinner(f"Choosing {add} site(s)…"):
             result.sites = _sites(key, service, radius, int(add), demand, result.providers)
-            status.update(label=f"Siting: solver status {result.sites.attrs.get('status')}", state="complete")
+        st.caption(f"Proposed sites chosen (MCLP solver status: {result.sites.attrs.get('status')}).")
 
     road_catch = None
     if road is not None:
         name, data, minutes = road
         try:
-            with st.status(f"Road travel time: {minutes:g} min catchments…", expanded=False) as status:
+            with st.spinner(f"Road travel time: {minutes:g} min catchments…"):
                 graph = _road_graph(_digest(data), name, data)
                 road_catch = _road_catchments(key, service, _digest(data), minutes, graph, result.providers)
-                status.update(label=f"Road catchments for {len(road_catch)} provider(s)", state="complete")
+            st.caption(f"Road catchments for {len(road_catch)} provider(s).")
         except (ValueError, FileNotFoundError) as exc:
             st.error(str(exc))
 
@@ -261,12 +299,14 @@ def _service_section(
             "Partners can sign in to see them."
         )
     st.caption(demand_mod.DEMAND_CAVEAT + " " + demand_mod.outside_note(demand))
+    _widgets.sources(ctx, "Settlements: GeoNames (CC BY 4.0), places of 500 people or more")
     if grid_out is not None:
         _grid_summary(ctx, units, table, grid_out[1], radius, service)
 
     st.subheader("Ranked gaps")
     w = table.attrs["weights"]
-    st.caption("Weights: " + ", ".join(f"{k} {v:g}" for k, v in w.items()) + f"; threshold {threshold:g} per 100k.")
+    st.caption("Gap index weights: " + ", ".join(f"{_COMPONENT_LABELS.get(k, k)} {v:g}" for k, v in w.items())
+               + f"; threshold {threshold:g} providers per 100k. Units are ranked worst first.")
     parents = sorted({str(p) for p in table["parent_code"].dropna() if str(p)})
     if parents:  # admin-2 units brought by the user: drill down by admin-1 parent
         pick = st.selectbox("Units in", ["All", *parents], key=f"gaps_parent_{service}")
@@ -279,17 +319,20 @@ def _service_section(
         s = result.sites
         a = s.attrs
         st.caption(f"Covered now: {a['covered_before']:,.0f} of {a['total_population']:,.0f} people in settlements.")
+        names = dict(zip(units["code"].astype(str), units["name"].astype(str)))
         shown = pd.DataFrame(
             {
-                "Order": s["order"].to_numpy(),
+                "Site": s["order"].to_numpy(),
                 "Settlement": s["name"].astype(str).to_numpy() if "name" in s.columns else "",
-                "Unit": s["unit_code"].astype(str).to_numpy() if "unit_code" in s.columns else "",
-                "Newly covered": s["new_population_covered"].to_numpy(),
+                "State": s["unit_code"].astype(str).map(lambda c: names.get(c, c)).to_numpy() if "unit_code" in s.columns else "",
+                "People newly within reach": s["new_population_covered"].round().astype("Int64").to_numpy(),
                 "Share covered after (%)": (s["cumulative_share_covered"] * 100).to_numpy(),
             }
         )
-        st.dataframe(shown.style.format({"Newly covered": "{:,.0f}", "Share covered after (%)": "{:.1f}"}), hide_index=True)
-        st.line_chart(shown.set_index("Order")["Share covered after (%)"], height=200)
+        st.dataframe(shown.style.format({"People newly within reach": "{:,.0f}", "Share covered after (%)": "{:.1f}"}),
+                     hide_index=True)
+        st.line_chart(shown.set_index("Site")["Share covered after (%)"], height=200,
+                      x_label="Sites added (in order)", y_label="Settlement people within reach (%)")
 
     exp = report.export_table(table)
     d1, d2, d3, d4 = st.columns(4)
@@ -306,6 +349,20 @@ def _service_section(
     return result
 
 
+def _census_note(table: pd.DataFrame) -> None:
+    """Explain figures that exceed a unit's census population (settlements counted at another date)."""
+    if "population" not in table.columns:
+        return
+    over = table[(table["settlement_population"] > table["population"]) & table["population"].notna()]
+    if len(over):
+        st.caption(
+            "In " + ", ".join(over["name"].astype(str)) + " the people counted in GeoNames settlements exceed the "
+            "census population: settlement figures come from other years and sources than the census (and a "
+            "settlement's population may include its surroundings), so settlement-based figures such as "
+            "people beyond reach can be larger than the census."
+        )
+
+
 def _standalone(fmap) -> bytes:
     from geomap.layers import assets
 
@@ -315,10 +372,17 @@ def _standalone(fmap) -> bytes:
 def render() -> None:
     """Draw the Gaps page."""
     ctx = _state.get_context()
+    _url.seed("gaps", _url_params(st.session_state.get("gaps_services") or _url_services()))
     st.title(f"Gaps — {ctx.country_name}")
+    if _widgets.no_directory(ctx, page="gaps"):
+        _url.write(ctx.country)
+        return
     if ctx.is_sample:
         st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
+    _widgets.boundary_notice(ctx)
     services, measure, radii, threshold, weights, dem_bytes, pop_bytes, road = _controls(ctx)
+    _url.write(ctx.country, _url_params(services))
+    st.caption(_EXPLAIN)
     grid = _grid_controls()
     if not services:
         st.info("Pick at least one service.")
@@ -326,9 +390,8 @@ def render() -> None:
     base_key = _widgets.directory_key(ctx)
     try:
         units = _units_with_populations(base_key, _digest(pop_bytes), ctx.units, pop_bytes)
-        with st.status("Placing settlements in units…", expanded=False) as status:
+        with st.spinner("Placing settlements in units…"):
             demand = _demand_points(ctx.country, base_key + _digest(pop_bytes), _digest(dem_bytes), units, dem_bytes)
-            status.update(label=f"{len(demand):,} demand points", state="complete")
     except ValueError as exc:
         st.error(str(exc))
         return
@@ -357,9 +420,14 @@ def render() -> None:
     with st.expander("How much of the census the settlements represent"):
         cov = demand_mod.demand_coverage(units, demand).merge(units[["code", "name"]], on="code", how="left")
         cov["settlement_share"] = cov["settlement_share"] * 100
+        labels = {"name": "Unit", "settlement_share": "Settlement people as % of census",
+                  "settlement_population": "People in settlements", "population": "Population (census)",
+                  "settlements": "Settlements", "code": "Code"}
+        shown = cov[list(labels)].rename(columns=labels)
         st.dataframe(
-            cov[["code", "name", "settlements", "settlement_population", "population", "settlement_share"]].style.format(
-                {"settlement_population": "{:,.0f}", "population": "{:,.0f}", "settlement_share": "{:.0f} %"}, na_rep="no data"
+            shown.style.format(
+                {"People in settlements": "{:,.0f}", "Population (census)": "{:,.0f}", "Settlement people as % of census": "{:.0f} %"},
+                na_rep="no data",
             ),
             hide_index=True,
         )
