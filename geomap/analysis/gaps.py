@@ -30,6 +30,7 @@ from geomap.analysis import distance as _distance
 __all__ = [
     "COMPONENTS",
     "DEFAULT_WEIGHTS",
+    "SETTLEMENT_MODEL",
     "gap_index",
     "gap_table",
     "provider_counts",
@@ -46,6 +47,9 @@ COMPONENTS: dict[str, str] = {
     "supply": "Shortfall of providers per 100k below the threshold (0 at or above it, 1 with none)",
     "reach": "Share of the settlement population beyond the reach radius",
 }
+
+#: The population model of settlement-based reach (said next to every figure).
+SETTLEMENT_MODEL = "settlements: GeoNames places of 500+ people (part of the census population)"
 
 #: Default weights of the composite gap index (equal).
 DEFAULT_WEIGHTS: dict[str, float] = {"absent": 1.0, "supply": 1.0, "reach": 1.0}
@@ -207,6 +211,7 @@ def unit_measures(
     service: str,
     radius_km: float | None = None,
     nearest: pd.DataFrame | None = None,
+    reach: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Counts, population and reach of ``service`` per unit.
 
@@ -225,6 +230,11 @@ def unit_measures(
         Reach threshold; defaults to :func:`geomap.analysis.distance.default_radius_km`.
     nearest
         Precomputed :func:`geomap.analysis.distance.nearest_provider` for ``demand`` (optional).
+    reach
+        Per-unit reach measured another way, replacing the settlement-based one: e.g.
+        :func:`geomap.grids.reach.grid_reach` over a population raster (``code``,
+        ``mean_distance_km``, ``pop_within_km``, ``pop_beyond_km``, ``share_within``,
+        ``radius_km``, ``population_model`` and any extra columns, which are kept).
 
     Returns
     -------
@@ -232,14 +242,18 @@ def unit_measures(
         ``code, name, parent_code, population, population_year, providers,
         confidential_providers, capacity, per_100k, capacity_per_100k, settlements,
         settlement_population, settlement_share, mean_distance_km, pop_within_km,
-        pop_beyond_km, share_within, radius_km``. ``attrs`` holds ``service`` and ``radius_km``.
+        pop_beyond_km, share_within, radius_km, population_model`` (plus the extra columns of
+        ``reach``). ``attrs`` holds ``service``, ``radius_km`` and ``population_model``.
     """
     radius = _distance.default_radius_km(service) if radius_km is None else float(radius_km)
-    if nearest is None:
-        providers = _distance.providers_offering(directory, service)
-        nearest = _distance.nearest_provider(demand, providers)
+    if reach is None:
+        if nearest is None:
+            providers = _distance.providers_offering(directory, service)
+            nearest = _distance.nearest_provider(demand, providers)
+        reach = _distance.distance_summary(units, demand, nearest, radius_km=radius)
+        reach["population_model"] = demand.attrs.get("population_model", SETTLEMENT_MODEL)
+    model = str(reach["population_model"].iloc[0]) if len(reach) and "population_model" in reach.columns else SETTLEMENT_MODEL
     counts = provider_counts(units, directory, service=service)
-    reach = _distance.distance_summary(units, demand, nearest, radius_km=radius)
     out = pd.DataFrame(
         {
             "code": units["code"].astype(object).to_numpy(),
@@ -259,16 +273,20 @@ def unit_measures(
     out["per_100k"] = out["providers"] / out["population"] * 1e5
     out["capacity_per_100k"] = out["capacity"] / out["population"] * 1e5
     out = out.merge(reach, on="code", how="left")
+    for col in ("settlements", "settlement_population"):
+        if col not in out.columns:
+            out[col] = np.nan
+    out["population_model"] = model
     with np.errstate(invalid="ignore", divide="ignore"):
         out["settlement_share"] = out["settlement_population"] / out["population"]
     cols = [
         "code", "name", "parent_code", "population", "population_year", "providers",
         "confidential_providers", "capacity", "per_100k", "capacity_per_100k", "settlements",
         "settlement_population", "settlement_share", "mean_distance_km", "pop_within_km",
-        "pop_beyond_km", "share_within", "radius_km",
+        "pop_beyond_km", "share_within", "radius_km", "population_model",
     ]
-    out = out[cols]
-    out.attrs = {"service": service, "radius_km": radius}
+    out = out[cols + [c for c in reach.columns if c not in cols]]
+    out.attrs = {"service": service, "radius_km": radius, "population_model": model}
     return out
 
 
@@ -356,7 +374,8 @@ def gap_table(
     majority_share: float = 0.5,
     weights: Mapping[str, float] | None = None,
     nearest: pd.DataFrame | None = None,
+    reach: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """:func:`unit_measures` followed by :func:`gap_index` (see both for columns)."""
-    m = unit_measures(units, directory, demand, service=service, radius_km=radius_km, nearest=nearest)
+    m = unit_measures(units, directory, demand, service=service, radius_km=radius_km, nearest=nearest, reach=reach)
     return gap_index(m, threshold_per_100k=threshold_per_100k, majority_share=majority_share, weights=weights)

@@ -55,6 +55,7 @@ def service_gaps(
     with_access: bool = True,
     role: str = privacy.PUBLIC,
     k: int | None = None,
+    reach: pd.DataFrame | None = None,
 ) -> ServiceGaps:
     """Gap table, nearest providers, catchments, 2SFCA and (optionally) MCLP sites for ``service``.
 
@@ -63,6 +64,9 @@ def service_gaps(
     (:func:`geomap.analysis.gaps.withheld_records`) and the table is published with bands
     (:func:`geomap.analysis.gaps.public_gap_table`): no figure, reach, access or proposed site
     depends on them. Partners and editors get exact figures.
+
+    ``reach`` replaces the settlement-based reach in the gap table (e.g. per-unit reach over a
+    population raster from :func:`geomap.grids.measures.grid_measures`).
     """
     radius = _distance.default_radius_km(service) if radius_km is None else float(radius_km)
     banded_codes = None
@@ -73,7 +77,7 @@ def service_gaps(
     nearest = _distance.nearest_provider(demand, providers)
     table = _gaps.gap_table(
         units, directory, demand, service=service, radius_km=radius,
-        threshold_per_100k=threshold_per_100k, weights=weights, nearest=nearest,
+        threshold_per_100k=threshold_per_100k, weights=weights, nearest=nearest, reach=reach,
     )
     notes: list[str] = []
     if with_access:

@@ -59,6 +59,19 @@ GAP_TABLE_COLUMNS: dict[str, str] = {
     "pop_beyond_km": "pop_beyond_km",
     "share_within": "share_within",
     "radius_km": "radius_km",
+    "grid_cells": "grid_cells",
+    "grid_population": "grid_population",
+    "census_population": "census_population",
+    "grid_to_census": "grid_to_census",
+    "pop_within_min": "pop_within_min",
+    "pop_beyond_min": "pop_beyond_min",
+    "share_within_min": "share_within_min",
+    "mean_minutes": "mean_minutes",
+    "unreachable_population": "unreachable_population",
+    "minutes": "minutes",
+    "covered_population": "capacity_covered_population",
+    "uncovered_population": "capacity_uncovered_population",
+    "population_model": "population_model",
     "lacks_service": "lacks_service",
     "below_threshold": "below_threshold",
     "mostly_beyond": "mostly_beyond",
@@ -137,6 +150,40 @@ def _map_iframe(fmap) -> str:
     return f"<iframe class='map' srcdoc=\"{tpl.esc(doc)}\" title='map'></iframe>"
 
 
+#: Columns of the population-grid table in the report, with their headers and formats.
+_GRID_COLUMNS: dict[str, tuple[str, str]] = {
+    "name": ("Unit", "{}"),
+    "grid_population": ("People on the grid", "{:,.0f}"),
+    "census_population": ("Census", "{:,.0f}"),
+    "grid_to_census": ("Grid / census", "{:.2f}"),
+    "pop_within_km": ("Within reach (km)", "{:,.0f}"),
+    "share_within": ("Share within (%)", "{:.0f}"),
+    "mean_distance_km": ("Mean distance (km)", "{:,.1f}"),
+    "pop_within_min": ("Within the time budget", "{:,.0f}"),
+    "mean_minutes": ("Mean travel time (min)", "{:,.0f}"),
+    "unreachable_population": ("Cannot reach one", "{:,.0f}"),
+}
+
+
+def grid_section_html(table: pd.DataFrame) -> str:
+    """The report's population-grid part for one service: '' when the table was not measured over a raster."""
+    if "grid_population" not in table.columns:
+        return ""
+    cols = [c for c in _GRID_COLUMNS if c in table.columns]
+    shown = table[cols].copy()
+    if "share_within" in shown.columns:
+        shown["share_within"] = shown["share_within"] * 100
+    heads = {c: _GRID_COLUMNS[c][0] for c in cols}
+    fmts = {_GRID_COLUMNS[c][0]: _GRID_COLUMNS[c][1] for c in cols if c != "name"}
+    minutes = f"; time budget {table['minutes'].iloc[0]:g} minutes over the friction surface" if "minutes" in table.columns else ""
+    return (
+        "<h3>Over every person: the population grid</h3>"
+        f"<p>Population model: {tpl.esc(table.attrs.get('population_model', ''))}. Every populated cell counts in the "
+        f"unit holding its centre; the census column is compared with exact (coverage-weighted) zonal sums{tpl.esc(minutes)}.</p>"
+        + tpl.table_html(shown.rename(columns=heads), formats=fmts)
+    )
+
+
 def gaps_report(
     units: gpd.GeoDataFrame,
     directory: pd.DataFrame,
@@ -208,13 +255,16 @@ def _summary_line(r: ServiceGaps, n_units: int) -> str:
     beyond = float(t["pop_beyond_km"].sum(min_count=1)) if t["pop_beyond_km"].notna().any() else float("nan")
     if not np.isfinite(beyond):
         return f"<li>{tpl.esc(schema.label(r.service))}: no settlement data.</li>"
-    total = float(t["settlement_population"].sum(min_count=1)) if t["settlement_population"].notna().any() else float("nan")
+    pop_col = "grid_population" if "grid_population" in t.columns else "settlement_population"
+    who = "people on the population grid" if pop_col == "grid_population" else "people in GeoNames settlements"
+    total = float(t[pop_col].sum(min_count=1)) if t[pop_col].notna().any() else float("nan")
     share = f"{beyond / total:.0%}" if total and np.isfinite(total) and total > 0 else "no data"
     named = f" ({tpl.esc(', '.join(lacking[:12]))}{'…' if len(lacking) > 12 else ''})" if lacking else ""
+    model = tpl.esc(t.attrs.get("population_model", _gaps.SETTLEMENT_MODEL))
     return (
         f"<li><strong>{tpl.esc(schema.label(r.service))}</strong> (reach {r.radius_km:g} km): "
         f"{len(lacking)} of {n_units} units have none{named}"
-        f"; {beyond:,.0f} people in GeoNames settlements live beyond reach ({share}).</li>"
+        f"; {beyond:,.0f} {who} live beyond reach ({share}). Population model: {model}.</li>"
     )
 
 
@@ -278,6 +328,7 @@ def _sites_table(sites: gpd.GeoDataFrame | None) -> str:
 def _service_section(r: ServiceGaps, demand: gpd.GeoDataFrame, *, fmap, role: str, full: bool) -> tpl.Section:
     body = [_map_iframe(fmap)] if fmap is not None else []
     body.append(_fmt_table(r.table))
+    body.append(grid_section_html(r.table))
     body.append(_beyond_table(r, demand, role))
     body.append(_sites_table(r.sites))
     body.extend(f"<p class='meta'>{tpl.esc(note)}</p>" for note in r.notes)

@@ -143,3 +143,35 @@ def test_partner_sees_confidential_catchments(directory_csv):
     assert partner.count("Within 50 km") >= pub.count("Within 50 km")
     assert "Catchments of confidential sites and distances to them are not drawn" in pub
     assert "Catchments of confidential sites and distances to them are not drawn" not in partner
+
+
+def _nigeria_raster(tmp: Path, name: str, value: float) -> bytes:
+    import numpy as np
+    from grids._rasters import write_raster
+    from rasterio.transform import from_origin
+
+    path = write_raster(tmp / name, np.full((110, 130), value, dtype="float32"), transform=from_origin(2.6, 14.0, 0.1, 0.1))
+    return path.read_bytes()
+
+
+def test_population_raster_upload_runs_in_stages_and_names_its_model(directory_csv, tmp_path):
+    pop = _nigeria_raster(tmp_path, "people.tif", 100.0)
+    friction = _nigeria_raster(tmp_path, "friction.tif", 60 / 30_000)  # 30 km/h everywhere
+
+    def setup(at: AppTest) -> None:
+        at.file_uploader(key="gaps_grid_upload").upload("people.tif", pop, "image/tiff")
+        at.file_uploader(key="gaps_friction_upload").upload("friction.tif", friction, "image/tiff")
+
+    at = _run(directory_csv, "public", setup)
+    assert "Over every person: the population grid" in [s.value for s in at.subheader]
+    metrics = {m.label: m.value for m in at.metric}
+    people = int(metrics["People on the grid"].replace(",", ""))
+    assert people > 0 and people % 100 == 0
+    assert "Beyond 60 minutes" in metrics
+    assert metrics["Share of the grid population beyond 50 km"].endswith("%")
+    text = _all_text(at)
+    assert "Population grid: done (raster: people.tif)" in text
+    assert "Population model: raster: people.tif" in text
+    table = next(d.value for d in at.dataframe if "People on the grid" in d.value.columns)
+    assert table["People on the grid"].sum() == people
+    assert_no_leak(text, pd.read_csv(directory_csv, dtype=str), where="Gaps page (population grid)")
