@@ -8,6 +8,7 @@ reason. Under CI (``CI=true``) it must be there, and a missing folder fails the 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,17 @@ def _isolated_store(_session_data_dir, monkeypatch):
     """
     monkeypatch.setenv("GEOMAP_DATA_DIR", str(_session_data_dir))
     monkeypatch.delenv("GEOMAP_DATABASE_URL", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module():
+    """Put back the ``__main__`` module a Streamlit AppTest run replaces with its own script.
+
+    Streamlit's script runner installs the page script as ``sys.modules["__main__"]`` and leaves
+    it there. A later test that starts worker processes with ``spawn`` (a Dask LocalCluster)
+    would then make every child re-run that vanished script and fail to start.
+    """
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None and sys.modules.get("__main__") is not main:
+        sys.modules["__main__"] = main

@@ -254,32 +254,7 @@ def _service_section(
         st.error(str(exc))
         return
     result.table = table
-    # public: a banded unit with no provider shown may hold a few confidential ones
-    banded = table["banded"].to_numpy(dtype=bool) if "banded" in table.columns else None
-    none_shown = table["providers_known"] == 0 if "providers_known" in table.columns else table["lacks_service"].fillna(False).astype(bool)
-    lacking = table.loc[none_shown, "name"].astype(str).tolist()
-    beyond = table["pop_beyond_km"].sum(min_count=1)
-    on_grid = "grid_population" in table.columns
-    total = table["grid_population" if on_grid else "settlement_population"].sum(min_count=1)
-    m1, m2, m3 = st.columns(3)
-    m1.metric(
-        f"Units with no {schema.label(service).lower()}" + ("" if banded is None or not banded.any() else " shown exactly"),
-        f"{len(lacking)} of {len(table)}",
-    )
-    if on_grid:
-        m2.metric(f"People on the grid beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{round(beyond):,}",
-                  help="Every populated cell of the population raster, counted in the unit holding its centre.")
-        m3.metric(f"Share of the grid population beyond {radius:g} km", "no data" if pd.isna(total) or not total else f"{beyond / total:.0%}",
-                  help=f"Of the {round(total or 0):,} people on the population grid inside the units.")
-    else:
-        m2.metric(f"People in settlements beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{round(beyond):,}",
-                  help="People living in the GeoNames settlements of 500+ people that are farther than the reach "
-                  "from every provider; people outside those settlements are not counted.")
-        m3.metric(f"Share of settlement people beyond {radius:g} km", "no data" if not total else f"{beyond / total:.0%}",
-                  help=f"Of the {round(total or 0):,} people living in GeoNames settlements of this country, "
-                  "not of the census population.")
-    if lacking:
-        st.caption("No provider: " + ", ".join(lacking))
+    _headline_metrics(table, service, radius)
     _census_note(table)
 
     st.session_state.setdefault(f"gaps_add_{service}", 0)
@@ -332,25 +307,65 @@ def _service_section(
         _table(table)
 
     if result.sites is not None and len(result.sites):
-        st.subheader("Where the next sites would help most")
-        s = result.sites
-        a = s.attrs
-        st.caption(f"Covered now: {a['covered_before']:,.0f} of {a['total_population']:,.0f} people in settlements.")
-        names = dict(zip(units["code"].astype(str), units["name"].astype(str)))
-        shown = pd.DataFrame(
-            {
-                "Site": s["order"].to_numpy(),
-                "Settlement": s["name"].astype(str).to_numpy() if "name" in s.columns else "",
-                "State": s["unit_code"].astype(str).map(lambda c: names.get(c, c)).to_numpy() if "unit_code" in s.columns else "",
-                "People newly within reach": s["new_population_covered"].round().astype("Int64").to_numpy(),
-                "Share covered after (%)": (s["cumulative_share_covered"] * 100).to_numpy(),
-            }
-        )
-        st.dataframe(shown.style.format({"People newly within reach": "{:,.0f}", "Share covered after (%)": "{:.1f}"}),
-                     hide_index=True)
-        st.line_chart(shown.set_index("Site")["Share covered after (%)"], height=200,
-                      x_label="Sites added (in order)", y_label="Settlement people within reach (%)")
+        _sites_table(result.sites, units)
 
+    _downloads(ctx, units, table, fmap, service)
+    return result
+
+
+def _headline_metrics(table: pd.DataFrame, service: str, radius: float) -> None:
+    """The three headline figures over settlements or, when brought, the population grid."""
+    # public: a banded unit with no provider shown may hold a few confidential ones
+    banded = table["banded"].to_numpy(dtype=bool) if "banded" in table.columns else None
+    none_shown = table["providers_known"] == 0 if "providers_known" in table.columns else table["lacks_service"].fillna(False).astype(bool)
+    lacking = table.loc[none_shown, "name"].astype(str).tolist()
+    beyond = table["pop_beyond_km"].sum(min_count=1)
+    on_grid = "grid_population" in table.columns
+    total = table["grid_population" if on_grid else "settlement_population"].sum(min_count=1)
+    m1, m2, m3 = st.columns(3)
+    m1.metric(
+        f"Units with no {schema.label(service).lower()}" + ("" if banded is None or not banded.any() else " shown exactly"),
+        f"{len(lacking)} of {len(table)}",
+    )
+    if on_grid:
+        m2.metric(f"People on the grid beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{round(beyond):,}",
+                  help="Every populated cell of the population raster, counted in the unit holding its centre.")
+        m3.metric(f"Share of the grid population beyond {radius:g} km", "no data" if pd.isna(total) or not total else f"{beyond / total:.0%}",
+                  help=f"Of the {round(total or 0):,} people on the population grid inside the units.")
+    else:
+        m2.metric(f"People in settlements beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{round(beyond):,}",
+                  help="People living in the GeoNames settlements of 500+ people that are farther than the reach "
+                  "from every provider; people outside those settlements are not counted.")
+        m3.metric(f"Share of settlement people beyond {radius:g} km", "no data" if not total else f"{beyond / total:.0%}",
+                  help=f"Of the {round(total or 0):,} people living in GeoNames settlements of this country, "
+                  "not of the census population.")
+    if lacking:
+        st.caption("No provider: " + ", ".join(lacking))
+
+
+def _sites_table(s, units) -> None:
+    """The proposed sites, numbered, with their settlement and state, and the coverage curve."""
+    st.subheader("Where the next sites would help most")
+    a = s.attrs
+    st.caption(f"Covered now: {a['covered_before']:,.0f} of {a['total_population']:,.0f} people in settlements.")
+    names = dict(zip(units["code"].astype(str), units["name"].astype(str)))
+    shown = pd.DataFrame(
+        {
+            "Site": s["order"].to_numpy(),
+            "Settlement": s["name"].astype(str).to_numpy() if "name" in s.columns else "",
+            "State": s["unit_code"].astype(str).map(lambda c: names.get(c, c)).to_numpy() if "unit_code" in s.columns else "",
+            "People newly within reach": s["new_population_covered"].round().astype("Int64").to_numpy(),
+            "Share covered after (%)": (s["cumulative_share_covered"] * 100).to_numpy(),
+        }
+    )
+    st.dataframe(shown.style.format({"People newly within reach": "{:,.0f}", "Share covered after (%)": "{:.1f}"}),
+                 hide_index=True)
+    st.line_chart(shown.set_index("Site")["Share covered after (%)"], height=200,
+                  x_label="Sites added (in order)", y_label="Settlement people within reach (%)")
+
+
+def _downloads(ctx, units, table: pd.DataFrame, fmap, service: str) -> None:
+    """The gap table, the units with their measures and the map, to download."""
     exp = report.export_table(table)
     d1, d2, d3, d4 = st.columns(4)
     d1.download_button("Gap table (CSV)", data=_widgets.csv_bytes(exp), file_name=f"geomap_gaps_{ctx.country}_{service}.csv",
@@ -363,7 +378,6 @@ def _service_section(
                        key=f"gaps_gpkg_{service}")
     d4.download_button("Map (HTML)", data=lambda: _standalone(fmap), file_name=f"geomap_gaps_map_{ctx.country}_{service}.html",
                        mime="text/html", key=f"gaps_html_{service}")
-    return result
 
 
 def _census_note(table: pd.DataFrame) -> None:
