@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -880,6 +881,324 @@ def _duplicates(
 # --------------------------------------------------------------------------------------------
 # the resolver
 # --------------------------------------------------------------------------------------------
+@dataclass
+class _Units:
+    """The country's units as every step of the resolver needs them."""
+
+    units_p: gpd.GeoDataFrame
+    units_m: gpd.GeoDataFrame
+    crs_m: str
+    index: _AdminIndex
+    label: str
+    tol: float
+
+
+@dataclass
+class _Coords:
+    """Coordinates as read from the rows, and the points they give (as given and swapped)."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    lat_blank: np.ndarray
+    lon_blank: np.ndarray
+    both: np.ndarray
+    null_island: np.ndarray
+    projected: np.ndarray
+    direct_ok: np.ndarray
+    swap_ok: np.ndarray
+    p_pts: np.ndarray
+    q_pts: np.ndarray
+
+
+@dataclass
+class _Rows:
+    """Per-row results the resolver's steps fill in."""
+
+    n: int
+    notes: list[list[str]]
+    flags: list[list[str]]
+    coord_notes: list[list[str]]
+    town_notes: list[list[str]]
+    unit_pos: np.ndarray
+    conf: np.ndarray
+    method: list[str | None]
+    geometry: np.ndarray
+    out_lat: np.ndarray | None = None
+    out_lon: np.ndarray | None = None
+
+
+def _prepare_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Copy ``raw`` with every schema field and source column present; return it and its source rows."""
+    df = raw.reset_index(drop=True).copy()
+    n = len(df)
+    for name in schema.FIELD_NAMES:
+        if name not in df.columns:
+            df[name] = pd.Series([None] * n, dtype=object)
+    if "source_file" not in df.columns:
+        df["source_file"] = pd.Series([None] * n, dtype=object)
+    if "source_row" not in df.columns:
+        df["source_row"] = np.arange(2, n + 2)
+    return df, df["source_row"].astype(object).to_numpy()
+
+
+def _read_coordinates(df: pd.DataFrame, coord_notes: list[list[str]]) -> _Coords:
+    """Parse latitude/longitude, note what is wrong with them, and build the given and swapped points."""
+    lat, lat_prob = _parse_coordinates(df["latitude"], "latitude")
+    lon, lon_prob = _parse_coordinates(df["longitude"], "longitude")
+    for r in np.flatnonzero([bool(a or b) for a, b in zip(lat_prob, lon_prob, strict=True)]):
+        coord_notes[r].extend(p for p in (lat_prob[r], lon_prob[r]) if p)
+    has_lat, has_lon = np.isfinite(lat), np.isfinite(lon)
+    lat_blank = np.array(_texts(df["latitude"].astype(object).to_numpy()), dtype=object) == ""
+    lon_blank = np.array(_texts(df["longitude"].astype(object).to_numpy()), dtype=object) == ""
+    both = has_lat & has_lon
+    for r in np.flatnonzero(has_lat & lon_blank):
+        coord_notes[r].append("latitude given without longitude")
+    for r in np.flatnonzero(has_lon & lat_blank):
+        coord_notes[r].append("longitude given without latitude")
+    null_island = both & (lat == 0) & (lon == 0)
+    # both beyond any degree value: a pair of projected metres (never quoted: it locates the site);
+    # a single value out of its range is named with its field and range instead
+    projected = both & (np.abs(lat) > 180) & (np.abs(lon) > 180)
+    usable = both & ~null_island & ~projected
+    direct_ok = usable & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    swap_ok = usable & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
+    for r in np.flatnonzero(null_island):
+        coord_notes[r].append("coordinates are 0, 0 ('null island', usually a blank GPS fix); not used")
+    for r in np.flatnonzero(projected):
+        coord_notes[r].append(
+            "coordinates look like projected metres, not decimal degrees; convert them to "
+            "EPSG:4326 longitude/latitude; not used"
+        )
+    for r in np.flatnonzero(usable & ~direct_ok & ~swap_ok):
+        coord_notes[r].append("; ".join(_out_of_range(lat[r], lon[r])) + "; not used")
+    # the point as given (P) and with latitude/longitude swapped (Q); None where not possible
+    p_pts = np.where(direct_ok, shapely.points(np.where(direct_ok, lon, 0), np.where(direct_ok, lat, 0)), None)
+    q_pts = np.where(swap_ok, shapely.points(np.where(swap_ok, lat, 0), np.where(swap_ok, lon, 0)), None)
+    return _Coords(
+        lat=lat, lon=lon, lat_blank=lat_blank, lon_blank=lon_blank, both=both, null_island=null_island,
+        projected=projected, direct_ok=direct_ok, swap_ok=swap_ok, p_pts=p_pts, q_pts=q_pts,
+    )
+
+
+def _place_by_coordinates(rows: _Rows, co: _Coords, df: pd.DataFrame, u: _Units) -> tuple:
+    """Place rows by their point: as given, swapped, or nearest within tolerance; return the admin-1 results."""
+    n = rows.n
+    p_unit = _locate(co.p_pts, u.units_p)
+    q_unit = _locate(co.q_pts, u.units_p)
+    rest = (p_unit < 0) & (q_unit < 0)
+    p_near, p_dist = _nearest(np.where(rest, co.p_pts, None), u.units_m, u.crs_m)
+    q_near, q_dist = _nearest(np.where(rest, co.q_pts, None), u.units_m, u.crs_m)
+    # a point just outside, near the unit its own admin-1 code/name gives, goes to that unit
+    admin = _resolve_admin_positions(df["admin1_code"], df["admin1_name"], u.index)
+    a_pos = admin[0]
+    given_dist = np.full(n, np.inf)
+    check = rest & co.direct_ok & (a_pos >= 0) & (a_pos != p_near)
+    if check.any():
+        idx = np.flatnonzero(check)
+        pts_m = gpd.GeoSeries(co.p_pts[idx], crs="EPSG:4326").to_crs(u.crs_m).to_numpy()
+        given_dist[idx] = shapely.distance(pts_m, u.units_m.geometry.to_numpy()[a_pos[idx]]) / 1000.0
+
+    rows.out_lat = np.where(co.both & ~co.projected & ~co.null_island, co.lat, np.nan)
+    rows.out_lon = np.where(co.both & ~co.projected & ~co.null_island, co.lon, np.nan)
+    inside = p_unit >= 0  # the point as given falls in a unit: most rows, placed at once
+    rows.unit_pos[inside], rows.conf[inside], rows.geometry[inside] = p_unit[inside], 1.0, co.p_pts[inside]
+    for r in np.flatnonzero(inside):
+        rows.method[r] = "coordinates"
+    for r in np.flatnonzero(~inside & ((q_unit >= 0) | co.direct_ok | co.swap_ok)):
+        if q_unit[r] >= 0:
+            rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = (
+                q_unit[r], _CONF_SWAPPED, "coordinates_swapped", co.q_pts[r]
+            )
+            rows.out_lat[r], rows.out_lon[r] = co.lon[r], co.lat[r]
+            rows.coord_notes[r].append(
+                f"warning: latitude and longitude look swapped (only the swapped point falls in {u.label}); placed after swapping"
+            )
+        elif co.direct_ok[r] or co.swap_ok[r]:
+            _place_nearest(rows, co, u, r, near=(p_near[r], p_dist[r], q_near[r], q_dist[r], given_dist[r], a_pos[r]))
+    return admin
+
+
+def _place_nearest(rows: _Rows, co: _Coords, u: _Units, r: int, *, near: tuple) -> None:
+    """Place row ``r`` (outside every unit) in its admin-1 unit or the nearest one within tolerance, or say why not."""
+    p_near, p_dist, q_near, q_dist, given_dist, a_pos = near
+    tol, names, label = u.tol, u.index.names, u.label
+    pd_ = p_dist if np.isfinite(p_dist) else np.inf
+    qd_ = q_dist if np.isfinite(q_dist) else np.inf
+    if given_dist <= tol:
+        rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = a_pos, _CONF_NEAREST, "coordinates_nearest", co.p_pts[r]
+        rows.coord_notes[r].append(
+            f"point is {given_dist:.1f} km outside every unit (coarse coastline or border); assigned to "
+            f"{names[a_pos]}, the unit its admin-1 code/name gives (nearest is {names[p_near]})"
+        )
+    elif pd_ <= tol:
+        rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = p_near, _CONF_NEAREST, "coordinates_nearest", co.p_pts[r]
+        rows.coord_notes[r].append(
+            f"point is {pd_:.1f} km outside every unit (coarse coastline or border); assigned to the nearest, {names[p_near]}"
+        )
+    elif qd_ <= tol:
+        rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = (
+            q_near, _CONF_SWAPPED * _CONF_NEAREST, "coordinates_swapped", co.q_pts[r]
+        )
+        rows.out_lat[r], rows.out_lon[r] = co.lon[r], co.lat[r]
+        rows.coord_notes[r].append(
+            f"warning: latitude and longitude look swapped; the swapped point is {qd_:.1f} km outside every unit, assigned to the nearest, {names[q_near]}"
+        )
+    else:
+        d = min(pd_, qd_)
+        far = f"{d:.0f} km" if np.isfinite(d) else "far"
+        if co.direct_ok[r]:
+            rows.coord_notes[r].append(f"coordinates are outside {label} ({far} from the nearest unit, tolerance {tol:g} km); not used")
+        else:
+            # only the swapped reading was a point, and it is not in the country either
+            rows.coord_notes[r].append(
+                "; ".join(_out_of_range(co.lat[r], co.lon[r]))
+                + f"; with latitude and longitude swapped the point is outside {label} ({far} from the nearest unit); not used"
+            )
+
+
+def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: list[str], index: _AdminIndex) -> None:
+    """Place unplaced rows by admin-1 code/name, and warn where it disagrees with the coordinates."""
+    a_pos, a_conf, a_method, a_notes = admin
+    unit_pos, coord_notes = rows.unit_pos, rows.coord_notes
+    has_a_notes = np.fromiter((bool(x) for x in a_notes), dtype=bool, count=rows.n)
+    # rows with something to say or place: unplaced, or the code/name disagrees or has notes
+    todo = (unit_pos < 0) | ((a_pos >= 0) & (a_pos != unit_pos)) | ((a_pos < 0) & has_a_notes)
+    for r in np.flatnonzero(todo):
+        if unit_pos[r] >= 0:
+            given = code_txt[r] or name_txt[r]
+            if a_pos[r] >= 0 and a_pos[r] != unit_pos[r]:
+                field = "admin1_code" if code_txt[r] else "admin1_name"
+                coord_notes[r].append(
+                    f"warning: coordinates fall in {index.names[unit_pos[r]]} but {field} {_quote(given)} "
+                    f"points to {index.names[a_pos[r]]}; placed by coordinates"
+                )
+            elif a_pos[r] < 0 and a_notes[r]:
+                coord_notes[r].extend(f"warning: {x}" for x in a_notes[r])
+        else:
+            if a_pos[r] >= 0:
+                unit_pos[r], rows.conf[r], rows.method[r] = a_pos[r], a_conf[r], a_method[r]
+            coord_notes[r].extend(a_notes[r])
+
+
+def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tuple[int, float, str]]:
+    """Look each town up in the gazetteer once: ``{town: (unit position or -1, confidence, note)}``."""
+    memo: dict[str, tuple[int, float, str]] = {}
+    pts_by_town: dict[str, Any] = {}
+    for t in need_towns:
+        try:
+            found = gazetteer.find_town(t, country, limit=5)
+        except ValueError as exc:
+            memo[t] = (-1, 0.0, f"town: {_quote(t)} could not be searched ({exc})")
+            continue
+        if len(found) == 0 or found["score"].iloc[0] < TOWN_CUTOFF:
+            memo[t] = (-1, 0.0, f"town: {_quote(t)} not found in the GeoNames gazetteer")
+            continue
+        top = found.iloc[0]
+        ties = int((found["score"] == top["score"]).sum())
+        gname = str(top["name"]) + (f"; {ties} places match equally, took the most populous" if ties > 1 else "")
+        pts_by_town[t] = (shapely.Point(float(top["longitude"]), float(top["latitude"])), float(top["score"]), gname)
+    if pts_by_town:
+        keys = list(pts_by_town)
+        pts = np.array([pts_by_town[k][0] for k in keys], dtype=object)
+        where = _locate(pts, u.units_p)
+        near, dist = _nearest(np.where(where < 0, pts, None), u.units_m, u.crs_m)
+        for k, w, nr, d in zip(keys, where, near, dist, strict=True):
+            _, score, gname = pts_by_town[k]
+            if w < 0 and np.isfinite(d) and d <= u.tol:
+                w = nr
+            if w < 0:
+                memo[k] = (-1, 0.0, f"town: {_quote(k)} (GeoNames: {gname}) lies outside {u.label}")
+            else:
+                note = f"placed by town {_quote(k)} (GeoNames: {gname}; score {score:.0f})"
+                memo[k] = (int(w), round(score / 100.0, 3), note)
+    return memo
+
+
+def _place_by_town(rows: _Rows, towns: list[str], u: _Units, *, country: str, use_gazetteer: bool) -> None:
+    """Place rows still unplaced that name a town through the GeoNames gazetteer."""
+    need = [r for r in range(rows.n) if rows.unit_pos[r] < 0 and towns[r]]
+    if need and use_gazetteer:
+        memo = _search_towns({towns[r] for r in need}, country, u)
+        for r in need:
+            w, cf, note = memo[towns[r]]
+            if w >= 0:
+                rows.unit_pos[r], rows.conf[r], rows.method[r] = w, cf, "town"
+                rows.town_notes[r].append(note)
+            else:
+                rows.town_notes[r].append(note)
+    elif need:
+        for r in need:
+            rows.town_notes[r].append(f"town: {_quote(towns[r])} given but the gazetteer is switched off")
+
+
+def _flag_unplaced(rows: _Rows, co: _Coords, towns: list[str], code_txt: list[str], name_txt: list[str]) -> np.ndarray:
+    """Give each row left without a unit the reason it is flagged; return the placed mask."""
+    placed_unit = rows.unit_pos >= 0
+    for r in np.flatnonzero(~placed_unit):
+        if not (towns[r] or code_txt[r] or name_txt[r] or not co.lat_blank[r] or not co.lon_blank[r]):
+            rows.flags[r].append(_NO_LOCATION)
+        else:
+            national = any(NATIONAL_NOTE in x for x in rows.coord_notes[r])
+            rows.flags[r].append("national: covers the whole country, not one unit" if national else "could not be placed in a unit")
+    return placed_unit
+
+
+def _reasons(rows: _Rows, placed_unit: np.ndarray, dup_note: list) -> list[str]:
+    """Each row's reason text: its flag first, then coordinate, town, field and duplicate notes."""
+    flags, coord_notes, town_notes, notes = rows.flags, rows.coord_notes, rows.town_notes, rows.notes
+    reasons = [""] * rows.n
+    said = [bool(f or c or t or w or d) for f, c, t, w, d in zip(flags, coord_notes, town_notes, notes, dup_note, strict=True)]
+    for r in np.flatnonzero(said):
+        parts = flags[r][-1:] if not placed_unit[r] else []
+        parts = parts + [x for x in flags[r] if x not in parts] + coord_notes[r] + town_notes[r] + notes[r]
+        if dup_note[r]:
+            parts.append(dup_note[r])
+        reasons[r] = "; ".join(dict.fromkeys(parts))
+    return reasons
+
+
+def _assemble(
+    rows: _Rows,
+    df: pd.DataFrame,
+    typed: dict[str, Any],
+    *,
+    placed_unit: np.ndarray,
+    index: _AdminIndex,
+    source_rows: np.ndarray,
+    dup: tuple,
+) -> gpd.GeoDataFrame:
+    """Build the output frame: typed fields, placement columns, carried-through columns and geometry."""
+    dup_first, dup_note = dup
+    status = np.where(placed_unit, schema.STATUS_PLACED, schema.STATUS_FLAGGED)
+    reasons = _reasons(rows, placed_unit, dup_note)
+    safe_pos = np.where(placed_unit, rows.unit_pos, 0)
+    out: dict[str, Any] = {}
+    for name in schema.FIELD_NAMES:
+        if name == "latitude":
+            out[name] = rows.out_lat
+        elif name == "longitude":
+            out[name] = rows.out_lon
+        elif name in ("admin1_code", "admin1_name"):
+            src = index.codes if name == "admin1_code" else index.names
+            out[name] = pd.array(np.where(placed_unit, src[safe_pos], None), dtype="str")
+        else:
+            out[name] = typed[name]
+    out["source_file"] = df["source_file"].to_numpy()
+    out["source_row"] = df["source_row"].to_numpy()
+    out["location_method"] = pd.array(rows.method, dtype="str")
+    out["confidence"] = np.round(rows.conf, 3)
+    out["status"] = pd.array(status, dtype="str")
+    out["reason"] = pd.array(reasons, dtype="str")
+    out["duplicate_of"] = pd.array(
+        [source_rows[f] if f >= 0 else None for f in dup_first], dtype="Int64"
+    ) if _int_like(source_rows) else np.array([source_rows[f] if f >= 0 else None for f in dup_first], dtype=object)
+    extra = [c for c in df.columns if c not in out and c != "geometry"]
+    frame = pd.DataFrame(out)
+    for c in extra:
+        frame[c] = df[c].to_numpy()
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(rows.geometry, crs="EPSG:4326"), crs="EPSG:4326")
+
+
 def resolve_directory(
     raw: pd.DataFrame,
     units: gpd.GeoDataFrame,
@@ -930,239 +1249,39 @@ def resolve_directory(
     index = _AdminIndex(units_p, country=country)
     label = _country_label(country, units_p)
     crs_m = _aeqd(units_p)
-    units_m = units_p.to_crs(crs_m)
+    u = _Units(units_p=units_p, units_m=units_p.to_crs(crs_m), crs_m=crs_m, index=index, label=label, tol=float(tolerance_km))
 
-    df = raw.reset_index(drop=True).copy()
+    df, source_rows = _prepare_frame(raw)
     n = len(df)
-    for name in schema.FIELD_NAMES:
-        if name not in df.columns:
-            df[name] = pd.Series([None] * n, dtype=object)
-    if "source_file" not in df.columns:
-        df["source_file"] = pd.Series([None] * n, dtype=object)
-    if "source_row" not in df.columns:
-        df["source_row"] = np.arange(2, n + 2)
-    source_rows = df["source_row"].astype(object).to_numpy()
+    rows = _Rows(
+        n=n,
+        notes=[[] for _ in range(n)],  # warnings
+        flags=[[] for _ in range(n)],  # why an unplaced row could not be placed
+        coord_notes=[[] for _ in range(n)],
+        town_notes=[[] for _ in range(n)],
+        unit_pos=np.full(n, -1, dtype="int64"),
+        conf=np.zeros(n),
+        method=[None] * n,
+        geometry=np.array([None] * n, dtype=object),
+    )
+    typed, unknown_categories = _typed_fields(df, rows.notes, categories=schema.check_category_mapping(categories))
 
-    notes: list[list[str]] = [[] for _ in range(n)]  # warnings
-    flags: list[list[str]] = [[] for _ in range(n)]  # why an unplaced row could not be placed
-    typed, unknown_categories = _typed_fields(df, notes, categories=schema.check_category_mapping(categories))
-
-    # (a) coordinates --------------------------------------------------------------------
-    lat, lat_prob = _parse_coordinates(df["latitude"], "latitude")
-    lon, lon_prob = _parse_coordinates(df["longitude"], "longitude")
-    coord_notes: list[list[str]] = [[] for _ in range(n)]
-    for r in np.flatnonzero([bool(a or b) for a, b in zip(lat_prob, lon_prob, strict=True)]):
-        coord_notes[r].extend(p for p in (lat_prob[r], lon_prob[r]) if p)
-    has_lat, has_lon = np.isfinite(lat), np.isfinite(lon)
-    lat_blank = np.array(_texts(df["latitude"].astype(object).to_numpy()), dtype=object) == ""
-    lon_blank = np.array(_texts(df["longitude"].astype(object).to_numpy()), dtype=object) == ""
-    both = has_lat & has_lon
-    for r in np.flatnonzero(has_lat & lon_blank):
-        coord_notes[r].append("latitude given without longitude")
-    for r in np.flatnonzero(has_lon & lat_blank):
-        coord_notes[r].append("longitude given without latitude")
-    null_island = both & (lat == 0) & (lon == 0)
-    # both beyond any degree value: a pair of projected metres (never quoted: it locates the site);
-    # a single value out of its range is named with its field and range instead
-    projected = both & (np.abs(lat) > 180) & (np.abs(lon) > 180)
-    usable = both & ~null_island & ~projected
-    direct_ok = usable & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
-    swap_ok = usable & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
-    for r in np.flatnonzero(null_island):
-        coord_notes[r].append("coordinates are 0, 0 ('null island', usually a blank GPS fix); not used")
-    for r in np.flatnonzero(projected):
-        coord_notes[r].append(
-            "coordinates look like projected metres, not decimal degrees; convert them to "
-            "EPSG:4326 longitude/latitude; not used"
-        )
-    for r in np.flatnonzero(usable & ~direct_ok & ~swap_ok):
-        coord_notes[r].append("; ".join(_out_of_range(lat[r], lon[r])) + "; not used")
-    # the point as given (P) and with latitude/longitude swapped (Q); None where not possible
-    p_pts = np.where(direct_ok, shapely.points(np.where(direct_ok, lon, 0), np.where(direct_ok, lat, 0)), None)
-    q_pts = np.where(swap_ok, shapely.points(np.where(swap_ok, lat, 0), np.where(swap_ok, lon, 0)), None)
-    p_unit = _locate(p_pts, units_p)
-    q_unit = _locate(q_pts, units_p)
-    rest = (p_unit < 0) & (q_unit < 0)
-    p_near, p_dist = _nearest(np.where(rest, p_pts, None), units_m, crs_m)
-    q_near, q_dist = _nearest(np.where(rest, q_pts, None), units_m, crs_m)
-    # a point just outside, near the unit its own admin-1 code/name gives, goes to that unit
-    a_pos, a_conf, a_method, a_notes = _resolve_admin_positions(df["admin1_code"], df["admin1_name"], index)
-    given_dist = np.full(n, np.inf)
-    check = rest & direct_ok & (a_pos >= 0) & (a_pos != p_near)
-    if check.any():
-        idx = np.flatnonzero(check)
-        pts_m = gpd.GeoSeries(p_pts[idx], crs="EPSG:4326").to_crs(crs_m).to_numpy()
-        given_dist[idx] = shapely.distance(pts_m, units_m.geometry.to_numpy()[a_pos[idx]]) / 1000.0
-
-    unit_pos = np.full(n, -1, dtype="int64")
-    conf = np.zeros(n)
-    method: list[str | None] = [None] * n
-    geometry = np.array([None] * n, dtype=object)
-    out_lat = np.where(both & ~projected & ~null_island, lat, np.nan)
-    out_lon = np.where(both & ~projected & ~null_island, lon, np.nan)
-    tol = float(tolerance_km)
-    inside = p_unit >= 0  # the point as given falls in a unit: most rows, placed at once
-    unit_pos[inside], conf[inside], geometry[inside] = p_unit[inside], 1.0, p_pts[inside]
-    for r in np.flatnonzero(inside):
-        method[r] = "coordinates"
-    for r in np.flatnonzero(~inside & ((q_unit >= 0) | direct_ok | swap_ok)):
-        if q_unit[r] >= 0:
-            unit_pos[r], conf[r], method[r], geometry[r] = q_unit[r], _CONF_SWAPPED, "coordinates_swapped", q_pts[r]
-            out_lat[r], out_lon[r] = lon[r], lat[r]
-            coord_notes[r].append(
-                f"warning: latitude and longitude look swapped (only the swapped point falls in {label}); placed after swapping"
-            )
-        elif direct_ok[r] or swap_ok[r]:
-            pd_ = p_dist[r] if np.isfinite(p_dist[r]) else np.inf
-            qd_ = q_dist[r] if np.isfinite(q_dist[r]) else np.inf
-            if given_dist[r] <= tol:
-                unit_pos[r], conf[r], method[r], geometry[r] = a_pos[r], _CONF_NEAREST, "coordinates_nearest", p_pts[r]
-                coord_notes[r].append(
-                    f"point is {given_dist[r]:.1f} km outside every unit (coarse coastline or border); assigned to "
-                    f"{index.names[a_pos[r]]}, the unit its admin-1 code/name gives (nearest is {index.names[p_near[r]]})"
-                )
-            elif pd_ <= tol:
-                unit_pos[r], conf[r], method[r], geometry[r] = p_near[r], _CONF_NEAREST, "coordinates_nearest", p_pts[r]
-                coord_notes[r].append(
-                    f"point is {pd_:.1f} km outside every unit (coarse coastline or border); assigned to the nearest, {index.names[p_near[r]]}"
-                )
-            elif qd_ <= tol:
-                unit_pos[r], conf[r], method[r], geometry[r] = q_near[r], _CONF_SWAPPED * _CONF_NEAREST, "coordinates_swapped", q_pts[r]
-                out_lat[r], out_lon[r] = lon[r], lat[r]
-                coord_notes[r].append(
-                    f"warning: latitude and longitude look swapped; the swapped point is {qd_:.1f} km outside every unit, assigned to the nearest, {index.names[q_near[r]]}"
-                )
-            else:
-                d = min(pd_, qd_)
-                far = f"{d:.0f} km" if np.isfinite(d) else "far"
-                if direct_ok[r]:
-                    coord_notes[r].append(f"coordinates are outside {label} ({far} from the nearest unit, tolerance {tol:g} km); not used")
-                else:
-                    # only the swapped reading was a point, and it is not in the country either
-                    coord_notes[r].append(
-                        "; ".join(_out_of_range(lat[r], lon[r]))
-                        + f"; with latitude and longitude swapped the point is outside {label} ({far} from the nearest unit); not used"
-                    )
-
-    # (b, c) admin-1 code and name ------------------------------------------------------
-    town_notes: list[list[str]] = [[] for _ in range(n)]
-    code_txt = _texts(df["admin1_code"].astype(object).to_numpy())
+    co = _read_coordinates(df, rows.coord_notes)  # (a) coordinates
+    admin = _place_by_coordinates(rows, co, df, u)
+    code_txt = _texts(df["admin1_code"].astype(object).to_numpy())  # (b, c) admin-1 code and name
     name_txt = _texts(df["admin1_name"].astype(object).to_numpy())
-    has_a_notes = np.fromiter((bool(x) for x in a_notes), dtype=bool, count=n)
-    # rows with something to say or place: unplaced, or the code/name disagrees or has notes
-    todo = (unit_pos < 0) | ((a_pos >= 0) & (a_pos != unit_pos)) | ((a_pos < 0) & has_a_notes)
-    for r in np.flatnonzero(todo):
-        if unit_pos[r] >= 0:
-            given = code_txt[r] or name_txt[r]
-            if a_pos[r] >= 0 and a_pos[r] != unit_pos[r]:
-                field = "admin1_code" if code_txt[r] else "admin1_name"
-                coord_notes[r].append(
-                    f"warning: coordinates fall in {index.names[unit_pos[r]]} but {field} {_quote(given)} "
-                    f"points to {index.names[a_pos[r]]}; placed by coordinates"
-                )
-            elif a_pos[r] < 0 and a_notes[r]:
-                coord_notes[r].extend(f"warning: {x}" for x in a_notes[r])
-        else:
-            if a_pos[r] >= 0:
-                unit_pos[r], conf[r], method[r] = a_pos[r], a_conf[r], a_method[r]
-            coord_notes[r].extend(a_notes[r])
+    _place_by_admin(rows, admin, code_txt, name_txt, index)
+    towns = _texts(df["town"].astype(object).to_numpy())  # (d) town
+    _place_by_town(rows, towns, u, country=country, use_gazetteer=use_gazetteer)
+    placed_unit = _flag_unplaced(rows, co, towns, code_txt, name_txt)
 
-    # (d) town --------------------------------------------------------------------------
-    towns = _texts(df["town"].astype(object).to_numpy())
-    need = [r for r in range(n) if unit_pos[r] < 0 and towns[r]]
-    if need and use_gazetteer:
-        memo: dict[str, tuple[int, float, str]] = {}
-        pts_by_town: dict[str, Any] = {}
-        for t in {towns[r] for r in need}:
-            try:
-                found = gazetteer.find_town(t, country, limit=5)
-            except ValueError as exc:
-                memo[t] = (-1, 0.0, f"town: {_quote(t)} could not be searched ({exc})")
-                continue
-            if len(found) == 0 or found["score"].iloc[0] < TOWN_CUTOFF:
-                memo[t] = (-1, 0.0, f"town: {_quote(t)} not found in the GeoNames gazetteer")
-                continue
-            top = found.iloc[0]
-            ties = int((found["score"] == top["score"]).sum())
-            gname = str(top["name"]) + (f"; {ties} places match equally, took the most populous" if ties > 1 else "")
-            pts_by_town[t] = (shapely.Point(float(top["longitude"]), float(top["latitude"])), float(top["score"]), gname)
-        if pts_by_town:
-            keys = list(pts_by_town)
-            pts = np.array([pts_by_town[k][0] for k in keys], dtype=object)
-            where = _locate(pts, units_p)
-            near, dist = _nearest(np.where(where < 0, pts, None), units_m, crs_m)
-            for k, w, nr, d in zip(keys, where, near, dist, strict=True):
-                _, score, gname = pts_by_town[k]
-                if w < 0 and np.isfinite(d) and d <= tol:
-                    w = nr
-                if w < 0:
-                    memo[k] = (-1, 0.0, f"town: {_quote(k)} (GeoNames: {gname}) lies outside {label}")
-                else:
-                    note = f"placed by town {_quote(k)} (GeoNames: {gname}; score {score:.0f})"
-                    memo[k] = (int(w), round(score / 100.0, 3), note)
-        for r in need:
-            w, cf, note = memo[towns[r]]
-            if w >= 0:
-                unit_pos[r], conf[r], method[r] = w, cf, "town"
-                town_notes[r].append(note)
-            else:
-                town_notes[r].append(note)
-    elif need:
-        for r in need:
-            town_notes[r].append(f"town: {_quote(towns[r])} given but the gazetteer is switched off")
-
-    placed_unit = unit_pos >= 0
-    for r in np.flatnonzero(~placed_unit):
-        if not (towns[r] or code_txt[r] or name_txt[r] or not lat_blank[r] or not lon_blank[r]):
-            flags[r].append(_NO_LOCATION)
-        else:
-            national = any(NATIONAL_NOTE in x for x in coord_notes[r])
-            flags[r].append("national: covers the whole country, not one unit" if national else "could not be placed in a unit")
-
-    # duplicates -------------------------------------------------------------------------
-    dup_first, dup_note = _duplicates(df, geometry, typed["name"], source_rows, crs_m)
-
-    # assemble ---------------------------------------------------------------------------
-    status = np.where(placed_unit, schema.STATUS_PLACED, schema.STATUS_FLAGGED)
-    reasons = [""] * n
-    said = [bool(f or c or t or w or d) for f, c, t, w, d in zip(flags, coord_notes, town_notes, notes, dup_note, strict=True)]
-    for r in np.flatnonzero(said):
-        parts = flags[r][-1:] if not placed_unit[r] else []
-        parts = parts + [x for x in flags[r] if x not in parts] + coord_notes[r] + town_notes[r] + notes[r]
-        if dup_note[r]:
-            parts.append(dup_note[r])
-        reasons[r] = "; ".join(dict.fromkeys(parts))
-    safe_pos = np.where(placed_unit, unit_pos, 0)
-    out: dict[str, Any] = {}
-    for name in schema.FIELD_NAMES:
-        if name == "latitude":
-            out[name] = out_lat
-        elif name == "longitude":
-            out[name] = out_lon
-        elif name in ("admin1_code", "admin1_name"):
-            src = index.codes if name == "admin1_code" else index.names
-            out[name] = pd.array(np.where(placed_unit, src[safe_pos], None), dtype="str")
-        else:
-            out[name] = typed[name]
-    out["source_file"] = df["source_file"].to_numpy()
-    out["source_row"] = df["source_row"].to_numpy()
-    out["location_method"] = pd.array(method, dtype="str")
-    out["confidence"] = np.round(conf, 3)
-    out["status"] = pd.array(status, dtype="str")
-    out["reason"] = pd.array(reasons, dtype="str")
-    out["duplicate_of"] = pd.array(
-        [source_rows[f] if f >= 0 else None for f in dup_first], dtype="Int64"
-    ) if _int_like(source_rows) else np.array([source_rows[f] if f >= 0 else None for f in dup_first], dtype=object)
-    extra = [c for c in df.columns if c not in out and c != "geometry"]
-    frame = pd.DataFrame(out)
-    for c in extra:
-        frame[c] = df[c].to_numpy()
-    result = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"), crs="EPSG:4326")
+    dup = _duplicates(df, rows.geometry, typed["name"], source_rows, crs_m)
+    result = _assemble(rows, df, typed, placed_unit=placed_unit, index=index, source_rows=source_rows, dup=dup)
     result.attrs.update({k: v for k, v in raw.attrs.items() if isinstance(k, str)})
     result.attrs["country"] = country
-    result.attrs["tolerance_km"] = tol
+    result.attrs["tolerance_km"] = u.tol
     result.attrs["unknown_categories"] = unknown_categories
-    result.attrs["warnings"] = list(result.attrs.get("warnings") or []) + _pcode_warning(code_txt, method, index)
+    result.attrs["warnings"] = list(result.attrs.get("warnings") or []) + _pcode_warning(code_txt, rows.method, index)
     result.attrs["category_mapping"] = dict(categories or {})
     return result
 
