@@ -710,7 +710,7 @@ def _read_layer(source: Any, filename: str | None) -> tuple[gpd.GeoDataFrame, st
     with tempfile.TemporaryDirectory(prefix="geomap-bnd-") as tmpdir:
         tmp = Path(tmpdir)
         if ext == ".zip":
-            raw = _read_zip(data if data is not None else path.read_bytes(), label, tmp)
+            raw = _read_zip(data if data is not None else read_source(path, what="boundary file"), label, tmp)
         elif ext in (".geojson", ".json", ".gpkg", ".parquet", ".geoparquet", ".shp"):
             if path is None:
                 if ext == ".shp":

@@ -811,7 +811,7 @@ def _hsds_files(source: Any, name: str) -> dict[str, bytes]:
         root = Path(source)
         for p in sorted(root.rglob("*")):
             if p.is_file() and p.suffix.lower() in (".csv", ".json"):
-                files.setdefault(p.name, p.read_bytes())
+                files.setdefault(p.name, read_source(p, what="HSDS table"))
         return files
     if isinstance(source, (str, Path)) and Path(source).name == "datapackage.json":
         return _hsds_files(Path(source).parent, name)
@@ -1380,7 +1380,7 @@ def save_mapping(mapping: dict[str, str], path: str | Path) -> None:
 def load_mapping(path: str | Path) -> dict[str, str]:
     """Load a mapping saved by :func:`save_mapping`, checking every target is a field."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        data = json.loads(read_source(path, what="mapping file").decode("utf-8-sig"))
     except ValueError as exc:
         msg = f"{path}: not a JSON mapping file ({exc})"
         raise ValueError(msg) from None
@@ -1450,5 +1450,5 @@ def parse_mappings(text: str | bytes, *, source: str = "mapping file") -> tuple[
 
 def load_mappings(path: str | Path) -> tuple[dict[str, str], dict[str, str]]:
     """Load a mapping file saved from the Data page or by :func:`save_mappings`: ``(columns, categories)``."""
-    return parse_mappings(Path(path).read_bytes(), source=str(path))
+    return parse_mappings(read_source(path, what="mapping file"), source=str(path))
 
