@@ -26,7 +26,9 @@ from streamlit.testing.v1 import AppTest
 import geomap
 
 REPO = Path(__file__).resolve().parents[1]
-MODULES = sorted(m.name for m in pkgutil.walk_packages(geomap.__path__, "geomap."))
+#: Alembic's migration environment runs only inside Alembic (it reads ``alembic.context.config``).
+NOT_IMPORTABLE = {"geomap.store.migrations.env"}
+MODULES = sorted(m.name for m in pkgutil.walk_packages(geomap.__path__, "geomap.") if m.name not in NOT_IMPORTABLE)
 PAGES = sorted(
     m for m in MODULES if m.startswith("geomap.pages.") and not m.rsplit(".", 1)[1].startswith("_")
 )
@@ -122,7 +124,8 @@ _LOADED = """
 import importlib, json, pkgutil, sys
 import geomap
 for m in pkgutil.walk_packages(geomap.__path__, "geomap."):
-    importlib.import_module(m.name)
+    if m.name != "geomap.store.migrations.env":  # runs only inside Alembic
+        importlib.import_module(m.name)
 import hxl, hxl.input  # libhxl's own imports (it imports six without declaring it)
 print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
 """
