@@ -5,7 +5,7 @@ places of 500 people or more, offline). They cover only part of each unit's cens
 rural dispersed population is missing, and coverage differs between countries — so
 :func:`demand_coverage` reports the share of the census each unit's settlements represent.
 Users may bring their own demand points (:func:`read_demand_points`) or unit populations
-(:func:`read_unit_populations`).
+(:func:`geomap.population.unit_populations`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ __all__ = [
     "load_settlements",
     "outside_note",
     "read_demand_points",
-    "read_unit_populations",
 ]
 
 #: Shown wherever settlement-based measures appear.
@@ -42,8 +41,6 @@ _LAT = ("latitude", "lat", "y", "latitud")
 _LON = ("longitude", "lon", "long", "lng", "x", "longitud")
 _POP = ("population", "pop", "poblacion", "habitants", "inhabitants", "weight", "demand", "people")
 _NAME = ("name", "settlement", "place", "nombre", "nom", "locality", "localidad")
-_CODE = ("code", "unit code", "admin1 code", "admin2 code", "pcode", "iso 3166-2", "clave")
-_UNITNAME = ("unit", "unit name", "admin1 name", "admin2 name", "state", "estado", "region")
 
 
 def load_settlements(country: str, *, min_population: int = 500) -> gpd.GeoDataFrame:
@@ -259,57 +256,3 @@ def read_demand_points(source: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
 
 
-def read_unit_populations(source: Any, units: pd.DataFrame) -> pd.DataFrame:
-    """Read user populations per unit (CSV with a unit code or name, and a population).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``code`` (one row per unit, in the units' order), ``population`` (NaN where the file has
-        no figure — never 0), ``population_year`` (from a ``year`` column if any) and
-        ``population_source`` (the file name).
-
-    Raises
-    ------
-    ValueError
-        If a column is missing, or a row names a unit that is not in ``units`` (naming the row
-        and value and listing a few valid codes).
-    """
-    df, name = _read_table(source)
-    headers = list(df.columns)
-    code = _pick(headers, _CODE)
-    uname = _pick(headers, _UNITNAME + ("name", "nombre", "nom"))
-    pop = _pick(headers, _POP)
-    if pop is None or (code is None and uname is None):
-        msg = f"{name}: need a unit code or unit name column and a population column (found: {', '.join(headers)})"
-        raise ValueError(msg)
-    codes = units["code"].astype(str).tolist()
-    by_code = {c.strip().upper(): c for c in codes}
-    by_name = {schema.normalise_header(n): c for n, c in zip(units["name"].astype(str), codes)} if "name" in units.columns else {}
-    values: dict[str, float] = {}
-    years: dict[str, Any] = {}
-    ycol = _pick(headers, ("year", "population year", "ano", "annee"))
-    for i, rec in df.iterrows():
-        key = None
-        if code is not None and rec[code].strip():
-            key = by_code.get(rec[code].strip().upper())
-        if key is None and uname is not None and rec[uname].strip():
-            key = by_name.get(schema.normalise_header(rec[uname]))
-        if key is None:
-            given = rec[code] if code is not None and rec[code].strip() else (rec[uname] if uname else "")
-            msg = f"{name}, row {int(i) + 2}: unit {given!r} is not in the boundaries; valid codes include {', '.join(codes[:5])}"
-            raise ValueError(msg)
-        raw = rec[pop].replace(" ", "").replace(",", "").replace("_", "")
-        val = pd.to_numeric(raw, errors="coerce")
-        if raw and (pd.isna(val) or val < 0):
-            msg = f"{name}, row {int(i) + 2}: population {rec[pop]!r} is not a non-negative number"
-            raise ValueError(msg)
-        if raw:
-            values[key] = float(val)
-        if ycol is not None and rec[ycol].strip():
-            years[key] = pd.to_numeric(rec[ycol], errors="coerce")
-    out = pd.DataFrame({"code": codes})
-    out["population"] = out["code"].map(values).astype(float)
-    out["population_year"] = pd.array([years.get(c) for c in codes], dtype="Int64")
-    out["population_source"] = name
-    return out

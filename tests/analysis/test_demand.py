@@ -52,15 +52,18 @@ def test_read_demand_points_errors_name_row_and_column():
         dm.read_demand_points(b"lat,lon,pop\n1,2,many\n")
 
 
-def test_read_unit_populations_by_code_and_name():
+def test_unit_populations_by_code_and_name():
+    # the one population reader (geomap.population.unit_populations; the demand module's copy is gone)
+    from geomap import population
+
     u = units()
-    out = dm.read_unit_populations(b"code,name,population,year\nXA,,120000,2021\n,Beta,7 000,\n", u)
+    out = population.unit_populations(u, b"code,name,population,year\nXA,,120000,2021\n,Beta,7 000,\n")
     got = out.set_index("code")
     assert got.loc["XA", "population"] == 120000 and got.loc["XA", "population_year"] == 2021
     assert got.loc["XB", "population"] == 7000
     assert np.isnan(got.loc["XC", "population"])  # not in the file: unknown, never 0
     with pytest.raises(ValueError, match="row 2: unit 'ZZ'"):
-        dm.read_unit_populations(b"code,population\nZZ,5\n", u)
+        population.unit_populations(u, b"code,population\nZZ,5\n")
 
 
 def test_demand_points_just_off_the_coast_go_to_the_nearest_unit():
