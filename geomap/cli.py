@@ -14,7 +14,9 @@ import argparse
 import importlib
 import sys
 
+from geomap import i18n
 from geomap.directory import writers
+from geomap.i18n import N_, _, ngettext
 
 __all__ = ["main", "build_parser", "FULL_EXPORT_NOTICE"]
 
@@ -27,14 +29,14 @@ _COMMAND_MODULES: list[str] = [
 ]
 
 #: Printed, and written into the file, when an export includes confidential records.
-FULL_EXPORT_NOTICE = (
+FULL_EXPORT_NOTICE = N_(
     "FULL EXPORT: includes confidential locations, addresses and phones. "
     "Do not share beyond signed-in partners."
 )
 
 
 def _err(msg: str) -> int:
-    print(f"geomap: error: {msg}", file=sys.stderr)
+    print(_("geomap: error: {message}").format(message=msg), file=sys.stderr)
     return 2
 
 
@@ -47,8 +49,11 @@ def _cmd_boundaries_list(args: argparse.Namespace) -> int:
         writers.write_table_csv(table, args.out)
     width = max(len(str(n)) for n in table["name"]) if len(table) else 10
     for rec in table.itertuples(index=False):
-        print(f"{rec.country}  {rec.iso_a2}  {str(rec.name):<{width}}  {rec.units:>4} units")
-    print(f"{len(table)} countries, {int(table['units'].sum())} units")
+        units = ngettext("{n} unit", "{n} units", int(rec.units)).format(n=f"{rec.units:>4}")
+        print(f"{rec.country}  {rec.iso_a2}  {str(rec.name):<{width}}  {units}")
+    countries = ngettext("{n} country", "{n} countries", len(table)).format(n=i18n.number(len(table)))
+    total = int(table["units"].sum())
+    print(countries + ", " + ngettext("{n} unit", "{n} units", total).format(n=i18n.number(total)))
     return 0
 
 
@@ -81,13 +86,15 @@ def _cmd_directory_check(args: argparse.Namespace) -> int:
     table = out_view[[c for c in cols if c in out_view.columns]]
     writers.write_directory(table, args.out, format="csv", notice=FULL_EXPORT_NOTICE if args.include_confidential else None)
     acc = resolve.row_accounting(directory)
-    print(f"{acc['total']} rows: {acc['placed']} placed, {acc['flagged']} flagged")
+    print(ngettext("{total} row: {placed} placed, {flagged} flagged", "{total} rows: {placed} placed, {flagged} flagged",
+                   acc["total"]).format(total=i18n.number(acc["total"]), placed=i18n.number(acc["placed"]),
+                                        flagged=i18n.number(acc["flagged"])))
     flagged = directory[directory["status"] == schema.STATUS_FLAGGED]
     for rec in privacy.public_view(flagged).itertuples(index=False):
-        print(f"  row {rec.source_row}: {rec.reason}")
+        print("  " + _("row {row}: {reason}").format(row=rec.source_row, reason=rec.reason))
     if args.include_confidential:
-        print(FULL_EXPORT_NOTICE)
-    print(f"wrote {args.out}")
+        print(_(FULL_EXPORT_NOTICE))
+    print(_("wrote {path}").format(path=args.out))
     return 0
 
 
@@ -98,8 +105,9 @@ def _cmd_directory_export(args: argparse.Namespace) -> int:
     view = directory if args.include_confidential else privacy.public_view(directory)
     writers.write_directory(view, args.out, format=args.to, notice=FULL_EXPORT_NOTICE if args.include_confidential else None)
     if args.include_confidential:
-        print(FULL_EXPORT_NOTICE)
-    print(f"wrote {len(view)} records as {args.to} to {args.out}")
+        print(_(FULL_EXPORT_NOTICE))
+    print(ngettext("wrote {n} record as {format} to {path}", "wrote {n} records as {format} to {path}", len(view)).format(
+        n=i18n.number(len(view)), format=args.to, path=args.out))
     return 0
 
 
@@ -112,11 +120,14 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     out = table[["code", "name", "providers", "per_100k", "population", "population_year", "confidential_providers", "capacity", "capacity_per_100k"]]
     writers.write_table_csv(out, args.out)
     s = coverage.coverage_summary(table)
-    year = f" (population: {s['population_year']} census)" if s["population_year"] else ""
-    print(f"{s['units']} units, {s['providers']} providers; {s['units_with_providers']} units have at least one{year}")
+    year = " " + _("(population: {year} census)").format(year=s["population_year"]) if s["population_year"] else ""
+    # Translators: {units} units in all, {providers} providers placed, {with_one} units with at least one provider.
+    line = _("{units} units, {providers} providers; {with_one} units have at least one").format(
+        units=i18n.number(s["units"]), providers=i18n.number(s["providers"]), with_one=i18n.number(s["units_with_providers"]))
+    print(line + year)
     if s["units_without"]:
-        print("units without providers: " + ", ".join(s["units_without"]))
-    print(f"wrote {args.out}")
+        print(_("units without providers: {names}").format(names=", ".join(s["units_without"])))
+    print(_("wrote {path}").format(path=args.out))
     return 0
 
 
@@ -124,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``geomap`` command (with every feature module's commands)."""
     from geomap.directory import schema
 
-    parser = argparse.ArgumentParser(prog="geomap", description="Map who serves trafficking survivors where.")
+    parser = argparse.ArgumentParser(prog="geomap", description=_("Map who serves trafficking survivors where."))
+    parser.add_argument("--lang", choices=list(i18n.LANGUAGES), help=_("language of the output (default: GEOMAP_LANG or LANG)"))
     sub = parser.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("boundaries", help="bundled and brought admin boundaries")
@@ -174,18 +186,49 @@ def build_parser() -> argparse.ArgumentParser:
                 runner = getattr(mod, f"run_{cmd}", None)
                 if p is not None and runner is not None and p.get_default("func") is None:
                     p.set_defaults(func=runner)
+    _add_lang(sub)
     return parser
 
 
+def _add_lang(subparsers: argparse._SubParsersAction) -> None:
+    # --lang is accepted after the command too (geomap footprint ... --lang es).
+    for p in subparsers.choices.values():
+        nested = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            for n in nested:
+                _add_lang(n)
+        elif "--lang" not in p._option_string_actions:
+            p.add_argument("--lang", choices=list(i18n.LANGUAGES), default=argparse.SUPPRESS,
+                           help=_("language of the output (default: GEOMAP_LANG or LANG)"))
+
+
+def _language(argv: list[str]) -> str:
+    # --lang xx (or --lang=xx) anywhere on the line, else the settings (GEOMAP_LANG, then LANG).
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return i18n.normalise(argv[i + 1])
+        if arg.startswith("--lang="):
+            return i18n.normalise(arg.split("=", 1)[1])
+    from geomap.settings import get_settings
+
+    return get_settings().lang
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``geomap`` command; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, KeyError) as exc:
-        msg = exc.args[0] if exc.args else str(exc)
-        return _err(str(msg))
+    """Run the ``geomap`` command; returns the exit status.
+
+    Output is in the language of ``--lang`` (en, es, fr, ar), else of the settings
+    (``GEOMAP_LANG``, else the ``LANG`` environment); machine formats keep their field names.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with i18n.use(_language(argv)):
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        try:
+            return int(args.func(args) or 0)
+        except (ValueError, FileNotFoundError, KeyError) as exc:
+            msg = exc.args[0] if exc.args else str(exc)
+            return _err(str(msg))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@ from pathlib import Path
 from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import writers
+from geomap.i18n import _, ngettext, number
 
 __all__ = ["add_footprint_parser", "run_footprint"]
 
@@ -84,24 +85,28 @@ def run_footprint(args: argparse.Namespace) -> int:
     acc = P.project_row_accounting(projects)
     summary = F.footprint_summary(fp, kept)
     if args.projects is None:
-        print(P.ILLUSTRATIVE_NOTICE)
-    print(
-        f"{acc['total']} rows: {acc['placed']} placed, {acc['flagged']} flagged, "
-        f"{acc['elsewhere']} in other countries; {summary['projects']} project(s) after filters"
-    )
+        print(_(P.ILLUSTRATIVE_NOTICE))
+    # Translators: {total} rows read from the project file; each part is a count.
+    rows = ngettext("{total} row: {placed} placed, {flagged} flagged, {elsewhere} in other countries",
+                    "{total} rows: {placed} placed, {flagged} flagged, {elsewhere} in other countries", acc["total"])
+    kept_text = ngettext("{n} project after filters", "{n} projects after filters", summary["projects"])
+    print(rows.format(total=number(acc["total"]), placed=number(acc["placed"]), flagged=number(acc["flagged"]),
+                      elsewhere=number(acc["elsewhere"])) + "; " + kept_text.format(n=number(summary["projects"])))
     for rec in P.project_issues(projects).itertuples(index=False):
-        print(f"  {rec.source_file} row {rec.source_row}, {rec.field} {rec.value!r}: {rec.reason}")
+        # Translators: one problem row of the project file: file, row number, field, value, reason.
+        print("  " + _("{file} row {row}, {field} {value}: {reason}").format(
+            file=rec.source_file, row=rec.source_row, field=rec.field, value=repr(rec.value), reason=rec.reason))
     print(summary["headline"])
     if summary["units_not_reached"]:
-        print("units not reached: " + ", ".join(summary["units_not_reached"]))
+        print(_("units not reached: {names}").format(names=", ".join(summary["units_not_reached"])))
     if coverage is not None:
         gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
-        print("units with neither a funded project nor a provider: " + (", ".join(gaps) if gaps else "none"))
+        print(_("units with neither a funded project nor a provider: {names}").format(names=", ".join(gaps) if gaps else _("none")))
     if getattr(args, "map_out", None):
         from geomap.report.footprint import footprint_map_html
 
         Path(args.map_out).write_text(footprint_map_html(units, fp, overlay=coverage is not None), encoding="utf-8")
-        print(f"wrote {args.map_out}")
+        print(_("wrote {path}").format(path=args.map_out))
     if getattr(args, "report", None):
         from geomap.report.footprint import footprint_document
 
@@ -112,6 +117,6 @@ def run_footprint(args: argparse.Namespace) -> int:
             boundary_source=str(units.attrs.get("source", "")),
         )
         Path(args.report).write_text(html, encoding="utf-8")
-        print(f"wrote {args.report}")
-    print(f"wrote {args.out}")
+        print(_("wrote {path}").format(path=args.report))
+    print(_("wrote {path}").format(path=args.out))
     return 0

@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from geomap import i18n
+
 __all__ = [
     "Field",
     "FIELDS",
@@ -60,7 +62,7 @@ LIST_SEPARATOR = "; "
 STALE_AFTER_DAYS = 365
 
 #: Shown wherever a fictional sample record appears (pages, popups, exports, reports).
-FICTIONAL_NOTICE = "Fictional sample record: not a real organisation."
+FICTIONAL_NOTICE = i18n.N_("Fictional sample record: not a real organisation.")
 
 
 @dataclass(frozen=True)
@@ -95,34 +97,34 @@ class Field:
     synonyms: tuple[str, ...] = field(default_factory=tuple)
 
 
-#: Controlled service taxonomy: code -> English, Spanish, French labels.
+#: Controlled service taxonomy: code -> English, Spanish, French, Arabic labels.
 SERVICE_TYPES: dict[str, dict[str, str]] = {
-    "shelter": {"en": "Shelter", "es": "Albergue", "fr": "Hébergement"},
-    "medical": {"en": "Medical care", "es": "Atención médica", "fr": "Soins médicaux"},
+    "shelter": {"en": "Shelter", "es": "Albergue", "fr": "Hébergement", "ar": "مأوى"},
+    "medical": {"en": "Medical care", "es": "Atención médica", "fr": "Soins médicaux", "ar": "رعاية طبية"},
     "psychosocial": {
         "en": "Psychosocial support",
         "es": "Apoyo psicosocial",
-        "fr": "Soutien psychosocial",
+        "fr": "Soutien psychosocial", "ar": "دعم نفسي اجتماعي",
     },
-    "legal_aid": {"en": "Legal aid", "es": "Asesoría jurídica", "fr": "Aide juridique"},
-    "hotline": {"en": "Hotline", "es": "Línea de ayuda", "fr": "Ligne d'assistance"},
+    "legal_aid": {"en": "Legal aid", "es": "Asesoría jurídica", "fr": "Aide juridique", "ar": "مساعدة قانونية"},
+    "hotline": {"en": "Hotline", "es": "Línea de ayuda", "fr": "Ligne d'assistance", "ar": "خط مساعدة"},
     "economic_reintegration": {
         "en": "Economic reintegration",
         "es": "Reintegración económica",
-        "fr": "Réinsertion économique",
+        "fr": "Réinsertion économique", "ar": "إعادة إدماج اقتصادي",
     },
     "law_enforcement": {
         "en": "Law enforcement",
         "es": "Procuración de justicia",
-        "fr": "Forces de l'ordre",
+        "fr": "Forces de l'ordre", "ar": "إنفاذ القانون",
     },
     "child_protection": {
         "en": "Child protection",
         "es": "Protección de la infancia",
-        "fr": "Protection de l'enfance",
+        "fr": "Protection de l'enfance", "ar": "حماية الطفل",
     },
-    "case_management": {"en": "Case management", "es": "Gestión de casos", "fr": "Gestion de cas"},
-    "repatriation": {"en": "Repatriation", "es": "Repatriación", "fr": "Rapatriement"},
+    "case_management": {"en": "Case management", "es": "Gestión de casos", "fr": "Gestion de cas", "ar": "إدارة الحالات"},
+    "repatriation": {"en": "Repatriation", "es": "Repatriación", "fr": "Rapatriement", "ar": "إعادة إلى الوطن"},
 }
 
 #: Extra spellings accepted for service types (normalised, see :func:`_norm`).
@@ -193,19 +195,19 @@ SERVICE_SYNONYMS: dict[str, str] = {
 
 #: Populations served: code -> labels.
 POPULATIONS: dict[str, dict[str, str]] = {
-    "women": {"en": "Women", "es": "Mujeres", "fr": "Femmes"},
-    "men": {"en": "Men", "es": "Hombres", "fr": "Hommes"},
-    "children": {"en": "Children", "es": "Niñez y adolescencia", "fr": "Enfants"},
+    "women": {"en": "Women", "es": "Mujeres", "fr": "Femmes", "ar": "نساء"},
+    "men": {"en": "Men", "es": "Hombres", "fr": "Hommes", "ar": "رجال"},
+    "children": {"en": "Children", "es": "Niñez y adolescencia", "fr": "Enfants", "ar": "أطفال"},
     "unaccompanied_minors": {
         "en": "Unaccompanied minors",
         "es": "Menores no acompañados",
-        "fr": "Mineurs non accompagnés",
+        "fr": "Mineurs non accompagnés", "ar": "قاصرون غير مصحوبين",
     },
-    "lgbtqi": {"en": "LGBTQI+", "es": "LGBTQI+", "fr": "LGBTQI+"},
+    "lgbtqi": {"en": "LGBTQI+", "es": "LGBTQI+", "fr": "LGBTQI+", "ar": "مجتمع الميم (LGBTQI+)"},
     "foreign_nationals": {
         "en": "Foreign nationals",
         "es": "Personas extranjeras",
-        "fr": "Ressortissants étrangers",
+        "fr": "Ressortissants étrangers", "ar": "رعايا أجانب",
     },
 }
 
@@ -574,13 +576,17 @@ def parse_date(value: Any) -> date | None:
     return None if pd.isna(ts) else ts.date()
 
 
-def label(code: str, *, vocabulary: str = "service", lang: str = "en") -> str:
-    """Human label for a service-type or population code in ``lang`` (en, es, fr)."""
+def label(code: str, *, vocabulary: str = "service", lang: str | None = None) -> str:
+    """Human label for a service-type or population code in ``lang`` (en, es, fr, ar).
+
+    ``lang=None`` (the default) uses the language of the current call or session
+    (:func:`geomap.i18n.current`); machine formats pass ``lang="en"``.
+    """
     vocab = SERVICE_TYPES if vocabulary == "service" else POPULATIONS
     labels = vocab.get(code)
     if labels is None:
         return code
-    return labels.get(lang) or labels["en"]
+    return labels.get(lang or i18n.current().lang) or labels["en"]
 
 
 def empty_directory() -> pd.DataFrame:

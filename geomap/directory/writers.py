@@ -508,7 +508,7 @@ def _hsds_tables(directory: pd.DataFrame) -> dict[str, pd.DataFrame]:
                     {
                         "id": term_id,
                         "code": code,
-                        "name": schema.label(code) if code else item,
+                        "name": schema.label(code, lang="en") if code else item,
                         "taxonomy_id": taxonomy_id,
                         "taxonomy": "geomap",
                     }
