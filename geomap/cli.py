@@ -79,7 +79,7 @@ def _load(args: argparse.Namespace):
 def _cmd_directory_check(args: argparse.Namespace) -> int:
     from geomap.directory import privacy, resolve, schema, writers
 
-    _, directory = _load(args)
+    _units, directory = _load(args)
     out_view = directory if args.include_confidential else privacy.public_view(directory)
     cols = list(schema.FIELD_NAMES) + [c for c in schema.RESOLUTION_FIELDS if c in out_view.columns]
     cols += [c for c in ("duplicate_of", "display_name") if c in out_view.columns]
@@ -101,7 +101,7 @@ def _cmd_directory_check(args: argparse.Namespace) -> int:
 def _cmd_directory_export(args: argparse.Namespace) -> int:
     from geomap.directory import privacy, writers
 
-    _, directory = _load(args)
+    _units, directory = _load(args)
     view = directory if args.include_confidential else privacy.public_view(directory)
     writers.write_directory(view, args.out, format=args.to, notice=FULL_EXPORT_NOTICE if args.include_confidential else None)
     if args.include_confidential:

@@ -34,6 +34,7 @@ import datetime as _dt
 import functools
 import gettext as _gettext
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,7 @@ __all__ = [
     "current",
     "date",
     "direction",
+    "format_like",
     "isolate",
     "ngettext",
     "normalise",
@@ -238,6 +240,25 @@ def percent(share: float | None, *, digits: int = 0) -> str:
 def date(value: _dt.date | _dt.datetime | None, *, format: str = "medium") -> str:
     """:meth:`Translator.date` in the current language."""
     return current().date(value, format=format)
+
+
+_SPEC = re.compile(r"\{:(,?)(?:\.(\d+))?([fd]?)\}")
+
+
+def format_like(fmt: str, value: float) -> str:
+    """``value`` formatted as the Python format ``fmt`` asks, in the current language's signs.
+
+    Simple number formats (``"{:,.0f}"``, ``"{:.2f}"``, ``"{:,}"``, ``"{}"``) keep their number
+    of decimals and take the language's grouping and decimal marks (``1.234,5`` in Spanish);
+    any other format (``"{:.0%}"``, ``"{:g} km"``) is applied as it is.
+    """
+    m = _SPEC.fullmatch(fmt)
+    if m is None:
+        return fmt.format(value)
+    digits = m.group(2)
+    if digits is None and m.group(3) != "f":
+        return number(value)
+    return number(value, digits=int(digits) if digits is not None else 6)
 
 
 def isolate(text: object) -> str:

@@ -27,6 +27,8 @@ from branca.element import MacroElement
 from branca.utilities import color_brewer
 from folium.template import Template
 
+from geomap import i18n
+
 from geomap.layers.encoding import (
     CompactGeoJson,
     geometry_key,
@@ -119,7 +121,7 @@ def _palette(name: str, k: int) -> list[str]:
 
 def _format(fmt: str, value: float) -> str:
     try:
-        return fmt.format(value)
+        return i18n.format_like(fmt, value)
     except (ValueError, IndexError, KeyError) as err:
         msg = f"fmt={fmt!r} cannot format the number {value!r} ({err}); use e.g. '{{:,.1f}}'"
         raise ValueError(msg) from None
@@ -132,7 +134,7 @@ def classify(
     k: int = 5,
     fmt: str = "{:,.1f}",
     palette: str = "YlGnBu",
-    no_data_label: str = "no data",
+    no_data_label: str | None = None,
 ) -> Classification:
     """Classify ``values`` with mapclassify; ``NaN`` (and ±inf) go to the no-data class.
 
@@ -157,6 +159,7 @@ def classify(
     ValueError
         If ``k`` < 1, a value is not numeric, or the scheme is unknown.
     """
+    no_data_label = i18n._("no data") if no_data_label is None else no_data_label
     if k < 1:
         msg = f"k must be at least 1, got {k!r}"
         raise ValueError(msg)
@@ -337,7 +340,7 @@ def _shaded_features(
     scheme: str,
     k: int,
     fmt: str,
-    no_data_label: str,
+    no_data_label: str | None,
     tooltip_columns: Mapping[str, str] | Sequence[str] | None,
     palette: str,
     code_column: str,
@@ -364,7 +367,7 @@ def _shaded_features(
         value = values[pos]
         klass = int(classes[pos])
         has_value = klass >= 0
-        shown = _format(fmt, value) if has_value else no_data_label
+        shown = _format(fmt, value) if has_value else cls.no_data_label
         # The tooltip as plain texts (title, then one value per label); the page inserts them as
         # text. ``tip`` is the same tooltip as escaped HTML, for Python callers.
         texts = [names[pos], shown, *(column[pos] for column in extras)]
@@ -412,7 +415,7 @@ def choropleth_shading(
     scheme: str = "FisherJenks",
     k: int = 5,
     fmt: str = "{:,.1f}",
-    no_data_label: str = "no data",
+    no_data_label: str | None = None,
     tooltip_columns: Mapping[str, str] | Sequence[str] | None = None,
     palette: str = "YlGnBu",
     code_column: str = "code",
@@ -469,7 +472,7 @@ def choropleth_layer(
     scheme: str = "FisherJenks",
     k: int = 5,
     fmt: str = "{:,.1f}",
-    no_data_label: str = "no data",
+    no_data_label: str | None = None,
     tooltip_columns: Mapping[str, str] | Sequence[str] | None = None,
     palette: str = "YlGnBu",
     code_column: str = "code",

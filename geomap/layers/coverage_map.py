@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geomap import i18n
 from geomap.directory import privacy
+from geomap.i18n import _
 from geomap.layers import assets, basemap, choropleth, legend, live, markers
 
 __all__ = [
@@ -116,7 +118,7 @@ def build_coverage_map(
     view: gpd.GeoDataFrame,
     *,
     measure: str = "providers",
-    measure_label: str = "Number of providers",
+    measure_label: str | None = None,
     boundary_source: str = "",
     online_tiles: bool = False,
     asset_base: str = assets.DEFAULT_ASSET_BASE,
@@ -181,11 +183,12 @@ def _tooltip_columns(joined: pd.DataFrame, measure: str) -> dict[str, str]:
     Written as people read them ("2,845,380"); a unit without a census figure says "no data",
     never 0.
     """
-    tooltips = {"providers": "Providers", "population": "Population"}
+    tooltips = {"providers": _("Providers"), "population": _("Population")}
+    t = i18n.current()
     for col in tooltips:
         if col in joined.columns:
             values = pd.to_numeric(joined[col], errors="coerce")
-            joined[f"_tip_{col}"] = [f"{v:,.0f}" if pd.notna(v) else "no data" for v in values]
+            joined[f"_tip_{col}"] = [t.number(v, digits=0) for v in values]
     return {f"_tip_{k}": v for k, v in tooltips.items() if k != measure and k in joined.columns}
 
 
@@ -254,7 +257,7 @@ def coverage_update(
     *,
     visible: pd.Index | None = None,
     measure: str = "providers",
-    measure_label: str = "Number of providers",
+    measure_label: str | None = None,
     caption: str | None = None,
 ) -> dict[str, Any]:
     """One filter state of a :func:`coverage_base` map (see :mod:`geomap.layers.live`).
@@ -284,6 +287,7 @@ def coverage_update(
     if measure not in coverage.columns:
         msg = f"measure {measure!r} is not a coverage column; choose one of {', '.join(_FORMATS)}"
         raise ValueError(msg)
+    measure_label = _("Number of providers") if measure_label is None else measure_label
     # Units without a shape are not on the map (choropleth_layer leaves them out): they are
     # not classed or counted in the legend either.
     units = units[_located_mask(units)]
@@ -307,7 +311,7 @@ def coverage_update(
             positions = np.flatnonzero(keep).tolist()
     return {
         "shade": shade,
-        "legend": {**legend.legend_data(classification, title=measure_label, caption=caption), "position": "bottomright"},
+        "legend": {**legend.legend_data(classification, title=measure_label, caption=caption), "position": legend.corner()},
         "markers": positions,
     }
 
@@ -318,7 +322,7 @@ def coverage_layers(
     view: gpd.GeoDataFrame,
     *,
     measure: str = "providers",
-    measure_label: str = "Number of providers",
+    measure_label: str | None = None,
     boundary_source: str = "",
     online_tiles: bool = False,
     asset_base: str = assets.DEFAULT_ASSET_BASE,
@@ -339,6 +343,7 @@ def coverage_layers(
     if measure not in coverage.columns:
         msg = f"measure {measure!r} is not a coverage column; choose one of {', '.join(_FORMATS)}"
         raise ValueError(msg)
+    measure_label = _("Number of providers") if measure_label is None else measure_label
     if display is None:
         display = display_geometry(units)
     shown_units = units[["code"]].set_geometry(display.set_axis(units.index), crs="EPSG:4326")

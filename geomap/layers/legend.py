@@ -18,6 +18,8 @@ from typing import Any
 from branca.element import MacroElement
 from folium.template import Template
 
+from geomap import i18n
+
 from geomap.layers.choropleth import NO_DATA_COLOR, Classification
 from geomap.layers.encoding import (
     PLAIN_JS,
@@ -27,7 +29,7 @@ from geomap.layers.encoding import (
     style_script,
 )
 
-__all__ = ["LEGEND_CSS", "LEGEND_JS", "Legend", "legend_data", "legend_element", "legend_html"]
+__all__ = ["LEGEND_CSS", "LEGEND_JS", "Legend", "corner", "legend_data", "legend_element", "legend_html"]
 
 _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 
@@ -44,6 +46,8 @@ LEGEND_CSS = """
   background-image: repeating-linear-gradient(45deg, #6b7280 0 1.5px, transparent 1.5px 5px); }
 .geomap-legend .geomap-legend-count { color: #52606d; margin-left: auto; padding-left: 6px; }
 .geomap-legend .geomap-legend-caption { margin-top: 4px; color: #52606d; font-size: 11px; }
+.geomap-legend[dir="rtl"] { text-align: right; }
+.geomap-legend[dir="rtl"] .geomap-legend-count { margin-left: 0; margin-right: auto; padding-left: 0; padding-right: 6px; }
 """.replace("%(nodata)s", NO_DATA_COLOR)
 
 
@@ -123,7 +127,14 @@ def legend_data(
     }
     if caption:
         data["caption"] = html.escape(caption)
+    if i18n.direction() == "rtl":
+        data["dir"] = "rtl"  # mirrored (Arabic); left to right needs no attribute
     return data
+
+
+def corner() -> str:
+    """Where the legend goes: bottom right, or bottom left in a right-to-left language (mirrored)."""
+    return "bottomleft" if i18n.direction() == "rtl" else "bottomright"
 
 
 #: Adds the legend control to its target (a map, or a layer group: then it is shown and removed
@@ -137,6 +148,7 @@ LEGEND_JS = (
     function build() {
         var div = L.DomUtil.create("div", "geomap-legend");
         div.setAttribute("role", "note");
+        if (d.dir) { div.setAttribute("dir", d.dir); }
         function add(parent, tag, cls, text) {
             var e = L.DomUtil.create(tag, cls, parent);
             if (text !== undefined && text !== null) { e.textContent = text; }
@@ -210,7 +222,7 @@ def legend_element(
     *,
     title: str,
     caption: str | None = None,
-    position: str = "bottomright",
+    position: str | None = None,
     show_counts: bool = True,
 ) -> Legend:
     """A legend for a choropleth: class ranges, a no-data swatch and a caption line.
@@ -225,5 +237,5 @@ def legend_element(
     """
     return Legend(
         legend_data(classification, title=title, caption=caption, show_counts=show_counts),
-        position=position,
+        position=position or corner(),
     )

@@ -57,16 +57,8 @@ def _cell(value: object, fmt: str | None) -> tuple[str, bool]:
 
 
 def _number(value: float, fmt: str | None) -> str:
-    # The column's format says how many decimals ("{:.2f}" -> 2; "{}" -> as is, e.g. a year);
-    # grouping and decimal signs are the current language's.
-    if fmt == "{}":
-        return str(value)
-    if fmt and "." in fmt and "f}" in fmt:
-        digits = int(fmt.split(".")[1].split("f")[0] or 0)
-        return i18n.number(value, digits=digits)
-    if isinstance(value, float) and not value.is_integer() and not fmt:
-        return i18n.number(value)
-    return i18n.number(value, digits=0 if fmt else None)
+    # The column's format keeps its decimals; grouping and decimal signs are the language's.
+    return i18n.format_like(fmt or "{:,}", value)
 
 
 def table_html(df: pd.DataFrame, *, formats: dict[str, str] | None = None, max_rows: int | None = None) -> str:
