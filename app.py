@@ -11,17 +11,23 @@ import gc
 
 import streamlit as st
 
-from geomap.pages import _sidebar, coverage, data, footprint, gaps, referral
+from geomap.i18n import _
+from geomap.pages import _sidebar, _state, _widgets, coverage, data, footprint, gaps, referral
 
-st.set_page_config(page_title="geomap — who serves survivors where", page_icon="🗺️", layout="wide")
+# The language of this run (?lang=, else the session's, else GEOMAP_LANG/LANG): set for this
+# script run only, never for the process.
+_state.activate_language()
+st.set_page_config(page_title=_("geomap — who serves survivors where"), page_icon="🗺️", layout="wide")
+_state.apply_url()
+_widgets.page_direction()
 
 nav = st.navigation(
     [
-        st.Page(coverage.render, title="Coverage", url_path="coverage", default=True),
-        st.Page(gaps.render, title="Gaps", url_path="gaps"),
-        st.Page(referral.render, title="Referral", url_path="referral"),
-        st.Page(footprint.render, title="Footprint", url_path="footprint"),
-        st.Page(data.render, title="Data", url_path="data"),
+        st.Page(coverage.render, title=_("Coverage"), url_path="coverage", default=True),
+        st.Page(gaps.render, title=_("Gaps"), url_path="gaps"),
+        st.Page(referral.render, title=_("Referral"), url_path="referral"),
+        st.Page(footprint.render, title=_("Footprint"), url_path="footprint"),
+        st.Page(data.render, title=_("Data"), url_path="data"),
     ]
 )
 # The page first, then the shared sidebar: the browser loads and draws elements in the order

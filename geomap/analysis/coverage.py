@@ -13,15 +13,16 @@ import numpy as np
 import pandas as pd
 
 from geomap.directory import schema
+from geomap.i18n import N_
 
 __all__ = ["MEASURES", "CoverageIndex", "coverage_by_unit", "coverage_index", "coverage_summary", "filter_directory", "filter_mask"]
 
-#: Measures a coverage map can show: column -> label.
+#: Measures a coverage map can show: column -> label (English; shown through ``i18n._``).
 MEASURES: dict[str, str] = {
-    "providers": "Number of providers",
-    "per_100k": "Providers per 100,000 people",
-    "capacity": "Capacity (beds)",
-    "capacity_per_100k": "Beds per 100,000 people",
+    "providers": N_("Number of providers"),
+    "per_100k": N_("Providers per 100,000 people"),
+    "capacity": N_("Capacity (beds)"),
+    "capacity_per_100k": N_("Beds per 100,000 people"),
 }
 
 

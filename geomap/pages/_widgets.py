@@ -7,31 +7,80 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from geomap import i18n
 from geomap.directory import schema, writers
+from geomap.i18n import N_, _
 
-__all__ = ["service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text"]
+__all__ = [
+    "service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text", "page_direction",
+    "UNIT_COLUMNS", "human_columns", "headed",
+]
+
+# Right to left (Arabic): the app's text, widgets, tables and sidebar mirror. Numbers, codes and
+# Latin names keep their own direction (the browser's bidi algorithm, and isolates around names).
+_RTL_CSS = """<style>
+.stApp, [data-testid="stSidebar"], [data-testid="stMain"], [data-testid="stHeader"] { direction: rtl; }
+.stApp h1, .stApp h2, .stApp h3, .stApp p, .stApp li, .stApp label, .stApp [data-testid="stCaptionContainer"],
+.stApp [data-testid="stMarkdownContainer"] { text-align: right; }
+[data-testid="stMetricValue"], code { direction: ltr; unicode-bidi: isolate; }
+</style>"""
+
+#: Column headers of the unit tables people read (CSV exports of them use the same words).
+UNIT_COLUMNS: dict[str, str] = {
+    "code": N_("Code"),
+    "name": N_("Unit"),
+    "providers": N_("Providers"),
+    "per_100k": N_("Per 100k"),
+    "capacity": N_("Beds"),
+    "capacity_per_100k": N_("Beds per 100k"),
+    "population": N_("Population"),
+    "population_year": N_("Census year"),
+    "confidential_providers": N_("Confidential providers"),
+}
 
 
-def service_picker(container, *, key: str, label: str = "Service types", default: list[str] | None = None) -> list[str]:
+def page_direction() -> None:
+    """Lay the page out right to left when the run's language is (Arabic); no-op otherwise."""
+    if i18n.direction() == "rtl":
+        st.html(_RTL_CSS)
+
+
+def human_columns(table: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """The columns of ``labels`` (default :data:`UNIT_COLUMNS`) that ``table`` has, headed in the run's language."""
+    labels = UNIT_COLUMNS if labels is None else labels
+    return table[[c for c in labels if c in table.columns]].rename(columns={c: _(v) for c, v in labels.items()})
+
+
+def headed(table: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """``table`` with every column of ``labels`` (default :data:`UNIT_COLUMNS`) headed in the run's language.
+
+    For downloads people open in a spreadsheet: all columns kept, in order; machine formats
+    (HSDS, HXL, GeoPackage) never go through here.
+    """
+    labels = UNIT_COLUMNS if labels is None else labels
+    return table.rename(columns={c: _(labels[c]) for c in table.columns if c in labels})
+
+
+def service_picker(container, *, key: str, label: str | None = None, default: list[str] | None = None) -> list[str]:
     """Multiselect over the service taxonomy; empty means all services."""
     return container.multiselect(
-        label,
+        _("Service types") if label is None else label,
         list(schema.SERVICE_TYPES),
         default=default or [],
         format_func=lambda c: schema.label(c),
         key=key,
-        placeholder="All services",
+        placeholder=_("All services"),
     )
 
 
-def population_picker(container, *, key: str, label: str = "Populations served") -> list[str]:
+def population_picker(container, *, key: str, label: str | None = None) -> list[str]:
     """Multiselect over the populations-served vocabulary; empty means everyone."""
     return container.multiselect(
-        label,
+        _("Populations served") if label is None else label,
         list(schema.POPULATIONS),
         format_func=lambda c: schema.label(c, vocabulary="population"),
         key=key,
-        placeholder="Everyone",
+        placeholder=_("Everyone"),
     )
 
 
@@ -52,21 +101,13 @@ def directory_key(ctx) -> str:
 
 def unit_table(table: pd.DataFrame) -> None:
     """Sortable table of units; per-capita figures without a population show "no data"."""
-    cols = {
-        "code": "Code",
-        "name": "Unit",
-        "providers": "Providers",
-        "per_100k": "Per 100k",
-        "capacity": "Beds",
-        "capacity_per_100k": "Beds per 100k",
-        "population": "Population",
-        "population_year": "Census year",
-    }
-    shown = table[[c for c in cols if c in table.columns]].rename(columns=cols)
-    styler = shown.style.format(
-        {"Per 100k": "{:.2f}", "Beds per 100k": "{:.2f}", "Population": "{:,.0f}", "Beds": "{:,.0f}"},
-        na_rep="no data",
-    )
+    t = i18n.current()
+    shown = human_columns(table.drop(columns=["confidential_providers"], errors="ignore"))
+    two = lambda v: t.number(v, digits=2)  # noqa: E731
+    whole = lambda v: t.number(v, digits=0)  # noqa: E731
+    formats = {"per_100k": two, "capacity_per_100k": two, "population": whole, "capacity": whole}
+    styler = shown.style.format({_(UNIT_COLUMNS[c]): f for c, f in formats.items() if _(UNIT_COLUMNS[c]) in shown.columns},
+                                na_rep=_("no data"))
     st.dataframe(styler, hide_index=True, width="stretch")
 
 

@@ -78,7 +78,7 @@ def test_other_country_without_sample():
 def test_confidential_count_caption_in_public_view():
     at = _run()
     captions = " ".join(c.value for c in at.caption)
-    assert "confidential provider(s) are counted" in captions
+    assert "confidential providers are counted" in captions
     assert "Natural Earth" in captions
 
 
@@ -129,7 +129,7 @@ def test_units_without_a_provider_are_named():
     missing = table.loc[table["Providers"] == 0, "Unit"].tolist()
     assert missing, "the fictional sample should leave some states without a shelter"
     line = next(m.value for m in at.markdown if m.value.startswith("**No provider"))
-    assert f"in {len(missing)} unit(s):**" in line
+    assert f"in {len(missing)} unit{'' if len(missing) == 1 else 's'}:**" in line
     assert "(Shelter)" in line
     assert all(name in line for name in missing)
 
