@@ -14,9 +14,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geomap import boundaries, i18n
 from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import schema
+from geomap.i18n import N_, _, ngettext
 from geomap.pages import _state, _widgets
 
 __all__ = ["K_PROJECTS", "render"]
@@ -25,14 +27,14 @@ __all__ = ["K_PROJECTS", "render"]
 K_PROJECTS = "geomap_fp_upload"
 #: session_state key of the column choices for the uploaded file: {"digest", "mapping"}.
 K_MAPPING = "geomap_fp_mapping"
-_TIMELINE = {"projects": "Projects active", "budget": "Budget", "reached": "People reached"}
+_TIMELINE = {"projects": N_("Projects active"), "budget": N_("Budget"), "reached": N_("People reached")}
 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@st.cache_data(show_spinner="Reading the project file…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def _read(data: bytes, name: str, digest: str, sheet: str | None = None, mapping: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
     return P.read_projects(data, filename=name, sheet=sheet, mapping=dict(mapping) or None)
 
@@ -57,21 +59,21 @@ def _mapping_picker(data: bytes, name: str, digest: str, sheet: str | None) -> N
         headers = _headers(data, name, digest, sheet)
     except ValueError:
         return
-    st.markdown("Name the columns geomap did not recognise:")
+    st.markdown(_("Name the columns geomap did not recognise:"))
     c1, c2, c3 = st.columns(3)
     opts = ["", *headers]
     chosen = {
-        "project": c1.selectbox("Project name column", opts, key="fp_map_project"),
-        "admin1_name": c2.selectbox("Admin-1 unit names column", opts, key="fp_map_names"),
-        "admin1_code": c3.selectbox("Admin-1 unit codes column", opts, key="fp_map_codes"),
+        "project": c1.selectbox(_("Project name column"), opts, key="fp_map_project"),
+        "admin1_name": c2.selectbox(_("Admin-1 unit names column"), opts, key="fp_map_names"),
+        "admin1_code": c3.selectbox(_("Admin-1 unit codes column"), opts, key="fp_map_codes"),
     }
     mapping = {h: f for f, h in chosen.items() if h}
-    if mapping and st.button("Use these columns", key="fp_map_apply"):
+    if mapping and st.button(_("Use these columns"), key="fp_map_apply"):
         st.session_state[K_MAPPING] = {"digest": digest, "mapping": tuple(sorted(mapping.items()))}
         st.rerun()
 
 
-@st.cache_data(show_spinner="Resolving project units…", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def _resolve(country: str, digest: str, units_key: str, _raw: pd.DataFrame, _units) -> pd.DataFrame:
     return P.resolve_projects(_raw, _units, country=country)
 
@@ -98,55 +100,57 @@ def _source() -> tuple[bytes, str, str, bool]:
 
 
 def _upload_panel() -> None:
-    with st.expander("Use your own project file", expanded=False):
+    with st.expander(_("Use your own project file"), expanded=False):
         st.caption(
-            "CSV or XLSX, one row per project and country, 3W-style; HXL hashtags (#activity, "
-            "#org+impl, #org+funder, #adm1+code, #date+start, #date+end, #reached, #status, "
-            "#value+budget) are read when present. A units cell may list several units "
-            "(\"MX-JAL; MX-NLE\") or say \"national\". The file stays in this browser session only."
+            _("CSV or XLSX, one row per project and country, 3W-style; HXL hashtags (#activity, "
+              "#org+impl, #org+funder, #adm1+code, #date+start, #date+end, #reached, #status, "
+              "#value+budget) are read when present. A units cell may list several units "
+              "(\"MX-JAL; MX-NLE\") or say \"national\". The file stays in this browser session only.")
         )
-        up = st.file_uploader("Project file", type=["csv", "xlsx", "txt"], key="fp_uploader")
+        up = st.file_uploader(_("Project file"), type=["csv", "xlsx", "txt"], key="fp_uploader")
         if up is not None:
             data = up.getvalue()
             digest = _digest(data)
             cur = st.session_state.get(K_PROJECTS)
             if not cur or cur["digest"] != digest:
                 st.session_state[K_PROJECTS] = {"name": up.name, "data": data, "digest": digest}
-        if st.session_state.get(K_PROJECTS) and st.button("Back to the illustrative sample", key="fp_clear"):
+        if st.session_state.get(K_PROJECTS) and st.button(_("Back to the illustrative sample"), key="fp_clear"):
             st.session_state.pop(K_PROJECTS, None)
             st.session_state.pop(K_MAPPING, None)
             st.rerun()
 
 
 def _pick(container, label: str, options: list[str], *, key: str, fmt=None) -> list[str]:
-    return container.multiselect(label, options, format_func=fmt or str, key=key, placeholder="All")
+    return container.multiselect(label, options, format_func=fmt or str, key=key, placeholder=_("All"))
 
 
 def render() -> None:
     """Draw the Footprint page."""
     ctx = _state.get_context()
-    st.title("Donor footprint")
-    st.caption("Where do the projects reach, and where are the gaps nobody funds?")
+    t = i18n.current()
+    st.title(_("Donor footprint"))
+    st.caption(_("Where do the projects reach, and where are the gaps nobody funds?"))
     _upload_panel()
     data, name, digest, is_sample = _source()
     if is_sample:
-        st.info(P.ILLUSTRATIVE_NOTICE, icon="ℹ️")
+        st.info(_(P.ILLUSTRATIVE_NOTICE), icon="ℹ️")
     sheet = None
     if name.lower().endswith(".xlsx"):
         sheets = _sheets(data, name, digest)
         if len(sheets) > 1:
-            sheet = st.selectbox("Worksheet", sheets, key="fp_sheet")
+            sheet = st.selectbox(_("Worksheet"), sheets, key="fp_sheet")
     chosen = st.session_state.get(K_MAPPING)
     mapping = chosen["mapping"] if chosen and chosen["digest"] == digest else ()
     try:
-        raw = _read(data, name, digest, sheet, mapping)
+        with st.spinner(_("Reading the project file…")):
+            raw = _read(data, name, digest, sheet, mapping)
     except ValueError as exc:
-        st.error(f"Could not read {name}: {exc}")
+        st.error(_("Could not read {name}: {error}").format(name=name, error=exc))
         if not is_sample:
             _mapping_picker(data, name, digest, sheet)
         return
     if raw.attrs.get("unmapped"):
-        st.caption("Columns not used: " + ", ".join(map(str, raw.attrs["unmapped"])))
+        st.caption(_("Columns not used: {columns}").format(columns=", ".join(map(str, raw.attrs["unmapped"]))))
 
     countries = _countries(digest, raw)
     options = [c for c in countries["country"].tolist() if c]
@@ -154,12 +158,13 @@ def render() -> None:
         options.insert(0, ctx.country)
     rows_of = dict(zip(countries["country"], countries["rows"]))
     country = st.selectbox(
-        "Project country",
+        _("Project country"),
         options,
         index=options.index(ctx.country),
-        format_func=lambda c: f"{_state.country_name(c) if len(c) == 3 else c} ({rows_of.get(c, 0)} rows)",
+        format_func=lambda c: (_state.country_name(c) if len(c) == 3 else c) + " ("
+        + ngettext("{n} row", "{n} rows", int(rows_of.get(c, 0))).format(n=t.number(int(rows_of.get(c, 0)))) + ")",
         key="fp_country",
-        help="The footprint is drawn per country; projects of other countries in the file are counted, not mapped.",
+        help=_("The footprint is drawn per country; projects of other countries in the file are counted, not mapped."),
     )
     try:
         units = _state.units_for(country)
@@ -169,31 +174,35 @@ def render() -> None:
 
     units_key = _widgets.directory_key(ctx) if country == ctx.country else "bundled"
     projects = _resolve(country, digest, units_key, raw, units)
+    units = boundaries.localized_names(units, t.lang)  # names shown in the run's language
     acc = P.project_row_accounting(projects)
     issues = P.project_issues(projects)
-    st.caption(
-        f"{name}: {acc['total']} rows — {acc['placed']} placed in {_state.country_name(country)}, "
-        f"{acc['flagged']} flagged, {acc['elsewhere']} in other countries."
-    )
+    # Translators: the project file's row accounting; {name} is the file name.
+    st.caption(ngettext("{name}: {total} row — {placed} placed in {country}, {flagged} flagged, {elsewhere} in other countries.",
+                        "{name}: {total} rows — {placed} placed in {country}, {flagged} flagged, {elsewhere} in other countries.",
+                        acc["total"]).format(name=t.isolate(name), total=t.number(acc["total"]), placed=t.number(acc["placed"]),
+                                             country=_state.country_name(country), flagged=t.number(acc["flagged"]),
+                                             elsewhere=t.number(acc["elsewhere"])))
     if len(issues):
-        with st.expander(f"{len(issues)} problem(s) found in the file", expanded=acc["flagged"] > 0):
-            st.dataframe(issues, hide_index=True, width="stretch")
+        with st.expander(ngettext("{n} problem found in the file", "{n} problems found in the file", len(issues)).format(n=t.number(len(issues))),
+                         expanded=acc["flagged"] > 0):
+            st.dataframe(_human(issues), hide_index=True, width="stretch")
 
     placed = projects[projects["status"] == schema.STATUS_PLACED]
     c1, c2, c3 = st.columns(3)
-    cats = _pick(c1, "Program category", [c for c in P.PROGRAM_CATEGORIES if c in set(placed["category"].dropna())],
+    cats = _pick(c1, _("Program category"), [c for c in P.PROGRAM_CATEGORIES if c in set(placed["category"].dropna())],
                  key="fp_cat", fmt=lambda c: P.project_label(c, vocabulary="category"))
-    acts = _pick(c2, "Activity type", [c for c in P.ACTIVITY_TYPES if c in set(placed["activity_type"].dropna())],
+    acts = _pick(c2, _("Activity type"), [c for c in P.ACTIVITY_TYPES if c in set(placed["activity_type"].dropna())],
                  key="fp_act", fmt=lambda c: P.project_label(c, vocabulary="activity_type"))
-    stats = _pick(c3, "Status", [c for c in P.PROJECT_STATUSES if c in set(placed["project_status"].dropna())],
+    stats = _pick(c3, _("Status"), [c for c in P.PROJECT_STATUSES if c in set(placed["project_status"].dropna())],
                   key="fp_status", fmt=lambda c: P.project_label(c, vocabulary="project_status"))
     c4, c5, c6 = st.columns(3)
-    funders = _pick(c4, "Funder", sorted(placed["funder"].dropna().astype(str).unique()), key="fp_funder")
-    partners = _pick(c5, "Implementing partner", sorted(placed["implementing_partner"].dropna().astype(str).unique()), key="fp_partner")
+    funders = _pick(c4, _("Funder"), sorted(placed["funder"].dropna().astype(str).unique()), key="fp_funder")
+    partners = _pick(c5, _("Implementing partner"), sorted(placed["implementing_partner"].dropna().astype(str).unique()), key="fp_partner")
     span = F.project_years(placed)
     year_from = year_to = None
     if span and span[0] < span[1]:
-        year_from, year_to = c6.slider("Years active", span[0], span[1], (span[0], span[1]), key="fp_years")
+        year_from, year_to = c6.slider(_("Years active"), span[0], span[1], (span[0], span[1]), key="fp_years")
         if (year_from, year_to) == span:
             year_from = year_to = None
     filters: dict[str, Any] = {
@@ -208,17 +217,18 @@ def render() -> None:
     kept = F.filter_projects(projects, **filters)
 
     c7, c8, c9 = st.columns(3)
-    measure = c7.radio("Map shows", list(F.MEASURES), format_func=F.MEASURES.get, key="fp_measure")
-    allocate = c8.radio("Multi-unit projects", list(F.ALLOCATIONS), format_func=lambda a: f"Budget and reach {F.ALLOCATIONS[a]}", key="fp_allocate")
+    measure = c7.radio(_("Map shows"), list(F.MEASURES), format_func=lambda m: _(F.MEASURES[m]), key="fp_measure")
+    allocate = c8.radio(_("Multi-unit projects"), list(F.ALLOCATIONS),
+                        format_func=lambda a: _("Budget and reach {allocation}").format(allocation=_(F.ALLOCATIONS[a])), key="fp_allocate")
     currencies = sorted({str(c) for c in kept.loc[kept["budget"].notna(), "currency"].dropna()})
-    currency = c9.selectbox("Currency", currencies, key="fp_currency") if len(currencies) > 1 else None
+    currency = c9.selectbox(_("Currency"), currencies, key="fp_currency") if len(currencies) > 1 else None
     same_country = country == ctx.country
     overlay = c9.checkbox(
-        "Overlay: providers per unit",
+        _("Overlay: providers per unit"),
         key="fp_overlay",
         disabled=not same_country,
-        help="Outline the units with no provider in the directory, to see funded areas against unserved areas."
-        + ("" if same_country else f" Switch the app's country to {country} to use it."),
+        help=_("Outline the units with no provider in the directory, to see funded areas against unserved areas.")
+        + ("" if same_country else " " + _("Switch the app's country to {country} to use it.").format(country=country)),
     )
 
     fp = F.footprint_by_unit(units, kept, allocate=allocate, currency=currency)
@@ -228,19 +238,22 @@ def render() -> None:
         fp = F.footprint_overlay(fp, coverage)
     summary = F.footprint_summary(fp, kept)
 
-    st.subheader(summary["headline"].capitalize())
+    headline = summary["headline"]
+    st.subheader(headline[:1].upper() + headline[1:])
     missed = summary["units_not_reached"]
-    st.markdown("**Units not reached:** " + (", ".join(missed) if missed else "none"))
+    st.markdown("**" + _("Units not reached:") + "** " + (", ".join(_widgets.md_text(t.isolate(n)) for n in missed) if missed else _("none")))
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Units reached", f"{summary['units_reached']} of {summary['units']}")
-    m2.metric("Projects", f"{summary['projects']:,}", help=f"{summary['whole_country_projects']} country-wide")
-    m3.metric("Budget", f"{summary['budget']:,.0f} {summary['currency'] or ''}".strip())
-    m4.metric("People reached", f"{summary['reached']:,.0f}")
+    m1.metric(_("Units reached"), _("{n} of {m}").format(n=t.number(summary["units_reached"]), m=t.number(summary["units"])))
+    m2.metric(_("Projects"), t.number(summary["projects"]),
+              help=_("{n} country-wide").format(n=t.number(summary["whole_country_projects"])))
+    m3.metric(_("Budget"), f"{t.number(summary['budget'], digits=0)} {summary['currency'] or ''}".strip())
+    m4.metric(_("People reached"), t.number(summary["reached"], digits=0))
     if coverage is not None:
         gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
-        st.markdown("**Neither a funded project nor a provider:** " + (", ".join(gaps) if gaps else "none"))
+        st.markdown("**" + _("Neither a funded project nor a provider:") + "** "
+                    + (", ".join(_widgets.md_text(t.isolate(n)) for n in gaps) if gaps else _("none")))
         if ctx.is_sample:
-            st.caption(f"Provider counts come from the fictional sample directory. {schema.FICTIONAL_NOTICE}")
+            st.caption(_("Provider counts come from the fictional sample directory.") + " " + _(schema.FICTIONAL_NOTICE))
 
     from geomap.report.footprint import (
         footprint_document,
@@ -252,36 +265,53 @@ def render() -> None:
     fmap = footprint_map(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source)
     st_folium(fmap, returned_objects=[], use_container_width=True, height=540, key=f"fp_map_{country}")
 
-    st.subheader("Activity per year")
+    st.subheader(_("Activity per year"))
     by_year = F.activity_by_year(kept, currency=fp.attrs.get("currency"))
-    timeline = st.radio("Timeline shows", list(_TIMELINE), format_func=_TIMELINE.get, horizontal=True, key="fp_timeline")
+    timeline = st.radio(_("Timeline shows"), list(_TIMELINE), format_func=lambda k: _(_TIMELINE[k]), horizontal=True, key="fp_timeline")
     if len(by_year):
-        st.bar_chart(by_year.set_index("year")[[timeline]], x_label="Year", y_label=_TIMELINE[timeline])
+        st.bar_chart(by_year.set_index("year")[[timeline]], x_label=_("Year"), y_label=_(_TIMELINE[timeline]))
     else:
-        st.caption("No dated projects under these filters.")
+        st.caption(_("No dated projects under these filters."))
     if by_year.attrs.get("undated"):
-        st.caption(f"{by_year.attrs['undated']} project(s) without dates are not in the timeline.")
+        undated = int(by_year.attrs["undated"])
+        st.caption(ngettext("{n} project without dates is not in the timeline.", "{n} projects without dates are not in the timeline.",
+                            undated).format(n=t.number(undated)))
 
-    st.subheader("Units")
+    st.subheader(_("Units"))
     table = F.footprint_table(fp)
-    shown = table.assign(overlay=table["overlay"].map(F.OVERLAY_GROUPS)) if "overlay" in table.columns else table
-    st.dataframe(shown, hide_index=True, width="stretch")
+    shown = table.assign(overlay=table["overlay"].map(lambda g: _(F.OVERLAY_GROUPS[g]) if g in F.OVERLAY_GROUPS else g)) if "overlay" in table.columns else table
+    shown = shown.assign(reached_unit=shown["reached_unit"].map({"yes": _("yes"), "no": _("not reached")}))
+    st.dataframe(_human(shown), hide_index=True, width="stretch")
     d1, d2, d3 = st.columns(3)
-    d1.download_button("Table (CSV)", data=_widgets.csv_bytes(table),
+    lang = t.lang  # downloads are built when clicked: in this run's language, passed along
+    d1.download_button(_("Table (CSV)"), data=_widgets.csv_bytes(_human(table)),
                        file_name=f"geomap_footprint_{country}.csv", mime="text/csv", key="fp_dl_csv")
     d2.download_button(
-        "Map (HTML)",
-        data=lambda: footprint_map_html(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source),
+        _("Map (HTML)"),
+        data=lambda: _map_page(lang, units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source),
         file_name=f"geomap_footprint_map_{country}.html", mime="text/html", key="fp_dl_map",
     )
     d3.download_button(
-        "Report (HTML)",
+        _("Report (HTML)"),
         data=lambda: footprint_document(
             units, projects, country_name=_state.country_name(country), filters=filters, measure=measure,
             allocate=allocate, currency=currency, coverage=coverage, illustrative=is_sample,
-            fictional_directory=ctx.is_sample, boundary_source=boundary_source,
+            fictional_directory=ctx.is_sample, boundary_source=boundary_source, lang=lang,
         ),
         file_name=f"geomap_footprint_report_{country}.html", mime="text/html", key="fp_dl_report",
     )
-    st.caption(f"Budget and people reached of multi-unit projects are {F.ALLOCATIONS[allocate]}. "
-               "A project covering the whole country counts in every unit.")
+    st.caption(_("Budget and people reached of multi-unit projects are {allocation}.").format(allocation=_(F.ALLOCATIONS[allocate]))
+               + " " + _("A project covering the whole country counts in every unit."))
+
+
+def _human(table: pd.DataFrame) -> pd.DataFrame:
+    from geomap.report.footprint import human_columns
+
+    return human_columns(table)
+
+
+def _map_page(lang: str, units, fp, **kwargs: Any) -> str:
+    from geomap.report.footprint import footprint_map_html
+
+    with i18n.use(lang):
+        return footprint_map_html(units, fp, **kwargs)

@@ -65,12 +65,12 @@ def test_overlay_shows_units_with_neither_funding_nor_providers():
     assert not at.exception
     assert "**Neither a funded project nor a provider:**" in _markdown(at)
     table = at.dataframe[-1].value
-    assert {"providers", "overlay"} <= set(table.columns)
-    unfunded = table.loc[table["reached_unit"] == "no", "overlay"]
+    assert {"Providers", "Funded / served"} <= set(table.columns)  # headers people read
+    unfunded = table.loc[table["Reached"] == "not reached", "Funded / served"]
     assert len(unfunded) == 3
     assert set(unfunded) <= {"No funded project and no provider", "Providers, but no funded project"}
-    served = table["providers"] > 0
-    assert (table.loc[served & (table["reached_unit"] == "yes"), "overlay"] == "Funded project and providers").all()
+    served = table["Providers"] > 0
+    assert (table.loc[served & (table["Reached"] == "yes"), "Funded / served"] == "Funded project and providers").all()
 
 
 def test_project_country_selector_switches_country():
@@ -86,7 +86,7 @@ def test_uploaded_file_is_used_and_problems_listed():
     assert "Reached 2 of 32 units" in _subheaders(at)
     assert any("mine.csv: 2 rows — 1 placed" in c.value for c in at.caption)
     issues = at.dataframe[0].value
-    assert issues["value"].tolist() == ["Atlantis"]
+    assert issues["Value"].tolist() == ["Atlantis"]
     assert not any("Illustrative sample projects" in i.value for i in at.info)
 
 
