@@ -23,31 +23,31 @@ def add_footprint_parser(subparsers: argparse._SubParsersAction) -> argparse.Arg
     """Register ``geomap footprint`` on ``subparsers``; returns its parser."""
     p = subparsers.add_parser(
         "footprint",
-        help="projects, budget and people reached per admin unit; units not reached",
-        description=(
+        help=_("projects, budget and people reached per admin unit; units not reached"),
+        description=_(
             "Read a project file (CSV/XLSX, HXL tags welcome), keep the rows of --country, and "
             "write one row per admin-1 unit: projects, budget, people reached. Prints "
             "'reached N of M units' and the units not reached."
         ),
     )
-    p.add_argument("--projects", default=None, help="project file (CSV/XLSX/HXL); default: the bundled illustrative sample")
-    p.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 or alpha-3 code, or an English name")
-    p.add_argument("--boundaries", help="a boundary file to use instead of the bundled layer")
-    p.add_argument("--sheet", help="worksheet of an XLSX file")
-    p.add_argument("--category", action="append", choices=list(P.PROGRAM_CATEGORIES), help="program category; repeat for several")
-    p.add_argument("--activity", action="append", choices=list(P.ACTIVITY_TYPES), help="activity type; repeat for several")
-    p.add_argument("--funder", action="append", help="funder name; repeat for several")
-    p.add_argument("--partner", action="append", help="implementing partner name; repeat for several")
-    p.add_argument("--status", action="append", choices=list(P.PROJECT_STATUSES), help="project status; repeat for several")
-    p.add_argument("--year-from", type=int, help="keep projects active in or after this year")
-    p.add_argument("--year-to", type=int, help="keep projects active in or before this year")
+    p.add_argument("--projects", default=None, help=_("project file (CSV/XLSX/HXL); default: the bundled illustrative sample"))
+    p.add_argument("--country", required=True, help=_("ISO 3166-1 alpha-2 or alpha-3 code, or an English name"))
+    p.add_argument("--boundaries", help=_("a boundary file to use instead of the bundled layer"))
+    p.add_argument("--sheet", help=_("worksheet of an XLSX file"))
+    p.add_argument("--category", action="append", choices=list(P.PROGRAM_CATEGORIES), help=_("program category; repeat for several"))
+    p.add_argument("--activity", action="append", choices=list(P.ACTIVITY_TYPES), help=_("activity type; repeat for several"))
+    p.add_argument("--funder", action="append", help=_("funder name; repeat for several"))
+    p.add_argument("--partner", action="append", help=_("implementing partner name; repeat for several"))
+    p.add_argument("--status", action="append", choices=list(P.PROJECT_STATUSES), help=_("project status; repeat for several"))
+    p.add_argument("--year-from", type=int, help=_("keep projects active in or after this year"))
+    p.add_argument("--year-to", type=int, help=_("keep projects active in or before this year"))
     p.add_argument("--allocate", choices=list(F.ALLOCATIONS), default="split",
-                   help="budget/reach of multi-unit projects: split equally (default) or full in each unit")
-    p.add_argument("--currency", help="sum budgets in this currency only (needed when the file mixes currencies)")
-    p.add_argument("--directory", help="a provider directory: adds provider counts and the funded/served overlay")
-    p.add_argument("--report", help="also write a printable HTML report here")
-    p.add_argument("--map", dest="map_out", help="also write a standalone HTML map here")
-    p.add_argument("--out", required=True, help="CSV, one row per unit")
+                   help=_("budget/reach of multi-unit projects: split equally (default) or full in each unit"))
+    p.add_argument("--currency", help=_("sum budgets in this currency only (needed when the file mixes currencies)"))
+    p.add_argument("--directory", help=_("a provider directory: adds provider counts and the funded/served overlay"))
+    p.add_argument("--report", help=_("also write a printable HTML report here"))
+    p.add_argument("--map", dest="map_out", help=_("also write a standalone HTML map here"))
+    p.add_argument("--out", required=True, help=_("CSV, one row per unit"))
     p.set_defaults(func=run_footprint)
     return p
 
