@@ -152,8 +152,11 @@ class Translator:
         """``share`` (0–1) as a percentage in this language (``45 %`` in French)."""
         if share is None or share != share:
             return self.gettext("no data")
-        fmt = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
-        return _numbers.format_percent(share, format=fmt, locale=self.lang)
+        pattern = self.locale.percent_formats[None].pattern  # "#,##0 %" in French, "#,##0%" in English
+        if digits > 0:
+            head, zero, tail = pattern.rpartition("0")
+            pattern = f"{head}{zero}.{'0' * digits}{tail}"
+        return _numbers.format_percent(share, format=pattern, locale=self.lang)
 
     def date(self, value: _dt.date | _dt.datetime | None, *, format: str = "medium") -> str:
         """``value`` as a date in this language (``7 dic 2026``)."""
