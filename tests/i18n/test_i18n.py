@@ -14,7 +14,7 @@ def test_numbers_per_locale():
     assert i18n.translator("es").number(1234567) == "1.234.567"
     assert i18n.translator("fr").number(1234567).replace("\u202f", " ").replace("\xa0", " ") == "1 234 567"
     assert i18n.translator("es").number(1234.5, digits=2) == "1.234,50"
-    assert i18n.translator("fr").percent(0.45).replace("\u202f", " ") == "45 %"
+    assert i18n.translator("fr").percent(0.45).replace("\u202f", " ").replace("\xa0", " ") == "45 %"
     assert i18n.translator("en").number(float("nan")) == "no data"
     assert i18n.translator("es").number(None) == "sin datos"
 
