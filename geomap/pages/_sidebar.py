@@ -28,7 +28,7 @@ def _language_picker() -> None:
     # Each language is named in itself, so a reader who cannot read the current one finds theirs.
     current = i18n.current().lang
     st.sidebar.selectbox(
-        "🌐 " + _("Language"),
+        _("Language"),
         list(i18n.LANGUAGES),
         index=i18n.LANGUAGES.index(current),
         format_func=i18n.LANGUAGE_NAMES.get,
