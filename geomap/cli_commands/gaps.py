@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from geomap import i18n
 from geomap.directory import writers
+from geomap.i18n import _, ngettext
 
 __all__ = [
     "add_gaps_parser",
@@ -52,14 +54,14 @@ def parse_weights(text: str | None) -> dict[str, float] | None:
 def _common(p: argparse.ArgumentParser, *, service_required: bool = True) -> None:
     from geomap.directory import schema
 
-    p.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 or alpha-3 code")
-    p.add_argument("--directory", required=True, help="provider directory (CSV, XLSX, GeoJSON, GeoPackage, HXL, HSDS)")
-    p.add_argument("--boundaries", help="a boundary file to use instead of the bundled admin-1 layer (e.g. admin-2)")
+    p.add_argument("--country", required=True, help=_("ISO 3166-1 alpha-2 or alpha-3 code"))
+    p.add_argument("--directory", required=True, help=_("provider directory (CSV, XLSX, GeoJSON, GeoPackage, HXL, HSDS)"))
+    p.add_argument("--boundaries", help=_("a boundary file to use instead of the bundled admin-1 layer (e.g. admin-2)"))
     if service_required:
         p.add_argument("--service", required=True, choices=list(schema.SERVICE_TYPES))
-    p.add_argument("--radius-km", type=float, help="reach radius (default per service, e.g. shelter 50, medical 25)")
-    p.add_argument("--demand", help="CSV of your own demand points (latitude, longitude, population) instead of GeoNames")
-    p.add_argument("--populations", help="CSV of unit populations (unit code or name, population[, year]) replacing the census")
+    p.add_argument("--radius-km", type=float, help=_("reach radius (default per service, e.g. shelter 50, medical 25)"))
+    p.add_argument("--demand", help=_("CSV of your own demand points (latitude, longitude, population) instead of GeoNames"))
+    p.add_argument("--populations", help=_("CSV of unit populations (unit code or name, population[, year]) replacing the census"))
 
 
 def _inputs(args: argparse.Namespace):
@@ -83,14 +85,14 @@ def add_gaps_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     """Register ``geomap gaps``."""
     p = subparsers.add_parser(
         "gaps",
-        help="per-unit gaps for one service: providers per 100k, people within reach, gap rank",
+        help=_("per-unit gaps for one service: providers per 100k, people within reach, gap rank"),
         description="Write one row per unit: population, providers, per_100k, pop_within_km, share_within, "
         "the gap-index components and the gap rank (1 = largest gap).",
     )
     _common(p)
-    p.add_argument("--threshold-per-100k", type=float, default=1.0, help="providers per 100k below which a unit is flagged")
-    p.add_argument("--weights", help="gap-index weights, e.g. absent=1,supply=1,reach=1")
-    p.add_argument("--out", required=True, help="CSV file to write")
+    p.add_argument("--threshold-per-100k", type=float, default=1.0, help=_("providers per 100k below which a unit is flagged"))
+    p.add_argument("--weights", help=_("gap-index weights, e.g. absent=1,supply=1,reach=1"))
+    p.add_argument("--out", required=True, help=_("CSV file to write"))
     return p
 
 
@@ -115,7 +117,7 @@ def run_gaps(args: argparse.Namespace) -> int:
     print(f"units with none: {len(lacking)}" + (f" ({', '.join(lacking)})" if lacking else ""))
     if pd.notna(total) and total > 0:
         print(f"{beyond:,.0f} of {total:,.0f} people in settlements live beyond {radius:g} km ({beyond / total:.0%})")
-    print("gap index weights: " + ", ".join(f"{k}={v:g}" for k, v in table.attrs["weights"].items()))
+    print(_("gap index weights: ") + ", ".join(f"{k}={v:g}" for k, v in table.attrs["weights"].items()))
     top = table.dropna(subset=["gap_index"]).head(5)
     for rec in top.itertuples(index=False):
         print(f"  #{rec.gap_rank} {rec.name}: index {rec.gap_index:.2f}")
@@ -127,14 +129,14 @@ def add_site_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     """Register ``geomap site``."""
     p = subparsers.add_parser(
         "site",
-        help="where the next K sites would cover the most people (maximal covering location)",
+        help=_("where the next K sites would cover the most people (maximal covering location)"),
         description="Choose K GeoNames settlements as new sites so that the most people not yet within "
         "--radius-km of an existing provider become covered; existing sites count as covering.",
     )
     _common(p)
-    p.add_argument("--add", type=int, required=True, help="number of sites to add (K)")
-    p.add_argument("--max-candidates", type=int, default=400, help="candidate settlements kept for the model")
-    p.add_argument("--out", required=True, help="CSV file to write")
+    p.add_argument("--add", type=int, required=True, help=_("number of sites to add (K)"))
+    p.add_argument("--max-candidates", type=int, default=400, help=_("candidate settlements kept for the model"))
+    p.add_argument("--out", required=True, help=_("CSV file to write"))
     return p
 
 
@@ -169,15 +171,15 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
 
     p = subparsers.add_parser(
         "report",
-        help="a self-contained, printable HTML gaps report (maps, tables, sources, caveats)",
+        help=_("a self-contained, printable HTML gaps report (maps, tables, sources, caveats)"),
     )
     _common(p, service_required=False)
-    p.add_argument("--service", action="append", choices=list(schema.SERVICE_TYPES), help="repeat; default shelter and medical")
-    p.add_argument("--add", type=int, default=0, help="also propose this many new sites per service")
+    p.add_argument("--service", action="append", choices=list(schema.SERVICE_TYPES), help=_("repeat; default shelter and medical"))
+    p.add_argument("--add", type=int, default=0, help=_("also propose this many new sites per service"))
     p.add_argument("--threshold-per-100k", type=float, default=1.0)
-    p.add_argument("--weights", help="gap-index weights, e.g. absent=1,supply=1,reach=1")
-    p.add_argument("--include-confidential", action="store_true", help="partner report: draw confidential catchments too")
-    p.add_argument("--out", required=True, help="HTML file to write")
+    p.add_argument("--weights", help=_("gap-index weights, e.g. absent=1,supply=1,reach=1"))
+    p.add_argument("--include-confidential", action="store_true", help=_("partner report: draw confidential catchments too"))
+    p.add_argument("--out", required=True, help=_("HTML file to write"))
     return p
 
 

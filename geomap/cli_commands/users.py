@@ -16,7 +16,8 @@ import getpass
 import sys
 from typing import TextIO
 
-from geomap import auth
+from geomap import auth, i18n
+from geomap.i18n import _, ngettext
 
 __all__ = ["add_users_parser", "read_password", "run_users"]
 
@@ -56,28 +57,28 @@ def add_users_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     """Register ``geomap users`` and its actions on ``subparsers``; returns the ``users`` parser."""
     p = subparsers.add_parser(
         "users",
-        help="manage partner/editor accounts for signing in to the app",
+        help=_("manage partner/editor accounts for signing in to the app"),
         description=(
             "Manage the accounts that may sign in and see confidential locations. "
             f"Credentials file: --credentials, else ${auth.CREDENTIALS_ENV}, else "
             "~/.config/geomap/credentials.json (mode 0600; never commit it)."
         ),
     )
-    p.add_argument("--credentials", metavar="PATH", help="credentials file (default: see above)")
+    p.add_argument("--credentials", metavar="PATH", help=_("credentials file (default: see above)"))
     sub = p.add_subparsers(dest="users_action", required=True)
-    a = sub.add_parser("add", help="create an account")
+    a = sub.add_parser("add", help=_("create an account"))
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=list(auth.ACCOUNT_ROLES))
-    pw = sub.add_parser("passwd", help="change (rotate) an account's password")
+    pw = sub.add_parser("passwd", help=_("change (rotate) an account's password"))
     pw.add_argument("name")
-    pw.add_argument("--role", choices=list(auth.ACCOUNT_ROLES), help="also change the role")
+    pw.add_argument("--role", choices=list(auth.ACCOUNT_ROLES), help=_("also change the role"))
     for q in (a, pw):
-        q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+        q.add_argument("--password-stdin", action="store_true", help=_("read the password from the first line of stdin"))
         q.add_argument("--credentials", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    r = sub.add_parser("remove", help="delete an account")
+    r = sub.add_parser("remove", help=_("delete an account"))
     r.add_argument("name")
     r.add_argument("--credentials", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    ls = sub.add_parser("list", help="list accounts and roles (never hashes)")
+    ls = sub.add_parser("list", help=_("list accounts and roles (never hashes)"))
     ls.add_argument("--credentials", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 

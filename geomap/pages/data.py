@@ -15,6 +15,8 @@ import streamlit as st
 
 from geomap import boundaries
 from geomap.directory import limits, privacy, readers, resolve, schema, writers
+from geomap import i18n
+from geomap.i18n import N_, _, ngettext
 from geomap.pages import _state
 
 __all__ = ["render"]
@@ -47,18 +49,18 @@ def _export(key: str, fmt: str, _view: pd.DataFrame) -> bytes:
 
 
 def _upload_section() -> None:
-    st.subheader("1. Bring a directory")
+    st.subheader(_("1. Bring a directory"))
     st.caption(
         "CSV (any delimiter or encoding), Excel, GeoJSON, GeoPackage, an HXL-tagged sheet, or an HSDS "
         f"data package (zip). Files stay in your session only. Size limit: {limits.max_upload_bytes() // 2**20} MB."
     )
     up = st.file_uploader(
-        "Upload a directory",
+        _("Upload a directory"),
         type=["csv", "txt", "tsv", "xlsx", "geojson", "json", "gpkg", "zip"],
         key="data_upload",
     )
     c1, c2 = st.columns(2)
-    if c2.button("Use the bundled sample instead", key="use_sample"):
+    if c2.button(_("Use the bundled sample instead"), key="use_sample"):
         _state.clear_upload()
         st.rerun()
     if up is None:
@@ -77,7 +79,7 @@ def _upload_section() -> None:
             st.error(str(exc))
             return
         if len(names) > 1:
-            sheet = c1.selectbox("Sheet", names, key="data_sheet")
+            sheet = c1.selectbox(_("Sheet"), names, key="data_sheet")
     try:
         preview = _preview(data, up.name, sheet)
     except ValueError as exc:
@@ -86,8 +88,8 @@ def _upload_section() -> None:
     headers = list(preview.attrs.get("headers", preview.columns))
     auto = readers.map_columns(headers, hxl_tags=preview.attrs.get("hxl_tags") or {})
 
-    st.subheader("2. Match the columns")
-    saved = st.file_uploader("Reuse a saved mapping (JSON)", type=["json"], key="mapping_upload")
+    st.subheader(_("2. Match the columns"))
+    saved = st.file_uploader(_("Reuse a saved mapping (JSON)"), type=["json"], key="mapping_upload")
     chosen: dict[str, str] = dict(auto)
     if saved is not None:
         try:
@@ -111,7 +113,7 @@ def _upload_section() -> None:
             mapping[h] = pick
         st.dataframe(preview.head(5), width="stretch")
         st.download_button(
-            "Save this mapping (JSON)",
+            _("Save this mapping (JSON)"),
             data=json.dumps(mapping, ensure_ascii=False, indent=2).encode("utf-8"),
             file_name="geomap_mapping.json",
             mime="application/json",
@@ -120,18 +122,18 @@ def _upload_section() -> None:
     missing = [f for f in schema.REQUIRED_FIELDS if f not in mapping.values()]
     if missing:
         st.warning(f"No column is mapped to the required field(s): {', '.join(missing)}. Those rows will be flagged.")
-    if st.button("Use this directory", type="primary", key="use_upload"):
+    if st.button(_("Use this directory"), type="primary", key="use_upload"):
         _state.set_upload(up.name, data, sheet=sheet, mapping=mapping)
         st.rerun()
 
 
 def _boundary_section(ctx) -> None:
-    with st.expander("Bring your own boundaries (optional)"):
+    with st.expander(_("Bring your own boundaries (optional)")):
         st.caption(
-            "GeoJSON, GeoPackage, zipped Shapefile or GeoParquet; any CRS. COD-AB, geoBoundaries, GADM, "
-            "Natural Earth and INEGI columns are recognised."
+            _("GeoJSON, GeoPackage, zipped Shapefile or GeoParquet; any CRS. COD-AB, geoBoundaries, GADM, "
+            "Natural Earth and INEGI columns are recognised.")
         )
-        bup = st.file_uploader("Upload boundaries", type=["geojson", "json", "gpkg", "zip", "parquet"], key="boundary_upload")
+        bup = st.file_uploader(_("Upload boundaries"), type=["geojson", "json", "gpkg", "zip", "parquet"], key="boundary_upload")
         if bup is not None:
             try:
                 limits.check_upload(bup)
@@ -142,32 +144,32 @@ def _boundary_section(ctx) -> None:
                 st.error(str(exc))
             else:
                 st.json(info, expanded=False)
-                if st.button("Use these boundaries", key="use_boundaries"):
+                if st.button(_("Use these boundaries"), key="use_boundaries"):
                     _state.set_boundaries(bup.name, data, country=ctx.country)
                     st.rerun()
-        if st.button("Back to the bundled boundaries", key="bundled_boundaries"):
+        if st.button(_("Back to the bundled boundaries"), key="bundled_boundaries"):
             _state.clear_boundaries()
             st.rerun()
 
 
 def _report_section(ctx) -> None:
-    st.subheader("3. Validation report")
+    st.subheader(_("3. Validation report"))
     directory = ctx.directory
     acc = resolve.row_accounting(directory)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Rows in the file", f"{acc['total']:,}")
-    c2.metric("Placed", f"{acc['placed']:,}")
-    c3.metric("Flagged", f"{acc['flagged']:,}")
+    c1.metric(_("Rows in the file"), f"{acc['total']:,}")
+    c2.metric(_("Placed"), f"{acc['placed']:,}")
+    c3.metric(_("Flagged"), f"{acc['flagged']:,}")
     st.caption(f"{acc['placed']:,} placed + {acc['flagged']:,} flagged = {acc['total']:,} rows: no row is dropped.")
     if acc.get("by_method"):
-        st.caption("Placed by: " + ", ".join(f"{schema.LOCATION_METHODS.get(k, k)}: {v}" for k, v in acc["by_method"].items()))
+        st.caption(_("Placed by: ") + ", ".join(f"{schema.LOCATION_METHODS.get(k, k)}: {v}" for k, v in acc["by_method"].items()))
     for w in directory.attrs.get("warnings", []) or []:
         st.warning(w)
 
     view = ctx.view
     flagged = view[view["status"] == schema.STATUS_FLAGGED]
     if len(flagged):
-        st.markdown("**Flagged rows** — correct a cell and press *Re-check* to resolve them again.")
+        st.markdown(_("**Flagged rows** — correct a cell and press *Re-check* to resolve them again."))
         cols = ["source_row", "display_name", "reason", *[c for c in _EDITABLE if c in flagged.columns]]
         table = pd.DataFrame(flagged[cols]).astype(object).reset_index(drop=True)
         for c in ("latitude", "longitude"):
@@ -181,7 +183,7 @@ def _report_section(ctx) -> None:
             disabled=["source_row", "display_name", "reason"] if uploaded else True,
             key="flagged_editor",
         )
-        if uploaded and st.button("Re-check corrected rows", key="recheck"):
+        if uploaded and st.button(_("Re-check corrected rows"), key="recheck"):
             edits: dict[int, dict[str, str]] = {}
             for before, after in zip(table.itertuples(index=False), edited.itertuples(index=False)):
                 changes = {
@@ -195,21 +197,21 @@ def _report_section(ctx) -> None:
                 _state.add_edits(edits)
                 st.rerun()
             else:
-                st.info("Nothing was changed.")
+                st.info(_("Nothing was changed."))
         elif not uploaded:
-            st.caption("Corrections are made on an uploaded directory; the bundled sample is read-only.")
+            st.caption(_("Corrections are made on an uploaded directory; the bundled sample is read-only."))
     else:
-        st.success("Every row was placed.")
+        st.success(_("Every row was placed."))
 
 
 def _download_section(ctx) -> None:
-    st.subheader("4. Download the resolved directory")
+    st.subheader(_("4. Download the resolved directory"))
     public = not privacy.can_see_confidential(ctx.role)
     st.caption(
-        "Includes flagged rows with their reasons. "
-        + ("Public view: confidential records carry no location, address or own phone." if public else "Signed in: this is a FULL export including confidential locations.")
+        _("Includes flagged rows with their reasons. ")
+        + (_("Public view: confidential records carry no location, address or own phone.") if public else _("Signed in: this is a FULL export including confidential locations."))
     )
-    fmt = st.selectbox("Format", list(_EXPORTS), format_func=lambda f: _EXPORTS[f][0], key="export_format")
+    fmt = st.selectbox(_("Format"), list(_EXPORTS), format_func=lambda f: _EXPORTS[f][0], key="export_format")
     label, mime, ext = _EXPORTS[fmt]
     from geomap.pages import _widgets
 
@@ -231,7 +233,7 @@ def _download_section(ctx) -> None:
 def render() -> None:
     """Draw the Data page."""
     ctx = _state.get_context()
-    st.title("Data")
+    st.title(_("Data"))
     st.write(f"Country: **{ctx.country_name}** · Directory in use: **{ctx.directory_label}**")
     if ctx.is_sample:
         st.info(schema.FICTIONAL_NOTICE, icon="ℹ️")

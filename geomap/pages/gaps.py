@@ -11,25 +11,27 @@ from streamlit_folium import st_folium
 from geomap.analysis import catchments, distance, gaps, siting
 from geomap.analysis import demand as demand_mod
 from geomap.directory import privacy, schema
+from geomap import i18n
+from geomap.i18n import N_, _, ngettext
 from geomap.pages import _state, _widgets
 from geomap.report import gaps as report
 
 __all__ = ["render"]
 
 _MEASURES = {
-    "gap_index": "Gap index (0 = no gap, 1 = worst)",
-    "share_within": "Share of settlement population within reach",
-    "mean_distance_km": "Population-weighted mean distance (km)",
-    "pop_beyond_km": "People beyond reach",
-    "per_100k": "Providers per 100,000 people",
-    "access_per_100k": "Beds within reach per 100,000 people (2SFCA)",
+    "gap_index": N_("Gap index (0 = no gap, 1 = worst)"),
+    "share_within": N_("Share of settlement population within reach"),
+    "mean_distance_km": N_("Population-weighted mean distance (km)"),
+    "pop_beyond_km": N_("People beyond reach"),
+    "per_100k": N_("Providers per 100,000 people"),
+    "access_per_100k": N_("Beds within reach per 100,000 people (2SFCA)"),
 }
 _TABLE_COLUMNS = {
-    "gap_rank": "Rank", "name": "Unit", "parent_code": "Parent", "population": "Population",
-    "providers": "Providers", "per_100k": "Per 100k", "share_within": "% within reach",
-    "pop_beyond_km": "People beyond reach", "mean_distance_km": "Mean distance (km)",
-    "access_per_100k": "Beds within reach per 100k", "settlement_share": "Settlements cover (%)",
-    "c_absent": "c_absent", "c_supply": "c_supply", "c_reach": "c_reach", "gap_index": "Gap index",
+    "gap_rank": N_("Rank"), "name": N_("Unit"), "parent_code": N_("Parent"), "population": N_("Population"),
+    "providers": N_("Providers"), "per_100k": N_("Per 100k"), "share_within": N_("% within reach"),
+    "pop_beyond_km": N_("People beyond reach"), "mean_distance_km": N_("Mean distance (km)"),
+    "access_per_100k": N_("Beds within reach per 100k"), "settlement_share": N_("Settlements cover (%)"),
+    "c_absent": "c_absent", "c_supply": "c_supply", "c_reach": "c_reach", "gap_index": N_("Gap index"),
 }
 
 
@@ -75,32 +77,32 @@ def _sites(key: str, service: str, radius_km: float, add: int, _demand, _provide
 def _controls(ctx):
     c1, c2 = st.columns([3, 2])
     services = c1.multiselect(
-        "Service(s)", list(schema.SERVICE_TYPES), default=["shelter"], format_func=schema.label, key="gaps_services"
+        _("Service(s)"), list(schema.SERVICE_TYPES), default=["shelter"], format_func=schema.label, key="gaps_services"
     )
-    measure = c2.selectbox("Map shows", list(_MEASURES), format_func=_MEASURES.get, key="gaps_measure")
+    measure = c2.selectbox(_("Map shows"), list(_MEASURES), format_func=lambda m: _(_MEASURES[m]), key="gaps_measure")
     radii: dict[str, float] = {}
-    with st.expander("Reach, thresholds and gap-index weights", expanded=False):
+    with st.expander(_("Reach, thresholds and gap-index weights"), expanded=False):
         cols = st.columns(max(len(services), 1))
         for col, s in zip(cols, services):
             radii[s] = col.number_input(
-                f"{schema.label(s)}: reach (km)", min_value=1.0, max_value=500.0,
+                _("{service}: reach (km)").format(service=schema.label(s)), min_value=1.0, max_value=500.0,
                 value=float(distance.default_radius_km(s)), step=5.0, key=f"gaps_radius_{s}",
             )
         threshold = st.number_input(
-            "Threshold: providers per 100,000 people", min_value=0.01, value=1.0, step=0.1, key="gaps_threshold"
+            _("Threshold: providers per 100,000 people"), min_value=0.01, value=1.0, step=0.1, key="gaps_threshold"
         )
-        st.caption("Gap index = weighted mean of the components below (each 0 = no gap … 1 = worst).")
+        st.caption(_("Gap index = weighted mean of the components below (each 0 = no gap … 1 = worst)."))
         wcols = st.columns(len(gaps.COMPONENTS))
         weights = {
-            k: wc.slider(k, 0.0, 3.0, float(gaps.DEFAULT_WEIGHTS[k]), 0.5, help=gaps.COMPONENTS[k], key=f"gaps_w_{k}")
+            k: wc.slider(k, 0.0, 3.0, float(gaps.DEFAULT_WEIGHTS[k]), 0.5, help=_(gaps.COMPONENTS[k]), key=f"gaps_w_{k}")
             for wc, k in zip(wcols, gaps.COMPONENTS)
         }
-    with st.expander("Your own demand points or populations (optional)", expanded=False):
-        dem = st.file_uploader("Demand points CSV (latitude, longitude, population)", type=["csv"], key="gaps_demand_upload")
-        pop = st.file_uploader("Unit populations CSV (unit code or name, population[, year])", type=["csv"], key="gaps_pop_upload")
-    with st.expander("Road travel time (optional: needs a road network file)", expanded=False):
-        roads = st.file_uploader("Road network (.osm XML or .graphml)", type=["osm", "graphml", "xml"], key="gaps_roads")
-        minutes = st.number_input("Travel-time budget (minutes)", min_value=5.0, max_value=240.0, value=60.0, step=5.0, key="gaps_minutes")
+    with st.expander(_("Your own demand points or populations (optional)"), expanded=False):
+        dem = st.file_uploader(_("Demand points CSV (latitude, longitude, population)"), type=["csv"], key="gaps_demand_upload")
+        pop = st.file_uploader(_("Unit populations CSV (unit code or name, population[, year])"), type=["csv"], key="gaps_pop_upload")
+    with st.expander(_("Road travel time (optional: needs a road network file)"), expanded=False):
+        roads = st.file_uploader(_("Road network (.osm XML or .graphml)"), type=["osm", "graphml", "xml"], key="gaps_roads")
+        minutes = st.number_input(_("Travel-time budget (minutes)"), min_value=5.0, max_value=240.0, value=60.0, step=5.0, key="gaps_minutes")
     road = (roads.name, roads.getvalue(), float(minutes)) if roads else None
     return services, measure, radii, threshold, weights, (dem.getvalue() if dem else None), (pop.getvalue() if pop else None), road
 
@@ -110,19 +112,23 @@ def _table(table: pd.DataFrame) -> None:
     for c in ("share_within", "settlement_share"):
         if c in shown.columns:
             shown[c] = shown[c] * 100
-    shown = shown.rename(columns=_TABLE_COLUMNS)
     fmt = {
-        "Population": "{:,.0f}", "Per 100k": "{:.2f}", "% within reach": "{:.0f}", "People beyond reach": "{:,.0f}",
-        "Mean distance (km)": "{:,.1f}", "Beds within reach per 100k": "{:,.1f}", "Settlements cover (%)": "{:.0f}",
-        "c_absent": "{:.0f}", "c_supply": "{:.2f}", "c_reach": "{:.2f}", "Gap index": "{:.2f}",
+        "population": "{:,.0f}", "per_100k": "{:.2f}", "share_within": "{:.0f}", "pop_beyond_km": "{:,.0f}",
+        "mean_distance_km": "{:,.1f}", "access_per_100k": "{:,.1f}", "settlement_share": "{:.0f}",
+        "c_absent": "{:.0f}", "c_supply": "{:.2f}", "c_reach": "{:.2f}", "gap_index": "{:.2f}",
     }
-    st.dataframe(shown.style.format(fmt, na_rep="no data"), hide_index=True, width="stretch")
+    heads = {c: _(v) if v != c else v for c, v in _TABLE_COLUMNS.items()}
+    shown = shown.rename(columns=heads)
+    formats = {heads[c]: (lambda f: lambda v: i18n.format_like(f, v))(f) for c, f in fmt.items() if heads[c] in shown.columns}
+    st.dataframe(shown.style.format(formats, na_rep=_("no data")), hide_index=True, width="stretch")
 
 
 def _service_section(ctx, units, demand, key, service, radius, threshold, weights, measure, road) -> report.ServiceGaps | None:
-    with st.status(f"{schema.label(service)}: distances, catchments and 2SFCA…", expanded=False) as status:
+    t = i18n.current()
+    label = schema.label(service)
+    with st.status(_("{service}: distances, catchments and 2SFCA…").format(service=label), expanded=False) as status:
         result = _service_gaps(key, service, radius, threshold, units, ctx.directory, demand)
-        status.update(label=f"{schema.label(service)}: computed for {len(demand):,} settlements", state="complete")
+        status.update(label=_("{service}: computed for {n} settlements").format(service=label, n=t.number(len(demand))), state="complete")
     try:
         table = gaps.gap_index(result.table, threshold_per_100k=threshold, weights=weights)
     except ValueError as exc:
@@ -133,84 +139,93 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
     beyond = table["pop_beyond_km"].sum(min_count=1)
     total = table["settlement_population"].sum(min_count=1)
     m1, m2, m3 = st.columns(3)
-    m1.metric("Units with none", f"{len(lacking)} of {len(table)}")
-    m2.metric(f"People beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{beyond:,.0f}")
-    m3.metric("Share of settlement population", "no data" if not total else f"{beyond / total:.0%}")
+    m1.metric(_("Units with none"), _("{n} of {m}").format(n=t.number(len(lacking)), m=t.number(len(table))))
+    m2.metric(_("People beyond {km} km").format(km=t.number(radius)), t.number(beyond, digits=0))
+    m3.metric(_("Share of settlement population"), t.percent(beyond / total) if total else _("no data"))
     if lacking:
-        st.caption("No provider: " + ", ".join(lacking))
+        st.caption(_("No provider:") + " " + ", ".join(t.isolate(n) for n in lacking))
 
     add = st.number_input(
-        "Propose new sites (k)", min_value=0, max_value=25, value=0, step=1, key=f"gaps_add_{service}",
-        help="Maximal covering location over settlements; existing sites count as covering.",
+        _("Propose new sites (k)"), min_value=0, max_value=25, value=0, step=1, key=f"gaps_add_{service}",
+        help=_("Maximal covering location over settlements; existing sites count as covering."),
     )
     if add:
-        with st.status(f"Choosing {add} site(s)…", expanded=False) as status:
+        with st.status(ngettext("Choosing {n} site…", "Choosing {n} sites…", int(add)).format(n=int(add)), expanded=False) as status:
             result.sites = _sites(key, service, radius, int(add), demand, result.providers)
-            status.update(label=f"Siting: solver status {result.sites.attrs.get('status')}", state="complete")
+            status.update(label=_("Siting: solver status {status}").format(status=result.sites.attrs.get("status")), state="complete")
 
     road_catch = None
     if road is not None:
         name, data, minutes = road
         try:
-            with st.status(f"Road travel time: {minutes:g} min catchments…", expanded=False) as status:
+            with st.status(_("Road travel time: {minutes} min catchments…").format(minutes=t.number(minutes)), expanded=False) as status:
                 graph = _road_graph(_digest(data), name, data)
                 road_catch = _road_catchments(key, service, _digest(data), minutes, graph, result.providers)
-                status.update(label=f"Road catchments for {len(road_catch)} provider(s)", state="complete")
+                status.update(label=ngettext("Road catchments for {n} provider", "Road catchments for {n} providers",
+                                             len(road_catch)).format(n=t.number(len(road_catch))), state="complete")
         except (ValueError, FileNotFoundError) as exc:
             st.error(str(exc))
 
     fmap = report.build_gaps_map(
-        units, result, demand, role=ctx.role, view=distance.providers_offering(ctx.view, service), measure=measure, measure_label=_MEASURES[measure],
+        units, result, demand, role=ctx.role, view=distance.providers_offering(ctx.view, service), measure=measure, measure_label=_(_MEASURES[measure]),
         boundary_source=ctx.boundary_source, road_catchments=road_catch,
     )
     st_folium(fmap, returned_objects=[], use_container_width=True, height=560, key=f"gaps_map_{ctx.country}_{service}")
     if not privacy.can_see_confidential(ctx.role) and int(table["confidential_providers"].sum()):
         st.caption(
-            "Confidential sites count in every figure; their catchments and distances to them are not drawn. "
-            "Partners can sign in to see them."
+            _("Confidential sites count in every figure; their catchments and distances to them are not drawn. "
+            "Partners can sign in to see them.")
         )
-    st.caption(demand_mod.DEMAND_CAVEAT)
+    st.caption(_(demand_mod.DEMAND_CAVEAT))
 
-    st.subheader("Ranked gaps")
+    st.subheader(_("Ranked gaps"))
     w = table.attrs["weights"]
-    st.caption("Weights: " + ", ".join(f"{k} {v:g}" for k, v in w.items()) + f"; threshold {threshold:g} per 100k.")
+    st.caption(_("Weights:") + " " + ", ".join(f"{k} {t.number(v)}" for k, v in w.items()) + "; "
+               + _("threshold {n} per 100k.").format(n=t.number(threshold)))
     parents = sorted({str(p) for p in table["parent_code"].dropna() if str(p)})
     if parents:  # admin-2 units brought by the user: drill down by admin-1 parent
-        pick = st.selectbox("Units in", ["All", *parents], key=f"gaps_parent_{service}")
-        _table(table if pick == "All" else table[table["parent_code"].astype(str) == pick])
+        pick = st.selectbox(_("Units in"), ["", *parents], format_func=lambda c: c or _("All"), key=f"gaps_parent_{service}")
+        _table(table if pick == "" else table[table["parent_code"].astype(str) == pick])
     else:
         _table(table)
 
     if result.sites is not None and len(result.sites):
-        st.subheader("Where the next sites would help most")
+        st.subheader(_("Where the next sites would help most"))
         s = result.sites
         a = s.attrs
-        st.caption(f"Covered now: {a['covered_before']:,.0f} of {a['total_population']:,.0f} people in settlements.")
+        st.caption(_("Covered now: {covered} of {total} people in settlements.").format(
+            covered=t.number(a["covered_before"], digits=0), total=t.number(a["total_population"], digits=0)))
+        order, newly, after = _("Order"), _("Newly covered"), _("Share covered after (%)")
         shown = pd.DataFrame(
             {
-                "Order": s["order"].to_numpy(),
-                "Settlement": s["name"].astype(str).to_numpy() if "name" in s.columns else "",
-                "Unit": s["unit_code"].astype(str).to_numpy() if "unit_code" in s.columns else "",
-                "Newly covered": s["new_population_covered"].to_numpy(),
-                "Share covered after (%)": (s["cumulative_share_covered"] * 100).to_numpy(),
+                order: s["order"].to_numpy(),
+                _("Settlement"): s["name"].astype(str).to_numpy() if "name" in s.columns else "",
+                _("Unit"): s["unit_code"].astype(str).to_numpy() if "unit_code" in s.columns else "",
+                newly: s["new_population_covered"].to_numpy(),
+                after: (s["cumulative_share_covered"] * 100).to_numpy(),
             }
         )
-        st.dataframe(shown.style.format({"Newly covered": "{:,.0f}", "Share covered after (%)": "{:.1f}"}), hide_index=True)
-        st.line_chart(shown.set_index("Order")["Share covered after (%)"], height=200)
+        st.dataframe(shown.style.format({newly: lambda v: t.number(v, digits=0), after: lambda v: t.number(v, digits=1)}), hide_index=True)
+        st.line_chart(shown.set_index(order)[after], height=200)
 
     exp = report.export_table(table)
     d1, d2, d3, d4 = st.columns(4)
-    d1.download_button("Gap table (CSV)", data=_widgets.csv_bytes(exp), file_name=f"geomap_gaps_{ctx.country}_{service}.csv",
+    d1.download_button(_("Gap table (CSV)"), data=_widgets.csv_bytes(exp), file_name=f"geomap_gaps_{ctx.country}_{service}.csv",
                        mime="text/csv", key=f"gaps_csv_{service}")
-    d2.download_button("Units + measures (GeoJSON)", data=lambda: report.units_export_bytes(units, table, format="geojson"),
+    d2.download_button(_("Units + measures (GeoJSON)"), data=lambda: report.units_export_bytes(units, table, format="geojson"),
                        file_name=f"geomap_gaps_{ctx.country}_{service}.geojson", mime="application/geo+json",
                        key=f"gaps_geojson_{service}")
-    d3.download_button("Units + measures (GeoPackage)", data=lambda: report.units_export_bytes(units, table, format="gpkg"),
+    d3.download_button(_("Units + measures (GeoPackage)"), data=lambda: report.units_export_bytes(units, table, format="gpkg"),
                        file_name=f"geomap_gaps_{ctx.country}_{service}.gpkg", mime="application/geopackage+sqlite3",
                        key=f"gaps_gpkg_{service}")
-    d4.download_button("Map (HTML)", data=lambda: _standalone(fmap), file_name=f"geomap_gaps_map_{ctx.country}_{service}.html",
+    d4.download_button(_("Map (HTML)"), data=lambda: _standalone(fmap), file_name=f"geomap_gaps_map_{ctx.country}_{service}.html",
                        mime="text/html", key=f"gaps_html_{service}")
     return result
+
+
+def _in_language(lang: str, build):
+    with i18n.use(lang):
+        return build()
 
 
 def _standalone(fmap) -> bytes:
@@ -222,19 +237,20 @@ def _standalone(fmap) -> bytes:
 def render() -> None:
     """Draw the Gaps page."""
     ctx = _state.get_context()
-    st.title(f"Gaps — {ctx.country_name}")
+    st.title(_("Gaps — {country}").format(country=ctx.country_name))
     if ctx.is_sample:
-        st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
+        st.info(_("Showing the bundled **fictional** sample directory.") + " " + _(schema.FICTIONAL_NOTICE), icon="ℹ️")
     services, measure, radii, threshold, weights, dem_bytes, pop_bytes, road = _controls(ctx)
     if not services:
-        st.info("Pick at least one service.")
+        st.info(_("Pick at least one service."))
         return
     base_key = _widgets.directory_key(ctx)
     try:
         units = _units_with_populations(base_key, _digest(pop_bytes), ctx.units, pop_bytes)
-        with st.status("Placing settlements in units…", expanded=False) as status:
+        with st.status(_("Placing settlements in units…"), expanded=False) as status:
             demand = _demand_points(ctx.country, base_key + _digest(pop_bytes), _digest(dem_bytes), units, dem_bytes)
-            status.update(label=f"{len(demand):,} demand points", state="complete")
+            status.update(label=ngettext("{n} demand point", "{n} demand points", len(demand)).format(n=i18n.number(len(demand))),
+                          state="complete")
     except ValueError as exc:
         st.error(str(exc))
         return
@@ -247,25 +263,32 @@ def render() -> None:
             if r is not None:
                 results.append(r)
 
-    st.subheader("Report")
+    st.subheader(_("Report"))
+    lang = i18n.current().lang  # the report is built when clicked: in this run's language
     st.download_button(
-        "Printable report (HTML, print to PDF)",
-        data=lambda: report.gaps_report(
+        _("Printable report (HTML, print to PDF)"),
+        data=lambda: _in_language(lang, lambda: report.gaps_report(
             units, ctx.directory, demand, role=ctx.role, country_name=ctx.country_name,
             directory_label=ctx.directory_label, is_sample=ctx.is_sample, boundary_source=ctx.boundary_source,
             threshold_per_100k=threshold, weights=weights, results=results,
-        ).encode("utf-8"),
+        )).encode("utf-8"),
         file_name=f"geomap_gaps_report_{ctx.country}.html",
         mime="text/html",
         key="gaps_report",
     )
-    with st.expander("How much of the census the settlements represent"):
+    with st.expander(_("How much of the census the settlements represent")):
         cov = demand_mod.demand_coverage(units, demand).merge(units[["code", "name"]], on="code", how="left")
         cov["settlement_share"] = cov["settlement_share"] * 100
+        heads = {"code": _("Code"), "name": _("Unit"), "settlements": _("Settlements"),
+                 "settlement_population": _("Settlement population"), "population": _("Population"),
+                 "settlement_share": _("Settlements cover (%)")}
+        t = i18n.current()
+        whole = lambda v: t.number(v, digits=0)  # noqa: E731
         st.dataframe(
-            cov[["code", "name", "settlements", "settlement_population", "population", "settlement_share"]].style.format(
-                {"settlement_population": "{:,.0f}", "population": "{:,.0f}", "settlement_share": "{:.0f} %"}, na_rep="no data"
+            cov[list(heads)].rename(columns=heads).style.format(
+                {heads["settlement_population"]: whole, heads["population"]: whole, heads["settlement_share"]: whole},
+                na_rep=_("no data"),
             ),
             hide_index=True,
         )
-        st.caption(demand_mod.DEMAND_CAVEAT)
+        st.caption(_(demand_mod.DEMAND_CAVEAT))

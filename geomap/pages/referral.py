@@ -22,6 +22,8 @@ from streamlit_folium import st_folium
 from geomap.analysis import referral
 from geomap.directory import privacy, schema
 from geomap.layers import assets, basemap, choropleth, markers
+from geomap import i18n
+from geomap.i18n import N_, _, ngettext
 from geomap.pages import _state, _widgets
 from geomap.report import referral as sheet
 
@@ -78,9 +80,9 @@ def _road_graph(digest: str, name: str, _data: bytes):
 
 def _road_graph_upload():
     """An optional road network for travel times; ``(key, graph)`` or ``("", None)``."""
-    with st.expander("Road travel times (optional: a road network file)"):
-        st.caption("An OpenStreetMap extract (.osm) or a GraphML road graph of the area. Distances stay straight-line; travel times are added beside them.")
-        up = st.file_uploader("Road network", type=["osm", "graphml", "xml"], key=f"{_K}roads")
+    with st.expander(_("Road travel times (optional: a road network file)")):
+        st.caption(_("An OpenStreetMap extract (.osm) or a GraphML road graph of the area. Distances stay straight-line; travel times are added beside them."))
+        up = st.file_uploader(_("Road network"), type=["osm", "graphml", "xml"], key=f"{_K}roads")
         if up is None:
             return "", None
         data = up.getvalue()
@@ -124,29 +126,29 @@ def _languages(view: pd.DataFrame) -> list[str]:
 
 def _start_widgets(ctx: _state.Context, col) -> str:
     """Draw the start picker; returns the chosen start value (text) for the chosen kind."""
-    kind = col.radio("Start from", list(_KINDS), format_func=_KINDS.get, key=_K + "kind", horizontal=True)
+    kind = col.radio(_("Start from"), list(_KINDS), format_func=_KINDS.get, key=_K + "kind", horizontal=True)
     if kind == "point":
         value = st.session_state.get(_K + "click", "")
-        col.caption(f"Clicked point: {value}" if value else "Click the map below to set the starting point.")
+        col.caption(f"Clicked point: {value}" if value else _("Click the map below to set the starting point."))
         return value
     if kind == "town":
-        return col.text_input("Town", key=_K + "town", placeholder="e.g. a town name; spelling mistakes are fine")
+        return col.text_input(_("Town"), key=_K + "town", placeholder=_("e.g. a town name; spelling mistakes are fine"))
     if kind == "unit":
         codes = ctx.units["code"].astype(str).tolist()
         names = dict(zip(codes, ctx.units["name"].astype(str)))
         if st.session_state.get(_K + "state") not in codes:
             st.session_state.pop(_K + "state", None)
-        return col.selectbox("State", codes, format_func=lambda c: f"{names[c]} ({c})", key=_K + "state", index=None,
-                             placeholder="Choose a state") or ""
+        return col.selectbox(_("State"), codes, format_func=lambda c: f"{names[c]} ({c})", key=_K + "state", index=None,
+                             placeholder=_("Choose a state")) or ""
     view = ctx.view
     located = view.geometry.notna() & ~view.geometry.is_empty
     orgs = view[located & view["id"].notna()] if "id" in view.columns else view.iloc[0:0]
     ids = orgs["id"].astype(str).tolist()
     names = dict(zip(ids, orgs["display_name"].astype(str)))
     if st.session_state.get(_K + "org") not in ids and st.session_state.pop(_K + "org", None):
-        col.warning("The organisation in this link cannot be a starting point in this view; choose another.")
-    return col.selectbox("Organisation", ids, format_func=lambda i: names.get(i, i), key=_K + "org", index=None,
-                         placeholder="Choose your organisation") or ""
+        col.warning(_("The organisation in this link cannot be a starting point in this view; choose another."))
+    return col.selectbox(_("Organisation"), ids, format_func=lambda i: names.get(i, i), key=_K + "org", index=None,
+                         placeholder=_("Choose your organisation")) or ""
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -162,7 +164,7 @@ def _unit_outlines(units: gpd.GeoDataFrame) -> folium.GeoJson:
     """Thin admin-1 outlines for orientation (no data, not interactive: clicks reach the map)."""
     key = f"{len(units)}:{units.total_bounds.round(4).tolist()}:{units['code'].astype(str).str.cat()[:200]}"
     return folium.GeoJson(_outline_features(key, units),
-                          style_function=lambda _: {"color": "#9aa5b1", "weight": 1, "fill": False},
+                          style_function=lambda _f: {"color": "#9aa5b1", "weight": 1, "fill": False},
                           interactive=False, control=False, name="States")
 
 
@@ -259,28 +261,28 @@ def render() -> None:
     full = privacy.can_see_confidential(ctx.role)
     if not full:
         st.caption(
-            "Public view: confidential shelters are listed with their state, a front-door contact and a "
-            "distance band only, in a separate group; they are never drawn on the map."
+            _("Public view: confidential shelters are listed with their state, a front-door contact and a "
+            "distance band only, in a separate group; they are never drawn on the map.")
         )
 
     c1, c2 = st.columns([3, 2])
     value = _start_widgets(ctx, c1)
     kind = st.session_state.get(_K + "kind", "point")
-    services = c2.multiselect("Needs (service types)", list(schema.SERVICE_TYPES), format_func=schema.label,
-                              key=_K + "services", placeholder="Choose one or more services")
-    populations = c2.multiselect("For (population)", list(schema.POPULATIONS),
+    services = c2.multiselect(_("Needs (service types)"), list(schema.SERVICE_TYPES), format_func=schema.label,
+                              key=_K + "services", placeholder=_("Choose one or more services"))
+    populations = c2.multiselect(_("For (population)"), list(schema.POPULATIONS),
                                  format_func=lambda c: schema.label(c, vocabulary="population"), key=_K + "populations",
-                                 placeholder="Anyone")
+                                 placeholder=_("Anyone"))
     f1, f2, f3, f4 = st.columns(4)
     langs = ["", *_languages(ctx.view)]
     if st.session_state.get(_K + "language") not in langs:
         st.session_state[_K + "language"] = ""
-    language = f1.selectbox("Language", langs, format_func=lambda x: x or "Any language", key=_K + "language")
-    open_24h = f2.checkbox("Open 24 hours", key=_K + "h24")
-    accepting = f3.checkbox("Accepting referrals", key=_K + "accepting")
+    language = f1.selectbox(_("Language"), langs, format_func=lambda x: x or "Any language", key=_K + "language")
+    open_24h = f2.checkbox(_("Open 24 hours"), key=_K + "h24")
+    accepting = f3.checkbox(_("Accepting referrals"), key=_K + "accepting")
     st.session_state.setdefault(_K + "n", 5)
-    n = int(f4.number_input("How many per service", min_value=1, max_value=50, step=1, key=_K + "n"))
-    match_all = len(services) > 1 and st.checkbox("Only providers offering all chosen services", key=_K + "match_all")
+    n = int(f4.number_input(_("How many per service"), min_value=1, max_value=50, step=1, key=_K + "n"))
+    match_all = len(services) > 1 and st.checkbox(_("Only providers offering all chosen services"), key=_K + "match_all")
 
     query = referral.ReferralQuery(kind if value else "", value, tuple(services), tuple(populations), language or None,
                                    True if open_24h else None, bool(accepting), "all" if match_all else "any", n)
@@ -303,9 +305,9 @@ def render() -> None:
         )
         st.query_params.from_dict(referral.share_params(query, start))
     elif start is not None:
-        st.info("Choose at least one service type to see partners.")
+        st.info(_("Choose at least one service type to see partners."))
     else:
-        st.info("Set a starting point: click the map, type a town, choose a state or your organisation.")
+        st.info(_("Set a starting point: click the map, type a town, choose a state or your organisation."))
 
     map_data = st_folium(
         _referral_map(published if published is not None else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), start, ctx),
@@ -329,7 +331,7 @@ def render() -> None:
     if notes:
         st.warning(" ".join(notes))
     if len(published) == 0:
-        st.warning("No provider in this directory has a usable location. Check the Data page.")
+        st.warning(_("No provider in this directory has a usable location. Check the Data page."))
         return
     groups = [referral.GROUP_NEAREST, referral.GROUP_CONFIDENTIAL] if not full else [None]
     for group in groups:
@@ -338,13 +340,13 @@ def render() -> None:
             continue
         st.subheader(group or "Nearest partners")
         if group == referral.GROUP_CONFIDENTIAL:
-            st.caption("Distances are approximate bands; contact these services through their front-door contact.")
-        for _, row in part.iterrows():
+            st.caption(_("Distances are approximate bands; contact these services through their front-door contact."))
+        for _i, row in part.iterrows():
             _card(row)
     unlocated = published.attrs.get("unlocated") or 0
     if unlocated:
         st.caption(f"{unlocated} record(s) without a usable location are not ranked.")
-    st.caption("Distances are straight lines on the WGS84 ellipsoid, not road travel times.")
+    st.caption(_("Distances are straight lines on the WGS84 ellipsoid, not road travel times."))
 
     notice = None
     if full:
@@ -353,7 +355,7 @@ def render() -> None:
         notice = FULL_EXPORT_NOTICE
     d1, d2 = st.columns(2)
     d1.download_button(
-        "Referral sheet (HTML, print to PDF)",
+        _("Referral sheet (HTML, print to PDF)"),
         data=sheet.referral_sheet_html(published, role=ctx.role, country_name=ctx.country_name,
                                        directory_label=ctx.directory_label, fictional=ctx.is_sample,
                                        sources=[ctx.boundary_source, ctx.directory_label]).encode("utf-8"),
@@ -362,10 +364,10 @@ def render() -> None:
         key=_K + "dl_html",
     )
     d2.download_button(
-        "Referral list (CSV)",
+        _("Referral list (CSV)"),
         data=sheet.referral_sheet_csv(published, role=ctx.role, notice=notice),
         file_name=f"geomap_referral_{ctx.country}.csv",
         mime="text/csv",
         key=_K + "dl_csv",
     )
-    st.caption("Share this search: copy the page address. It holds the search only, never a confidential record.")
+    st.caption(_("Share this search: copy the page address. It holds the search only, never a confidential record."))

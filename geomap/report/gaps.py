@@ -25,6 +25,8 @@ from geomap.analysis import distance as _distance
 from geomap.analysis import gaps as _gaps
 from geomap.analysis import siting as _siting
 from geomap.directory import privacy, schema
+from geomap import i18n
+from geomap.i18n import N_, _, ngettext
 from geomap.report import _template as tpl
 
 __all__ = [
@@ -471,6 +473,6 @@ def gaps_report(
     ]
     if not full:
         caveats.append("Public report: confidential sites count in the aggregates but are not drawn or located.")
-    title = f"Service gaps — {country_name}" if country_name else "Service gaps"
+    title = f"Service gaps — {country_name}" if country_name else _("Service gaps")
     subtitle = ", ".join(f"{schema.label(r.service)} ({r.radius_km:g} km)" for r in results)
     return tpl.page(title, sections, subtitle=subtitle, sources=sources, caveats=caveats, fictional=is_sample)

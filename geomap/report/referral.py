@@ -15,6 +15,8 @@ import pandas as pd
 
 from geomap.analysis import referral
 from geomap.directory import privacy, schema, writers
+from geomap import i18n
+from geomap.i18n import N_, _, ngettext
 from geomap.report._template import Section, esc, page, table_html
 
 __all__ = ["referral_sheet_csv", "referral_sheet_html", "search_summary"]
@@ -80,7 +82,7 @@ def search_summary(published: pd.DataFrame) -> list[str]:
 
 def _verified(row: pd.Series) -> str:
     d = schema.parse_date(row.get("last_verified"))
-    text = d.isoformat() if d else "never"
+    text = d.isoformat() if d else _("never")
     return f"{text} (stale: check before referring)" if bool(row.get("stale")) else text
 
 
@@ -107,7 +109,7 @@ def _where(row: pd.Series) -> str:
 def _tables(published: pd.DataFrame, *, full: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     def fmt(df: pd.DataFrame, *, confidential: bool) -> pd.DataFrame:
         rows = []
-        for _, r in df.iterrows():
+        for _i, r in df.iterrows():
             rec = {
                 "#": int(r["rank"]),
                 "Provider": r.get("display_name"),
@@ -171,15 +173,15 @@ def referral_sheet_html(
     full = _check_public(published, role)
     nearest, confidential = _tables(published, full=full)
     summary = "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in search_summary(published)) + "</ul>"
-    sections = [Section("Search", summary)]
+    sections = [Section(_("Search"), summary)]
     if len(published) == 0:
-        sections.append(Section("Result", "<p>No provider in this directory has a usable location.</p>"))
+        sections.append(Section(_("Result"), "<p>No provider in this directory has a usable location.</p>"))
     if len(nearest):
-        sections.append(Section(referral.GROUP_NEAREST if not full else "Partners", table_html(nearest)))
+        sections.append(Section(referral.GROUP_NEAREST if not full else _("Partners"), table_html(nearest)))
     if len(confidential):
         note = (
-            "<p class='meta'>Locations of confidential services are never shown. Contact them through "
-            "the front-door contact; distances are approximate bands.</p>"
+            _("<p class='meta'>Locations of confidential services are never shown. Contact them through "
+            "the front-door contact; distances are approximate bands.</p>")
         )
         sections.append(Section(referral.GROUP_CONFIDENTIAL, note + table_html(confidential)))
     steps = [
@@ -188,7 +190,7 @@ def referral_sheet_html(
         "Records marked stale have not been verified for over a year: check the details first.",
         "For a confidential service, use its front-door contact; the service gives the address itself.",
     ]
-    sections.append(Section("Contact steps", "<ol>" + "".join(f"<li>{esc(s)}</li>" for s in steps) + "</ol>"))
+    sections.append(Section(_("Contact steps"), "<ol>" + "".join(f"<li>{esc(s)}</li>" for s in steps) + "</ol>"))
     caveats = [
         "Distances are straight-line (geodesic, WGS84), not road travel times.",
     ]
@@ -198,7 +200,7 @@ def referral_sheet_html(
         caveats.append("Distances marked ≈ are to the centre of the provider's state (no coordinates on record).")
     subtitle = " · ".join(x for x in (country_name, directory_label) if x)
     return page(
-        "Referral sheet",
+        _("Referral sheet"),
         sections,
         subtitle=subtitle,
         sources=list(sources),
