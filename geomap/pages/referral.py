@@ -29,11 +29,11 @@ from geomap.report import referral as sheet
 
 __all__ = ["render"]
 
-_KINDS = {"point": "Map click", "town": "Town", "unit": "State", "org": "My organisation"}
+_KINDS = {"point": N_("Map click"), "town": N_("Town"), "unit": N_("State"), "org": N_("My organisation")}
 _K = "ref_"  # session_state key prefix of this page
 
 
-@st.cache_data(show_spinner="Finding partners…", max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64)
 def _search(
     key: str,
     start: tuple[float, float, str, str, str, bool, str | None],
@@ -70,7 +70,7 @@ def _search(
     return referral.publish_referrals(results, role=role)
 
 
-@st.cache_resource(show_spinner="Reading the road network…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _road_graph(digest: str, name: str, _data: bytes):
     # keyed by content; a graph is read-only once built
     from geomap.analysis import catchments
@@ -126,10 +126,10 @@ def _languages(view: pd.DataFrame) -> list[str]:
 
 def _start_widgets(ctx: _state.Context, col) -> str:
     """Draw the start picker; returns the chosen start value (text) for the chosen kind."""
-    kind = col.radio(_("Start from"), list(_KINDS), format_func=_KINDS.get, key=_K + "kind", horizontal=True)
+    kind = col.radio(_("Start from"), list(_KINDS), format_func=lambda k: _(_KINDS[k]), key=_K + "kind", horizontal=True)
     if kind == "point":
         value = st.session_state.get(_K + "click", "")
-        col.caption(f"Clicked point: {value}" if value else _("Click the map below to set the starting point."))
+        col.caption(_("Clicked point: {point}").format(point=value) if value else _("Click the map below to set the starting point."))
         return value
     if kind == "town":
         return col.text_input(_("Town"), key=_K + "town", placeholder=_("e.g. a town name; spelling mistakes are fine"))
@@ -165,7 +165,7 @@ def _unit_outlines(units: gpd.GeoDataFrame) -> folium.GeoJson:
     key = f"{len(units)}:{units.total_bounds.round(4).tolist()}:{units['code'].astype(str).str.cat()[:200]}"
     return folium.GeoJson(_outline_features(key, units),
                           style_function=lambda _f: {"color": "#9aa5b1", "weight": 1, "fill": False},
-                          interactive=False, control=False, name="States")
+                          interactive=False, control=False, name=_("States"))
 
 
 def _referral_map(published: gpd.GeoDataFrame, start: referral.Start | None, ctx: _state.Context) -> folium.Map:
@@ -184,7 +184,7 @@ def _referral_map(published: gpd.GeoDataFrame, start: referral.Start | None, ctx
     _unit_outlines(ctx.units).add_to(fmap)
     if start is None:
         return fmap
-    lines = folium.FeatureGroup(name="Routes (straight line)")
+    lines = folium.FeatureGroup(name=_("Routes (straight line)"))
     for row in shown.itertuples():
         folium.PolyLine([(start.lat, start.lon), (row.geometry.y, row.geometry.x)], color="#1d4e89", weight=2,
                         opacity=0.7, dash_array="6 4").add_to(lines)
@@ -194,45 +194,47 @@ def _referral_map(published: gpd.GeoDataFrame, start: referral.Start | None, ctx
     if len(public_rows):
         layer_input = gpd.GeoDataFrame(public_rows.drop(columns=["group", "distance", "rank"], errors="ignore"),
                                        geometry=public_rows.geometry.name, crs="EPSG:4326")
-        markers.marker_layer(layer_input, cluster=False, name="Partners").add_to(fmap)
+        markers.marker_layer(layer_input, cluster=False, name=_("Partners")).add_to(fmap)
     # Only a partner view still holds located confidential rows (publish_referrals removed them otherwise).
     if len(shown) and conf.any() and privacy.can_see_confidential(ctx.role):
         for row in shown[conf].itertuples():
             folium.CircleMarker((row.geometry.y, row.geometry.x), radius=7, color="#6a1b9a", fill=True,
                                 fill_opacity=0.9, tooltip=html.escape(f"{row.display_name} — {row.distance}")).add_to(fmap)
     folium.CircleMarker((start.lat, start.lon), radius=8, color="#b00020", fill=True, fill_opacity=1,
-                        tooltip=f"Start: {start.label}").add_to(fmap)
+                        tooltip=_("Start: {place}").format(place=start.label)).add_to(fmap)
     return fmap
 
 
 def _card(row: pd.Series) -> None:
     with st.container(border=True):
-        stale = " · ⚠️ **stale record**: not verified for over a year" if bool(row.get("stale")) else ""
-        st.markdown(f"**{int(row['rank'])}. {_widgets.md_text(row.get('display_name'))}** — {_widgets.md_text(row.get('distance'))}{stale}")
+        t = i18n.current()
+        stale = " · ⚠️ " + _("**stale record**: not verified for over a year") if bool(row.get("stale")) else ""
+        name = _widgets.md_text(t.isolate(row.get("display_name")))
+        st.markdown(f"**{int(row['rank'])}. {name}** — {_widgets.md_text(row.get('distance'))}{stale}")
         services = ", ".join(schema.label(s) for s in schema.parse_service_types(row.get("service_types"))[0])
         pops = ", ".join(schema.label(p, vocabulary="population") for p in schema.parse_populations(row.get("populations_served"))[0])
-        lines = [f"Services: {services or 'not listed'}", f"Serves: {pops or 'not listed'}"]
+        lines = [_("Services: {list}").format(list=services or _("not listed")), _("Serves: {list}").format(list=pops or _("not listed"))]
         langs = schema.format_list(row.get("languages"))
         if langs:
-            lines.append(f"Languages: {langs}")
-        hours = "24 hours" if schema.parse_bool(row.get("open_24h")) else (row.get("hours") or "")
+            lines.append(_("Languages: {list}").format(list=langs))
+        hours = _("24 hours") if schema.parse_bool(row.get("open_24h")) else (row.get("hours") or "")
         if isinstance(hours, str) and hours:
-            lines.append(f"Hours: {hours}")
-        contact = [str(row.get(c)) for c in ("phone", "email", "website") if _present(row.get(c))]
+            lines.append(_("Hours: {hours}").format(hours=hours))
+        contact = [t.isolate(row.get(c)) for c in ("phone", "email", "website") if _present(row.get(c))]
         if contact:
-            lines.append("Contact: " + " · ".join(contact))
+            lines.append(_("Contact: {contact}").format(contact=" · ".join(contact)))
         elif _present(row.get("front_door_contact")) and str(row.get("front_door_contact")) not in str(row.get("display_name")):
-            lines.append(f"Contact via: {row.get('front_door_contact')}")
+            lines.append(_("Contact via: {contact}").format(contact=t.isolate(row.get("front_door_contact"))))
         if _present(row.get("referral_method")):
-            lines.append(f"How to refer: {row.get('referral_method')}")
+            lines.append(_("How to refer: {method}").format(method=row.get("referral_method")))
         accepting = schema.parse_bool(row.get("accepting_referrals"))
         if accepting is not None:
-            lines.append("Accepting referrals" if accepting else "Not accepting referrals at last check")
+            lines.append(_("Accepting referrals") if accepting else _("Not accepting referrals at last check"))
         where = [str(row.get(c)) for c in ("address", "town", "admin1_name") if _present(row.get(c))]
         if where:
-            lines.append("Where: " + ", ".join(dict.fromkeys(where)))
+            lines.append(_("Where: {place}").format(place=", ".join(t.isolate(w) for w in dict.fromkeys(where))))
         d = schema.parse_date(row.get("last_verified"))
-        lines.append(f"Last verified: {d.isoformat() if d else 'never'}")
+        lines.append(_("Last verified: {date}").format(date=t.date(d) if d else _("never")))
         st.markdown("  \n".join(_widgets.md_text(x) for x in lines))
 
 
@@ -255,9 +257,9 @@ def render() -> None:
     if pending:
         st.session_state[_K + "kind"] = "point"
         st.session_state[_K + "click"] = pending
-    st.title(f"Referral finder — {ctx.country_name}")
+    st.title(_("Referral finder — {country}").format(country=ctx.country_name))
     if ctx.is_sample:
-        st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
+        st.info(_("Showing the bundled **fictional** sample directory.") + " " + _(schema.FICTIONAL_NOTICE), icon="ℹ️")
     full = privacy.can_see_confidential(ctx.role)
     if not full:
         st.caption(
@@ -294,7 +296,7 @@ def render() -> None:
         except ValueError as exc:
             st.error(str(exc))
     if start is not None:
-        st.markdown(f"Starting point: **{_widgets.md_text(start.label)}**")
+        st.markdown(_("Starting point: **{place}**").format(place=_widgets.md_text(i18n.isolate(start.label))))
     graph_key, graph = _road_graph_upload()
     if start is not None and services:
         published = _search(
@@ -338,25 +340,26 @@ def render() -> None:
         part = published if group is None else published[published["group"] == group]
         if not len(part):
             continue
-        st.subheader(group or "Nearest partners")
+        st.subheader(_(group or referral.GROUP_NEAREST))
         if group == referral.GROUP_CONFIDENTIAL:
             st.caption(_("Distances are approximate bands; contact these services through their front-door contact."))
         for _i, row in part.iterrows():
             _card(row)
     unlocated = published.attrs.get("unlocated") or 0
     if unlocated:
-        st.caption(f"{unlocated} record(s) without a usable location are not ranked.")
+        st.caption(ngettext("{n} record without a usable location is not ranked.", "{n} records without a usable location are not ranked.",
+                            int(unlocated)).format(n=i18n.number(int(unlocated))))
     st.caption(_("Distances are straight lines on the WGS84 ellipsoid, not road travel times."))
 
     notice = None
     if full:
         from geomap.cli import FULL_EXPORT_NOTICE
 
-        notice = FULL_EXPORT_NOTICE
+        notice = _(FULL_EXPORT_NOTICE)
     d1, d2 = st.columns(2)
     d1.download_button(
         _("Referral sheet (HTML, print to PDF)"),
-        data=sheet.referral_sheet_html(published, role=ctx.role, country_name=ctx.country_name,
+        data=sheet.referral_sheet_html(published, lang=i18n.current().lang, role=ctx.role, country_name=ctx.country_name,
                                        directory_label=ctx.directory_label, fictional=ctx.is_sample,
                                        sources=[ctx.boundary_source, ctx.directory_label]).encode("utf-8"),
         file_name=f"geomap_referral_{ctx.country}.html",
