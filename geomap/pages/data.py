@@ -23,10 +23,10 @@ __all__ = ["render"]
 
 _EXPORTS = {
     "csv": ("CSV", "text/csv", "csv"),
-    "xlsx": ("Excel (XLSX)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "xlsx": (N_("Excel (XLSX)"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "geojson": ("GeoJSON", "application/geo+json", "geojson"),
     "gpkg": ("GeoPackage", "application/geopackage+sqlite3", "gpkg"),
-    "hsds": ("HSDS 3.0 data package (zip)", "application/zip", "zip"),
+    "hsds": (N_("HSDS 3.0 data package (zip)"), "application/zip", "zip"),
     "hxl": ("HXL CSV", "text/csv", "hxl.csv"),
 }
 #: Fields a user may correct in the flagged-rows table.
@@ -43,7 +43,7 @@ def _sheets(data: bytes, name: str) -> list[str]:
     return readers.list_sheets(data, filename=name)
 
 
-@st.cache_data(show_spinner="Preparing the download…", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def _export(key: str, fmt: str, _view: pd.DataFrame) -> bytes:
     return writers.to_bytes(_view, format=fmt)
 
@@ -51,8 +51,8 @@ def _export(key: str, fmt: str, _view: pd.DataFrame) -> bytes:
 def _upload_section() -> None:
     st.subheader(_("1. Bring a directory"))
     st.caption(
-        "CSV (any delimiter or encoding), Excel, GeoJSON, GeoPackage, an HXL-tagged sheet, or an HSDS "
-        f"data package (zip). Files stay in your session only. Size limit: {limits.max_upload_bytes() // 2**20} MB."
+        _("CSV (any delimiter or encoding), Excel, GeoJSON, GeoPackage, an HXL-tagged sheet, or an HSDS "
+          "data package (zip). Files stay in your session only. Size limit: {mb} MB.").format(mb=i18n.number(limits.max_upload_bytes() // 2**20))
     )
     up = st.file_uploader(
         _("Upload a directory"),
@@ -96,9 +96,11 @@ def _upload_section() -> None:
             loaded = json.loads(saved.getvalue().decode("utf-8-sig"))
             chosen.update({h: f for h, f in loaded.items() if h in headers and (f == "" or f in schema.FIELD_NAMES)})
         except (ValueError, AttributeError) as exc:
-            st.error(f"{saved.name}: not a mapping file saved by geomap ({exc})")
+            st.error(_("{file}: not a mapping file saved by geomap ({error})").format(file=saved.name, error=exc))
     options = [""] + list(schema.FIELD_NAMES)
-    with st.expander(f"Column mapping — {len(auto)} of {len(headers)} columns recognised", expanded=len(auto) < 3):
+    recognised = ngettext("Column mapping — {n} of {m} column recognised", "Column mapping — {n} of {m} columns recognised",
+                          len(headers)).format(n=len(auto), m=len(headers))
+    with st.expander(recognised, expanded=len(auto) < 3):
         cols = st.columns(3)
         mapping: dict[str, str] = {}
         for i, h in enumerate(headers):
@@ -107,7 +109,7 @@ def _upload_section() -> None:
                 h,
                 options,
                 index=options.index(current) if current in options else 0,
-                format_func=lambda f: "— ignore —" if f == "" else f"{f} ({schema.field_by_name(f).label})",
+                format_func=lambda f: _("— ignore —") if f == "" else f + " (" + _(schema.field_by_name(f).label) + ")",
                 key=f"map_{i}_{h}",
             )
             mapping[h] = pick
@@ -121,7 +123,7 @@ def _upload_section() -> None:
         )
     missing = [f for f in schema.REQUIRED_FIELDS if f not in mapping.values()]
     if missing:
-        st.warning(f"No column is mapped to the required field(s): {', '.join(missing)}. Those rows will be flagged.")
+        st.warning(_("No column is mapped to the required field(s): {fields}. Those rows will be flagged.").format(fields=", ".join(missing)))
     if st.button(_("Use this directory"), type="primary", key="use_upload"):
         _state.set_upload(up.name, data, sheet=sheet, mapping=mapping)
         st.rerun()
@@ -157,12 +159,16 @@ def _report_section(ctx) -> None:
     directory = ctx.directory
     acc = resolve.row_accounting(directory)
     c1, c2, c3 = st.columns(3)
-    c1.metric(_("Rows in the file"), f"{acc['total']:,}")
-    c2.metric(_("Placed"), f"{acc['placed']:,}")
-    c3.metric(_("Flagged"), f"{acc['flagged']:,}")
-    st.caption(f"{acc['placed']:,} placed + {acc['flagged']:,} flagged = {acc['total']:,} rows: no row is dropped.")
+    n = i18n.number
+    c1.metric(_("Rows in the file"), n(acc["total"]))
+    c2.metric(_("Placed"), n(acc["placed"]))
+    c3.metric(_("Flagged"), n(acc["flagged"]))
+    st.caption(_("{placed} placed + {flagged} flagged = {total} rows: no row is dropped.").format(
+        placed=n(acc["placed"]), flagged=n(acc["flagged"]), total=n(acc["total"])))
     if acc.get("by_method"):
-        st.caption(_("Placed by: ") + ", ".join(f"{schema.LOCATION_METHODS.get(k, k)}: {v}" for k, v in acc["by_method"].items()))
+        methods = ", ".join((_(schema.LOCATION_METHODS[k]) if k in schema.LOCATION_METHODS else k) + ": " + n(v)
+                            for k, v in acc["by_method"].items())
+        st.caption(_("Placed by:") + " " + methods)
     for w in directory.attrs.get("warnings", []) or []:
         st.warning(w)
 
@@ -208,10 +214,10 @@ def _download_section(ctx) -> None:
     st.subheader(_("4. Download the resolved directory"))
     public = not privacy.can_see_confidential(ctx.role)
     st.caption(
-        _("Includes flagged rows with their reasons. ")
+        _("Includes flagged rows with their reasons.") + " "
         + (_("Public view: confidential records carry no location, address or own phone.") if public else _("Signed in: this is a FULL export including confidential locations."))
     )
-    fmt = st.selectbox(_("Format"), list(_EXPORTS), format_func=lambda f: _EXPORTS[f][0], key="export_format")
+    fmt = st.selectbox(_("Format"), list(_EXPORTS), format_func=lambda f: _(_EXPORTS[f][0]), key="export_format")
     label, mime, ext = _EXPORTS[fmt]
     from geomap.pages import _widgets
 
@@ -222,7 +228,7 @@ def _download_section(ctx) -> None:
         st.error(str(exc))
         return
     st.download_button(
-        f"Download as {label}",
+        _("Download as {format}").format(format=_(label)),
         data=payload,
         file_name=f"geomap_directory_{ctx.country}.{ext}",
         mime=mime,
@@ -234,9 +240,9 @@ def render() -> None:
     """Draw the Data page."""
     ctx = _state.get_context()
     st.title(_("Data"))
-    st.write(f"Country: **{ctx.country_name}** · Directory in use: **{ctx.directory_label}**")
+    st.write(_("Country: **{country}** · Directory in use: **{directory}**").format(country=ctx.country_name, directory=ctx.directory_label))
     if ctx.is_sample:
-        st.info(schema.FICTIONAL_NOTICE, icon="ℹ️")
+        st.info(_(schema.FICTIONAL_NOTICE), icon="ℹ️")
     _upload_section()
     _boundary_section(ctx)
     _report_section(ctx)
