@@ -113,15 +113,18 @@ def run_gaps(args: argparse.Namespace) -> int:
     lacking = table.loc[table["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
     beyond = table["pop_beyond_km"].sum(min_count=1)
     total = table["settlement_population"].sum(min_count=1)
-    print(f"{schema.label(args.service)}: {len(table)} units, {int(table['providers'].sum())} providers; reach {radius:g} km")
-    print(f"units with none: {len(lacking)}" + (f" ({', '.join(lacking)})" if lacking else ""))
+    n = i18n.number
+    print(_("{service}: {units} units, {providers} providers; reach {km} km").format(
+        service=schema.label(args.service), units=n(len(table)), providers=n(int(table["providers"].sum())), km=n(radius)))
+    print(_("units with none: {n}").format(n=n(len(lacking))) + (f" ({', '.join(lacking)})" if lacking else ""))
     if pd.notna(total) and total > 0:
-        print(f"{beyond:,.0f} of {total:,.0f} people in settlements live beyond {radius:g} km ({beyond / total:.0%})")
-    print(_("gap index weights: ") + ", ".join(f"{k}={v:g}" for k, v in table.attrs["weights"].items()))
+        print(_("{beyond} of {total} people in settlements live beyond {km} km ({share})").format(
+            beyond=n(beyond, digits=0), total=n(total, digits=0), km=n(radius), share=i18n.percent(beyond / total)))
+    print(_("gap index weights:") + " " + ", ".join(f"{k}={n(v)}" for k, v in table.attrs["weights"].items()))
     top = table.dropna(subset=["gap_index"]).head(5)
     for rec in top.itertuples(index=False):
-        print(f"  #{rec.gap_rank} {rec.name}: index {rec.gap_index:.2f}")
-    print(f"wrote {args.out}")
+        print("  " + _("#{rank} {name}: index {index}").format(rank=rec.gap_rank, name=rec.name, index=n(rec.gap_index, digits=2)))
+    print(_("wrote {path}").format(path=args.out))
     return 0
 
 
@@ -156,12 +159,17 @@ def run_site(args: argparse.Namespace) -> int:
     writers.write_table_csv(table, args.out)
     a = sites.attrs
     total = a["total_population"]
-    print(f"{schema.label(args.service)}, reach {radius:g} km: {a['covered_before']:,.0f} of {total:,.0f} people covered now")
+    n = i18n.number
+    print(_("{service}, reach {km} km: {covered} of {total} people covered now").format(
+        service=schema.label(args.service), km=n(radius), covered=n(a["covered_before"], digits=0), total=n(total, digits=0)))
     for rec in sites.itertuples(index=False):
-        print(f"  +{rec.order} {getattr(rec, 'name', '')} ({getattr(rec, 'unit_code', '')}): {rec.new_population_covered:,.0f} newly covered")
+        print("  " + _("+{order} {name} ({unit}): {newly} newly covered").format(
+            order=rec.order, name=getattr(rec, "name", ""), unit=getattr(rec, "unit_code", ""), newly=n(rec.new_population_covered, digits=0)))
     if total > 0:
-        print(f"after {len(sites)} new site(s): {a['covered_after']:,.0f} ({a['covered_after'] / total:.1%}); solver: {a['status']}")
-    print(f"wrote {args.out}")
+        print(ngettext("after {n} new site: {covered} ({share}); solver: {status}", "after {n} new sites: {covered} ({share}); solver: {status}",
+                       len(sites)).format(n=n(len(sites)), covered=n(a["covered_after"], digits=0),
+                                          share=i18n.percent(a["covered_after"] / total, digits=1), status=a["status"]))
+    print(_("wrote {path}").format(path=args.out))
     return 0
 
 
@@ -208,8 +216,10 @@ def run_report(args: argparse.Namespace) -> int:
         weights=parse_weights(args.weights), add_sites=args.add,
     )
     if args.include_confidential:
-        html = html.replace("<body>", f"<body><p class='notice'><strong>{FULL_EXPORT_NOTICE}</strong></p>", 1)
-        print(FULL_EXPORT_NOTICE)
+        notice = _(FULL_EXPORT_NOTICE)
+        html = html.replace("<body>", f"<body><p class='notice'><strong>{notice}</strong></p>", 1)
+        print(notice)
     Path(args.out).write_text(html, encoding="utf-8")
-    print(f"report on {', '.join(services)} for {len(units)} units written to {args.out}")
+    print(_("report on {services} for {n} units written to {path}").format(
+        services=", ".join(schema.label(s) for s in services), n=i18n.number(len(units)), path=args.out))
     return 0

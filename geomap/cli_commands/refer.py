@@ -81,7 +81,7 @@ def run_refer(args: argparse.Namespace) -> int:
 
         results = referral.add_travel_times(results, catchments.load_road_graph(args.road_graph), start)
     published = referral.publish_referrals(results, role=role)
-    notice = FULL_EXPORT_NOTICE if args.include_confidential else None
+    notice = _(FULL_EXPORT_NOTICE) if args.include_confidential else None
     if suffix == ".csv":
         data = sheet.referral_sheet_csv(published, role=role, notice=notice)
     else:
@@ -94,13 +94,16 @@ def run_refer(args: argparse.Namespace) -> int:
     for line in sheet.search_summary(published):
         print(line)
     for rec in referral.referral_table(published).itertuples(index=False):
-        stale = " [stale]" if bool(getattr(rec, "stale", False)) else ""
+        stale = " [" + _("stale") + "]" if bool(getattr(rec, "stale", False)) else ""
         print(f"{rec.rank:>3}. {rec.display_name} — {rec.distance}{stale}")
     if not len(published):
         print(_("No provider in this directory has a usable location."))
     if results.attrs.get("unlocated"):
-        print(f"({results.attrs['unlocated']} record(s) without a usable location were left out)")
+        left = int(results.attrs["unlocated"])
+        print("(" + ngettext("{n} record without a usable location was left out", "{n} records without a usable location were left out",
+                             left).format(n=i18n.number(left)) + ")")
     if notice:
         print(notice)
-    print(f"wrote {len(published)} providers to {out}")
+    print(ngettext("wrote {n} provider to {path}", "wrote {n} providers to {path}", len(published)).format(
+        n=i18n.number(len(published)), path=out))
     return 0

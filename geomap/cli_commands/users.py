@@ -92,11 +92,11 @@ def run_users(args: argparse.Namespace) -> int:
             users = auth.list_users(path=path)
             for name, role in users:
                 print(f"{name}\t{role}")
-            print(f"{len(users)} account(s) in {path}")
+            print(ngettext("{n} account in {path}", "{n} accounts in {path}", len(users)).format(n=len(users), path=path))
             return 0
         if action == "remove":
             auth.remove_user(args.name, path=path)
-            print(f"removed {args.name!r} from {path}")
+            print(_("removed {name} from {path}").format(name=repr(args.name), path=path))
             return 0
         if action == "add":
             # validate before asking for a password
@@ -106,7 +106,7 @@ def run_users(args: argparse.Namespace) -> int:
                 raise ValueError(msg)
             password = read_password(stdin=args.password_stdin)
             auth.add_user(args.name, password, role=args.role, path=path)
-            print(f"added {args.role} {args.name!r} to {path} (mode 0600)")
+            print(_("added {role} {name} to {path} (mode 0600)").format(role=args.role, name=repr(args.name), path=path))
             return 0
         if action == "passwd":
             if args.name not in auth.load_accounts(path=path):
@@ -114,12 +114,12 @@ def run_users(args: argparse.Namespace) -> int:
                 raise KeyError(msg)
             password = read_password(stdin=args.password_stdin)
             auth.set_password(args.name, password, path=path, role=args.role)
-            print(f"changed password of {args.name!r} in {path}")
+            print(_("changed password of {name} in {path}").format(name=repr(args.name), path=path))
             return 0
     except (ValueError, KeyError, PermissionError) as exc:
         msg = exc.args[0] if exc.args else str(exc)
-        print(f"geomap users: error: {msg}", file=sys.stderr)
+        print(_("geomap users: error: {message}").format(message=msg), file=sys.stderr)
         return 2
     msg = f"unknown action {action!r}"
-    print(f"geomap users: error: {msg}", file=sys.stderr)
+    print(_("geomap users: error: {message}").format(message=msg), file=sys.stderr)
     return 2

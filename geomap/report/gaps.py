@@ -473,6 +473,6 @@ def gaps_report(
     ]
     if not full:
         caveats.append("Public report: confidential sites count in the aggregates but are not drawn or located.")
-    title = f"Service gaps — {country_name}" if country_name else _("Service gaps")
+    title = _("Service gaps — {country}").format(country=country_name) if country_name else _("Service gaps")
     subtitle = ", ".join(f"{schema.label(r.service)} ({r.radius_km:g} km)" for r in results)
     return tpl.page(title, sections, subtitle=subtitle, sources=sources, caveats=caveats, fictional=is_sample)
