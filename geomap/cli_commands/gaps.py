@@ -195,7 +195,7 @@ def run_report(args: argparse.Namespace) -> int:
     """Run ``geomap report``."""
     from geomap import boundaries
     from geomap.cli import FULL_EXPORT_NOTICE
-    from geomap.directory import privacy
+    from geomap.directory import privacy, schema
     from geomap.report import gaps as report
 
     units, directory, points = _inputs(args)
