@@ -12,10 +12,13 @@ from geomap.pages import _state
 __all__ = ["render"]
 
 
-def _on_country_change() -> None:
+def _on_country_change(key: str) -> None:
     # A callback runs before the next script run: the page, drawn before the sidebar, already
     # sees the new country.
-    _state.set_country(st.session_state["sidebar_country"])
+    chosen = st.session_state.get(key)
+    if chosen not in set(_state.country_options()["country"]):
+        return  # not a country code (a label of the picker in another language): keep the country
+    _state.set_country(chosen)
     _state.clear_boundaries()
     st.query_params.pop("country", None)  # the picker now decides, not the link the visit began with
 
@@ -46,13 +49,17 @@ def _country_picker() -> None:
         for c, n in zip(opts["country"], opts["units"])
     }
     current = st.session_state.get(_state.K_COUNTRY, _state.DEFAULT_COUNTRY)
+    # One widget per language: its labels are in the language, and a picker whose labels change
+    # under it would send back a label of the old language instead of a country code.
+    key = "sidebar_country_" + i18n.current().lang
     st.sidebar.selectbox(
         _("Country"),
         codes,
         index=codes.index(current) if current in codes else 0,
         format_func=lambda c: labels.get(c, c),
-        key="sidebar_country",
+        key=key,
         on_change=_on_country_change,
+        args=(key,),
         help=_("Every country in the bundled Natural Earth admin-1 layer."),
     )
 
