@@ -18,7 +18,7 @@ from geomap import i18n
 from geomap.directory import writers
 from geomap.i18n import N_, _, ngettext
 
-__all__ = ["main", "build_parser", "FULL_EXPORT_NOTICE"]
+__all__ = ["main", "build_parser", "add_mapping_options", "mappings_from_args", "parse_map_options", "FULL_EXPORT_NOTICE"]
 
 #: Feature modules that contribute sub-commands.
 _COMMAND_MODULES: list[str] = [
@@ -68,11 +68,55 @@ def _cmd_boundaries_check(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- directory
+def parse_map_options(items: list[str] | None) -> dict[str, str]:
+    """Parse repeated ``--map "Header=field"`` options into ``{header: field}``.
+
+    ``"Town/City=town"`` maps the column *Town/City* to the field *town*; ``"Serves="``
+    ignores the column *Serves*. The header may itself contain ``=``: the last one splits.
+
+    Raises
+    ------
+    ValueError
+        Naming the option and the valid fields when it is not ``header=field`` or the field is
+        not a directory field.
+    """
+    from geomap.directory import schema
+
+    out: dict[str, str] = {}
+    for item in items or ():
+        header, sep, target = item.rpartition("=")
+        header, target = header.strip(), target.strip()
+        if not sep or not header:
+            msg = f"--map {item!r}: write it as \"Column header=field\" (fields: {', '.join(schema.FIELD_NAMES)})"
+            raise ValueError(msg)
+        if target and target not in schema.FIELD_NAMES:
+            msg = f"--map {item!r}: {target!r} is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
+            raise ValueError(msg)
+        out[header] = target
+    return out
+
+
+def mappings_from_args(args: argparse.Namespace) -> tuple[dict[str, str] | None, dict[str, str] | None]:
+    """Column and category mappings from ``--mapping FILE`` and ``--map`` (which wins)."""
+    from geomap.directory import readers
+
+    columns: dict[str, str] = {}
+    categories: dict[str, str] = {}
+    if getattr(args, "mapping", None):
+        columns, categories = readers.load_mappings(args.mapping)
+    columns.update(parse_map_options(getattr(args, "map", None)))
+    return columns or None, categories or None
+
+
 def _load(args: argparse.Namespace):
     from geomap import pipeline
 
     units = pipeline.load_units(args.country, boundaries=getattr(args, "boundaries", None))
-    directory = pipeline.load_directory(args.file if hasattr(args, "file") else args.directory, units=units, country=args.country)
+    columns, categories = mappings_from_args(args)
+    directory = pipeline.load_directory(
+        args.file if hasattr(args, "file") else args.directory, units=units, country=args.country,
+        mapping=columns, categories=categories,
+    )
     return units, directory
 
 
@@ -86,16 +130,61 @@ def _cmd_directory_check(args: argparse.Namespace) -> int:
     table = out_view[[c for c in cols if c in out_view.columns]]
     writers.write_directory(table, args.out, format="csv", notice=FULL_EXPORT_NOTICE if args.include_confidential else None)
     acc = resolve.row_accounting(directory)
-    print(ngettext("{total} row: {placed} placed, {flagged} flagged", "{total} rows: {placed} placed, {flagged} flagged",
-                   acc["total"]).format(total=i18n.number(acc["total"]), placed=i18n.number(acc["placed"]),
-                                        flagged=i18n.number(acc["flagged"])))
+    _print_columns(directory)
+    n = i18n.number
+    print(_("{total} rows: {placed} placed in {units} units, {flagged} flagged").format(
+        total=n(acc["total"]), placed=n(acc["placed"]), units=n(acc["units"]), flagged=n(acc["flagged"])))
+    for name, count in _placed_per_unit(directory):
+        print(f"  {name}: {n(count)}")
+    for w in directory.attrs.get("warnings") or []:
+        print(_("warning: {message}").format(message=w))
+    if acc["unknown_categories"]:
+        print(_("categories not in geomap's vocabulary (kept as written; map them with --mapping):"))
+        for cat, count in acc["unknown_categories"].items():
+            print("  " + ngettext("{category}: {n} row", "{category}: {n} rows", int(count)).format(category=cat, n=n(count)))
+    if acc["placed_with_warnings"]:
+        print(ngettext("{n} placed row carries a warning (see the reason column of {path})",
+                       "{n} placed rows carry a warning (see the reason column of {path})",
+                       int(acc["placed_with_warnings"])).format(n=n(acc["placed_with_warnings"]), path=args.out))
     flagged = directory[directory["status"] == schema.STATUS_FLAGGED]
-    for rec in privacy.public_view(flagged).itertuples(index=False):
-        print("  " + _("row {row}: {reason}").format(row=rec.source_row, reason=rec.reason))
+    for reason, rows in _grouped_reasons(privacy.public_view(flagged)):
+        print(f"  {_row_list(rows)}: {reason}")
     if args.include_confidential:
         print(_(FULL_EXPORT_NOTICE))
     print(_("wrote {path}").format(path=args.out))
     return 0
+
+
+def _print_columns(directory) -> None:
+    """Name the columns recognised and those not (mappable with --map or --mapping)."""
+    mapping = directory.attrs.get("mapping") or {}
+    unmapped = directory.attrs.get("unmapped") or []
+    if mapping:
+        print(_("columns: {list}").format(list=", ".join(f"{h} -> {f}" for h, f in mapping.items())))
+    if unmapped:
+        print(_('not used (map one with --map "Header=field" or --mapping FILE): {list}').format(list=", ".join(repr(h) for h in unmapped)))
+
+
+def _placed_per_unit(directory) -> list[tuple[str, int]]:
+    from geomap.directory import schema
+
+    placed = directory[directory["status"] == schema.STATUS_PLACED]
+    counts = placed["admin1_name"].astype(object).value_counts()
+    return [(str(k), int(v)) for k, v in counts.items()]
+
+
+def _grouped_reasons(flagged) -> list[tuple[str, list]]:
+    """Flagged rows grouped by their reason, in order of first appearance."""
+    groups: dict[str, list] = {}
+    for row, reason in zip(flagged["source_row"].tolist(), flagged["reason"].astype(object).tolist()):
+        groups.setdefault(str(reason), []).append(row)
+    return list(groups.items())
+
+
+def _row_list(rows: list, limit: int = 6) -> str:
+    head = ", ".join(str(r) for r in rows[:limit])
+    more = f" and {len(rows) - limit:,} more" if len(rows) > limit else ""
+    return f"row{'s' if len(rows) > 1 else ''} {head}{more} ({len(rows):,})" if len(rows) > 1 else f"row {head}"
 
 
 def _cmd_directory_export(args: argparse.Namespace) -> int:
@@ -131,6 +220,17 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_mapping_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--map", action="append", metavar="HEADER=FIELD",
+        help=_('map a column to a field, e.g. --map "Town/City=town" (repeatable; "Header=" ignores a column)'),
+    )
+    p.add_argument(
+        "--mapping", metavar="FILE",
+        help=_("a mapping file saved from the Data page (columns and categories); --map wins over it"),
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``geomap`` command (with every feature module's commands)."""
     from geomap.directory import schema
@@ -159,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--boundaries", help=_("a boundary file to use instead of the bundled layer"))
         p.add_argument("--out", required=True)
         p.add_argument("--include-confidential", action="store_true", help=_("write confidential locations too (full export)"))
+        add_mapping_options(p)
     de.add_argument("--to", required=True, choices=["csv", "xlsx", "geojson", "gpkg", "hsds", "hxl"])
     dc.set_defaults(func=_cmd_directory_check)
     de.set_defaults(func=_cmd_directory_export)
@@ -167,9 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--country", required=True)
     c.add_argument("--directory", required=True)
     c.add_argument("--boundaries")
-    c.add_argument("--service", action="append", choices=list(schema.SERVICE_TYPES), help=_("repeat for several"))
+    c.add_argument(
+        "--service", action="append",
+        help=_("a category code (e.g. shelter, protection, wash) or a category as the file writes it; repeat for several"),
+    )
     c.add_argument("--population", action="append", choices=list(schema.POPULATIONS))
     c.add_argument("--out", required=True)
+    add_mapping_options(c)
     c.set_defaults(func=_cmd_coverage)
 
     for name in _COMMAND_MODULES:
@@ -226,7 +331,10 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         try:
             return int(args.func(args) or 0)
-        except (ValueError, FileNotFoundError, KeyError) as exc:
+        except OSError as exc:  # a missing or unreadable file: name it and say why
+            where = exc.filename if exc.filename is not None else _("file")
+            return _err(f"{where}: {exc.strerror or exc}")
+        except (ValueError, KeyError) as exc:
             msg = exc.args[0] if exc.args else str(exc)
             return _err(str(msg))
 

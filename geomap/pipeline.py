@@ -66,6 +66,7 @@ def load_directory(
     sheet: str | int | None = None,
     mapping: dict[str, str] | None = None,
     edits: dict[int, dict[str, str]] | None = None,
+    categories: dict[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a directory file and resolve every row to a unit (or flag it).
 
@@ -83,6 +84,9 @@ def load_directory(
     edits
         Corrections typed in by the user: ``{source_row: {field: value}}``. They replace the
         raw cell values before resolution, so a corrected row goes through the same checks.
+    categories
+        The user's ``{raw category: code}`` mapping (see
+        :func:`geomap.directory.resolve.resolve_directory`).
 
     Returns
     -------
@@ -94,7 +98,7 @@ def load_directory(
     raw = readers.read_directory(source, filename=filename, sheet=sheet, mapping=mapping)
     if edits:
         raw = apply_edits(raw, edits)
-    resolved = resolve.resolve_directory(raw, units, country=iso3)
+    resolved = resolve.resolve_directory(raw, units, country=iso3, categories=categories)
     resolved.attrs = {**raw.attrs, **resolved.attrs}
     return resolved
 

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = (REPO / ".." / "shared").resolve()
+#: ``../shared`` next to the checkout; ``GEOMAP_TEST_SHARED`` points elsewhere (a worktree whose
+#: parent folder is not the project's).
+SHARED = Path(os.environ.get("GEOMAP_TEST_SHARED") or (REPO / ".." / "shared")).resolve()
 
 
 def in_ci() -> bool:

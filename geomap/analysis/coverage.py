@@ -15,7 +15,7 @@ import pandas as pd
 from geomap.directory import schema
 from geomap.i18n import N_
 
-__all__ = ["MEASURES", "CoverageIndex", "coverage_by_unit", "coverage_index", "coverage_summary", "filter_directory", "filter_mask"]
+__all__ = ["MEASURES", "CoverageIndex", "categories_in", "coverage_by_unit", "coverage_index", "coverage_summary", "filter_directory", "filter_mask"]
 
 #: Measures a coverage map can show: column -> label (English; shown through ``i18n._``).
 MEASURES: dict[str, str] = {
@@ -40,7 +40,8 @@ def filter_directory(
     directory
         A resolved directory.
     services
-        Service-type codes (:data:`geomap.directory.schema.SERVICE_TYPES`); ``None`` keeps all.
+        Category codes (:data:`geomap.directory.schema.CATEGORIES`, or a category kept verbatim
+        in the directory); ``None`` keeps all.
     populations
         Population codes (:data:`geomap.directory.schema.POPULATIONS`); ``None`` keeps all. A
         record that lists no populations is kept (it does not restrict whom it serves).
@@ -78,7 +79,9 @@ class CoverageIndex:
     unit
         The row's ``admin1_code`` (object array; ``None`` where missing).
     services, populations
-        Per code of the taxonomy, which rows offer that service / serve that population.
+        Per code of the vocabulary (:data:`geomap.directory.schema.CATEGORIES`, plus every
+        category kept verbatim in this directory), which rows offer that service / serve that
+        population.
     no_population
         Rows that list no population (they do not restrict whom they serve).
     confidential
@@ -101,6 +104,8 @@ class CoverageIndex:
 
 def _code_matrix(cells: pd.Series, codes: tuple[str, ...], *, vocabulary: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
     parsed = schema.parse_codes(cells, vocabulary=vocabulary).tolist() if len(cells) else []
+    if vocabulary == "service":  # categories kept verbatim (not in the vocabulary) can be filtered on too
+        codes = codes + tuple(dict.fromkeys(c for row in parsed for c in row if c not in schema.CATEGORIES))
     out = {code: np.fromiter((code in row for row in parsed), dtype=bool, count=len(parsed)) for code in codes}
     empty = np.fromiter((not row for row in parsed), dtype=bool, count=len(parsed))
     return out, empty
@@ -129,13 +134,18 @@ def coverage_index(directory: pd.DataFrame) -> CoverageIndex:
         if "status" in cols
         else np.ones(n, dtype=bool)
     )
-    services, _ = _code_matrix(column("service_types"), tuple(schema.SERVICE_TYPES), vocabulary="service")
+    services, _ = _code_matrix(column("service_types"), tuple(schema.CATEGORIES), vocabulary="service")
     populations, no_population = _code_matrix(column("populations_served"), tuple(schema.POPULATIONS), vocabulary="population")
     unit = column("admin1_code").astype(object).to_numpy(dtype=object)
     unit = np.array([None if schema.is_missing(u) else str(u) for u in unit], dtype=object)
     confidential = np.fromiter((schema.parse_bool(v) is True for v in column("confidential").tolist()), dtype=bool, count=n)
     capacity = pd.to_numeric(column("capacity"), errors="coerce").to_numpy(dtype=float)
     return CoverageIndex(placed, unit, services, populations, no_population, confidential, capacity)
+
+
+def categories_in(index: CoverageIndex) -> list[str]:
+    """The categories at least one row of the index offers: vocabulary order, then verbatim ones."""
+    return [code for code, rows in index.services.items() if rows.any()]
 
 
 def filter_mask(
@@ -153,9 +163,9 @@ def filter_mask(
     Raises
     ------
     ValueError
-        If a service or population code is not in the taxonomy.
+        If a service or population code is neither in the vocabulary nor in the directory.
     """
-    services = _checked(services, schema.SERVICE_TYPES, "service type")
+    services = _checked(services, index.services, "service type")
     populations = _checked(populations, schema.POPULATIONS, "population")
     keep = index.placed.copy() if placed_only else np.ones(len(index), dtype=bool)
     if services:

@@ -26,6 +26,7 @@ __all__ = [
     "demand_coverage",
     "demand_points",
     "load_settlements",
+    "outside_note",
     "read_demand_points",
     "read_unit_populations",
 ]
@@ -58,8 +59,14 @@ def load_settlements(country: str, *, min_population: int = 500) -> gpd.GeoDataF
     return pts
 
 
-def demand_points(units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def demand_points(
+    units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame, *, tolerance_km: float | None = None
+) -> gpd.GeoDataFrame:
     """Settlements with a population, tagged with the unit they fall in.
+
+    A point outside every polygon but within ``tolerance_km`` of one (a harbour city cut off by
+    a coarse 1:10m coastline, such as Lagos) goes to the nearest unit, as providers do in
+    :func:`geomap.directory.resolve.resolve_directory`.
 
     Parameters
     ----------
@@ -67,16 +74,27 @@ def demand_points(units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame) -> gpd
         Any units layer (admin-1 or admin-2) with ``code`` and polygons, EPSG:4326.
     settlements
         Points with a ``population`` column (GeoNames, or user demand points).
+    tolerance_km
+        How far outside every unit a point may lie; default
+        :data:`geomap.directory.resolve.TOLERANCE_KM` (the providers' tolerance).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        The settlements inside a unit, with positive population, plus ``unit_code``
-        (and ``parent_code`` when the units carry it). Settlements outside every unit are
-        dropped; ``attrs["outside"]`` counts them.
+        The settlements in (or within the tolerance of) a unit, with positive population, plus
+        ``unit_code`` (and ``parent_code`` when the units carry it) and ``nearest`` (True for a
+        point assigned to the nearest unit). ``attrs``: ``nearest`` and ``nearest_population``
+        (points assigned to the nearest unit), ``outside`` and ``outside_population`` (points
+        farther out, left out: say so wherever the demand is used) and ``tolerance_km``.
     """
+    from geomap.directory.resolve import TOLERANCE_KM
+
+    tol = TOLERANCE_KM if tolerance_km is None else float(tolerance_km)
     if "population" not in settlements.columns:
         msg = "demand points need a 'population' column"
+        raise ValueError(msg)
+    if tol < 0:
+        msg = f"tolerance_km must be >= 0, got {tol!r}"
         raise ValueError(msg)
     pts = settlements.to_crs("EPSG:4326") if settlements.crs is not None else settlements.set_crs("EPSG:4326")
     pts = pts.loc[pts.geometry.notna() & ~pts.geometry.is_empty].copy()
@@ -85,11 +103,74 @@ def demand_points(units: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame) -> gpd
     keep = ["code"] + (["parent_code"] if "parent_code" in units.columns else [])
     polys = units[keep + [units.geometry.name]].to_crs("EPSG:4326")
     joined = gpd.sjoin(pts, polys, how="inner", predicate="intersects")
-    joined = joined[~joined.index.duplicated(keep="first")]
-    joined = joined.rename(columns={"code": "unit_code"}).drop(columns=["index_right"])
-    joined["unit_code"] = joined["unit_code"].astype(object)
-    joined.attrs["outside"] = int(len(pts) - len(joined))
-    return joined
+    joined = joined[~joined.index.duplicated(keep="first")].drop(columns=["index_right"])
+    joined["nearest"] = False
+    rest = pts.loc[~pts.index.isin(joined.index)]
+    near = _nearest_within(rest, polys, tol)
+    out = pd.concat([joined, near]) if len(near) else joined
+    out = out.loc[[i for i in pts.index if i in out.index]]  # input order
+    out = out.rename(columns={"code": "unit_code"})
+    out["unit_code"] = out["unit_code"].astype(object)
+    outside = rest.loc[~rest.index.isin(near.index)]
+    out.attrs.update(
+        {
+            "nearest": int(len(near)),
+            "nearest_population": float(near["population"].sum()) if len(near) else 0.0,
+            "outside": int(len(outside)),
+            "outside_population": float(outside["population"].sum()) if len(outside) else 0.0,
+            "tolerance_km": tol,
+        }
+    )
+    return out
+
+
+def _nearest_within(points: gpd.GeoDataFrame, polys: gpd.GeoDataFrame, tolerance_km: float) -> gpd.GeoDataFrame:
+    """``points`` within ``tolerance_km`` of a polygon, with that polygon's columns (nearest first)."""
+    if len(points) == 0 or len(polys) == 0 or tolerance_km <= 0:
+        return points.iloc[0:0].copy()
+    minx, miny, maxx, maxy = polys.total_bounds
+    crs = f"+proj=aeqd +lat_0={(miny + maxy) / 2:.6f} +lon_0={(minx + maxx) / 2:.6f} +datum=WGS84 +units=m +no_defs"
+    polys_m = polys.to_crs(crs)
+    pts_m = points.geometry.to_crs(crs)
+    (inp, tree), dist = polys_m.sindex.nearest(pts_m, return_distance=True, return_all=False)
+    ok = dist <= tolerance_km * 1000.0
+    hit = points.iloc[inp[ok]].copy()
+    attrs = polys.drop(columns=polys.geometry.name).iloc[tree[ok]].reset_index(drop=True)
+    for c in attrs.columns:
+        hit[c] = attrs[c].to_numpy()
+    hit["nearest"] = True
+    return hit
+
+
+def outside_note(demand: pd.DataFrame) -> str:
+    """One sentence on the demand points placed by the tolerance and those left outside.
+
+    Parameters
+    ----------
+    demand
+        Output of :func:`demand_points`.
+
+    Returns
+    -------
+    str
+        E.g. ``"5 demand points (15,840,000 people) lie just outside every unit (coarse
+        coastline) and were assigned to the nearest within 5 km; none is left outside."``
+    """
+    a = demand.attrs
+    tol = a.get("tolerance_km", 0.0)
+    near, near_pop = int(a.get("nearest", 0)), float(a.get("nearest_population", 0.0))
+    out, out_pop = int(a.get("outside", 0)), float(a.get("outside_population", 0.0))
+    parts = []
+    if near:
+        parts.append(
+            f"{near:,} demand point(s) ({near_pop:,.0f} people) lie just outside every unit (coarse coastline "
+            f"or border) and were assigned to the nearest unit within {tol:g} km"
+        )
+    if out:
+        parts.append(f"{out:,} demand point(s) ({out_pop:,.0f} people) lie more than {tol:g} km outside every unit and are left out")
+    else:
+        parts.append("no demand point is left outside the units")
+    return "; ".join(parts) + "."
 
 
 def demand_coverage(units: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:

@@ -44,6 +44,9 @@ DEFAULT_RADIUS_KM: dict[str, float] = {
     "child_protection": 50.0,
     "case_management": 50.0,
     "repatriation": 100.0,
+    "health": 25.0,
+    "protection": 50.0,
+    "gbv": 50.0,
 }
 
 #: Mean Earth radius (IUGG), metres: used only to turn a radius into a candidate angle.
@@ -57,6 +60,13 @@ def default_radius_km(service: str | None) -> float:
     return DEFAULT_RADIUS_KM.get(service or "", 50.0)
 
 
+def _offered_verbatim(directory: pd.DataFrame, category: str) -> bool:
+    """Whether ``category`` is a category kept verbatim in the directory (not in the vocabulary)."""
+    if "service_types" not in directory.columns:
+        return False
+    return category in schema.categories_present(directory["service_types"])
+
+
 def providers_offering(directory: pd.DataFrame, service: str | None = None) -> gpd.GeoDataFrame:
     """The placed providers with a usable point that offer ``service``.
 
@@ -65,7 +75,8 @@ def providers_offering(directory: pd.DataFrame, service: str | None = None) -> g
     directory
         A resolved directory (full view: analysis runs on exact data).
     service
-        A :data:`geomap.directory.schema.SERVICE_TYPES` code, or ``None`` for every provider.
+        A :data:`geomap.directory.schema.CATEGORIES` code (or a category kept verbatim in the
+        directory), or ``None`` for every provider.
 
     Returns
     -------
@@ -78,8 +89,8 @@ def providers_offering(directory: pd.DataFrame, service: str | None = None) -> g
     ValueError
         If ``service`` is not a service code.
     """
-    if service is not None and service not in schema.SERVICE_TYPES:
-        msg = f"unknown service {service!r}; expected one of {', '.join(schema.SERVICE_TYPES)}"
+    if service is not None and service not in schema.CATEGORIES and not _offered_verbatim(directory, service):
+        msg = f"unknown service {service!r}; expected one of {', '.join(schema.CATEGORIES)} or a category of the directory"
         raise ValueError(msg)
     if not isinstance(directory, gpd.GeoDataFrame) or directory.geometry.name not in directory.columns:
         msg = "the directory has no geometry column; resolve it first (geomap.directory.resolve.resolve_directory)"

@@ -344,7 +344,7 @@ class ReferralQuery:
             if get(key):
                 kind, value = k, get(key)
                 break
-        services = tuple(s for s in get("service").split(",") if s in schema.SERVICE_TYPES)
+        services = tuple(s for s in get("service").split(",") if s in schema.CATEGORIES)
         pops = tuple(p for p in get("population").split(",") if p in schema.POPULATIONS)
         try:
             n = max(1, min(50, int(get("n") or 5)))
@@ -469,10 +469,10 @@ def _column(directory: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(directory), index=directory.index, dtype=object)
 
 
-def _validate(services: Sequence[str], populations: Sequence[str], match: str, n: int) -> None:
-    bad = [s for s in services if s not in schema.SERVICE_TYPES]
+def _validate(services: Sequence[str], populations: Sequence[str], match: str, n: int, present: Sequence[str] = ()) -> None:
+    bad = [s for s in services if s not in schema.CATEGORIES and s not in present]
     if bad:
-        msg = f"unknown service type(s) {', '.join(map(repr, bad))}; valid: {', '.join(schema.SERVICE_TYPES)}"
+        msg = f"unknown service type(s) {', '.join(map(repr, bad))}; valid: {', '.join(schema.CATEGORIES)}"
         raise ValueError(msg)
     bad = [p for p in populations if p not in schema.POPULATIONS]
     if bad:
@@ -547,7 +547,9 @@ def find_referrals(
     """
     services = list(dict.fromkeys(services))
     populations = list(dict.fromkeys(populations))
-    _validate(services, populations, match, n)
+    verbatim = [s for s in services if s not in schema.CATEGORIES]
+    present = schema.categories_present(_column(directory, "service_types")) if verbatim else ()
+    _validate(services, populations, match, n, present)
     privacy.can_see_confidential(role)  # validates the role
     today = today or date.today()
 

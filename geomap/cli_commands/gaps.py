@@ -58,10 +58,13 @@ def _common(p: argparse.ArgumentParser, *, service_required: bool = True) -> Non
     p.add_argument("--directory", required=True, help=_("provider directory (CSV, XLSX, GeoJSON, GeoPackage, HXL, HSDS)"))
     p.add_argument("--boundaries", help=_("a boundary file to use instead of the bundled admin-1 layer (e.g. admin-2)"))
     if service_required:
-        p.add_argument("--service", required=True, choices=list(schema.SERVICE_TYPES))
+        p.add_argument("--service", required=True, choices=list(schema.CATEGORIES))
     p.add_argument("--radius-km", type=float, help=_("reach radius (default per service, e.g. shelter 50, medical 25)"))
     p.add_argument("--demand", help=_("CSV of your own demand points (latitude, longitude, population) instead of GeoNames"))
     p.add_argument("--populations", help=_("CSV of unit populations (unit code or name, population[, year]) replacing the census"))
+    from geomap.cli import add_mapping_options
+
+    add_mapping_options(p)
 
 
 def _inputs(args: argparse.Namespace):
@@ -73,7 +76,10 @@ def _inputs(args: argparse.Namespace):
         pops = demand.read_unit_populations(Path(args.populations), units)
         units = units.drop(columns=[c for c in ("population", "population_year", "population_source") if c in units.columns])
         units = units.merge(pops, on="code", how="left")
-    directory = pipeline.load_directory(Path(args.directory), units=units, country=args.country)
+    from geomap.cli import mappings_from_args
+
+    columns, categories = mappings_from_args(args)
+    directory = pipeline.load_directory(Path(args.directory), units=units, country=args.country, mapping=columns, categories=categories)
     if getattr(args, "demand", None):
         points = demand.read_demand_points(Path(args.demand))
     else:
@@ -98,7 +104,7 @@ def add_gaps_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 def run_gaps(args: argparse.Namespace) -> int:
     """Run ``geomap gaps``."""
-    from geomap.analysis import gaps
+    from geomap.analysis import demand, gaps
     from geomap.directory import schema
     from geomap.report import gaps as report
 
@@ -120,6 +126,7 @@ def run_gaps(args: argparse.Namespace) -> int:
     if pd.notna(total) and total > 0:
         print(_("{beyond} of {total} people in settlements live beyond {km} km ({share})").format(
             beyond=n(beyond, digits=0), total=n(total, digits=0), km=n(radius), share=i18n.percent(beyond / total)))
+    print(_("demand: {note}").format(note=demand.outside_note(points)))
     print(_("gap index weights:") + " " + ", ".join(f"{k}={n(v)}" for k, v in table.attrs["weights"].items()))
     top = table.dropna(subset=["gap_index"]).head(5)
     for rec in top.itertuples(index=False):
@@ -145,7 +152,7 @@ def add_site_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 def run_site(args: argparse.Namespace) -> int:
     """Run ``geomap site``."""
-    from geomap.analysis import distance, siting
+    from geomap.analysis import demand, distance, siting
     from geomap.directory import schema
 
     _units, directory, points = _inputs(args)
@@ -165,6 +172,7 @@ def run_site(args: argparse.Namespace) -> int:
     for rec in sites.itertuples(index=False):
         print("  " + _("+{order} {name} ({unit}): {newly} newly covered").format(
             order=rec.order, name=getattr(rec, "name", ""), unit=getattr(rec, "unit_code", ""), newly=n(rec.new_population_covered, digits=0)))
+    print(_("demand: {note}").format(note=demand.outside_note(points)))
     if total > 0:
         print(ngettext("after {n} new site: {covered} ({share}); solver: {status}", "after {n} new sites: {covered} ({share}); solver: {status}",
                        len(sites)).format(n=n(len(sites)), covered=n(a["covered_after"], digits=0),
@@ -182,7 +190,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
         help=_("a self-contained, printable HTML gaps report (maps, tables, sources, caveats)"),
     )
     _common(p, service_required=False)
-    p.add_argument("--service", action="append", choices=list(schema.SERVICE_TYPES), help=_("repeat; default shelter and medical"))
+    p.add_argument("--service", action="append", choices=list(schema.CATEGORIES), help=_("repeat; default shelter and medical"))
     p.add_argument("--add", type=int, default=0, help=_("also propose this many new sites per service"))
     p.add_argument("--threshold-per-100k", type=float, default=1.0)
     p.add_argument("--weights", help=_("gap-index weights, e.g. absent=1,supply=1,reach=1"))

@@ -38,7 +38,7 @@ def add_refer_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     where.add_argument("--town", metavar="NAME", help=_("starting town (offline GeoNames gazetteer, typo-tolerant)"))
     where.add_argument("--state", metavar="CODE", help=_("starting admin-1 unit (code or name): its representative point"))
     where.add_argument("--org", metavar="ID", help=_("start from an organisation of the directory (its record id)"))
-    p.add_argument("--service", action="append", required=True, choices=list(schema.SERVICE_TYPES), help=_("repeat for several"))
+    p.add_argument("--service", action="append", required=True, choices=list(schema.CATEGORIES), help=_("repeat for several"))
     p.add_argument("--population", action="append", default=[], choices=list(schema.POPULATIONS), help=_("repeat for several"))
     p.add_argument("--language", help=_("a language the provider must list"))
     p.add_argument("--open-24h", action="store_true", help=_("only providers open 24 hours"))

@@ -65,6 +65,10 @@ __all__ = [
     "read_directory",
     "map_columns",
     "save_mapping",
+    "save_mappings",
+    "load_mappings",
+    "parse_mappings",
+    "mappings_json",
     "load_mapping",
 ]
 
@@ -1435,4 +1439,63 @@ def load_mapping(path: str | Path) -> dict[str, str]:
             msg = f"{path}: mapping target {target!r} is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
             raise ValueError(msg)
     return dict(data)
+
+
+def save_mappings(path: str | Path, *, columns: dict[str, str] | None = None, categories: dict[str, str] | None = None) -> None:
+    """Save column and category mappings as one JSON file (UTF-8) for :func:`load_mappings`.
+
+    The file is ``{"columns": {header: field}, "categories": {raw category: code}}``, the
+    same the Data page offers to download.
+    """
+    Path(path).write_text(mappings_json(columns=columns, categories=categories), encoding="utf-8")
+
+
+def mappings_json(*, columns: dict[str, str] | None = None, categories: dict[str, str] | None = None) -> str:
+    """The JSON text of a mapping file (see :func:`save_mappings`), checked."""
+    columns = dict(columns or {})
+    for target in columns.values():
+        if target and target not in schema.FIELD_NAMES:
+            msg = f"mapping target {target!r} is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
+            raise ValueError(msg)
+    cats = schema.check_category_mapping(categories)
+    return json.dumps({"columns": columns, "categories": cats}, ensure_ascii=False, indent=2)
+
+
+def parse_mappings(text: str | bytes, *, source: str = "mapping file") -> tuple[dict[str, str], dict[str, str]]:
+    """Read the text of a mapping file: ``(columns, categories)``.
+
+    Accepts the file of :func:`save_mappings` and the older column-only ``{header: field}``
+    file of :func:`save_mapping`.
+
+    Raises
+    ------
+    ValueError
+        Naming ``source`` and what is wrong (not JSON, not an object of strings, a target that
+        is not a field or a category code).
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8-sig")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        msg = f"{source}: not a JSON mapping file ({exc})"
+        raise ValueError(msg) from None
+    if isinstance(data, dict) and set(data) <= {"columns", "categories"} and all(isinstance(v, dict) for v in data.values()):
+        columns, categories = data.get("columns", {}), data.get("categories", {})
+    else:
+        columns, categories = data, {}
+    for part, what in ((columns, "header"), (categories, "category")):
+        if not isinstance(part, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in part.items()):
+            msg = f"{source}: expected a JSON object of {{{what}: value}} strings"
+            raise ValueError(msg)
+    for header, target in columns.items():
+        if target and target not in schema.FIELD_NAMES:
+            msg = f"{source}: column {header!r} is mapped to {target!r}, which is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
+            raise ValueError(msg)
+    return dict(columns), schema.check_category_mapping(categories, source=source)
+
+
+def load_mappings(path: str | Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Load a mapping file saved from the Data page or by :func:`save_mappings`: ``(columns, categories)``."""
+    return parse_mappings(Path(path).read_bytes(), source=str(path))
 

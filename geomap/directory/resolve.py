@@ -14,8 +14,11 @@ Every input row comes out, in the same order: typed per :mod:`geomap.directory.s
 Placement order: (a) coordinates (point in polygon; swapped latitude/longitude; a point just off
 the coarse coastline goes to the nearest unit within ``tolerance_km``), (b) admin-1 code,
 (c) admin-1 name (languages, aliases, then fuzzy), (d) town via the offline gazetteer.
-A row is flagged when it cannot be placed, when a required field is missing, or when none of
-its service types is known. ``placed + flagged == total`` always (:func:`row_accounting`).
+A row is flagged only when it cannot be placed: placement is about location only. A missing
+required field, an unknown category (kept verbatim) or an exact duplicate is a warning in
+``reason``, never a flag. ``placed + flagged == total`` always (:func:`row_accounting`).
+Values that stand for the whole country ("Cobertura Nacional", "National", p-codes ending 00)
+are recognised as national (:func:`is_national`) and said so.
 
 Coordinate values are never echoed in ``reason`` (they may belong to a confidential site);
 non-numeric text that could not be read is quoted so the user can find and fix it, and a
@@ -44,7 +47,10 @@ __all__ = [
     "ADMIN1_CODE_ALIASES",
     "DUPLICATE_DISTANCE_M",
     "FUZZY_CUTOFF",
+    "NATIONAL_NOTE",
+    "TOLERANCE_KM",
     "TOWN_CUTOFF",
+    "is_national",
     "parse_coordinate",
     "resolve_admin",
     "resolve_directory",
@@ -72,6 +78,9 @@ ADMIN1_ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {
 #: :func:`geomap.boundaries.normalise_code` is not available or does not know the code.
 ADMIN1_CODE_ALIASES: dict[str, str] = {"MX-DIF": "MX-CMX"}
 
+#: How far (km) outside every unit a point may lie and still go to the nearest unit: coarse
+#: coastlines and borders cut off harbour and border towns. Providers and demand points alike.
+TOLERANCE_KM = 5.0
 #: Minimum rapidfuzz ``ratio`` for a fuzzy admin-1 name match.
 FUZZY_CUTOFF = 85.0
 #: Minimum gazetteer score for a town match.
@@ -84,11 +93,28 @@ _CONF_NEAREST = 0.9
 _CONF_PCODE_PREFIX = 0.9
 _NO_LOCATION = "no coordinates, admin-1 code, admin-1 name or town"
 
-_PREFIX = re.compile(
-    r"^(?:the )?(?:state|estado|province|provincia|departement|departamento|region|etat)"
-    r"(?: (?:of|de|del|de la|du|des))? (?=\S)"
+#: Admin-1 type words and their abbreviations, written before or after a name ("Edo. de
+#: México", "Dpto. de Antioquia", "Prov. Buenos Aires", "Región de Murcia", "Lagos State",
+#: "State of Mexico"); matched after :func:`geomap.gazetteer.normalise_place`, so "Edo." is "edo".
+_TYPE_WORDS = (
+    "state|estado|edo|province|provincia|prov|pcia|departement|departamento|dpto|depto|dept|dep|"
+    "department|region|reg|etat|territory|territorio|governorate|gouvernorat|wilaya|oblast"
 )
-_SUFFIX = re.compile(r"(?<=\S) (?:state|province|provincia|region|estado|department|governorate)$")
+_PREFIX = re.compile(rf"^(?:the )?(?:{_TYPE_WORDS})(?: (?:of|de|del|de la|du|des|d))? (?=\S)")
+_SUFFIX = re.compile(rf"(?<=\S) (?:{_TYPE_WORDS})$")
+
+#: Values that stand for the whole country rather than one unit ("Cobertura Nacional",
+#: "National", "Countrywide", a p-code ending in 00 such as "NG000"/"MX00"), after
+#: normalisation.
+_NATIONAL = re.compile(
+    r"^(?:(?:cobertura |alcance |nivel |ambito |a nivel |couverture |niveau )?(?:nacional|national|nationale)"
+    r"(?: level| coverage| wide)?|countrywide|country wide|nationwide|nation wide|all (?:states|provinces|regions|country)"
+    r"|todo el pais|todo el territorio nacional|toda la republica|todos los estados|tout le pays|ensemble du pays|whole country)$"
+)
+_NATIONAL_PCODE = re.compile(r"^[A-Z]{2,3}-?0{2,3}$")
+_PCODE_ELSEWHERE = "cannot be matched to this boundary layer"
+#: Said of a national value (see :func:`is_national`).
+NATIONAL_NOTE = "stands for the whole country (national), not one unit; give a unit or coordinates to place it"
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,6 +140,20 @@ def _admin_key(text: Any) -> str:
     s = _PREFIX.sub("", s)
     s = _SUFFIX.sub("", s)
     return s.strip()
+
+
+def is_national(text: Any) -> bool:
+    """Whether an admin value stands for the whole country, not one unit.
+
+    ``"Cobertura Nacional"``, ``"National"``, ``"Countrywide"``, ``"Nationwide"``, ``"Todo el
+    país"`` and p-codes ending in 00 (``"NG00"``, ``"MEX000"``) are national.
+    """
+    raw = _text(text)
+    if not raw:
+        return False
+    if _NATIONAL_PCODE.match(re.sub(r"[\s._/]+", "", raw.upper())):
+        return True
+    return bool(_NATIONAL.match(gazetteer.normalise_place(raw)))
 
 
 def _iso_codes(country: str | None, units: pd.DataFrame) -> tuple[str, str]:
@@ -348,6 +388,25 @@ def _normalise_code_external(code: str, iso2: str) -> str | None:
     return None if _blank(out) else str(out)
 
 
+#: Name priority handicap of a unit that lost its code to a larger namesake (see below).
+_SECONDARY = 10
+
+
+def _secondary_units(units: pd.DataFrame) -> np.ndarray:
+    """Units whose source code went to a larger feature of the same code.
+
+    Natural Earth gives one code (and name) to two features in places (``AF-URU`` to Uruzgan
+    and to the part that is now Daykundi); the bundled layer keeps the code on the largest and
+    gives the other a placeholder. A name then matches both: the code keeper wins.
+    """
+    if "ne_code" not in units.columns:
+        return np.zeros(len(units), dtype=bool)
+    codes = units["code"].astype(str).to_numpy()
+    ne = units["ne_code"].astype(object).map(_text).to_numpy()
+    kept = set(codes)
+    return np.array([bool(n) and n != c and n in kept for c, n in zip(codes, ne)], dtype=bool)
+
+
 class _AdminIndex:
     """Lookups from code forms and name keys to unit positions, built once per units layer."""
 
@@ -357,6 +416,8 @@ class _AdminIndex:
         self.codes = units["code"].astype(str).to_numpy()
         self.names = units["name"].astype(str).to_numpy()
         self.word = _unit_word(units)
+        source = _text(units.attrs.get("source", ""))
+        self.layer = f"the boundary layer ({source})" if source else "the boundary layer"
         self.code_index: dict[tuple[str, ...], set[int]] = {}
         self.pcodes: list[tuple[str, str, int]] = []
         for i, code in enumerate(self.codes):
@@ -372,6 +433,7 @@ class _AdminIndex:
         # which beat alternate names, which beat aliases ("Mexico" is the French name of
         # Ciudad de México but the display name of the State of México).
         self.name_index: dict[str, dict[int, int]] = {}
+        secondary = _secondary_units(units)
         for col, prio in (("name", 0), ("name_en", 1), ("name_es", 1), ("name_fr", 1), ("name_alt", 2)):
             if col not in units.columns:
                 continue
@@ -380,7 +442,8 @@ class _AdminIndex:
                     key = _admin_key(part)
                     if key:
                         slot = self.name_index.setdefault(key, {})
-                        slot[i] = min(slot.get(i, prio), prio)
+                        p = prio + (_SECONDARY if secondary[i] else 0)
+                        slot[i] = min(slot.get(i, p), p)
         for group in ADMIN1_ALIASES.get(self.iso2, ()):
             keys = {_admin_key(g) for g in group}
             hits = {u for k in keys for u in self._best(k)}
@@ -428,7 +491,7 @@ class _AdminIndex:
         has_pcodes = bool(self.pcodes)
         if looks_pcode and not has_pcodes:
             return -1, 0.0, (
-                f"admin1_code: p-code {_quote(code)} cannot be matched to this boundary layer, "
+                f"admin1_code: p-code {_quote(code)} {_PCODE_ELSEWHERE}, "
                 f"whose codes look like {self.example_code!r} (bring the matching COD boundaries to use p-codes)"
             )
         return -1, 0.0, f"admin1_code: {_quote(code)} is not a code of this boundary layer (codes look like {self.example_code!r})"
@@ -460,7 +523,33 @@ class _AdminIndex:
                 if self.names[h] not in closest:
                     closest.append(self.names[h])
         hint = f" (closest: {', '.join(closest[:3])})" if closest else ""
-        return -1, 0.0, f"admin1_name: unknown {self.word} name {_quote(name)}{hint}", False
+        return -1, 0.0, f"admin1_name: {_quote(name)} is not a {self.word} of {self.layer}{hint}", False
+
+
+def _solve_pair(c: str, nm: str, cres: tuple, nres: tuple, index: _AdminIndex) -> tuple[int, float, str | None, list[str]]:
+    """Unit position, confidence, method and notes for one (code, name) pair."""
+    note: list[str] = []
+    if cres[0] < 0 and nres[0] < 0:
+        for f, v in (("admin1_code", c), ("admin1_name", nm)):
+            if is_national(v):
+                return -1, 0.0, None, [f"{f}: {_quote(v)} {NATIONAL_NOTE}"]
+    if cres[0] >= 0:
+        p, cf, m = cres[0], cres[1], "admin_code"
+        if cres[2]:
+            note.append(cres[2])
+        if nres[0] >= 0 and nres[0] != p:
+            note.append(
+                f"admin1_name {_quote(nm)} ({index.names[nres[0]]}) disagrees with admin1_code "
+                f"{_quote(c)} ({index.names[p]}); placed by the code"
+            )
+        return p, cf, m, note
+    if nres[0] >= 0:
+        # a p-code of a scheme this layer does not carry is said once per file, not per row
+        code_note = "" if _PCODE_ELSEWHERE in cres[2] else cres[2]
+        note.extend(x for x in (code_note, nres[2]) if x)
+        return nres[0], nres[1], "admin_name", note
+    note.extend(x for x in (cres[2], nres[2]) if x)
+    return -1, 0.0, None, note
 
 
 def _resolve_admin_positions(
@@ -483,26 +572,7 @@ def _resolve_admin_positions(
             c, nm = pair
             cres = code_memo.setdefault(c, index.match_code(c)) if c else (-1, 0.0, "")
             nres = name_memo.setdefault(nm, index.match_name(nm)) if nm else (-1, 0.0, "", True)
-            note: list[str] = []
-            if cres[0] >= 0:
-                p, cf, m = cres[0], cres[1], "admin_code"
-                if cres[2]:
-                    note.append(cres[2])
-                if nres[0] >= 0 and nres[0] != p:
-                    note.append(
-                        f"admin1_name {_quote(nm)} ({index.names[nres[0]]}) disagrees with admin1_code "
-                        f"{_quote(c)} ({index.names[p]}); placed by the code"
-                    )
-            elif nres[0] >= 0:
-                p, cf, m = nres[0], nres[1], "admin_name"
-                if cres[2]:
-                    note.append(cres[2])
-                if nres[2]:
-                    note.append(nres[2])
-            else:
-                p, cf, m = -1, 0.0, None
-                note.extend(x for x in (cres[2], nres[2]) if x)
-            pair_memo[pair] = (p, cf, m, note)
+            pair_memo[pair] = _solve_pair(c, nm, cres, nres, index)
         p, cf, m, note = pair_memo[pair]
         pos[r], conf[r], method[r] = p, cf, m
         notes[r] = list(note)
@@ -543,6 +613,8 @@ def resolve_admin(
         Indexed like ``codes``: ``admin1_code``, ``admin1_name`` (the matched unit, else NA),
         ``method`` (``"admin_code"``, ``"admin_name"`` or NA), ``confidence`` (0-1) and
         ``reason`` (notes and problems joined with ``"; "``, empty when clean).
+        ``attrs["warnings"]``: file-level notes (p-codes of a scheme the layer does not carry,
+        when the rows were placed by name).
     """
     codes_s = codes if isinstance(codes, pd.Series) else pd.Series(list(codes), dtype=object)
     names_s = names if isinstance(names, pd.Series) else pd.Series(list(names), dtype=object)
@@ -558,7 +630,7 @@ def resolve_admin(
     hit = pos >= 0
     code_out = np.where(hit, index.codes[np.where(hit, pos, 0)], None)
     name_out = np.where(hit, index.names[np.where(hit, pos, 0)], None)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "admin1_code": pd.array(code_out, dtype="str"),
             "admin1_name": pd.array(name_out, dtype="str"),
@@ -568,6 +640,8 @@ def resolve_admin(
         },
         index=codes_s.index,
     )
+    out.attrs["warnings"] = _pcode_warning(_memo(_text, codes_s.astype(object).to_numpy()), method, index)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -585,9 +659,30 @@ def _memo(func: Any, raw: np.ndarray) -> list[Any]:
     return out
 
 
-def _vocab_parser(kind: str) -> Any:
-    parse = schema.parse_service_types if kind == "service_types" else schema.parse_populations
-    return lambda v: parse(v) if v is not None else ([], [])
+def _vocab_parser(kind: str, categories: dict[str, str] | None = None) -> Any:
+    if kind == "service_types":
+        return lambda v: schema.parse_service_types(v, mapping=categories) if v is not None else ([], [])
+    return lambda v: schema.parse_populations(v) if v is not None else ([], [])
+
+
+def _category_column(
+    raw: np.ndarray, notes: list[list[str]], categories: dict[str, str] | None
+) -> tuple[list[list[str]], dict[str, int]]:
+    """Category lists (known codes, then unknown categories verbatim) and unknown counts.
+
+    An unknown category never flags a row: it is kept as written and noted as a warning.
+    """
+    parsed = _memo(_vocab_parser("service_types", categories), raw)
+    counts: dict[str, int] = {}
+    lists: list[list[str]] = []
+    for r, (known, unknown) in enumerate(parsed):
+        if unknown:
+            items = ", ".join(_quote(u) for u in unknown)
+            notes[r].append(f"warning: service_types: {items} not in geomap's categories (kept as written; map it to a category)")
+            for u in unknown:
+                counts[u] = counts.get(u, 0) + 1
+        lists.append(list(known) + [u for u in unknown if u not in known])
+    return lists, dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _bool_cell(v: Any) -> tuple[bool | None, bool]:
@@ -609,30 +704,31 @@ def _int_cell(v: Any) -> tuple[int | None, bool]:
     return int(x), False
 
 
-def _typed_fields(df: pd.DataFrame, notes: list[list[str]], flags: list[list[str]]) -> dict[str, Any]:
-    """Typed columns per the schema, appending warnings to ``notes`` and blockers to ``flags``.
+def _typed_fields(
+    df: pd.DataFrame, notes: list[list[str]], *, categories: dict[str, str] | None = None
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Typed columns per the schema, appending warnings to ``notes`` (none of them flags a row).
 
     Each distinct cell value is parsed once (a 10,000-row 3W has a few dozen distinct values).
+    Also returns the unknown categories with their row counts.
     """
     n = len(df)
     cols: dict[str, Any] = {}
+    unknown_counts: dict[str, int] = {}
     for f in schema.FIELDS:
         raw = df[f.name].astype(object).to_numpy()
         if f.kind == "str":
             cols[f.name] = pd.array(_memo(lambda v: _text(v) or None, raw), dtype="str")
         elif f.kind == "list":
             lists: list[list[str]] = []
-            if f.name in ("service_types", "populations_served"):
+            if f.name == "service_types":
+                lists, unknown_counts = _category_column(raw, notes, categories)
+            elif f.name == "populations_served":
                 parsed = _memo(_vocab_parser(f.name), raw)
                 for r, (known, unknown) in enumerate(parsed):
                     if unknown:
                         items = ", ".join(_quote(u) for u in unknown)
-                        if f.name == "populations_served":
-                            notes[r].append(f"populations_served: unknown population {items} (ignored)")
-                        elif known:
-                            notes[r].append(f"service_types: unknown service type {items} (ignored)")
-                        else:
-                            flags[r].append(f"service_types: unknown service type {items}; no known service type left")
+                        notes[r].append(f"populations_served: unknown population {items} (ignored)")
                     lists.append(list(known))
             else:
                 lists = [list(x) for x in _memo(lambda v: schema.parse_list(v) if v is not None else [], raw)]
@@ -665,16 +761,14 @@ def _typed_fields(df: pd.DataFrame, notes: list[list[str]], flags: list[list[str
             names[r] = orgs[r]
             notes[r].append("name: missing; the organisation's name is used")
     cols["name"] = pd.array(names, dtype="str")
+    # Placement is about location only: a missing required field is a warning, not a flag.
     for name in schema.REQUIRED_FIELDS:
         field = schema.field_by_name(name)
         for r in range(n):
-            if field.kind == "list":  # an unreadable list is already flagged above
-                empty = len(cols[name][r]) == 0 and not any(x.startswith(f"{name}:") for x in flags[r])
-            else:
-                empty = _blank(cols[name][r])
+            empty = len(cols[name][r]) == 0 if field.kind == "list" else _blank(cols[name][r])
             if empty:
-                flags[r].append(f"{name}: missing (required)")
-    return cols
+                notes[r].append(f"warning: {name}: missing (required)")
+    return cols, unknown_counts
 
 
 # --------------------------------------------------------------------------------------------
@@ -723,8 +817,9 @@ def resolve_directory(
     units: gpd.GeoDataFrame,
     *,
     country: str,
-    tolerance_km: float = 5.0,
+    tolerance_km: float = TOLERANCE_KM,
     use_gazetteer: bool = True,
+    categories: dict[str, str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Place every directory row in an admin-1 unit or flag it, with the reason.
 
@@ -744,6 +839,10 @@ def resolve_directory(
         is assigned to the nearest unit; farther out it is not used.
     use_gazetteer
         Place rows that only have a town through the offline GeoNames gazetteer.
+    categories
+        The user's ``{raw category: code}`` mapping (:func:`geomap.directory.schema.check_category_mapping`);
+        categories neither it nor the vocabulary knows are kept verbatim, with a warning, and
+        counted in ``attrs["unknown_categories"]``. They never flag a row.
 
     Returns
     -------
@@ -777,8 +876,8 @@ def resolve_directory(
     source_rows = df["source_row"].astype(object).to_numpy()
 
     notes: list[list[str]] = [[] for _ in range(n)]  # warnings
-    flags: list[list[str]] = [[] for _ in range(n)]  # problems that flag the row
-    typed = _typed_fields(df, notes, flags)
+    flags: list[list[str]] = [[] for _ in range(n)]  # why an unplaced row could not be placed
+    typed, unknown_categories = _typed_fields(df, notes, categories=schema.check_category_mapping(categories))
 
     # (a) coordinates --------------------------------------------------------------------
     lat, lat_prob = _parse_coordinates(df["latitude"], "latitude")
@@ -944,13 +1043,14 @@ def resolve_directory(
         if not (towns[r] or code_txt[r] or name_txt[r] or not lat_blank[r] or not lon_blank[r]):
             flags[r].append(_NO_LOCATION)
         else:
-            flags[r].append("could not be placed in a unit")
+            national = any(NATIONAL_NOTE in x for x in coord_notes[r])
+            flags[r].append("national: covers the whole country, not one unit" if national else "could not be placed in a unit")
 
     # duplicates -------------------------------------------------------------------------
     dup_first, dup_note = _duplicates(df, geometry, typed["name"], source_rows, crs_m)
 
     # assemble ---------------------------------------------------------------------------
-    status = np.where(placed_unit & np.array([not f for f in flags], dtype=bool), schema.STATUS_PLACED, schema.STATUS_FLAGGED)
+    status = np.where(placed_unit, schema.STATUS_PLACED, schema.STATUS_FLAGGED)
     reasons = []
     for r in range(n):
         parts = flags[r][-1:] if not placed_unit[r] else []
@@ -987,7 +1087,24 @@ def resolve_directory(
     result.attrs.update({k: v for k, v in raw.attrs.items() if isinstance(k, str)})
     result.attrs["country"] = country
     result.attrs["tolerance_km"] = tol
+    result.attrs["unknown_categories"] = unknown_categories
+    result.attrs["warnings"] = list(result.attrs.get("warnings") or []) + _pcode_warning(code_txt, method, index)
+    result.attrs["category_mapping"] = dict(categories or {})
     return result
+
+
+def _pcode_warning(codes: list[str], method: list[str | None], index: _AdminIndex) -> list[str]:
+    """One file-level warning for rows placed by name whose p-codes this layer does not carry."""
+    if index.pcodes:
+        return []
+    hits = [c for c, m in zip(codes, method) if m == "admin_name" and re.fullmatch(r"[A-Za-z]{2,3}\d+", c)]
+    if not hits:
+        return []
+    return [
+        f"admin1_code: {len(hits):,} rows carry p-codes (e.g. {hits[0]!r}) that this boundary layer does not use "
+        f"(its codes look like {index.example_code!r}); they were placed by admin1_name. Bring the matching COD "
+        "boundaries to place them by p-code."
+    ]
 
 
 def _int_like(values: np.ndarray) -> bool:
@@ -1010,8 +1127,10 @@ def row_accounting(resolved: pd.DataFrame) -> dict[str, Any]:
     -------
     dict
         ``total``, ``placed``, ``flagged`` (``placed + flagged == total``), ``by_method``
-        (placed rows per ``location_method``) and ``flagged_unplaced`` (flagged rows with no
-        unit at all).
+        (placed rows per ``location_method``), ``flagged_unplaced`` (flagged rows with no
+        unit at all), ``placed_with_warnings`` (placed rows whose reason is not empty: they
+        need a look), ``duplicates`` (rows marked ``duplicate_of``), ``units`` (distinct units
+        with a placed row) and ``unknown_categories`` (``{category as written: rows}``).
 
     Raises
     ------
@@ -1028,10 +1147,18 @@ def row_accounting(resolved: pd.DataFrame) -> dict[str, Any]:
     placed = status == schema.STATUS_PLACED
     methods = resolved["location_method"].astype(object)
     by_method = {str(k): int(v) for k, v in methods[placed].value_counts().items()}
+    reasons = resolved["reason"].astype(object) if "reason" in resolved.columns else pd.Series([None] * len(resolved), dtype=object)
+    warned = placed & reasons.map(lambda v: not _blank(v)).astype(bool)
+    dups = resolved["duplicate_of"].notna() if "duplicate_of" in resolved.columns else pd.Series(False, index=resolved.index)
+    units = resolved.loc[placed, "admin1_code"].astype(object) if "admin1_code" in resolved.columns else pd.Series([], dtype=object)
     return {
         "total": len(resolved),
         "placed": int(placed.sum()),
         "flagged": int((~placed).sum()),
         "by_method": by_method,
         "flagged_unplaced": int(((~placed) & methods.isna()).sum()),
+        "placed_with_warnings": int(warned.sum()),
+        "duplicates": int(dups.sum()),
+        "units": int(units.dropna().nunique()),
+        "unknown_categories": dict(resolved.attrs.get("unknown_categories") or {}),
     }

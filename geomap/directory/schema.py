@@ -31,6 +31,9 @@ __all__ = [
     "REQUIRED_FIELDS",
     "RESOLUTION_FIELDS",
     "SERVICE_TYPES",
+    "SECTORS",
+    "SECTOR_SYNONYMS",
+    "CATEGORIES",
     "POPULATIONS",
     "LOCATION_METHODS",
     "STATUS_PLACED",
@@ -49,6 +52,9 @@ __all__ = [
     "parse_service_types",
     "parse_populations",
     "parse_codes",
+    "category_key",
+    "check_category_mapping",
+    "categories_present",
     "parse_bool",
     "parse_date",
     "empty_directory",
@@ -138,20 +144,14 @@ SERVICE_SYNONYMS: dict[str, str] = {
     "refugio": "shelter",
     "casa de acogida": "shelter",
     "hebergement": "shelter",
-    "health": "medical",
-    "hea": "medical",
-    "shl": "shelter",
-    "emergency shelter": "shelter",
-    "erl": "economic_reintegration",
-    "early recovery and livelihoods": "economic_reintegration",
-    "gbv": "psychosocial",
     "mental health and psycho social services": "psychosocial",
     "medical care": "medical",
     "healthcare": "medical",
-    "salud": "medical",
+    "health care": "medical",
     "atencion medica": "medical",
-    "sante": "medical",
+    "atencion de salud": "medical",
     "soins medicaux": "medical",
+    "soins de sante": "medical",
     "mental health": "psychosocial",
     "counselling": "psychosocial",
     "counseling": "psychosocial",
@@ -192,6 +192,99 @@ SERVICE_SYNONYMS: dict[str, str] = {
     "repatriacion": "repatriation",
     "rapatriement": "repatriation",
 }
+
+#: Humanitarian cluster / sector vocabulary (IASC clusters and areas of responsibility, as 3W
+#: "who does what where" files name them): code -> English, Spanish, French labels. The
+#: anti-trafficking :data:`SERVICE_TYPES` stay the core; a directory may hold both. Child
+#: protection (``PRO-CPN``) is the core ``child_protection`` code.
+SECTORS: dict[str, dict[str, str]] = {
+    "protection": {"en": "Protection", "es": "Protección", "fr": "Protection", "ar": "الحماية"},
+    "gbv": {"en": "Gender-based violence", "es": "Violencia de género", "fr": "Violences basées sur le genre", "ar": "العنف القائم على النوع الاجتماعي"},
+    "housing_land_property": {
+        "en": "Housing, land and property",
+        "es": "Vivienda, tierra y propiedad",
+        "fr": "Logement, terre et biens", "ar": "السكن والأرض والملكية",
+    },
+    "mine_action": {"en": "Mine action", "es": "Acción contra minas", "fr": "Action contre les mines", "ar": "الأعمال المتعلقة بالألغام"},
+    "health": {"en": "Health", "es": "Salud", "fr": "Santé", "ar": "الصحة"},
+    "shelter_nfi": {
+        "en": "Emergency shelter and NFI",
+        "es": "Alojamiento de emergencia y artículos no alimentarios",
+        "fr": "Abris d'urgence et articles non alimentaires", "ar": "المأوى الطارئ والمواد غير الغذائية",
+    },
+    "education": {"en": "Education", "es": "Educación", "fr": "Éducation", "ar": "التعليم"},
+    "wash": {
+        "en": "Water, sanitation and hygiene",
+        "es": "Agua, saneamiento e higiene",
+        "fr": "Eau, hygiène et assainissement", "ar": "المياه والصرف الصحي والنظافة",
+    },
+    "food_security": {"en": "Food security", "es": "Seguridad alimentaria", "fr": "Sécurité alimentaire", "ar": "الأمن الغذائي"},
+    "nutrition": {"en": "Nutrition", "es": "Nutrición", "fr": "Nutrition", "ar": "التغذية"},
+    "cccm": {
+        "en": "Camp coordination and camp management",
+        "es": "Coordinación y gestión de campamentos",
+        "fr": "Coordination et gestion des camps", "ar": "تنسيق المخيمات وإدارتها",
+    },
+    "early_recovery": {"en": "Early recovery", "es": "Recuperación temprana", "fr": "Relèvement précoce", "ar": "التعافي المبكر"},
+    "logistics": {"en": "Logistics", "es": "Logística", "fr": "Logistique", "ar": "الخدمات اللوجستية"},
+    "emergency_telecommunications": {
+        "en": "Emergency telecommunications",
+        "es": "Telecomunicaciones de emergencia",
+        "fr": "Télécommunications d'urgence", "ar": "اتصالات الطوارئ",
+    },
+    "multipurpose_cash": {"en": "Multi-purpose cash", "es": "Efectivo multipropósito", "fr": "Transferts monétaires à usage multiple", "ar": "النقد متعدد الأغراض"},
+    "coordination": {
+        "en": "Coordination and support services",
+        "es": "Coordinación y servicios de apoyo",
+        "fr": "Coordination et services de soutien", "ar": "التنسيق وخدمات الدعم",
+    },
+    "agriculture": {"en": "Agriculture", "es": "Agricultura", "fr": "Agriculture", "ar": "الزراعة"},
+}
+
+#: HXL / HDX sector codes (``#sector+cluster+code`` values, as HDX HAPI and OCHA 3Ws write them)
+#: and common 3W spellings of each sector, in English, Spanish and French.
+SECTOR_SYNONYMS: dict[str, str] = {
+    # protection and its areas of responsibility
+    "pro": "protection", "prot": "protection", "protection cluster": "protection",
+    "proteccion": "protection", "general protection": "protection", "proteccion general": "protection",
+    "pro cpn": "child_protection", "cpn": "child_protection", "cp": "child_protection",
+    "child protection aor": "child_protection", "proteccion de la ninez": "child_protection",
+    "proteccion de ninas ninos y adolescentes": "child_protection", "protection de l'enfant": "child_protection",
+    "pro gbv": "gbv", "gbv": "gbv", "sgbv": "gbv", "gender based violence": "gbv", "vbg": "gbv",
+    "violencia basada en genero": "gbv", "violence basee sur le genre": "gbv", "violences basees sur le genre": "gbv",
+    "gbv aor": "gbv",
+    "pro hlp": "housing_land_property", "hlp": "housing_land_property",
+    "pro min": "mine_action", "pro mine": "mine_action", "mine action aor": "mine_action", "humanitarian mine action": "mine_action",
+    # the other clusters
+    "hea": "health", "hlt": "health", "sante": "health", "health cluster": "health",
+    "shl": "shelter_nfi", "snfi": "shelter_nfi", "esnfi": "shelter_nfi", "es nfi": "shelter_nfi", "nfi": "shelter_nfi",
+    "shelter nfi": "shelter_nfi", "shelter and nfi": "shelter_nfi", "emergency shelter": "shelter_nfi",
+    "emergency shelter and nfi": "shelter_nfi", "emergency shelter and non food items": "shelter_nfi",
+    "shelter and non food items": "shelter_nfi", "alojamiento": "shelter_nfi", "abris": "shelter_nfi",
+    "abris et ame": "shelter_nfi", "abris nfi": "shelter_nfi",
+    "edu": "education", "eie": "education", "education in emergencies": "education", "educacion en emergencias": "education",
+    "wash": "wash", "wsh": "wash", "water sanitation hygiene": "wash", "water sanitation and hygiene": "wash",
+    "agua saneamiento e higiene": "wash", "ash": "wash", "eha": "wash", "eau hygiene et assainissement": "wash",
+    "fsc": "food_security", "fsl": "food_security", "fsa": "food_security", "fsac": "food_security", "food": "food_security",
+    "food security and livelihoods": "food_security", "food security and agriculture": "food_security",
+    "seguridad alimentaria y nutricion": "food_security", "san": "food_security", "securite alimentaire et moyens d'existence": "food_security",
+    "nut": "nutrition",
+    "cccm": "cccm", "ccm": "cccm", "camp coordination and camp management": "cccm", "camp coordination": "cccm",
+    "camp management": "cccm", "cccm cluster": "cccm", "cccm shelter": "cccm",
+    "erl": "early_recovery", "ery": "early_recovery", "early recovery and livelihoods": "early_recovery",
+    "recuperacion temprana y medios de vida": "early_recovery", "relevement precoce": "early_recovery",
+    "log": "logistics", "logistica": "logistics", "logistique": "logistics",
+    "tel": "emergency_telecommunications", "etc cluster": "emergency_telecommunications", "telecommunications": "emergency_telecommunications",
+    "mpc": "multipurpose_cash", "mpca": "multipurpose_cash", "cash": "multipurpose_cash", "multipurpose cash": "multipurpose_cash",
+    "multi purpose cash assistance": "multipurpose_cash", "cwg": "multipurpose_cash", "cash working group": "multipurpose_cash",
+    "transferencias monetarias": "multipurpose_cash", "transferts monetaires": "multipurpose_cash",
+    "coo": "coordination", "css": "coordination", "ccs": "coordination", "coordination": "coordination",
+    "coordination and common services": "coordination", "coordinacion": "coordination",
+    "agr": "agriculture",
+}
+
+#: Every known category: the anti-trafficking core first, then the humanitarian sectors.
+CATEGORIES: dict[str, dict[str, str]] = {**SERVICE_TYPES, **SECTORS}
 
 #: Populations served: code -> labels.
 POPULATIONS: dict[str, dict[str, str]] = {
@@ -447,40 +540,115 @@ def format_list(items: Any) -> str:
     return LIST_SEPARATOR.join(parse_list(items))
 
 
-def vocab_lookup(vocab: dict[str, dict[str, str]], synonyms: dict[str, str]) -> dict[str, str]:
-    """``{normalised spelling: code}`` for a controlled list: codes, every label, synonyms."""
+_PRESENCE = re.compile(r"^operat\w* presence ")
+_CATEGORY_PUNCT = re.compile(r"[,:;()\[\]\"]+")
+
+
+def category_key(text: Any) -> str:
+    """Normalised spelling of a category for look-ups.
+
+    Accents, case and separators as :func:`normalise_header`; ``&`` reads as *and*; commas,
+    colons and brackets are dropped; an OCHA "Operational Presence: " prefix (also misspelt,
+    as in real files) and a ``_OP`` suffix are removed. ``"Operational Presence: Water,
+    Sanitation & Hygiene"`` and ``"WASH_OP"`` become ``"water sanitation and hygiene"`` and
+    ``"wash"``.
+    """
+    s = _norm(text).replace("&", " and ")
+    s = _CATEGORY_PUNCT.sub(" ", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    s = _PRESENCE.sub("", s)
+    s = re.sub(r" op$", "", s)
+    return s.strip()
+
+
+def vocab_lookup(
+    vocab: dict[str, dict[str, str]], synonyms: dict[str, str], *, key: Any = None
+) -> dict[str, str]:
+    """``{normalised spelling: code}`` for a controlled list: codes, every label, synonyms.
+
+    ``key`` is the normalising function (default :func:`normalise_header`).
+    """
+    key = key or _norm
     lookup: dict[str, str] = {}
     for code, labels in vocab.items():
-        lookup[_norm(code)] = code
+        lookup[key(code)] = code
         for lab in labels.values():
-            lookup[_norm(lab)] = code
+            lookup[key(lab)] = code
     for syn, code in synonyms.items():
-        lookup[_norm(syn)] = code
+        lookup[key(syn)] = code
     return lookup
 
 
-def _parse_vocab(value: Any, lookup: dict[str, str]) -> tuple[list[str], list[str]]:
+def _parse_vocab(value: Any, lookup: dict[str, str], key: Any = _norm) -> tuple[list[str], list[str]]:
     known: list[str] = []
     unknown: list[str] = []
-    for item in parse_list(value):
-        code = lookup.get(_norm(item))
+    whole = None if isinstance(value, (list, tuple)) or is_missing(value) else lookup.get(key(value))
+    items = [str(value).strip()] if whole is not None else parse_list(value)
+    for item in items:
+        code = lookup.get(key(item))
         if code is None:
-            unknown.append(item)
-        elif code not in known:
+            if item not in unknown:
+                unknown.append(item)
+        elif code and code not in known:  # "" = the user chose to ignore this spelling
             known.append(code)
     return known, unknown
 
 
-def parse_service_types(value: Any) -> tuple[list[str], list[str]]:
-    """Parse a service-type cell into taxonomy codes.
+def check_category_mapping(mapping: dict[str, str] | None, *, source: str = "category mapping") -> dict[str, str]:
+    """Check a user's ``{raw category: code}`` mapping; return it as a plain dict.
+
+    A target must be a :data:`CATEGORIES` code, or ``""`` to ignore that spelling.
+
+    Raises
+    ------
+    ValueError
+        Naming ``source``, the raw category and the bad target, and listing the valid codes.
+    """
+    out: dict[str, str] = {}
+    for raw, code in (mapping or {}).items():
+        target = "" if code is None else str(code).strip()
+        if target and target not in CATEGORIES:
+            hit = _CATEGORY_LOOKUP.get(category_key(target))
+            if hit is None:
+                msg = (
+                    f"{source}: {raw!r} is mapped to {target!r}, which is not a category code; "
+                    f"valid codes: {', '.join(CATEGORIES)} (or empty to ignore it)"
+                )
+                raise ValueError(msg)
+            target = hit
+        out[str(raw)] = target
+    return out
+
+
+def _category_lookup_with(mapping: dict[str, str] | None) -> dict[str, str]:
+    if not mapping:
+        return _CATEGORY_LOOKUP
+    lookup = dict(_CATEGORY_LOOKUP)
+    for raw, code in check_category_mapping(mapping).items():
+        lookup[category_key(raw)] = code
+    return lookup
+
+
+def parse_service_types(value: Any, *, mapping: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """Parse a service-type (category) cell into :data:`CATEGORIES` codes.
+
+    The whole cell is tried first (``"Water, Sanitation & Hygiene"`` is one sector), then each
+    item of the list (``;``, ``,``, ``|`` or new line separated).
+
+    Parameters
+    ----------
+    value
+        The cell (text or a list).
+    mapping
+        The user's own ``{raw category: code}`` choices; they win over the built-in spellings.
 
     Returns
     -------
     tuple of list
-        ``(codes, unknown)``: the recognised :data:`SERVICE_TYPES` codes in input order, and
-        the items that match no code or synonym (so the caller can flag them).
+        ``(codes, unknown)``: the recognised codes in input order, and the items that match no
+        code, label or synonym, as written (the caller keeps them verbatim and reports them).
     """
-    return _parse_vocab(value, _SERVICE_LOOKUP)
+    return _parse_vocab(value, _category_lookup_with(mapping), category_key)
 
 
 def parse_populations(value: Any) -> tuple[list[str], list[str]]:
@@ -488,7 +656,9 @@ def parse_populations(value: Any) -> tuple[list[str], list[str]]:
     return _parse_vocab(value, _POPULATION_LOOKUP)
 
 
-def parse_codes(values: pd.Series, *, vocabulary: str = "service") -> pd.Series:
+def parse_codes(
+    values: pd.Series, *, vocabulary: str = "service", mapping: dict[str, str] | None = None
+) -> pd.Series:
     """Parse a whole service-type or populations column: each distinct cell is parsed once.
 
     Parameters
@@ -497,24 +667,38 @@ def parse_codes(values: pd.Series, *, vocabulary: str = "service") -> pd.Series:
         The column's cells (text or lists).
     vocabulary
         ``"service"`` (:func:`parse_service_types`) or ``"population"`` (:func:`parse_populations`).
+    mapping
+        For ``"service"``: the user's ``{raw category: code}`` mapping.
 
     Returns
     -------
     pandas.Series
-        The recognised codes of each cell (a list), same index as ``values``. Cells with equal
-        values share one list: do not modify them.
+        Per cell, a list: for services the recognised codes followed by unknown categories kept
+        verbatim; for populations the recognised codes only. Same index as ``values``. Cells
+        with equal values share one list: do not modify them.
 
     Raises
     ------
     ValueError
         If ``vocabulary`` is neither ``"service"`` nor ``"population"``.
     """
-    parsers = {"service": parse_service_types, "population": parse_populations}
-    if vocabulary not in parsers:
+    if vocabulary not in ("service", "population"):
         msg = f"unknown vocabulary {vocabulary!r}; expected 'service' or 'population'"
         raise ValueError(msg)
-    parser = parsers[vocabulary]
-    known = SERVICE_TYPES if vocabulary == "service" else POPULATIONS
+    if vocabulary == "service":
+        lookup = _category_lookup_with(mapping)
+
+        def parser(v: Any) -> list[str]:
+            known, unknown = _parse_vocab(v, lookup, category_key)
+            return known + [u for u in unknown if u not in known]
+
+        known_codes: dict[str, Any] = CATEGORIES
+    else:
+
+        def parser(v: Any) -> list[str]:
+            return parse_populations(v)[0]
+
+        known_codes = POPULATIONS
     memo: dict[Any, list[str]] = {}
 
     def one(v: Any) -> list[str]:
@@ -522,19 +706,33 @@ def parse_codes(values: pd.Series, *, vocabulary: str = "service") -> pd.Series:
         try:
             hit = memo.get(key)
         except TypeError:  # an unhashable cell (e.g. an array): parse it directly
-            return parser(v)[0]
+            return parser(v)
         if hit is None:
-            if isinstance(key, tuple) and all(isinstance(c, str) and c in known for c in key):
+            if isinstance(key, tuple) and all(isinstance(c, str) and c in known_codes for c in key):
                 # Already codes (a resolved directory): nothing to parse.
                 hit = memo[key] = list(dict.fromkeys(key))
             else:
-                hit = memo[key] = parser(v)[0]
+                hit = memo[key] = parser(v)
         return hit
 
     return values.map(one) if len(values) else pd.Series([], index=values.index, dtype=object)
 
 
-_SERVICE_LOOKUP = vocab_lookup(SERVICE_TYPES, SERVICE_SYNONYMS)
+def categories_present(values: pd.Series) -> list[str]:
+    """Every category in a service-type column, known codes in :data:`CATEGORIES` order first.
+
+    Used to offer a filter over what a directory actually holds (verbatim unknown categories
+    included, after the known ones, alphabetically).
+    """
+    seen: set[str] = set()
+    for row in parse_codes(values, vocabulary="service"):
+        seen.update(row)
+    known = [c for c in CATEGORIES if c in seen]
+    return known + sorted(seen - set(CATEGORIES), key=str.casefold)
+
+
+_CATEGORY_LOOKUP = vocab_lookup(CATEGORIES, {**SERVICE_SYNONYMS, **SECTOR_SYNONYMS}, key=category_key)
+_SERVICE_LOOKUP = _CATEGORY_LOOKUP
 _POPULATION_LOOKUP = vocab_lookup(POPULATIONS, POPULATION_SYNONYMS)
 
 _TRUE = {"1", "true", "t", "yes", "y", "si", "oui", "x", "vrai", "verdadero"}
@@ -577,12 +775,14 @@ def parse_date(value: Any) -> date | None:
 
 
 def label(code: str, *, vocabulary: str = "service", lang: str | None = None) -> str:
-    """Human label for a service-type or population code in ``lang`` (en, es, fr, ar).
+    """Human label for a category (service type or sector) or population code in ``lang`` (en, es, fr, ar).
+
+    A category that is not in the vocabulary (kept verbatim from a file) is its own label.
 
     ``lang=None`` (the default) uses the language of the current call or session
     (:func:`geomap.i18n.current`); machine formats pass ``lang="en"``.
     """
-    vocab = SERVICE_TYPES if vocabulary == "service" else POPULATIONS
+    vocab = CATEGORIES if vocabulary == "service" else POPULATIONS
     labels = vocab.get(code)
     if labels is None:
         return code

@@ -29,6 +29,8 @@ __all__ = [
     "get_role",
     "set_country",
     "set_upload",
+    "set_categories",
+    "upload_mappings",
     "clear_upload",
     "country_options",
     "units_for",
@@ -39,7 +41,7 @@ DEFAULT_COUNTRY = "NGA"
 
 # session_state keys
 K_COUNTRY = "geomap_country"
-K_UPLOAD = "geomap_upload"  # {"name", "data" (bytes), "sheet", "mapping", "digest", "edits"}
+K_UPLOAD = "geomap_upload"  # {"name", "data" (bytes), "sheet", "mapping", "digest", "edits", "categories"}
 K_BOUNDARY = "geomap_boundary_upload"  # {"name", "data", "digest"}
 K_AUTH = "geomap_auth"  # a geomap.auth session object
 K_CONTEXT = "geomap_context"  # (inputs fingerprint, Context): this session's last built context
@@ -158,8 +160,9 @@ def resolve_upload(
     mapping: tuple[tuple[str, str], ...] = (),
     units_key: str = "bundled",
     edits: tuple = (),
+    categories: tuple[tuple[str, str], ...] = (),
 ) -> gpd.GeoDataFrame:
-    """Read and resolve uploaded bytes (cached by content, country, sheet, mapping and edits)."""
+    """Read and resolve uploaded bytes (cached by content, country, sheet, mappings and edits)."""
     units = units_for(country)
     return pipeline.load_directory(
         data,
@@ -169,6 +172,7 @@ def resolve_upload(
         sheet=sheet,
         mapping=dict(mapping) or None,
         edits={row: dict(changes) for row, changes in edits} or None,
+        categories=dict(categories) or None,
     )
 
 
@@ -198,7 +202,9 @@ def set_country(country: str) -> None:
     st.session_state[K_COUNTRY] = boundaries.resolve_country(country)
 
 
-def set_upload(name: str, data: bytes, *, sheet: Any = None, mapping: dict[str, str] | None = None) -> None:
+def set_upload(
+    name: str, data: bytes, *, sheet: Any = None, mapping: dict[str, str] | None = None, categories: dict[str, str] | None = None
+) -> None:
     """Make an uploaded directory this session's directory (kept only in this session)."""
     st.session_state[K_UPLOAD] = {
         "name": name,
@@ -207,7 +213,25 @@ def set_upload(name: str, data: bytes, *, sheet: Any = None, mapping: dict[str, 
         "sheet": sheet,
         "mapping": tuple(sorted((mapping or {}).items())),
         "edits": (),
+        "categories": tuple(sorted((categories or {}).items())),
     }
+
+
+def set_categories(categories: dict[str, str]) -> None:
+    """Map raw categories of this session's upload to codes (``{raw: code}``, ``""`` ignores one)."""
+    up = st.session_state.get(K_UPLOAD)
+    if not up:
+        msg = "there is no uploaded directory to map categories of; upload one first"
+        raise ValueError(msg)
+    merged = dict(up.get("categories", ()))
+    merged.update(schema.check_category_mapping(categories))
+    up["categories"] = tuple(sorted(merged.items()))
+
+
+def upload_mappings() -> tuple[dict[str, str], dict[str, str]]:
+    """This session's column and category mappings (empty without an upload)."""
+    up = st.session_state.get(K_UPLOAD) or {}
+    return dict(up.get("mapping", ())), dict(up.get("categories", ()))
 
 
 def add_edits(edits: dict[int, dict[str, str]]) -> None:
@@ -244,7 +268,8 @@ def current_directory(country: str) -> tuple[gpd.GeoDataFrame, str, bool]:
     up = st.session_state.get(K_UPLOAD)
     if up:
         directory = resolve_upload(
-            country, up["data"], up["name"], up["digest"], up["sheet"], up["mapping"], units_key, up.get("edits", ())
+            country, up["data"], up["name"], up["digest"], up["sheet"], up["mapping"], units_key, up.get("edits", ()),
+            up.get("categories", ()),
         )
         return directory, _("Uploaded: {name}").format(name=up["name"]), False
     path = pipeline.sample_directory_path(country)
@@ -277,7 +302,7 @@ def _context_inputs(country: str, role: str) -> tuple:
         role,
         i18n.current().lang,
         (brought["digest"], brought.get("country")) if brought else None,
-        (up["digest"], up["name"], repr(up["sheet"]), up["mapping"], up.get("edits", ())) if up else None,
+        (up["digest"], up["name"], repr(up["sheet"]), up["mapping"], up.get("edits", ()), up.get("categories", ())) if up else None,
     )
 
 

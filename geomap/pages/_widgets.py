@@ -12,7 +12,7 @@ from geomap.directory import schema, writers
 from geomap.i18n import N_, _
 
 __all__ = [
-    "service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text", "page_direction",
+    "service_options", "service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text", "page_direction",
     "UNIT_COLUMNS", "human_columns", "headed",
 ]
 
@@ -61,11 +61,20 @@ def headed(table: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Data
     return table.rename(columns={c: _(labels[c]) for c in table.columns if c in labels})
 
 
-def service_picker(container, *, key: str, label: str | None = None, default: list[str] | None = None) -> list[str]:
-    """Multiselect over the service taxonomy; empty means all services."""
+def service_options(directory: pd.DataFrame | None) -> list[str]:
+    """The categories a service filter offers: the core services, then every other category
+    present in ``directory`` (humanitarian sectors, categories kept verbatim)."""
+    present = schema.categories_present(directory["service_types"]) if directory is not None and "service_types" in directory.columns else []
+    return list(schema.SERVICE_TYPES) + [c for c in present if c not in schema.SERVICE_TYPES]
+
+
+def service_picker(
+    container, *, key: str, label: str | None = None, default: list[str] | None = None, options: list[str] | None = None
+) -> list[str]:
+    """Multiselect over the categories (``options``, default the core services); empty means all."""
     return container.multiselect(
         _("Service types") if label is None else label,
-        list(schema.SERVICE_TYPES),
+        list(options or schema.SERVICE_TYPES),
         default=default or [],
         format_func=lambda c: schema.label(c),
         key=key,
@@ -93,7 +102,11 @@ def directory_key(ctx) -> str:
     """
     up = st.session_state.get("geomap_upload")
     brought = st.session_state.get("geomap_boundary_upload")
-    upload = (up["digest"], repr(up.get("sheet")), repr(up.get("mapping")), repr(up.get("edits", ()))) if up else "sample"
+    upload = (
+        (up["digest"], repr(up.get("sheet")), repr(up.get("mapping")), repr(up.get("edits", ())), repr(up.get("categories", ())))
+        if up
+        else "sample"
+    )
     boundaries = (brought["digest"], brought.get("country")) if brought else "bundled"
     digest = hashlib.sha256(repr((upload, boundaries)).encode()).hexdigest()[:16]
     return f"{ctx.country}:{'upload' if up else 'sample'}:{digest}"

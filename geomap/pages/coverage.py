@@ -97,7 +97,10 @@ def _coverage(ctx: _state.Context) -> None:
     # waits for, so it is sent first (the browser renders the deltas in the order they come).
     controls = st.container()
     figures = st.container()
-    services = [c for c in st.session_state.get("cov_services", []) if c in schema.SERVICE_TYPES]
+    key = _widgets.directory_key(ctx)
+    full_index = _coverage_index(key, "directory", ctx.directory)
+    options = list(schema.SERVICE_TYPES) + [c for c in coverage.categories_in(full_index) if c not in schema.SERVICE_TYPES]
+    services = [c for c in st.session_state.get("cov_services", []) if c in options]
     populations = [c for c in st.session_state.get("cov_populations", []) if c in schema.POPULATIONS]
     measure = st.session_state.get("cov_measure")
     if measure not in coverage.MEASURES:
@@ -109,10 +112,7 @@ def _coverage(ctx: _state.Context) -> None:
         units = boundaries.children(units, parent)
     # The directory and the session's view are parsed once (per directory and role); a filter
     # change is then a few array operations.
-    key = _widgets.directory_key(ctx)
-    table = coverage.coverage_by_unit(
-        units, ctx.directory, services=services, populations=populations, index=_coverage_index(key, "directory", ctx.directory)
-    )
+    table = coverage.coverage_by_unit(units, ctx.directory, services=services, populations=populations, index=full_index)
     summary = coverage.coverage_summary(table)
     year = summary["population_year"]
 
@@ -152,7 +152,7 @@ def _coverage(ctx: _state.Context) -> None:
     )
     c1, c2, c3 = controls.columns([2, 2, 2])
     drawn = (
-        _widgets.service_picker(c1, key="cov_services"),
+        _widgets.service_picker(c1, key="cov_services", options=options),
         _widgets.population_picker(c2, key="cov_populations"),
         c3.radio(_("Measure"), list(coverage.MEASURES), format_func=lambda m: _(coverage.MEASURES[m]), key="cov_measure", horizontal=False),
     )

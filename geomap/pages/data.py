@@ -8,8 +8,6 @@ view (:func:`geomap.directory.privacy.view_for_role`).
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
@@ -89,14 +87,17 @@ def _upload_section() -> None:
     auto = readers.map_columns(headers, hxl_tags=preview.attrs.get("hxl_tags") or {})
 
     st.subheader(_("2. Match the columns"))
-    saved = st.file_uploader(_("Reuse a saved mapping (JSON)"), type=["json"], key="mapping_upload")
+    saved = st.file_uploader(_("Reuse a saved mapping (JSON: columns and categories)"), type=["json"], key="mapping_upload")
     chosen: dict[str, str] = dict(auto)
+    categories: dict[str, str] = _state.upload_mappings()[1]
     if saved is not None:
         try:
-            loaded = json.loads(saved.getvalue().decode("utf-8-sig"))
-            chosen.update({h: f for h, f in loaded.items() if h in headers and (f == "" or f in schema.FIELD_NAMES)})
-        except (ValueError, AttributeError) as exc:
-            st.error(_("{file}: not a mapping file saved by geomap ({error})").format(file=saved.name, error=exc))
+            loaded, loaded_categories = readers.parse_mappings(saved.getvalue(), source=saved.name)
+        except ValueError as exc:
+            st.error(str(exc))
+        else:
+            chosen.update({h: f for h, f in loaded.items() if h in headers})
+            categories.update(loaded_categories)
     options = [""] + list(schema.FIELD_NAMES)
     recognised = ngettext("Column mapping — {n} of {m} column recognised", "Column mapping — {n} of {m} columns recognised",
                           len(headers)).format(n=len(auto), m=len(headers))
@@ -116,7 +117,7 @@ def _upload_section() -> None:
         st.dataframe(preview.head(5), width="stretch")
         st.download_button(
             _("Save this mapping (JSON)"),
-            data=json.dumps(mapping, ensure_ascii=False, indent=2).encode("utf-8"),
+            data=readers.mappings_json(columns=mapping, categories=categories).encode("utf-8"),
             file_name="geomap_mapping.json",
             mime="application/json",
             key="mapping_download",
@@ -125,7 +126,7 @@ def _upload_section() -> None:
     if missing:
         st.warning(_("No column is mapped to the required field(s): {fields}. Those rows will be flagged.").format(fields=", ".join(missing)))
     if st.button(_("Use this directory"), type="primary", key="use_upload"):
-        _state.set_upload(up.name, data, sheet=sheet, mapping=mapping)
+        _state.set_upload(up.name, data, sheet=sheet, mapping=mapping, categories=categories)
         st.rerun()
 
 
@@ -158,56 +159,121 @@ def _report_section(ctx) -> None:
     st.subheader(_("3. Validation report"))
     directory = ctx.directory
     acc = resolve.row_accounting(directory)
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     n = i18n.number
     c1.metric(_("Rows in the file"), n(acc["total"]))
     c2.metric(_("Placed"), n(acc["placed"]))
     c3.metric(_("Flagged"), n(acc["flagged"]))
-    st.caption(_("{placed} placed + {flagged} flagged = {total} rows: no row is dropped.").format(
-        placed=n(acc["placed"]), flagged=n(acc["flagged"]), total=n(acc["total"])))
+    c4.metric(_("Placed with a warning"), n(acc["placed_with_warnings"]))
+    st.caption(
+        _("{placed} placed in {units} units + {flagged} flagged = {total} rows: no row is dropped. "
+          "A row is placed when its location resolves, whatever its categories.").format(
+            placed=n(acc["placed"]), units=n(acc["units"]), flagged=n(acc["flagged"]), total=n(acc["total"]))
+    )
     if acc.get("by_method"):
         methods = ", ".join((_(schema.LOCATION_METHODS[k]) if k in schema.LOCATION_METHODS else k) + ": " + n(v)
                             for k, v in acc["by_method"].items())
         st.caption(_("Placed by:") + " " + methods)
     for w in directory.attrs.get("warnings", []) or []:
         st.warning(w)
-
-    view = ctx.view
-    flagged = view[view["status"] == schema.STATUS_FLAGGED]
-    if len(flagged):
-        st.markdown(_("**Flagged rows** — correct a cell and press *Re-check* to resolve them again."))
-        cols = ["source_row", "display_name", "reason", *[c for c in _EDITABLE if c in flagged.columns]]
-        table = pd.DataFrame(flagged[cols]).astype(object).reset_index(drop=True)
-        for c in ("latitude", "longitude"):
-            table[c] = table[c].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
-        table["service_types"] = table["service_types"].map(schema.format_list)
-        uploaded = st.session_state.get(_state.K_UPLOAD) is not None
-        edited = st.data_editor(
-            table,
-            hide_index=True,
-            width="stretch",
-            disabled=["source_row", "display_name", "reason"] if uploaded else True,
-            key="flagged_editor",
+    uploaded = st.session_state.get(_state.K_UPLOAD) is not None
+    _category_section(acc["unknown_categories"], uploaded=uploaded)
+    if uploaded:
+        columns, categories = _state.upload_mappings()
+        st.download_button(
+            _("Save the column and category mapping (JSON, for the Data page or geomap directory check --mapping)"),
+            data=readers.mappings_json(columns=columns, categories=categories).encode("utf-8"),
+            file_name="geomap_mapping.json",
+            mime="application/json",
+            key="mappings_download",
         )
-        if uploaded and st.button(_("Re-check corrected rows"), key="recheck"):
-            edits: dict[int, dict[str, str]] = {}
-            for before, after in zip(table.itertuples(index=False), edited.itertuples(index=False)):
-                changes = {
-                    f: getattr(after, f)
-                    for f in _EDITABLE
-                    if f in table.columns and str(getattr(after, f) or "") != str(getattr(before, f) or "")
-                }
-                if changes:
-                    edits[int(before.source_row)] = changes
-            if edits:
-                _state.add_edits(edits)
-                st.rerun()
-            else:
-                st.info(_("Nothing was changed."))
-        elif not uploaded:
-            st.caption(_("Corrections are made on an uploaded directory; the bundled sample is read-only."))
-    else:
-        st.success(_("Every row was placed."))
+    _review_section(ctx.directory, ctx.view, uploaded=uploaded)
+
+
+def _category_section(unknown: dict[str, int], *, uploaded: bool) -> None:
+    """Categories the vocabulary does not know: counted, and mappable to a code (saved and reused)."""
+    if not unknown:
+        return
+    st.markdown(
+        _("**Categories not in geomap's vocabulary** — kept as written (they never keep a row off the map). "
+        "Map them to a category to count them with it:")
+    )
+    st.caption("; ".join(ngettext("{category}: {n} row", "{category}: {n} rows", int(n)).format(category=cat, n=i18n.number(n))
+                         for cat, n in unknown.items()))
+    if not uploaded:
+        return
+    options = ["", *schema.CATEGORIES]
+    with st.form("category_form"):
+        cols = st.columns(3)
+        picks = {
+            cat: cols[i % 3].selectbox(
+                cat, options, format_func=lambda c: _("— keep as written —") if c == "" else schema.label(c), key=f"cat_{i}"
+            )
+            for i, cat in enumerate(unknown)
+        }
+        applied = st.form_submit_button(_("Apply the category mapping"))
+    if applied:
+        chosen = {cat: code for cat, code in picks.items() if code}
+        if chosen:
+            _state.set_categories(chosen)
+            st.rerun()
+        st.info(_("No category was mapped."))
+
+
+def _review_table(rows: pd.DataFrame) -> pd.DataFrame:
+    cols = ["source_row", "status", "display_name", "reason", *[c for c in _EDITABLE if c in rows.columns]]
+    table = pd.DataFrame(rows[[c for c in cols if c in rows.columns]]).astype(object).reset_index(drop=True)
+    for c in ("latitude", "longitude"):
+        if c in table.columns:
+            table[c] = table[c].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+    table["service_types"] = table["service_types"].map(schema.format_list)
+    return table
+
+
+def _review_section(directory: pd.DataFrame, view: pd.DataFrame, *, uploaded: bool) -> None:
+    """Every row that needs a look: flagged rows and placed rows with a warning, editable in place.
+
+    Which rows is decided on the full directory; what is shown of them comes from the view.
+    """
+    reason = directory["reason"].astype(object).map(lambda v: not schema.is_missing(v)).astype(bool)
+    needs = ((directory["status"] == schema.STATUS_FLAGGED) | reason).to_numpy(dtype=bool)
+    rows = view[needs]
+    if not len(rows):
+        st.success(_("Every row was placed, without a warning."))
+        return
+    n_flagged = int((rows["status"] == schema.STATUS_FLAGGED).sum())
+    st.markdown(
+        _("**Rows that need a look** — {flagged} flagged and {warned} placed with a warning. "
+          "Correct a cell and press *Re-check* to resolve them again.").format(
+            flagged=i18n.number(n_flagged), warned=i18n.number(len(rows) - n_flagged))
+    )
+    table = _review_table(rows)
+    edited = st.data_editor(
+        table,
+        hide_index=True,
+        width="stretch",
+        disabled=["source_row", "status", "display_name", "reason"] if uploaded else True,
+        key="review_editor",
+    )
+    if uploaded and st.button(_("Re-check corrected rows"), key="recheck"):
+        edits = _edits(table, edited)
+        if edits:
+            _state.add_edits(edits)
+            st.rerun()
+        else:
+            st.info(_("Nothing was changed."))
+    elif not uploaded:
+        st.caption(_("Corrections are made on an uploaded directory; the bundled sample is read-only."))
+
+
+def _edits(before: pd.DataFrame, after: pd.DataFrame) -> dict[int, dict[str, str]]:
+    """``{source_row: {field: new value}}`` for the cells changed in the editor."""
+    edits: dict[int, dict[str, str]] = {}
+    for b, a in zip(before.itertuples(index=False), after.itertuples(index=False)):
+        changes = {f: getattr(a, f) for f in _EDITABLE if f in before.columns and str(getattr(a, f) or "") != str(getattr(b, f) or "")}
+        if changes:
+            edits[int(b.source_row)] = changes
+    return edits
 
 
 def _download_section(ctx) -> None:

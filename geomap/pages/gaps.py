@@ -77,7 +77,7 @@ def _sites(key: str, service: str, radius_km: float, add: int, _demand, _provide
 def _controls(ctx):
     c1, c2 = st.columns([3, 2])
     services = c1.multiselect(
-        _("Service(s)"), list(schema.SERVICE_TYPES), default=["shelter"], format_func=schema.label, key="gaps_services"
+        _("Service(s)"), _widgets.service_options(ctx.directory), default=["shelter"], format_func=schema.label, key="gaps_services"
     )
     measure = c2.selectbox(_("Map shows"), list(_MEASURES), format_func=lambda m: _(_MEASURES[m]), key="gaps_measure")
     radii: dict[str, float] = {}
@@ -176,7 +176,7 @@ def _service_section(ctx, units, demand, key, service, radius, threshold, weight
             _("Confidential sites count in every figure; their catchments and distances to them are not drawn. "
             "Partners can sign in to see them.")
         )
-    st.caption(_(demand_mod.DEMAND_CAVEAT))
+    st.caption(_(demand_mod.DEMAND_CAVEAT) + " " + demand_mod.outside_note(demand))
 
     st.subheader(_("Ranked gaps"))
     w = table.attrs["weights"]

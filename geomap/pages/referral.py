@@ -270,7 +270,7 @@ def render() -> None:
     c1, c2 = st.columns([3, 2])
     value = _start_widgets(ctx, c1)
     kind = st.session_state.get(_K + "kind", "point")
-    services = c2.multiselect(_("Needs (service types)"), list(schema.SERVICE_TYPES), format_func=schema.label,
+    services = c2.multiselect(_("Needs (service types)"), _widgets.service_options(ctx.directory), format_func=schema.label,
                               key=_K + "services", placeholder=_("Choose one or more services"))
     populations = c2.multiselect(_("For (population)"), list(schema.POPULATIONS),
                                  format_func=lambda c: schema.label(c, vocabulary="population"), key=_K + "populations",

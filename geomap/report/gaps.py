@@ -473,6 +473,7 @@ def gaps_report(
         sources.append(_("Population: {sources}").format(sources="; ".join(pop_sources or [_("census table")])) + years)
     caveats = [
         _(_demand.DEMAND_CAVEAT),
+        _("Demand points: {note}").format(note=_demand.outside_note(demand)),
         _("Distances are straight-line geodesic distances, not road travel times."),
         _("Units without a census population show 'no data' for per-capita measures, never 0."),
         _("Beds within reach (2SFCA) use stated capacities only."),

@@ -61,3 +61,40 @@ def test_read_unit_populations_by_code_and_name():
     assert np.isnan(got.loc["XC", "population"])  # not in the file: unknown, never 0
     with pytest.raises(ValueError, match="row 2: unit 'ZZ'"):
         dm.read_unit_populations(b"code,population\nZZ,5\n", u)
+
+
+def test_demand_points_just_off_the_coast_go_to_the_nearest_unit():
+    # issue #13: a settlement a little outside every polygon (Lagos off the 1:10m coastline)
+    # goes to the nearest unit within the providers' tolerance; farther out it is counted
+    from geomap.directory.resolve import TOLERANCE_KM
+
+    u = units()
+    pts = settlements()
+    xa = u.set_index("code").geometry["XA"]
+    minx, miny, maxx, maxy = xa.bounds
+    near = pts.iloc[[0]].copy()
+    near.index = ["coast"]
+    near["population"] = 15_000_000
+    near.geometry = near.geometry.set_crs("EPSG:4326").translate(xoff=0, yoff=0)
+    from shapely.geometry import Point
+
+    km = 1 / 111.32  # degrees of latitude per km
+    near.geometry = [Point((minx + maxx) / 2, miny - 2 * km)]  # 2 km south of XA
+    far = near.copy()
+    far.index = ["sea"]
+    far["population"] = 7
+    far.geometry = [Point((minx + maxx) / 2, miny - 3 * TOLERANCE_KM * km)]
+    out = dm.demand_points(u, pd.concat([pts, near, far]))
+    assert out.loc["coast", "unit_code"] == "XA" and bool(out.loc["coast", "nearest"]) is True
+    assert "sea" not in out.index
+    assert out.attrs["nearest"] == 1 and out.attrs["nearest_population"] == 15_000_000
+    assert out.attrs["outside"] == 1 and out.attrs["outside_population"] == 7
+    assert list(out.index[: len(pts)]) == [i for i in pts.index if i in out.index]  # input order kept
+    note = dm.outside_note(out)
+    assert "1 demand point(s) (15,000,000 people) lie just outside" in note
+    assert f"1 demand point(s) (7 people) lie more than {TOLERANCE_KM:g} km outside every unit and are left out" in note
+    # a zero tolerance drops both; a wide one keeps both
+    assert dm.demand_points(u, pd.concat([pts, near, far]), tolerance_km=0).attrs["outside"] == 2
+    assert dm.demand_points(u, pd.concat([pts, near, far]), tolerance_km=50).attrs["outside"] == 0
+    with pytest.raises(ValueError, match="tolerance_km must be >= 0"):
+        dm.demand_points(u, pts, tolerance_km=-1)

@@ -64,7 +64,8 @@ def test_directory_check_accounts_for_every_row(small_csv, tmp_path, capsys):
     out = tmp_path / "checked.csv"
     assert cli.main(["directory", "check", str(small_csv), "--country", "NG", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "3 rows: 2 placed, 1 flagged" in text
+    assert "3 rows: 2 placed in 2 units, 1 flagged" in text  # and the placed rows per unit (aggregates)
+    assert "  Kano: 1\n" in text and "  Lagos: 1\n" in text
     assert "row 4:" in text  # the flagged row, by its spreadsheet row number
     table = pd.read_csv(out, keep_default_na=False, comment=None)
     assert len(table) == 3

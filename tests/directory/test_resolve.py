@@ -297,7 +297,7 @@ def test_fuzzy_admin_name_has_score_confidence(units):
 def test_unknown_admin_name_is_flagged_with_closest(units):
     row = _one(units, admin1_name="Xyzzy")
     assert row["status"] == schema.STATUS_FLAGGED
-    assert "unknown state name \"Xyzzy\" (closest:" in row["reason"]
+    assert "admin1_name: \"Xyzzy\" is not a state of the boundary layer (closest:" in row["reason"]
 
 
 def test_ambiguous_admin_names_are_flagged():
@@ -338,7 +338,9 @@ def test_resolve_admin_pcode_against_iso_layer_explains(units):
     out = resolve_admin(pd.Series(["NGA008"]), pd.Series(["Alpha"]), units)
     assert out["admin1_code"].iloc[0] == "NG-AL"
     assert out["method"].iloc[0] == "admin_name"
-    assert "p-code" in out["reason"].iloc[0]
+    # said once for the file, not on every row (a 3W's rows would all "need a look")
+    assert out["reason"].iloc[0] == ""
+    assert "p-codes" in out.attrs["warnings"][0] and "'NGA008'" in out.attrs["warnings"][0]
 
 
 def test_resolve_admin_mexico_codes_and_aliases():
@@ -421,25 +423,40 @@ def test_row_without_any_location_is_flagged(units):
     assert row["reason"] == "no coordinates, admin-1 code, admin-1 name or town"
 
 
-def test_missing_required_fields_flag_a_placed_row(units):
+def test_missing_required_fields_warn_but_a_located_row_is_placed(units):
+    # issue #13: placement is about location only; status means located or not
     out = resolve_directory(
         _raw(name=["", "Ok"], service_types=["shelter", ""], admin1_name=["Alpha", "Alpha"]), units, country="NGA"
     )
-    assert out["status"].tolist() == [schema.STATUS_FLAGGED] * 2
-    assert out["location_method"].tolist() == ["admin_name"] * 2  # still located
-    assert "name: missing (required)" in out["reason"].iloc[0]
-    assert "service_types: missing (required)" in out["reason"].iloc[1]
+    assert out["status"].tolist() == [schema.STATUS_PLACED] * 2
+    assert out["location_method"].tolist() == ["admin_name"] * 2
+    assert "warning: name: missing (required)" in out["reason"].iloc[0]
+    assert "warning: service_types: missing (required)" in out["reason"].iloc[1]
+    assert row_accounting(out)["placed_with_warnings"] == 2
 
 
-def test_unknown_service_types(units):
+def test_unknown_categories_are_kept_verbatim_warned_and_counted(units):
+    # issue #13: an unknown category never flags a located row
     out = resolve_directory(
-        _raw(service_types=["WASH", "shelter; Food", "Albergue; refuge"], admin1_name=["Alpha"] * 3), units, country="NGA"
+        _raw(service_types=["Spa days", "shelter; Spa days", "Albergue; refuge", "WASH", "Operational Presence: Protection"],
+             admin1_name=["Alpha"] * 5),
+        units, country="NGA",
     )
-    assert out["status"].tolist() == [schema.STATUS_FLAGGED, schema.STATUS_PLACED, schema.STATUS_PLACED]
-    assert 'unknown service type "WASH"' in out["reason"].iloc[0]
-    assert 'unknown service type "Food" (ignored)' in out["reason"].iloc[1]
-    assert out["service_types"].iloc[1] == ["shelter"]
-    assert out["service_types"].iloc[2] == ["shelter"]
+    assert (out["status"] == schema.STATUS_PLACED).all()
+    assert out["service_types"].tolist() == [["Spa days"], ["shelter", "Spa days"], ["shelter"], ["wash"], ["protection"]]
+    assert 'warning: service_types: "Spa days" not in geomap\'s categories (kept as written' in out["reason"].iloc[0]
+    assert out["reason"].iloc[2:].tolist() == ["", "", ""]
+    assert out.attrs["unknown_categories"] == {"Spa days": 2}
+    assert row_accounting(out)["unknown_categories"] == {"Spa days": 2}
+
+
+def test_user_category_mapping_wins_and_is_checked(units):
+    raw = _raw(service_types=["Spa days", "WASH", "Refugio; Spa days"], admin1_name=["Alpha"] * 3)
+    out = resolve_directory(raw, units, country="NGA", categories={"Spa days": "psychosocial", "WASH": ""})
+    assert out["service_types"].tolist() == [["psychosocial"], [], ["shelter", "psychosocial"]]
+    assert out.attrs["unknown_categories"] == {}
+    with pytest.raises(ValueError, match="'Spa days' is mapped to 'massage', which is not a category code"):
+        resolve_directory(raw, units, country="NGA", categories={"Spa days": "massage"})
 
 
 def test_fields_are_typed_per_schema(units):
@@ -501,10 +518,11 @@ def test_every_row_comes_out_in_order_and_counts_add_up(units):
     assert out["source_row"].tolist() == list(range(2, 9))
     assert out["name"].tolist()[:6] == ["a", "b", "c", "d", "e", "f"]
     acc = row_accounting(out)
+    # the located row without a name (row 8) is placed with a warning (issue #13)
     assert acc == {
-        "total": 7, "placed": 4, "flagged": 3,
-        "by_method": {"coordinates": 1, "coordinates_swapped": 1, "admin_code": 1, "admin_name": 1},
-        "flagged_unplaced": 2,
+        "total": 7, "placed": 5, "flagged": 2,
+        "by_method": {"coordinates": 2, "coordinates_swapped": 1, "admin_code": 1, "admin_name": 1},
+        "flagged_unplaced": 2, "placed_with_warnings": 2, "duplicates": 0, "units": 3, "unknown_categories": {},
     }
     assert acc["placed"] + acc["flagged"] == acc["total"]
     for col in (*schema.FIELD_NAMES, *schema.RESOLUTION_FIELDS, "duplicate_of"):
@@ -592,3 +610,56 @@ def test_bundled_samples_equal_the_generator_output(monkeypatch):
     for country in mod.SPECS.values():
         text = (REPO / "data" / "providers" / country.out).read_text(encoding="utf-8")
         assert mod.to_csv(mod.build(country)) == text, f"{country.out} is out of date: run scripts/make_sample_directories.py"
+
+
+# ------------------------------------------------------------------ abbreviations and national values (issue #13)
+@pytest.mark.parametrize(
+    ("country", "name", "code"),
+    [
+        ("MEX", "Edo. de México", "MX-MEX"),
+        ("MEX", "Edomex", "MX-MEX"),
+        ("MEX", "Edo. Jalisco", "MX-JAL"),
+        ("MEX", "State of Mexico", "MX-MEX"),
+        ("NGA", "Lagos State", "NG-LA"),
+        ("NGA", "State of Lagos", "NG-LA"),
+        ("COL", "Dpto. de Antioquia", "CO-ANT"),
+        ("COL", "Depto. Antioquia", "CO-ANT"),
+        ("ARG", "Prov. de Buenos Aires", "AR-B"),
+        ("ARG", "Prov. Córdoba", "AR-X"),
+        ("CHL", "Región de Valparaíso", "CL-VS"),
+    ],
+)
+def test_abbreviations_and_prefixes_resolve(country, name, code):
+    out = resolve_admin(pd.Series([""]), pd.Series([name]), boundaries.load_boundaries(country))
+    assert out["admin1_code"].iloc[0] == code
+    assert out["method"].iloc[0] == "admin_name"
+
+
+@pytest.mark.parametrize("value", ["Cobertura Nacional", "National", "Countrywide", "Nationwide", "Todo el país", "NG000", "MEX00"])
+def test_national_values_are_recognised(units, value):
+    from geomap.directory.resolve import is_national
+
+    assert is_national(value)
+    field = "admin1_code" if value[:2].isupper() and value[-1].isdigit() else "admin1_name"
+    row = _one(units, **{field: value})
+    assert row["status"] == schema.STATUS_FLAGGED
+    assert row["reason"].startswith("national: covers the whole country, not one unit")
+    assert f'{field}: "{value}" stands for the whole country (national)' in row["reason"]
+
+
+def test_not_national():
+    from geomap.directory.resolve import is_national
+
+    for value in ("NG001", "Lagos", "Nationale Street 4", "", None, "MX-09"):
+        assert not is_national(value), value
+
+
+def test_a_name_shared_with_a_placeholder_unit_goes_to_the_code_keeper():
+    # Natural Earth gives AF-URU to two features; the bundled layer keeps it on the largest
+    layer = _units([
+        {"code": "AF-URU", "name": "Uruzgan", "ne_code": "AF-URU", "geometry": box(0, 0, 2, 2)},
+        {"code": "AF-NE1752", "name": "Uruzgan", "ne_code": "AF-URU", "geometry": box(2, 0, 3, 1)},
+        {"code": "AF-KAB", "name": "Kabul", "ne_code": "AF-KAB", "geometry": box(3, 0, 4, 1)},
+    ], country="AFG", iso_a2="AF")
+    out = resolve_admin(pd.Series([""]), pd.Series(["Uruzgan"]), layer, country="AFG")
+    assert out["admin1_code"].iloc[0] == "AF-URU" and out["reason"].iloc[0] == ""

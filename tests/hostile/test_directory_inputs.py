@@ -109,7 +109,8 @@ def test_excel_merged_cells_and_formulas(tmp_path, units):
     row3 = d[d["source_row"] == 3].iloc[0]
     # the merged "Lagos" was copied down to row 3 (whose point lies in Kano: the resolver says so)
     assert 'admin1_name "Lagos"' in row3["reason"]
-    assert row3["status"] == schema.STATUS_FLAGGED and "name: missing" in row3["reason"]
+    # located, so placed (issue #13: placement is about location only); the missing name is a warning
+    assert row3["status"] == schema.STATUS_PLACED and "warning: name: missing" in row3["reason"]
     # a formula is never evaluated or kept as a formula
     assert not any(str(v).startswith("=") for v in d["name"].dropna())
 

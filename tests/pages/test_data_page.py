@@ -57,7 +57,7 @@ def test_upload_is_resolved_and_flagged_rows_listed():
     at = _run_with_upload()
     m = _metrics(at)
     assert (m["Rows in the file"], m["Placed"], m["Flagged"]) == ("3", "2", "1")
-    editor = at.dataframe(key="flagged_editor")
+    editor = at.dataframe(key="review_editor")
     assert editor.value["source_row"].tolist() == [4]
     assert "Atlántida" in editor.value["reason"].iloc[0]
 
@@ -71,7 +71,7 @@ def test_correction_resolves_the_row():
     assert not at.exception
     m = _metrics(at)
     assert (m["Placed"], m["Flagged"]) == ("3", "0")
-    assert any("Every row was placed" in s.value for s in at.success)
+    assert any("Every row was placed" in s.value for s in at.success)  # and none carries a warning
 
 
 def test_download_is_public_view():
@@ -79,3 +79,61 @@ def test_download_is_public_view():
     assert at.selectbox(key="export_format").value == "csv"
     captions = " ".join(c.value for c in at.caption)
     assert "Public view" in captions
+
+
+WARNED = (
+    "name,service_types,state,latitude,longitude\n"
+    "Swapped Clinic (fictional),medical,Lagos,3.38,6.45\n"  # latitude and longitude swapped
+    "Fuzzy House (fictional),Spa days,Anambara,,\n"  # fuzzy state, unknown category
+    "Clean Office (fictional),legal aid,Kano,,\n"
+    "Lost Row (fictional),PRO,Atlantis,,\n"
+).encode("utf-8")
+
+
+def _run_nigeria(data: bytes) -> AppTest:
+    import hashlib
+
+    at = AppTest.from_function(_app, default_timeout=180)
+    at.session_state["geomap_country"] = "NGA"
+    at.session_state[_state.K_UPLOAD] = {
+        "name": "warned.csv", "data": data, "digest": hashlib.sha256(data).hexdigest(),
+        "sheet": None, "mapping": (), "edits": (), "categories": (),
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_placed_rows_with_a_warning_are_listed_and_editable():
+    at = _run_nigeria(WARNED)
+    m = _metrics(at)
+    assert (m["Rows in the file"], m["Placed"], m["Flagged"], m["Placed with a warning"]) == ("4", "3", "1", "2")
+    editor = at.dataframe(key="review_editor")
+    table = editor.value
+    assert table["source_row"].tolist() == [2, 3, 5]  # the clean row 4 needs no look
+    assert table["status"].tolist() == ["placed", "placed", "flagged"]
+    assert "swapped" in table["reason"].iloc[0]
+    assert "fuzzy" in table["reason"].iloc[1] and '"Spa days" not in geomap\'s categories' in table["reason"].iloc[1]
+
+
+def test_a_placed_row_with_a_warning_is_re_resolved_in_place():
+    at = _run_nigeria(WARNED)
+    up = at.session_state[_state.K_UPLOAD]
+    up["edits"] = ((3, (("admin1_name", "Anambra"), ("service_types", "shelter"))),)
+    at.session_state[_state.K_UPLOAD] = up
+    at.run()
+    assert not at.exception
+    assert _metrics(at)["Placed with a warning"] == "1"
+    assert at.dataframe(key="review_editor").value["source_row"].tolist() == [2, 5]
+
+
+def test_unknown_categories_are_counted_and_mapped_on_the_page():
+    at = _run_nigeria(WARNED)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Spa days: 1 rows" in captions
+    at.selectbox(key="cat_0").set_value("psychosocial")
+    at.button(key="FormSubmitter:category_form-Apply the category mapping").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state[_state.K_UPLOAD]["categories"] == (("Spa days", "psychosocial"),)
+    assert "Spa days: 1 rows" not in " ".join(c.value for c in at.caption)
+    assert at.get("download_button")  # the mapping (columns and categories) can be saved and reused

@@ -113,6 +113,10 @@ def test_public_gaps_page_ranks_units_and_hides_confidential(directory_csv):
     assert_no_leak(text, raw, where="Gaps page (public)")
     assert "Hidden Fictional Lane" not in text
     assert "Confidential sites count in every figure" in text
+    # issue #13: settlements just off the coarse coastline (Lagos) are in the demand, and said so
+    captions = " ".join(c.value for c in at.caption)
+    assert "lie just outside every unit (coarse coastline or border) and were assigned to the nearest unit within 5 km" in captions
+    assert "no demand point is left outside the units" in captions
 
 
 def test_weights_and_siting_panel(directory_csv):
