@@ -50,3 +50,10 @@ def realdata_dir(shared_dir: Path) -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests expect English unless they ask for a language: a developer's own ``LANG=es_MX``
+    must not change what the CLI prints under test (tests of ``LANG`` unset this)."""
+    monkeypatch.setenv("GEOMAP_LANG", "en")
