@@ -45,6 +45,8 @@ from babel import numbers as _numbers
 from babel.messages import mofile, pofile
 from babel.support import Translations
 
+from geomap.settings import LANGUAGES as _SETTINGS_LANGUAGES
+
 __all__ = [
     "DOMAIN",
     "LANGUAGES",
@@ -71,8 +73,8 @@ __all__ = [
 #: The catalogs' domain and folder (``<LOCALE_DIR>/<lang>/LC_MESSAGES/<DOMAIN>.po``).
 DOMAIN = "geomap"
 LOCALE_DIR = Path(__file__).parent / "locales"
-#: Languages offered, English first (the source language of every message).
-LANGUAGES: tuple[str, ...] = ("en", "es", "fr", "ar")
+#: Languages offered, English first (the source language of every message); one list, the settings'.
+LANGUAGES: tuple[str, ...] = _SETTINGS_LANGUAGES
 #: Each language named in itself (for the language picker).
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Español", "fr": "Français", "ar": "العربية"}
 _RTL = frozenset({"ar"})
