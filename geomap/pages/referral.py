@@ -279,7 +279,7 @@ def render() -> None:
     langs = ["", *_languages(ctx.view)]
     if st.session_state.get(_K + "language") not in langs:
         st.session_state[_K + "language"] = ""
-    language = f1.selectbox(_("Language"), langs, format_func=lambda x: x or "Any language", key=_K + "language")
+    language = f1.selectbox(_("Language"), langs, format_func=lambda x: x or _("Any language"), key=_K + "language")
     open_24h = f2.checkbox(_("Open 24 hours"), key=_K + "h24")
     accepting = f3.checkbox(_("Accepting referrals"), key=_K + "accepting")
     st.session_state.setdefault(_K + "n", 5)

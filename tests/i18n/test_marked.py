@@ -87,6 +87,16 @@ def _name(func: ast.AST) -> str:
     return ""
 
 
+def _flag_lambda_text(fn: ast.Lambda, flag) -> None:
+    """Literal text an option label lambda returns outside a translation call."""
+    marked = {id(c) for call in ast.walk(fn) if isinstance(call, ast.Call) and _name(call.func) in _GETTEXT for c in ast.walk(call)}
+    # keyword values (vocabulary="population") are identifiers, not text
+    marked |= {id(kw.value) for call in ast.walk(fn) if isinstance(call, ast.Call) for kw in call.keywords}
+    for c in ast.walk(fn.body):
+        if isinstance(c, ast.Constant) and isinstance(c.value, str) and id(c) not in marked:
+            flag(c)
+
+
 def unmarked(path: Path) -> list[str]:
     """``file:line: text`` for every unmarked user-visible literal in ``path``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -114,6 +124,8 @@ def unmarked(path: Path) -> list[str]:
         for kw in node.keywords:
             if kw.arg in _TEXT_KW or (is_st and kw.arg in {"help", "placeholder", "label"}):
                 flag(kw.value, f"{name}({kw.arg}=)")
+            if kw.arg == "format_func" and isinstance(kw.value, ast.Lambda):
+                _flag_lambda_text(kw.value, lambda c: flag(c, f"{name}(format_func=)"))
     return found
 
 
@@ -132,6 +144,7 @@ def test_pending_modules_are_still_pending(rel):
 def test_the_check_catches_unmarked_text(tmp_path):
     sample = tmp_path / "probe.py"
     sample.write_text('import streamlit as st\nst.title("Coverage")\nst.caption(f"{n} units")\nst.title(_("Fine"))\n'
-                      'print(f"wrote {_(\'Inside\')}")\n', encoding="utf-8")
+                      'print(f"wrote {_(\'Inside\')}")\nst.selectbox(_("L"), [], format_func=lambda x: x or "Any language")\n'
+                      'st.selectbox(_("L"), [], format_func=lambda x: x or _("Any language"))\n', encoding="utf-8")
     problems = unmarked(sample)
-    assert len(problems) == 4, problems  # title, caption, print(f-string) and the call inside the f-string
+    assert len(problems) == 5, problems  # title, caption, print(f-string), the call inside the f-string, format_func
