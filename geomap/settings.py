@@ -33,11 +33,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from geomap.errors import SettingsError
+
 __all__ = ["ENV", "Settings", "SettingsError", "get_settings"]
-
-
-class SettingsError(ValueError):
-    """A setting has a value geomap cannot use (the message names the variable or key)."""
 
 
 #: Environment variable for each field of :class:`Settings`.

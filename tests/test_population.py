@@ -154,3 +154,19 @@ def test_read_population_rejects_text_with_its_row(tmp_path: Path) -> None:
         p.read_population(path)
     with pytest.raises(ValueError, match="no population column"):
         p.read_population(b"code,name\nA,B\n", filename="nopop.csv")
+
+
+def test_unit_populations_replace_the_census_and_refuse_unknown_units() -> None:
+    """The app's and CLI's brought population table goes through the strict reader (issue #14)."""
+    units = b.load_boundaries("NG")
+    out = p.unit_populations(units, b"code,name,population\nNG-LA,,12 345 678\n,Kano,9000000\n", filename="pop_2022.csv")
+    by_code = out.set_index("code")
+    assert by_code.loc["NG-LA", "population"] == 12_345_678
+    assert by_code.loc["NG-KN", "population"] == 9_000_000
+    assert by_code.loc["NG-LA", "population_year"] == 2022
+    assert by_code.loc["NG-LA", "population_source"] == "pop_2022.csv"
+    assert np.isnan(by_code.loc["NG-OY", "population"])  # not in the table: no data, never 0
+    with pytest.raises(ValueError, match=r"pop\.csv, row 3: unit 'Atlantis' is not in the boundaries"):
+        p.unit_populations(units, b"name,population\nLagos,1\nAtlantis,5\n", filename="pop.csv")
+    with pytest.raises(ValueError, match=r"row 2, column 'population': 'many' is not a number"):
+        p.unit_populations(units, b"code,population\nNG-LA,many\n", filename="pop.csv")

@@ -7,7 +7,7 @@
 Road catchments need a road graph: :func:`load_road_graph` reads a local ``.osm`` XML or
 ``.graphml`` file, or — only when ``allow_download=True`` — fetches one from Overpass with a short
 timeout and the rate limiter off (so that offline use fails in seconds, not minutes) and caches
-it. :func:`travel_time_catchments` gives the area reachable within ``minutes`` of each provider.
+it in the settings' ``cache_dir``. osmnx's own settings are set for that one call and restored. :func:`travel_time_catchments` gives the area reachable within ``minutes`` of each provider.
 
 Catchments of confidential providers are computed like any other; callers draw or export them
 only for roles allowed by :func:`geomap.directory.privacy.can_see_confidential` — use
@@ -16,7 +16,11 @@ only for roles allowed by :func:`geomap.directory.privacy.can_see_confidential` 
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -26,6 +30,8 @@ from pyproj import Geod
 
 from geomap.analysis import distance as _distance
 from geomap.directory import privacy
+from geomap.io.sources import read_source
+from geomap.settings import get_settings
 
 __all__ = [
     "travel_time_from",
@@ -37,6 +43,8 @@ __all__ = [
 ]
 
 _GEOD = Geod(ellps="WGS84")
+#: Serialises the short windows in which osmnx's process-wide settings hold a download's values.
+_OSMNX_LOCK = threading.Lock()
 _KEEP = ("id", "confidential", "capacity")
 
 
@@ -135,7 +143,7 @@ def load_road_graph(
             raise ValueError(msg)
         with tempfile.TemporaryDirectory() as tmp:
             tmp_path = Path(tmp) / f"roads{suffix}"
-            tmp_path.write_bytes(bytes(path))
+            tmp_path.write_bytes(read_source(bytes(path), filename=filename, what="road graph upload"))
             return load_road_graph(tmp_path, simplify=simplify)
     if path is not None:
         p = Path(path)
@@ -152,7 +160,16 @@ def load_road_graph(
     if bbox is None:
         msg = "no road graph: give a local .osm/.graphml file, or a bbox with allow_download=True"
         raise ValueError(msg)
-    cache = Path(cache_dir) if cache_dir is not None else Path.home() / ".cache" / "geomap" / "roads"
+    cache = Path(cache_dir) if cache_dir is not None else get_settings().cache_dir / "roads"
+    return _download_road_graph(
+        bbox, network_type=network_type, cache=cache, allow_download=allow_download, timeout_s=timeout_s
+    )
+
+
+def _download_road_graph(bbox, *, network_type: str, cache: Path, allow_download: bool, timeout_s: int):
+    """The cached GraphML for ``bbox``, or (when allowed) a download from Overpass, then cached."""
+    import osmnx as ox
+
     name = "roads_{}_{:.4f}_{:.4f}_{:.4f}_{:.4f}.graphml".format(network_type, *bbox)
     cached = cache / name
     if cached.is_file():
@@ -160,14 +177,33 @@ def load_road_graph(
     if not allow_download:
         msg = f"no cached road graph for bbox {bbox} in {cache}, and downloading is off (allow_download=False)"
         raise ValueError(msg)
-    ox.settings.overpass_rate_limit = False
-    ox.settings.requests_timeout = int(timeout_s)
-    ox.settings.use_cache = True
-    ox.settings.cache_folder = str(cache / "http")
-    g = ox.graph_from_bbox(bbox, network_type=network_type)
+    with _osmnx_settings(
+        overpass_rate_limit=False, requests_timeout=int(timeout_s), use_cache=True, cache_folder=str(cache / "http")
+    ):
+        g = ox.graph_from_bbox(bbox, network_type=network_type)
     cache.mkdir(parents=True, exist_ok=True)
     ox.save_graphml(g, cached)
     return g
+
+
+@contextlib.contextmanager
+def _osmnx_settings(**values: Any) -> Iterator[None]:
+    """Set osmnx's (process-wide) settings for one call only, and restore them afterwards.
+
+    osmnx reads its options from the module ``osmnx.settings``; geomap never leaves its own
+    values there. The lock keeps two sessions' downloads from interleaving their settings.
+    """
+    from osmnx import settings as ox_settings
+
+    with _OSMNX_LOCK:
+        saved = {key: getattr(ox_settings, key) for key in values}
+        try:
+            for key, value in values.items():
+                setattr(ox_settings, key, value)
+            yield
+        finally:
+            for key, value in saved.items():
+                setattr(ox_settings, key, value)
 
 
 def _with_travel_times(graph, default_speed_kph: float):

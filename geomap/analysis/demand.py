@@ -20,6 +20,7 @@ import pandas as pd
 
 from geomap.directory import schema
 from geomap.i18n import N_
+from geomap.io.sources import read_source
 
 __all__ = [
     "DEMAND_CAVEAT",
@@ -207,10 +208,9 @@ def _pick(headers: list[str], options: tuple[str, ...]) -> str | None:
 
 def _read_table(source: Any) -> tuple[pd.DataFrame, str]:
     name = getattr(source, "name", None) or (str(source) if isinstance(source, (str, Path)) else "uploaded file")
-    if isinstance(source, bytes):
-        source = io.BytesIO(source)
+    data = read_source(source, filename=Path(str(name)).name, what="CSV file")  # size limit first
     try:
-        df = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
         msg = f"{name}: could not read as a UTF-8 CSV ({exc}); save it as CSV UTF-8 and try again"
         raise ValueError(msg) from exc

@@ -550,76 +550,31 @@ def find_referrals(
     verbatim = [s for s in services if s not in schema.CATEGORIES]
     present = schema.categories_present(_column(directory, "service_types")) if verbatim else ()
     _validate(services, populations, match, n, present)
-    privacy.can_see_confidential(role)  # validates the role
+    full = privacy.can_see_confidential(role)  # also validates the role
     today = today or date.today()
-
     df = directory
     if "status" in df.columns:
         df = df[df["status"].astype(object).ne(schema.STATUS_FLAGGED).to_numpy()]
-    lat, lon = _record_points(df)
-    approx = np.zeros(len(df), dtype=bool)
-    if units is not None and len(df):
-        ulat, ulon = _unit_points(df, units)
-        fill = np.isnan(lat) & np.isfinite(ulat)
-        lat[fill], lon[fill], approx[fill] = ulat[fill], ulon[fill], True
+    lat, lon, approx = _locations(df, units)
     located = np.isfinite(lat) & np.isfinite(lon)
-
     offered = schema.parse_codes(_column(df, "service_types"))
-    served = schema.parse_codes(_column(df, "populations_served"), vocabulary="population")
-    keep = located.copy()
-    if services:
-        want = set(services)
-        test = (lambda s: want <= set(s)) if match == "all" else (lambda s: bool(want & set(s)))
-        keep &= offered.map(test).to_numpy(dtype=bool)
-    if populations:
-        keep &= served.map(lambda s: set(populations) <= set(s)).to_numpy(dtype=bool)
-    if language:
-        lang = schema.normalise_header(language)
-        langs = _column(df, "languages").map(lambda v: {schema.normalise_header(x) for x in schema.parse_list(v)})
-        keep &= langs.map(lambda s: lang in s).to_numpy(dtype=bool)
-    if open_24h:
-        keep &= _column(df, "open_24h").map(schema.parse_bool).map(lambda b: b is True).to_numpy(dtype=bool)
-    if accepting_only:
-        keep &= _column(df, "accepting_referrals").map(schema.parse_bool).map(lambda b: b is True).to_numpy(dtype=bool)
-
-    out = df[keep].copy()
-    if not isinstance(out, gpd.GeoDataFrame):
-        out = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries([None] * len(out), index=out.index), crs="EPSG:4326")
-    lat, lon, approx = lat[keep], lon[keep], approx[keep]
-    conf = privacy.is_confidential(out).to_numpy(dtype=bool)
-    exact = _geodesic_km(start, lat, lon)
-    coarse = _geodesic_km(start, _snap(lat, CONFIDENTIAL_GRID_DEG), _snap(lon, CONFIDENTIAL_GRID_DEG))
-    coarse = np.where(conf, coarse, exact)
-    out["distance_km"] = exact
-    out["coarse_km"] = coarse
-    out["confidential"] = conf
-    out["location_approx"] = approx
-    offered_kept = offered[keep]
+    keep = located & _matches(
+        df, offered, services=services, populations=populations, language=language, open_24h=open_24h,
+        accepting_only=accepting_only, match=match,
+    )
+    out = _with_distances(df[keep].copy(), start, lat[keep], lon[keep], approx[keep])
     out["matched_services"] = pd.Series(
-        [[s for s in o if not services or s in services] for o in offered_kept], index=out.index, dtype=object
+        [[s for s in o if not services or s in services] for o in offered[keep]], index=out.index, dtype=object
     )
     verified = _column(out, "last_verified").map(schema.parse_date)
     out["stale"] = verified.map(lambda d: d is None or (today - d).days > schema.STALE_AFTER_DAYS).astype(bool)
-
-    key = coarse if not privacy.can_see_confidential(role) else exact
-    out["_key"] = key
-    ids = _column(out, "id").astype(str).to_numpy()
-    order = np.lexsort((ids, key))
-    out = out.iloc[order]
-    if match == "any" and services:
-        chosen: set[Any] = set()
-        for s in services:
-            has = out["matched_services"].map(lambda m, s=s: s in m).to_numpy(dtype=bool)
-            chosen.update(out.index[has][: int(n)])
-        out = out[out.index.isin(chosen)]
-    else:
-        out = out.head(int(n))
-    out = out.drop(columns="_key")
+    out = _nearest(out, out["coarse_km"].to_numpy() if not full else out["distance_km"].to_numpy(),
+                   services=services, match=match, n=n)
     out["rank"] = np.arange(1, len(out) + 1)
     out.attrs = {
         **directory.attrs,
         "start": {"lat": start.lat, "lon": start.lon, "label": start.label, "kind": start.kind},
-        "ranked_for": privacy.PUBLIC if not privacy.can_see_confidential(role) else "full",
+        "ranked_for": privacy.PUBLIC if not full else "full",
         "filters": {
             "services": services,
             "populations": populations,
@@ -633,6 +588,78 @@ def find_referrals(
         "relaxed": [],
     }
     return out
+
+
+def _locations(df: pd.DataFrame, units: gpd.GeoDataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each record's latitude and longitude; a record placed only by its unit gets the unit's
+    representative point (``approx`` True) when ``units`` are given."""
+    lat, lon = _record_points(df)
+    approx = np.zeros(len(df), dtype=bool)
+    if units is not None and len(df):
+        ulat, ulon = _unit_points(df, units)
+        fill = np.isnan(lat) & np.isfinite(ulat)
+        lat[fill], lon[fill], approx[fill] = ulat[fill], ulon[fill], True
+    return lat, lon, approx
+
+
+def _matches(
+    df: pd.DataFrame,
+    offered: pd.Series,
+    *,
+    services: list[str],
+    populations: list[str],
+    language: str | None,
+    open_24h: bool | None,
+    accepting_only: bool,
+    match: str,
+) -> np.ndarray:
+    """Which records meet the needs: services (any/all), populations, language, hours, intake."""
+    keep = np.ones(len(df), dtype=bool)
+    if services:
+        want = set(services)
+        test = (lambda s: want <= set(s)) if match == "all" else (lambda s: bool(want & set(s)))
+        keep &= offered.map(test).to_numpy(dtype=bool)
+    if populations:
+        served = schema.parse_codes(_column(df, "populations_served"), vocabulary="population")
+        keep &= served.map(lambda s: set(populations) <= set(s)).to_numpy(dtype=bool)
+    if language:
+        lang = schema.normalise_header(language)
+        langs = _column(df, "languages").map(lambda v: {schema.normalise_header(x) for x in schema.parse_list(v)})
+        keep &= langs.map(lambda s: lang in s).to_numpy(dtype=bool)
+    if open_24h:
+        keep &= _column(df, "open_24h").map(schema.parse_bool).map(lambda b: b is True).to_numpy(dtype=bool)
+    if accepting_only:
+        keep &= _column(df, "accepting_referrals").map(schema.parse_bool).map(lambda b: b is True).to_numpy(dtype=bool)
+    return keep
+
+
+def _with_distances(
+    out: pd.DataFrame, start: Start, lat: np.ndarray, lon: np.ndarray, approx: np.ndarray
+) -> gpd.GeoDataFrame:
+    """Exact geodesic distances, and for confidential sites the distance to their grid cell."""
+    if not isinstance(out, gpd.GeoDataFrame):
+        out = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries([None] * len(out), index=out.index), crs="EPSG:4326")
+    conf = privacy.is_confidential(out).to_numpy(dtype=bool)
+    exact = _geodesic_km(start, lat, lon)
+    coarse = _geodesic_km(start, _snap(lat, CONFIDENTIAL_GRID_DEG), _snap(lon, CONFIDENTIAL_GRID_DEG))
+    out["distance_km"] = exact
+    out["coarse_km"] = np.where(conf, coarse, exact)
+    out["confidential"] = conf
+    out["location_approx"] = approx
+    return out
+
+
+def _nearest(out: gpd.GeoDataFrame, key: np.ndarray, *, services: list[str], match: str, n: int) -> gpd.GeoDataFrame:
+    """Order by ``key`` (ties by id); keep the ``n`` nearest per service (``any``) or in all."""
+    ids = _column(out, "id").astype(str).to_numpy()
+    out = out.iloc[np.lexsort((ids, key))]
+    if match == "any" and services:
+        chosen: set[Any] = set()
+        for s in services:
+            has = out["matched_services"].map(lambda m, s=s: s in m).to_numpy(dtype=bool)
+            chosen.update(out.index[has][: int(n)])
+        return out[out.index.isin(chosen)]
+    return out.head(int(n))
 
 
 def relax_filters(

@@ -70,9 +70,6 @@ def mclp_sites(
         ``attrs``: ``total_population``, ``covered_before``, ``covered_after``,
         ``radius_km``, ``status`` (the solver's status).
     """
-    import pulp
-    from spopt.locate import MCLP
-
     if not isinstance(add, (int, np.integer)) or add < 1:
         msg = f"add must be a whole number of sites, at least 1; got {add!r}"
         raise ValueError(msg)
@@ -88,11 +85,7 @@ def mclp_sites(
     open_demand = demand.loc[open_mask]
     open_pop = pop[open_mask]
 
-    cols = ["order", "candidate", "name", "unit_code", "population", "new_population_covered",
-            "cumulative_new_covered", "cumulative_share_covered"]
-    empty = gpd.GeoDataFrame({c: [] for c in cols}, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
-
-    def _finish(out: gpd.GeoDataFrame, status: str) -> gpd.GeoDataFrame:
+    def finish(out: gpd.GeoDataFrame, status: str) -> gpd.GeoDataFrame:
         added = float(out["new_population_covered"].sum()) if len(out) else 0.0
         out.attrs = {
             "total_population": total,
@@ -103,26 +96,50 @@ def mclp_sites(
         }
         return out
 
+    empty = gpd.GeoDataFrame({c: [] for c in _SITE_COLUMNS}, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
     if len(open_demand) == 0 or len(cand) == 0:
-        return _finish(empty, "nothing to cover")
+        return finish(empty, "nothing to cover")
     pairs = _distance.pairs_within(open_demand, cand, radius_km=radius_km)
     if pairs.empty:
-        return _finish(empty, "no candidate within reach of uncovered population")
-    pairs["pop"] = open_pop[pairs["point_pos"].to_numpy()]
+        return finish(empty, "no candidate within reach of uncovered population")
+    keep, aij, weights = _coverage_matrix(pairs, open_pop, max_candidates=max(int(max_candidates), int(add)))
+    chosen, status = _solve_mclp(aij, weights, p=int(min(add, len(keep))), time_limit_s=time_limit_s)
+    order = _greedy_order(aij, weights, chosen)
+    out = _site_table(cand, [int(keep[j]) for j, _ in order], [g for _, g in order], before=before, total=total)
+    return finish(out, status)
+
+
+#: Columns of :func:`mclp_sites` (those the candidates have), before the geometry.
+_SITE_COLUMNS = ["order", "candidate", "name", "unit_code", "population", "new_population_covered",
+                 "cumulative_new_covered", "cumulative_share_covered"]
+
+
+def _coverage_matrix(pairs: pd.DataFrame, open_pop: np.ndarray, *, max_candidates: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidates kept (positions), the client × candidate coverage matrix and client weights.
+
+    Only the ``max_candidates`` candidates that could cover the most uncovered population on
+    their own are kept; demand points covered by exactly the same candidates are merged into
+    one client (exact: the model only sees who covers whom).
+    """
+    pairs = pairs.assign(pop=open_pop[pairs["point_pos"].to_numpy()])
     solo = pairs.groupby("provider_pos")["pop"].sum().sort_values(ascending=False, kind="stable")
-    keep = solo.index.to_numpy()[: max(int(max_candidates), int(add))]
+    keep = solo.index.to_numpy()[:max_candidates]
     pairs = pairs[pairs["provider_pos"].isin(keep)]
     rows = np.unique(pairs["point_pos"].to_numpy())
     row_of = {p: i for i, p in enumerate(rows)}
     col_of = {c: j for j, c in enumerate(keep)}
-    r = pairs["point_pos"].map(row_of).to_numpy()
-    c = pairs["provider_pos"].map(col_of).to_numpy()
     aij = np.zeros((len(rows), len(keep)), dtype=bool)
-    aij[r, c] = True
-    # Demand points covered by exactly the same candidates are one client for the model (exact).
+    aij[pairs["point_pos"].map(row_of).to_numpy(), pairs["provider_pos"].map(col_of).to_numpy()] = True
     aij, inverse = np.unique(aij, axis=0, return_inverse=True)
     weights = np.bincount(np.asarray(inverse).ravel(), weights=open_pop[rows], minlength=len(aij))
-    p = int(min(add, len(keep)))
+    return keep, aij, weights
+
+
+def _solve_mclp(aij: np.ndarray, weights: np.ndarray, *, p: int, time_limit_s: float) -> tuple[list[int], str]:
+    """The candidates (columns of ``aij``) chosen by spopt's MCLP with CBC, and the solver status."""
+    import pulp
+    from spopt.locate import MCLP
+
     # spopt takes a cost matrix and a radius: covered pairs cost 0, others radius + 1.
     cost = np.where(aij, 0.0, 2.0)
     with warnings.catch_warnings():  # pulp 3.x deprecation notices about its own API
@@ -130,9 +147,11 @@ def mclp_sites(
         model = MCLP.from_cost_matrix(cost, weights, service_radius=1.0, p_facilities=p)
         model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s), results=False)
     status = pulp.LpStatus.get(model.problem.status, str(model.problem.status))
-    chosen = [j for j, v in enumerate(model.fac_vars) if (v.value() or 0) > 0.5]
+    return [j for j, v in enumerate(model.fac_vars) if (v.value() or 0) > 0.5], status
 
-    # Greedy order within the chosen set: each row's gain given the rows above it.
+
+def _greedy_order(aij: np.ndarray, weights: np.ndarray, chosen: list[int]) -> list[tuple[int, float]]:
+    """The chosen sites in greedy order: each one's gain given the sites above it."""
     got = np.zeros(len(aij), dtype=bool)
     order: list[tuple[int, float]] = []
     remaining = list(chosen)
@@ -142,15 +161,16 @@ def mclp_sites(
         j = remaining.pop(best)
         order.append((j, gains[best]))
         got |= aij[:, j]
+    return order
 
-    pos = [int(keep[j]) for j, _ in order]
+
+def _site_table(cand: gpd.GeoDataFrame, pos: list[int], gains: list[float], *, before: float, total: float) -> gpd.GeoDataFrame:
     out = cand.iloc[pos].copy()
     out = gpd.GeoDataFrame(out, geometry=out.geometry.name, crs=cand.crs)
     out.insert(0, "candidate", pd.Series(np.asarray(cand.index, dtype=object)[pos], index=out.index, dtype=object))
     out.insert(0, "order", np.arange(1, len(pos) + 1))
-    out["new_population_covered"] = [g for _, g in order]
+    out["new_population_covered"] = gains
     out["cumulative_new_covered"] = out["new_population_covered"].cumsum()
     out["cumulative_share_covered"] = (before + out["cumulative_new_covered"]) / total if total > 0 else np.nan
-    keep_cols = [col for col in cols if col in out.columns] + [out.geometry.name]
-    out = out[keep_cols].reset_index(drop=True)
-    return _finish(out, status)
+    keep_cols = [col for col in _SITE_COLUMNS if col in out.columns] + [out.geometry.name]
+    return out[keep_cols].reset_index(drop=True)

@@ -68,14 +68,12 @@ def _common(p: argparse.ArgumentParser, *, service_required: bool = True) -> Non
 
 
 def _inputs(args: argparse.Namespace):
-    from geomap import pipeline
+    from geomap import pipeline, population
     from geomap.analysis import demand
 
     units = pipeline.load_units(args.country, boundaries=args.boundaries)
     if getattr(args, "populations", None):
-        pops = demand.read_unit_populations(Path(args.populations), units)
-        units = units.drop(columns=[c for c in ("population", "population_year", "population_source") if c in units.columns])
-        units = units.merge(pops, on="code", how="left")
+        units = population.unit_populations(units, Path(args.populations))
     from geomap.cli import mappings_from_args
 
     columns, categories = mappings_from_args(args)

@@ -17,6 +17,7 @@ import sys
 from typing import TextIO
 
 from geomap import auth, i18n
+from geomap.errors import UnknownUser
 from geomap.i18n import _, ngettext
 
 __all__ = ["add_users_parser", "read_password", "run_users"]
@@ -111,12 +112,12 @@ def run_users(args: argparse.Namespace) -> int:
         if action == "passwd":
             if args.name not in auth.load_accounts(path=path):
                 msg = f"no user {args.name!r} in {path}"
-                raise KeyError(msg)
+                raise UnknownUser(msg)
             password = read_password(stdin=args.password_stdin)
             auth.set_password(args.name, password, path=path, role=args.role)
             print(_("changed password of {name} in {path}").format(name=repr(args.name), path=path))
             return 0
-    except (ValueError, KeyError, PermissionError) as exc:
+    except (ValueError, PermissionError) as exc:  # user errors (UnknownUser is a ValueError); bugs surface
         msg = exc.args[0] if exc.args else str(exc)
         print(_("geomap users: error: {message}").format(message=msg), file=sys.stderr)
         return 2

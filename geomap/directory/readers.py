@@ -39,7 +39,6 @@ files), ``resolution_columns``, ``sheet`` (XLSX/GeoPackage), ``hsds_version`` (H
 from __future__ import annotations
 
 import bisect
-import codecs
 import csv
 import io
 import json
@@ -52,7 +51,12 @@ from typing import Any
 
 import pandas as pd
 
-from geomap.directory import limits, schema
+from geomap.directory import schema
+from geomap.io import limits
+from geomap.io.formats import DIRECTORY_FORMATS
+from geomap.io.sources import display_name, read_source
+from geomap.io.text import WESTERN as _WESTERN
+from geomap.io.text import decode as _decode
 
 __all__ = [
     "FORMATS",
@@ -72,8 +76,9 @@ __all__ = [
     "load_mapping",
 ]
 
-#: Formats :func:`read_directory` accepts (``format=``).
-FORMATS: tuple[str, ...] = ("csv", "xlsx", "geojson", "gpkg", "hsds", "hxl")
+#: Formats :func:`read_directory` accepts (``format=``): the readable names of
+#: :data:`geomap.io.formats.DIRECTORY_FORMATS`, the one registry of formats.
+FORMATS: tuple[str, ...] = DIRECTORY_FORMATS.names(readable=True)
 
 #: Resolution columns kept as columns when a file carries them (an earlier export).
 KEPT_RESOLUTION_COLUMNS: tuple[str, ...] = tuple(
@@ -115,38 +120,12 @@ RESOLUTION_HXL: dict[str, str] = {
 
 
 def _source_name(source: Any, filename: str | None) -> str:
-    if filename:
-        return Path(str(filename)).name
-    if isinstance(source, (str, Path)):
-        return Path(source).name
-    name = getattr(source, "name", None)
-    if isinstance(name, str) and name:
-        return Path(name).name
-    return "upload"
+    return display_name(source, filename)
 
 
 def _source_bytes(source: Any, name: str | None = None) -> bytes:
-    """Bytes of a path, a bytes object or a file-like (Streamlit ``UploadedFile``).
-
-    The upload limit (:mod:`geomap.directory.limits`) is checked before anything is read.
-    """
-    limits.check_upload_size(source, filename=name)
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source)
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.exists():
-            msg = f"{path}: no such file"
-            raise FileNotFoundError(msg)
-        return path.read_bytes()
-    if hasattr(source, "getvalue"):
-        return bytes(source.getvalue())
-    if hasattr(source, "read"):
-        if hasattr(source, "seek"):
-            source.seek(0)
-        return bytes(limits.read_limited(source, filename=name))
-    msg = f"cannot read a directory from {type(source).__name__}; give a path, bytes or a file-like object"
-    raise TypeError(msg)
+    """Bytes of a path, a bytes object or a file-like, through :func:`geomap.io.sources.read_source`."""
+    return read_source(source, filename=name, what="directory file")
 
 
 def detect_format(filename: str | None, head_bytes: bytes = b"") -> str:
@@ -201,6 +180,9 @@ def detect_format(filename: str | None, head_bytes: bytes = b"") -> str:
         return "xlsx"
     if suffix == ".zip":
         return "hsds"
+    registered = DIRECTORY_FORMATS.by_suffix(filename or "")
+    if registered is not None and registered.reader is not None:
+        return registered.name
     msg = (
         f"{filename}: unrecognised file type {suffix!r}; accepted: .csv/.tsv/.txt (CSV or HXL), "
         ".xlsx, .geojson/.json, .gpkg, an HSDS data package (.zip or folder with datapackage.json)"
@@ -213,10 +195,6 @@ def detect_format(filename: str | None, head_bytes: bytes = b"") -> str:
 # --------------------------------------------------------------------------------------------
 
 
-#: Label of the single-byte encoding Western text that is not UTF-8 is read as.
-_WESTERN = "cp1252"
-
-
 def _number_ranges(numbers: list[int], *, limit: int = 12) -> str:
     """``[3, 4, 5, 9]`` as ``"3-5, 9"`` (at most ``limit`` ranges, then ``"…"``)."""
     spans: list[list[int]] = []
@@ -227,91 +205,6 @@ def _number_ranges(numbers: list[int], *, limit: int = 12) -> str:
             spans.append([n, n])
     text = [str(a) if a == b else f"{a}-{b}" for a, b in spans[:limit]]
     return ", ".join(text) + (f", … ({len(numbers)} in all)" if len(spans) > limit else "")
-
-
-def _western(data: bytes) -> str:
-    """Bytes as Windows-1252, falling back to Latin-1 (which decodes every byte)."""
-    try:
-        return data.decode(_WESTERN)
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-#: Bytes that are not ASCII letters (deleted to count the ASCII letters of a text).
-_NOT_ASCII_LETTERS = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
-_ASCII = bytes(range(128))
-
-
-def _looks_western(data: bytes) -> bool:
-    """Whether single-byte ``data`` reads as Western text (accents among mostly ASCII letters).
-
-    In Spanish, French or Portuguese a few letters in a hundred are accented; text in another
-    script (Cyrillic, Greek, a double-byte Asian encoding) is almost all high bytes.
-    """
-    high = len(data.translate(None, _ASCII))
-    letters = len(data.translate(None, _NOT_ASCII_LETTERS))
-    return high < 0.3 * (high + letters)
-
-
-def _decode(data: bytes, name: str, warnings: list[str]) -> tuple[str, str, list[int]]:
-    """Decode bytes: ``(text, encoding, 1-based numbers of the lines read as Windows-1252)``.
-
-    BOMs first, then UTF-8. A file whose lines are partly valid (non-ASCII) UTF-8 and partly
-    not was pasted together from two sources: each line is read as UTF-8, the others as
-    Windows-1252, and their numbers are returned (the caller names the rows). Otherwise the encoding is guessed with
-    charset-normalizer, except that Western text (accented letters among mostly ASCII ones) is
-    read as Windows-1252, the encoding Western spreadsheets are saved in: on short files the
-    detector's guesses (``mac_iceland``, ``iso8859_10``, ``cp775``, even ``big5``) read the same
-    bytes as other letters.
-    """
-    for bom, enc in (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return data.decode(enc), enc, []
-    try:
-        return data.decode("utf-8"), "utf-8", []
-    except UnicodeDecodeError:
-        pass
-    # CR and LF never occur inside a UTF-8 or single-byte character, so lines split cleanly
-    lines = data.splitlines(keepends=True)
-    decoded: list[str | None] = []
-    bad: list[int] = []
-    utf8_accents = False
-    for number, line in enumerate(lines, start=1):
-        try:
-            decoded.append(line.decode("utf-8"))
-            utf8_accents = utf8_accents or not line.isascii()
-        except UnicodeDecodeError:
-            decoded.append(None)
-            bad.append(number)
-    if utf8_accents:
-        text = "".join(d if d is not None else _western(line) for d, line in zip(decoded, lines))
-        return text, f"utf-8+{_WESTERN}", bad
-    guess = None
-    if _looks_western(data):
-        enc = _WESTERN
-    else:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        guess = best.encoding if best is not None else None
-        enc = guess or _WESTERN
-    try:
-        text = data.decode(enc)
-    except (UnicodeDecodeError, LookupError):
-        enc, text = ("latin-1", data.decode("latin-1")) if enc == _WESTERN else (_WESTERN, _western(data))
-    said = f" (the encoding detector guessed {guess})" if guess not in (None, enc) else ""
-    label = f"Windows-1252 ({enc})" if enc == _WESTERN else enc
-    warnings.append(
-        f"{name}: the file is not UTF-8; its text was read as {label}{said}. If letters "
-        "look wrong, save the file as UTF-8 and load it again"
-    )
-    return text, enc, []
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -1259,8 +1152,8 @@ def read_table(
         return _hsds_table_view(read_directory(source, filename=filename, format="hsds"))
     data = _source_bytes(source, name)
     fmt = format or detect_format(name, data)
-    if fmt not in FORMATS:
-        msg = f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"
+    if fmt not in DIRECTORY_FORMATS.names(readable=True):
+        msg = f"unknown format {fmt!r}; choose one of {', '.join(DIRECTORY_FORMATS.names(readable=True))}"
         raise ValueError(msg)
     if fmt == "hsds":
         return _hsds_table_view(read_directory(data, filename=name, format="hsds"))
@@ -1282,58 +1175,85 @@ def _transpose(rows: list[tuple[int, list[str | None]]], width: int) -> list[lis
 def _read_raw(
     data: bytes, name: str, fmt: str, sheet: str | int | None
 ) -> tuple[list[str], dict[str, str], list[tuple[int, list[str | None]]], dict[str, Any]]:
-    """Headers, HXL tags, ``(source_row, cells)`` rows and attrs of a flat or vector file."""
-    warnings: list[str] = []
-    attrs: dict[str, Any] = {"format": fmt, "encoding": None, "delimiter": None, "warnings": warnings}
-    if fmt in ("geojson", "gpkg"):
-        gdf, layer = _read_vector(data, name, fmt, sheet, warnings)
-        headers, rows, geoms = _vector_table(gdf, name, warnings)
-        attrs["sheet"] = layer
-        attrs["encoding"] = "utf-8"
-        tags: dict[str, str] = {}
-        mapped = map_columns(headers)
-        has_lat = "latitude" in mapped.values()
-        has_lon = "longitude" in mapped.values()
-        if not (has_lat or has_lon):
-            lat_h, lon_h = "latitude", "longitude"
-            while lat_h in headers or lon_h in headers:
-                lat_h, lon_h = "geometry_" + lat_h, "geometry_" + lon_h
-            other = 0
-            for (_r, cells), geom in zip(rows, geoms):
-                if geom is not None and not geom.is_empty and geom.geom_type == "Point":
-                    cells.extend([repr(float(geom.y)), repr(float(geom.x))])
-                else:
-                    cells.extend([None, None])
-                    if geom is not None and not geom.is_empty:
-                        other += 1
-            headers = [*headers, lat_h, lon_h]
-            attrs["geometry_columns"] = [lat_h, lon_h]
-            if other:
-                warnings.append(
-                    f"{name}: {other} feature(s) have a non-Point geometry; their coordinates were "
-                    "not taken (give Point features or latitude/longitude properties)"
-                )
-    else:
-        if fmt == "xlsx":
-            raw, title = _xlsx_rows(data, name, sheet, warnings)
-            attrs["sheet"] = title
-            attrs["encoding"] = "utf-8"
+    """Headers, HXL tags, ``(source_row, cells)`` rows and attrs, by the format's registered reader."""
+    reader = DIRECTORY_FORMATS.get(fmt).read_function()
+    return reader(data, name, fmt, sheet, [])
+
+
+def _table_from_vector(
+    data: bytes, name: str, fmt: str, sheet: str | int | None, warnings: list[str]
+) -> tuple[list[str], dict[str, str], list[tuple[int, list[str | None]]], dict[str, Any]]:
+    """The table reader of GeoJSON and GeoPackage (registered in :mod:`geomap.io.formats`)."""
+    attrs: dict[str, Any] = {"format": fmt, "encoding": "utf-8", "delimiter": None, "warnings": warnings}
+    gdf, layer = _read_vector(data, name, fmt, sheet, warnings)
+    headers, rows, geoms = _vector_table(gdf, name, warnings)
+    attrs["sheet"] = layer
+    mapped = map_columns(headers)
+    if not ("latitude" in mapped.values() or "longitude" in mapped.values()):
+        headers = _add_point_columns(headers, rows, geoms, name, attrs, warnings)
+    attrs["headers"] = list(headers)
+    attrs["hxl_tags"] = {}
+    return headers, {}, rows, attrs
+
+
+def _add_point_columns(
+    headers: list[str], rows: list, geoms: list, name: str, attrs: dict[str, Any], warnings: list[str]
+) -> list[str]:
+    """Latitude/longitude cells from Point geometries, under names no header already uses."""
+    lat_h, lon_h = "latitude", "longitude"
+    while lat_h in headers or lon_h in headers:
+        lat_h, lon_h = "geometry_" + lat_h, "geometry_" + lon_h
+    other = 0
+    for (_r, cells), geom in zip(rows, geoms):
+        if geom is not None and not geom.is_empty and geom.geom_type == "Point":
+            cells.extend([repr(float(geom.y)), repr(float(geom.x))])
         else:
-            raw, enc, delim = _csv_rows(data, name, warnings)
-            attrs["encoding"] = enc
-            attrs["delimiter"] = delim
-        if not raw or not any(any(_clean(c) for c in r) for r in raw):
-            msg = f"{name}: the file is empty; a directory needs a header row and at least one data row"
-            raise ValueError(msg)
-        headers, tags, rows = _split_table(raw, name, warnings, force_hxl=fmt == "hxl")
-        if not rows:
-            warnings.append(
-                f"{name}: no data rows under the header; the file has column names only, so no "
-                "provider was loaded (add one row per provider under the header)"
-            )
-        if tags:
-            attrs["format"] = "hxl" if fmt == "csv" else fmt
-            attrs["hxl"] = True
+            cells.extend([None, None])
+            if geom is not None and not geom.is_empty:
+                other += 1
+    attrs["geometry_columns"] = [lat_h, lon_h]
+    if other:
+        warnings.append(
+            f"{name}: {other} feature(s) have a non-Point geometry; their coordinates were "
+            "not taken (give Point features or latitude/longitude properties)"
+        )
+    return [*headers, lat_h, lon_h]
+
+
+def _table_from_sheet(
+    data: bytes, name: str, fmt: str, sheet: str | int | None, warnings: list[str]
+) -> tuple[list[str], dict[str, str], list[tuple[int, list[str | None]]], dict[str, Any]]:
+    """The table reader of XLSX workbooks (registered in :mod:`geomap.io.formats`)."""
+    raw, title = _xlsx_rows(data, name, sheet, warnings)
+    attrs: dict[str, Any] = {"format": fmt, "encoding": "utf-8", "delimiter": None, "warnings": warnings, "sheet": title}
+    return _table_from_rows(raw, name, fmt, attrs, warnings)
+
+
+def _table_from_text(
+    data: bytes, name: str, fmt: str, sheet: str | int | None, warnings: list[str]
+) -> tuple[list[str], dict[str, str], list[tuple[int, list[str | None]]], dict[str, Any]]:
+    """The table reader of CSV and HXL text (registered in :mod:`geomap.io.formats`)."""
+    raw, enc, delim = _csv_rows(data, name, warnings)
+    attrs: dict[str, Any] = {"format": fmt, "encoding": enc, "delimiter": delim, "warnings": warnings}
+    return _table_from_rows(raw, name, fmt, attrs, warnings)
+
+
+def _table_from_rows(
+    raw: list[list[str]], name: str, fmt: str, attrs: dict[str, Any], warnings: list[str]
+) -> tuple[list[str], dict[str, str], list[tuple[int, list[str | None]]], dict[str, Any]]:
+    """Header, optional HXL hashtag row and data rows of a sheet or a CSV."""
+    if not raw or not any(any(_clean(c) for c in r) for r in raw):
+        msg = f"{name}: the file is empty; a directory needs a header row and at least one data row"
+        raise ValueError(msg)
+    headers, tags, rows = _split_table(raw, name, warnings, force_hxl=fmt == "hxl")
+    if not rows:
+        warnings.append(
+            f"{name}: no data rows under the header; the file has column names only, so no "
+            "provider was loaded (add one row per provider under the header)"
+        )
+    if tags:
+        attrs["format"] = "hxl" if fmt == "csv" else fmt
+        attrs["hxl"] = True
     attrs["headers"] = list(headers)
     attrs["hxl_tags"] = tags
     return headers, tags, rows, attrs
@@ -1389,8 +1309,8 @@ def read_directory(
         df.attrs["warnings"] = warnings
         return df
     fmt = format or detect_format(name, data)
-    if fmt not in FORMATS:
-        msg = f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"
+    if fmt not in DIRECTORY_FORMATS.names(readable=True):
+        msg = f"unknown format {fmt!r}; choose one of {', '.join(DIRECTORY_FORMATS.names(readable=True))}"
         raise ValueError(msg)
     headers, tags, rows, attrs = _read_raw(data, name, fmt, sheet)
     mapped = map_columns(headers, hxl_tags=tags, mapping=mapping)

@@ -39,8 +39,9 @@ import shapely
 from rapidfuzz import fuzz, process
 
 from geomap import gazetteer
-from geomap.analysis.join import assign_units
+from geomap.boundaries import normalise_code
 from geomap.directory import schema
+from geomap.join import assign_units
 
 __all__ = [
     "ADMIN1_ALIASES",
@@ -330,7 +331,7 @@ def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, list[s
 
 
 def _locate(points: np.ndarray, units: gpd.GeoDataFrame) -> np.ndarray:
-    """Unit position of each point (``-1`` where none): :func:`geomap.analysis.join.assign_units`."""
+    """Unit position of each point (``-1`` where none): :func:`geomap.join.assign_units`."""
     return assign_units(shapely.get_x(points), shapely.get_y(points), units)
 
 
@@ -377,10 +378,6 @@ def _code_forms(code: str, iso2: str, iso3: str) -> list[tuple[str, ...]]:
 
 
 def _normalise_code_external(code: str, iso2: str) -> str | None:
-    try:
-        from geomap.boundaries import normalise_code  # type: ignore[attr-defined]
-    except ImportError:
-        return None
     try:
         out = normalise_code(code, country=iso2 or None)
     except (ValueError, KeyError, TypeError):

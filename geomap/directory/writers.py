@@ -40,6 +40,8 @@ import pandas as pd
 
 from geomap.directory import schema
 from geomap.directory.readers import EXTRA_COLUMN, RESOLUTION_HXL
+from geomap.io.formats import DIRECTORY_FORMATS
+from geomap.io.vector import gpkg_bytes
 
 __all__ = [
     "WRITE_FORMATS",
@@ -59,25 +61,11 @@ __all__ = [
     "to_hxl_bytes",
 ]
 
-WRITE_FORMATS: tuple[str, ...] = ("csv", "xlsx", "geojson", "gpkg", "hsds", "hxl")
-
-MIME_TYPES: dict[str, str] = {
-    "csv": "text/csv",
-    "hxl": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "geojson": "application/geo+json",
-    "gpkg": "application/geopackage+sqlite3",
-    "hsds": "application/zip",
-}
-
-EXTENSIONS: dict[str, str] = {
-    "csv": ".csv",
-    "hxl": ".hxl.csv",
-    "xlsx": ".xlsx",
-    "geojson": ".geojson",
-    "gpkg": ".gpkg",
-    "hsds": ".zip",
-}
+#: Formats written, their MIME types and file suffixes: read from
+#: :data:`geomap.io.formats.DIRECTORY_FORMATS`, the one registry of formats.
+WRITE_FORMATS: tuple[str, ...] = DIRECTORY_FORMATS.names(writable=True)
+MIME_TYPES: dict[str, str] = DIRECTORY_FORMATS.mime_types()
+EXTENSIONS: dict[str, str] = DIRECTORY_FORMATS.export_suffixes()
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -386,14 +374,7 @@ def to_geojson_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> b
 
 def to_gpkg_bytes(directory: pd.DataFrame, *, layer: str = "directory", notice: str | None = None) -> bytes:
     """GeoPackage with one point layer (EPSG:4326); ``notice`` becomes the layer description."""
-    import tempfile
-
-    gdf = _geodataframe(directory)
-    options = {"DESCRIPTION": str(notice).strip()} if notice and str(notice).strip() else None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "directory.gpkg"
-        gdf.to_file(path, driver="GPKG", layer=layer, engine="pyogrio", layer_options=options)
-        return path.read_bytes()
+    return gpkg_bytes(_geodataframe(directory), layer=layer, description=None if notice is None else str(notice))
 
 
 # --------------------------------------------------------------------------------------------
@@ -600,19 +581,10 @@ def to_hsds_zip_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> 
 # Public API
 # --------------------------------------------------------------------------------------------
 
-_TO_BYTES = {
-    "csv": to_csv_bytes,
-    "xlsx": to_xlsx_bytes,
-    "geojson": to_geojson_bytes,
-    "gpkg": to_gpkg_bytes,
-    "hsds": to_hsds_zip_bytes,
-    "hxl": to_hxl_bytes,
-}
-
-
 def _check_format(fmt: str | None) -> str:
-    if fmt not in _TO_BYTES:
-        msg = f"unknown export format {fmt!r}; choose one of {', '.join(WRITE_FORMATS)}"
+    writable = DIRECTORY_FORMATS.names(writable=True)
+    if fmt not in writable:
+        msg = f"unknown export format {fmt!r}; choose one of {', '.join(writable)}"
         raise ValueError(msg)
     return fmt
 
@@ -625,20 +597,17 @@ def to_bytes(directory: pd.DataFrame, *, format: str, notice: str | None = None)
     line above the header (CSV, HXL, XLSX), a ``"notice"`` member (GeoJSON), the layer
     description (GeoPackage), or ``datapackage.json`` and ``NOTICE.txt`` (HSDS).
     """
-    return _TO_BYTES[_check_format(format)](directory, notice=notice)
+    writer = DIRECTORY_FORMATS.get(_check_format(format)).write_function()
+    return writer(directory, notice=notice)
 
 
 def _format_from_path(path: Path) -> str:
-    name = path.name.lower()
-    if name.endswith((".hxl.csv", ".hxl")):
-        return "hxl"
-    suffix = path.suffix.lower()
-    by_suffix = {".csv": "csv", ".xlsx": "xlsx", ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "hsds"}
-    if suffix in by_suffix:
-        return by_suffix[suffix]
-    if not suffix:
+    found = DIRECTORY_FORMATS.by_suffix(path.name)
+    if found is not None and found.writer is not None:
+        return found.name
+    if not path.suffix:
         return "hsds"
-    msg = f"{path}: cannot tell the export format from the suffix {suffix!r}; pass format= one of {', '.join(WRITE_FORMATS)}"
+    msg = f"{path}: cannot tell the export format from the suffix {path.suffix.lower()!r}; pass format= one of {', '.join(WRITE_FORMATS)}"
     raise ValueError(msg)
 
 

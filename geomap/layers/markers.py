@@ -571,25 +571,7 @@ def marker_layer(
         If a confidential record has a geometry (not a public view), a popup field is not a
         directory field, or a geometry is not a point.
     """
-    if not isinstance(public_directory, gpd.GeoDataFrame):
-        msg = "marker_layer needs a GeoDataFrame: pass geomap.directory.privacy.public_view(directory)"
-        raise TypeError(msg)
-    for f in popup_fields:
-        if f not in schema.FIELD_NAMES:
-            msg = f"popup field {f!r} is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
-            raise ValueError(msg)
-    if not privacy.can_see_confidential(role):
-        _check_public(public_directory)
-    directory = public_directory
-    if directory.crs is not None and not directory.crs.equals("EPSG:4326"):
-        directory = directory.to_crs("EPSG:4326")
-    geoms = directory.geometry
-    located = directory[geoms.notna() & ~geoms.is_empty].reset_index(drop=True)
-    kinds = shapely.get_type_id(located.geometry.to_numpy())
-    if len(located) and (kinds != 0).any():
-        idx = located.index[kinds != 0][0]
-        msg = f"record at index {idx!r} has a {located.geometry.loc[idx].geom_type} geometry; markers need points"
-        raise ValueError(msg)
+    located = _located_points(public_directory, popup_fields=popup_fields, role=role)
     confidential = privacy.is_confidential(located) if len(located) else pd.Series(dtype=bool)
     fields = list(popup_fields)
     n = len(located)
@@ -626,3 +608,27 @@ def marker_layer(
         group = folium.FeatureGroup(name=name)
     element.add_to(group)
     return group
+
+
+def _located_points(public_directory: gpd.GeoDataFrame, *, popup_fields: Sequence[str], role: str) -> gpd.GeoDataFrame:
+    """The records with a point (EPSG:4326), after checking the input is safe to draw for ``role``."""
+    if not isinstance(public_directory, gpd.GeoDataFrame):
+        msg = "marker_layer needs a GeoDataFrame: pass geomap.directory.privacy.public_view(directory)"
+        raise TypeError(msg)
+    for f in popup_fields:
+        if f not in schema.FIELD_NAMES:
+            msg = f"popup field {f!r} is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
+            raise ValueError(msg)
+    if not privacy.can_see_confidential(role):
+        _check_public(public_directory)
+    directory = public_directory
+    if directory.crs is not None and not directory.crs.equals("EPSG:4326"):
+        directory = directory.to_crs("EPSG:4326")
+    geoms = directory.geometry
+    located = directory[geoms.notna() & ~geoms.is_empty].reset_index(drop=True)
+    kinds = shapely.get_type_id(located.geometry.to_numpy())
+    if len(located) and (kinds != 0).any():
+        idx = located.index[kinds != 0][0]
+        msg = f"record at index {idx!r} has a {located.geometry.loc[idx].geom_type} geometry; markers need points"
+        raise ValueError(msg)
+    return located

@@ -156,6 +156,7 @@ def resolve_upload(
     data: bytes,
     name: str,
     digest: str,
+    *,
     sheet: Any = None,
     mapping: tuple[tuple[str, str], ...] = (),
     units_key: str = "bundled",
@@ -268,8 +269,9 @@ def current_directory(country: str) -> tuple[gpd.GeoDataFrame, str, bool]:
     up = st.session_state.get(K_UPLOAD)
     if up:
         directory = resolve_upload(
-            country, up["data"], up["name"], up["digest"], up["sheet"], up["mapping"], units_key, up.get("edits", ()),
-            up.get("categories", ()),
+            country, up["data"], up["name"], up["digest"],
+            sheet=up["sheet"], mapping=up["mapping"], units_key=units_key, edits=up.get("edits", ()),
+            categories=up.get("categories", ()),
         )
         return directory, _("Uploaded: {name}").format(name=up["name"]), False
     path = pipeline.sample_directory_path(country)

@@ -12,21 +12,17 @@ import pandas as pd
 import streamlit as st
 
 from geomap import boundaries
-from geomap.directory import limits, privacy, readers, resolve, schema, writers
 from geomap import i18n
-from geomap.i18n import N_, _, ngettext
+from geomap.directory import privacy, readers, resolve, schema, writers
+from geomap.i18n import _, ngettext
+from geomap.io import limits
+from geomap.io.formats import DIRECTORY_FORMATS
 from geomap.pages import _state
 
 __all__ = ["render"]
 
-_EXPORTS = {
-    "csv": ("CSV", "text/csv", "csv"),
-    "xlsx": (N_("Excel (XLSX)"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "geojson": ("GeoJSON", "application/geo+json", "geojson"),
-    "gpkg": ("GeoPackage", "application/geopackage+sqlite3", "gpkg"),
-    "hsds": (N_("HSDS 3.0 data package (zip)"), "application/zip", "zip"),
-    "hxl": ("HXL CSV", "text/csv", "hxl.csv"),
-}
+#: Download choices: ``{format: (label, MIME type, suffix)}`` from the one registry of formats.
+_EXPORTS = {f.name: (f.label, f.mime, f.export_suffix.lstrip(".")) for f in DIRECTORY_FORMATS if f.writer}
 #: Fields a user may correct in the flagged-rows table.
 _EDITABLE = ("name", "service_types", "admin1_name", "admin1_code", "town", "latitude", "longitude")
 
@@ -54,7 +50,7 @@ def _upload_section() -> None:
     )
     up = st.file_uploader(
         _("Upload a directory"),
-        type=["csv", "txt", "tsv", "xlsx", "geojson", "json", "gpkg", "zip"],
+        type=DIRECTORY_FORMATS.upload_types(),
         key="data_upload",
     )
     c1, c2 = st.columns(2)

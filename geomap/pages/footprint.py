@@ -19,7 +19,10 @@ from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import schema
 from geomap.i18n import N_, _, ngettext
+from geomap.io.sources import read_source
+from geomap.layers.footprint_map import footprint_map, footprint_map_html
 from geomap.pages import _state, _widgets
+from geomap.report.footprint import footprint_document
 
 __all__ = ["K_PROJECTS", "render"]
 
@@ -109,7 +112,7 @@ def _upload_panel() -> None:
         )
         up = st.file_uploader(_("Project file"), type=["csv", "xlsx", "txt"], key="fp_uploader")
         if up is not None:
-            data = up.getvalue()
+            data = read_source(up, what="project file")
             digest = _digest(data)
             cur = st.session_state.get(K_PROJECTS)
             if not cur or cur["digest"] != digest:
@@ -133,157 +136,37 @@ def render() -> None:
     _upload_panel()
     data, name, digest, is_sample = _source()
     if is_sample:
-        st.info(_(P.ILLUSTRATIVE_NOTICE), icon="ℹ️")
-    sheet = None
-    if name.lower().endswith(".xlsx"):
-        sheets = _sheets(data, name, digest)
-        if len(sheets) > 1:
-            sheet = st.selectbox(_("Worksheet"), sheets, key="fp_sheet")
-    chosen = st.session_state.get(K_MAPPING)
-    mapping = chosen["mapping"] if chosen and chosen["digest"] == digest else ()
-    try:
-        with st.spinner(_("Reading the project file…")):
-            raw = _read(data, name, digest, sheet, mapping)
-    except ValueError as exc:
-        st.error(_("Could not read {name}: {error}").format(name=name, error=exc))
-        if not is_sample:
-            _mapping_picker(data, name, digest, sheet)
+        st.info(P.ILLUSTRATIVE_NOTICE, icon="ℹ️")
+    raw = _raw_projects(data, name, digest, is_sample)
+    if raw is None:
         return
-    if raw.attrs.get("unmapped"):
-        st.caption(_("Columns not used: {columns}").format(columns=", ".join(map(str, raw.attrs["unmapped"]))))
-
-    countries = _countries(digest, raw)
-    options = [c for c in countries["country"].tolist() if c]
-    if ctx.country not in options:
-        options.insert(0, ctx.country)
-    rows_of = dict(zip(countries["country"], countries["rows"]))
-    country = st.selectbox(
-        _("Project country"),
-        options,
-        index=options.index(ctx.country),
-        format_func=lambda c: (_state.country_name(c) if len(c) == 3 else c) + " ("
-        + ngettext("{n} row", "{n} rows", int(rows_of.get(c, 0))).format(n=t.number(int(rows_of.get(c, 0)))) + ")",
-        key="fp_country",
-        help=_("The footprint is drawn per country; projects of other countries in the file are counted, not mapped."),
-    )
+    country = _country_choice(ctx, raw, digest)
     try:
         units = _state.units_for(country)
     except ValueError as exc:
         st.error(str(exc))
         return
-
     units_key = _widgets.directory_key(ctx) if country == ctx.country else "bundled"
     projects = _resolve(country, digest, units_key, raw, units)
-    units = boundaries.localized_names(units, t.lang)  # names shown in the run's language
-    acc = P.project_row_accounting(projects)
-    issues = P.project_issues(projects)
-    # Translators: the project file's row accounting; {name} is the file name.
-    st.caption(ngettext("{name}: {total} row — {placed} placed in {country}, {flagged} flagged, {elsewhere} in other countries.",
-                        "{name}: {total} rows — {placed} placed in {country}, {flagged} flagged, {elsewhere} in other countries.",
-                        acc["total"]).format(name=t.isolate(name), total=t.number(acc["total"]), placed=t.number(acc["placed"]),
-                                             country=_state.country_name(country), flagged=t.number(acc["flagged"]),
-                                             elsewhere=t.number(acc["elsewhere"])))
-    if len(issues):
-        with st.expander(ngettext("{n} problem found in the file", "{n} problems found in the file", len(issues)).format(n=t.number(len(issues))),
-                         expanded=acc["flagged"] > 0):
-            st.dataframe(_human(issues), hide_index=True, width="stretch")
-
-    placed = projects[projects["status"] == schema.STATUS_PLACED]
-    c1, c2, c3 = st.columns(3)
-    cats = _pick(c1, _("Program category"), [c for c in P.PROGRAM_CATEGORIES if c in set(placed["category"].dropna())],
-                 key="fp_cat", fmt=lambda c: P.project_label(c, vocabulary="category"))
-    acts = _pick(c2, _("Activity type"), [c for c in P.ACTIVITY_TYPES if c in set(placed["activity_type"].dropna())],
-                 key="fp_act", fmt=lambda c: P.project_label(c, vocabulary="activity_type"))
-    stats = _pick(c3, _("Status"), [c for c in P.PROJECT_STATUSES if c in set(placed["project_status"].dropna())],
-                  key="fp_status", fmt=lambda c: P.project_label(c, vocabulary="project_status"))
-    c4, c5, c6 = st.columns(3)
-    funders = _pick(c4, _("Funder"), sorted(placed["funder"].dropna().astype(str).unique()), key="fp_funder")
-    partners = _pick(c5, _("Implementing partner"), sorted(placed["implementing_partner"].dropna().astype(str).unique()), key="fp_partner")
-    span = F.project_years(placed)
-    year_from = year_to = None
-    if span and span[0] < span[1]:
-        year_from, year_to = c6.slider(_("Years active"), span[0], span[1], (span[0], span[1]), key="fp_years")
-        if (year_from, year_to) == span:
-            year_from = year_to = None
-    filters: dict[str, Any] = {
-        "categories": cats or None,
-        "activity_types": acts or None,
-        "statuses": stats or None,
-        "funders": funders or None,
-        "partners": partners or None,
-        "year_from": year_from,
-        "year_to": year_to,
-    }
+    units = boundaries.localized_names(units, i18n.current().lang)  # names shown in the run's language
+    _row_accounting(projects, name, country)
+    filters = _filters(projects[projects["status"] == schema.STATUS_PLACED])
     kept = F.filter_projects(projects, **filters)
-
-    c7, c8, c9 = st.columns(3)
-    measure = c7.radio(_("Map shows"), list(F.MEASURES), format_func=lambda m: _(F.MEASURES[m]), key="fp_measure")
-    allocate = c8.radio(_("Multi-unit projects"), list(F.ALLOCATIONS),
-                        format_func=lambda a: _("Budget and reach {allocation}").format(allocation=_(F.ALLOCATIONS[a])), key="fp_allocate")
-    currencies = sorted({str(c) for c in kept.loc[kept["budget"].notna(), "currency"].dropna()})
-    currency = c9.selectbox(_("Currency"), currencies, key="fp_currency") if len(currencies) > 1 else None
     same_country = country == ctx.country
-    overlay = c9.checkbox(
-        _("Overlay: providers per unit"),
-        key="fp_overlay",
-        disabled=not same_country,
-        help=_("Outline the units with no provider in the directory, to see funded areas against unserved areas.")
-        + ("" if same_country else " " + _("Switch the app's country to {country} to use it.").format(country=country)),
-    )
-
+    measure, allocate, currency, overlay = _display_options(kept, country, same_country)
     fp = F.footprint_by_unit(units, kept, allocate=allocate, currency=currency)
     coverage = None
     if overlay and same_country:
         coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.units, ctx.directory)
         fp = F.footprint_overlay(fp, coverage)
-    summary = F.footprint_summary(fp, kept)
-
-    headline = summary["headline"]
-    st.subheader(headline[:1].upper() + headline[1:])
-    missed = summary["units_not_reached"]
-    st.markdown("**" + _("Units not reached:") + "** " + (", ".join(_widgets.md_text(t.isolate(n)) for n in missed) if missed else _("none")))
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric(_("Units reached"), _("{n} of {m}").format(n=t.number(summary["units_reached"]), m=t.number(summary["units"])))
-    m2.metric(_("Projects"), t.number(summary["projects"]),
-              help=_("{n} country-wide").format(n=t.number(summary["whole_country_projects"])))
-    m3.metric(_("Budget"), f"{t.number(summary['budget'], digits=0)} {summary['currency'] or ''}".strip())
-    m4.metric(_("People reached"), t.number(summary["reached"], digits=0))
-    if coverage is not None:
-        gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
-        st.markdown("**" + _("Neither a funded project nor a provider:") + "** "
-                    + (", ".join(_widgets.md_text(t.isolate(n)) for n in gaps) if gaps else _("none")))
-        if ctx.is_sample:
-            st.caption(_("Provider counts come from the fictional sample directory.") + " " + _(schema.FICTIONAL_NOTICE))
-
-    from geomap.report.footprint import (
-        footprint_document,
-        footprint_map,
-        footprint_map_html,
-    )
-
+    _summary(ctx, fp, kept, coverage)
     boundary_source = ctx.boundary_source if same_country else str(units.attrs.get("source", ""))
     fmap = footprint_map(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source)
     st_folium(fmap, returned_objects=[], use_container_width=True, height=540, key=f"fp_map_{country}")
-
-    st.subheader(_("Activity per year"))
-    by_year = F.activity_by_year(kept, currency=fp.attrs.get("currency"))
-    timeline = st.radio(_("Timeline shows"), list(_TIMELINE), format_func=lambda k: _(_TIMELINE[k]), horizontal=True, key="fp_timeline")
-    if len(by_year):
-        st.bar_chart(by_year.set_index("year")[[timeline]], x_label=_("Year"), y_label=_(_TIMELINE[timeline]))
-    else:
-        st.caption(_("No dated projects under these filters."))
-    if by_year.attrs.get("undated"):
-        undated = int(by_year.attrs["undated"])
-        st.caption(ngettext("{n} project without dates is not in the timeline.", "{n} projects without dates are not in the timeline.",
-                            undated).format(n=t.number(undated)))
-
-    st.subheader(_("Units"))
-    table = F.footprint_table(fp)
-    shown = table.assign(overlay=table["overlay"].map(lambda g: _(F.OVERLAY_GROUPS[g]) if g in F.OVERLAY_GROUPS else g)) if "overlay" in table.columns else table
-    shown = shown.assign(reached_unit=shown["reached_unit"].map({"yes": _("yes"), "no": _("not reached")}))
-    st.dataframe(_human(shown), hide_index=True, width="stretch")
+    _timeline(kept, fp)
+    table = _units_table(fp)
     d1, d2, d3 = st.columns(3)
-    lang = t.lang  # downloads are built when clicked: in this run's language, passed along
+    lang = i18n.current().lang  # downloads are built when clicked: in this run's language, passed along
     d1.download_button(_("Table (CSV)"), data=_widgets.csv_bytes(_human(table)),
                        file_name=f"geomap_footprint_{country}.csv", mime="text/csv", key="fp_dl_csv")
     d2.download_button(
@@ -304,6 +187,149 @@ def render() -> None:
                + " " + _("A project covering the whole country counts in every unit."))
 
 
+def _raw_projects(data: bytes, name: str, digest: str, is_sample: bool):
+    """The file's raw project rows (sheet and mapping chosen here), or ``None`` after an error."""
+    sheet = None
+    if name.lower().endswith(".xlsx"):
+        sheets = _sheets(data, name, digest)
+        if len(sheets) > 1:
+            sheet = st.selectbox(_("Worksheet"), sheets, key="fp_sheet")
+    chosen = st.session_state.get(K_MAPPING)
+    mapping = chosen["mapping"] if chosen and chosen["digest"] == digest else ()
+    try:
+        raw = _read(data, name, digest, sheet, mapping)
+    except ValueError as exc:
+        st.error(_("Could not read {name}: {error}").format(name=name, error=exc))
+        if not is_sample:
+            _mapping_picker(data, name, digest, sheet)
+        return None
+    if raw.attrs.get("unmapped"):
+        st.caption(_("Columns not used: {columns}").format(columns=", ".join(map(str, raw.attrs["unmapped"]))))
+    return raw
+
+
+def _country_choice(ctx, raw, digest: str) -> str:
+    countries = _countries(digest, raw)
+    options = [c for c in countries["country"].tolist() if c]
+    if ctx.country not in options:
+        options.insert(0, ctx.country)
+    rows_of = dict(zip(countries["country"], countries["rows"]))
+    return st.selectbox(
+        _("Project country"),
+        options,
+        index=options.index(ctx.country),
+        format_func=lambda c: (_state.country_name(c) if len(c) == 3 else c) + " ("
+        + ngettext("{n} row", "{n} rows", int(rows_of.get(c, 0))).format(n=i18n.number(int(rows_of.get(c, 0)))) + ")",
+        key="fp_country",
+        help=_("The footprint is drawn per country; projects of other countries in the file are counted, not mapped."),
+    )
+
+
+def _row_accounting(projects, name: str, country: str) -> None:
+    acc = P.project_row_accounting(projects)
+    issues = P.project_issues(projects)
+    t = i18n.current()
+    st.caption(ngettext("{name}: {total} row — {placed} placed in {country}, {flagged} flagged, {elsewhere} in other countries.",
+                        "{name}: {total} rows — {placed} placed in {country}, {flagged} flagged, {elsewhere} in other countries.",
+                        acc["total"]).format(name=t.isolate(name), total=t.number(acc["total"]), placed=t.number(acc["placed"]),
+                                             country=_state.country_name(country), flagged=t.number(acc["flagged"]),
+                                             elsewhere=t.number(acc["elsewhere"])))
+    if len(issues):
+        with st.expander(ngettext("{n} problem found in the file", "{n} problems found in the file", len(issues)).format(n=i18n.number(len(issues))),
+                         expanded=acc["flagged"] > 0):
+            st.dataframe(_human(issues), hide_index=True, width="stretch")
+
+
+def _filters(placed) -> dict[str, Any]:
+    """The filter widgets over the placed projects; keyword arguments of ``filter_projects``."""
+    c1, c2, c3 = st.columns(3)
+    cats = _pick(c1, "Program category", [c for c in P.PROGRAM_CATEGORIES if c in set(placed["category"].dropna())],
+                 key="fp_cat", fmt=lambda c: P.project_label(c, vocabulary="category"))
+    acts = _pick(c2, "Activity type", [c for c in P.ACTIVITY_TYPES if c in set(placed["activity_type"].dropna())],
+                 key="fp_act", fmt=lambda c: P.project_label(c, vocabulary="activity_type"))
+    stats = _pick(c3, "Status", [c for c in P.PROJECT_STATUSES if c in set(placed["project_status"].dropna())],
+                  key="fp_status", fmt=lambda c: P.project_label(c, vocabulary="project_status"))
+    c4, c5, c6 = st.columns(3)
+    funders = _pick(c4, "Funder", sorted(placed["funder"].dropna().astype(str).unique()), key="fp_funder")
+    partners = _pick(c5, "Implementing partner", sorted(placed["implementing_partner"].dropna().astype(str).unique()), key="fp_partner")
+    span = F.project_years(placed)
+    year_from = year_to = None
+    if span and span[0] < span[1]:
+        year_from, year_to = c6.slider(_("Years active"), span[0], span[1], (span[0], span[1]), key="fp_years")
+        if (year_from, year_to) == span:
+            year_from = year_to = None
+    return {
+        "categories": cats or None,
+        "activity_types": acts or None,
+        "statuses": stats or None,
+        "funders": funders or None,
+        "partners": partners or None,
+        "year_from": year_from,
+        "year_to": year_to,
+    }
+
+
+def _display_options(kept, country: str, same_country: bool) -> tuple[str, str, str | None, bool]:
+    """Measure, allocation, currency and overlay choices."""
+    c7, c8, c9 = st.columns(3)
+    measure = c7.radio(_("Map shows"), list(F.MEASURES), format_func=lambda m: _(F.MEASURES[m]), key="fp_measure")
+    allocate = c8.radio(_("Multi-unit projects"), list(F.ALLOCATIONS), format_func=lambda a: _("Budget and reach {allocation}").format(allocation=_(F.ALLOCATIONS[a])), key="fp_allocate")
+    currencies = sorted({str(c) for c in kept.loc[kept["budget"].notna(), "currency"].dropna()})
+    currency = c9.selectbox(_("Currency"), currencies, key="fp_currency") if len(currencies) > 1 else None
+    overlay = c9.checkbox(
+        _("Overlay: providers per unit"),
+        key="fp_overlay",
+        disabled=not same_country,
+        help=_("Outline the units with no provider in the directory, to see funded areas against unserved areas.")
+        + ("" if same_country else " " + _("Switch the app's country to {country} to use it.").format(country=country)),
+    )
+    return measure, allocate, currency, overlay
+
+
+def _summary(ctx, fp, kept, coverage) -> None:
+    summary = F.footprint_summary(fp, kept)
+    headline = summary["headline"]
+    st.subheader(headline[:1].upper() + headline[1:])
+    missed = summary["units_not_reached"]
+    t = i18n.current()
+    st.markdown("**" + _("Units not reached:") + "** " + (", ".join(_widgets.md_text(t.isolate(n)) for n in missed) if missed else _("none")))
+    m1, m2, m3, m4 = st.columns(4)
+    t = i18n.current()
+    m1.metric(_("Units reached"), _("{n} of {m}").format(n=t.number(summary["units_reached"]), m=t.number(summary["units"])))
+    m2.metric(_("Projects"), t.number(summary["projects"]), help=_("{n} country-wide").format(n=t.number(summary["whole_country_projects"])))
+    m3.metric(_("Budget"), f"{t.number(summary['budget'], digits=0)} {summary['currency'] or ''}".strip())
+    m4.metric(_("People reached"), t.number(summary["reached"], digits=0))
+    if coverage is not None:
+        gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
+        st.markdown("**" + _("Neither a funded project nor a provider:") + "** "
+                    + (", ".join(_widgets.md_text(t.isolate(n)) for n in gaps) if gaps else _("none")))
+        if ctx.is_sample:
+            st.caption(_("Provider counts come from the fictional sample directory.") + " " + _(schema.FICTIONAL_NOTICE))
+
+
+def _timeline(kept, fp) -> None:
+    st.subheader(_("Activity per year"))
+    by_year = F.activity_by_year(kept, currency=fp.attrs.get("currency"))
+    timeline = st.radio(_("Timeline shows"), list(_TIMELINE), format_func=lambda k: _(_TIMELINE[k]), horizontal=True, key="fp_timeline")
+    if len(by_year):
+        st.bar_chart(by_year.set_index("year")[[timeline]], x_label=_("Year"), y_label=_(_TIMELINE[timeline]))
+    else:
+        st.caption(_("No dated projects under these filters."))
+    if by_year.attrs.get("undated"):
+        undated = int(by_year.attrs["undated"])
+        st.caption(ngettext("{n} project without dates is not in the timeline.", "{n} projects without dates are not in the timeline.",
+                            undated).format(n=i18n.number(undated)))
+
+
+def _units_table(fp):
+    st.subheader(_("Units"))
+    table = F.footprint_table(fp)
+    shown = table.assign(overlay=table["overlay"].map(lambda g: _(F.OVERLAY_GROUPS[g]) if g in F.OVERLAY_GROUPS else g)) if "overlay" in table.columns else table
+    shown = shown.assign(reached_unit=shown["reached_unit"].map({"yes": _("yes"), "no": _("not reached")}))
+    st.dataframe(_human(shown), hide_index=True, width="stretch")
+    return table
+
+
 def _human(table: pd.DataFrame) -> pd.DataFrame:
     from geomap.report.footprint import human_columns
 
@@ -311,7 +337,5 @@ def _human(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _map_page(lang: str, units, fp, **kwargs: Any) -> str:
-    from geomap.report.footprint import footprint_map_html
-
     with i18n.use(lang):
         return footprint_map_html(units, fp, **kwargs)

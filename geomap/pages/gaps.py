@@ -8,11 +8,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geomap import population
 from geomap.analysis import catchments, distance, gaps, siting
 from geomap.analysis import demand as demand_mod
 from geomap.directory import privacy, schema
 from geomap import i18n
 from geomap.i18n import N_, _, ngettext
+from geomap.io.sources import read_source
 from geomap.pages import _state, _widgets
 from geomap.report import gaps as report
 
@@ -43,9 +45,7 @@ def _digest(data: bytes | None) -> str:
 def _units_with_populations(units_key: str, pop_digest: str, _units, pop_bytes: bytes | None):
     if not pop_bytes:
         return _units
-    pops = demand_mod.read_unit_populations(pop_bytes, _units)
-    base = _units.drop(columns=[c for c in ("population", "population_year", "population_source") if c in _units.columns])
-    return base.merge(pops, on="code", how="left")
+    return population.unit_populations(_units, pop_bytes, filename="populations.csv")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -103,8 +103,10 @@ def _controls(ctx):
     with st.expander(_("Road travel time (optional: needs a road network file)"), expanded=False):
         roads = st.file_uploader(_("Road network (.osm XML or .graphml)"), type=["osm", "graphml", "xml"], key="gaps_roads")
         minutes = st.number_input(_("Travel-time budget (minutes)"), min_value=5.0, max_value=240.0, value=60.0, step=5.0, key="gaps_minutes")
-    road = (roads.name, roads.getvalue(), float(minutes)) if roads else None
-    return services, measure, radii, threshold, weights, (dem.getvalue() if dem else None), (pop.getvalue() if pop else None), road
+    road = (roads.name, read_source(roads, what="road network"), float(minutes)) if roads else None
+    demand_bytes = read_source(dem, what="demand points file") if dem else None
+    pop_bytes = read_source(pop, what="population file") if pop else None
+    return services, measure, radii, threshold, weights, demand_bytes, pop_bytes, road
 
 
 def _table(table: pd.DataFrame) -> None:
@@ -123,7 +125,7 @@ def _table(table: pd.DataFrame) -> None:
     st.dataframe(shown.style.format(formats, na_rep=_("no data")), hide_index=True, width="stretch")
 
 
-def _service_section(ctx, units, demand, key, service, radius, threshold, weights, measure, road) -> report.ServiceGaps | None:
+def _service_section(ctx, units, demand, *, key, service, radius, threshold, weights, measure, road) -> report.ServiceGaps | None:
     t = i18n.current()
     label = schema.label(service)
     with st.status(_("{service}: distances, catchments and 2SFCA…").format(service=label), expanded=False) as status:
@@ -259,7 +261,8 @@ def render() -> None:
     results = []
     for tab, service in zip(tabs, services):
         with tab:
-            r = _service_section(ctx, units, demand, key, service, radii[service], threshold, weights, measure, road)
+            r = _service_section(ctx, units, demand, key=key, service=service, radius=radii[service],
+                                 threshold=threshold, weights=weights, measure=measure, road=road)
             if r is not None:
                 results.append(r)
 

@@ -9,13 +9,10 @@ rounded click or non-confidential organisation; services; filters) so it can be 
 from __future__ import annotations
 
 import hashlib
-import html
 from datetime import date
 
-import folium
 import geopandas as gpd
 import pandas as pd
-import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -24,6 +21,8 @@ from geomap.directory import privacy, schema
 from geomap.layers import assets, basemap, choropleth, markers
 from geomap import i18n
 from geomap.i18n import N_, _, ngettext
+from geomap.io.sources import read_source
+from geomap.layers import referral_map
 from geomap.pages import _state, _widgets
 from geomap.report import referral as sheet
 
@@ -37,6 +36,7 @@ _K = "ref_"  # session_state key prefix of this page
 def _search(
     key: str,
     start: tuple[float, float, str, str, str, bool, str | None],
+    *,
     services: tuple[str, ...],
     populations: tuple[str, ...],
     language: str | None,
@@ -85,7 +85,7 @@ def _road_graph_upload():
         up = st.file_uploader(_("Road network"), type=["osm", "graphml", "xml"], key=f"{_K}roads")
         if up is None:
             return "", None
-        data = up.getvalue()
+        data = read_source(up, what="road network")
         digest = hashlib.sha256(data).hexdigest()
         try:
             return digest, _road_graph(digest, up.name, data)
@@ -153,56 +153,17 @@ def _start_widgets(ctx: _state.Context, col) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _outline_features(key: str, _units: gpd.GeoDataFrame) -> dict:
-    geoms = choropleth.lean_geometries(_units.geometry, precision=4, simplify_tolerance=0.01)
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(g)}
-        for g in geoms if g is not None and not g.is_empty
-    ]}
+    return referral_map.outline_features(_units)
 
 
-def _unit_outlines(units: gpd.GeoDataFrame) -> folium.GeoJson:
-    """Thin admin-1 outlines for orientation (no data, not interactive: clicks reach the map)."""
-    key = f"{len(units)}:{units.total_bounds.round(4).tolist()}:{units['code'].astype(str).str.cat()[:200]}"
-    return folium.GeoJson(_outline_features(key, units),
-                          style_function=lambda _f: {"color": "#9aa5b1", "weight": 1, "fill": False},
-                          interactive=False, control=False, name=_("States"))
-
-
-def _referral_map(published: gpd.GeoDataFrame, start: referral.Start | None, ctx: _state.Context) -> folium.Map:
-    """Offline map: the start, the located partners (public view) and a line to each."""
-    minx, miny, maxx, maxy = ctx.units.total_bounds
-    bounds = [[float(miny), float(minx)], [float(maxy), float(maxx)]]
-    shown = published[published.geometry.notna() & ~published.geometry.is_empty] if len(published) else published
-    if start is not None:
-        lats = [start.lat, *shown.geometry.y.tolist()] if len(shown) else [start.lat]
-        lons = [start.lon, *shown.geometry.x.tolist()] if len(shown) else [start.lon]
-        pad = 0.1
-        bounds = [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]
-    fmap = assets.offline_map(bounds=bounds, max_zoom=14)
-    basemap.add_basemap(fmap, ctx.units, source=ctx.boundary_source, vintage=ctx.boundary_vintage or None,
-                        licence=ctx.boundary_licence or None)
-    _unit_outlines(ctx.units).add_to(fmap)
-    if start is None:
-        return fmap
-    lines = folium.FeatureGroup(name=_("Routes (straight line)"))
-    for row in shown.itertuples():
-        folium.PolyLine([(start.lat, start.lon), (row.geometry.y, row.geometry.x)], color="#1d4e89", weight=2,
-                        opacity=0.7, dash_array="6 4").add_to(lines)
-    lines.add_to(fmap)
-    conf = privacy.is_confidential(shown) if len(shown) else pd.Series(dtype=bool)
-    public_rows = shown[~conf] if len(shown) else shown
-    if len(public_rows):
-        layer_input = gpd.GeoDataFrame(public_rows.drop(columns=["group", "distance", "rank"], errors="ignore"),
-                                       geometry=public_rows.geometry.name, crs="EPSG:4326")
-        markers.marker_layer(layer_input, cluster=False, name=_("Partners")).add_to(fmap)
-    # Only a partner view still holds located confidential rows (publish_referrals removed them otherwise).
-    if len(shown) and conf.any() and privacy.can_see_confidential(ctx.role):
-        for row in shown[conf].itertuples():
-            folium.CircleMarker((row.geometry.y, row.geometry.x), radius=7, color="#6a1b9a", fill=True,
-                                fill_opacity=0.9, tooltip=html.escape(f"{row.display_name} — {row.distance}")).add_to(fmap)
-    folium.CircleMarker((start.lat, start.lon), radius=8, color="#b00020", fill=True, fill_opacity=1,
-                        tooltip=_("Start: {place}").format(place=start.label)).add_to(fmap)
-    return fmap
+def _referral_map(published: gpd.GeoDataFrame, start: referral.Start | None, ctx: _state.Context):
+    """The offline map of the search (drawn by :func:`geomap.layers.referral_map.referral_map`)."""
+    key = f"{len(ctx.units)}:{ctx.units.total_bounds.round(4).tolist()}:{ctx.units['code'].astype(str).str.cat()[:200]}"
+    return referral_map.referral_map(
+        published, start, ctx.units, role=ctx.role, outlines=_outline_features(key, ctx.units),
+        boundary_source=ctx.boundary_source, boundary_vintage=ctx.boundary_vintage or None,
+        boundary_licence=ctx.boundary_licence or None,
+    )
 
 
 def _card(row: pd.Series) -> None:
@@ -267,43 +228,17 @@ def render() -> None:
             "distance band only, in a separate group; they are never drawn on the map.")
         )
 
-    c1, c2 = st.columns([3, 2])
-    value = _start_widgets(ctx, c1)
-    kind = st.session_state.get(_K + "kind", "point")
-    services = c2.multiselect(_("Needs (service types)"), _widgets.service_options(ctx.directory), format_func=schema.label,
-                              key=_K + "services", placeholder=_("Choose one or more services"))
-    populations = c2.multiselect(_("For (population)"), list(schema.POPULATIONS),
-                                 format_func=lambda c: schema.label(c, vocabulary="population"), key=_K + "populations",
-                                 placeholder=_("Anyone"))
-    f1, f2, f3, f4 = st.columns(4)
-    langs = ["", *_languages(ctx.view)]
-    if st.session_state.get(_K + "language") not in langs:
-        st.session_state[_K + "language"] = ""
-    language = f1.selectbox(_("Language"), langs, format_func=lambda x: x or _("Any language"), key=_K + "language")
-    open_24h = f2.checkbox(_("Open 24 hours"), key=_K + "h24")
-    accepting = f3.checkbox(_("Accepting referrals"), key=_K + "accepting")
-    st.session_state.setdefault(_K + "n", 5)
-    n = int(f4.number_input(_("How many per service"), min_value=1, max_value=50, step=1, key=_K + "n"))
-    match_all = len(services) > 1 and st.checkbox(_("Only providers offering all chosen services"), key=_K + "match_all")
-
-    query = referral.ReferralQuery(kind if value else "", value, tuple(services), tuple(populations), language or None,
-                                   True if open_24h else None, bool(accepting), "all" if match_all else "any", n)
-    start: referral.Start | None = None
-    published = None
-    if value:
-        try:
-            start = referral.resolve_start(query, country=ctx.country, units=ctx.units, directory=ctx.directory, role=ctx.role)
-        except ValueError as exc:
-            st.error(str(exc))
-    if start is not None:
-        st.markdown(_("Starting point: **{place}**").format(place=_widgets.md_text(i18n.isolate(start.label))))
+    query, start = _query(ctx)
     graph_key, graph = _road_graph_upload()
-    if start is not None and services:
+    published = None
+    if start is not None and query.services:
         published = _search(
             _widgets.directory_key(ctx),
             (start.lat, start.lon, start.label, start.kind, start.value, start.shareable, start.share_unit),
-            tuple(services), tuple(populations), language or None, True if open_24h else None, bool(accepting),
-            query.match, n, ctx.role, date.today(), ctx.directory, ctx.units, graph_key, graph,
+            services=query.services, populations=query.populations, language=query.language,
+            open_24h=query.open_24h, accepting_only=query.accepting_only, match=query.match, n=query.n,
+            role=ctx.role, today=date.today(), _directory=ctx.directory, _units=ctx.units,
+            graph_key=graph_key, _graph=graph,
         )
         st.query_params.from_dict(referral.share_params(query, start))
     elif start is not None:
@@ -327,8 +262,47 @@ def render() -> None:
             st.session_state[_K + "pending_click"] = pt.value
             st.rerun()
 
-    if published is None:
-        return
+    if published is not None:
+        _results(published, full)
+        _downloads(published, ctx, full)
+
+
+def _query(ctx: _state.Context) -> tuple[referral.ReferralQuery, referral.Start | None]:
+    """The search widgets: the query, and its starting point once one is set and found."""
+    c1, c2 = st.columns([3, 2])
+    value = _start_widgets(ctx, c1)
+    kind = st.session_state.get(_K + "kind", "point")
+    services = c2.multiselect(_("Needs (service types)"), _widgets.service_options(ctx.directory), format_func=schema.label,
+                              key=_K + "services", placeholder=_("Choose one or more services"))
+    populations = c2.multiselect(_("For (population)"), list(schema.POPULATIONS),
+                                 format_func=lambda c: schema.label(c, vocabulary="population"), key=_K + "populations",
+                                 placeholder=_("Anyone"))
+    f1, f2, f3, f4 = st.columns(4)
+    langs = ["", *_languages(ctx.view)]
+    if st.session_state.get(_K + "language") not in langs:
+        st.session_state[_K + "language"] = ""
+    language = f1.selectbox(_("Language"), langs, format_func=lambda x: x or _("Any language"), key=_K + "language")
+    open_24h = f2.checkbox(_("Open 24 hours"), key=_K + "h24")
+    accepting = f3.checkbox(_("Accepting referrals"), key=_K + "accepting")
+    st.session_state.setdefault(_K + "n", 5)
+    n = int(f4.number_input(_("How many per service"), min_value=1, max_value=50, step=1, key=_K + "n"))
+    match_all = len(services) > 1 and st.checkbox(_("Only providers offering all chosen services"), key=_K + "match_all")
+
+    query = referral.ReferralQuery(kind if value else "", value, tuple(services), tuple(populations), language or None,
+                                   True if open_24h else None, bool(accepting), "all" if match_all else "any", n)
+    start: referral.Start | None = None
+    if value:
+        try:
+            start = referral.resolve_start(query, country=ctx.country, units=ctx.units, directory=ctx.directory, role=ctx.role)
+        except ValueError as exc:
+            st.error(str(exc))
+    if start is not None:
+        st.markdown(_("Starting point: **{place}**").format(place=_widgets.md_text(i18n.isolate(start.label))))
+    return query, start
+
+
+def _results(published: gpd.GeoDataFrame, full: bool) -> None:
+    """The partners found, as cards by group (public: nearest, then confidential by band)."""
     notes = referral.relaxation_notes(published)
     if notes:
         st.warning(" ".join(notes))
@@ -351,6 +325,11 @@ def render() -> None:
                             int(unlocated)).format(n=i18n.number(int(unlocated))))
     st.caption(_("Distances are straight lines on the WGS84 ellipsoid, not road travel times."))
 
+
+def _downloads(published: gpd.GeoDataFrame, ctx: _state.Context, full: bool) -> None:
+    """The referral sheet (HTML) and list (CSV) of what this role may see."""
+    if len(published) == 0:
+        return
     notice = None
     if full:
         from geomap.cli import FULL_EXPORT_NOTICE

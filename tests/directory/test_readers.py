@@ -629,7 +629,7 @@ def test_real_hsds_30(realdata_dir):
 
 
 def test_upload_limit_checked_before_reading(monkeypatch):
-    from geomap.directory.limits import UploadTooLarge
+    from geomap.io.limits import UploadTooLarge
 
     monkeypatch.setenv("GEOMAP_MAX_UPLOAD_MB", "0.001")  # 1,048 bytes
     big = b"name\n" + b"A fictional provider\n" * 100
@@ -641,7 +641,7 @@ def test_upload_limit_checked_before_reading(monkeypatch):
 
 
 def test_hsds_zip_with_path_traversal_refused(tmp_path):
-    from geomap.directory.limits import UnsafeArchive
+    from geomap.io.limits import UnsafeArchive
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:

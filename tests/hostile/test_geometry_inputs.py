@@ -76,7 +76,7 @@ def test_zip_bomb_refused_without_inflating(tmp_path):
 
 
 def test_boundary_upload_over_the_size_limit_refused_before_reading(monkeypatch):
-    from geomap.directory import limits
+    from geomap.io import limits
 
     class Huge:
         name = "states.geojson"

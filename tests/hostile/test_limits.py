@@ -1,4 +1,4 @@
-"""Upload size limits and safe zip handling (``geomap.directory.limits``), and their use by readers."""
+"""Upload size limits and safe zip handling (``geomap.io.limits``), and their use by readers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from geomap.directory import limits
+from geomap.io import limits
 from hostile import corpus
 
 MB = 1024 * 1024

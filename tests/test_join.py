@@ -1,4 +1,4 @@
-"""Tests of geomap.analysis.join.assign_units on small hand-drawn units."""
+"""Tests of geomap.join.assign_units on small hand-drawn units."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from shapely import MultiPolygon, Polygon, box
 
-from geomap.analysis.join import assign_units, build_index
+from geomap.join import assign_units, build_index
 
 
 @pytest.fixture

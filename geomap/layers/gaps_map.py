@@ -1,0 +1,125 @@
+"""The gaps map: gap choropleth, catchments, settlements beyond reach and proposed sites.
+
+Arranges a :class:`geomap.analysis.service_gaps.ServiceGaps` result on an offline folium map.
+Catchments of confidential sites are drawn only when the role may see confidential records
+(:func:`geomap.analysis.catchments.visible_catchments`); markers come from
+:func:`geomap.directory.privacy.public_view`.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from geomap import i18n
+from geomap.analysis import catchments as _catchments
+from geomap.i18n import _
+from geomap.analysis.service_gaps import ServiceGaps, beyond_reach
+from geomap.directory import privacy, schema
+from geomap.layers import assets, basemap, choropleth, legend, markers
+from geomap.layers import catchments as catch_layer
+
+__all__ = ["build_gaps_map"]
+
+
+def _dots(points: gpd.GeoDataFrame, *, km: float = 3.0) -> gpd.GeoDataFrame:
+    """Small geodesic circles for settlements (drawn with the polygon layer)."""
+    return _catchments.buffer_catchments(points, radius_km=km, n_vertices=10).assign(
+        **{c: points[c].to_numpy() for c in points.columns if c != points.geometry.name}
+    )
+
+
+def build_gaps_map(
+    units: gpd.GeoDataFrame,
+    result: ServiceGaps,
+    demand: gpd.GeoDataFrame,
+    *,
+    role: str,
+    view: gpd.GeoDataFrame | None = None,
+    measure: str = "gap_index",
+    measure_label: str = "Gap index (0 = no gap, 1 = worst)",
+    boundary_source: str = "",
+    max_settlements: int = 400,
+    road_catchments: gpd.GeoDataFrame | None = None,
+    online_tiles: bool = False,
+    asset_base: str | None = None,
+):
+    """An offline folium map: gap choropleth, catchments, settlements beyond reach, proposed sites.
+
+    Parameters
+    ----------
+    units
+        The units layer analysed.
+    result
+        From :func:`service_gaps`.
+    demand
+        The demand points used.
+    role
+        The viewer's role: catchments of confidential sites are drawn only when
+        :func:`geomap.directory.privacy.can_see_confidential` allows it.
+    view
+        Directory records to draw as markers; they go through
+        :func:`geomap.directory.privacy.public_view` (markers never show confidential sites).
+    measure, measure_label
+        Column of the gap table to shade by, and its legend title.
+    max_settlements
+        Draw at most this many settlements beyond reach (the most populous).
+    road_catchments
+        Optional travel-time catchments (:func:`geomap.analysis.catchments.travel_time_catchments`);
+        filtered by ``role`` like the circles.
+    """
+    kw = {} if asset_base is None else {"asset_base": asset_base}
+    minx, miny, maxx, maxy = units.total_bounds
+    fmap = assets.offline_map(bounds=[[float(miny), float(minx)], [float(maxy), float(maxx)]], online_tiles=online_tiles, **kw)
+    basemap.add_basemap(fmap, units, source=boundary_source)
+    joined = units[["code", "name", units.geometry.name]].merge(
+        result.table.drop(columns=["name"], errors="ignore"), on="code", how="left"
+    )
+    joined = gpd.GeoDataFrame(joined, geometry=units.geometry.name, crs=units.crs)
+    joined["share_within_pct"] = joined["share_within"] * 100
+    layer = choropleth.choropleth_layer(
+        joined,
+        measure,
+        label=measure_label,
+        fmt="{:,.2f}",
+        palette="YlOrRd" if measure in ("gap_index", "mean_distance_km", "pop_beyond_km") else "YlGnBu",
+        tooltip_columns={"providers": "Providers", "share_within_pct": f"% within {result.radius_km:g} km"},
+        simplify_tolerance=0.004,
+    )
+    layer.add_to(fmap)
+    caption = _("{service}; reach {km} km").format(service=schema.label(result.service), km=i18n.number(result.radius_km))
+    legend.legend_element(layer.classification, title=measure_label, caption=caption).add_to(fmap)
+    visible = _catchments.visible_catchments(result.catchments, role=role)
+    if len(visible):
+        shown = visible.drop(columns=["confidential"], errors="ignore")  # role already checked above
+        catch_layer.catchment_layer(shown, name=f"Within {result.radius_km:g} km").add_to(fmap)
+    if road_catchments is not None and len(road_catchments):
+        roads = _catchments.visible_catchments(road_catchments, role=role).drop(columns=["confidential"], errors="ignore")
+        roads = roads[roads.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+        if len(roads):
+            mins = float(roads["minutes"].iloc[0])
+            catch_layer.catchment_layer(roads, name=f"Within {mins:g} min by road", color="#6a3d9a").add_to(fmap)
+    far = beyond_reach(demand, result.nearest, radius_km=result.radius_km, role=role).head(max_settlements)
+    if len(far):
+        dots = _dots(far)
+        dots["population_txt"] = dots["population"].map(lambda v: f"{v:,.0f}")
+        catch_layer.catchment_layer(
+            dots, name="Settlements beyond reach", label_column="name",
+            tooltip_columns={"population_txt": "Population", "distance_band": "Nearest provider"},
+            color="#b42318", fill_opacity=0.6,
+        ).add_to(fmap)
+    if result.sites is not None and len(result.sites):
+        sites = result.sites.copy()
+        sites["gain_txt"] = sites["new_population_covered"].map(lambda v: f"{v:,.0f}")
+        circles = _catchments.buffer_catchments(sites, radius_km=result.radius_km)
+        circles["label"] = [f"Proposed site {o}: {n}" for o, n in zip(sites["order"], sites.get("name", sites["order"]))]
+        circles["gain_txt"] = sites["gain_txt"].to_numpy()
+        catch_layer.catchment_layer(
+            circles.drop(columns=["confidential"], errors="ignore"), name="Proposed sites", label_column="label",
+            tooltip_columns={"gain_txt": "Newly covered population"}, color="#117a37", fill_opacity=0.15,
+        ).add_to(fmap)
+    if view is not None and len(view):
+        pub = privacy.public_view(view)
+        pts = pub[pub.geometry.notna() & ~pub.geometry.is_empty]
+        if len(pts):
+            markers.marker_layer(pts, name="Providers (public)").add_to(fmap)
+    return fmap
