@@ -243,7 +243,7 @@ def coverage_base(
     ).add_to(fmap)
     points = _located(view)
     if len(points):
-        providers = folium.FeatureGroup(name="Providers", control=False)
+        providers = folium.FeatureGroup(name=_("Providers"), control=False)
         markers.marker_layer(points, role=role, register_as=live.MARKERS).add_to(providers)
         providers.add_to(fmap)
     live.LiveUpdates().add_to(fmap)
@@ -369,7 +369,7 @@ def coverage_layers(
     groups = [shading]
     points = _located(view)
     if len(points):
-        providers = folium.FeatureGroup(name="Providers", control=False)
+        providers = folium.FeatureGroup(name=_("Providers"), control=False)
         markers.marker_layer(points, role=role).add_to(providers)
         groups.append(providers)
     return fmap, groups

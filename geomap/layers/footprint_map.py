@@ -79,15 +79,15 @@ def footprint_map(
     reached = joined["reached_unit"].fillna(False).astype(bool)
     joined["_value"] = pd.to_numeric(joined[measure], errors="coerce").where(reached, np.nan).astype(float)
     label = measure_label(measure, footprint.attrs.get("currency"))
-    tips: dict[str, str] = {"projects": "Projects"} if measure != "projects" else {}
+    tips: dict[str, str] = {"projects": _("Projects")} if measure != "projects" else {}
     if overlay:
         joined["providers"] = pd.to_numeric(joined["providers"], errors="coerce")
-        tips["providers"] = "Providers in the directory"
+        tips["providers"] = _("Providers in the directory")
     kwargs: dict[str, Any] = {"bounds": map_bounds(units)}
     if asset_base:
         kwargs["asset_base"] = asset_base
     fmap = assets.offline_map(**kwargs)
-    source = boundary_source or str(units.attrs.get("source") or "boundary source not recorded")
+    source = boundary_source or str(units.attrs.get("source") or _("boundary source not recorded"))
     basemap.add_basemap(fmap, units, source=source)
     layer = choropleth.choropleth_layer(
         joined,
@@ -108,7 +108,7 @@ def footprint_map(
             data = gpd.GeoDataFrame({"name": unserved["name"].astype(str).to_numpy()}, geometry=geo.to_numpy(), crs=units.crs)
             folium.GeoJson(
                 data.to_json(),
-                name="No provider in the directory",
+                name=_("No provider in the directory"),
                 style_function=lambda _f: dict(_UNSERVED_STYLE),
                 tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[_("No provider:")]),
             ).add_to(fmap)
@@ -119,7 +119,7 @@ def footprint_map(
 
 def footprint_map_html(units: gpd.GeoDataFrame, footprint: pd.DataFrame, **kwargs: Any) -> str:
     """:func:`footprint_map` as one self-contained HTML page (works offline from a file)."""
-    title = kwargs.pop("title", "geomap footprint")
+    title = kwargs.pop("title", _("geomap footprint"))
     return assets.standalone_html(footprint_map(units, footprint, **kwargs), title=title)
 
 

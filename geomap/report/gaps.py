@@ -199,21 +199,21 @@ def _summary_line(r: ServiceGaps, n_units: int) -> str:
     t = r.table
     lacking = t.loc[t["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
     beyond = float(t["pop_beyond_km"].sum(min_count=1)) if t["pop_beyond_km"].notna().any() else float("nan")
+    label = tpl.esc(schema.label(r.service))
     if not np.isfinite(beyond):
-        return f"<li>{tpl.esc(schema.label(r.service))}: no settlement data.</li>"
+        return f"<li>{label}: " + tpl.esc(_("no settlement data.")) + "</li>"
     total = float(t["settlement_population"].sum(min_count=1)) if t["settlement_population"].notna().any() else float("nan")
-    share = f"{beyond / total:.0%}" if total and np.isfinite(total) and total > 0 else "no data"
-    named = f" ({tpl.esc(', '.join(lacking[:12]))}{'…' if len(lacking) > 12 else ''})" if lacking else ""
-    return (
-        f"<li><strong>{tpl.esc(schema.label(r.service))}</strong> (reach {r.radius_km:g} km): "
-        f"{len(lacking)} of {n_units} units have none{named}"
-        f"; {beyond:,.0f} people in GeoNames settlements live beyond reach ({share}).</li>"
-    )
+    share = i18n.percent(beyond / total) if total and np.isfinite(total) and total > 0 else _("no data")
+    named = (" (" + tpl.esc(", ".join(lacking[:12])) + ("…" if len(lacking) > 12 else "") + ")") if lacking else ""
+    reach = tpl.esc(_("(reach {km} km)").format(km=i18n.number(r.radius_km)))
+    none_in = tpl.esc(_("{n} of {m} units have none").format(n=i18n.number(len(lacking)), m=i18n.number(n_units)))
+    far = tpl.esc(_("{n} people in GeoNames settlements live beyond reach ({share}).").format(n=i18n.number(beyond, digits=0), share=share))
+    return f"<li><strong>{label}</strong> {reach}: {none_in}{named}; {far}</li>"
 
 
 def _summary_section(units: gpd.GeoDataFrame, results: Sequence[ServiceGaps]) -> tpl.Section:
     lines = [_summary_line(r, len(units)) for r in results]
-    return tpl.Section("Summary", "<ul>" + "".join(lines) + "</ul>")
+    return tpl.Section(_("Summary"), "<ul>" + "".join(lines) + "</ul>")
 
 
 def _index_section(results: Sequence[ServiceGaps], threshold_per_100k: float) -> tpl.Section:
@@ -222,11 +222,11 @@ def _index_section(results: Sequence[ServiceGaps], threshold_per_100k: float) ->
         {_("Component"): list(_gaps.COMPONENTS), _("Meaning"): [_(v) for v in _gaps.COMPONENTS.values()],
          _("Weight"): [w.get(k, 0.0) for k in _gaps.COMPONENTS]}
     )
+    how = _("Each component runs from 0 (no gap) to 1 (worst). The gap index is their weighted mean; a unit missing data "
+            "for a weighted component shows \"no data\" rather than a score. Threshold: {n} providers per 100,000 people.")
     return tpl.Section(
-        "How the gap index is made",
-        "<p>Each component runs from 0 (no gap) to 1 (worst). The gap index is their weighted mean; a unit "
-        "missing data for a weighted component shows \"no data\" rather than a score. Threshold: "
-        f"{threshold_per_100k:g} providers per 100,000 people.</p>" + tpl.table_html(wt, formats={"weight": "{:g}"}),
+        _("How the gap index is made"),
+        "<p>" + tpl.esc(how.format(n=i18n.number(threshold_per_100k))) + "</p>" + tpl.table_html(wt, formats={_("Weight"): "{:g}"}),
     )
 
 
@@ -236,36 +236,38 @@ def _beyond_table(r: ServiceGaps, demand: gpd.GeoDataFrame, role: str) -> str:
         return ""
     far_t = pd.DataFrame(
         {
-            "Settlement": far["name"].astype(str).to_numpy() if "name" in far.columns else "",
-            "Unit": far["unit_code"].astype(str).to_numpy(),
-            "Population": far["population"].to_numpy(),
-            "Nearest provider": [  # confidential nearest: a band only (already redacted by role)
-                f"{d:,.0f} km" if np.isfinite(d) else b
+            _("Settlement"): far["name"].astype(str).to_numpy() if "name" in far.columns else "",
+            _("Unit"): far["unit_code"].astype(str).to_numpy(),
+            _("Population"): far["population"].to_numpy(),
+            _("Nearest provider"): [  # confidential nearest: a band only (already redacted by role)
+                f"{i18n.number(d, digits=0)} km" if np.isfinite(d) else b
                 for d, b in zip(far["distance_km"].to_numpy(dtype=float), far["distance_band"])
             ],
         }
     )
-    return "<h3>Largest settlements beyond reach</h3>" + tpl.table_html(far_t, formats={"Population": "{:,.0f}"})
+    return "<h3>" + tpl.esc(_("Largest settlements beyond reach")) + "</h3>" + tpl.table_html(far_t, formats={_("Population"): "{:,.0f}"})
 
 
 def _sites_table(sites: gpd.GeoDataFrame | None) -> str:
     if sites is None or not len(sites):
         return ""
+    order, newly, after = _("Order"), _("Newly covered"), _("Share covered after (%)")
     site_t = pd.DataFrame(
         {
-            "Order": sites["order"].to_numpy(),
-            "Settlement": sites["name"].astype(str).to_numpy() if "name" in sites.columns else "",
-            "Unit": sites["unit_code"].astype(str).to_numpy() if "unit_code" in sites.columns else "",
-            "Newly covered": sites["new_population_covered"].to_numpy(),
-            "Share covered after": (sites["cumulative_share_covered"] * 100).to_numpy(),
+            order: sites["order"].to_numpy(),
+            _("Settlement"): sites["name"].astype(str).to_numpy() if "name" in sites.columns else "",
+            _("Unit"): sites["unit_code"].astype(str).to_numpy() if "unit_code" in sites.columns else "",
+            newly: sites["new_population_covered"].to_numpy(),
+            after: (sites["cumulative_share_covered"] * 100).to_numpy(),
         }
     )
     a = sites.attrs
+    covered = _("Covered now: {covered} of {total} people in settlements.").format(
+        covered=i18n.number(a.get("covered_before", 0), digits=0), total=i18n.number(a.get("total_population", 0), digits=0))
     return (
-        "<h3>Where the next sites would help most</h3>"
-        f"<p>Maximal covering location over GeoNames settlements; existing sites count as covering. "
-        f"Covered before: {a.get('covered_before', 0):,.0f} of {a.get('total_population', 0):,.0f} people.</p>"
-        + tpl.table_html(site_t, formats={"Newly covered": "{:,.0f}", "Share covered after": "{:.1f} %", "Order": "{:.0f}"})
+        "<h3>" + tpl.esc(_("Where the next sites would help most")) + "</h3><p>"
+        + tpl.esc(_("Maximal covering location over settlements; existing sites count as covering.")) + " " + tpl.esc(covered) + "</p>"
+        + tpl.table_html(site_t, formats={newly: "{:,.0f}", after: "{:.1f}", order: "{:.0f}"})
     )
 
 
@@ -276,11 +278,9 @@ def _service_section(r: ServiceGaps, demand: gpd.GeoDataFrame, *, fmap, role: st
     body.append(_sites_table(r.sites))
     body.extend(f"<p class='meta'>{tpl.esc(note)}</p>" for note in r.notes)
     if not full:
-        body.append(
-            "<p class='meta'>Catchments of confidential sites and distances to them are not shown in this public "
-            "report; they are counted in every figure.</p>"
-        )
-    return tpl.Section(f"{schema.label(r.service)}: gaps by unit", "".join(body))
+        body.append("<p class='meta'>" + tpl.esc(_("Catchments of confidential sites and distances to them are not shown in "
+                                                   "this public report; they are counted in every figure.")) + "</p>")
+    return tpl.Section(_("{service}: gaps by unit").format(service=schema.label(r.service)), "".join(body))
 
 
 def _demand_section(units: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> tpl.Section:
@@ -289,12 +289,14 @@ def _demand_section(units: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> tpl.Se
         ["code", "name", "settlements", "settlement_population", "population", "settlement_share"]
     ].copy()
     cov_t["settlement_share"] = cov_t["settlement_share"] * 100
+    heads = {"code": _("Code"), "name": _("Unit"), "settlements": _("Settlements"), "settlement_population": _("Settlement population"),
+             "population": _("Population"), "settlement_share": _("Settlements cover (%)")}
     return tpl.Section(
-        "Demand points: how much of the census they represent",
-        f"<p>{tpl.esc(_demand.DEMAND_CAVEAT)}</p>"
+        _("Demand points: how much of the census they represent"),
+        "<p>" + tpl.esc(_(_demand.DEMAND_CAVEAT)) + "</p>"
         + tpl.table_html(
-            cov_t.rename(columns={"settlement_share": "settlements cover (%)"}),
-            formats={"settlement_population": "{:,.0f}", "population": "{:,.0f}", "settlements cover (%)": "{:.0f}"},
+            cov_t.rename(columns=heads),
+            formats={heads["settlement_population"]: "{:,.0f}", heads["population"]: "{:,.0f}", heads["settlement_share"]: "{:.0f}"},
         ),
     )
 
@@ -308,9 +310,8 @@ def _sources(units: gpd.GeoDataFrame, *, boundary_source: str, directory_label: 
         _("Directory: {label}").format(label=directory_label or _("as loaded")),
     ]
     if pop_sources or pop_years:
-        sources.append(
-            "Population: " + "; ".join(pop_sources or ["census table"]) + (f" (census year {', '.join(map(str, pop_years))})" if pop_years else "")
-        )
+        years = (" " + _("(census year {years})").format(years=", ".join(map(str, pop_years)))) if pop_years else ""
+        sources.append(_("Population: {sources}").format(sources="; ".join(pop_sources or [_("census table")])) + years)
     return sources
 
 

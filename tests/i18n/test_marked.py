@@ -44,7 +44,7 @@ _ST_TEXT = {
 }
 #: Keyword arguments that carry text a person reads, wherever they appear.
 _TEXT_KW = {"label", "help", "placeholder", "caption", "title", "subtitle", "no_data_label", "page_title", "x_label",
-            "y_label", "measure_label", "aliases"}
+            "y_label", "measure_label", "aliases", "name", "tooltip", "tooltip_columns"}
 #: Variables whose literal value is text for people (``caption = "..."``).
 _TEXT_VARS = {"text", "caption", "label", "title", "headline", "note", "notice", "subtitle"}
 #: Calls whose first positional argument is read by people.
@@ -72,6 +72,9 @@ def _literal_text(node: ast.AST) -> str | None:
         return " ".join(parts) if parts else None
     if isinstance(node, ast.IfExp):
         parts = [_literal_text(node.body), _literal_text(node.orelse)]
+        return " ".join(p for p in parts if p) or None
+    if isinstance(node, ast.Dict):
+        parts = [_literal_text(v) for v in node.values]
         return " ".join(p for p in parts if p) or None
     if isinstance(node, ast.List | ast.Tuple):
         parts = [_literal_text(e) for e in node.elts]
@@ -119,7 +122,7 @@ def unmarked(path: Path) -> list[str]:
             continue
         name = _name(node.func)
         is_st = isinstance(node.func, ast.Attribute) and name in _ST_TEXT
-        if (is_st or (isinstance(node.func, ast.Name) and name in _TEXT_CALLS)) and node.args:
+        if (is_st or name in _TEXT_CALLS) and node.args:
             flag(node.args[0], f"{name}()")
         for kw in node.keywords:
             if kw.arg in _TEXT_KW or (is_st and kw.arg in {"help", "placeholder", "label"}):
