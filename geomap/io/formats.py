@@ -38,6 +38,8 @@ import importlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from geomap.i18n import N_
+
 __all__ = ["DIRECTORY_FORMATS", "Format", "FormatRegistry"]
 
 

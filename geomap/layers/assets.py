@@ -284,7 +284,7 @@ def external_assets(m: folium.Map) -> list[str]:
     """
     found: list[str] = []
     for element in _walk(m):
-        for _, url in list(getattr(element, "default_js", [])) + list(getattr(element, "default_css", [])):
+        for _kind, url in list(getattr(element, "default_js", [])) + list(getattr(element, "default_css", [])):
             if url.startswith(("http://", "https://", "//")) and urlparse(url).hostname not in _LOCAL_HOSTS:
                 found.append(url)
     return list(dict.fromkeys(found))
