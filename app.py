@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit import config as st_config
 
 from geomap.i18n import _
-from geomap.pages import _sidebar, _state, _widgets, coverage, data, footprint, gaps, referral
+from geomap.pages import _sidebar, _state, _url, _widgets, coverage, data, footprint, gaps, referral
 from geomap.settings import get_settings
 
 # Streamlit's upload limit follows geomap's one setting (GEOMAP_MAX_UPLOAD_MB, the config file,
@@ -25,18 +25,31 @@ st_config.set_option("server.maxUploadSize", math.ceil(get_settings().max_upload
 # script run only, never for the process.
 _state.activate_language()
 st.set_page_config(page_title=_("geomap — who serves survivors where"), page_icon="🗺️", layout="wide")
-_state.apply_url()
 _widgets.page_direction()
+
+# Every page opens by its own path (/coverage, /gaps, …). Streamlit serves its default page at
+# "/" only, so the default is a hidden page that shows Coverage under its own path, keeping the
+# link's parameters.
+_coverage_page = st.Page(coverage.render, title=_("Coverage"), url_path="coverage")
+
+
+def _home() -> None:
+    st.switch_page(_coverage_page, query_params=st.query_params.to_dict())
+
 
 nav = st.navigation(
     [
-        st.Page(coverage.render, title=_("Coverage"), url_path="coverage", default=True),
+        st.Page(_home, title="geomap", url_path="home", default=True, visibility="hidden"),
+        _coverage_page,
         st.Page(gaps.render, title=_("Gaps"), url_path="gaps"),
         st.Page(referral.render, title=_("Referral"), url_path="referral"),
         st.Page(footprint.render, title=_("Footprint"), url_path="footprint"),
         st.Page(data.render, title=_("Data"), url_path="data"),
     ]
 )
+# A link's ?country= decides the country before the page runs (a fresh browser shows the view
+# the link was copied from).
+_url.apply_country(_state.DEFAULT_COUNTRY, set_country=_state.switch_country)
 # The page first, then the shared sidebar: the browser loads and draws elements in the order
 # they arrive, and the map is what people wait for (see geomap/pages/_sidebar.py).
 try:

@@ -176,6 +176,11 @@ def load_boundaries(
     notes = meta.get("notes", {})
     if iso3 is not None:
         unit_notes = list(notes.get(iso3, []))
+        from geomap import boundary_vintage
+
+        vintage = boundary_vintage.vintage_note(iso3, country_name=str(gdf["country_name"].iloc[0]) if len(gdf) else iso3)
+        if vintage:
+            unit_notes.append(vintage)
     else:
         unit_notes = [f"{a3}: {text}" for a3, texts in notes.items() for text in texts]
     gdf.attrs = {

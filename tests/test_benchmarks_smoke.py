@@ -95,3 +95,19 @@ def test_main_writes_records_and_reports_failures_without_gating(tmp_path, monke
     assert records[1]["value"] is None and "no chromium here" in records[1]["note"]
     assert "map_payload" in capsys.readouterr().out
     assert json.loads(out.with_name("r_machine.json").read_text())["mode"] == "quick"
+
+
+def test_directory_bench_small():
+    """directory_100k's code path on 300 fictional rows: every row placed or flagged, all fictional."""
+    import bench_directory
+    from geomap import pipeline
+
+    units = pipeline.load_units("NGA")
+    df = bench_directory.synthetic_directory(units, 300)
+    assert len(df) == 300 and df["notes"].str.contains("Fictional").all()
+    assert df["name"].str.endswith("(fictional)").all()
+    (rec,) = bench_directory.bench_directory(n_rows=300, repeat=1)
+    d = rec.as_dict()
+    assert KEYS <= d.keys() and d["name"] == "directory_100k" and d["goal"] == 3.0
+    assert d["extra"]["placed"] + d["extra"]["flagged"] == 300
+    assert d["extra"]["by_method"].get("coordinates", 0) > 100

@@ -36,7 +36,7 @@ __all__ = [
 DEMAND_CAVEAT = N_(
     "Distances are measured from GeoNames settlements of 500 people or more. They hold only part "
     "of each unit's census population (dispersed rural population is missing, and the share differs "
-    "between countries and units): the 'settlements cover' column says how much."
+    "between countries and units): the share of the census living in settlements (a column of the tables) says how much."
 )
 
 _LAT = ("latitude", "lat", "y", "latitud")

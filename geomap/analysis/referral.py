@@ -566,8 +566,7 @@ def find_referrals(
     out["matched_services"] = pd.Series(
         [[s for s in o if not services or s in services] for o in offered[keep]], index=out.index, dtype=object
     )
-    verified = _column(out, "last_verified").map(schema.parse_date)
-    out["stale"] = verified.map(lambda d: d is None or (today - d).days > schema.STALE_AFTER_DAYS).astype(bool)
+    out["stale"] = _column(out, "last_verified").map(lambda v: schema.is_stale(v, today=today)).astype(bool)
     out = _nearest(out, out["coarse_km"].to_numpy() if not full else out["distance_km"].to_numpy(),
                    services=services, match=match, n=n)
     out["rank"] = np.arange(1, len(out) + 1)

@@ -48,7 +48,9 @@ DISTANCE_BANDS_KM: tuple[float, ...] = (10.0, 25.0, 50.0, 100.0, 250.0)
 #: Columns a confidential record keeps in the public view (an allow-list: any other column,
 #: including ones future modules add, is blanked).
 _PUBLIC_COLUMNS: frozenset[str] = frozenset(
-    [f.name for f in schema.FIELDS if f.public] + list(schema.RESOLUTION_FIELDS) + ["display_name", "confidential"]
+    # ``stale`` (not verified lately) is derived from the public last_verified date: every
+    # record, confidential ones included, keeps it so staff know to check before referring.
+    [f.name for f in schema.FIELDS if f.public] + list(schema.RESOLUTION_FIELDS) + ["display_name", "confidential", "stale"]
 )
 
 

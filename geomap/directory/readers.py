@@ -51,7 +51,7 @@ from typing import Any
 
 import pandas as pd
 
-from geomap.directory import schema
+from geomap.directory import hsds, schema
 from geomap.io import limits
 from geomap.io.formats import DIRECTORY_FORMATS
 from geomap.io.sources import display_name, read_source
@@ -591,7 +591,8 @@ def _split_table(
     data: list[tuple[int, list[str | None]]] = []
     blank_rows = 0
     for i in range(data_start, len(rows)):
-        cells = [_clean(c) for c in rows[i]]
+        # plain text cells (nearly all of a CSV) are kept as they are without a call each
+        cells = [c if c.__class__ is str and c and c[0] != "'" and not c.isspace() else _clean(c) for c in rows[i]]
         if not any(cells):
             blank_rows += 1
             continue
@@ -847,20 +848,61 @@ def _hsds_table(pkg: _Package, table: str, warnings: list[str]) -> tuple[str | N
     return path, out
 
 
-def _read_hsds(source: Any, name: str, warnings: list[str]) -> pd.DataFrame:
-    """One directory row per ``service_at_location`` row, then unlinked locations and services.
+def _term_text(term: dict[str, Any]) -> str | None:
+    """A category term as written: its name, or its code when only the code is a known category.
 
-    Fields: ``id`` = service_at_location id; ``name`` = service name (else location, else
-    organisation name); ``organisation`` = organisation name; ``latitude``/``longitude`` from
-    the location (kept as given, even out of range); ``address``/``town``/``admin1_name`` from
-    the location's (physical) address; ``phone`` = numbers linked to the service_at_location,
-    else service, location, organisation; ``email``/``website`` from the service, else the
-    organisation; ``notes`` = service description; ``last_verified`` = ``assured_date``;
-    ``hours`` = schedule descriptions; ``languages`` = language names; ``service_types`` =
-    taxonomy terms that :func:`schema.parse_service_types` recognises (the rest go to
-    ``extra["taxonomy"]``). Columns ``geomap_<field>`` (written by geomap's HSDS writer)
-    restore the fields HSDS has no column for.
+    Terms of geomap's own category taxonomy give their code (the category exactly as exported).
     """
+    name, code = term.get("name"), term.get("code")
+    if code and term.get("taxonomy_id") == hsds.CATEGORY_TAXONOMY_ID:
+        return code
+    if name and (schema.parse_service_types(name)[0] or not (code and schema.parse_service_types(code)[0])):
+        return name
+    return code or name
+
+
+def _hsds_categories(tables: dict[str, tuple[str | None, list[dict[str, Any]]]]) -> dict[str, list[str]]:
+    """Service id -> categories, from every HSDS taxonomy link a package may carry.
+
+    HSDS 3.x: ``attributes`` linking a service to a ``taxonomy_terms`` row; HSDS 1.x:
+    ``services_taxonomy`` rows and the ``taxonomy_ids`` column of ``services``, pointing into
+    ``taxonomy``. Each term is kept as written (:func:`_term_text`): the resolver turns the
+    ones geomap's vocabulary knows into codes and keeps the others verbatim. Terms of the
+    "geomap record fields" taxonomy are fields, not categories.
+    """
+    terms = {r["id"]: r for r in tables["taxonomy_term"][1] if r.get("id") and r.get("taxonomy_id") != hsds.FIELD_TAXONOMY_ID}
+    links: list[tuple[str | None, str | None]] = [
+        (r.get("link_id"), r.get("taxonomy_term_id"))
+        for r in tables["attribute"][1]
+        if (r.get("link_entity") or "service") == "service"
+    ]
+    links += [(r.get("service_id"), r.get("taxonomy_id") or r.get("taxonomy_term_id")) for r in tables["service_taxonomy"][1]]
+    links += [(s.get("id"), tid) for s in tables["service"][1] for tid in schema.parse_list(s.get("taxonomy_ids"))]
+    out: dict[str, list[str]] = {}
+    for service_id, term_id in links:
+        term = terms.get(term_id or "")
+        text = _term_text(term) if term is not None and service_id else None
+        if text and text not in out.setdefault(service_id, []):
+            out[service_id].append(text)
+    return out
+
+
+def _hsds_field_values(tables: dict[str, tuple[str | None, list[dict[str, Any]]]]) -> dict[str, dict[str, str | None]]:
+    """service_at_location id -> {field: text} from "geomap record fields" attributes (blank -> None)."""
+    fields = {r["id"]: r.get("name") for r in tables["taxonomy_term"][1] if r.get("id") and r.get("taxonomy_id") == hsds.FIELD_TAXONOMY_ID}
+    out: dict[str, dict[str, str | None]] = {}
+    for r in tables["attribute"][1]:
+        name = fields.get(r.get("taxonomy_term_id") or "")
+        if name and r.get("link_id") and r.get("link_entity") == "service_at_location":
+            out.setdefault(r["link_id"], {})[name] = r.get("value")
+    return out
+
+
+_Tables = dict[str, tuple[str | None, list[dict[str, Any]]]]
+
+
+def _hsds_open(source: Any, name: str, warnings: list[str]) -> tuple[_Package, _Tables]:
+    """The package and its tables (``{table: (file name or None, rows)}``); required tables checked."""
     pkg = _Package(_hsds_files(source, name), name)
     missing = [t for t in _HSDS_REQUIRED if pkg.path_of(t) is None]
     if missing:
@@ -870,15 +912,11 @@ def _read_hsds(source: Any, name: str, warnings: list[str]) -> pd.DataFrame:
             "organizations.csv, services.csv and locations.csv (plus service_at_location.csv to link them)"
         )
         raise ValueError(msg)
-    version = pkg.version()
-    tables: dict[str, tuple[str | None, list[dict[str, Any]]]] = {t: _hsds_table(pkg, t, warnings) for t in _HSDS_TABLES}
+    return pkg, {t: _hsds_table(pkg, t, warnings) for t in _HSDS_TABLES}
 
-    def index(table: str) -> dict[str, dict[str, Any]]:
-        return {r["id"]: r for r in tables[table][1] if r.get("id")}
 
-    orgs, services, locations = index("organization"), index("service"), index("location")
-
-    # foreign keys: every dangling reference is reported once (file, row, field); rows are kept
+def _hsds_check_keys(pkg: _Package, tables: _Tables, warnings: list[str]) -> None:
+    """Report every dangling reference once (file, row, field); the rows are kept."""
     for table, fk, target_table in _HSDS_FOREIGN_KEYS:
         path, recs = tables[table]
         target_path = tables[target_table][0]
@@ -893,178 +931,153 @@ def _read_hsds(source: Any, name: str, warnings: list[str]) -> pd.DataFrame:
                     "the row is kept without that link"
                 )
 
-    def ref(table: str, rec: dict[str, Any], fieldname: str, target: dict[str, dict[str, Any]], tname: str):
-        key = rec.get(fieldname)
-        return target.get(key) if key else None
 
-    # one-to-many look-ups
-    def group(table: str, key: str) -> dict[str, list[dict[str, Any]]]:
-        out: dict[str, list[dict[str, Any]]] = {}
-        for r in tables[table][1]:
-            if r.get(key):
-                out.setdefault(r[key], []).append(r)
-        return out
+def _group(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get(key):
+            out.setdefault(r[key], []).append(r)
+    return out
 
-    terms = index("taxonomy_term")
-    service_terms: dict[str, list[str]] = {}
-    for r in tables["attribute"][1]:
-        if r.get("link_id") and r.get("taxonomy_term_id") and (r.get("link_entity") in (None, "service", "link_entity")):
-            t = terms.get(r["taxonomy_term_id"])
-            if t is not None and (t.get("name") or t.get("code")):
-                service_terms.setdefault(r["link_id"], []).append(t.get("name") or t.get("code"))
-    for r in tables["service_taxonomy"][1]:
-        t = terms.get(r.get("taxonomy_id") or r.get("taxonomy_term_id") or "")
-        if r.get("service_id") and t is not None and t.get("name"):
-            service_terms.setdefault(r["service_id"], []).append(t["name"])
-    for sid, s in services.items():
-        for tid in schema.parse_list(s.get("taxonomy_ids")):
-            t = terms.get(tid)
-            if t is not None and t.get("name"):
-                service_terms.setdefault(sid, []).append(t["name"])
 
-    phones_by = {k: group("phone", k) for k in ("service_at_location_id", "service_id", "location_id", "organization_id")}
-    addresses_by_loc = group("address", "location_id")
-    languages_by = {k: group("language", k) for k in ("service_id", "location_id")}
-    schedules_by = {k: group("schedule", k) for k in ("service_at_location_id", "service_id", "location_id")}
+def _pick(*values: Any) -> Any:
+    for v in values:
+        if v:
+            return v
+    return None
 
-    def first_phone(keys: list[tuple[str, str | None]]) -> str | None:
-        for k, v in keys:
-            if v and phones_by[k].get(v):
-                nums = []
-                for p in phones_by[k][v]:
-                    num = p.get("number")
-                    if num and p.get("extension"):
-                        num = f"{num} ext. {p['extension']}"
-                    if num and num not in nums:
-                        nums.append(num)
-                if nums:
-                    return "; ".join(nums)
+
+def _id(rec: dict[str, Any] | None) -> str | None:
+    return rec.get("id") if rec else None
+
+
+class _HsdsJoin:
+    """Joins an HSDS package's tables into directory rows (see :func:`_read_hsds`)."""
+
+    def __init__(self, pkg: _Package, tables: _Tables) -> None:
+        self.pkg, self.tables, self.version = pkg, tables, pkg.version()
+        self.by_id = {t: {r["id"]: r for r in tables[t][1] if r.get("id")} for t in ("organization", "service", "location")}
+        self.phones = {k: _group(tables["phone"][1], k) for k in ("service_at_location_id", "service_id", "location_id", "organization_id")}
+        self.addresses = _group(tables["address"][1], "location_id")
+        self.languages = {k: _group(tables["language"][1], k) for k in ("service_id", "location_id")}
+        self.schedules = {k: _group(tables["schedule"][1], k) for k in ("service_at_location_id", "service_id", "location_id")}
+        self.categories = _hsds_categories(tables)
+        self.fields = _hsds_field_values(tables)
+        self.geomap_export = bool(self.fields) or any(k.startswith(_HSDS_EXT_PREFIX) for r in tables["service"][1][:1] for k in r)
+
+    def ref(self, rec: dict[str, Any] | None, fieldname: str, target: str) -> dict[str, Any] | None:
+        key = rec.get(fieldname) if rec else None
+        return self.by_id[target].get(key) if key else None
+
+    def phone(self, sal: dict | None, svc: dict | None, loc: dict | None, org: dict | None) -> str | None:
+        """Numbers linked to the service_at_location, else the service, location, organisation."""
+        keys = (("service_at_location_id", sal), ("service_id", svc), ("location_id", loc), ("organization_id", org))
+        for k, rec in keys:
+            nums: list[str] = []
+            for p in self.phones[k].get(_id(rec) or "", []):
+                num = p.get("number")
+                if num and p.get("extension"):
+                    num = f"{num} ext. {p['extension']}"
+                if num and num not in nums:
+                    nums.append(num)
+            if nums:
+                return "; ".join(nums)
         return None
 
-    def pick(*values: Any) -> Any:
-        for v in values:
-            if v:
-                return v
-        return None
+    def place(self, loc: dict[str, Any], row: dict[str, Any], extra: dict[str, Any]) -> None:
+        """Point, location name and (physical) address of the location."""
+        row["latitude"], row["longitude"] = loc.get("latitude"), loc.get("longitude")
+        if loc.get("name") and loc.get("name") != row["name"]:
+            extra["location_name"] = loc["name"]
+        addrs = self.addresses.get(_id(loc) or "", [])
+        physical = [a for a in addrs if (a.get("address_type") or "physical") == "physical"] or addrs
+        if physical:
+            a = physical[0]
+            row["address"] = ", ".join(v for v in (a.get("address_1"), a.get("address_2")) if v) or None
+            row["town"], row["admin1_name"] = a.get("city"), a.get("state_province")
+            extra.update({k: a[k] for k in ("postal_code", "country", "region") if a.get(k)})
 
-    records: list[dict[str, Any]] = []
-    is_service_type: dict[str, bool] = {}  # taxonomy term text -> maps to SERVICE_TYPES
-
-    def make_row(
-        table: str, rownum: int, rec_id: str | None, svc: dict | None, loc: dict | None, org: dict | None, sal: dict | None
-    ) -> None:
-        row: dict[str, Any] = dict.fromkeys(schema.FIELD_NAMES)
-        extra: dict[str, Any] = {}
-        row["id"] = rec_id
-        row["name"] = pick(svc and svc.get("name"), loc and loc.get("name"), org and org.get("name"))
-        row["organisation"] = org.get("name") if org else None
-        row["email"] = pick(svc and svc.get("email"), org and org.get("email"))
-        row["website"] = pick(svc and svc.get("url"), org and (org.get("website") or org.get("url")))
-        row["notes"] = svc.get("description") if svc else None
-        row["last_verified"] = svc.get("assured_date") if svc else None
-        row["phone"] = first_phone(
-            [
-                ("service_at_location_id", sal and sal.get("id")),
-                ("service_id", svc and svc.get("id")),
-                ("location_id", loc and loc.get("id")),
-                ("organization_id", org and org.get("id")),
-            ]
-        )
-        if loc:
-            row["latitude"] = loc.get("latitude")
-            row["longitude"] = loc.get("longitude")
-            if loc.get("name") and loc.get("name") != row["name"]:
-                extra["location_name"] = loc["name"]
-            addrs = addresses_by_loc.get(loc.get("id") or "", [])
-            physical = [a for a in addrs if (a.get("address_type") or "physical") == "physical"] or addrs
-            if physical:
-                a = physical[0]
-                row["address"] = ", ".join(v for v in (a.get("address_1"), a.get("address_2")) if v) or None
-                row["town"] = a.get("city")
-                row["admin1_name"] = a.get("state_province")
-                for k in ("postal_code", "country", "region"):
-                    if a.get(k):
-                        extra[k] = a[k]
-        if svc:
-            found = service_terms.get(svc.get("id") or "", [])
-            for t in found:
-                if t not in is_service_type:
-                    is_service_type[t] = bool(schema.parse_service_types(t)[0])
-            known = [t for t in found if is_service_type[t]]
-            other = [t for t in found if t not in known]
-            row["service_types"] = schema.format_list(known) or None
-            if other:
-                extra["taxonomy"] = schema.format_list(other)
-            if svc.get("status") and svc["status"] != "active":
-                extra["service_status"] = svc["status"]
-        langs = []
-        for k, v in (("service_id", svc and svc.get("id")), ("location_id", loc and loc.get("id"))):
-            for lang in languages_by[k].get(v or "", []):
-                if lang.get("name") and lang["name"] not in langs:
-                    langs.append(lang["name"])
+    def details(self, sal: dict | None, svc: dict | None, loc: dict | None, row: dict[str, Any]) -> None:
+        """Languages (service, location) and hours (first of service_at_location, service, location)."""
+        langs: list[str] = []
+        for k, rec in (("service_id", svc), ("location_id", loc)):
+            langs += [g["name"] for g in self.languages[k].get(_id(rec) or "", []) if g.get("name") and g["name"] not in langs]
         row["languages"] = schema.format_list(langs) or None
-        for k, v in (
-            ("service_at_location_id", sal and sal.get("id")),
-            ("service_id", svc and svc.get("id")),
-            ("location_id", loc and loc.get("id")),
-        ):
-            sched = [s.get("description") for s in schedules_by[k].get(v or "", []) if s.get("description")]
+        for k, rec in (("service_at_location_id", sal), ("service_id", svc), ("location_id", loc)):
+            sched = [s.get("description") for s in self.schedules[k].get(_id(rec) or "", []) if s.get("description")]
             if sched:
                 row["hours"] = "; ".join(sched)
                 break
-        # geomap extension columns (written by geomap's HSDS writer) restore the other fields
-        for src in (svc, loc):
-            for key, value in (src or {}).items():
-                if key.startswith(_HSDS_EXT_PREFIX):
-                    fname = key[len(_HSDS_EXT_PREFIX) :]
-                    if fname in schema.FIELD_NAMES or fname in KEPT_RESOLUTION_COLUMNS:
-                        row[fname] = value
-                    else:
-                        extra[fname] = value
-        if not geomap_ext:
-            row["source"] = f"HSDS {version} data package {pkg.name}"
-        row["source_file"] = f"{pkg.name}/{tables[table][0]}"
-        row["source_row"] = rownum
+
+    def geomap_fields(self, sal: dict | None, svc: dict | None, loc: dict | None, row: dict[str, Any], extra: dict[str, Any]) -> None:
+        """Fields HSDS has no column for: "geomap record fields" attributes (or older geomap_* columns)."""
+        ext = {k[len(_HSDS_EXT_PREFIX) :]: v for src in (svc, loc) for k, v in (src or {}).items() if k.startswith(_HSDS_EXT_PREFIX)}
+        ext.update(self.fields.get(_id(sal) or "", {}))
+        for fname, value in ext.items():
+            if fname in schema.FIELD_NAMES or fname in KEPT_RESOLUTION_COLUMNS:
+                row[fname] = value
+            elif value is not None:
+                extra[fname] = value
+
+    def row(self, table: str, rec: dict[str, Any], svc: dict | None, loc: dict | None, org: dict | None, sal: dict | None) -> dict[str, Any]:
+        """One directory row from a record of ``table`` and the records it links."""
+        row: dict[str, Any] = dict.fromkeys(schema.FIELD_NAMES)
+        extra: dict[str, Any] = {}
+        row["id"] = rec.get("id")
+        row["name"] = _pick(svc and svc.get("name"), loc and loc.get("name"), org and org.get("name"))
+        row["organisation"] = org.get("name") if org else None
+        row["email"] = _pick(svc and svc.get("email"), org and org.get("email"))
+        row["website"] = _pick(svc and svc.get("url"), org and (org.get("website") or org.get("url")))
+        row["notes"] = svc.get("description") if svc else None
+        row["last_verified"] = svc.get("assured_date") if svc else None
+        row["phone"] = self.phone(sal, svc, loc, org)
+        if loc:
+            self.place(loc, row, extra)
+        if svc:
+            row["service_types"] = schema.format_list(self.categories.get(_id(svc) or "", [])) or None
+            if svc.get("status") and svc["status"] != "active":
+                extra["service_status"] = svc["status"]
+        self.details(sal, svc, loc, row)
+        self.geomap_fields(sal, svc, loc, row, extra)
+        if not self.geomap_export:
+            row["source"] = f"HSDS {self.version} data package {self.pkg.name}"
+        row["source_file"] = f"{self.pkg.name}/{self.tables[table][0]}"
+        row["source_row"] = rec["__row__"]
         row[EXTRA_COLUMN] = {k: v for k, v in extra.items() if v is not None}
-        records.append(row)
+        return row
 
-    geomap_ext = any(k.startswith(_HSDS_EXT_PREFIX) for r in tables["service"][1][:1] for k in r)
-    sal_path, sals = tables["service_at_location"]
-    used_services: set[str] = set()
-    used_locations: set[str] = set()
-    for sal in sals:
-        svc = ref("service_at_location", sal, "service_id", services, "service")
-        loc = ref("service_at_location", sal, "location_id", locations, "location")
-        org = None
-        if svc is not None:
-            org = ref("service", svc, "organization_id", orgs, "organization")
-            used_services.add(svc["id"])
-        if loc is not None:
-            used_locations.add(loc["id"])
-            if org is None:
-                org = ref("location", loc, "organization_id", orgs, "organization")
-        make_row("service_at_location", sal["__row__"], sal.get("id"), svc, loc, org, sal)
-    if sal_path is None:
-        warnings.append(f"{name}: no service_at_location table; one row per location and per service instead")
-    for loc in tables["location"][1]:
-        if loc.get("id") in used_locations:
-            continue
-        org = ref("location", loc, "organization_id", orgs, "organization")
-        if sal_path is not None:
-            warnings.append(
-                f"{pkg.name}/{tables['location'][0]} row {loc['__row__']}: location {loc.get('id')!r} has no "
-                "service_at_location row; kept as a row without a service"
-            )
-        make_row("location", loc["__row__"], loc.get("id"), None, loc, org, None)
-    for svc in tables["service"][1]:
-        if svc.get("id") in used_services:
-            continue
-        org = ref("service", svc, "organization_id", orgs, "organization")
-        make_row("service", svc["__row__"], svc.get("id"), svc, None, org, None)
+    def rows(self, warnings: list[str]) -> list[dict[str, Any]]:
+        """Rows for every service_at_location, then locations and services no link uses."""
+        records: list[dict[str, Any]] = []
+        used: dict[str, set[str]] = {"service": set(), "location": set()}
+        sal_path, sals = self.tables["service_at_location"]
+        for sal in sals:
+            svc, loc = self.ref(sal, "service_id", "service"), self.ref(sal, "location_id", "location")
+            org = self.ref(svc, "organization_id", "organization") or self.ref(loc, "organization_id", "organization")
+            used["service"].update([svc["id"]] if svc else [])
+            used["location"].update([loc["id"]] if loc else [])
+            records.append(self.row("service_at_location", sal, svc, loc, org, sal))
+        if sal_path is None:
+            warnings.append(f"{self.pkg.name}: no service_at_location table; one row per location and per service instead")
+        for loc in self.tables["location"][1]:
+            if loc.get("id") in used["location"]:
+                continue
+            if sal_path is not None:
+                warnings.append(
+                    f"{self.pkg.name}/{self.tables['location'][0]} row {loc['__row__']}: location {loc.get('id')!r} has no "
+                    "service_at_location row; kept as a row without a service"
+                )
+            records.append(self.row("location", loc, None, loc, self.ref(loc, "organization_id", "organization"), None))
+        for svc in self.tables["service"][1]:
+            if svc.get("id") not in used["service"]:
+                records.append(self.row("service", svc, svc, None, self.ref(svc, "organization_id", "organization"), None))
+        return records
 
+
+def _hsds_frame(records: list[dict[str, Any]], version: str, tables: _Tables) -> pd.DataFrame:
+    """The directory table of the joined rows, with the reader's ``attrs``."""
     if not records:
-        cols = {f: pd.Series(dtype=object) for f in (*schema.FIELD_NAMES, "source_file")}
-        df = pd.DataFrame(cols)
+        df = pd.DataFrame({f: pd.Series(dtype=object) for f in (*schema.FIELD_NAMES, "source_file")})
         df["source_row"] = pd.Series(dtype="int64")
         df[EXTRA_COLUMN] = pd.Series(dtype=object)
     else:
@@ -1087,6 +1100,26 @@ def _read_hsds(source: Any, name: str, warnings: list[str]) -> pd.DataFrame:
         }
     )
     return df
+
+
+def _read_hsds(source: Any, name: str, warnings: list[str]) -> pd.DataFrame:
+    """One directory row per ``service_at_location`` row, then unlinked locations and services.
+
+    Fields: ``id`` = service_at_location id; ``name`` = service name (else location, else
+    organisation name); ``organisation`` = organisation name; ``latitude``/``longitude`` from
+    the location (kept as given, even out of range); ``address``/``town``/``admin1_name`` from
+    the location's (physical) address; ``phone`` = numbers linked to the service_at_location,
+    else service, location, organisation; ``email``/``website`` from the service, else the
+    organisation; ``notes`` = service description; ``last_verified`` = ``assured_date``;
+    ``hours`` = schedule descriptions; ``languages`` = language names; ``service_types`` =
+    every taxonomy term linked to the service (:func:`_hsds_categories`), known or not.
+    Attributes under the "geomap record fields" taxonomy (geomap's HSDS writer; ``geomap_<field>``
+    columns in older exports) restore the fields HSDS has no column for.
+    """
+    pkg, tables = _hsds_open(source, name, warnings)
+    _hsds_check_keys(pkg, tables, warnings)
+    join = _HsdsJoin(pkg, tables)
+    return _hsds_frame(join.rows(warnings), join.version, tables)
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from rapidfuzz import fuzz, process
 
@@ -553,27 +555,32 @@ def _resolve_admin_positions(
     codes: pd.Series, names: pd.Series, index: _AdminIndex
 ) -> tuple[np.ndarray, np.ndarray, list[str | None], list[list[str]]]:
     """Unit position, confidence, method and notes per row; each distinct pair solved once."""
-    n = len(codes)
-    code_txt = _memo(_text, codes.astype(object).to_numpy())
-    name_txt = _memo(_text, names.astype(object).to_numpy())
+    code_txt = _texts(codes.astype(object).to_numpy())
+    name_txt = _texts(names.astype(object).to_numpy())
+    c_codes, c_uniques = pd.factorize(np.asarray(code_txt, dtype=object))
+    n_codes, n_uniques = pd.factorize(np.asarray(name_txt, dtype=object))
+    pair_key = c_codes.astype("int64") * (len(n_uniques) + 1) + n_codes
+    _, first, inverse = np.unique(pair_key, return_index=True, return_inverse=True)
     code_memo: dict[str, tuple[int, float, str]] = {}
     name_memo: dict[str, tuple[int, float, str, bool]] = {}
-    pair_memo: dict[tuple[str, str], tuple[int, float, str | None, list[str]]] = {}
-    pos = np.full(n, -1, dtype="int64")
-    conf = np.zeros(n)
-    method: list[str | None] = [None] * n
-    notes: list[list[str]] = [[] for _ in range(n)]
-    for r in range(n):
-        pair = (code_txt[r], name_txt[r])
-        if pair not in pair_memo:
-            c, nm = pair
-            cres = code_memo.setdefault(c, index.match_code(c)) if c else (-1, 0.0, "")
-            nres = name_memo.setdefault(nm, index.match_name(nm)) if nm else (-1, 0.0, "", True)
-            pair_memo[pair] = _solve_pair(c, nm, cres, nres, index)
-        p, cf, m, note = pair_memo[pair]
-        pos[r], conf[r], method[r] = p, cf, m
-        notes[r] = list(note)
-    return pos, conf, method, notes
+    solved = np.empty(len(first), dtype=object)
+    for k, r in enumerate(first):
+        c, nm = code_txt[r], name_txt[r]
+        if c and c not in code_memo:
+            code_memo[c] = index.match_code(c)
+        if nm and nm not in name_memo:
+            name_memo[nm] = index.match_name(nm)
+        cres = code_memo[c] if c else (-1, 0.0, "")
+        nres = name_memo[nm] if nm else (-1, 0.0, "", True)
+        solved[k] = _solve_pair(c, nm, cres, nres, index)
+    pos = np.array([x[0] for x in solved], dtype="int64")[inverse]
+    conf = np.array([x[1] for x in solved], dtype=float)[inverse]
+    method_u = np.empty(len(solved), dtype=object)
+    notes_u = np.empty(len(solved), dtype=object)
+    for k, x in enumerate(solved):
+        method_u[k], notes_u[k] = x[2], x[3]
+    # each row's notes are the (shared, read-only) list of its pair
+    return pos, conf, method_u[inverse].tolist(), notes_u[inverse].tolist()
 
 
 def resolve_admin(
@@ -637,7 +644,7 @@ def resolve_admin(
         },
         index=codes_s.index,
     )
-    out.attrs["warnings"] = _pcode_warning(_memo(_text, codes_s.astype(object).to_numpy()), method, index)
+    out.attrs["warnings"] = _pcode_warning(_texts(codes_s.astype(object).to_numpy()), method, index)
     return out
 
 
@@ -645,7 +652,71 @@ def resolve_admin(
 # typing the record
 # --------------------------------------------------------------------------------------------
 def _memo(func: Any, raw: np.ndarray) -> list[Any]:
-    """``[func(v) for v in raw]``, calling ``func`` once per distinct value."""
+    """``[func(v) for v in raw]``, calling ``func`` once per distinct value (``None`` for blanks).
+
+    The distinct values are found with :func:`pandas.factorize` (hashing in C), so a column of
+    100,000 cells with a few dozen values costs a few dozen calls and one take.
+    """
+    values = np.asarray(raw, dtype=object)
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists): one key per repr
+        return _memo_by_repr(func, values)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    blank: list[Any] = []  # func(None), computed once if a blank cell is met
+    uniques = np.asarray(uniques, dtype=object)
+    for i, (v, is_blank) in enumerate(zip(uniques, _blank_mask(uniques), strict=True)):
+        if is_blank:
+            blank = blank or [func(None)]
+            results[i] = blank[0]
+        else:
+            results[i] = func(v)
+    if (codes < 0).any():  # code -1: None, NaN or NA
+        results[-1] = (blank or [func(None)])[0]
+    return results[codes].tolist()
+
+
+def _texts(raw: Any) -> list[str]:
+    """``[_text(v) for v in raw]`` for a whole column: each distinct value stripped once."""
+    values = np.asarray(raw, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        # text or blank cells only (any CSV): stripping each is cheaper than finding distinct ones
+        return [v.strip() if isinstance(v, str) else "" for v in values]
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (dicts of extra columns)
+        return [_text(v) for v in values]
+    stripped = np.empty(len(uniques) + 1, dtype=object)
+    stripped[:-1] = [str(u).strip() for u in uniques]
+    stripped[-1] = ""  # code -1: None, NaN or NA
+    return stripped[codes].tolist()
+
+
+def _text_array(raw: np.ndarray) -> Any:
+    """:func:`_texts` of a column as an Arrow-backed array, trimmed in Arrow for text columns."""
+    values = np.asarray(raw, dtype=object)
+    if len(values) and pd.api.types.infer_dtype(values, skipna=True) == "string":
+        trimmed = pc.fill_null(pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True)), "")
+        return pd.arrays.ArrowExtensionArray(trimmed)
+    return pd.array(_texts(values), dtype=pd.ArrowDtype(pa.string()))
+
+
+def _str_column(raw: np.ndarray) -> Any:
+    """A text field typed: trimmed, blanks as NA, pandas ``str`` dtype (trimmed in Arrow)."""
+    trimmed = pa.array(_text_array(raw))
+    return pd.array(pc.if_else(pc.equal(trimmed, ""), None, trimmed), dtype="str")
+
+
+def _blank_mask(values: np.ndarray) -> np.ndarray:
+    """``[_blank(v) for v in values]`` as a boolean array (NA, or text that is only blanks)."""
+    mask = pd.isna(values)
+    if len(values) and not mask.all():
+        text = np.array(_texts(values), dtype=object)
+        mask |= text == ""
+    return np.asarray(mask, dtype=bool)
+
+
+def _memo_by_repr(func: Any, raw: np.ndarray) -> list[Any]:
     cache: dict[Any, Any] = {}
     out = []
     for v in raw:
@@ -715,7 +786,7 @@ def _typed_fields(
     for f in schema.FIELDS:
         raw = df[f.name].astype(object).to_numpy()
         if f.kind == "str":
-            cols[f.name] = pd.array(_memo(lambda v: _text(v) or None, raw), dtype="str")
+            cols[f.name] = _str_column(raw)
         elif f.kind == "list":
             lists: list[list[str]] = []
             if f.name == "service_types":
@@ -751,20 +822,20 @@ def _typed_fields(
                 cols[f.name] = arr
         # float fields (latitude/longitude) are filled by the coordinate step
     # A 3W lists organisations, not named services: the organisation stands in for a missing name.
-    names = cols["name"].astype(object)
-    orgs = cols["organisation"].astype(object)
-    for r in range(n):
-        if _blank(names[r]) and not _blank(orgs[r]):
-            names[r] = orgs[r]
-            notes[r].append("name: missing; the organisation's name is used")
+    names = np.asarray(cols["name"].astype(object), dtype=object)
+    orgs = np.asarray(cols["organisation"].astype(object), dtype=object)
+    for r in np.flatnonzero(_blank_mask(names) & ~_blank_mask(orgs)):
+        names[r] = orgs[r]
+        notes[r].append("name: missing; the organisation's name is used")
     cols["name"] = pd.array(names, dtype="str")
     # Placement is about location only: a missing required field is a warning, not a flag.
     for name in schema.REQUIRED_FIELDS:
-        field = schema.field_by_name(name)
-        for r in range(n):
-            empty = len(cols[name][r]) == 0 if field.kind == "list" else _blank(cols[name][r])
-            if empty:
-                notes[r].append(f"warning: {name}: missing (required)")
+        if schema.field_by_name(name).kind == "list":
+            empty = np.fromiter((len(x) == 0 for x in cols[name]), dtype=bool, count=n)
+        else:
+            empty = _blank_mask(np.asarray(cols[name], dtype=object))
+        for r in np.flatnonzero(empty):
+            notes[r].append(f"warning: {name}: missing (required)")
     return cols, unknown_counts
 
 
@@ -781,7 +852,7 @@ def _duplicates(
     if n == 0:
         return first, note
     content = [c for c in df.columns if c not in ("source_file", "source_row")]
-    text = pd.DataFrame({c: _memo(_text, df[c].astype(object).to_numpy()) for c in content}, index=df.index)
+    text = pd.DataFrame({c: _text_array(df[c].astype(object).to_numpy()) for c in content}, index=df.index)
     keys = pd.util.hash_pandas_object(text, index=False).to_numpy()
     nonblank = (text != "").any(axis=1).to_numpy() if content else np.zeros(n, dtype=bool)
     first_pos = pd.Series(np.arange(n)).groupby(keys).transform("min").to_numpy()
@@ -880,11 +951,11 @@ def resolve_directory(
     lat, lat_prob = _parse_coordinates(df["latitude"], "latitude")
     lon, lon_prob = _parse_coordinates(df["longitude"], "longitude")
     coord_notes: list[list[str]] = [[] for _ in range(n)]
-    for r in range(n):
+    for r in np.flatnonzero([bool(a or b) for a, b in zip(lat_prob, lon_prob, strict=True)]):
         coord_notes[r].extend(p for p in (lat_prob[r], lon_prob[r]) if p)
     has_lat, has_lon = np.isfinite(lat), np.isfinite(lon)
-    lat_blank = np.array(_memo(_blank, df["latitude"].astype(object).to_numpy()), dtype=bool)
-    lon_blank = np.array(_memo(_blank, df["longitude"].astype(object).to_numpy()), dtype=bool)
+    lat_blank = np.array(_texts(df["latitude"].astype(object).to_numpy()), dtype=object) == ""
+    lon_blank = np.array(_texts(df["longitude"].astype(object).to_numpy()), dtype=object) == ""
     both = has_lat & has_lon
     for r in np.flatnonzero(has_lat & lon_blank):
         coord_notes[r].append("latitude given without longitude")
@@ -930,10 +1001,12 @@ def resolve_directory(
     out_lat = np.where(both & ~projected & ~null_island, lat, np.nan)
     out_lon = np.where(both & ~projected & ~null_island, lon, np.nan)
     tol = float(tolerance_km)
-    for r in range(n):
-        if p_unit[r] >= 0:
-            unit_pos[r], conf[r], method[r], geometry[r] = p_unit[r], 1.0, "coordinates", p_pts[r]
-        elif q_unit[r] >= 0:
+    inside = p_unit >= 0  # the point as given falls in a unit: most rows, placed at once
+    unit_pos[inside], conf[inside], geometry[inside] = p_unit[inside], 1.0, p_pts[inside]
+    for r in np.flatnonzero(inside):
+        method[r] = "coordinates"
+    for r in np.flatnonzero(~inside & ((q_unit >= 0) | direct_ok | swap_ok)):
+        if q_unit[r] >= 0:
             unit_pos[r], conf[r], method[r], geometry[r] = q_unit[r], _CONF_SWAPPED, "coordinates_swapped", q_pts[r]
             out_lat[r], out_lon[r] = lon[r], lat[r]
             coord_notes[r].append(
@@ -973,9 +1046,12 @@ def resolve_directory(
 
     # (b, c) admin-1 code and name ------------------------------------------------------
     town_notes: list[list[str]] = [[] for _ in range(n)]
-    code_txt = _memo(_text, df["admin1_code"].astype(object).to_numpy())
-    name_txt = _memo(_text, df["admin1_name"].astype(object).to_numpy())
-    for r in range(n):
+    code_txt = _texts(df["admin1_code"].astype(object).to_numpy())
+    name_txt = _texts(df["admin1_name"].astype(object).to_numpy())
+    has_a_notes = np.fromiter((bool(x) for x in a_notes), dtype=bool, count=n)
+    # rows with something to say or place: unplaced, or the code/name disagrees or has notes
+    todo = (unit_pos < 0) | ((a_pos >= 0) & (a_pos != unit_pos)) | ((a_pos < 0) & has_a_notes)
+    for r in np.flatnonzero(todo):
         if unit_pos[r] >= 0:
             given = code_txt[r] or name_txt[r]
             if a_pos[r] >= 0 and a_pos[r] != unit_pos[r]:
@@ -992,7 +1068,7 @@ def resolve_directory(
             coord_notes[r].extend(a_notes[r])
 
     # (d) town --------------------------------------------------------------------------
-    towns = _memo(_text, df["town"].astype(object).to_numpy())
+    towns = _texts(df["town"].astype(object).to_numpy())
     need = [r for r in range(n) if unit_pos[r] < 0 and towns[r]]
     if need and use_gazetteer:
         memo: dict[str, tuple[int, float, str]] = {}
@@ -1048,13 +1124,14 @@ def resolve_directory(
 
     # assemble ---------------------------------------------------------------------------
     status = np.where(placed_unit, schema.STATUS_PLACED, schema.STATUS_FLAGGED)
-    reasons = []
-    for r in range(n):
+    reasons = [""] * n
+    said = [bool(f or c or t or w or d) for f, c, t, w, d in zip(flags, coord_notes, town_notes, notes, dup_note, strict=True)]
+    for r in np.flatnonzero(said):
         parts = flags[r][-1:] if not placed_unit[r] else []
         parts = parts + [x for x in flags[r] if x not in parts] + coord_notes[r] + town_notes[r] + notes[r]
         if dup_note[r]:
             parts.append(dup_note[r])
-        reasons.append("; ".join(dict.fromkeys(parts)))
+        reasons[r] = "; ".join(dict.fromkeys(parts))
     safe_pos = np.where(placed_unit, unit_pos, 0)
     out: dict[str, Any] = {}
     for name in schema.FIELD_NAMES:

@@ -57,6 +57,7 @@ __all__ = [
     "categories_present",
     "parse_bool",
     "parse_date",
+    "is_stale",
     "empty_directory",
     "label",
 ]
@@ -751,6 +752,26 @@ def parse_bool(value: Any) -> bool | None:
     if s in _FALSE:
         return False
     return None
+
+
+def is_stale(value: Any, *, today: date | None = None, after_days: int | None = None) -> bool:
+    """Whether a record last verified on ``value`` is stale (never verified counts as stale).
+
+    Parameters
+    ----------
+    value
+        A ``last_verified`` cell (any format :func:`parse_date` reads).
+    today
+        Reference date (default: today).
+    after_days
+        Days after which a record is stale (default: ``settings.stale_after_days``).
+    """
+    if after_days is None:
+        from geomap.settings import get_settings
+
+        after_days = get_settings().stale_after_days
+    verified = parse_date(value)
+    return verified is None or ((today or date.today()) - verified).days > after_days
 
 
 def parse_date(value: Any) -> date | None:

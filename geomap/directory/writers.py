@@ -30,7 +30,6 @@ import io
 import json
 import math
 import re
-import uuid
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -38,7 +37,7 @@ from typing import Any
 
 import pandas as pd
 
-from geomap.directory import schema
+from geomap.directory import hsds, schema
 from geomap.directory.readers import EXTRA_COLUMN, RESOLUTION_HXL
 from geomap.io.formats import DIRECTORY_FORMATS
 from geomap.io.vector import gpkg_bytes
@@ -70,8 +69,6 @@ EXTENSIONS: dict[str, str] = DIRECTORY_FORMATS.export_suffixes()
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _READER_COLUMNS = ("source_file", "source_row")
-_HSDS_NS = uuid.UUID("6f1b8c1e-3a53-5b8e-9a53-7f0a4e0c2d11")
-_EXT = "geomap_"
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,193 +378,173 @@ def to_gpkg_bytes(directory: pd.DataFrame, *, layer: str = "directory", notice: 
 # HSDS 3.0
 # --------------------------------------------------------------------------------------------
 
-_HSDS_NATIVE = {
-    "id", "name", "organisation", "email", "website", "notes", "last_verified", "phone", "address",
-    "town", "admin1_name", "latitude", "longitude", "service_types", "languages", "hours",
-}
-
-_HSDS_SCHEMAS: dict[str, list[str]] = {
-    "organizations": ["id", "name", "description", "email", "website"],
-    "services": ["id", "organization_id", "name", "description", "url", "email", "status", "assured_date"],
-    "locations": ["id", "location_type", "organization_id", "name", "latitude", "longitude"],
-    "service_at_location": ["id", "service_id", "location_id", "description"],
-    "phones": ["id", "location_id", "service_id", "organization_id", "service_at_location_id", "number", "type"],
-    "addresses": ["id", "location_id", "address_1", "city", "state_province", "country", "address_type"],
-    "schedules": ["id", "service_id", "location_id", "service_at_location_id", "description"],
-    "languages": ["id", "service_id", "location_id", "phone_id", "name"],
-    "taxonomies": ["id", "name", "description", "version"],
-    "taxonomy_terms": ["id", "code", "name", "description", "taxonomy_id", "taxonomy"],
-    "attributes": ["id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value"],
-}
+#: Fields carried by HSDS's own columns when their text fits the column's type; every other
+#: field (and any of these that does not fit) travels as a "geomap record fields" attribute.
+_HSDS_NATIVE = frozenset(
+    {"id", "name", "organisation", "email", "website", "notes", "last_verified", "phone", "latitude", "longitude",
+     "service_types", "languages", "hours"}
+)
+#: Not written: the HSDS package is the new source of its rows.
+_HSDS_SKIP = frozenset({*_READER_COLUMNS, "geometry"})
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+_NO_ORG_DESCRIPTION = "The source directory names no organisation for this service; it stands for the service itself."
+_ORG_DESCRIPTION = "Organisation listed in a provider directory exported by geomap."
 
 
-def _uid(*parts: Any) -> str:
-    return str(uuid.uuid5(_HSDS_NS, "|".join(str(p) for p in parts)))
+def _fits(field: str, text: str | None) -> bool:
+    """Whether a field's text fits its HSDS column (type and format), so it can live there."""
+    if text is None:
+        return True
+    if field in ("latitude", "longitude"):
+        return bool(_PLAIN_NUMBER.match(text))
+    if field == "email":
+        return bool(_EMAIL.match(text))
+    if field == "website":
+        return bool(_URI.match(text))
+    if field == "last_verified":
+        return bool(_ISO_DATE.match(text))
+    return True
+
+
+class _HsdsBuilder:
+    """Rows of every HSDS table, built record by record (one service_at_location per record)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in hsds.TABLES}
+        self.orgs: dict[str, str] = {}
+        self.terms: dict[tuple[str, str], str] = {}
+        self.keys: set[str] = set()
+        self.rows["taxonomy"] += [
+            {"id": hsds.CATEGORY_TAXONOMY_ID, "name": "geomap service categories", "version": "1",
+             "description": "Service categories of geomap.directory.schema (codes), and categories kept as written."},
+            {"id": hsds.FIELD_TAXONOMY_ID, "name": "geomap record fields", "version": "1",
+             "description": "geomap record fields that HSDS has no column for; the value is in attributes.value."},
+        ]
+
+    def add(self, i: int, rec: dict[str, Any]) -> None:
+        rid = rec.get("id")
+        key = str(rid) if rid is not None and str(rid) not in self.keys else f"{rid}|row {i + 1}"
+        self.keys.add(key)
+        sal_id = str(rid) if rid is not None and hsds.is_uuid(rid) and key == str(rid) else hsds.stable_id("record", key)
+        svc_id, loc_id = hsds.stable_id("service", key), hsds.stable_id("location", key)
+        fields = self._field_values(rec, sal_id)
+        name = rec.get("name") or rec.get("display_name") or rec.get("organisation") or f"Unnamed record (row {i + 1})"
+        if not rec.get("name"):
+            fields["name"] = None
+        org_id = self._organization(rec, name, fields)
+        self.rows["service"].append(
+            {"id": svc_id, "organization_id": org_id, "name": name, "description": rec.get("notes"), "status": "active",
+             "url": rec.get("website") if _fits("website", rec.get("website")) else None,
+             "email": rec.get("email") if _fits("email", rec.get("email")) else None,
+             "assured_date": rec.get("last_verified") if _fits("last_verified", rec.get("last_verified")) else None}
+        )
+        self._location(rec, loc_id, org_id, name)
+        self.rows["service_at_location"].append({"id": sal_id, "service_id": svc_id, "location_id": loc_id})
+        self._details(rec, sal_id, svc_id)
+        self._categories(rec, svc_id)
+        self._field_attributes(fields, sal_id)
+
+    def _field_values(self, rec: dict[str, Any], sal_id: str) -> dict[str, str | None]:
+        """Values that travel as field attributes: fields without an HSDS column, or not fitting it."""
+        out = {k: v for k, v in rec.items() if k not in _HSDS_NATIVE and k not in _HSDS_SKIP and v is not None}
+        out.update({k: rec[k] for k in _HSDS_NATIVE if k in rec and not _fits(k, rec[k])})
+        if rec.get("id") is not None and rec["id"] != sal_id:
+            out["id"] = rec["id"]
+        return out
+
+    def _organization(self, rec: dict[str, Any], name: str, fields: dict[str, str | None]) -> str:
+        org_name = rec.get("organisation")
+        if not org_name:
+            fields["organisation"] = None  # read back as blank, not as the stand-in below
+        key = f"{'org' if org_name else 'self'}|{org_name or name}"
+        if key not in self.orgs:
+            self.orgs[key] = hsds.stable_id("organization", key)
+            description = _ORG_DESCRIPTION if org_name else _NO_ORG_DESCRIPTION
+            self.rows["organization"].append({"id": self.orgs[key], "name": org_name or name, "description": description})
+        return self.orgs[key]
+
+    def _location(self, rec: dict[str, Any], loc_id: str, org_id: str, name: str) -> None:
+        lat, lon = rec.get("latitude"), rec.get("longitude")
+        has_point = _fits("latitude", lat) and _fits("longitude", lon) and lat is not None and lon is not None
+        placed = has_point or any(rec.get(k) for k in ("address", "town", "admin1_code", "admin1_name"))
+        self.rows["location"].append(
+            {"id": loc_id, "location_type": "physical" if placed else "virtual", "organization_id": org_id, "name": name,
+             "latitude": lat if _fits("latitude", lat) else None, "longitude": lon if _fits("longitude", lon) else None}
+        )
+
+    def _details(self, rec: dict[str, Any], sal_id: str, svc_id: str) -> None:
+        if rec.get("phone"):
+            self.rows["phone"].append({"id": hsds.stable_id("phone", sal_id), "service_at_location_id": sal_id, "number": rec["phone"]})
+        if rec.get("hours"):
+            self.rows["schedule"].append({"id": hsds.stable_id("schedule", sal_id), "service_at_location_id": sal_id, "description": rec["hours"]})
+        for lang in dict.fromkeys(schema.parse_list(rec.get("languages"))):
+            self.rows["language"].append({"id": hsds.stable_id("language", sal_id, lang), "service_id": svc_id, "name": lang})
+
+    def _term(self, taxonomy_id: str, code: str | None, name: str, description: str) -> str:
+        key = (taxonomy_id, code or name)
+        if key not in self.terms:
+            self.terms[key] = hsds.stable_id("term", *key)
+            self.rows["taxonomy_term"].append(
+                {"id": self.terms[key], "code": code, "name": name, "description": description, "taxonomy_id": taxonomy_id}
+            )
+        return self.terms[key]
+
+    def _categories(self, rec: dict[str, Any], svc_id: str) -> None:
+        terms: list[str] = []
+        for item in schema.parse_list(rec.get("service_types")):
+            codes, _unknown = schema.parse_service_types(item)
+            if codes:
+                terms.append(self._term(hsds.CATEGORY_TAXONOMY_ID, codes[0], schema.label(codes[0]), f"geomap service category {codes[0]!r}"))
+            else:
+                terms.append(self._term(hsds.CATEGORY_TAXONOMY_ID, None, item, "Category as written in the source directory."))
+        for term in dict.fromkeys(terms):  # a category written twice is one link
+            self.rows["attribute"].append(
+                {"id": hsds.stable_id("attribute", svc_id, term), "link_id": svc_id, "taxonomy_term_id": term, "link_entity": "service"}
+            )
+
+    def _field_attributes(self, fields: dict[str, str | None], sal_id: str) -> None:
+        for field, value in fields.items():
+            term = self._term(hsds.FIELD_TAXONOMY_ID, f"field:{field}", field, f"geomap record field {field!r}")
+            self.rows["attribute"].append(
+                {"id": hsds.stable_id("attribute", sal_id, term), "link_id": sal_id, "taxonomy_term_id": term,
+                 "link_entity": "service_at_location", "value": value}
+            )
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """One table per HSDS resource, columns in the specification's order (empty tables too)."""
+        return {
+            name: pd.DataFrame({c: pd.Series([r.get(c) for r in self.rows[name]], dtype=object) for c in table.column_names})
+            for name, table in hsds.TABLES.items()
+        }
 
 
 def _hsds_tables(directory: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Build the HSDS 3.0 tables; geomap fields without an HSDS home go to ``geomap_*`` columns."""
-    table = flat_table(directory)
-    ext_cols = [c for c in table.columns if c not in _HSDS_NATIVE]
-    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in _HSDS_SCHEMAS}
-    ext_services: list[str] = []
-    taxonomy_id = _uid("taxonomy", "geomap")
-    rows["taxonomies"].append(
-        {"id": taxonomy_id, "name": "geomap service types", "description": "geomap.directory.schema.SERVICE_TYPES", "version": "1"}
-    )
-    terms: dict[str, str] = {}
-    code_of: dict[str, str] = {}  # service-type text -> taxonomy code ("" when unknown)
-    ids_seen: set[str] = set()
-    orgs: dict[str, str] = {}
-    for i, rec in enumerate(table.to_dict("records")):
-        rid = rec.get("id")
-        sal_id = rid if rid and rid not in ids_seen else _uid("sal", i, rid)
-        ids_seen.add(sal_id)
-        org_name = rec.get("organisation") or rec.get("name") or f"organisation of row {i + 1}"
-        org_id = orgs.get(org_name)
-        if org_id is None:
-            org_id = orgs[org_name] = _uid("org", org_name)
-            rows["organizations"].append({"id": org_id, "name": org_name})
-        svc_id, loc_id = _uid("svc", sal_id), _uid("loc", sal_id)
-        svc = {
-            "id": svc_id,
-            "organization_id": org_id,
-            "name": rec.get("name"),
-            "description": rec.get("notes"),
-            "url": rec.get("website"),
-            "email": rec.get("email"),
-            "status": "active",
-            "assured_date": rec.get("last_verified"),
-        }
-        # fields HSDS has no column for, and the raw organisation (HSDS requires one)
-        svc[_EXT + "organisation"] = rec.get("organisation")
-        for c in ext_cols:
-            svc[_EXT + c] = rec.get(c)
-        rows["services"].append(svc)
-        has_point = rec.get("latitude") is not None or rec.get("longitude") is not None
-        has_addr = any(rec.get(k) for k in ("address", "town", "admin1_name"))
-        rows["locations"].append(
-            {
-                "id": loc_id,
-                "location_type": "physical" if (has_point or has_addr) else "virtual",
-                "organization_id": org_id,
-                "name": rec.get("name"),
-                "latitude": rec.get("latitude"),
-                "longitude": rec.get("longitude"),
-            }
-        )
-        rows["service_at_location"].append({"id": sal_id, "service_id": svc_id, "location_id": loc_id})
-        if rec.get("phone"):
-            rows["phones"].append(
-                {"id": _uid("phone", sal_id), "service_at_location_id": sal_id, "number": rec["phone"], "type": "voice"}
-            )
-        if has_addr:
-            rows["addresses"].append(
-                {
-                    "id": _uid("addr", sal_id),
-                    "location_id": loc_id,
-                    "address_1": rec.get("address"),
-                    "city": rec.get("town"),
-                    "state_province": rec.get("admin1_name"),
-                    "address_type": "physical",
-                }
-            )
-        if rec.get("hours"):
-            rows["schedules"].append({"id": _uid("sched", sal_id), "service_at_location_id": sal_id, "description": rec["hours"]})
-        for lang in schema.parse_list(rec.get("languages")):
-            rows["languages"].append({"id": _uid("lang", sal_id, lang), "service_id": svc_id, "name": lang})
-        for item in schema.parse_list(rec.get("service_types")):
-            if item not in code_of:
-                codes, _unknown = schema.parse_service_types(item)
-                code_of[item] = codes[0] if codes else ""
-            code = code_of[item]
-            key = code or item
-            term_id = terms.get(key)
-            if term_id is None:
-                term_id = terms[key] = _uid("term", key)
-                rows["taxonomy_terms"].append(
-                    {
-                        "id": term_id,
-                        "code": code,
-                        "name": schema.label(code, lang="en") if code else item,
-                        "taxonomy_id": taxonomy_id,
-                        "taxonomy": "geomap",
-                    }
-                )
-            rows["attributes"].append(
-                {"id": _uid("attr", svc_id, key), "link_id": svc_id, "taxonomy_term_id": term_id, "link_type": "service_type", "link_entity": "service"}
-            )
-    ext_services = [_EXT + "organisation", *(_EXT + c for c in ext_cols)]
-    out: dict[str, pd.DataFrame] = {}
-    for name, cols in _HSDS_SCHEMAS.items():
-        all_cols = cols + (ext_services if name == "services" else [])
-        out[name] = pd.DataFrame(
-            {c: pd.Series([r.get(c) for r in rows[name]], dtype=object) for c in all_cols}
-        )
-    return out
-
-
-def _hsds_descriptor(tables: dict[str, pd.DataFrame], notice: str | None = None) -> dict[str, Any]:
-    resources = []
-    singular = {
-        "organizations": "organization",
-        "services": "service",
-        "locations": "location",
-        "service_at_location": "service_at_location",
-        "phones": "phone",
-        "addresses": "address",
-        "schedules": "schedule",
-        "languages": "language",
-        "taxonomies": "taxonomy",
-        "taxonomy_terms": "taxonomy_term",
-        "attributes": "attribute",
-    }
-    numeric = {"latitude", "longitude"}
-    for name, df in tables.items():
-        resources.append(
-            {
-                "name": singular[name],
-                "path": f"{name}.csv",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "schema": {
-                    "fields": [{"name": c, "type": "number" if c in numeric else "string"} for c in df.columns],
-                    "primaryKey": "id",
-                },
-            }
-        )
-    desc: dict[str, Any] = {
-        "name": "geomap_directory",
-        "title": "Provider directory exported by geomap",
-        "profile": "tabular-data-package",
-        "version": "3.0.0",
-        "description": (
-            "Open Referral HSDS 3.0 tables. Columns prefixed geomap_ in services.csv carry geomap "
-            "fields HSDS has no column for."
-        ),
-        "resources": resources,
-    }
-    if notice and str(notice).strip():
-        desc["notice"] = str(notice).strip()
-        desc["description"] = f"{desc['notice']} {desc['description']}"
-    return desc
+    """The HSDS 3.0 tables of a directory, by resource name (see :class:`_HsdsBuilder`)."""
+    builder = _HsdsBuilder()
+    for i, rec in enumerate(flat_table(directory).to_dict("records")):
+        builder.add(i, rec)
+    return builder.frames()
 
 
 def _hsds_files(directory: pd.DataFrame, notice: str | None = None) -> dict[str, bytes]:
     tables = _hsds_tables(directory)
-    desc = _hsds_descriptor(tables, notice)
+    desc = hsds.descriptor(notice=notice)
     files = {"datapackage.json": json.dumps(desc, ensure_ascii=False, indent=2).encode("utf-8")}
     if "notice" in desc:
         files["NOTICE.txt"] = (desc["notice"] + "\n").encode("utf-8")
     for name, df in tables.items():
-        files[f"{name}.csv"] = _csv_text(df).encode("utf-8")
+        files[hsds.TABLES[name].path] = _csv_text(df).encode("utf-8")
     return files
 
 
 def to_hsds_zip_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> bytes:
-    """HSDS 3.0 tabular data package as a zip (``datapackage.json`` + CSV tables).
+    """HSDS 3.0 tabular data package as a zip (``datapackage.json`` + one CSV per table).
 
+    Every table of the specification is written, in its column order (empty tables as a header
+    row); ids are UUIDs derived from the record id (stable from one export to the next); geomap
+    fields HSDS has no column for are attributes under the taxonomy "geomap record fields".
     ``notice`` goes in ``datapackage.json`` (``notice`` and the description) and ``NOTICE.txt``.
     """
     buf = io.BytesIO()

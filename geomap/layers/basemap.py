@@ -163,13 +163,27 @@ class _Attribution(MacroElement):
         self.text = text
 
 
+def short_source(source: str | None) -> str:
+    """The first words of a source, for the map's one-line credit (the details go under the map).
+
+    ``"Natural Earth 1:10m Admin 1 - States, Provinces, as shipped in …"`` gives
+    ``"Natural Earth 1:10m Admin 1"``.
+    """
+    text = str(source or "").strip()
+    for stop in (" as shipped", " (", ", ", " - "):
+        head = text.split(stop, 1)[0].strip()
+        if head:
+            text = head
+    return text
+
+
 def boundary_attribution(source: str | None, *, vintage: str | None = None, licence: str | None = None) -> MacroElement:
     """A credit line for the boundaries, e.g. ``"Boundaries: OCHA COD-AB (2016-12-15), CC BY-IGO"``.
 
     Add it to the map; it appears in Leaflet's attribution control. Text is HTML-escaped. A
     blank ``source`` (e.g. a brought file that names none) reads "source not stated".
     """
-    source = str(source or "").strip()
+    source = short_source(source)
     text = _("Boundaries: {source}").format(source=source or _("source not stated"))
     if vintage:
         text += f" ({vintage})"

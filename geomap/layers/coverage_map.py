@@ -32,6 +32,12 @@ __all__ = [
     "map_bounds",
 ]
 
+#: The coverage map's marks besides the shading (each has a legend entry).
+MARKER_SYMBOLS = (
+    ("dot", "#e8590c", "Provider (public location)"),
+    ("cluster", "#c44808", "Nearby providers grouped: the number says how many"),
+)
+
 _FORMATS = {"providers": "{:,.0f}", "capacity": "{:,.0f}", "per_100k": "{:,.2f}", "capacity_per_100k": "{:,.1f}"}
 #: Display simplification (degrees), topology-preserving (:func:`shapely.coverage_simplify`:
 #: shared borders stay shared, no gaps or overlaps). Visvalingam-Whyatt has no distance bound,
@@ -311,7 +317,10 @@ def coverage_update(
             positions = np.flatnonzero(keep).tolist()
     return {
         "shade": shade,
-        "legend": {**legend.legend_data(classification, title=measure_label, caption=caption), "position": legend.corner()},
+        "legend": {
+            **legend.legend_data(classification, title=measure_label, caption=caption, symbols=MARKER_SYMBOLS),
+            "position": "bottomright",
+        },
         "markers": positions,
     }
 
@@ -365,7 +374,7 @@ def coverage_layers(
     )
     shading = folium.FeatureGroup(name=measure_label, control=False)
     layer.add_to(shading)
-    legend.legend_element(layer.classification, title=measure_label).add_to(shading)
+    legend.legend_element(layer.classification, title=measure_label, symbols=MARKER_SYMBOLS).add_to(shading)
     groups = [shading]
     points = _located(view)
     if len(points):

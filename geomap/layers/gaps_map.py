@@ -86,9 +86,15 @@ def build_gaps_map(
         simplify_tolerance=0.004,
     )
     layer.add_to(fmap)
-    caption = _("{service}; reach {km} km").format(service=schema.label(result.service), km=i18n.number(result.radius_km))
-    legend.legend_element(layer.classification, title=measure_label, caption=caption).add_to(fmap)
     visible = _catchments.visible_catchments(result.catchments, role=role)
+    symbols = [("dot", "#e8590c", "Provider (public location)")]
+    if len(visible):
+        symbols.append(("ring", "#1d4e89", f"Within {result.radius_km:g} km of a provider"))
+    symbols.append(("dot", "#b42318", "Settlement beyond reach"))
+    if result.sites is not None and len(result.sites):
+        symbols.append(("ring", "#117a37", "Proposed site (number, settlement, state)"))
+    legend.legend_element(layer.classification, title=measure_label, symbols=symbols,
+                          caption=_("{service}; reach {km} km").format(service=schema.label(result.service), km=i18n.number(result.radius_km))).add_to(fmap)
     if len(visible):
         shown = visible.drop(columns=["confidential"], errors="ignore")  # role already checked above
         catch_layer.catchment_layer(shown, name=_("Within {km} km").format(km=i18n.number(result.radius_km))).add_to(fmap)
@@ -111,7 +117,12 @@ def build_gaps_map(
         sites = result.sites.copy()
         sites["gain_txt"] = sites["new_population_covered"].map(lambda v: i18n.number(v, digits=0))
         circles = _catchments.buffer_catchments(sites, radius_km=result.radius_km)
-        circles["label"] = [_("Proposed site {order}: {name}").format(order=o, name=n) for o, n in zip(sites["order"], sites.get("name", sites["order"]))]
+        state = dict(zip(units["code"].astype(str), units["name"].astype(str)))
+        codes = sites["unit_code"].astype(str).tolist() if "unit_code" in sites.columns else [""] * len(sites)
+        circles["label"] = [
+            f"Proposed site {o}: {n}" + (f", {state.get(c, c)}" if c else "")
+            for o, n, c in zip(sites["order"], sites.get("name", sites["order"]), codes)
+        ]
         circles["gain_txt"] = sites["gain_txt"].to_numpy()
         catch_layer.catchment_layer(
             circles.drop(columns=["confidential"], errors="ignore"), name=_("Proposed sites"), label_column="label",

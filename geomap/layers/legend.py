@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from branca.element import MacroElement
@@ -29,7 +29,7 @@ from geomap.layers.encoding import (
     style_script,
 )
 
-__all__ = ["LEGEND_CSS", "LEGEND_JS", "Legend", "corner", "legend_data", "legend_element", "legend_html"]
+__all__ = ["LEGEND_CSS", "LEGEND_JS", "PLACE_JS", "Legend", "SYMBOL_KINDS", "legend_data", "legend_element", "legend_html", "symbol_legend"]
 
 _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 
@@ -45,6 +45,12 @@ LEGEND_CSS = """
 .geomap-legend .geomap-legend-nodata { background-color: %(nodata)s;
   background-image: repeating-linear-gradient(45deg, #6b7280 0 1.5px, transparent 1.5px 5px); }
 .geomap-legend .geomap-legend-count { color: #52606d; margin-left: auto; padding-left: 6px; }
+.geomap-legend .geomap-legend-sym { width: 12px; height: 12px; flex: none; box-sizing: border-box; margin: 0 3px; }
+.geomap-legend .geomap-legend-sym-dot { border-radius: 50%; border: 1.5px solid #fff; box-shadow: 0 0 0 1px rgba(0,0,0,0.35); }
+.geomap-legend .geomap-legend-sym-cluster { width: 16px; height: 16px; margin: 0 1px; border-radius: 50%;
+  box-shadow: 0 0 0 3px rgba(232,89,12,0.35); }
+.geomap-legend .geomap-legend-sym-ring { border-radius: 50%; border: 2px solid; background: transparent !important; }
+.geomap-legend .geomap-legend-sym-line { height: 0; width: 18px; margin: 0; border-top: 2px dashed; background: transparent !important; }
 .geomap-legend .geomap-legend-caption { margin-top: 4px; color: #52606d; font-size: 11px; }
 .geomap-legend[dir="rtl"] { text-align: right; }
 .geomap-legend[dir="rtl"] .geomap-legend-count { margin-left: 0; margin-right: auto; padding-left: 0; padding-right: 6px; }
@@ -101,11 +107,14 @@ def legend_data(
     title: str,
     caption: str | None = None,
     show_counts: bool = True,
+    symbols: Sequence[tuple[str, str, str]] = (),
 ) -> dict[str, Any]:
     """The legend as data for the page script (arguments as :func:`legend_html`).
 
-    ``{"title", "rows": [[colour, label, count], ...], "none": [label, count], "caption"}``;
-    texts HTML-escaped, counts ``None`` when not shown, ``caption`` only when given.
+    ``{"title", "rows": [[colour, label, count], ...], "none": [label, count], "caption",
+    "symbols"}``; texts HTML-escaped, counts ``None`` when not shown, ``caption`` only when
+    given. ``symbols`` are the map's other marks, ``(kind, colour, label)`` with ``kind`` one of
+    :data:`SYMBOL_KINDS` (every symbol drawn has a legend entry).
 
     Raises
     ------
@@ -127,15 +136,111 @@ def legend_data(
     }
     if caption:
         data["caption"] = html.escape(caption)
-    if i18n.direction() == "rtl":
-        data["dir"] = "rtl"  # mirrored (Arabic); left to right needs no attribute
+    if symbols:
+        data["symbols"] = _symbol_rows(symbols)
     return data
 
 
-def corner() -> str:
-    """Where the legend goes: bottom right, or bottom left in a right-to-left language (mirrored)."""
-    return "bottomleft" if i18n.direction() == "rtl" else "bottomright"
+#: Kinds of non-choropleth symbols a legend can show.
+SYMBOL_KINDS = ("dot", "cluster", "ring", "line")
 
+
+def _symbol_rows(symbols: Sequence[tuple[str, str, str]]) -> list[list[str]]:
+    rows = []
+    for kind, color, label in symbols:
+        if kind not in SYMBOL_KINDS or not _COLOR.fullmatch(str(color)):
+            msg = f"legend symbol ({kind!r}, {color!r}): kind must be one of {', '.join(SYMBOL_KINDS)} and colour a CSS colour"
+            raise ValueError(msg)
+        rows.append([kind, str(color), html.escape(label)])
+    return rows
+
+
+def symbol_legend(title: str, symbols: Sequence[tuple[str, str, str]], *, position: str = "bottomright") -> Legend:
+    """A legend of symbols only (a map without shading, e.g. the referral map)."""
+    return Legend({"title": html.escape(title), "symbols": _symbol_rows(symbols)}, position=position)
+
+
+#: Moves the legend, then the attribution, to a map corner where they cover no unit and no
+#: marker: each corner is tried in turn and the drawn elements under the control are sampled on
+#: a grid (``elementFromPoint`` with the control hidden; the grey context of neighbouring
+#: countries does not count). The legend takes the corner with the fewest hits when none is
+#: clear, after the map is refitted once (per map size) with room kept free below the units for
+#: it; the attribution is hidden instead (its text is in "Sources" under the map). Redone when
+#: the map is zoomed, moved or resized. No ``//`` comments: the script is joined onto one line.
+PLACE_JS = """
+    var CORNERS = ["bottomright", "topright", "bottomleft", "topleft"];
+    function hits(el) {
+        var r = el.getBoundingClientRect();
+        if (!r.width || !r.height) { return 0; }
+        var keep = el.style.visibility, n = 0;
+        el.style.visibility = "hidden";
+        for (var i = 0; i <= 8; i++) {
+            for (var j = 0; j <= 6; j++) {
+                var x = Math.min(r.left + r.width * i / 8, r.right - 1), y = Math.min(r.top + r.height * j / 6, r.bottom - 1);
+                var e = document.elementFromPoint(x, y);
+                if (!e || !e.closest) { continue; }
+                var drawn = (e.tagName.toLowerCase() === "path" && e.closest(".leaflet-overlay-pane")) || e.closest(".leaflet-marker-pane");
+                if (drawn && (e.getAttribute("class") || "").indexOf("geomap-context") < 0) { n++; }
+            }
+        }
+        el.style.visibility = keep;
+        return n;
+    }
+    function place(control, hideIfNone) {
+        if (!control || !control.getContainer()) { return; }
+        control.getContainer().style.display = "";
+        var order = [control.getPosition()].concat(CORNERS.filter(function (c) { return c !== control.getPosition(); }));
+        var best = order[0], fewest = Infinity;
+        for (var k = 0; k < order.length && fewest > 0; k++) {
+            control.setPosition(order[k]);
+            var h = hits(control.getContainer());
+            if (h < fewest) { fewest = h; best = order[k]; }
+        }
+        control.setPosition(best);
+        if (fewest > 0 && hideIfNone) { control.getContainer().style.display = "none"; }
+        control.getContainer().setAttribute("data-geomap-corner", best);
+        control.getContainer().setAttribute("data-geomap-covers", String(fewest));
+    }
+    function drawnBounds(map) {
+        var b = null;
+        map.eachLayer(function (l) {
+            var cls = (l.options && l.options.className) || "";
+            if (!l.getBounds || cls.indexOf("geomap-context") >= 0 || l instanceof L.Map) { return; }
+            try { var lb = l.getBounds(); if (lb && lb.isValid()) { b = b ? b.extend(lb) : L.latLngBounds(lb.getSouthWest(), lb.getNorthEast()); } } catch (e) { return; }
+        });
+        return b;
+    }
+    function makeRoom(map, legend) {
+        var size = map.getSize(), key = size.x + "x" + size.y, el = legend.getContainer();
+        if (map._geomapRoomFor === key || !el) { return false; }
+        map._geomapRoomFor = key;
+        var bounds = drawnBounds(map);
+        if (!bounds) { return false; }
+        legend.setPosition("bottomright");
+        var h = legend.getContainer().getBoundingClientRect().height;
+        map._geomapFitting = true;
+        map.fitBounds(bounds, {paddingTopLeft: [8, 8], paddingBottomRight: [8, h + 16], animate: false});
+        map._geomapFitting = false;
+        return true;
+    }
+    function placeAll(map) {
+        if (map._geomapFitting) { return; }
+        var legend = map._geomapLegend;
+        place(legend, false);
+        if (legend && legend.getContainer() && legend.getContainer().getAttribute("data-geomap-covers") !== "0" && makeRoom(map, legend)) {
+            place(legend, false);
+        }
+        place(map.attributionControl, true);
+    }
+    function placeLater(map, control) {
+        map._geomapLegend = control;
+        setTimeout(function () { placeAll(map); }, 60);
+        if (!map._geomapPlacing) {
+            map._geomapPlacing = true;
+            map.on("zoomend moveend resize", function () { placeAll(map); });
+        }
+    }
+"""
 
 #: Adds the legend control to its target (a map, or a layer group: then it is shown and removed
 #: with the group) and builds it from :func:`legend_data` with DOM calls and ``textContent`` only.
@@ -162,8 +267,16 @@ LEGEND_JS = (
             if (count !== null) { add(r, "span", "geomap-legend-count", String(count)); }
         }
         add(div, "div", "geomap-legend-title", plain(d.title));
-        d.rows.forEach(function (r) { row(r[0], r[1], r[2]); });
-        row("", d.none[0], d.none[1]);
+        (d.rows || []).forEach(function (r) { row(r[0], r[1], r[2]); });
+        if (d.none) { row("", d.none[0], d.none[1]); }
+        (d.symbols || []).forEach(function (sym) {
+            var r = add(div, "div", "geomap-legend-row");
+            var mark = add(r, "span", "geomap-legend-sym geomap-legend-sym-" + sym[0]);
+            mark.style.background = sym[1];
+            mark.style.borderColor = sym[1];
+            mark.setAttribute("aria-hidden", "true");
+            add(r, "span", "", plain(sym[2]));
+        });
         if (d.caption) { add(div, "div", "geomap-legend-caption", plain(d.caption)); }
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
@@ -171,11 +284,15 @@ LEGEND_JS = (
     }
     var legend = L.control({position: d.position});
     legend.onAdd = build;
+    """
+    + PLACE_JS
+    + """
     if (target instanceof L.Map) {
         legend.addTo(target);
+        placeLater(target, legend);
     } else {
         var Holder = L.Layer.extend({
-            onAdd: function (map) { legend.addTo(map); },
+            onAdd: function (map) { legend.addTo(map); placeLater(map, legend); },
             onRemove: function () { legend.remove(); }
         });
         target.addLayer(new Holder());
@@ -224,6 +341,7 @@ def legend_element(
     caption: str | None = None,
     position: str | None = None,
     show_counts: bool = True,
+    symbols: Sequence[tuple[str, str, str]] = (),
 ) -> Legend:
     """A legend for a choropleth: class ranges, a no-data swatch and a caption line.
 
@@ -236,6 +354,6 @@ def legend_element(
     ...                caption="Population: 2006 census").add_to(m)  # doctest: +SKIP
     """
     return Legend(
-        legend_data(classification, title=title, caption=caption, show_counts=show_counts),
-        position=position or corner(),
+        legend_data(classification, title=title, caption=caption, show_counts=show_counts, symbols=symbols),
+        position=position,
     )

@@ -161,6 +161,16 @@ def _label(name: str) -> str:
     return _(schema.field_by_name(name).label) if name in schema.FIELD_NAMES else name
 
 
+#: Appended to the "Last verified" text of a record not verified lately.
+STALE_NOTE = "stale: check before referring"
+
+
+def _verified_text(value: Any) -> str:
+    """``last_verified`` as shown: the date (or "never") and the stale badge when it applies."""
+    text = _field_text("last_verified", value) or "never"
+    return f"{text} ({STALE_NOTE})" if schema.is_stale(value) else text
+
+
 def _title(row: pd.Series) -> str:
     for col in ("display_name", "name"):
         text = _field_text(col, row.get(col))
@@ -180,7 +190,7 @@ def popup_html(
         parts.append('<div class="geomap-fictional">' + html.escape(_(schema.FICTIONAL_NOTICE)) + "</div>")
     cells = []
     for name in popup_fields:
-        text = _field_text(name, row.get(name))
+        text = _verified_text(row.get(name)) if name == "last_verified" and name in row.index else _field_text(name, row.get(name))
         if not text:
             continue
         shown = html.escape(text)
@@ -580,6 +590,8 @@ def marker_layer(
         # Column by column (no per-row Series): the page is rebuilt on every filter change.
         if name not in located.columns:
             return [""] * n
+        if name == "last_verified":  # stale applies to every record drawn, confidential ones too
+            return [_verified_text(v) for v in located[name].tolist()]
         return [_field_text(name, v) for v in located[name].tolist()]
 
     titles = [a or b or "Provider" for a, b in zip(texts("display_name"), texts("name"), strict=True)]

@@ -7,7 +7,7 @@ import streamlit as st
 from geomap import i18n
 from geomap.directory import privacy
 from geomap.i18n import _, ngettext
-from geomap.pages import _state
+from geomap.pages import _state, _url
 
 __all__ = ["render"]
 
@@ -20,7 +20,8 @@ def _on_country_change(key: str) -> None:
         return  # not a country code (a label of the picker in another language): keep the country
     _state.set_country(chosen)
     _state.clear_boundaries()
-    st.query_params.pop("country", None)  # the picker now decides, not the link the visit began with
+    # The link follows the choice (a ?country= left in the URL would switch it back).
+    st.query_params["country"] = _url.country_param(st.session_state[_state.K_COUNTRY])
 
 
 def _on_language_change() -> None:
@@ -98,6 +99,18 @@ def _sign_in() -> None:
     box.caption(_("Public view: confidential shelters show only their state and a front-door contact."))
 
 
+def _signed_in_banner() -> None:
+    """Who is signed in, at the top of every page's sidebar (easy to miss in a closed box)."""
+    role = _state.get_role()
+    if role == privacy.PUBLIC:
+        return
+    from geomap import auth
+
+    sess = auth.current_session(st.session_state)
+    who = i18n.isolate(sess.user) if sess is not None else _("a partner")
+    st.sidebar.success(_("Signed in as **{user}** ({role}): confidential records are shown.").format(user=who, role=role), icon="🔓")
+
+
 def render() -> None:
     """Draw the sidebar shared by every page.
 
@@ -106,10 +119,15 @@ def render() -> None:
     the country changes through a callback (before the run), sign-in and sign-out rerun.
     """
     st.sidebar.title("geomap")
+    _signed_in_banner()
     _language_picker()
     _country_picker()
+    bad = _url.country_error()
+    if bad:
+        st.sidebar.warning(_("The link names a country geomap does not know ({value}); pick one above.").format(value=repr(bad)))
+    _url.copy_link_button(st.sidebar)
     ctx = _state.get_context()
-    st.sidebar.caption(_("Directory: {label}").format(label=ctx.directory_label))
+    st.sidebar.markdown(_("Directory: {label}").format(label=ctx.directory_label))
     if ctx.is_sample:
         st.sidebar.warning(_("Sample records are **fictional**: not real organisations, phones or places."), icon="⚠️")
     _sign_in()

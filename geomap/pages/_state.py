@@ -28,6 +28,7 @@ __all__ = [
     "get_context",
     "get_role",
     "set_country",
+    "switch_country",
     "set_upload",
     "set_categories",
     "upload_mappings",
@@ -201,6 +202,13 @@ def get_role() -> str:
 def set_country(country: str) -> None:
     """Switch this session to ``country`` (ISO3)."""
     st.session_state[K_COUNTRY] = boundaries.resolve_country(country)
+
+
+def switch_country(country: str) -> None:
+    """Switch this session to ``country`` as a person would: bundled boundaries, sidebar in step."""
+    set_country(country)
+    clear_boundaries()
+    st.session_state["sidebar_country"] = st.session_state[K_COUNTRY]
 
 
 def set_upload(

@@ -12,8 +12,9 @@ from geomap.directory import schema, writers
 from geomap.i18n import N_, _
 
 __all__ = [
-    "service_options", "service_picker", "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text", "page_direction",
-    "UNIT_COLUMNS", "human_columns", "headed",
+    "sources", "upload_limit_mb", "no_directory", "boundary_notice", "service_options", "service_picker",
+    "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text", "page_direction", "UNIT_COLUMNS",
+    "human_columns", "headed",
 ]
 
 # Right to left (Arabic): the app's text, widgets, tables and sidebar mirror. Numbers, codes and
@@ -25,9 +26,8 @@ _RTL_CSS = """<style>
 code { direction: ltr; unicode-bidi: isolate; }
 </style>"""
 
-#: Column headers of the unit tables people read (CSV exports of them use the same words).
+#: Column headers of the unit tables people read (key columns first; the code last).
 UNIT_COLUMNS: dict[str, str] = {
-    "code": N_("Code"),
     "name": N_("Unit"),
     "providers": N_("Providers"),
     "per_100k": N_("Per 100k"),
@@ -35,6 +35,7 @@ UNIT_COLUMNS: dict[str, str] = {
     "capacity_per_100k": N_("Beds per 100k"),
     "population": N_("Population"),
     "population_year": N_("Census year"),
+    "code": N_("Code"),
     "confidential_providers": N_("Confidential providers"),
 }
 
@@ -59,6 +60,58 @@ def headed(table: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Data
     """
     labels = UNIT_COLUMNS if labels is None else labels
     return table.rename(columns={c: _(labels[c]) for c in table.columns if c in labels})
+
+
+def sources(ctx, *extra: str) -> None:
+    """The map's sources in full, in a collapsed "Sources" under it (the map carries a short credit)."""
+    with st.expander(_("Sources")):
+        st.markdown(
+            f"- **Boundaries:** {md_text(ctx.boundary_source)}. Vintage: {md_text(ctx.boundary_vintage)}. "
+            f"Licence: {md_text(ctx.boundary_licence or 'not stated')}.\n"
+            f"- **Directory:** {md_text(ctx.directory_label)}.\n"
+            + "".join(f"- {md_text(x)}\n" for x in extra)
+            + _("- Map drawn with Leaflet (BSD-2-Clause), served by this app.")
+        )
+        for note in ctx.boundary_notes:
+            st.caption(note)
+
+
+def upload_limit_mb() -> int:
+    """The one upload limit (``settings.max_upload_mb``), in whole MB, for every uploader and its text."""
+    import math
+
+    from geomap.settings import get_settings
+
+    return max(1, math.ceil(get_settings().max_upload_mb))
+
+
+def boundary_notice(ctx) -> None:
+    """Say when the boundaries drawn are outdated (a warning), and their source (a caption)."""
+    outdated = [n for n in ctx.boundary_notes if "outdated" in n or "before the" in n]
+    if outdated:
+        st.warning(" ".join(outdated), icon="🗺️")
+
+
+def no_directory(ctx, *, page: str) -> bool:
+    """The one empty state of every page: ``True`` (and says so) when the country has no directory.
+
+    Parameters
+    ----------
+    ctx
+        The session's context.
+    page
+        What the page would show ("coverage", "gaps", "referrals"…), named in the message.
+    """
+    if len(ctx.directory):
+        return False
+    st.info(
+        f"**No directory of services is loaded for {ctx.country_name}**, so there are no {page} to show. "
+        "Upload a directory on the **Data** page (CSV, XLSX, GeoJSON, GeoPackage, HXL or HSDS), "
+        "or pick a country with a bundled sample (Nigeria, Mexico) in the sidebar.",
+        icon="ℹ️",
+    )
+    boundary_notice(ctx)
+    return True
 
 
 def service_options(directory: pd.DataFrame | None) -> list[str]:

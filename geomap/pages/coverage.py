@@ -13,11 +13,18 @@ from geomap.directory import privacy, schema
 from geomap.layers import coverage_map, live
 from geomap.i18n import _, ngettext
 from geomap.pages import _live_map, _state, _widgets
+from geomap.pages import _live_map, _state, _url, _widgets
 
 __all__ = ["render"]
 
 _MAP_KEY = "cov_map"
-_ALL_UNITS = ""  # the drill-down's "all units" choice (shown through _parent_label)
+_ALL_UNITS = "(all units)"
+#: The page's view in the URL: /coverage?country=MX&service=shelter,legal_aid&measure=per_100k
+URL_PARAMS = (
+    _url.Param("service", "cov_services", "list", tuple(schema.SERVICE_TYPES)),
+    _url.Param("population", "cov_populations", "list", tuple(schema.POPULATIONS)),
+    _url.Param("measure", "cov_measure", "str", tuple(coverage.MEASURES)),
+)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -73,11 +80,14 @@ def _parent_label(code: str) -> str:
 def render() -> None:
     """Draw the Coverage page."""
     ctx = _state.get_context()
+    _url.seed("coverage", URL_PARAMS)
     st.title(_("Coverage — {country}").format(country=ctx.country_name))
+    if _widgets.no_directory(ctx, page="coverage figures"):
+        _url.write(ctx.country, URL_PARAMS)
+        return
     if ctx.is_sample:
         st.info(_("Showing the bundled **fictional** sample directory.") + " " + _(schema.FICTIONAL_NOTICE), icon="ℹ️")
-    elif len(ctx.directory) == 0:
-        st.info(_("No directory is loaded for this country. Upload one on the **Data** page."), icon="ℹ️")
+    _widgets.boundary_notice(ctx)
     # A full run may follow a visit to another page (the map component was unmounted): the map
     # is sent whole again. Filter changes rerun only the fragment and send the new state only.
     _live_map.forget(_MAP_KEY)
@@ -168,16 +178,12 @@ def _coverage(ctx: _state.Context) -> None:
         )
     if drawn != (services, populations, measure, *([parent] if parents else [])):
         st.rerun(scope="fragment")  # a value the state did not hold yet (first run of a widget)
+    _url.write(ctx.country, URL_PARAMS)
     m1, m2, m3 = figures.columns(3)
-    m1.metric(_("Providers placed"), t.number(summary["providers"]))
-    # Translators: a figure of the Coverage page, e.g. "29 of 32" units with a provider.
-    m2.metric(_("Units with at least one"), _("{n} of {m}").format(n=t.number(summary["units_with_providers"]), m=t.number(summary["units"])))
-    m3.metric(_("Population denominator"), _("{year} census").format(year=year) if year else _("no data"))
-    st.caption(
-        _("Boundaries: {source}. Vintage: {vintage}. Licence: {licence}.").format(
-            source=ctx.boundary_source, vintage=ctx.boundary_vintage, licence=ctx.boundary_licence)
-        + " " + " ".join(ctx.boundary_notes)
-    )
+    m1.metric(_("Providers placed"), f"{summary['providers']:,}")
+    m2.metric(_("Units with at least one"), f"{summary['units_with_providers']} of {summary['units']}")
+    m3.metric(_("Population denominator"), f"{year} census" if year else "no data")
+    _widgets.sources(ctx, f"Population: {year} census" if year else "Population: no census for these units")
     hidden = int(table["confidential_providers"].sum())
     if hidden and not privacy.can_see_confidential(ctx.role):
         st.caption(

@@ -17,7 +17,7 @@ from geomap.directory import privacy, readers, resolve, schema, writers
 from geomap.i18n import _, ngettext
 from geomap.io import limits
 from geomap.io.formats import DIRECTORY_FORMATS
-from geomap.pages import _state
+from geomap.pages import _state, _url, _widgets
 
 __all__ = ["render"]
 
@@ -43,12 +43,12 @@ def _export(key: str, fmt: str, _view: pd.DataFrame) -> bytes:
 
 
 def _upload_section() -> None:
-    st.subheader(_("1. Bring a directory"))
+    st.subheader(_("Bring a directory"))
     st.caption(
-        _("CSV (any delimiter or encoding), Excel, GeoJSON, GeoPackage, an HXL-tagged sheet, or an HSDS "
-          "data package (zip). Files stay in your session only. Size limit: {mb} MB.").format(mb=i18n.number(limits.max_upload_bytes() // 2**20))
+        "CSV (any delimiter or encoding), Excel, GeoJSON, GeoPackage, an HXL-tagged sheet, or an HSDS "
+        f"data package (zip). Files stay in your session only. Size limit: {_widgets.upload_limit_mb()} MB."
     )
-    up = st.file_uploader(
+    up = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=
         _("Upload a directory"),
         type=DIRECTORY_FORMATS.upload_types(),
         key="data_upload",
@@ -82,8 +82,11 @@ def _upload_section() -> None:
     headers = list(preview.attrs.get("headers", preview.columns))
     auto = readers.map_columns(headers, hxl_tags=preview.attrs.get("hxl_tags") or {})
 
-    st.subheader(_("2. Match the columns"))
-    saved = st.file_uploader(_("Reuse a saved mapping (JSON: columns and categories)"), type=["json"], key="mapping_upload")
+    st.subheader(_("Match the columns"))
+    saved = st.file_uploader(
+        _("Reuse a saved mapping (JSON: columns and categories)"), type=["json"], key="mapping_upload",
+        max_upload_size=_widgets.upload_limit_mb(),
+    )
     chosen: dict[str, str] = dict(auto)
     categories: dict[str, str] = _state.upload_mappings()[1]
     if saved is not None:
@@ -132,7 +135,7 @@ def _boundary_section(ctx) -> None:
             _("GeoJSON, GeoPackage, zipped Shapefile or GeoParquet; any CRS. COD-AB, geoBoundaries, GADM, "
             "Natural Earth and INEGI columns are recognised.")
         )
-        bup = st.file_uploader(_("Upload boundaries"), type=["geojson", "json", "gpkg", "zip", "parquet"], key="boundary_upload")
+        bup = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=_("Upload boundaries"), type=["geojson", "json", "gpkg", "zip", "parquet"], key="boundary_upload")
         if bup is not None:
             try:
                 limits.check_upload(bup)
@@ -152,7 +155,7 @@ def _boundary_section(ctx) -> None:
 
 
 def _report_section(ctx) -> None:
-    st.subheader(_("3. Validation report"))
+    st.subheader(_("Validation report: every row placed or flagged"))
     directory = ctx.directory
     acc = resolve.row_accounting(directory)
     c1, c2, c3, c4 = st.columns(4)
@@ -273,7 +276,7 @@ def _edits(before: pd.DataFrame, after: pd.DataFrame) -> dict[int, dict[str, str
 
 
 def _download_section(ctx) -> None:
-    st.subheader(_("4. Download the resolved directory"))
+    st.subheader(_("Download the resolved directory"))
     public = not privacy.can_see_confidential(ctx.role)
     st.caption(
         _("Includes flagged rows with their reasons.") + " "
@@ -301,6 +304,7 @@ def _download_section(ctx) -> None:
 def render() -> None:
     """Draw the Data page."""
     ctx = _state.get_context()
+    _url.write(ctx.country)
     st.title(_("Data"))
     st.write(_("Country: **{country}** · Directory in use: **{directory}**").format(country=ctx.country_name, directory=ctx.directory_label))
     if ctx.is_sample:

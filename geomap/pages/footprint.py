@@ -21,7 +21,7 @@ from geomap.directory import schema
 from geomap.i18n import N_, _, ngettext
 from geomap.io.sources import read_source
 from geomap.layers.footprint_map import footprint_map, footprint_map_html
-from geomap.pages import _state, _widgets
+from geomap.pages import _state, _url, _widgets
 from geomap.report.footprint import footprint_document
 
 __all__ = ["K_PROJECTS", "render"]
@@ -30,7 +30,15 @@ __all__ = ["K_PROJECTS", "render"]
 K_PROJECTS = "geomap_fp_upload"
 #: session_state key of the column choices for the uploaded file: {"digest", "mapping"}.
 K_MAPPING = "geomap_fp_mapping"
-_TIMELINE = {"projects": N_("Projects active"), "budget": N_("Budget"), "reached": N_("People reached")}
+_TIMELINE = {"projects": "Projects active", "budget": "Budget", "reached": "People reached"}
+#: The page's view in the URL (the country is the app's one selection).
+URL_PARAMS = (
+    _url.Param("category", "fp_cat", "list", tuple(P.PROGRAM_CATEGORIES)),
+    _url.Param("activity", "fp_act", "list", tuple(P.ACTIVITY_TYPES)),
+    _url.Param("status", "fp_status", "list", tuple(P.PROJECT_STATUSES)),
+    _url.Param("measure", "fp_measure", "str", tuple(F.MEASURES)),
+    _url.Param("overlay", "fp_overlay", "bool"),
+)
 
 
 def _digest(data: bytes) -> str:
@@ -110,7 +118,7 @@ def _upload_panel() -> None:
               "#value+budget) are read when present. A units cell may list several units "
               "(\"MX-JAL; MX-NLE\") or say \"national\". The file stays in this browser session only.")
         )
-        up = st.file_uploader(_("Project file"), type=["csv", "xlsx", "txt"], key="fp_uploader")
+        up = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=_("Project file"), type=["csv", "xlsx", "txt"], key="fp_uploader")
         if up is not None:
             data = read_source(up, what="project file")
             digest = _digest(data)
@@ -127,11 +135,47 @@ def _pick(container, label: str, options: list[str], *, key: str, fmt=None) -> l
     return container.multiselect(label, options, format_func=fmt or str, key=key, placeholder=_("All"))
 
 
+#: The units table as people read it (the CSV keeps the field names).
+_TABLE_LABELS = {
+    "name": "Unit", "reached_unit": "Reached", "projects": "Projects", "budget": "Budget", "currency": "Currency",
+    "reached": "People reached", "officials_trained": "Officials trained", "providers": "Providers",
+    "overlay": "Funding and providers", "code": "Code",
+}
+
+
+def _readable(table: pd.DataFrame) -> pd.DataFrame:
+    """Key columns first, readable names, whole people (a share of a multi-unit project is rounded)."""
+    out = table.copy()
+    if "overlay" in out.columns:
+        out["overlay"] = out["overlay"].map(F.OVERLAY_GROUPS)
+    for col in ("reached", "officials_trained"):
+        out[col] = out[col].round().astype("Int64")
+    first = [c for c in ("name", "reached_unit", "projects", "reached", "budget", "currency") if c in out.columns]
+    out = out[first + [c for c in out.columns if c not in first]]
+    return out.rename(columns=_TABLE_LABELS)
+
+
+def _no_projects_here(ctx: _state.Context, countries: pd.DataFrame) -> bool:
+    """The empty state: the project file has no project in the app's country (says where it has)."""
+    rows_of = {str(c or ""): int(n) for c, n in zip(countries["country"], countries["rows"])}
+    if rows_of.get(ctx.country) or rows_of.pop("", 0):  # rows without a country are read as this one's
+        return False
+    elsewhere = ", ".join(f"{_state.country_name(c) if len(c) == 3 else c} ({n} rows)" for c, n in rows_of.items())
+    st.info(
+        f"**The project file has no project in {ctx.country_name}**, so there is no footprint to show. "
+        + (f"It has projects in: {elsewhere}. Pick one of these countries in the sidebar" if elsewhere else "")
+        + _(", or upload your own project file above."),
+        icon="ℹ️",
+    )
+    _url.write(ctx.country, URL_PARAMS)
+    return True
+
+
 def render() -> None:
     """Draw the Footprint page."""
     ctx = _state.get_context()
-    t = i18n.current()
-    st.title(_("Donor footprint"))
+    _url.seed("footprint", URL_PARAMS)
+    st.title(_("Donor footprint — {country}").format(country=ctx.country_name))
     st.caption(_("Where do the projects reach, and where are the gaps nobody funds?"))
     _upload_panel()
     data, name, digest, is_sample = _source()
@@ -140,29 +184,27 @@ def render() -> None:
     raw = _raw_projects(data, name, digest, is_sample)
     if raw is None:
         return
-    country = _country_choice(ctx, raw, digest)
-    try:
-        units = _state.units_for(country)
-    except ValueError as exc:
-        st.error(str(exc))
+    # One country selection for the whole app (the sidebar's): the footprint is drawn for it.
+    country, units = ctx.country, ctx.units
+    if _no_projects_here(ctx, _countries(digest, raw)):
         return
-    units_key = _widgets.directory_key(ctx) if country == ctx.country else "bundled"
-    projects = _resolve(country, digest, units_key, raw, units)
-    units = boundaries.localized_names(units, i18n.current().lang)  # names shown in the run's language
+    projects = _resolve(country, digest, _widgets.directory_key(ctx), raw, units)
     _row_accounting(projects, name, country)
     filters = _filters(projects[projects["status"] == schema.STATUS_PLACED])
     kept = F.filter_projects(projects, **filters)
-    same_country = country == ctx.country
-    measure, allocate, currency, overlay = _display_options(kept, country, same_country)
+    has_directory = len(ctx.directory) > 0
+    measure, allocate, currency, overlay = _display_options(kept, ctx, has_directory)
+    _url.write(ctx.country, URL_PARAMS)
     fp = F.footprint_by_unit(units, kept, allocate=allocate, currency=currency)
     coverage = None
-    if overlay and same_country:
+    if overlay and has_directory:
         coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.units, ctx.directory)
         fp = F.footprint_overlay(fp, coverage)
     _summary(ctx, fp, kept, coverage)
-    boundary_source = ctx.boundary_source if same_country else str(units.attrs.get("source", ""))
+    boundary_source = ctx.boundary_source
     fmap = footprint_map(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source)
     st_folium(fmap, returned_objects=[], use_container_width=True, height=540, key=f"fp_map_{country}")
+    _widgets.sources(ctx, f"Projects: {name}" + (" (illustrative sample)" if is_sample else ""))
     _timeline(kept, fp)
     table = _units_table(fp)
     d1, d2, d3 = st.columns(3)
@@ -206,23 +248,6 @@ def _raw_projects(data: bytes, name: str, digest: str, is_sample: bool):
     if raw.attrs.get("unmapped"):
         st.caption(_("Columns not used: {columns}").format(columns=", ".join(map(str, raw.attrs["unmapped"]))))
     return raw
-
-
-def _country_choice(ctx, raw, digest: str) -> str:
-    countries = _countries(digest, raw)
-    options = [c for c in countries["country"].tolist() if c]
-    if ctx.country not in options:
-        options.insert(0, ctx.country)
-    rows_of = dict(zip(countries["country"], countries["rows"]))
-    return st.selectbox(
-        _("Project country"),
-        options,
-        index=options.index(ctx.country),
-        format_func=lambda c: (_state.country_name(c) if len(c) == 3 else c) + " ("
-        + ngettext("{n} row", "{n} rows", int(rows_of.get(c, 0))).format(n=i18n.number(int(rows_of.get(c, 0)))) + ")",
-        key="fp_country",
-        help=_("The footprint is drawn per country; projects of other countries in the file are counted, not mapped."),
-    )
 
 
 def _row_accounting(projects, name: str, country: str) -> None:
@@ -269,7 +294,7 @@ def _filters(placed) -> dict[str, Any]:
     }
 
 
-def _display_options(kept, country: str, same_country: bool) -> tuple[str, str, str | None, bool]:
+def _display_options(kept, ctx, has_directory: bool) -> tuple[str, str, str | None, bool]:
     """Measure, allocation, currency and overlay choices."""
     c7, c8, c9 = st.columns(3)
     measure = c7.radio(_("Map shows"), list(F.MEASURES), format_func=lambda m: _(F.MEASURES[m]), key="fp_measure")
@@ -279,10 +304,11 @@ def _display_options(kept, country: str, same_country: bool) -> tuple[str, str, 
     overlay = c9.checkbox(
         _("Overlay: providers per unit"),
         key="fp_overlay",
-        disabled=not same_country,
-        help=_("Outline the units with no provider in the directory, to see funded areas against unserved areas.")
-        + ("" if same_country else " " + _("Switch the app's country to {country} to use it.").format(country=country)),
+        disabled=not has_directory,
+        help=_("Outline the units with no provider in the directory, to see funded areas against unserved areas."),
     )
+    if not has_directory:  # the reason said on the page, not only in a tooltip
+        c9.caption(f"No directory of services is loaded for {ctx.country_name}: upload one on the Data page to overlay it.")
     return measure, allocate, currency, overlay
 
 
@@ -294,11 +320,11 @@ def _summary(ctx, fp, kept, coverage) -> None:
     t = i18n.current()
     st.markdown("**" + _("Units not reached:") + "** " + (", ".join(_widgets.md_text(t.isolate(n)) for n in missed) if missed else _("none")))
     m1, m2, m3, m4 = st.columns(4)
-    t = i18n.current()
-    m1.metric(_("Units reached"), _("{n} of {m}").format(n=t.number(summary["units_reached"]), m=t.number(summary["units"])))
-    m2.metric(_("Projects"), t.number(summary["projects"]), help=_("{n} country-wide").format(n=t.number(summary["whole_country_projects"])))
-    m3.metric(_("Budget"), f"{t.number(summary['budget'], digits=0)} {summary['currency'] or ''}".strip())
-    m4.metric(_("People reached"), t.number(summary["reached"], digits=0))
+    m1.metric(_("Units reached"), f"{summary['units_reached']} of {summary['units']}")
+    m2.metric(_("Projects"), i18n.number(summary["projects"]), help=_("{n} country-wide").format(n=i18n.number(summary["whole_country_projects"])))
+    m3.metric(_("Budget"), f"{summary['budget']:,.0f} {summary['currency'] or ''}".strip())
+    m4.metric(_("People reached"), f"{round(summary['reached']):,}",
+              help=_("As reported by the projects; a multi-unit project's people are shared among its units."))
     if coverage is not None:
         gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
         st.markdown("**" + _("Neither a funded project nor a provider:") + "** "
@@ -324,9 +350,7 @@ def _timeline(kept, fp) -> None:
 def _units_table(fp):
     st.subheader(_("Units"))
     table = F.footprint_table(fp)
-    shown = table.assign(overlay=table["overlay"].map(lambda g: _(F.OVERLAY_GROUPS[g]) if g in F.OVERLAY_GROUPS else g)) if "overlay" in table.columns else table
-    shown = shown.assign(reached_unit=shown["reached_unit"].map({"yes": _("yes"), "no": _("not reached")}))
-    st.dataframe(_human(shown), hide_index=True, width="stretch")
+    st.dataframe(_readable(table), hide_index=True, width="stretch")
     return table
 
 

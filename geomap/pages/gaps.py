@@ -15,7 +15,7 @@ from geomap.directory import privacy, schema
 from geomap import i18n
 from geomap.i18n import N_, _, ngettext
 from geomap.io.sources import read_source
-from geomap.pages import _state, _widgets
+from geomap.pages import _state, _url, _widgets
 from geomap.report import gaps as report
 
 __all__ = ["render"]
@@ -29,12 +29,35 @@ _MEASURES = {
     "access_per_100k": N_("Beds within reach per 100,000 people (2SFCA)"),
 }
 _TABLE_COLUMNS = {
-    "gap_rank": N_("Rank"), "name": N_("Unit"), "parent_code": N_("Parent"), "population": N_("Population"),
-    "providers": N_("Providers"), "per_100k": N_("Per 100k"), "share_within": N_("% within reach"),
-    "pop_beyond_km": N_("People beyond reach"), "mean_distance_km": N_("Mean distance (km)"),
-    "access_per_100k": N_("Beds within reach per 100k"), "settlement_share": N_("Settlements cover (%)"),
-    "c_absent": "c_absent", "c_supply": "c_supply", "c_reach": "c_reach", "gap_index": N_("Gap index"),
+    "gap_rank": "Rank", "name": "Unit", "gap_index": "Gap index", "providers": "Providers",
+    "pop_beyond_km": "People beyond reach", "share_within": "% within reach", "population": "Population (census)",
+    "per_100k": "Providers per 100k", "mean_distance_km": "Mean distance (km)",
+    "access_per_100k": "Beds within reach per 100k (2SFCA)", "settlement_share": "Settlement people as % of census",
+    "c_absent": "Index part: no provider", "c_supply": "Index part: too few per 100k",
+    "c_reach": "Index part: people beyond reach", "parent_code": "Parent unit",
 }
+#: The gap-index components as people read them (the weight sliders and the table).
+_COMPONENT_LABELS = {"absent": "No provider", "supply": "Too few per 100k", "reach": "People beyond reach"}
+_EXPLAIN = (
+    "**2SFCA** (two-step floating catchment area): beds of each provider shared among the people "
+    "within its reach, then summed for each settlement; a measure of capacity, not only distance. "
+    "**Proposed sites** are chosen by maximal covering location (**MCLP**): the settlements where "
+    "new sites would bring the most people within reach, existing sites counting as covering."
+)
+
+
+def _url_services() -> list[str]:
+    return [v for v in st.query_params.get("service", "").split(",") if v in schema.SERVICE_TYPES]
+
+
+def _url_params(services: list[str]) -> tuple[_url.Param, ...]:
+    """The page's view in the URL: services, the map's measure and each service's reach (km)."""
+    return (
+        _url.Param("service", "gaps_services", "list", tuple(schema.SERVICE_TYPES)),
+        _url.Param("measure", "gaps_measure", "str", tuple(_MEASURES)),
+        *(_url.Param(f"radius_{s}", f"gaps_radius_{s}", "float") for s in services),
+        *(_url.Param(f"sites_{s}", f"gaps_add_{s}", "int") for s in services),
+    )
 
 
 def _digest(data: bytes | None) -> str:
@@ -76,17 +99,16 @@ def _sites(key: str, service: str, radius_km: float, add: int, _demand, _provide
 
 def _controls(ctx):
     c1, c2 = st.columns([3, 2])
-    services = c1.multiselect(
-        _("Service(s)"), _widgets.service_options(ctx.directory), default=["shelter"], format_func=schema.label, key="gaps_services"
-    )
-    measure = c2.selectbox(_("Map shows"), list(_MEASURES), format_func=lambda m: _(_MEASURES[m]), key="gaps_measure")
+    st.session_state.setdefault("gaps_services", ["shelter"])
+    services = c1.multiselect(_("Service(s)"), _widgets.service_options(ctx.directory), format_func=schema.label, key="gaps_services")
+    measure = c2.selectbox(_("Map shows"), list(_MEASURES), format_func=_MEASURES.get, key="gaps_measure")
     radii: dict[str, float] = {}
     with st.expander(_("Reach, thresholds and gap-index weights"), expanded=False):
         cols = st.columns(max(len(services), 1))
         for col, s in zip(cols, services):
+            st.session_state.setdefault(f"gaps_radius_{s}", float(distance.default_radius_km(s)))
             radii[s] = col.number_input(
-                _("{service}: reach (km)").format(service=schema.label(s)), min_value=1.0, max_value=500.0,
-                value=float(distance.default_radius_km(s)), step=5.0, key=f"gaps_radius_{s}",
+                _("{service}: reach (km)").format(service=schema.label(s)), min_value=1.0, max_value=500.0, step=5.0, key=f"gaps_radius_{s}",
             )
         threshold = st.number_input(
             _("Threshold: providers per 100,000 people"), min_value=0.01, value=1.0, step=0.1, key="gaps_threshold"
@@ -94,14 +116,14 @@ def _controls(ctx):
         st.caption(_("Gap index = weighted mean of the components below (each 0 = no gap … 1 = worst)."))
         wcols = st.columns(len(gaps.COMPONENTS))
         weights = {
-            k: wc.slider(k, 0.0, 3.0, float(gaps.DEFAULT_WEIGHTS[k]), 0.5, help=_(gaps.COMPONENTS[k]), key=f"gaps_w_{k}")
+            k: wc.slider(f"Weight: {_COMPONENT_LABELS.get(k, k)}", 0.0, 3.0, float(gaps.DEFAULT_WEIGHTS[k]), 0.5, help=gaps.COMPONENTS[k], key=f"gaps_w_{k}")
             for wc, k in zip(wcols, gaps.COMPONENTS)
         }
     with st.expander(_("Your own demand points or populations (optional)"), expanded=False):
-        dem = st.file_uploader(_("Demand points CSV (latitude, longitude, population)"), type=["csv"], key="gaps_demand_upload")
-        pop = st.file_uploader(_("Unit populations CSV (unit code or name, population[, year])"), type=["csv"], key="gaps_pop_upload")
+        dem = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=_("Demand points CSV (latitude, longitude, population)"), type=["csv"], key="gaps_demand_upload")
+        pop = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=_("Unit populations CSV (unit code or name, population[, year])"), type=["csv"], key="gaps_pop_upload")
     with st.expander(_("Road travel time (optional: needs a road network file)"), expanded=False):
-        roads = st.file_uploader(_("Road network (.osm XML or .graphml)"), type=["osm", "graphml", "xml"], key="gaps_roads")
+        roads = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=_("Road network (.osm XML or .graphml)"), type=["osm", "graphml", "xml"], key="gaps_roads")
         minutes = st.number_input(_("Travel-time budget (minutes)"), min_value=5.0, max_value=240.0, value=60.0, step=5.0, key="gaps_minutes")
     road = (roads.name, read_source(roads, what="road network"), float(minutes)) if roads else None
     demand_bytes = read_source(dem, what="demand points file") if dem else None
@@ -115,9 +137,11 @@ def _table(table: pd.DataFrame) -> None:
         if c in shown.columns:
             shown[c] = shown[c] * 100
     fmt = {
-        "population": "{:,.0f}", "per_100k": "{:.2f}", "share_within": "{:.0f}", "pop_beyond_km": "{:,.0f}",
-        "mean_distance_km": "{:,.1f}", "access_per_100k": "{:,.1f}", "settlement_share": "{:.0f}",
-        "c_absent": "{:.0f}", "c_supply": "{:.2f}", "c_reach": "{:.2f}", "gap_index": "{:.2f}",
+        "Population (census)": "{:,.0f}", "Providers per 100k": "{:.2f}", "% within reach": "{:.0f}",
+        "People beyond reach": "{:,.0f}", "Mean distance (km)": "{:,.1f}", "Beds within reach per 100k (2SFCA)": "{:,.1f}",
+        "Settlement people as % of census": "{:.0f}",
+        "Index part: no provider": "{:.0f}", "Index part: too few per 100k": "{:.2f}",
+        "Index part: people beyond reach": "{:.2f}", "Gap index": "{:.2f}",
     }
     heads = {c: _(v) if v != c else v for c, v in _TABLE_COLUMNS.items()}
     shown = shown.rename(columns=heads)
@@ -126,11 +150,10 @@ def _table(table: pd.DataFrame) -> None:
 
 
 def _service_section(ctx, units, demand, *, key, service, radius, threshold, weights, measure, road) -> report.ServiceGaps | None:
-    t = i18n.current()
-    label = schema.label(service)
-    with st.status(_("{service}: distances, catchments and 2SFCA…").format(service=label), expanded=False) as status:
+    # A spinner while it works, then plain text (a finished status box looks like a control).
+    with st.spinner(_("{service}: distances, catchments and 2SFCA…").format(service=schema.label(service))):
         result = _service_gaps(key, service, radius, threshold, units, ctx.directory, demand)
-        status.update(label=_("{service}: computed for {n} settlements").format(service=label, n=t.number(len(demand))), state="complete")
+    st.caption(f"{schema.label(service)}: computed for {len(demand):,} settlements.")
     try:
         table = gaps.gap_index(result.table, threshold_per_100k=threshold, weights=weights)
     except ValueError as exc:
@@ -141,30 +164,36 @@ def _service_section(ctx, units, demand, *, key, service, radius, threshold, wei
     beyond = table["pop_beyond_km"].sum(min_count=1)
     total = table["settlement_population"].sum(min_count=1)
     m1, m2, m3 = st.columns(3)
-    m1.metric(_("Units with none"), _("{n} of {m}").format(n=t.number(len(lacking)), m=t.number(len(table))))
-    m2.metric(_("People beyond {km} km").format(km=t.number(radius)), t.number(beyond, digits=0))
-    m3.metric(_("Share of settlement population"), t.percent(beyond / total) if total else _("no data"))
+    m1.metric(f"Units with no {schema.label(service).lower()}", f"{len(lacking)} of {len(table)}")
+    m2.metric(f"People in settlements beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{round(beyond):,}",
+              help=_("People living in the GeoNames settlements of 500+ people that are farther than the reach "
+              "from every provider; people outside those settlements are not counted."))
+    m3.metric(f"Share of settlement people beyond {radius:g} km", "no data" if not total else f"{beyond / total:.0%}",
+              help=f"Of the {round(total or 0):,} people living in GeoNames settlements of this country, "
+              "not of the census population.")
     if lacking:
-        st.caption(_("No provider:") + " " + ", ".join(t.isolate(n) for n in lacking))
+        st.caption(_("No provider: ") + ", ".join(lacking))
+    _census_note(table)
 
+    st.session_state.setdefault(f"gaps_add_{service}", 0)
     add = st.number_input(
-        _("Propose new sites (k)"), min_value=0, max_value=25, value=0, step=1, key=f"gaps_add_{service}",
-        help=_("Maximal covering location over settlements; existing sites count as covering."),
+        _("Propose new sites (how many)"), min_value=0, max_value=25, step=1, key=f"gaps_add_{service}",
+        help=_("Maximal covering location (MCLP) over settlements: the sites that bring the most people within "
+        "reach; existing sites count as covering."),
     )
     if add:
-        with st.status(ngettext("Choosing {n} site…", "Choosing {n} sites…", int(add)).format(n=int(add)), expanded=False) as status:
+        with st.spinner(ngettext("Choosing {n} site…", "Choosing {n} sites…", int(add)).format(n=int(add))):
             result.sites = _sites(key, service, radius, int(add), demand, result.providers)
-            status.update(label=_("Siting: solver status {status}").format(status=result.sites.attrs.get("status")), state="complete")
+        st.caption(f"Proposed sites chosen (MCLP solver status: {result.sites.attrs.get('status')}).")
 
     road_catch = None
     if road is not None:
         name, data, minutes = road
         try:
-            with st.status(_("Road travel time: {minutes} min catchments…").format(minutes=t.number(minutes)), expanded=False) as status:
+            with st.spinner(_("Road travel time: {minutes} min catchments…").format(minutes=i18n.number(minutes))):
                 graph = _road_graph(_digest(data), name, data)
                 road_catch = _road_catchments(key, service, _digest(data), minutes, graph, result.providers)
-                status.update(label=ngettext("Road catchments for {n} provider", "Road catchments for {n} providers",
-                                             len(road_catch)).format(n=t.number(len(road_catch))), state="complete")
+            st.caption(ngettext("Road catchments for {n} provider", "Road catchments for {n} providers", len(road_catch)).format(n=i18n.number(len(road_catch))))
         except (ValueError, FileNotFoundError) as exc:
             st.error(str(exc))
 
@@ -178,12 +207,13 @@ def _service_section(ctx, units, demand, *, key, service, radius, threshold, wei
             _("Confidential sites count in every figure; their catchments and distances to them are not drawn. "
             "Partners can sign in to see them.")
         )
-    st.caption(_(demand_mod.DEMAND_CAVEAT) + " " + demand_mod.outside_note(demand))
+    st.caption(demand_mod.DEMAND_CAVEAT + " " + demand_mod.outside_note(demand))
+    _widgets.sources(ctx, "Settlements: GeoNames (CC BY 4.0), places of 500 people or more")
 
     st.subheader(_("Ranked gaps"))
     w = table.attrs["weights"]
-    st.caption(_("Weights:") + " " + ", ".join(f"{k} {t.number(v)}" for k, v in w.items()) + "; "
-               + _("threshold {n} per 100k.").format(n=t.number(threshold)))
+    st.caption(_("Gap index weights: ") + ", ".join(f"{_COMPONENT_LABELS.get(k, k)} {v:g}" for k, v in w.items())
+               + f"; threshold {threshold:g} providers per 100k. Units are ranked worst first.")
     parents = sorted({str(p) for p in table["parent_code"].dropna() if str(p)})
     if parents:  # admin-2 units brought by the user: drill down by admin-1 parent
         pick = st.selectbox(_("Units in"), ["", *parents], format_func=lambda c: c or _("All"), key=f"gaps_parent_{service}")
@@ -196,19 +226,21 @@ def _service_section(ctx, units, demand, *, key, service, radius, threshold, wei
         s = result.sites
         a = s.attrs
         st.caption(_("Covered now: {covered} of {total} people in settlements.").format(
-            covered=t.number(a["covered_before"], digits=0), total=t.number(a["total_population"], digits=0)))
-        order, newly, after = _("Order"), _("Newly covered"), _("Share covered after (%)")
+            covered=i18n.number(a["covered_before"], digits=0), total=i18n.number(a["total_population"], digits=0)))
+        names = dict(zip(units["code"].astype(str), units["name"].astype(str)))
         shown = pd.DataFrame(
             {
-                order: s["order"].to_numpy(),
-                _("Settlement"): s["name"].astype(str).to_numpy() if "name" in s.columns else "",
-                _("Unit"): s["unit_code"].astype(str).to_numpy() if "unit_code" in s.columns else "",
-                newly: s["new_population_covered"].to_numpy(),
-                after: (s["cumulative_share_covered"] * 100).to_numpy(),
+                "Site": s["order"].to_numpy(),
+                "Settlement": s["name"].astype(str).to_numpy() if "name" in s.columns else "",
+                "State": s["unit_code"].astype(str).map(lambda c: names.get(c, c)).to_numpy() if "unit_code" in s.columns else "",
+                "People newly within reach": s["new_population_covered"].round().astype("Int64").to_numpy(),
+                "Share covered after (%)": (s["cumulative_share_covered"] * 100).to_numpy(),
             }
         )
-        st.dataframe(shown.style.format({newly: lambda v: t.number(v, digits=0), after: lambda v: t.number(v, digits=1)}), hide_index=True)
-        st.line_chart(shown.set_index(order)[after], height=200)
+        st.dataframe(shown.style.format({"People newly within reach": "{:,.0f}", "Share covered after (%)": "{:.1f}"}),
+                     hide_index=True)
+        st.line_chart(shown.set_index("Site")["Share covered after (%)"], height=200,
+                      x_label=_("Sites added (in order)"), y_label=_("Settlement people within reach (%)"))
 
     exp = report.export_table(table)
     d1, d2, d3, d4 = st.columns(4)
@@ -225,9 +257,18 @@ def _service_section(ctx, units, demand, *, key, service, radius, threshold, wei
     return result
 
 
-def _in_language(lang: str, build):
-    with i18n.use(lang):
-        return build()
+def _census_note(table: pd.DataFrame) -> None:
+    """Explain figures that exceed a unit's census population (settlements counted at another date)."""
+    if "population" not in table.columns:
+        return
+    over = table[(table["settlement_population"] > table["population"]) & table["population"].notna()]
+    if len(over):
+        st.caption(
+            _("In ") + ", ".join(over["name"].astype(str)) + _(" the people counted in GeoNames settlements exceed the "
+            "census population: settlement figures come from other years and sources than the census (and a "
+            "settlement's population may include its surroundings), so settlement-based figures such as "
+            "people beyond reach can be larger than the census.")
+        )
 
 
 def _standalone(fmap) -> bytes:
@@ -239,20 +280,25 @@ def _standalone(fmap) -> bytes:
 def render() -> None:
     """Draw the Gaps page."""
     ctx = _state.get_context()
+    _url.seed("gaps", _url_params(st.session_state.get("gaps_services") or _url_services()))
     st.title(_("Gaps — {country}").format(country=ctx.country_name))
+    if _widgets.no_directory(ctx, page="gaps"):
+        _url.write(ctx.country)
+        return
     if ctx.is_sample:
         st.info(_("Showing the bundled **fictional** sample directory.") + " " + _(schema.FICTIONAL_NOTICE), icon="ℹ️")
+    _widgets.boundary_notice(ctx)
     services, measure, radii, threshold, weights, dem_bytes, pop_bytes, road = _controls(ctx)
+    _url.write(ctx.country, _url_params(services))
+    st.caption(_EXPLAIN)
     if not services:
         st.info(_("Pick at least one service."))
         return
     base_key = _widgets.directory_key(ctx)
     try:
         units = _units_with_populations(base_key, _digest(pop_bytes), ctx.units, pop_bytes)
-        with st.status(_("Placing settlements in units…"), expanded=False) as status:
+        with st.spinner(_("Placing settlements in units…")):
             demand = _demand_points(ctx.country, base_key + _digest(pop_bytes), _digest(dem_bytes), units, dem_bytes)
-            status.update(label=ngettext("{n} demand point", "{n} demand points", len(demand)).format(n=i18n.number(len(demand))),
-                          state="complete")
     except ValueError as exc:
         st.error(str(exc))
         return
@@ -282,15 +328,14 @@ def render() -> None:
     with st.expander(_("How much of the census the settlements represent")):
         cov = demand_mod.demand_coverage(units, demand).merge(units[["code", "name"]], on="code", how="left")
         cov["settlement_share"] = cov["settlement_share"] * 100
-        heads = {"code": _("Code"), "name": _("Unit"), "settlements": _("Settlements"),
-                 "settlement_population": _("Settlement population"), "population": _("Population"),
-                 "settlement_share": _("Settlements cover (%)")}
-        t = i18n.current()
-        whole = lambda v: t.number(v, digits=0)  # noqa: E731
+        labels = {"name": "Unit", "settlement_share": "Settlement people as % of census",
+                  "settlement_population": "People in settlements", "population": "Population (census)",
+                  "settlements": "Settlements", "code": "Code"}
+        shown = cov[list(labels)].rename(columns=labels)
         st.dataframe(
-            cov[list(heads)].rename(columns=heads).style.format(
-                {heads["settlement_population"]: whole, heads["population"]: whole, heads["settlement_share"]: whole},
-                na_rep=_("no data"),
+            shown.style.format(
+                {"People in settlements": "{:,.0f}", "Population (census)": "{:,.0f}", "Settlement people as % of census": "{:.0f} %"},
+                na_rep="no data",
             ),
             hide_index=True,
         )

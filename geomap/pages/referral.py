@@ -23,7 +23,7 @@ from geomap import i18n
 from geomap.i18n import N_, _, ngettext
 from geomap.io.sources import read_source
 from geomap.layers import referral_map
-from geomap.pages import _state, _widgets
+from geomap.pages import _state, _url, _widgets
 from geomap.report import referral as sheet
 
 __all__ = ["render"]
@@ -82,7 +82,7 @@ def _road_graph_upload():
     """An optional road network for travel times; ``(key, graph)`` or ``("", None)``."""
     with st.expander(_("Road travel times (optional: a road network file)")):
         st.caption(_("An OpenStreetMap extract (.osm) or a GraphML road graph of the area. Distances stay straight-line; travel times are added beside them."))
-        up = st.file_uploader(_("Road network"), type=["osm", "graphml", "xml"], key=f"{_K}roads")
+        up = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=_("Road network"), type=["osm", "graphml", "xml"], key=f"{_K}roads")
         if up is None:
             return "", None
         data = read_source(up, what="road network")
@@ -110,7 +110,7 @@ def _init_from_url(ctx: _state.Context) -> None:
     st.session_state[_K + "language"] = q.language or ""
     st.session_state[_K + "h24"] = bool(q.open_24h)
     st.session_state[_K + "accepting"] = q.accepting_only
-    st.session_state[_K + "match_all"] = q.match == "all"
+    st.session_state[_K + "match"] = q.match
     st.session_state[_K + "n"] = q.n
 
 
@@ -190,13 +190,48 @@ def _card(row: pd.Series) -> None:
             lines.append(_("How to refer: {method}").format(method=row.get("referral_method")))
         accepting = schema.parse_bool(row.get("accepting_referrals"))
         if accepting is not None:
-            lines.append(_("Accepting referrals") if accepting else _("Not accepting referrals at last check"))
-        where = [str(row.get(c)) for c in ("address", "town", "admin1_name") if _present(row.get(c))]
+            lines.append("Accepting referrals" if accepting else "Not accepting referrals at last check")
+        where: list[str] = []
+        for c in ("address", "town", "admin1_name"):  # a part already said (the town in the address) once only
+            part = str(row.get(c)).strip() if _present(row.get(c)) else ""
+            if part and not any(part.casefold() in w.casefold() for w in where):
+                where.append(part)
         if where:
-            lines.append(_("Where: {place}").format(place=", ".join(t.isolate(w) for w in dict.fromkeys(where))))
+            lines.append("Where: " + ", ".join(where))
         d = schema.parse_date(row.get("last_verified"))
         lines.append(_("Last verified: {date}").format(date=t.date(d) if d else _("never")))
         st.markdown("  \n".join(_widgets.md_text(x) for x in lines))
+
+
+def _need_groups(part: pd.DataFrame, services: list[str]) -> list[tuple[str, pd.DataFrame]]:
+    """One group per chosen need: the providers matching it (a provider may serve several)."""
+    out = []
+    for service in services:
+        offered = part["service_types"].map(lambda v: schema.parse_service_types(v)[0])
+        out.append((service, part[offered.map(lambda codes, s=service: s in codes).astype(bool)]))
+    return out
+
+
+def _result_groups(published: pd.DataFrame, services: list[str], *, full: bool, per_need: bool) -> None:
+    """The cards, grouped by need (when searching per need), public before confidential ones."""
+    groups = [referral.GROUP_NEAREST, referral.GROUP_CONFIDENTIAL] if not full else [None]
+    for group in groups:
+        part = published if group is None else published[published["group"] == group]
+        if not len(part):
+            continue
+        st.subheader(group or "Nearest partners")
+        if group == referral.GROUP_CONFIDENTIAL:
+            st.caption(_("Distances are approximate bands; contact these services through their front-door contact."))
+        if not per_need:
+            for _, row in part.iterrows():
+                _card(row)
+            continue
+        for service, rows in _need_groups(part, services):
+            st.markdown(f"**{schema.label(service)}** — {len(rows)} found")
+            if not len(rows):
+                st.caption(f"None offering {schema.label(service).lower()} in this group.")
+            for _, row in rows.iterrows():
+                _card(row)
 
 
 def _present(value: object) -> bool:
@@ -219,6 +254,10 @@ def render() -> None:
         st.session_state[_K + "kind"] = "point"
         st.session_state[_K + "click"] = pending
     st.title(_("Referral finder — {country}").format(country=ctx.country_name))
+    if _widgets.no_directory(ctx, page="partners"):
+        _url.write(ctx.country)
+        return
+    _widgets.boundary_notice(ctx)
     if ctx.is_sample:
         st.info(_("Showing the bundled **fictional** sample directory.") + " " + _(schema.FICTIONAL_NOTICE), icon="ℹ️")
     full = privacy.can_see_confidential(ctx.role)
@@ -240,10 +279,12 @@ def render() -> None:
             role=ctx.role, today=date.today(), _directory=ctx.directory, _units=ctx.units,
             graph_key=graph_key, _graph=graph,
         )
-        st.query_params.from_dict(referral.share_params(query, start))
+        _url.write(ctx.country, extra=referral.share_params(query, start))
     elif start is not None:
+        _url.write(ctx.country, extra=referral.share_params(query, start))
         st.info(_("Choose at least one service type to see partners."))
     else:
+        _url.write(ctx.country, extra=query.to_params() if query.start_kind != "org" else {})
         st.info(_("Set a starting point: click the map, type a town, choose a state or your organisation."))
 
     map_data = st_folium(
@@ -253,6 +294,7 @@ def render() -> None:
         height=480,
         key=f"ref_map_{ctx.country}",
     )
+    _widgets.sources(ctx, "Towns: GeoNames (CC BY 4.0)")
     clicked = (map_data or {}).get("last_clicked")
     if clicked:
         # A new click (the component keeps returning the last one on every rerun).
@@ -263,7 +305,7 @@ def render() -> None:
             st.rerun()
 
     if published is not None:
-        _results(published, full)
+        _results(published, full, query)
         _downloads(published, ctx, full)
 
 
@@ -285,8 +327,13 @@ def _query(ctx: _state.Context) -> tuple[referral.ReferralQuery, referral.Start 
     open_24h = f2.checkbox(_("Open 24 hours"), key=_K + "h24")
     accepting = f3.checkbox(_("Accepting referrals"), key=_K + "accepting")
     st.session_state.setdefault(_K + "n", 5)
-    n = int(f4.number_input(_("How many per service"), min_value=1, max_value=50, step=1, key=_K + "n"))
-    match_all = len(services) > 1 and st.checkbox(_("Only providers offering all chosen services"), key=_K + "match_all")
+    n = int(f4.number_input(_("How many"), min_value=1, max_value=50, step=1, key=_K + "n"))
+    st.session_state.setdefault(_K + "match", "any")
+    match_all = st.radio(
+        _("Show"), ["any", "all"], key=_K + "match", horizontal=True,
+        format_func=lambda m: f"{n} nearest for each need" if m == "any" else f"{n} nearest offering all the needs",
+        help=_("For each need: a list per chosen service. All the needs: only providers offering every chosen service."),
+    ) == "all" and len(services) > 1
 
     query = referral.ReferralQuery(kind if value else "", value, tuple(services), tuple(populations), language or None,
                                    True if open_24h else None, bool(accepting), "all" if match_all else "any", n)
@@ -301,7 +348,7 @@ def _query(ctx: _state.Context) -> tuple[referral.ReferralQuery, referral.Start 
     return query, start
 
 
-def _results(published: gpd.GeoDataFrame, full: bool) -> None:
+def _results(published: gpd.GeoDataFrame, full: bool, query: referral.ReferralQuery) -> None:
     """The partners found, as cards by group (public: nearest, then confidential by band)."""
     notes = referral.relaxation_notes(published)
     if notes:
@@ -309,16 +356,8 @@ def _results(published: gpd.GeoDataFrame, full: bool) -> None:
     if len(published) == 0:
         st.warning(_("No provider in this directory has a usable location. Check the Data page."))
         return
-    groups = [referral.GROUP_NEAREST, referral.GROUP_CONFIDENTIAL] if not full else [None]
-    for group in groups:
-        part = published if group is None else published[published["group"] == group]
-        if not len(part):
-            continue
-        st.subheader(_(group or referral.GROUP_NEAREST))
-        if group == referral.GROUP_CONFIDENTIAL:
-            st.caption(_("Distances are approximate bands; contact these services through their front-door contact."))
-        for _i, row in part.iterrows():
-            _card(row)
+    services = list(query.services)
+    _result_groups(published, services, full=full, per_need=query.match != "all" and len(services) > 1)
     unlocated = published.attrs.get("unlocated") or 0
     if unlocated:
         st.caption(ngettext("{n} record without a usable location is not ranked.", "{n} records without a usable location are not ranked.",

@@ -214,27 +214,66 @@ def test_geodataframe_geometry_used_when_no_lat_lon():
 
 
 def test_hsds_package_tables_and_folder(tmp_path):
+    from geomap.directory import hsds
+
     d = _typed_directory()
     z = zipfile.ZipFile(io.BytesIO(to_bytes(d, format="hsds")))
     names = set(z.namelist())
-    for table in ("datapackage.json", "organizations.csv", "services.csv", "locations.csv",
-                  "service_at_location.csv", "phones.csv", "addresses.csv"):
-        assert table in names
+    # every table of the specification, each with its columns in the specification's order
+    assert names == {"datapackage.json"} | {t.path for t in hsds.TABLES.values()}
+    for table in hsds.TABLES.values():
+        header = next(csv.reader(io.StringIO(z.read(table.path).decode("utf-8"))))
+        assert header == table.column_names, table.path
     desc = json.loads(z.read("datapackage.json"))
     assert desc["version"] == "3.0.0"
     assert {r["path"] for r in desc["resources"]} <= names
     orgs = pd.read_csv(io.BytesIO(z.read("organizations.csv")), dtype=str)
-    # two rows share an organisation; the third has none and is named after its record
+    # two rows share an organisation; the third has none and stands for itself
     assert list(orgs["name"]) == ["Organización Ñandú (ficticia)", "Refuge Étoile (fictif)"]
+    assert orgs["description"].notna().all()
     sal = pd.read_csv(io.BytesIO(z.read("service_at_location.csv")), dtype=str)
-    assert list(sal["id"]) == ["p-1", "p-2", "p-3"]
+    # UUIDs derived from the record id: the same in every export
+    assert list(sal["id"]) == [hsds.stable_id("record", rid) for rid in ("p-1", "p-2", "p-3")]
+    assert all(hsds.is_uuid(x) for x in sal["id"])
+    again = zipfile.ZipFile(io.BytesIO(to_bytes(d, format="hsds")))
+    assert again.read("service_at_location.csv") == z.read("service_at_location.csv")
     folder = tmp_path / "pkg"
     write_directory(d, folder)  # no suffix -> HSDS folder
     assert (folder / "datapackage.json").is_file()
     back = read_directory(folder)
     assert back.attrs["hsds_version"] == "3.0"
     _assert_same(d, back)
+    assert list(back["id"]) == ["p-1", "p-2", "p-3"]
+    assert back.loc[2, "organisation"] is None  # the stand-in organisation is not read back as one
     assert back.attrs["warnings"] == []
+
+
+def test_hsds_ids_stay_uuids_and_duplicates_stay_distinct():
+    from geomap.directory import hsds
+
+    d = _typed_directory()
+    uid = "0b7e2b9e-5a38-4a11-9a47-3f4d1c9e8a10"
+    d["id"] = [uid, "dup", "dup"]
+    z = zipfile.ZipFile(io.BytesIO(to_bytes(d, format="hsds")))
+    sal = pd.read_csv(io.BytesIO(z.read("service_at_location.csv")), dtype=str)
+    assert sal.loc[0, "id"] == uid  # already a UUID: kept
+    assert sal["id"].is_unique
+    back = read_directory(to_bytes(d, format="hsds"), filename="x.zip")
+    assert list(back["id"]) == [uid, "dup", "dup"]
+
+
+def test_hsds_values_that_do_not_fit_a_column_travel_as_attributes():
+    d = _typed_directory()
+    d["website"] = ["example.org/no-scheme", None, None]
+    d["email"] = ["not an email", None, None]
+    d["latitude"] = ["12°N", -12.5, None]
+    z = zipfile.ZipFile(io.BytesIO(to_bytes(d, format="hsds")))
+    services = pd.read_csv(io.BytesIO(z.read("services.csv")), dtype=str)
+    assert services.loc[0, ["url", "email"]].isna().all()
+    back = read_directory(to_bytes(d, format="hsds"), filename="x.zip")
+    assert back.loc[0, "website"] == "example.org/no-scheme"
+    assert back.loc[0, "email"] == "not an email"
+    assert back.loc[0, "latitude"] == "12°N"
 
 
 def test_extra_values_written_back_as_columns():

@@ -65,3 +65,15 @@ def test_bad_position_is_refused():
     cls = choropleth.classify([1.0, 2.0], k=2)
     with pytest.raises(ValueError, match="'middle'"):
         legend.legend_element(cls, title="T", position="middle")
+
+
+def test_symbols_get_legend_rows_and_bad_ones_are_refused():
+    import pytest
+
+    from geomap.layers import legend as lg
+
+    sym = lg.symbol_legend("On this map", [("dot", "#b00020", "Starting point <b>"), ("line", "#1d4e89", "Route")])
+    assert sym.data_json.count("dot") == 1 and "Starting point \\u0026lt;b\\u0026gt;" in sym.data_json
+    with pytest.raises(ValueError, match="kind must be one of"):
+        lg.symbol_legend("x", [("star", "#000", "nope")])
+    assert "PLACE_JS" in lg.__all__ and "elementFromPoint" in lg.LEGEND_JS  # placed clear of units

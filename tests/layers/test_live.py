@@ -187,7 +187,7 @@ def test_update_shades_as_build_coverage_map_draws(units, directory, view, measu
     assert shade == drawn.shade_data()
     # the legend: the same classes as the drawn layer's
     assert update["legend"] == {
-        **legend.legend_data(drawn.classification, title=MEASURES[measure]),
+        **legend.legend_data(drawn.classification, title=MEASURES[measure], symbols=coverage_map.MARKER_SYMBOLS),
         "position": "bottomright",
     }
 

@@ -69,17 +69,16 @@ def test_service_filter_and_measure_follow():
 def test_other_country_without_sample():
     at = _run("KEN")
     assert at.title[0].value == "Coverage — Kenya"
-    assert any("Upload one on the **Data** page" in i.value for i in at.info)
-    assert at.dataframe[0].value["Providers"].sum() == 0
-    n = len(at.dataframe[0].value)
-    assert any(m.value == f"**No provider in any of the {n} units.**" for m in at.markdown)
+    assert [i.value for i in at.info if "No directory of services is loaded for Kenya" in i.value]
+    assert len(at.info) == 1 and not at.dataframe and not at.metric  # one empty state, no empty table
+    assert any("8 provinces were replaced by 47 counties in 2013" in w.value for w in at.warning)
 
 
 def test_confidential_count_caption_in_public_view():
     at = _run()
     captions = " ".join(c.value for c in at.caption)
-    assert "confidential providers are counted" in captions
-    assert "Natural Earth" in captions
+    assert "confidential provider(s) are counted" in captions
+    assert "Natural Earth" in " ".join(m.value for m in at.markdown)  # in "Sources" under the map
 
 
 def _level2_geojson() -> bytes:
@@ -161,7 +160,7 @@ def test_context_is_built_once_per_change_of_its_inputs():
 def test_units_table_is_drawn_only_while_open():
     at = _run(table=False)
     assert len(at.dataframe) == 0
-    assert [e.label for e in at.expander] == ["All 37 units (sortable table)"]
+    assert [e.label for e in at.expander] == ["Sources", "All 37 units (sortable table)"]
     at.session_state["cov_table_open"] = True
     at.run()
     assert not at.exception

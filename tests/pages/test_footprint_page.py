@@ -65,20 +65,27 @@ def test_overlay_shows_units_with_neither_funding_nor_providers():
     assert not at.exception
     assert "**Neither a funded project nor a provider:**" in _markdown(at)
     table = at.dataframe[-1].value
-    assert {"Providers", "Funded / served"} <= set(table.columns)  # headers people read
-    unfunded = table.loc[table["Reached"] == "not reached", "Funded / served"]
+    assert {"Providers", "Funding and providers", "Reached"} <= set(table.columns)
+    assert "reached_unit" not in table.columns and "officials_trained" not in table.columns
+    unfunded = table.loc[table["Reached"] == "no", "Funding and providers"]
     assert len(unfunded) == 3
     assert set(unfunded) <= {"No funded project and no provider", "Providers, but no funded project"}
     served = table["Providers"] > 0
-    assert (table.loc[served & (table["Reached"] == "yes"), "Funded / served"] == "Funded project and providers").all()
+    assert (table.loc[served & (table["Reached"] == "yes"), "Funding and providers"] == "Funded project and providers").all()
 
 
-def test_project_country_selector_switches_country():
-    at = _run("MEX")
-    at.selectbox(key="fp_country").set_value("NGA").run()
-    assert not at.exception
+def test_footprint_follows_the_app_country():
+    at = _run("NGA")
     assert "Reached 37 of 37 units" in _subheaders(at)  # the sample's national research study
-    assert at.checkbox(key="fp_overlay").disabled  # the directory is Mexico's
+    assert not at.selectbox  # no second country picker: the sidebar's selection is the one
+
+
+def test_country_without_projects_says_so_once():
+    at = _run("KEN")
+    text = " ".join(i.value for i in at.info)
+    assert "no project in Kenya" in text and "Mexico" in text
+    assert not any(h.startswith("Reached") for h in _subheaders(at))
+    assert not at.metric
 
 
 def test_uploaded_file_is_used_and_problems_listed():

@@ -101,8 +101,8 @@ def test_public_gaps_page_ranks_units_and_hides_confidential(directory_csv):
     at = _run(directory_csv, "public")
     assert at.title[0].value == "Gaps — Nigeria"
     labels = [m.label for m in at.metric]
-    assert "Units with none" in labels and any(lab.startswith("People beyond 50 km") for lab in labels)
-    units_none = next(m.value for m in at.metric if m.label == "Units with none")
+    assert "Units with no shelter" in labels and any(lab.startswith("People in settlements beyond 50 km") for lab in labels)
+    units_none = next(m.value for m in at.metric if m.label == "Units with no shelter")
     n_units = len(boundaries.load_boundaries("NGA"))
     with_shelter = len(range(0, n_units, 4))
     assert units_none == f"{n_units - with_shelter} of {n_units}"
@@ -125,12 +125,12 @@ def test_weights_and_siting_panel(directory_csv):
         at.number_input(key="gaps_add_shelter").set_value(2)
 
     at = _run(directory_csv, "public", setup)
-    assert any("Weights: absent 1, supply 0, reach 1" in c.value for c in at.caption)
+    assert any("Gap index weights: No provider 1, Too few per 100k 0, People beyond reach 1" in c.value for c in at.caption)
     assert "Where the next sites would help most" in [s.value for s in at.subheader]
     tables = [d.value for d in at.dataframe]
-    sites = next(t for t in tables if "Newly covered" in t.columns)
-    assert len(sites) == 2 and list(sites["Order"]) == [1, 2]
-    assert (sites["Newly covered"] > 0).all()
+    sites = next(t for t in tables if "People newly within reach" in t.columns)
+    assert len(sites) == 2 and list(sites["Site"]) == [1, 2]
+    assert (sites["People newly within reach"] > 0).all()
     assert_no_leak(_all_text(at), pd.read_csv(directory_csv, dtype=str), where="Gaps page (siting)")
 
 

@@ -64,3 +64,29 @@ def test_streamlit_settings_keep_the_server_quiet_and_offline():
     assert cfg["browser"]["gatherUsageStats"] is False
     assert cfg["server"]["enableStaticServing"] is True
 
+
+
+def test_signed_in_user_is_named_at_the_top_of_the_shared_sidebar(monkeypatch):
+    from types import SimpleNamespace
+
+    from geomap import auth
+
+    monkeypatch.setattr(auth, "current_role", lambda state, *a, **k: "partner")
+    monkeypatch.setattr(auth, "current_session", lambda state, *a, **k: SimpleNamespace(user="ana"))
+    at = _app()
+    assert [s.value for s in at.sidebar.success][:1] == [
+        "Signed in as **ana** (partner): confidential records are shown."
+    ]
+
+
+def test_a_link_country_decides_the_view_and_the_url_keeps_it():
+    at = AppTest.from_file(str(APP), default_timeout=300)
+    at.query_params["country"] = "MX"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Coverage — Mexico"
+    assert at.sidebar.selectbox(key="sidebar_country").value == "MEX"
+    assert at.query_params["country"] in ("MX", ["MX"])
+    at.sidebar.selectbox(key="sidebar_country").set_value("KEN").run()
+    assert at.title[0].value == "Coverage — Kenya"
+    assert at.query_params["country"] in ("KE", ["KE"])
