@@ -319,7 +319,7 @@ def coverage_update(
         "shade": shade,
         "legend": {
             **legend.legend_data(classification, title=measure_label, caption=caption, symbols=MARKER_SYMBOLS),
-            "position": "bottomright",
+            "position": legend.corner(),
         },
         "markers": positions,
     }

@@ -29,7 +29,7 @@ from geomap.layers.encoding import (
     style_script,
 )
 
-__all__ = ["LEGEND_CSS", "LEGEND_JS", "PLACE_JS", "Legend", "SYMBOL_KINDS", "legend_data", "legend_element", "legend_html", "symbol_legend"]
+__all__ = ["LEGEND_CSS", "LEGEND_JS", "corner", "PLACE_JS", "Legend", "SYMBOL_KINDS", "legend_data", "legend_element", "legend_html", "symbol_legend"]
 
 _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 
@@ -138,7 +138,14 @@ def legend_data(
         data["caption"] = html.escape(caption)
     if symbols:
         data["symbols"] = _symbol_rows(symbols)
+    if i18n.direction() == "rtl":
+        data["dir"] = "rtl"  # mirrored (Arabic); left to right needs no attribute
     return data
+
+
+def corner() -> str:
+    """Where the legend goes: bottom right, or bottom left in a right-to-left language (mirrored)."""
+    return "bottomleft" if i18n.direction() == "rtl" else "bottomright"
 
 
 #: Kinds of non-choropleth symbols a legend can show.
@@ -254,6 +261,7 @@ LEGEND_JS = (
         var div = L.DomUtil.create("div", "geomap-legend");
         div.setAttribute("role", "note");
         if (d.dir) { div.setAttribute("dir", d.dir); }
+        if (d.dir) { div.setAttribute("dir", d.dir); }
         function add(parent, tag, cls, text) {
             var e = L.DomUtil.create(tag, cls, parent);
             if (text !== undefined && text !== null) { e.textContent = text; }
@@ -355,5 +363,5 @@ def legend_element(
     """
     return Legend(
         legend_data(classification, title=title, caption=caption, show_counts=show_counts, symbols=symbols),
-        position=position,
+        position=position or corner(),
     )
