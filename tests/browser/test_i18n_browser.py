@@ -1,8 +1,7 @@
 """Every page in Spanish, French and Arabic, in a real browser: no English labels, Arabic right to left.
 
-A link opens in its language (``?lang=es``) and on its country (``?country=MX``). The Coverage
-page is the app's default page, which Streamlit serves at the root (``/?country=MX&lang=es``);
-``/coverage`` is not a route of its own (Streamlit answers it with a "Page not found" notice). For each page
+A link opens in its language (``?lang=es``) and on its country (``?country=MX``):
+``/coverage?country=MX&lang=es`` and so on for every page. For each page
 and language the test reads the page as a person sees it and fails on any of the page's English
 labels (those its catalog translates differently) still showing, checks the text direction, and
 takes a screenshot: ``GEOMAP_UPDATE_SCREENSHOT=1`` writes them to ``docs/i18n/<page>_<lang>.png``.
@@ -42,7 +41,7 @@ LANGS = ("es", "fr", "ar")
 
 
 def _route(path: str) -> str:
-    return "" if path == "coverage" else path  # the default page is served at the root
+    return path  # every page has its own path (the root redirects to /coverage)
 
 
 def _shown_text(page) -> str:
