@@ -145,7 +145,7 @@ def _table(table: pd.DataFrame) -> None:
     }
     heads = {c: _(v) if v != c else v for c, v in _TABLE_COLUMNS.items()}
     shown = shown.rename(columns=heads)
-    formats = {heads[c]: (lambda f: lambda v: i18n.format_like(f, v))(f) for c, f in fmt.items() if heads[c] in shown.columns}
+    formats = {_(lab): (lambda f: lambda v: i18n.format_like(f, v))(f) for lab, f in fmt.items() if _(lab) in shown.columns}
     st.dataframe(shown.style.format(formats, na_rep=_("no data")), hide_index=True, width="stretch")
 
 
