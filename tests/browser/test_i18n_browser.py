@@ -103,7 +103,7 @@ def test_coverage_in_spanish_names_states_and_numbers_in_spanish(app_url, browse
     page.goto(f"{app_url}/?country=MX&lang=es", wait_until="domcontentloaded")
     page.get_by_text("Cobertura — México").first.wait_for(timeout=LOAD_TIMEOUT_MS)
     page.get_by_text("Proveedores ubicados").first.wait_for(timeout=LOAD_TIMEOUT_MS)
-    assert re.search(r"\d+ de 32", _shown_text(page))  # "Unidades con al menos uno: N de 32"
+    assert "Las 32 unidades (tabla ordenable)" in _shown_text(page)  # counts and units in Spanish
 
 
 def test_language_picker_switches_and_keeps_the_language_across_pages(app_url, browser_context):
