@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit import config as st_config
 
 from geomap.i18n import _
-from geomap.pages import _sidebar, _state, _url, _widgets, coverage, data, footprint, gaps, referral
+from geomap.pages import _sidebar, _state, _url, _widgets, coverage, data, footprint, gaps, records, referral
 from geomap.settings import get_settings
 
 # Streamlit's upload limit follows geomap's one setting (GEOMAP_MAX_UPLOAD_MB, the config file,
@@ -45,6 +45,7 @@ nav = st.navigation(
         st.Page(referral.render, title=_("Referral"), url_path="referral"),
         st.Page(footprint.render, title=_("Footprint"), url_path="footprint"),
         st.Page(data.render, title=_("Data"), url_path="data"),
+        st.Page(records.render, title=_("Records"), url_path="records"),
     ]
 )
 # A link's ?country= decides the country before the page runs (a fresh browser shows the view

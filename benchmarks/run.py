@@ -26,7 +26,7 @@ if str(HERE) not in sys.path:
 
 from _common import Record, machine
 
-SECTIONS = ("payload", "compute", "directory", "browser")
+SECTIONS = ("payload", "compute", "directory", "browser", "store", "grids")
 
 
 def run_section(name: str, *, quick: bool) -> list[Record]:

@@ -27,6 +27,7 @@ _COMMAND_MODULES: list[str] = [
     "geomap.cli_commands.refer",
     "geomap.cli_commands.footprint",
     "geomap.cli_commands.users",
+    "geomap.cli_commands.store",
 ]
 
 #: Printed, and written into the file, when an export includes confidential records.
@@ -202,21 +203,38 @@ def _cmd_directory_export(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- coverage
+#: Columns of the coverage CSV, in order (count-derived ones are text in the public view).
+COVERAGE_COLUMNS = ["code", "name", "providers", "per_100k", "population", "population_year", "confidential_providers", "capacity", "capacity_per_100k"]
+
+
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from geomap.analysis import coverage
+    from geomap.directory import disclosure, privacy
 
     units, directory = _load(args)
-    table = coverage.coverage_by_unit(units, directory, services=args.service or None, populations=args.population or None)
-    out = table[["code", "name", "providers", "per_100k", "population", "population_year", "confidential_providers", "capacity", "capacity_per_100k"]]
-    writers.write_table_csv(out, args.out)
-    s = coverage.coverage_summary(table)
+    role = privacy.PARTNER if args.include_confidential else privacy.PUBLIC
+    table = coverage.published_coverage(units, directory, role=role, services=args.service or None, populations=args.population or None)
+    out = table[COVERAGE_COLUMNS].copy()
+    if not args.include_confidential:
+        out["banded"] = table[disclosure.BANDED_COLUMN].map({True: "yes", False: "no"})
+    notice = disclosure.caveat(exact=True) if args.include_confidential else None
+    writers.write_table_csv(out, args.out, notice=notice)
+    s = coverage.public_summary(table)
     year = " " + _("(population: {year} census)").format(year=s["population_year"]) if s["population_year"] else ""
-    # Translators: {units} units in all, {providers} providers placed, {with_one} units with at least one provider.
-    line = _("{units} units, {providers} providers; {with_one} units have at least one").format(
-        units=i18n.number(s["units"]), providers=i18n.number(s["providers"]), with_one=i18n.number(s["units_with_providers"]))
-    print(line + year)
+    n = {"units": i18n.number(s["units"]), "providers": i18n.number(s["providers"]), "with_one": i18n.number(s["units_with_providers"])}
+    if args.include_confidential:
+        print(notice)
+        # Translators: {units} units in all, {providers} providers placed, {with_one} units with at least one provider.
+        print(_("{units} units, {providers} providers; {with_one} units have at least one").format(**n) + year)
+    else:
+        print(_("{units} units, {providers} providers shown exactly; {with_one} units have at least one").format(**n) + year
+              + "; " + _("{banded} units banded").format(banded=i18n.number(s["banded"])))
+        print(disclosure.caveat())
     if s["units_without"]:
         print(_("units without providers: {names}").format(names=", ".join(s["units_without"])))
+    if s["units_unknown"]:
+        print(_("units with no public provider and {band} confidential ones: {names}").format(
+            band=disclosure.band_label(), names=", ".join(s["units_unknown"])))
     print(_("wrote {path}").format(path=args.out))
     return 0
 
@@ -275,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--population", action="append", choices=list(schema.POPULATIONS))
     c.add_argument("--out", required=True)
+    c.add_argument(
+        "--include-confidential",
+        action="store_true",
+        help="exact counts of confidential sites (partner view; the public view bands counts below GEOMAP_DISCLOSURE_K)",
+    )
     add_mapping_options(c)
     c.set_defaults(func=_cmd_coverage)
 

@@ -15,7 +15,14 @@ from geomap import boundaries as _boundaries
 from geomap import population as _population
 from geomap.directory import readers, resolve
 
-__all__ = ["REPO_DATA", "SAMPLE_DIRECTORIES", "sample_directory_path", "load_units", "load_directory", "apply_edits"]
+__all__ = [
+    "REPO_DATA",
+    "SAMPLE_DIRECTORIES",
+    "sample_directory_path",
+    "load_units",
+    "load_directory",
+    "apply_edits",
+]
 
 #: The bundled data folder.
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"

@@ -8,6 +8,7 @@ reason. Under CI (``CI=true``) it must be there, and a missing folder fails the 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,34 @@ def _english_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests expect English unless they ask for a language: a developer's own ``LANG=es_MX``
     must not change what the CLI prints under test (tests of ``LANG`` unset this)."""
     monkeypatch.setenv("GEOMAP_LANG", "en")
+
+
+@pytest.fixture(scope="session")
+def _session_data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("geomap-data")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(_session_data_dir, monkeypatch):
+    """No test writes to the user's real data folder or database.
+
+    ``GEOMAP_DATA_DIR`` points at one temporary folder for the whole run (its embedded store is
+    created and seeded once); tests that change the store set their own folder. A developer's
+    ``GEOMAP_DATABASE_URL`` is removed; the store's PostGIS leg uses ``GEOMAP_TEST_DATABASE_URL``.
+    """
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(_session_data_dir))
+    monkeypatch.delenv("GEOMAP_DATABASE_URL", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module():
+    """Put back the ``__main__`` module a Streamlit AppTest run replaces with its own script.
+
+    Streamlit's script runner installs the page script as ``sys.modules["__main__"]`` and leaves
+    it there. A later test that starts worker processes with ``spawn`` (a Dask LocalCluster)
+    would then make every child re-run that vanished script and fail to start.
+    """
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None and sys.modules.get("__main__") is not main:
+        sys.modules["__main__"] = main

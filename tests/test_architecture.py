@@ -10,8 +10,8 @@ import``, at module level or inside a function — between geomap's modules. Two
 
        settings, errors, i18n          read by every room; import no room
        io                              bytes in, limits, encodings, the format registry
-       boundaries, population,         places: units, denominators, towns, point -> unit join
-         gazetteer, join
+       boundaries, boundary_vintage,   places: units, their vintage, denominators, towns,
+         population, gazetteer, join     point -> unit join
        directory, projects, auth       records: schema, readers, resolve, privacy, writers
        analysis, grids, store,         pure functions of the records and rasters; the system
          pipeline                        of record
@@ -34,7 +34,7 @@ PACKAGE = REPO / "geomap"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"settings", "errors", "i18n", "__init__"}),
     frozenset({"io"}),
-    frozenset({"boundaries", "population", "gazetteer", "join"}),
+    frozenset({"boundaries", "boundary_vintage", "population", "gazetteer", "join"}),
     frozenset({"directory", "projects", "auth"}),
     frozenset({"analysis", "grids", "store", "pipeline"}),
     frozenset({"layers"}),

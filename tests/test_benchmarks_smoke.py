@@ -111,3 +111,16 @@ def test_directory_bench_small():
     assert KEYS <= d.keys() and d["name"] == "directory_100k" and d["goal"] == 3.0
     assert d["extra"]["placed"] + d["extra"]["flagged"] == 300
     assert d["extra"]["by_method"].get("coordinates", 0) > 100
+
+
+def test_grid_bench_on_a_tiny_synthetic_grid(tmp_path):
+    import bench_grids
+
+    path = tmp_path / "tiny.tif"
+    shape = bench_grids.write_synthetic(path, res=0.05)
+    assert shape == (192, 240)
+    run = bench_grids.run_child(path, "memory", bench_grids._providers(20), tmp_path)
+    assert run["population"] > 0 and 0 <= run["within"] <= run["population"] and run["peak_gb"] > 0
+    (rec,) = bench_grids.bench_cost(path, providers=20)
+    d = rec.as_dict()
+    assert KEYS <= d.keys() and d["name"] == "cost_distance_vs_mcp" and d["value"] > 0 and d["baseline"] > 0

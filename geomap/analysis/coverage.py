@@ -1,7 +1,10 @@
 """Coverage: how many providers (and how much capacity) each admin unit has.
 
-Pure functions of (Geo)DataFrames; no Streamlit, no folium. Aggregates may include
-confidential records (a count per unit does not pin a site down).
+Pure functions of (Geo)DataFrames; no Streamlit, no folium. :func:`coverage_by_unit` counts
+every record, confidential ones included: exact figures, for partners and for analysis. What the
+public sees is :func:`public_coverage` — the same table through the disclosure rule of
+:mod:`geomap.directory.disclosure` (a unit's confidential count below k is a band, and so is
+everything derived from it).
 """
 
 from __future__ import annotations
@@ -12,10 +15,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geomap.directory import schema
+from geomap.directory import disclosure, privacy, schema
 from geomap.i18n import N_
 
-__all__ = ["MEASURES", "CoverageIndex", "categories_in", "coverage_by_unit", "coverage_index", "coverage_summary", "filter_directory", "filter_mask"]
+__all__ = [
+    "MEASURES",
+    "CoverageIndex",
+    "categories_in",
+    "coverage_by_unit",
+    "coverage_index",
+    "coverage_summary",
+    "filter_directory",
+    "filter_mask",
+    "public_coverage",
+    "public_summary",
+    "published_coverage",
+]
 
 #: Measures a coverage map can show: column -> label (English; shown through ``i18n._``).
 MEASURES: dict[str, str] = {
@@ -85,7 +100,8 @@ class CoverageIndex:
     no_population
         Rows that list no population (they do not restrict whom they serve).
     confidential
-        Rows marked confidential.
+        Rows that are confidential (:func:`geomap.directory.privacy.is_confidential`: a shelter
+        without a readable ``false`` counts).
     capacity
         Capacity per row (NaN where missing or not a number).
     """
@@ -138,7 +154,7 @@ def coverage_index(directory: pd.DataFrame) -> CoverageIndex:
     populations, no_population = _code_matrix(column("populations_served"), tuple(schema.POPULATIONS), vocabulary="population")
     unit = column("admin1_code").astype(object).to_numpy(dtype=object)
     unit = np.array([None if schema.is_missing(u) else str(u) for u in unit], dtype=object)
-    confidential = np.fromiter((schema.parse_bool(v) is True for v in column("confidential").tolist()), dtype=bool, count=n)
+    confidential = privacy.is_confidential(directory).to_numpy(dtype=bool) if n else np.zeros(0, dtype=bool)
     capacity = pd.to_numeric(column("capacity"), errors="coerce").to_numpy(dtype=float)
     return CoverageIndex(placed, unit, services, populations, no_population, confidential, capacity)
 
@@ -213,8 +229,9 @@ def coverage_by_unit(
     pandas.DataFrame
         One row per unit, in the units' order: ``code``, ``name``, ``providers``,
         ``confidential_providers``, ``capacity``, ``population``, ``population_year``,
-        ``per_100k``, ``capacity_per_100k``. Per-capita figures are NaN (no data) where the
-        population is unknown — never 0.
+        ``per_100k``, ``capacity_per_100k``, ``confidential_capacity``. Per-capita figures are
+        NaN (no data) where the population is unknown — never 0. Exact figures: publish with
+        :func:`public_coverage` unless the reader may see confidential records.
     """
     if index is None:
         index = coverage_index(directory)
@@ -236,6 +253,7 @@ def coverage_by_unit(
     out["providers"] = np.bincount(where, minlength=n)[back].astype(int)
     out["confidential_providers"] = np.bincount(where, weights=conf, minlength=n)[back].astype(int)
     out["capacity"] = np.bincount(where, weights=np.nan_to_num(cap, nan=0.0), minlength=n)[back].astype(float)
+    conf_cap = np.bincount(where, weights=np.nan_to_num(cap, nan=0.0) * conf, minlength=n)[back].astype(float)
     pop = pd.to_numeric(units["population"], errors="coerce").to_numpy() if "population" in units else np.full(len(units), np.nan)
     out["population"] = pop
     pop_safe = np.where(pop > 0, pop, np.nan)
@@ -244,7 +262,73 @@ def coverage_by_unit(
     )
     out["per_100k"] = out["providers"].to_numpy() / pop_safe * 100_000
     out["capacity_per_100k"] = out["capacity"].to_numpy() / pop_safe * 100_000
+    out["confidential_capacity"] = conf_cap
     return out
+
+
+def public_coverage(coverage: pd.DataFrame, *, k: int | None = None) -> pd.DataFrame:
+    """:func:`coverage_by_unit` as the public may see it: cells below ``k`` banded.
+
+    See :func:`geomap.directory.disclosure.public_coverage` (text columns for tables and CSVs,
+    ``banded`` and the numeric ``*_known`` parts for maps). ``k`` defaults to the setting.
+    """
+    return disclosure.public_coverage(coverage, k=k)
+
+
+def published_coverage(
+    units: pd.DataFrame,
+    directory: pd.DataFrame,
+    *,
+    role: str,
+    services: list[str] | tuple[str, ...] | str | None = None,
+    populations: list[str] | tuple[str, ...] | str | None = None,
+    index: CoverageIndex | None = None,
+    k: int | None = None,
+) -> pd.DataFrame:
+    """The coverage table a session with ``role`` may see: exact for partners, else public.
+
+    Arguments as :func:`coverage_by_unit` (``directory`` is always the FULL directory).
+    A partner's table keeps the numbers and gains ``banded`` (all ``False``) and ``*_known``
+    columns equal to the figures, so pages and maps read one shape of table.
+    """
+    if index is None:
+        index = coverage_index(directory)
+    table = coverage_by_unit(units, directory, services=services, populations=populations, index=index)
+    if not privacy.can_see_confidential(role):
+        return disclosure.public_coverage(table, k=k, any_confidential=bool(index.confidential.any()))
+    out = table.drop(columns=["confidential_capacity"])
+    out[disclosure.BANDED_COLUMN] = False
+    for col in ("providers", "capacity", "per_100k", "capacity_per_100k"):
+        out[f"{col}_known"] = out[col]
+    out.attrs = {**table.attrs, "view": "full"}
+    return out
+
+
+def public_summary(published: pd.DataFrame) -> dict:
+    """Headline figures of a :func:`published_coverage` table (public or exact).
+
+    Returns
+    -------
+    dict
+        ``units``, ``units_with_providers`` (at least one provider shown exactly),
+        ``units_without`` (names of units known to have none), ``units_unknown`` (names of
+        units with no provider shown exactly but a band of confidential ones, which may be
+        none), ``providers`` (sum of the figures shown exactly), ``banded`` (number of banded
+        units), ``population_year``.
+    """
+    known = published["providers_known"].to_numpy(dtype=float)
+    banded = published[disclosure.BANDED_COLUMN].to_numpy(dtype=bool)
+    names = published["name"].astype(str).to_numpy()
+    years = published["population_year"].dropna().unique().tolist() if "population_year" in published else []
+    return {
+        "units": int(len(published)),
+        "units_with_providers": int((known > 0).sum()),
+        "units_without": names[(known == 0) & ~banded].tolist(),
+        "units_unknown": names[(known == 0) & banded].tolist(),
+        "providers": int(known.sum()),
+        "banded": int(banded.sum()),
+        "population_year": int(years[0]) if len(years) == 1 else None,
+    }
 
 
 def coverage_summary(coverage: pd.DataFrame) -> dict:

@@ -401,16 +401,22 @@ def footprint_overlay(footprint: pd.DataFrame, coverage: pd.DataFrame, *, measur
     -------
     pandas.DataFrame
         The footprint plus ``providers`` (the measure, NaN where ``coverage`` has no row) and
-        ``overlay`` (a key of :data:`OVERLAY_GROUPS`). ``unfunded_unserved`` units are the gaps
+        ``overlay`` (a key of :data:`OVERLAY_GROUPS`). With a published coverage table
+        (:func:`geomap.analysis.coverage.published_coverage`), ``providers`` is its text (a
+        band where the unit holds fewer than k confidential sites), ``providers_known`` the
+        figure shown exactly, and a unit is served when that figure is above 0. ``unfunded_unserved`` units are the gaps
         nobody funds; a unit with no coverage row is treated as unserved.
     """
     if measure not in coverage.columns:
         msg = f"coverage table has no column {measure!r}; columns: {', '.join(map(str, coverage.columns))}"
         raise ValueError(msg)
-    cov = coverage[["code", measure]].rename(columns={measure: "providers"})
+    # A published (public) coverage table holds bands as text: "served" reads its known part
+    # (providers shown exactly), and the text is carried along for tables and tooltips.
+    known = f"{measure}_known" if f"{measure}_known" in coverage.columns else None
+    cov = coverage[["code", measure, *([known] if known else [])]].rename(columns={measure: "providers", known: "providers_known"} if known else {measure: "providers"})
     cov = cov.assign(code=cov["code"].astype(str)).drop_duplicates("code")
     out = footprint.merge(cov, how="left", on="code")
-    served = pd.to_numeric(out["providers"], errors="coerce").fillna(0) > 0
+    served = pd.to_numeric(out["providers_known" if known else "providers"], errors="coerce").fillna(0) > 0
     funded = out["reached_unit"].astype(bool)
     group = np.select(
         [funded & served, funded & ~served, ~funded & served],

@@ -553,6 +553,10 @@ def find_referrals(
     full = privacy.can_see_confidential(role)  # also validates the role
     today = today or date.today()
     df = directory
+    if not privacy.can_see_confidential(role):
+        # Disclosure control: a confidential site in a unit with fewer than k of them is not
+        # offered to the public (a nearby result would say that one exists there).
+        df = df[~privacy.unit_withheld(directory)]
     if "status" in df.columns:
         df = df[df["status"].astype(object).ne(schema.STATUS_FLAGGED).to_numpy()]
     lat, lon, approx = _locations(df, units)

@@ -4,7 +4,9 @@
 folium, no Streamlit); the gaps report (:mod:`geomap.report.gaps`), the gaps map
 (:mod:`geomap.layers.gaps_map`), the Gaps page and ``geomap gaps`` arrange its result.
 
-Privacy: the table holds aggregates per unit (confidential sites count).
+Privacy: for a role that may not see confidential records (the default), the analysis runs
+without the confidential sites of units holding fewer than k of them and the table bands those
+units (:mod:`geomap.directory.disclosure`); partners get exact aggregates.
 :func:`beyond_reach` gives per-settlement distances as a role may see them.
 """
 
@@ -21,7 +23,7 @@ from geomap.analysis import catchments as _catchments
 from geomap.analysis import distance as _distance
 from geomap.analysis import gaps as _gaps
 from geomap.analysis import siting as _siting
-from geomap.directory import schema
+from geomap.directory import disclosure, privacy, schema
 
 __all__ = ["ServiceGaps", "beyond_reach", "service_gaps"]
 
@@ -51,14 +53,31 @@ def service_gaps(
     weights: Mapping[str, float] | None = None,
     add_sites: int = 0,
     with_access: bool = True,
+    role: str = privacy.PUBLIC,
+    k: int | None = None,
+    reach: pd.DataFrame | None = None,
 ) -> ServiceGaps:
-    """Gap table, nearest providers, catchments, 2SFCA and (optionally) MCLP sites for ``service``."""
+    """Gap table, nearest providers, catchments, 2SFCA and (optionally) MCLP sites for ``service``.
+
+    For a ``role`` that may not see confidential records (the default), everything is computed
+    without the confidential providers of units holding fewer than ``k`` of them
+    (:func:`geomap.analysis.gaps.withheld_records`) and the table is published with bands
+    (:func:`geomap.analysis.gaps.public_gap_table`): no figure, reach, access or proposed site
+    depends on them. Partners and editors get exact figures.
+
+    ``reach`` replaces the settlement-based reach in the gap table (e.g. per-unit reach over a
+    population raster from :func:`geomap.grids.measures.grid_measures`).
+    """
     radius = _distance.default_radius_km(service) if radius_km is None else float(radius_km)
+    banded_codes = None
+    if not privacy.can_see_confidential(role):
+        k = disclosure.disclosure_k(k)
+        directory, banded_codes = _gaps.public_inputs(units, directory, service=service, k=k)
     providers = _distance.providers_offering(directory, service)
     nearest = _distance.nearest_provider(demand, providers)
     table = _gaps.gap_table(
         units, directory, demand, service=service, radius_km=radius,
-        threshold_per_100k=threshold_per_100k, weights=weights, nearest=nearest,
+        threshold_per_100k=threshold_per_100k, weights=weights, nearest=nearest, reach=reach,
     )
     notes: list[str] = []
     if with_access:
@@ -70,6 +89,10 @@ def service_gaps(
         skipped = acc.attrs.get("providers_without_capacity", 0)
         if skipped:
             notes.append(f"{skipped} {schema.label(service)} provider(s) state no capacity and are left out of beds within reach.")
+    if banded_codes is not None:
+        attrs = table.attrs
+        table = _gaps.public_gap_table(table, banded_codes, k=k)
+        table.attrs = {**attrs, **table.attrs}
     catch = _catchments.buffer_catchments(providers, radius_km=radius)
     sites = None
     if add_sites > 0:

@@ -73,10 +73,12 @@ def run_footprint(args: argparse.Namespace) -> int:
     fp = F.footprint_by_unit(units, kept, allocate=getattr(args, "allocate", "split"), currency=getattr(args, "currency", None))
     coverage = None
     if getattr(args, "directory", None):
-        from geomap.analysis.coverage import coverage_by_unit
+        from geomap.analysis.coverage import published_coverage
+        from geomap.directory import privacy
 
         directory = pipeline.load_directory(args.directory, units=units, country=country)
-        coverage = coverage_by_unit(units, directory)
+        # the public view: small counts of confidential sites are banded (the disclosure rule)
+        coverage = published_coverage(units, directory, role=privacy.PUBLIC)
         fp = F.footprint_overlay(fp, coverage)
     table = F.footprint_table(fp)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from geomap import i18n
-from geomap.directory import writers
+from geomap.directory import disclosure, writers
 from geomap.i18n import _, ngettext
 
 __all__ = [
@@ -96,35 +97,115 @@ def add_gaps_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     _common(p)
     p.add_argument("--threshold-per-100k", type=float, default=1.0, help=_("providers per 100k below which a unit is flagged"))
     p.add_argument("--weights", help=_("gap-index weights, e.g. absent=1,supply=1,reach=1"))
+    _grid_options(p)
     p.add_argument("--out", required=True, help=_("CSV file to write"))
+    p.add_argument("--include-confidential", action="store_true", help=_("exact figures (partner view); the public view bands small counts"))
     return p
+
+
+def _grid_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("population grid (instead of settlements)")
+    g.add_argument("--population-raster", metavar="TIF", help="GeoTIFF/COG of persons per cell (WorldPop, GHSL, GPW, HRSL)")
+    g.add_argument("--friction", metavar="TIF", help="friction surface, minutes per metre: adds people within --minutes")
+    g.add_argument("--landcover", metavar="TIF", help="land-cover raster to build the friction surface from (with --speeds)")
+    g.add_argument("--speeds", default="walking", help="speed table: walking, motorised, or a CSV of class,speed_kmh")
+    g.add_argument("--minutes", type=float, default=60.0, help="travel-time threshold (default 60)")
+    g.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
+                   help="run the grid on Dask: a local cluster, or the scheduler at tcp://HOST:PORT")
+    g.add_argument("--block", type=int, default=2048, help="block size in cells (memory per block ~ block^2 x 40 bytes)")
+    g.add_argument("--capacity-km", type=float, metavar="KM",
+                   help="also fill facilities nearest-first up to their capacity within KM (AccessMod geographic coverage)")
+    g.add_argument("--aggregate", type=int, default=1, metavar="N",
+                   help="aggregate N x N cells for --capacity-km and siting (default 1; 10 turns 100 m into 1 km)")
+
+
+def _friction(args: argparse.Namespace, info):
+    from geomap.grids import cost
+
+    if args.friction and args.landcover:
+        msg = "give either --friction or --landcover (with --speeds), not both"
+        raise ValueError(msg)
+    if args.friction:
+        return cost.read_friction(args.friction, info)
+    if args.landcover:
+        speeds = cost.SPEED_TABLES.get(args.speeds) or cost.read_speed_table(args.speeds)
+        return cost.friction_from_landcover(args.landcover, info, speeds)
+    return None
+
+
+def grid_reach_from_args(args: argparse.Namespace, units, directory, *, service: str, radius_km: float) -> pd.DataFrame:
+    """Per-unit reach over ``--population-raster`` (serial, or on Dask with ``--dask``)."""
+    from contextlib import nullcontext
+
+    from geomap.analysis import distance
+    from geomap.grids import execution, io, measures
+
+    info = io.describe_raster(args.population_raster)
+    friction = _friction(args, info)
+    providers = distance.providers_offering(directory, service)
+    ctx = execution.dask_client(None if args.dask == "local" else args.dask) if args.dask else nullcontext()
+    with ctx as client:
+        out = measures.grid_measures(
+            info, units, providers, radius_km=radius_km, friction=friction, minutes=args.minutes,
+            block=args.block, client=client, progress=lambda stage, f: print(f"  {stage}: {f:.0%}") if f >= 1 else None,
+        )
+    if getattr(args, "capacity_km", None):
+        from geomap.grids import capacity, cells
+
+        pts = cells.populated_cells(info, factor=args.aggregate, block=args.block)
+        by_unit, by_fac = capacity.capacity_coverage(pts, units, providers, max_km=args.capacity_km)
+        out["covered_population"] = by_unit["covered_population"].to_numpy()
+        out["uncovered_population"] = by_unit["uncovered_population"].to_numpy()
+        filled = int(by_fac["filled"].sum())
+        print(f"  capacity within {args.capacity_km:g} km: {filled} of {len(by_fac)} facilities filled; "
+              f"{by_unit['uncovered_population'].sum():,.0f} people left uncovered")
+    return out
 
 
 def run_gaps(args: argparse.Namespace) -> int:
     """Run ``geomap gaps``."""
-    from geomap.analysis import demand, gaps
+    from geomap.analysis import demand, distance, gaps
     from geomap.directory import schema
     from geomap.report import gaps as report
 
     units, directory, points = _inputs(args)
+    banded = None
+    if not args.include_confidential:  # public: the disclosure rule (geomap.directory.disclosure)
+        directory, banded = gaps.public_inputs(units, directory, service=args.service)
+    radius = distance.default_radius_km(args.service) if args.radius_km is None else args.radius_km
+    grid = grid_reach_from_args(args, units, directory, service=args.service, radius_km=radius) if args.population_raster else None
     table = gaps.gap_table(
-        units, directory, points, service=args.service, radius_km=args.radius_km,
-        threshold_per_100k=args.threshold_per_100k, weights=parse_weights(args.weights),
+        units, directory, points, service=args.service, radius_km=radius,
+        threshold_per_100k=args.threshold_per_100k, weights=parse_weights(args.weights), reach=grid,
     )
+    if banded is not None:
+        attrs = table.attrs
+        table = gaps.public_gap_table(table, banded)
+        table.attrs = {**attrs, **table.attrs}
+    notice = disclosure.caveat(exact=bool(args.include_confidential))
     out = report.export_table(table)
-    writers.write_table_csv(out, args.out)
+    writers.write_table_csv(out, args.out, notice=notice if args.include_confidential else None)
     radius = table.attrs["radius_km"]
     lacking = table.loc[table["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
     beyond = table["pop_beyond_km"].sum(min_count=1)
-    total = table["settlement_population"].sum(min_count=1)
+    total = table["grid_population" if grid is not None else "settlement_population"].sum(min_count=1)
+    known = table["providers_known" if "providers_known" in table.columns else "providers"]
     n = i18n.number
-    print(_("{service}: {units} units, {providers} providers; reach {km} km").format(
-        service=schema.label(args.service), units=n(len(table)), providers=n(int(table["providers"].sum())), km=n(radius)))
+    print(notice)
+    print(_("{service}: {units} units, {providers} providers shown exactly; reach {km} km").format(
+        service=schema.label(args.service), units=n(len(table)), providers=n(int(known.sum())), km=n(radius)))
+    print(_("population model: {model}").format(model=table.attrs["population_model"]))
     print(_("units with none: {n}").format(n=n(len(lacking))) + (f" ({', '.join(lacking)})" if lacking else ""))
     if pd.notna(total) and total > 0:
-        print(_("{beyond} of {total} people in settlements live beyond {km} km ({share})").format(
-            beyond=n(beyond, digits=0), total=n(total, digits=0), km=n(radius), share=i18n.percent(beyond / total)))
-    print(_("demand: {note}").format(note=demand.outside_note(points)))
+        who = _("people on the grid") if grid is not None else _("people in settlements")
+        print(_("{beyond} of {total} {who} live beyond {km} km ({share})").format(
+            beyond=n(beyond, digits=0), total=n(total, digits=0), who=who, km=n(radius), share=i18n.percent(beyond / total)))
+    if grid is not None and "pop_within_min" in table.columns:
+        late = table["pop_beyond_min"].sum(min_count=1)
+        print(_("{late} of {total} people on the grid are more than {minutes} minutes from one ({share})").format(
+            late=n(late, digits=0), total=n(total, digits=0), minutes=n(args.minutes), share=i18n.percent(late / total)))
+    if grid is None:
+        print(_("demand: {note}").format(note=demand.outside_note(points)))
     print(_("gap index weights:") + " " + ", ".join(f"{k}={n(v)}" for k, v in table.attrs["weights"].items()))
     top = table.dropna(subset=["gap_index"]).head(5)
     for rec in top.itertuples(index=False):
@@ -143,7 +224,10 @@ def add_site_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     )
     _common(p)
     p.add_argument("--add", type=int, required=True, help=_("number of sites to add (K)"))
+    p.add_argument("--include-confidential", action="store_true", help=_("count every confidential site as existing (partner view)"))
     p.add_argument("--max-candidates", type=int, default=400, help=_("candidate settlements kept for the model"))
+    p.add_argument("--population-raster", metavar="TIF", help=_("site over a population raster (aggregated cells) instead of settlements"))
+    p.add_argument("--aggregate", type=int, default=10, metavar="N", help=_("with --population-raster: aggregate N x N cells (default 10)"))
     p.add_argument("--out", required=True, help=_("CSV file to write"))
     return p
 
@@ -153,10 +237,23 @@ def run_site(args: argparse.Namespace) -> int:
     from geomap.analysis import demand, distance, siting
     from geomap.directory import schema
 
-    _units, directory, points = _inputs(args)
+    units, directory, points = _inputs(args)
+    if not args.include_confidential:  # public: withheld confidential sites do not shape the answer
+        from geomap.analysis import gaps
+
+        directory, _banded = gaps.public_inputs(units, directory, service=args.service)
     radius = distance.default_radius_km(args.service) if args.radius_km is None else args.radius_km
     existing = distance.providers_offering(directory, args.service)
-    sites = siting.mclp_sites(points, radius_km=radius, add=args.add, existing=existing, max_candidates=args.max_candidates)
+    if args.population_raster:
+        from geomap.grids import io
+        from geomap.grids import siting as grid_siting
+
+        info = io.describe_raster(args.population_raster)
+        sites = grid_siting.grid_sites(info, units, existing, radius_km=radius, add=args.add, factor=args.aggregate,
+                                       max_candidates=args.max_candidates)
+        print(f"population model: {sites.attrs['population_model']}")
+    else:
+        sites = siting.mclp_sites(points, radius_km=radius, add=args.add, existing=existing, max_candidates=args.max_candidates)
     table = pd.DataFrame(sites.drop(columns=sites.geometry.name))
     table["latitude"] = sites.geometry.y.round(5).to_numpy() if len(sites) else np.array([])
     table["longitude"] = sites.geometry.x.round(5).to_numpy() if len(sites) else np.array([])
@@ -193,6 +290,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
     p.add_argument("--threshold-per-100k", type=float, default=1.0)
     p.add_argument("--weights", help=_("gap-index weights, e.g. absent=1,supply=1,reach=1"))
     p.add_argument("--include-confidential", action="store_true", help=_("partner report: draw confidential catchments too"))
+    _grid_options(p)
     p.add_argument("--out", required=True, help=_("HTML file to write"))
     return p
 
@@ -215,8 +313,20 @@ def run_report(args: argparse.Namespace) -> int:
     src = str(units.attrs.get("source", ""))
     if units.attrs.get("vintage"):
         src += f" ({units.attrs['vintage']})"
+    results = None
+    if args.population_raster:
+        from geomap.analysis import distance
+
+        results = []
+        for s in services:
+            radius = (radii or {}).get(s) or distance.default_radius_km(s)
+            grid = grid_reach_from_args(args, units, directory, service=s, radius_km=radius)
+            results.append(report.service_gaps(
+                units, directory, points, service=s, radius_km=radius, threshold_per_100k=args.threshold_per_100k,
+                weights=parse_weights(args.weights), add_sites=args.add, reach=grid,
+            ))
     html = report.gaps_report(
-        units, directory, points, services=services, radii=radii, role=role,
+        units, directory, points, services=services, radii=radii, role=role, results=results,
         country_name=str(hit.iloc[0]) if len(hit) else iso3, directory_label=Path(args.directory).name,
         is_sample=fictional, boundary_source=src, threshold_per_100k=args.threshold_per_100k,
         weights=parse_weights(args.weights), add_sites=args.add,

@@ -16,7 +16,7 @@ import getpass
 import sys
 from typing import TextIO
 
-from geomap import auth, i18n
+from geomap import auth
 from geomap.errors import UnknownUser
 from geomap.i18n import _, ngettext
 
@@ -66,13 +66,16 @@ def add_users_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         ),
     )
     p.add_argument("--credentials", metavar="PATH", help=_("credentials file (default: see above)"))
+    p.add_argument("--store", action="store_true",
+                   help=_("keep the account in the store (GeoPackage or PostGIS, shared by every app server; roles "
+                          "partner, editor, admin; failed sign-ins lock the account) instead of the credentials file"))
     sub = p.add_subparsers(dest="users_action", required=True)
     a = sub.add_parser("add", help=_("create an account"))
     a.add_argument("name")
-    a.add_argument("--role", required=True, choices=list(auth.ACCOUNT_ROLES))
+    a.add_argument("--role", required=True, choices=[*auth.ACCOUNT_ROLES, "admin"], help=_("admin: --store only"))
     pw = sub.add_parser("passwd", help=_("change (rotate) an account's password"))
     pw.add_argument("name")
-    pw.add_argument("--role", choices=list(auth.ACCOUNT_ROLES), help=_("also change the role"))
+    pw.add_argument("--role", choices=[*auth.ACCOUNT_ROLES, "admin"], help=_("also change the role (admin: --store only)"))
     for q in (a, pw):
         q.add_argument("--password-stdin", action="store_true", help=_("read the password from the first line of stdin"))
         q.add_argument("--credentials", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -84,11 +87,48 @@ def add_users_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     return p
 
 
+def _run_store_users(args: argparse.Namespace) -> int:
+    from geomap import store as st
+    from geomap.store import users
+
+    s = st.open_store()
+    try:
+        if args.users_action == "list":
+            table = users.list_users(s)
+            for r in table.itertuples(index=False):
+                print(f"{r.name}\t{r.role}" + (f"\tlocked until {r.locked_until}" if r.locked_until else ""))
+            print(f"{len(table)} account(s) in {s.location}")
+        elif args.users_action == "remove":
+            users.remove_user(s, args.name)
+            print(f"removed {args.name!r} from {s.location}")
+        elif args.users_action == "add":
+            auth.check_username(args.name)
+            if users.exists(s, args.name):
+                msg = f"user {args.name!r} already exists in {s.location}; use `geomap users --store passwd {args.name}`"
+                raise ValueError(msg)
+            users.add_user(s, args.name, read_password(stdin=args.password_stdin), role=args.role)
+            print(f"added {args.role} {args.name!r} to {s.location}")
+        else:
+            if not users.exists(s, args.name):
+                msg = f"no user {args.name!r} in {s.location}"
+                raise KeyError(msg)
+            users.set_password(s, args.name, read_password(stdin=args.password_stdin), role=args.role)
+            print(f"changed password of {args.name!r} in {s.location} (and unlocked it)")
+        return 0
+    finally:
+        s.close()
+
+
 def run_users(args: argparse.Namespace) -> int:
     """Run ``geomap users ACTION``; prints a one-line summary and returns the exit status."""
     path = auth.credentials_path(getattr(args, "credentials", None))
     action = args.users_action
     try:
+        if getattr(args, "store", False):
+            return _run_store_users(args)
+        if getattr(args, "role", None) == "admin":
+            msg = "the admin role exists for accounts in the store only: add --store"
+            raise ValueError(msg)
         if action == "list":
             users = auth.list_users(path=path)
             for name, role in users:

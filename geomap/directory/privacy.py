@@ -9,7 +9,10 @@ For a confidential record the public view keeps only what cannot pin the site do
 unit, service types, populations served, languages, hours, capacity, referral method, the
 front-door contact (a hotline or intake office named on the record) and the verification date.
 Every field marked ``public=False`` in :mod:`geomap.directory.schema` is blanked, the geometry is
-removed, and free-text resolution notes (which may quote coordinates) are replaced.
+removed, and free-text resolution notes (which may quote coordinates) are replaced. A
+confidential record in a unit holding fewer than ``k`` confidential records also loses its unit
+(generalised to the country): the disclosure rule of :mod:`geomap.directory.disclosure`, so that
+a public export does not say "a shelter exists in this state" either.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geomap.directory import schema
+from geomap.directory import disclosure, schema
 
 __all__ = [
     "ROLES",
@@ -29,6 +32,7 @@ __all__ = [
     "can_see_confidential",
     "is_confidential",
     "public_view",
+    "unit_withheld",
     "view_for_role",
     "distance_band",
 ]
@@ -115,7 +119,49 @@ def _display_names(directory: pd.DataFrame, confidential: pd.Series) -> pd.Serie
     return names.where(~confidential, hidden)
 
 
-def public_view(directory: pd.DataFrame) -> gpd.GeoDataFrame:
+def unit_withheld(directory: pd.DataFrame, *, k: int | None = None, confidential: pd.Series | None = None) -> np.ndarray:
+    """Confidential records whose unit the public may not learn (the disclosure rule).
+
+    A confidential record placed in a unit holding fewer than ``k`` confidential records of
+    ``directory``, or not placed at all: :func:`public_view` generalises its unit to the
+    country, and public searches (referral) do not offer it. Pass the FULL directory (a subset
+    holds fewer records per unit, so it withholds more, never less).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, in ``directory``'s row order.
+    """
+    conf = is_confidential(directory) if confidential is None else confidential
+    if "admin1_code" not in directory.columns:
+        return conf.to_numpy(dtype=bool)
+    placed = (
+        directory["status"].astype(object).eq(schema.STATUS_PLACED).to_numpy(dtype=bool, na_value=False)
+        if "status" in directory.columns
+        else np.ones(len(directory), dtype=bool)
+    )
+    unit = np.array(
+        [None if (schema.is_missing(u) or not p) else str(u) for u, p in zip(directory["admin1_code"].tolist(), placed)], dtype=object
+    )
+    return disclosure.withheld(unit, conf.to_numpy(dtype=bool), k=k)
+
+
+def _generalise_units(out: gpd.GeoDataFrame, conf: pd.Series, *, k: int | None) -> None:
+    """Blank the unit of confidential records in units with fewer than ``k`` of them (in place)."""
+    if "admin1_code" not in out.columns:
+        return
+    gone = unit_withheld(out, k=k, confidential=conf)
+    if not gone.any():
+        return
+    for col in ("admin1_code", "admin1_name"):
+        if col in out.columns:
+            out[col] = out[col].astype(object)
+            out.loc[gone, col] = None
+    if "reason" in out.columns:
+        out.loc[gone, "reason"] = f"{CONFIDENTIAL_REASON}; {disclosure.generalised_reason(k)}"
+
+
+def public_view(directory: pd.DataFrame, *, k: int | None = None) -> gpd.GeoDataFrame:
     """Return the public view of a directory: confidential records stripped of location detail.
 
     Parameters
@@ -131,8 +177,17 @@ def public_view(directory: pd.DataFrame) -> gpd.GeoDataFrame:
         empty, ``reason`` holds :data:`CONFIDENTIAL_REASON`, and every column outside an
         allow-list (the schema's ``public=True`` fields, the resolution columns,
         ``display_name`` and ``confidential``) is blank — so a column a future module adds is
-        hidden until someone decides it is safe. ``attrs["view"] == "public"``.
+        hidden until someone decides it is safe. A confidential record placed in a unit with
+        fewer than ``k`` confidential records (or not placed) also has no ``admin1_code`` and
+        ``admin1_name`` (generalised to the country; its ``reason`` says so).
+        ``attrs["view"] == "public"``, ``attrs["disclosure_k"]`` is ``k``.
+
+    Other Parameters
+    ----------------
+    k
+        Disclosure threshold (default: :attr:`geomap.settings.Settings.disclosure_k`).
     """
+    k = disclosure.disclosure_k(k)
     out = directory.copy()
     if not isinstance(out, gpd.GeoDataFrame):
         out = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries([None] * len(out), index=out.index), crs="EPSG:4326")
@@ -151,7 +206,8 @@ def public_view(directory: pd.DataFrame) -> gpd.GeoDataFrame:
         if "reason" in out.columns:
             out["reason"] = out["reason"].astype(object)
             out.loc[conf, "reason"] = CONFIDENTIAL_REASON
-    out.attrs = {**directory.attrs, "view": PUBLIC}
+        _generalise_units(out, conf, k=k)
+    out.attrs = {**directory.attrs, "view": PUBLIC, "disclosure_k": k}
     return out
 
 

@@ -235,22 +235,27 @@ def _csv_text(table: pd.DataFrame, *, hashtags: list[str] | None = None, notice:
     return buf.getvalue()
 
 
-def table_csv_bytes(table: pd.DataFrame) -> bytes:
+def table_csv_bytes(table: pd.DataFrame, *, notice: str | None = None) -> bytes:
     """UTF-8 CSV (with BOM, so Excel reads accents) of any table, e.g. an aggregate per unit.
 
     Text cells a spreadsheet would run as a formula are neutralised (:func:`neutralise`): unit
-    names come from brought boundary files and may be hostile.
+    names come from brought boundary files and may be hostile. ``notice`` (e.g. "exact
+    figures") is written as a ``# …`` line above the header.
     """
     safe = table.copy()
     for col in safe.columns:
         if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
             safe[col] = safe[col].map(lambda v: neutralise(v) if isinstance(v, str) else v)
-    return safe.to_csv(index=False).encode("utf-8-sig")
+    head = io.StringIO(newline="")
+    line = _notice_line(notice)
+    if line:
+        csv.writer(head, lineterminator="\r\n").writerow([line])
+    return (head.getvalue() + safe.to_csv(index=False)).encode("utf-8-sig")
 
 
-def write_table_csv(table: pd.DataFrame, path: str | Path) -> None:
+def write_table_csv(table: pd.DataFrame, path: str | Path, *, notice: str | None = None) -> None:
     """Write any table (e.g. an aggregate per unit) as formula-neutralised UTF-8 CSV."""
-    Path(path).write_bytes(table_csv_bytes(table))
+    Path(path).write_bytes(table_csv_bytes(table, notice=notice))
 
 
 def to_csv_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> bytes:

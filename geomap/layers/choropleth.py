@@ -28,7 +28,6 @@ from branca.utilities import color_brewer
 from folium.template import Template
 
 from geomap import i18n
-
 from geomap.layers.encoding import (
     CompactGeoJson,
     geometry_key,
@@ -38,6 +37,7 @@ from geomap.layers.encoding import (
 )
 
 __all__ = [
+    "BANDED_STYLE",
     "NO_DATA_COLOR",
     "NO_DATA_FILL",
     "NO_DATA_PATTERN_ID",
@@ -59,6 +59,9 @@ TOOLTIP_CLASS = "foliumtooltip"
 NO_DATA_PATTERN_ID = "geomap-no-data-hatch"
 #: Leaflet ``fillColor`` of the no-data class (the hatch pattern).
 NO_DATA_FILL = f"url(#{NO_DATA_PATTERN_ID})"
+#: Outline of a banded unit (its count of confidential sites is a band; see
+#: :mod:`geomap.directory.disclosure`); the legend draws its swatch the same way.
+BANDED_STYLE: dict[str, Any] = {"color": "#374151", "weight": 1.4, "dashArray": "4 3"}
 #: Base grey of the hatch (also the legend swatch's background).
 NO_DATA_COLOR = "#d1d5db"
 _NO_DATA_LINE = "#6b7280"
@@ -345,11 +348,14 @@ def _shaded_features(
     palette: str,
     code_column: str,
     name_column: str,
+    text_column: str | None = None,
+    banded_column: str | None = None,
 ) -> tuple[list[dict[str, Any]], Classification, list[str], Callable[[dict], dict], Callable[[dict], dict]]:
     """Features without geometry (id, properties), classification, tooltip labels and the
     style and highlight functions: everything of a choropleth but its shapes."""
     extra = tooltip_mapping(tooltip_columns)
-    for col in [values_column, code_column, name_column, *extra]:
+    optional = [c for c in (text_column, banded_column) if c is not None]
+    for col in [values_column, code_column, name_column, *extra, *optional]:
         if col not in units.columns:
             msg = f"column {col!r} is not in the units table (columns: {', '.join(map(str, units.columns))})"
             raise ValueError(msg)
@@ -363,11 +369,15 @@ def _shaded_features(
     names = [_text(v) for v in units[name_column].to_numpy(dtype=object)]
     codes = [_text(v) for v in units[code_column].to_numpy(dtype=object)]
     extras = [[_text(v) for v in units[col].to_numpy(dtype=object)] for col in extra]
+    texts_given = None if text_column is None else [_text(v) for v in units[text_column].to_numpy(dtype=object)]
+    banded = np.zeros(len(units), dtype=bool) if banded_column is None else units[banded_column].fillna(False).to_numpy(dtype=bool)
     for pos in range(len(units)):
         value = values[pos]
         klass = int(classes[pos])
         has_value = klass >= 0
         shown = _format(fmt, value) if has_value else cls.no_data_label
+        if texts_given is not None and texts_given[pos]:
+            shown = texts_given[pos]  # the published text: a band or range where the cell is banded
         # The tooltip as plain texts (title, then one value per label); the page inserts them as
         # text. ``tip`` is the same tooltip as escaped HTML, for Python callers.
         texts = [names[pos], shown, *(column[pos] for column in extras)]
@@ -384,6 +394,7 @@ def _shaded_features(
                     "name": names[pos],
                     "value": float(value) if has_value else None,
                     "class": klass,
+                    **({"banded": bool(banded[pos])} if banded_column is not None else {}),
                     "tip": "<br>".join(lines),
                     "tooltip": texts,
                 },
@@ -396,10 +407,17 @@ def _shaded_features(
     colors = cls.colors
 
     def style(feature: dict) -> dict:
-        klass = feature["properties"]["class"]
+        props = feature["properties"]
+        klass = props["class"]
         if klass < 0:
-            return {"fillColor": NO_DATA_FILL, "fillOpacity": 1.0, "color": "#ffffff", "weight": 0.8}
-        return {"fillColor": colors[klass], "fillOpacity": 0.85, "color": "#ffffff", "weight": 0.8}
+            out = {"fillColor": NO_DATA_FILL, "fillOpacity": 1.0, "color": "#ffffff", "weight": 0.8}
+        else:
+            out = {"fillColor": colors[klass], "fillOpacity": 0.85, "color": "#ffffff", "weight": 0.8}
+        if props.get("banded"):
+            # A banded cell (fewer than k confidential sites, exact count withheld): shaded by
+            # its known part, outlined in dashes (see the legend).
+            out.update(BANDED_STYLE)
+        return out
 
     def highlight(feature: dict) -> dict:
         return {"color": "#111827", "weight": 2.5}
@@ -420,6 +438,8 @@ def choropleth_shading(
     palette: str = "YlGnBu",
     code_column: str = "code",
     name_column: str = "name",
+    text_column: str | None = None,
+    banded_column: str | None = None,
 ) -> tuple[dict[str, Any], Classification]:
     """The shading :func:`choropleth_layer` would draw, without the shapes.
 
@@ -448,6 +468,8 @@ def choropleth_shading(
         palette=palette,
         code_column=code_column,
         name_column=name_column,
+        text_column=text_column,
+        banded_column=banded_column,
     )
 
     def tooltip(props: dict | None) -> list[str]:
@@ -477,6 +499,8 @@ def choropleth_layer(
     palette: str = "YlGnBu",
     code_column: str = "code",
     name_column: str = "name",
+    text_column: str | None = None,
+    banded_column: str | None = None,
     layer_name: str | None = None,
     precision: int = 5,
     simplify_tolerance: float | None = None,
@@ -503,6 +527,9 @@ def choropleth_layer(
     code_column, name_column
         Unit code and display name columns (kept as feature properties ``code`` and ``name``,
         so a click on the map can be traced back to the unit).
+    text_column, banded_column
+        Optional: published texts shown in the tooltip instead of the value (a band "4–6"
+        whose known part, 4, is the value), and booleans: banded units get :data:`BANDED_STYLE`.
     layer_name
         Name in a layer control (default ``label``).
     precision
@@ -546,6 +573,8 @@ def choropleth_layer(
         palette=palette,
         code_column=code_column,
         name_column=name_column,
+        text_column=text_column,
+        banded_column=banded_column,
     )
     geoms = lean_geometries(units.geometry, precision=precision, simplify_tolerance=simplify_tolerance)
     key = None if arc_cache is None else geometry_key(geoms.to_numpy())

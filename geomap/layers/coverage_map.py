@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from geomap import i18n
-from geomap.directory import privacy
+from geomap.directory import disclosure, privacy
 from geomap.i18n import _
 from geomap.layers import assets, basemap, choropleth, legend, live, markers
 
@@ -110,7 +110,7 @@ def display_geometry(
         return choropleth.lean_geometries(geoms, precision=DISPLAY_PRECISION, simplify_tolerance=tolerance)
 
     tolerance = DISPLAY_TOLERANCE
-    for _ in range(5):
+    for _attempt in range(5):
         shapes = lean(tolerance)
         if _max_shift_m(original, shapes.to_numpy()) <= max_shift_m:
             return shapes
@@ -187,15 +187,40 @@ def _tooltip_columns(joined: pd.DataFrame, measure: str) -> dict[str, str]:
     """Adds the tooltip lines besides the measure to ``joined`` (in place); returns them.
 
     Written as people read them ("2,845,380"); a unit without a census figure says "no data",
-    never 0.
+    never 0. A published (public) table's text — a band such as "4–6" — is shown as it is.
     """
     tooltips = {"providers": _("Providers"), "population": _("Population")}
     t = i18n.current()
     for col in tooltips:
         if col in joined.columns:
+            if not pd.api.types.is_numeric_dtype(joined[col]):
+                joined[f"_tip_{col}"] = joined[col].map(lambda v: "no data" if v is None or v != v else str(v))
+                continue
             values = pd.to_numeric(joined[col], errors="coerce")
             joined[f"_tip_{col}"] = [t.number(v, digits=0) for v in values]
     return {f"_tip_{k}": v for k, v in tooltips.items() if k != measure and k in joined.columns}
+
+
+def _shading_columns(joined: pd.DataFrame, measure: str) -> dict[str, Any]:
+    """What a choropleth of ``measure`` reads of a coverage table.
+
+    A published table (:func:`geomap.analysis.coverage.published_coverage`) is shaded by the
+    measure's known part (``<measure>_known``: the lower bound of a banded unit), its text (a
+    band, a range) is the tooltip's value and banded units are outlined; a table of plain
+    numbers is shaded by the measure itself.
+    """
+    if disclosure.BANDED_COLUMN in joined.columns and f"{measure}_known" in joined.columns:
+        return {"values_column": f"{measure}_known", "text_column": measure, "banded_column": disclosure.BANDED_COLUMN}
+    return {"values_column": measure}
+
+
+def _banded_legend(joined: pd.DataFrame) -> tuple[str, int] | None:
+    if disclosure.BANDED_COLUMN not in joined.columns:
+        return None
+    n = int(joined[disclosure.BANDED_COLUMN].fillna(False).astype(bool).sum())
+    k = joined.attrs.get("disclosure_k")
+    label = f"dashed: {disclosure.band_label(k)} confidential sites (exact count withheld); shaded by the figure shown exactly"
+    return (label, n) if n else None
 
 
 def _located_mask(view: gpd.GeoDataFrame) -> np.ndarray:
@@ -303,12 +328,13 @@ def coverage_update(
         joined = coverage.copy()
     else:
         joined = pd.DataFrame({"code": units["code"].to_numpy()}).merge(coverage, on="code", how="left")
+    joined.attrs = dict(coverage.attrs)
     shade, classification = choropleth.choropleth_shading(
         joined,
-        measure,
         label=measure_label,
         fmt=_FORMATS.get(measure, "{:,.2f}"),
         tooltip_columns=_tooltip_columns(joined, measure),
+        **_shading_columns(joined, measure),
     )
     positions = None
     if visible is not None:
@@ -318,7 +344,7 @@ def coverage_update(
     return {
         "shade": shade,
         "legend": {
-            **legend.legend_data(classification, title=measure_label, caption=caption, symbols=MARKER_SYMBOLS),
+            **legend.legend_data(classification, title=measure_label, caption=caption, symbols=MARKER_SYMBOLS, banded=_banded_legend(joined)),
             "position": legend.corner(),
         },
         "markers": positions,
@@ -362,19 +388,20 @@ def coverage_layers(
     # The country outline is drawn by the choropleth from the units' own outer borders (no
     # second copy of them in the page); it travels with the shading when the layers are swapped.
     basemap.add_basemap(fmap, shown_units, source=boundary_source, outline=False)
+    joined.attrs = dict(coverage.attrs)
     layer = choropleth.choropleth_layer(
         joined,
-        measure,
         label=measure_label,
         fmt=_FORMATS.get(measure, "{:,.2f}"),
         tooltip_columns=_tooltip_columns(joined, measure),
+        **_shading_columns(joined, measure),
         precision=DISPLAY_PRECISION,
         outline_style=basemap.OUTLINE_STYLE,
         arc_cache=arc_cache,
     )
     shading = folium.FeatureGroup(name=measure_label, control=False)
     layer.add_to(shading)
-    legend.legend_element(layer.classification, title=measure_label, symbols=MARKER_SYMBOLS).add_to(shading)
+    legend.legend_element(layer.classification, title=measure_label, symbols=MARKER_SYMBOLS, banded=_banded_legend(joined)).add_to(shading)
     groups = [shading]
     points = _located(view)
     if len(points):

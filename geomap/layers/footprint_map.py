@@ -14,7 +14,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geomap import i18n
 from geomap.analysis import footprint as F
 from geomap.i18n import _
 from geomap.layers import assets, basemap, choropleth, legend
@@ -73,7 +72,8 @@ def footprint_map(
     if overlay and "providers" not in footprint.columns:
         msg = "overlay needs a footprint joined with provider counts (geomap.analysis.footprint.footprint_overlay)"
         raise ValueError(msg)
-    cols = ["code", measure, "projects", "reached_unit"] + (["providers"] if overlay else [])
+    known = "providers_known" if "providers_known" in footprint.columns else "providers"
+    cols = ["code", measure, "projects", "reached_unit"] + (list(dict.fromkeys(["providers", known])) if overlay else [])
     joined = units[["code", "name", "geometry"]].merge(footprint[list(dict.fromkeys(cols))], on="code", how="left")
     joined = gpd.GeoDataFrame(joined, geometry="geometry", crs=units.crs)
     reached = joined["reached_unit"].fillna(False).astype(bool)
@@ -81,7 +81,8 @@ def footprint_map(
     label = measure_label(measure, footprint.attrs.get("currency"))
     tips: dict[str, str] = {"projects": _("Projects")} if measure != "projects" else {}
     if overlay:
-        joined["providers"] = pd.to_numeric(joined["providers"], errors="coerce")
+        if known == "providers":  # exact figures; a published table's text (bands) is shown as it is
+            joined["providers"] = pd.to_numeric(joined["providers"], errors="coerce")
         tips["providers"] = _("Providers in the directory")
     kwargs: dict[str, Any] = {"bounds": map_bounds(units)}
     if asset_base:
@@ -102,7 +103,7 @@ def footprint_map(
     layer.add_to(fmap)
     caption = None
     if overlay:
-        unserved = joined[joined["providers"].fillna(0) <= 0]
+        unserved = joined[pd.to_numeric(joined[known], errors="coerce").fillna(0) <= 0]
         if len(unserved):
             geo = choropleth.lean_geometries(unserved.geometry, precision=5, simplify_tolerance=_TOLERANCE)
             data = gpd.GeoDataFrame({"name": unserved["name"].astype(str).to_numpy()}, geometry=geo.to_numpy(), crs=units.crs)

@@ -12,9 +12,9 @@ import geopandas as gpd
 
 from geomap import i18n
 from geomap.analysis import catchments as _catchments
-from geomap.i18n import _
 from geomap.analysis.service_gaps import ServiceGaps, beyond_reach
-from geomap.directory import privacy, schema
+from geomap.directory import disclosure, privacy, schema
+from geomap.i18n import _
 from geomap.layers import assets, basemap, choropleth, legend, markers
 from geomap.layers import catchments as catch_layer
 
@@ -76,9 +76,16 @@ def build_gaps_map(
     )
     joined = gpd.GeoDataFrame(joined, geometry=units.geometry.name, crs=units.crs)
     joined["share_within_pct"] = joined["share_within"] * 100
+    # A public table holds bands as text: shade by the known part, show the text, outline the band.
+    banded = disclosure.BANDED_COLUMN in joined.columns
+    shading = (
+        {"values_column": f"{measure}_known", "text_column": measure, "banded_column": disclosure.BANDED_COLUMN}
+        if banded and f"{measure}_known" in joined.columns
+        else {"values_column": measure, **({"banded_column": disclosure.BANDED_COLUMN} if banded else {})}
+    )
     layer = choropleth.choropleth_layer(
         joined,
-        measure,
+        **shading,
         label=measure_label,
         fmt="{:,.2f}",
         palette="YlOrRd" if measure in ("gap_index", "mean_distance_km", "pop_beyond_km") else "YlGnBu",
@@ -86,6 +93,8 @@ def build_gaps_map(
         simplify_tolerance=0.004,
     )
     layer.add_to(fmap)
+    n_banded = int(joined[disclosure.BANDED_COLUMN].fillna(False).astype(bool).sum()) if banded else 0
+    banded_row = (f"dashed: {disclosure.band_label(joined.attrs.get('disclosure_k'))} confidential sites (left out of its figures)", n_banded)
     visible = _catchments.visible_catchments(result.catchments, role=role)
     symbols = [("dot", "#e8590c", "Provider (public location)")]
     if len(visible):
@@ -93,7 +102,7 @@ def build_gaps_map(
     symbols.append(("dot", "#b42318", "Settlement beyond reach"))
     if result.sites is not None and len(result.sites):
         symbols.append(("ring", "#117a37", "Proposed site (number, settlement, state)"))
-    legend.legend_element(layer.classification, title=measure_label, symbols=symbols,
+    legend.legend_element(layer.classification, title=measure_label, symbols=symbols, banded=banded_row,
                           caption=_("{service}; reach {km} km").format(service=schema.label(result.service), km=i18n.number(result.radius_km))).add_to(fmap)
     if len(visible):
         shown = visible.drop(columns=["confidential"], errors="ignore")  # role already checked above

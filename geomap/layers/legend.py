@@ -19,8 +19,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geomap import i18n
-
-from geomap.layers.choropleth import NO_DATA_COLOR, Classification
+from geomap.layers.choropleth import BANDED_STYLE, NO_DATA_COLOR, Classification
 from geomap.layers.encoding import (
     PLAIN_JS,
     compact_css,
@@ -44,6 +43,7 @@ LEGEND_CSS = """
   border: 1px solid rgba(0,0,0,0.25); }
 .geomap-legend .geomap-legend-nodata { background-color: %(nodata)s;
   background-image: repeating-linear-gradient(45deg, #6b7280 0 1.5px, transparent 1.5px 5px); }
+.geomap-legend .geomap-legend-banded { background: transparent; border: 1.5px dashed %(banded)s; }
 .geomap-legend .geomap-legend-count { color: #52606d; margin-left: auto; padding-left: 6px; }
 .geomap-legend .geomap-legend-sym { width: 12px; height: 12px; flex: none; box-sizing: border-box; margin: 0 3px; }
 .geomap-legend .geomap-legend-sym-dot { border-radius: 50%; border: 1.5px solid #fff; box-shadow: 0 0 0 1px rgba(0,0,0,0.35); }
@@ -54,7 +54,7 @@ LEGEND_CSS = """
 .geomap-legend .geomap-legend-caption { margin-top: 4px; color: #52606d; font-size: 11px; }
 .geomap-legend[dir="rtl"] { text-align: right; }
 .geomap-legend[dir="rtl"] .geomap-legend-count { margin-left: 0; margin-right: auto; padding-left: 0; padding-right: 6px; }
-""".replace("%(nodata)s", NO_DATA_COLOR)
+""".replace("%(nodata)s", NO_DATA_COLOR).replace("%(banded)s", BANDED_STYLE["color"])
 
 
 def legend_html(
@@ -63,6 +63,7 @@ def legend_html(
     title: str,
     caption: str | None = None,
     show_counts: bool = True,
+    banded: tuple[str, int] | None = None,
 ) -> str:
     """The legend's inner HTML (every text escaped).
 
@@ -77,6 +78,9 @@ def legend_html(
         Line under the classes, e.g. ``"Population: 2006 census"``.
     show_counts
         Show how many units fall in each class.
+    banded
+        ``(label, count)`` of banded units (disclosure control: outlined in dashes, shaded by
+        their known part), shown as a row when ``count`` > 0.
     """
     rows = [f'<div class="geomap-legend-title">{html.escape(title)}</div>']
     for lab, color, count in zip(classification.labels, classification.colors, classification.counts):
@@ -93,6 +97,12 @@ def legend_html(
         '<span class="geomap-legend-swatch geomap-legend-nodata"></span>'
         f"<span>{html.escape(classification.no_data_label)}</span>{n}</div>"
     )
+    if banded and banded[1]:
+        n = f'<span class="geomap-legend-count">{int(banded[1])}</span>' if show_counts else ""
+        rows.append(
+            '<div class="geomap-legend-row"><span class="geomap-legend-swatch geomap-legend-banded"></span>'
+            f"<span>{html.escape(banded[0])}</span>{n}</div>"
+        )
     if caption:
         rows.append(f'<div class="geomap-legend-caption">{html.escape(caption)}</div>')
     return "".join(rows)
@@ -108,13 +118,15 @@ def legend_data(
     caption: str | None = None,
     show_counts: bool = True,
     symbols: Sequence[tuple[str, str, str]] = (),
+    banded: tuple[str, int] | None = None,
 ) -> dict[str, Any]:
     """The legend as data for the page script (arguments as :func:`legend_html`).
 
     ``{"title", "rows": [[colour, label, count], ...], "none": [label, count], "caption",
-    "symbols"}``; texts HTML-escaped, counts ``None`` when not shown, ``caption`` only when
+    "symbols", "banded"}``; texts HTML-escaped, counts ``None`` when not shown, ``caption`` only when
     given. ``symbols`` are the map's other marks, ``(kind, colour, label)`` with ``kind`` one of
-    :data:`SYMBOL_KINDS` (every symbol drawn has a legend entry).
+    :data:`SYMBOL_KINDS` (every symbol drawn has a legend entry). ``banded`` ``[label, count]``
+    only when some unit is banded (disclosure control: outlined in dashes).
 
     Raises
     ------
@@ -134,6 +146,8 @@ def legend_data(
         ],
         "none": [html.escape(classification.no_data_label), count(classification.no_data_count)],
     }
+    if banded and banded[1]:
+        data["banded"] = [html.escape(banded[0]), count(banded[1])]
     if caption:
         data["caption"] = html.escape(caption)
     if symbols:
@@ -267,9 +281,9 @@ LEGEND_JS = (
             if (text !== undefined && text !== null) { e.textContent = text; }
             return e;
         }
-        function row(color, label, count) {
+        function row(color, label, count, kind) {
             var r = add(div, "div", "geomap-legend-row");
-            var swatch = add(r, "span", "geomap-legend-swatch" + (color ? "" : " geomap-legend-nodata"));
+            var swatch = add(r, "span", "geomap-legend-swatch " + (color ? "" : (kind || "geomap-legend-nodata")));
             if (color) { swatch.style.background = color; }
             add(r, "span", "", plain(label));
             if (count !== null) { add(r, "span", "geomap-legend-count", String(count)); }
@@ -277,6 +291,7 @@ LEGEND_JS = (
         add(div, "div", "geomap-legend-title", plain(d.title));
         (d.rows || []).forEach(function (r) { row(r[0], r[1], r[2]); });
         if (d.none) { row("", d.none[0], d.none[1]); }
+        if (d.banded) { row("", d.banded[0], d.banded[1], "geomap-legend-banded"); }
         (d.symbols || []).forEach(function (sym) {
             var r = add(div, "div", "geomap-legend-row");
             var mark = add(r, "span", "geomap-legend-sym geomap-legend-sym-" + sym[0]);
@@ -350,6 +365,7 @@ def legend_element(
     position: str | None = None,
     show_counts: bool = True,
     symbols: Sequence[tuple[str, str, str]] = (),
+    banded: tuple[str, int] | None = None,
 ) -> Legend:
     """A legend for a choropleth: class ranges, a no-data swatch and a caption line.
 
@@ -362,6 +378,6 @@ def legend_element(
     ...                caption="Population: 2006 census").add_to(m)  # doctest: +SKIP
     """
     return Legend(
-        legend_data(classification, title=title, caption=caption, show_counts=show_counts, symbols=symbols),
+        legend_data(classification, title=title, caption=caption, show_counts=show_counts, symbols=symbols, banded=banded),
         position=position or corner(),
     )

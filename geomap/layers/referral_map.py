@@ -15,10 +15,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geomap import i18n
 from geomap.directory import privacy
 from geomap.i18n import _
-from geomap.layers import assets, basemap, choropleth, markers
 from geomap.layers import assets, basemap, choropleth, legend, markers
 
 __all__ = ["outline_features", "referral_map"]

@@ -65,6 +65,25 @@ def _country_picker() -> None:
     )
 
 
+def _on_directory_change() -> None:
+    _state.set_stored_directory(st.session_state["sidebar_store_directory"])
+
+
+def _directory_picker(country: str) -> None:
+    names = _state.stored_directories(country)
+    if not names:
+        return
+    current = st.session_state.get(_state.K_STORE_DIR)
+    st.sidebar.selectbox(
+        "Directory",
+        names,
+        index=names.index(current) if current in names else 0,
+        key="sidebar_store_directory",
+        on_change=_on_directory_change,
+        help="Directories kept in the store for this country. An uploaded file (Data page) is shown instead, for this session only.",
+    )
+
+
 def _sign_in() -> None:
     from geomap import auth
 
@@ -90,7 +109,7 @@ def _sign_in() -> None:
         user = st.text_input(_("User name"))
         password = st.text_input(_("Password"), type="password")
         if st.form_submit_button(_("Sign in")):
-            if auth.sign_in(st.session_state, user, password) is not None:
+            if _state.sign_in(user, password) is not None:
                 st.rerun()
             elif auth.locked_until(st.session_state) is not None:
                 st.error(_("Too many attempts: wait a minute before trying again."))
@@ -122,6 +141,7 @@ def render() -> None:
     _signed_in_banner()
     _language_picker()
     _country_picker()
+    _directory_picker(st.session_state.get(_state.K_COUNTRY, _state.DEFAULT_COUNTRY))
     bad = _url.country_error()
     if bad:
         st.sidebar.warning(_("The link names a country geomap does not know ({value}); pick one above.").format(value=repr(bad)))

@@ -36,6 +36,10 @@ __all__ = [
     "country_options",
     "units_for",
     "resolve_upload",
+    "get_store",
+    "stored_directories",
+    "set_stored_directory",
+    "sign_in",
 ]
 
 DEFAULT_COUNTRY = "NGA"
@@ -46,6 +50,7 @@ K_UPLOAD = "geomap_upload"  # {"name", "data" (bytes), "sheet", "mapping", "dige
 K_BOUNDARY = "geomap_boundary_upload"  # {"name", "data", "digest"}
 K_AUTH = "geomap_auth"  # a geomap.auth session object
 K_CONTEXT = "geomap_context"  # (inputs fingerprint, Context): this session's last built context
+K_STORE_DIR = "geomap_store_directory"  # name of the stored directory this session looks at
 K_LANG = "geomap_lang"  # this session's language (en, es, fr, ar), also held in the URL as ?lang=
 K_URL_COUNTRY = "geomap_url_country"  # the ?country= value last applied (a link opens on its country)
 
@@ -120,6 +125,8 @@ class Context:
     boundary_vintage: str
     boundary_licence: str
     boundary_notes: tuple[str, ...]
+    #: The stored directory in use and its change stamp (``None`` for an upload or a file).
+    store_key: tuple | None = None
 
 
 def _digest(data: bytes) -> str:
@@ -185,6 +192,68 @@ def _sample_directory(country: str, units_key: str) -> gpd.GeoDataFrame:
     if path is None:
         return _empty_directory()
     return pipeline.load_directory(path, units=units, country=country)
+
+
+@st.cache_resource(show_spinner="Opening the store…")
+def _open_store(url: str):
+    # One connection pool per server process and store URL: a resource, not user data.
+    from geomap import store
+
+    return store.open_store(url)
+
+
+def get_store():
+    """The store the settings point at (embedded GeoPackage, or PostGIS), opened once per server."""
+    from geomap import store
+
+    return _open_store(store.store_url())
+
+
+def stored_directories(country: str) -> list[str]:
+    """Names of the store's directories for ``country`` (asked afresh: another server may add one)."""
+    from geomap import store
+
+    table = store.list_directories(get_store())
+    return table.loc[(table["country"] == country) & (table["kind"] == "directory"), "name"].tolist()
+
+
+def set_stored_directory(name: str) -> None:
+    """Look at the stored directory ``name`` (this session only)."""
+    st.session_state[K_STORE_DIR] = name
+
+
+def _picked_directory(country: str) -> tuple[str, tuple[int, str]] | None:
+    from geomap import store
+
+    names = stored_directories(country)
+    if not names:
+        return None
+    name = st.session_state.get(K_STORE_DIR)
+    name = name if name in names else names[0]
+    return name, store.directory_stamp(get_store(), name)
+
+
+@st.cache_data(show_spinner="Loading the directory…", max_entries=16)
+def _stored_directory(country: str, name: str, stamp: tuple[int, str], units_key: str) -> gpd.GeoDataFrame:
+    # Keyed by the directory's change stamp: any committed edit (from any server) reloads it.
+    from geomap import store
+
+    return store.load_directory(get_store(), name, units=units_for(country))
+
+
+def sign_in(user: str, password: str):
+    """Sign this session in: an account kept in the store first, else the credentials file.
+
+    A store account's failed sign-ins lock the account itself (in the store), whatever browser
+    session they come from; a new account works at once.
+    """
+    from geomap import auth
+    from geomap.store import users
+
+    session = users.sign_in(st.session_state, get_store(), user, password)
+    if session is not None or users.exists(get_store(), user):
+        return session
+    return auth.sign_in(st.session_state, user, password)
 
 
 def _empty_directory() -> gpd.GeoDataFrame:
@@ -282,6 +351,10 @@ def current_directory(country: str) -> tuple[gpd.GeoDataFrame, str, bool]:
             categories=up.get("categories", ()),
         )
         return directory, _("Uploaded: {name}").format(name=up["name"]), False
+    picked = _picked_directory(country)
+    if picked is not None:
+        directory = _stored_directory(country, picked[0], picked[1], units_key)
+        return directory, _("{name} (kept in the store)").format(name=picked[0]), bool(directory.attrs.get("fictional"))
     path = pipeline.sample_directory_path(country)
     directory = _sample_directory(country, units_key)
     if path is None:
@@ -313,6 +386,7 @@ def _context_inputs(country: str, role: str) -> tuple:
         i18n.current().lang,
         (brought["digest"], brought.get("country")) if brought else None,
         (up["digest"], up["name"], repr(up["sheet"]), up["mapping"], up.get("edits", ()), up.get("categories", ())) if up else None,
+        None if up else _picked_directory(country),
     )
 
 
@@ -364,4 +438,5 @@ def _build_context(country: str, role: str) -> Context:
         boundary_vintage=vintage,
         boundary_licence=licence,
         boundary_notes=notes,
+        store_key=inputs[4],
     )

@@ -37,6 +37,7 @@ UNIT_COLUMNS: dict[str, str] = {
     "population_year": N_("Census year"),
     "code": N_("Code"),
     "confidential_providers": N_("Confidential providers"),
+    "banded": N_("Banded (confidential sites fewer than k)"),
 }
 
 
@@ -150,7 +151,8 @@ def directory_key(ctx) -> str:
     """A short key naming the directory in use (for cache keys of derived results).
 
     Changes with everything the directory is built from: country, the uploaded file's bytes,
-    sheet, column mapping and row edits, and brought boundaries (a cached table or export
+    sheet, column mapping and row edits, the stored directory and its last change, and brought
+    boundaries (a cached table or export
     must never outlive a fix made on the Data page).
     """
     up = st.session_state.get("geomap_upload")
@@ -160,6 +162,8 @@ def directory_key(ctx) -> str:
         if up
         else "sample"
     )
+    if not up and getattr(ctx, "store_key", None):
+        upload = ("store", repr(ctx.store_key))  # the stored directory and its change stamp
     boundaries = (brought["digest"], brought.get("country")) if brought else "bundled"
     digest = hashlib.sha256(repr((upload, boundaries)).encode()).hexdigest()[:16]
     return f"{ctx.country}:{'upload' if up else 'sample'}:{digest}"
@@ -168,12 +172,20 @@ def directory_key(ctx) -> str:
 def unit_table(table: pd.DataFrame) -> None:
     """Sortable table of units; per-capita figures without a population show "no data"."""
     t = i18n.current()
+    if "banded" in table.columns and table.attrs.get("view") == "public":
+        table = table.assign(banded=table["banded"].map({True: _("yes"), False: _("no"), "yes": _("yes"), "no": _("no")}))
+    else:
+        table = table.drop(columns=["banded"], errors="ignore")
     shown = human_columns(table.drop(columns=["confidential_providers"], errors="ignore"))
     two = lambda v: t.number(v, digits=2)  # noqa: E731
     whole = lambda v: t.number(v, digits=0)  # noqa: E731
     formats = {"per_100k": two, "capacity_per_100k": two, "population": whole, "capacity": whole}
-    styler = shown.style.format({_(UNIT_COLUMNS[c]): f for c, f in formats.items() if _(UNIT_COLUMNS[c]) in shown.columns},
-                                na_rep=_("no data"))
+    # Public tables carry text (bands such as "0–2"); only numeric columns get a number format.
+    styler = shown.style.format(
+        {_(UNIT_COLUMNS[c]): f for c, f in formats.items()
+         if _(UNIT_COLUMNS[c]) in shown.columns and pd.api.types.is_numeric_dtype(shown[_(UNIT_COLUMNS[c])])},
+        na_rep=_("no data"),
+    )
     st.dataframe(styler, hide_index=True, width="stretch")
 
 

@@ -9,10 +9,9 @@ import streamlit as st
 
 from geomap import boundaries, i18n
 from geomap.analysis import coverage
-from geomap.directory import privacy, schema
+from geomap.directory import disclosure, privacy, schema
+from geomap.i18n import _
 from geomap.layers import coverage_map, live
-from geomap.i18n import _, ngettext
-from geomap.pages import _live_map, _state, _widgets
 from geomap.pages import _live_map, _state, _url, _widgets
 
 __all__ = ["render"]
@@ -122,8 +121,12 @@ def _coverage(ctx: _state.Context) -> None:
         units = boundaries.children(units, parent)
     # The directory and the session's view are parsed once (per directory and role); a filter
     # change is then a few array operations.
-    table = coverage.coverage_by_unit(units, ctx.directory, services=services, populations=populations, index=full_index)
-    summary = coverage.coverage_summary(table)
+    # Exact for partners; for the public, a unit's confidential count below k is a band (and so
+    # is everything derived from it): see geomap.directory.disclosure.
+    table = coverage.published_coverage(
+        units, ctx.directory, role=ctx.role, services=services, populations=populations, index=full_index
+    )
+    summary = coverage.public_summary(table)
     year = summary["population_year"]
 
     on_map = ctx.view
@@ -180,30 +183,17 @@ def _coverage(ctx: _state.Context) -> None:
         st.rerun(scope="fragment")  # a value the state did not hold yet (first run of a widget)
     _url.write(ctx.country, URL_PARAMS)
     m1, m2, m3 = figures.columns(3)
-    m1.metric(_("Providers placed"), f"{summary['providers']:,}")
-    m2.metric(_("Units with at least one"), f"{summary['units_with_providers']} of {summary['units']}")
-    m3.metric(_("Population denominator"), f"{year} census" if year else "no data")
-    _widgets.sources(ctx, f"Population: {year} census" if year else "Population: no census for these units")
-    hidden = int(table["confidential_providers"].sum())
-    if hidden and not privacy.can_see_confidential(ctx.role):
-        st.caption(
-            ngettext("{n} confidential provider is counted in the map's shading but not drawn as a marker.",
-                     "{n} confidential providers are counted in the map's shading but not drawn as markers.", hidden).format(
-                n=t.number(hidden))
-            + " " + _("Partners can sign in to see them.")
-        )
-
-    without = summary["units_without"]
-    note = _filter_note(services, populations)
-    if without and len(without) == summary["units"]:
-        # Translators: {note} is empty or names the filter in brackets, e.g. " (Shelter; for Women)".
-        st.markdown("**" + _("No provider{note} in any of the {n} units.").format(note=note, n=t.number(summary["units"])) + "**")
-    elif without:
-        st.markdown(
-            "**" + ngettext("No provider{note} in {n} unit:", "No provider{note} in {n} units:", len(without)).format(
-                note=note, n=t.number(len(without))) + "** "
-            + ", ".join(_widgets.md_text(t.isolate(n)) for n in without)
-        )
+    exact = privacy.can_see_confidential(ctx.role)
+    m1.metric(
+        _("Providers placed") if exact or not summary["banded"] else _("Providers shown exactly"),
+        t.number(summary["providers"]),
+        help=None if exact or not summary["banded"] else _(
+            "Plus {band} confidential sites in each of the {n} banded unit(s).").format(band=disclosure.band_label(), n=t.number(summary["banded"])),
+    )
+    m2.metric(_("Units with at least one"), _("{n} of {total}").format(n=t.number(summary["units_with_providers"]), total=t.number(summary["units"])))
+    m3.metric(_("Population denominator"), _("{year} census").format(year=year) if year else _("no data"))
+    _widgets.sources(ctx, _("Population: {year} census").format(year=year) if year else _("Population: no census for these units"))
+    _disclosure_notes(summary, exact=exact, services=services, populations=populations)
     # Collapsed by default, and drawn only while open: the interactive table is heavy for the
     # browser and would slow down the map's first paint and every filter change.
     box = st.expander(_("All {n} units (sortable table)").format(n=t.number(summary["units"])), key="cov_table_open", on_change="rerun")
@@ -213,9 +203,34 @@ def _coverage(ctx: _state.Context) -> None:
     st.download_button(
         _("Download this table (CSV)"),
         # Built when clicked, not on every filter change (the page does not rerun for it).
-        data=lambda: _widgets.csv_bytes(_widgets.headed(table)),
+        data=lambda: _widgets.csv_bytes(_widgets.headed(disclosure.export_table(table))),
         on_click="ignore",
         file_name=f"geomap_coverage_{ctx.country}.csv",
         mime="text/csv",
         key="cov_download",
     )
+
+
+def _disclosure_notes(summary: dict, *, exact: bool, services: list[str], populations: list[str]) -> None:
+    # The rule in force and the units without a provider (public: those without one shown,
+    # whose band may hide a few confidential ones).
+    t = i18n.current()
+    if exact:
+        st.caption(disclosure.caveat(exact=True))
+    else:
+        st.caption(_("Confidential providers are never drawn as markers.") + " " + disclosure.caveat() + " "
+                   + _("Partners can sign in to see exact figures."))
+    note = _filter_note(services, populations)
+    without = summary["units_without"]
+    names = lambda units: ", ".join(_widgets.md_text(t.isolate(n)) for n in units)  # noqa: E731
+    if without and len(without) == summary["units"]:
+        # Translators: {note} is empty or names the filter in brackets, e.g. " (Shelter; for Women)".
+        st.markdown("**" + _("No provider{note} in any of the {n} units.").format(note=note, n=t.number(summary["units"])) + "**")
+    elif without:
+        st.markdown("**" + _("No provider{note} in {n} unit(s):").format(note=note, n=t.number(len(without))) + "** " + names(without))
+    unknown = summary["units_unknown"]
+    if unknown:
+        st.markdown(
+            "**" + _("No public provider{note}, and {band} confidential ones, in {n} unit(s):").format(
+                note=note, band=disclosure.band_label(), n=t.number(len(unknown))) + "** " + names(unknown)
+        )

@@ -11,8 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geomap import boundaries
-from geomap import i18n
+from geomap import boundaries, i18n
 from geomap.directory import privacy, readers, resolve, schema, writers
 from geomap.i18n import _, ngettext
 from geomap.io import limits

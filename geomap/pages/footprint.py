@@ -14,11 +14,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geomap import boundaries, i18n
+from geomap import i18n
 from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import schema
-from geomap.i18n import N_, _, ngettext
+from geomap.i18n import _, ngettext
 from geomap.io.sources import read_source
 from geomap.layers.footprint_map import footprint_map, footprint_map_html
 from geomap.pages import _state, _url, _widgets
@@ -95,10 +95,11 @@ def _countries(digest: str, _raw: pd.DataFrame) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _coverage(country: str, directory_key: str, _units, _directory) -> pd.DataFrame:
-    from geomap.analysis.coverage import coverage_by_unit
+def _coverage(country: str, directory_key: str, role: str, _units, _directory) -> pd.DataFrame:
+    # Exact for partners; for the public, small counts of confidential sites are banded.
+    from geomap.analysis.coverage import published_coverage
 
-    return coverage_by_unit(_units, _directory)
+    return published_coverage(_units, _directory, role=role)
 
 
 def _source() -> tuple[bytes, str, str, bool]:
@@ -198,7 +199,7 @@ def render() -> None:
     fp = F.footprint_by_unit(units, kept, allocate=allocate, currency=currency)
     coverage = None
     if overlay and has_directory:
-        coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.units, ctx.directory)
+        coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.role, ctx.units, ctx.directory)
         fp = F.footprint_overlay(fp, coverage)
     _summary(ctx, fp, kept, coverage)
     boundary_source = ctx.boundary_source

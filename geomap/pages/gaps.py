@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geomap import population
+from geomap import i18n, population
 from geomap.analysis import catchments, distance, gaps, siting
 from geomap.analysis import demand as demand_mod
-from geomap.directory import privacy, schema
-from geomap import i18n
+from geomap.directory import disclosure, privacy, schema
+from geomap.grids import cost, measures, overview
+from geomap.grids import io as grid_io
 from geomap.i18n import N_, _, ngettext
 from geomap.io.sources import read_source
+from geomap.layers import grid as grid_layer
 from geomap.pages import _state, _url, _widgets
 from geomap.report import gaps as report
 
@@ -35,6 +38,7 @@ _TABLE_COLUMNS = {
     "access_per_100k": "Beds within reach per 100k (2SFCA)", "settlement_share": "Settlement people as % of census",
     "c_absent": "Index part: no provider", "c_supply": "Index part: too few per 100k",
     "c_reach": "Index part: people beyond reach", "parent_code": "Parent unit",
+    "grid_population": "People on the grid", "grid_to_census": "Grid / census",
 }
 #: The gap-index components as people read them (the weight sliders and the table).
 _COMPONENT_LABELS = {"absent": "No provider", "supply": "Too few per 100k", "reach": "People beyond reach"}
@@ -78,8 +82,93 @@ def _demand_points(country: str, units_key: str, demand_digest: str, _units, dem
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _service_gaps(key: str, service: str, radius_km: float, threshold: float, _units, _directory, _demand):
-    return report.service_gaps(_units, _directory, _demand, service=service, radius_km=radius_km, threshold_per_100k=threshold)
+def _service_gaps(
+    key: str, service: str, radius_km: float, threshold: float, role: str, grid_key: str, _units, _directory, _demand, _reach=None
+):
+    # Per role: the public result leaves out (and bands) units with fewer than k confidential sites.
+    return report.service_gaps(
+        _units, _directory, _demand, service=service, radius_km=radius_km, threshold_per_100k=threshold, role=role, reach=_reach
+    )
+
+
+def _grid_controls():
+    with st.expander("Population grid (optional: every person, from a raster of people per cell)", expanded=False):
+        tif = st.file_uploader(
+            "Population raster (GeoTIFF / COG of persons per cell: WorldPop, GHSL, GPW, HRSL)", type=["tif", "tiff"],
+            key="gaps_grid_upload",
+        )
+        fr = st.file_uploader("Friction surface (minutes per metre, GeoTIFF; optional)", type=["tif", "tiff"], key="gaps_friction_upload")
+        minutes = st.number_input("Travel-time budget (minutes)", min_value=5.0, max_value=600.0, value=60.0, step=5.0, key="gaps_grid_minutes")
+        st.caption("Without a raster, reach is measured from GeoNames settlements (part of the population).")
+    if tif is None:
+        return None
+    data = read_source(tif, what="population raster")
+    friction = read_source(fr, what="friction surface") if fr else None
+    return tif.name, data, friction, float(minutes)
+
+
+def _grid_run(ctx, units, key: str, service: str, radius: float, grid):
+    """Grid measures and the map overview for one service, kept in this session only."""
+    name, data, fr, minutes = grid
+    run_key = f"{key}:{service}:{radius:g}:{_digest(data)}:{_digest(fr)}:{minutes:g}:{ctx.role}"
+    store = st.session_state.setdefault("gaps_grid_runs", {})
+    if run_key in store:
+        return store[run_key]
+    n = len(measures.STAGES) if fr else len(measures.STAGES) - 1
+    bar = st.progress(0.0, text="Population grid: reading the raster…")
+
+    def progress(stage: str, fraction: float) -> None:
+        i = measures.STAGES.index(stage)
+        bar.progress(min((i + fraction) / (n + 1), 1.0), text=f"Population grid — {stage}: {fraction:.0%}")
+
+    with grid_io.open_upload(data, filename=name) as info:
+        friction = None
+        if fr:
+            with grid_io.open_upload(fr, filename="friction surface") as finfo:
+                friction = cost.read_friction(finfo.path, info)
+        directory = ctx.directory
+        if not privacy.can_see_confidential(ctx.role):  # the disclosure rule: withheld sites shape no figure
+            directory, _banded = gaps.public_inputs(units, directory, service=service)
+        providers = distance.providers_offering(directory, service)
+        table = measures.grid_measures(info, units, providers, radius_km=radius, friction=friction, minutes=minutes, progress=progress)
+        bar.progress(n / (n + 1), text="Population grid — map overview")
+        ov = overview.distance_overview(info, providers, role=ctx.role)
+    bar.progress(1.0, text=f"Population grid: done ({info.label})")
+    if len(store) >= 4:
+        store.pop(next(iter(store)))
+    store[run_key] = (table, ov)
+    return table, ov
+
+
+def _grid_for_service(ctx, units, key: str, service: str, radius: float, grid):
+    """``(grid measures and overview, or None; a cache key of the grid inputs)``; errors shown, not raised."""
+    if grid is None:
+        return None, "none"
+    try:
+        out = _grid_run(ctx, units, key, service, radius, grid)
+    except ValueError as exc:
+        st.error(str(exc))
+        return None, "none"
+    return out, f"{_digest(grid[1])}:{_digest(grid[2])}:{grid[3]:g}"
+
+
+def _grid_summary(ctx, units, table: pd.DataFrame, ov, radius: float, service: str) -> None:
+    st.subheader("Over every person: the population grid")
+    total = table["grid_population"].sum(min_count=1)
+    beyond = table["pop_beyond_km"].sum(min_count=1)
+    g1, g2, g3 = st.columns(3)
+    g1.metric("People on the grid", "no data" if pd.isna(total) else f"{total:,.0f}")
+    g2.metric(f"Beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{beyond:,.0f}")
+    if "pop_beyond_min" in table.columns:
+        late = table["pop_beyond_min"].sum(min_count=1)
+        g3.metric(f"Beyond {table['minutes'].iloc[0]:g} minutes", "no data" if pd.isna(late) else f"{late:,.0f}")
+    st.caption(
+        f"Population model: {table.attrs.get('population_model', '')}. Every populated cell counts, in the unit that holds "
+        "its centre; the reach columns of the table below are measured over the grid. The map is a coarse overview "
+        "(a few hundred cells a side), never the full raster."
+    )
+    fmap = grid_layer.grid_overview_map(ov, units, boundary_source=ctx.boundary_source)
+    st_folium(fmap, returned_objects=[], use_container_width=True, height=420, key=f"gaps_grid_map_{ctx.country}_{service}")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -88,12 +177,14 @@ def _road_graph(digest: str, name: str, _data: bytes):
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _road_catchments(key: str, service: str, graph_digest: str, minutes: float, _graph, _providers):
+def _road_catchments(key: str, service: str, graph_digest: str, minutes: float, role: str, _graph, _providers):
+    # role in the key: a public session's providers leave out the withheld confidential sites
     return catchments.travel_time_catchments(_graph, _providers, minutes=minutes)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _sites(key: str, service: str, radius_km: float, add: int, _demand, _providers):
+def _sites(key: str, service: str, radius_km: float, add: int, role: str, _demand, _providers):
+    # role in the key: a public session's providers leave out the withheld confidential sites
     return siting.mclp_sites(_demand, radius_km=radius_km, add=add, existing=_providers)
 
 
@@ -142,37 +233,35 @@ def _table(table: pd.DataFrame) -> None:
         "Settlement people as % of census": "{:.0f}",
         "Index part: no provider": "{:.0f}", "Index part: too few per 100k": "{:.2f}",
         "Index part: people beyond reach": "{:.2f}", "Gap index": "{:.2f}",
+        "People on the grid": "{:,.0f}", "Grid / census": "{:.2f}",
     }
-    heads = {c: _(v) if v != c else v for c, v in _TABLE_COLUMNS.items()}
-    shown = shown.rename(columns=heads)
-    formats = {_(lab): (lambda f: lambda v: i18n.format_like(f, v))(f) for lab, f in fmt.items() if _(lab) in shown.columns}
+    shown = shown.rename(columns=_TABLE_COLUMNS)
+    # A public table holds bands ("0–2", "fewer than 3") as text: number formats for numbers only.
+    fmt = {c: f for c, f in fmt.items() if c in shown.columns and pd.api.types.is_numeric_dtype(shown[c])}
+    shown = shown.rename(columns={v: _(v) for v in _TABLE_COLUMNS.values()})
+    formats = {_(lab): functools.partial(i18n.format_like, f) for lab, f in fmt.items() if _(lab) in shown.columns}
     st.dataframe(shown.style.format(formats, na_rep=_("no data")), hide_index=True, width="stretch")
 
 
-def _service_section(ctx, units, demand, *, key, service, radius, threshold, weights, measure, road) -> report.ServiceGaps | None:
+def _service_section(
+    ctx, units, demand, *, key, service, radius, threshold, weights, measure, road, grid=None
+) -> report.ServiceGaps | None:
+    grid_out, grid_key = _grid_for_service(ctx, units, key, service, radius, grid)
     # A spinner while it works, then plain text (a finished status box looks like a control).
     with st.spinner(_("{service}: distances, catchments and 2SFCA…").format(service=schema.label(service))):
-        result = _service_gaps(key, service, radius, threshold, units, ctx.directory, demand)
-    st.caption(f"{schema.label(service)}: computed for {len(demand):,} settlements.")
+        reach = None if grid_out is None else grid_out[0]
+        result = _service_gaps(key, service, radius, threshold, ctx.role, grid_key, units, ctx.directory, demand, reach)
+    if reach is not None:
+        st.caption(_("{service}: computed for {n} settlements and the population grid.").format(service=schema.label(service), n=i18n.number(len(demand))))
+    else:
+        st.caption(_("{service}: computed for {n} settlements.").format(service=schema.label(service), n=i18n.number(len(demand))))
     try:
         table = gaps.gap_index(result.table, threshold_per_100k=threshold, weights=weights)
     except ValueError as exc:
         st.error(str(exc))
         return
     result.table = table
-    lacking = table.loc[table["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
-    beyond = table["pop_beyond_km"].sum(min_count=1)
-    total = table["settlement_population"].sum(min_count=1)
-    m1, m2, m3 = st.columns(3)
-    m1.metric(f"Units with no {schema.label(service).lower()}", f"{len(lacking)} of {len(table)}")
-    m2.metric(f"People in settlements beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{round(beyond):,}",
-              help=_("People living in the GeoNames settlements of 500+ people that are farther than the reach "
-              "from every provider; people outside those settlements are not counted."))
-    m3.metric(f"Share of settlement people beyond {radius:g} km", "no data" if not total else f"{beyond / total:.0%}",
-              help=f"Of the {round(total or 0):,} people living in GeoNames settlements of this country, "
-              "not of the census population.")
-    if lacking:
-        st.caption(_("No provider: ") + ", ".join(lacking))
+    _headline_metrics(table, service, radius)
     _census_note(table)
 
     st.session_state.setdefault(f"gaps_add_{service}", 0)
@@ -183,7 +272,7 @@ def _service_section(ctx, units, demand, *, key, service, radius, threshold, wei
     )
     if add:
         with st.spinner(ngettext("Choosing {n} site…", "Choosing {n} sites…", int(add)).format(n=int(add))):
-            result.sites = _sites(key, service, radius, int(add), demand, result.providers)
+            result.sites = _sites(key, service, radius, int(add), ctx.role, demand, result.providers)
         st.caption(f"Proposed sites chosen (MCLP solver status: {result.sites.attrs.get('status')}).")
 
     road_catch = None
@@ -192,7 +281,7 @@ def _service_section(ctx, units, demand, *, key, service, radius, threshold, wei
         try:
             with st.spinner(_("Road travel time: {minutes} min catchments…").format(minutes=i18n.number(minutes))):
                 graph = _road_graph(_digest(data), name, data)
-                road_catch = _road_catchments(key, service, _digest(data), minutes, graph, result.providers)
+                road_catch = _road_catchments(key, service, _digest(data), minutes, ctx.role, graph, result.providers)
             st.caption(ngettext("Road catchments for {n} provider", "Road catchments for {n} providers", len(road_catch)).format(n=i18n.number(len(road_catch))))
         except (ValueError, FileNotFoundError) as exc:
             st.error(str(exc))
@@ -202,13 +291,16 @@ def _service_section(ctx, units, demand, *, key, service, radius, threshold, wei
         boundary_source=ctx.boundary_source, road_catchments=road_catch,
     )
     st_folium(fmap, returned_objects=[], use_container_width=True, height=560, key=f"gaps_map_{ctx.country}_{service}")
-    if not privacy.can_see_confidential(ctx.role) and int(table["confidential_providers"].sum()):
+    if not privacy.can_see_confidential(ctx.role):
         st.caption(
-            _("Confidential sites count in every figure; their catchments and distances to them are not drawn. "
-            "Partners can sign in to see them.")
+            _("Catchments of confidential sites and distances to them are not drawn.") + " "
+            + disclosure.caveat()
+            + " " + _("Partners can sign in to see exact figures.")
         )
     st.caption(demand_mod.DEMAND_CAVEAT + " " + demand_mod.outside_note(demand))
     _widgets.sources(ctx, "Settlements: GeoNames (CC BY 4.0), places of 500 people or more")
+    if grid_out is not None:
+        _grid_summary(ctx, units, table, grid_out[1], radius, service)
 
     st.subheader(_("Ranked gaps"))
     w = table.attrs["weights"]
@@ -222,26 +314,65 @@ def _service_section(ctx, units, demand, *, key, service, radius, threshold, wei
         _table(table)
 
     if result.sites is not None and len(result.sites):
-        st.subheader(_("Where the next sites would help most"))
-        s = result.sites
-        a = s.attrs
-        st.caption(_("Covered now: {covered} of {total} people in settlements.").format(
-            covered=i18n.number(a["covered_before"], digits=0), total=i18n.number(a["total_population"], digits=0)))
-        names = dict(zip(units["code"].astype(str), units["name"].astype(str)))
-        shown = pd.DataFrame(
-            {
-                "Site": s["order"].to_numpy(),
-                "Settlement": s["name"].astype(str).to_numpy() if "name" in s.columns else "",
-                "State": s["unit_code"].astype(str).map(lambda c: names.get(c, c)).to_numpy() if "unit_code" in s.columns else "",
-                "People newly within reach": s["new_population_covered"].round().astype("Int64").to_numpy(),
-                "Share covered after (%)": (s["cumulative_share_covered"] * 100).to_numpy(),
-            }
-        )
-        st.dataframe(shown.style.format({"People newly within reach": "{:,.0f}", "Share covered after (%)": "{:.1f}"}),
-                     hide_index=True)
-        st.line_chart(shown.set_index("Site")["Share covered after (%)"], height=200,
-                      x_label=_("Sites added (in order)"), y_label=_("Settlement people within reach (%)"))
+        _sites_table(result.sites, units)
 
+    _downloads(ctx, units, table, fmap, service)
+    return result
+
+
+def _headline_metrics(table: pd.DataFrame, service: str, radius: float) -> None:
+    """The three headline figures over settlements or, when brought, the population grid."""
+    # public: a banded unit with no provider shown may hold a few confidential ones
+    banded = table["banded"].to_numpy(dtype=bool) if "banded" in table.columns else None
+    none_shown = table["providers_known"] == 0 if "providers_known" in table.columns else table["lacks_service"].fillna(False).astype(bool)
+    lacking = table.loc[none_shown, "name"].astype(str).tolist()
+    beyond = table["pop_beyond_km"].sum(min_count=1)
+    on_grid = "grid_population" in table.columns
+    total = table["grid_population" if on_grid else "settlement_population"].sum(min_count=1)
+    m1, m2, m3 = st.columns(3)
+    m1.metric(
+        f"Units with no {schema.label(service).lower()}" + ("" if banded is None or not banded.any() else " shown exactly"),
+        f"{len(lacking)} of {len(table)}",
+    )
+    if on_grid:
+        m2.metric(f"People on the grid beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{round(beyond):,}",
+                  help="Every populated cell of the population raster, counted in the unit holding its centre.")
+        m3.metric(f"Share of the grid population beyond {radius:g} km", "no data" if pd.isna(total) or not total else f"{beyond / total:.0%}",
+                  help=f"Of the {round(total or 0):,} people on the population grid inside the units.")
+    else:
+        m2.metric(f"People in settlements beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{round(beyond):,}",
+                  help="People living in the GeoNames settlements of 500+ people that are farther than the reach "
+                  "from every provider; people outside those settlements are not counted.")
+        m3.metric(f"Share of settlement people beyond {radius:g} km", "no data" if not total else f"{beyond / total:.0%}",
+                  help=f"Of the {round(total or 0):,} people living in GeoNames settlements of this country, "
+                  "not of the census population.")
+    if lacking:
+        st.caption("No provider: " + ", ".join(lacking))
+
+
+def _sites_table(s, units) -> None:
+    """The proposed sites, numbered, with their settlement and state, and the coverage curve."""
+    st.subheader("Where the next sites would help most")
+    a = s.attrs
+    st.caption(f"Covered now: {a['covered_before']:,.0f} of {a['total_population']:,.0f} people in settlements.")
+    names = dict(zip(units["code"].astype(str), units["name"].astype(str)))
+    shown = pd.DataFrame(
+        {
+            "Site": s["order"].to_numpy(),
+            "Settlement": s["name"].astype(str).to_numpy() if "name" in s.columns else "",
+            "State": s["unit_code"].astype(str).map(lambda c: names.get(c, c)).to_numpy() if "unit_code" in s.columns else "",
+            "People newly within reach": s["new_population_covered"].round().astype("Int64").to_numpy(),
+            "Share covered after (%)": (s["cumulative_share_covered"] * 100).to_numpy(),
+        }
+    )
+    st.dataframe(shown.style.format({"People newly within reach": "{:,.0f}", "Share covered after (%)": "{:.1f}"}),
+                 hide_index=True)
+    st.line_chart(shown.set_index("Site")["Share covered after (%)"], height=200,
+                  x_label="Sites added (in order)", y_label="Settlement people within reach (%)")
+
+
+def _downloads(ctx, units, table: pd.DataFrame, fmap, service: str) -> None:
+    """The gap table, the units with their measures and the map, to download."""
     exp = report.export_table(table)
     d1, d2, d3, d4 = st.columns(4)
     d1.download_button(_("Gap table (CSV)"), data=_widgets.csv_bytes(exp), file_name=f"geomap_gaps_{ctx.country}_{service}.csv",
@@ -254,7 +385,6 @@ def _service_section(ctx, units, demand, *, key, service, radius, threshold, wei
                        key=f"gaps_gpkg_{service}")
     d4.download_button(_("Map (HTML)"), data=lambda: _standalone(fmap), file_name=f"geomap_gaps_map_{ctx.country}_{service}.html",
                        mime="text/html", key=f"gaps_html_{service}")
-    return result
 
 
 def _census_note(table: pd.DataFrame) -> None:
@@ -269,6 +399,12 @@ def _census_note(table: pd.DataFrame) -> None:
             "settlement's population may include its surroundings), so settlement-based figures such as "
             "people beyond reach can be larger than the census.")
         )
+
+
+def _in_language(lang: str, build):
+    """``build()`` run in ``lang`` (a download is built when clicked, after the script run ended)."""
+    with i18n.use(lang):
+        return build()
 
 
 def _standalone(fmap) -> bytes:
@@ -291,6 +427,7 @@ def render() -> None:
     services, measure, radii, threshold, weights, dem_bytes, pop_bytes, road = _controls(ctx)
     _url.write(ctx.country, _url_params(services))
     st.caption(_EXPLAIN)
+    grid = _grid_controls()
     if not services:
         st.info(_("Pick at least one service."))
         return
@@ -308,7 +445,7 @@ def render() -> None:
     for tab, service in zip(tabs, services):
         with tab:
             r = _service_section(ctx, units, demand, key=key, service=service, radius=radii[service],
-                                 threshold=threshold, weights=weights, measure=measure, road=road)
+                                 threshold=threshold, weights=weights, measure=measure, road=road, grid=grid)
             if r is not None:
                 results.append(r)
 

@@ -16,10 +16,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geomap import i18n
 from geomap.analysis import referral
 from geomap.directory import privacy, schema
-from geomap.layers import assets, basemap, choropleth, markers
-from geomap import i18n
 from geomap.i18n import N_, _, ngettext
 from geomap.io.sources import read_source
 from geomap.layers import referral_map
@@ -219,18 +218,18 @@ def _result_groups(published: pd.DataFrame, services: list[str], *, full: bool, 
         part = published if group is None else published[published["group"] == group]
         if not len(part):
             continue
-        st.subheader(group or "Nearest partners")
+        st.subheader(_(group or referral.GROUP_NEAREST))
         if group == referral.GROUP_CONFIDENTIAL:
             st.caption(_("Distances are approximate bands; contact these services through their front-door contact."))
         if not per_need:
-            for _, row in part.iterrows():
+            for _i, row in part.iterrows():
                 _card(row)
             continue
         for service, rows in _need_groups(part, services):
             st.markdown(f"**{schema.label(service)}** — {len(rows)} found")
             if not len(rows):
                 st.caption(f"None offering {schema.label(service).lower()} in this group.")
-            for _, row in rows.iterrows():
+            for _i, row in rows.iterrows():
                 _card(row)
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from geomap import i18n
 from geomap import projects as P
 from geomap.analysis import footprint as F
+from geomap.directory import disclosure
 from geomap.i18n import N_, _, ngettext
 from geomap.layers.footprint_map import MEASURE_FORMATS, footprint_map, footprint_map_html
 from geomap.report._template import Section, esc, page, table_html
@@ -230,6 +231,10 @@ def _footprint_document(units, projects, *, country_name, filters, measure, allo
     ]
     if coverage is not None:
         caveats.append(_("Provider counts come from the directory in use; a unit without providers there may still have services not listed."))
+        if coverage.attrs.get("view") == "public":
+            caveats.append(_("In the overlay, a unit counts as served only by the providers shown exactly."))
+    exact = coverage is not None and coverage.attrs.get("view") != "public"
+    caveats.append(disclosure.caveat(k=None if coverage is None else coverage.attrs.get("disclosure_k"), exact=exact))
     return page(
         _("Donor footprint — {country}").format(country=country_name),
         sections,

@@ -17,12 +17,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geomap import i18n
 from geomap.analysis import demand as _demand
 from geomap.analysis import gaps as _gaps
 from geomap.analysis.service_gaps import ServiceGaps, beyond_reach, service_gaps
-from geomap.directory import privacy, schema
-from geomap import i18n
-from geomap.i18n import N_, _, ngettext
+from geomap.directory import disclosure, privacy, schema
+from geomap.i18n import _
 from geomap.io.vector import gpkg_bytes
 from geomap.layers import assets
 from geomap.layers.gaps_map import build_gaps_map
@@ -61,6 +61,19 @@ GAP_TABLE_COLUMNS: dict[str, str] = {
     "pop_beyond_km": "pop_beyond_km",
     "share_within": "share_within",
     "radius_km": "radius_km",
+    "grid_cells": "grid_cells",
+    "grid_population": "grid_population",
+    "census_population": "census_population",
+    "grid_to_census": "grid_to_census",
+    "pop_within_min": "pop_within_min",
+    "pop_beyond_min": "pop_beyond_min",
+    "share_within_min": "share_within_min",
+    "mean_minutes": "mean_minutes",
+    "unreachable_population": "unreachable_population",
+    "minutes": "minutes",
+    "covered_population": "capacity_covered_population",
+    "uncovered_population": "capacity_uncovered_population",
+    "population_model": "population_model",
     "lacks_service": "lacks_service",
     "below_threshold": "below_threshold",
     "mostly_beyond": "mostly_beyond",
@@ -68,6 +81,7 @@ GAP_TABLE_COLUMNS: dict[str, str] = {
     "c_supply": "c_supply",
     "c_reach": "c_reach",
     "gap_index": "gap_index",
+    "banded": "banded",  # public tables: fewer than k confidential sites, shown as a band
 }
 
 
@@ -116,6 +130,8 @@ def _fmt_table(table: pd.DataFrame, n: int | None = None) -> str:
         "pop_beyond_km": "{:,.0f}", "mean_distance_km": "{:,.1f}", "access_per_100k": "{:,.1f}",
         "settlement_share": "{:.0f}", "gap_index": "{:.2f}", "providers": "{:,}",
     }
+    if table.attrs.get("view") == "public":
+        cols = {**cols, "confidential_providers": "Confidential (band)"}
     shown = table[[c for c in cols if c in table.columns]].copy()
     for c in ("share_within", "settlement_share"):
         if c in shown.columns:
@@ -131,6 +147,40 @@ def _map_iframe(fmap) -> str:
     except (FileNotFoundError, ValueError) as exc:
         return "<p class='meta'>" + tpl.esc(_("Map not included: {error}").format(error=exc)) + "</p>"
     return f"<iframe class='map' srcdoc=\"{tpl.esc(doc)}\" title='map'></iframe>"
+
+
+#: Columns of the population-grid table in the report, with their headers and formats.
+_GRID_COLUMNS: dict[str, tuple[str, str]] = {
+    "name": ("Unit", "{}"),
+    "grid_population": ("People on the grid", "{:,.0f}"),
+    "census_population": ("Census", "{:,.0f}"),
+    "grid_to_census": ("Grid / census", "{:.2f}"),
+    "pop_within_km": ("Within reach (km)", "{:,.0f}"),
+    "share_within": ("Share within (%)", "{:.0f}"),
+    "mean_distance_km": ("Mean distance (km)", "{:,.1f}"),
+    "pop_within_min": ("Within the time budget", "{:,.0f}"),
+    "mean_minutes": ("Mean travel time (min)", "{:,.0f}"),
+    "unreachable_population": ("Cannot reach one", "{:,.0f}"),
+}
+
+
+def grid_section_html(table: pd.DataFrame) -> str:
+    """The report's population-grid part for one service: '' when the table was not measured over a raster."""
+    if "grid_population" not in table.columns:
+        return ""
+    cols = [c for c in _GRID_COLUMNS if c in table.columns]
+    shown = table[cols].copy()
+    if "share_within" in shown.columns:
+        shown["share_within"] = shown["share_within"] * 100
+    heads = {c: _GRID_COLUMNS[c][0] for c in cols}
+    fmts = {_GRID_COLUMNS[c][0]: _GRID_COLUMNS[c][1] for c in cols if c != "name"}
+    minutes = f"; time budget {table['minutes'].iloc[0]:g} minutes over the friction surface" if "minutes" in table.columns else ""
+    return (
+        "<h3>Over every person: the population grid</h3>"
+        f"<p>Population model: {tpl.esc(table.attrs.get('population_model', ''))}. Every populated cell counts in the "
+        f"unit holding its centre; the census column is compared with exact (coverage-weighted) zonal sums{tpl.esc(minutes)}.</p>"
+        + tpl.table_html(shown.rename(columns=heads), formats=fmts)
+    )
 
 
 def gaps_report(
@@ -173,11 +223,14 @@ def gaps_report(
         results = [
             service_gaps(
                 units, directory, demand, service=s, radius_km=radii.get(s), threshold_per_100k=threshold_per_100k,
-                weights=weights, add_sites=add_sites,
+                weights=weights, add_sites=add_sites, role=role,
             )
             for s in services
         ]
     full = privacy.can_see_confidential(role)
+    if not full and any(r.table.attrs.get("view") != "public" for r in results):
+        msg = "the gap results were computed with exact figures (a partner role): compute them with service_gaps(..., role=role) for a public report"
+        raise ValueError(msg)
     sections = [_summary_section(units, results), _index_section(results, threshold_per_100k)]
     for r in results:
         fmap = build_gaps_map(units, r, demand, role=role, view=None, boundary_source=boundary_source) if include_maps else None
@@ -202,13 +255,19 @@ def _summary_line(r: ServiceGaps, n_units: int) -> str:
     label = tpl.esc(schema.label(r.service))
     if not np.isfinite(beyond):
         return f"<li>{label}: " + tpl.esc(_("no settlement data.")) + "</li>"
-    total = float(t["settlement_population"].sum(min_count=1)) if t["settlement_population"].notna().any() else float("nan")
+    pop_col = "grid_population" if "grid_population" in t.columns else "settlement_population"
+    total = float(t[pop_col].sum(min_count=1)) if t[pop_col].notna().any() else float("nan")
     share = i18n.percent(beyond / total) if total and np.isfinite(total) and total > 0 else _("no data")
     named = (" (" + tpl.esc(", ".join(lacking[:12])) + ("…" if len(lacking) > 12 else "") + ")") if lacking else ""
+    model = t.attrs.get("population_model", _gaps.SETTLEMENT_MODEL)
     reach = tpl.esc(_("(reach {km} km)").format(km=i18n.number(r.radius_km)))
     none_in = tpl.esc(_("{n} of {m} units have none").format(n=i18n.number(len(lacking)), m=i18n.number(n_units)))
-    far = tpl.esc(_("{n} people in GeoNames settlements live beyond reach ({share}).").format(n=i18n.number(beyond, digits=0), share=share))
-    return f"<li><strong>{label}</strong> {reach}: {none_in}{named}; {far}</li>"
+    if pop_col == "grid_population":
+        far = _("{n} people on the population grid live beyond reach ({share}).")
+    else:
+        far = _("{n} people in GeoNames settlements live beyond reach ({share}).")
+    far = tpl.esc(far.format(n=i18n.number(beyond, digits=0), share=share))
+    return f"<li><strong>{label}</strong> {reach}: {none_in}{named}; {far} " + tpl.esc(_("Population model: {model}.").format(model=model)) + "</li>"
 
 
 def _summary_section(units: gpd.GeoDataFrame, results: Sequence[ServiceGaps]) -> tpl.Section:
@@ -274,12 +333,15 @@ def _sites_table(sites: gpd.GeoDataFrame | None) -> str:
 def _service_section(r: ServiceGaps, demand: gpd.GeoDataFrame, *, fmap, role: str, full: bool) -> tpl.Section:
     body = [_map_iframe(fmap)] if fmap is not None else []
     body.append(_fmt_table(r.table))
+    body.append(grid_section_html(r.table))
     body.append(_beyond_table(r, demand, role))
     body.append(_sites_table(r.sites))
     body.extend(f"<p class='meta'>{tpl.esc(note)}</p>" for note in r.notes)
     if not full:
-        body.append("<p class='meta'>" + tpl.esc(_("Catchments of confidential sites and distances to them are not shown in "
-                                                   "this public report; they are counted in every figure.")) + "</p>")
+        body.append("<p class='meta'>" + tpl.esc(_(
+            "Catchments of confidential sites and distances to them are not shown in this public "
+            "report. Units marked with a band hold fewer than the disclosure threshold of confidential sites: "
+            "those are left out of every figure of the unit (reach, index) and shown as a band.")) + "</p>")
     return tpl.Section(_("{service}: gaps by unit").format(service=schema.label(r.service)), "".join(body))
 
 
@@ -324,5 +386,6 @@ def _caveats(full: bool, demand: gpd.GeoDataFrame) -> list[str]:
         _("Beds within reach (2SFCA) use stated capacities only."),
     ]
     if not full:
-        caveats.append("Public report: confidential sites count in the aggregates but are not drawn or located.")
+        caveats.append("Public report: confidential sites are not drawn or located.")
+    caveats.append(disclosure.caveat(exact=full))
     return caveats

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from geomap.analysis import referral
-from geomap.directory import privacy, schema, writers
 from geomap import i18n
-from geomap.i18n import N_, _, ngettext
+from geomap.analysis import referral
+from geomap.directory import disclosure, privacy, schema, writers
+from geomap.i18n import _
 from geomap.report._template import Section, esc, page, table_html
 
 __all__ = ["referral_sheet_csv", "referral_sheet_html", "search_summary"]
@@ -203,6 +203,11 @@ def _sheet(published, *, role, country_name, directory_label, fictional, sources
     ]
     if full:
         caveats.insert(0, _("PARTNER SHEET: includes confidential services' details. Do not share beyond partners."))
+    else:
+        caveats.append(_(
+            "Confidential services in a state with {band} of them are not listed here; "
+            "the national hotline and signed-in partners can refer to them.").format(band=disclosure.band_label()))
+    caveats.append(disclosure.caveat(exact=full))
     if any("state centre" in str(d) for d in published.get("distance", [])):
         caveats.append(_("Distances marked ≈ are to the centre of the provider's state (no coordinates on record)."))
     subtitle = " · ".join(x for x in (country_name, directory_label) if x)

@@ -132,7 +132,7 @@ def test_records_in_a_unit_not_listed_are_not_counted(units, directory):
 
 def _reference(units: pd.DataFrame, directory: pd.DataFrame, services=None, populations=None) -> pd.DataFrame:
     """The counts by a plain pandas groupby, with the filter written out row by row."""
-    from geomap.directory import schema
+    from geomap.directory import privacy, schema
 
     def kept(row) -> bool:
         if row["status"] != "placed":
@@ -148,7 +148,8 @@ def _reference(units: pd.DataFrame, directory: pd.DataFrame, services=None, popu
             {
                 "code": rows["admin1_code"],
                 "providers": 1,
-                "confidential_providers": [int(schema.parse_bool(v) is True) for v in rows["confidential"]],
+                # the publish gate's rule: a shelter without a readable "no" is confidential
+                "confidential_providers": privacy.is_confidential(rows).astype(int).to_numpy(),
                 "capacity": pd.to_numeric(rows["capacity"], errors="coerce"),
             }
         )
@@ -248,6 +249,7 @@ def test_index_of_a_directory_without_optional_columns():
     assert index.placed.tolist() == [True, True]  # no status column: every row counts
     assert index.services["legal_aid"].tolist() == [False, True]  # synonyms parsed once
     assert index.no_population.tolist() == [True, True]
-    assert index.confidential.tolist() == [False, False]
+    # the publish gate's rule: a shelter without a readable "no" is confidential
+    assert index.confidential.tolist() == [True, False]
     assert np.isnan(index.capacity).all()
     assert index.unit.tolist() == ["XA", None]

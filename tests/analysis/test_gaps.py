@@ -36,7 +36,7 @@ def test_unit_measures_columns_and_values(measures):
     assert m.loc["XC", "per_100k"] == 0.0
     assert m.loc["XA", "capacity"] == 20.0 and np.isnan(m.loc["XB", "capacity"])
     assert m.loc["XA", "settlement_share"] == pytest.approx(0.04)
-    assert measures.attrs == {"service": "shelter", "radius_km": 50.0}
+    assert measures.attrs == {"service": "shelter", "radius_km": 50.0, "population_model": gaps.SETTLEMENT_MODEL}
 
 
 def test_default_radius_per_service():

@@ -23,6 +23,14 @@ TODAY = date(2026, 6, 1)
 GEOD = Geod(ellps="WGS84")
 CONF_LAT, CONF_LON = 0.5123, 0.0456  # the confidential shelter's exact point (fictional)
 
+@pytest.fixture(autouse=True)
+def _no_disclosure_banding(monkeypatch):
+    # These tests are about the referral's own redaction (bands, coarse grid, no details) on
+    # fixtures with one confidential site per unit: k = 1 keeps those sites in the public
+    # search. The disclosure rule (k = 3 leaves them out) is tested in tests/leaks/test_small_counts.py.
+    monkeypatch.setenv("GEOMAP_DISCLOSURE_K", "1")
+
+
 
 def _row(id_, lat, lon, services, pops=("women",), *, langs=("English",), h24=False, accepting=True,
          confidential=False, verified="2026-01-15", status="placed", admin1="XA-A", front=None, phone=None):

@@ -128,8 +128,10 @@ def _expected_nigeria(services: list[str] | None) -> tuple[dict[str, str], int]:
 
     units = pipeline.load_units("NGA")
     directory = pipeline.load_directory(pipeline.sample_directory_path("NGA"), units=units, country="NGA")
-    table = coverage.coverage_by_unit(units, directory, services=services)
-    counts = {str(code): f"{n:,}" for code, n in zip(table["code"], table["providers"], strict=True)}
+    # the public page shows the published text: exact, or a range where a unit holds fewer than
+    # k confidential sites (geomap.directory.disclosure)
+    table = coverage.published_coverage(units, directory, role=privacy.PUBLIC, services=services)
+    counts = {str(code): str(n) for code, n in zip(table["code"], table["providers"], strict=True)}
     shown = coverage.filter_directory(privacy.view_for_role(directory, privacy.PUBLIC), services=services)
     located = int((shown.geometry.notna() & ~shown.geometry.is_empty).sum())
     return counts, located
@@ -188,6 +190,34 @@ def test_a_service_filter_reshades_the_same_map_in_place(app_url, browser_contex
 
 
 
+def test_small_counts_are_banded_on_the_public_map(app_url, browser_context):
+    """A unit with one or two confidential sites: its tooltip shows a range, never the count;
+    the legend says that dashed units are banded."""
+    from playwright.sync_api import expect
+
+    from geomap import pipeline
+    from geomap.analysis import coverage
+
+    units = pipeline.load_units("NGA")
+    directory = pipeline.load_directory(pipeline.sample_directory_path("NGA"), units=units, country="NGA")
+    exact = coverage.coverage_by_unit(units, directory)
+    small = exact[(exact["confidential_providers"] > 0) & (exact["confidential_providers"] < 3)]
+    assert len(small), "the sample has no unit with one or two confidential sites"
+    context, requests = browser_context
+    page = context.new_page()
+    page.goto(f"{app_url}/", wait_until="domcontentloaded")
+    frame = coverage_map(page)
+    frame.locator("path.geomap-unit").first.wait_for(state="attached", timeout=LOAD_TIMEOUT_MS)
+    expect(frame.locator(".geomap-legend")).to_contain_text("fewer than 3 confidential sites", timeout=LOAD_TIMEOUT_MS)
+    (inner,) = map_frames(page)
+    shown = {uid: t for uid, t in inner.evaluate(_MAP_STATE_JS)["units"]}
+    for code, total in zip(small["code"], small["providers"], strict=True):
+        text = shown[str(code)][1]
+        assert "–" in text and text != f"{total:,}", (code, text)
+    assert frame.locator(".geomap-legend-banded").count() == 1
+    assert requests.outside() == [], f"requests left the machine: {requests.outside()}"
+
+
 def test_the_table_download_follows_the_filter(app_url, browser_context, tmp_path: Path):
     """The CSV is built when the button is clicked (not on each rerun): it holds the filtered table."""
     import csv
@@ -209,8 +239,8 @@ def test_the_table_download_follows_the_filter(app_url, browser_context, tmp_pat
     target = tmp_path / "coverage.csv"
     download.value.save_as(target)
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-    # The download is a table for people: its headers are the page's (English here).
-    assert {r["Code"]: f"{int(r['Providers']):,}" for r in rows} == counts
+    # The download is a table for people: its headers are the page's (English here); band text as on the map.
+    assert {r["Code"]: r["Providers"] for r in rows} == counts
     assert requests.outside() == [], f"requests left the machine: {requests.outside()}"
 
 def _hostile_map():

@@ -12,6 +12,14 @@ from leaks._leakcheck import assert_no_leak, output_text
 from geomap import boundaries
 from geomap.cli import FULL_EXPORT_NOTICE, main
 
+@pytest.fixture(autouse=True)
+def _no_disclosure_banding(monkeypatch):
+    # These tests are about the referral's own redaction (bands, coarse grid, no details) on
+    # fixtures with one confidential site per unit: k = 1 keeps those sites in the public
+    # search. The disclosure rule (k = 3 leaves them out) is tested in tests/leaks/test_small_counts.py.
+    monkeypatch.setenv("GEOMAP_DISCLOSURE_K", "1")
+
+
 
 @pytest.fixture(scope="module")
 def kano_point() -> tuple[float, float]:

@@ -96,12 +96,16 @@ def test_public_view_strips_confidential_records():
             assert row[f] is None or (isinstance(row[f], float) and np.isnan(row[f])), f
         for col in ("extra", "duplicate_of", "distance_km"):
             assert row[col] is None or (isinstance(row[col], float) and np.isnan(row[col])), col
-        assert row["reason"] == privacy.CONFIDENTIAL_REASON
+        # (alone in their unit: the unit is withheld too, and the reason says so)
+        assert row["reason"].startswith(privacy.CONFIDENTIAL_REASON)
         assert row["display_name"].startswith("Confidential shelter")
     assert v.iloc[0]["display_name"] == "Confidential shelter — contact via +999 800 0000 hotline"
     assert v.iloc[2]["display_name"] == "Confidential shelter — contact via the national hotline"
+    # alone in Lagos: with k=3 its unit is withheld; with k=1 (no disclosure control) kept
+    assert v.iloc[0]["admin1_code"] is None and v.iloc[0]["admin1_name"] is None
+    v1 = privacy.public_view(d, k=1)
     for f in KEPT:
-        assert v.iloc[0][f] == d.iloc[0][f] or (pd.isna(v.iloc[0][f]) and pd.isna(d.iloc[0][f])), f
+        assert v1.iloc[0][f] == d.iloc[0][f] or (pd.isna(v1.iloc[0][f]) and pd.isna(d.iloc[0][f])), f
 
 
 def test_public_view_keeps_public_records_whole():

@@ -84,7 +84,7 @@ def _coverage_map_html(units, directory, role):
     from geomap.analysis import coverage
     from geomap.layers import coverage_map
 
-    table = coverage.coverage_by_unit(units, directory)
+    table = coverage.published_coverage(units, directory, role=role)  # bands for the public
     m = coverage_map.build_coverage_map(units, table, privacy.view_for_role(directory, role), role=role)
     return m.get_root().render(), m
 

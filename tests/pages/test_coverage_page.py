@@ -44,23 +44,45 @@ def test_app_opens_on_nigeria_sample():
 def test_default_view_counts_and_table():
     at = _run()
     metrics = _metrics(at)
-    assert metrics["Providers placed"] == "148"
+    # the public view: units with fewer than 3 confidential sites show a band (disclosure rule)
+    assert metrics["Providers shown exactly"] == "127"
     assert metrics["Units with at least one"].endswith("of 37")
     assert metrics["Population denominator"] == "2006 census"
     assert any(schema.FICTIONAL_NOTICE in i.value for i in at.info)
     table = at.dataframe[0].value
     assert len(table) == 37
-    assert table["Providers"].sum() == 148
+    assert sum(_low(t) for t in table["Providers"]) == 127
+    assert (table["Banded (confidential sites fewer than k)"] == "yes").sum() == 35
     assert at.get("download_button")
+
+
+def _low(text: str) -> int:
+    """The lower end of a published count ("2–4" -> 2, "10" -> 10)."""
+    return int(str(text).split("–")[0].replace(",", ""))
+
+
+def test_partner_view_counts_exactly():
+    from datetime import UTC, datetime, timedelta
+
+    from geomap import auth
+
+    now = datetime.now(UTC)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=180)
+    at.session_state["geomap_auth"] = auth.Session("fictional-partner", "partner", now + timedelta(hours=1), now)
+    at.session_state["cov_table_open"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metrics(at)["Providers placed"] == "148"
+    assert at.dataframe[0].value["Providers"].sum() == 148
 
 
 def test_service_filter_and_measure_follow():
     at = _run()
     at.multiselect(key="cov_services").set_value(["shelter"]).run()
     assert not at.exception
-    shelters = int(_metrics(at)["Providers placed"])
-    assert 0 < shelters < 148
-    assert at.dataframe[0].value["Providers"].sum() == shelters
+    shelters = int(_metrics(at)["Providers shown exactly"])
+    assert 0 < shelters < 127
+    assert sum(_low(t) for t in at.dataframe[0].value["Providers"]) == shelters
     at.radio(key="cov_measure").set_value("per_100k").run()
     assert not at.exception
     assert "Per 100k" in at.dataframe[0].value.columns
@@ -77,7 +99,7 @@ def test_other_country_without_sample():
 def test_confidential_count_caption_in_public_view():
     at = _run()
     captions = " ".join(c.value for c in at.caption)
-    assert "confidential provider(s) are counted" in captions
+    assert "Disclosure control" in captions and "fewer than 3" in captions
     assert "Natural Earth" in " ".join(m.value for m in at.markdown)  # in "Sources" under the map
 
 
@@ -125,11 +147,14 @@ def test_units_without_a_provider_are_named():
     at.multiselect(key="cov_services").set_value(["shelter"]).run()
     assert not at.exception
     table = at.dataframe[0].value
-    missing = table.loc[table["Providers"] == 0, "Unit"].tolist()
-    assert missing, "the fictional sample should leave some states without a shelter"
-    line = next(m.value for m in at.markdown if m.value.startswith("**No provider"))
-    assert f"in {len(missing)} unit{'' if len(missing) == 1 else 's'}:**" in line
-    assert "(Shelter)" in line
+    # public view: a state with no public shelter shows "0–2" (a band of confidential ones, which
+    # may be none), so it is named as such, never as "no provider"
+    missing = table.loc[table["Providers"] == "0–2", "Unit"].tolist()
+    assert missing, "the fictional sample should leave some states without a public shelter"
+    assert not any(m.value.startswith("**No provider") for m in at.markdown)
+    line = next(m.value for m in at.markdown if m.value.startswith("**No public provider"))
+    assert f"in {len(missing)} unit(s):**" in line
+    assert "(Shelter)" in line and "fewer than 3 confidential" in line
     assert all(name in line for name in missing)
 
 
@@ -285,7 +310,7 @@ def test_an_edit_on_the_data_page_reaches_the_coverage_table_and_map():
     assert not at.exception, [e.value for e in at.exception]
     assert _metrics(at)["Providers placed"] == "2"
     table = at.dataframe[0].value
-    assert table.loc[table["Code"] == "NG-KN", "Providers"].tolist() == [1]
+    assert table.loc[table["Code"] == "NG-KN", "Providers"].tolist() == ["1"]  # no confidential record: no band
     after = _map_args(at)
     assert after["base"] != before["base"]  # a new directory: a new map
     assert "Fictional Kano Test Shelter" in after["html"]

@@ -101,18 +101,19 @@ def test_public_gaps_page_ranks_units_and_hides_confidential(directory_csv):
     at = _run(directory_csv, "public")
     assert at.title[0].value == "Gaps — Nigeria"
     labels = [m.label for m in at.metric]
-    assert "Units with no shelter" in labels and any(lab.startswith("People in settlements beyond 50 km") for lab in labels)
-    units_none = next(m.value for m in at.metric if m.label == "Units with no shelter")
+    # public view: the lone confidential shelters are banded, so only public ones count as shown
+    assert "Units with no shelter shown exactly" in labels and any(lab.startswith("People in settlements beyond 50 km") for lab in labels)
+    units_none = next(m.value for m in at.metric if m.label == "Units with no shelter shown exactly")
     n_units = len(boundaries.load_boundaries("NGA"))
-    with_shelter = len(range(0, n_units, 4))
-    assert units_none == f"{n_units - with_shelter} of {n_units}"
+    with_public_shelter = len([i for i in range(0, n_units, 4) if i % 8])
+    assert units_none == f"{n_units - with_public_shelter} of {n_units}"
     assert [s.value for s in at.subheader][:1] == ["Ranked gaps"]
     assert len(at.dataframe) >= 1
     text = _all_text(at)
     raw = pd.read_csv(directory_csv, dtype=str)
     assert_no_leak(text, raw, where="Gaps page (public)")
     assert "Hidden Fictional Lane" not in text
-    assert "Confidential sites count in every figure" in text
+    assert "Disclosure control" in text and "fewer than 3" in text
     # issue #13: settlements just off the coarse coastline (Lagos) are in the demand, and said so
     captions = " ".join(c.value for c in at.caption)
     assert "lie just outside every unit (coarse coastline or border) and were assigned to the nearest unit within 5 km" in captions
@@ -137,7 +138,40 @@ def test_weights_and_siting_panel(directory_csv):
 def test_partner_sees_confidential_catchments(directory_csv):
     pub = _all_text(_run(directory_csv, "public"))
     partner = _all_text(_run(directory_csv, "partner"))
-    assert "Confidential sites count in every figure" not in partner
+    assert "Disclosure control" not in partner
     # more catchment polygons are drawn for a partner (the confidential sites' circles)
     assert partner.count("Within 50 km") >= pub.count("Within 50 km")
-    assert len(partner) > len(pub)
+    assert "Catchments of confidential sites and distances to them are not drawn" in pub
+    assert "Catchments of confidential sites and distances to them are not drawn" not in partner
+
+
+def _nigeria_raster(tmp: Path, name: str, value: float) -> bytes:
+    import numpy as np
+    from grids._rasters import write_raster
+    from rasterio.transform import from_origin
+
+    path = write_raster(tmp / name, np.full((110, 130), value, dtype="float32"), transform=from_origin(2.6, 14.0, 0.1, 0.1))
+    return path.read_bytes()
+
+
+def test_population_raster_upload_runs_in_stages_and_names_its_model(directory_csv, tmp_path):
+    pop = _nigeria_raster(tmp_path, "people.tif", 100.0)
+    friction = _nigeria_raster(tmp_path, "friction.tif", 60 / 30_000)  # 30 km/h everywhere
+
+    def setup(at: AppTest) -> None:
+        at.file_uploader(key="gaps_grid_upload").upload("people.tif", pop, "image/tiff")
+        at.file_uploader(key="gaps_friction_upload").upload("friction.tif", friction, "image/tiff")
+
+    at = _run(directory_csv, "public", setup)
+    assert "Over every person: the population grid" in [s.value for s in at.subheader]
+    metrics = {m.label: m.value for m in at.metric}
+    people = int(metrics["People on the grid"].replace(",", ""))
+    assert people > 0 and people % 100 == 0
+    assert "Beyond 60 minutes" in metrics
+    assert metrics["Share of the grid population beyond 50 km"].endswith("%")
+    text = _all_text(at)
+    assert "Population grid: done (raster: people.tif)" in text
+    assert "Population model: raster: people.tif" in text
+    table = next(d.value for d in at.dataframe if "People on the grid" in d.value.columns)
+    assert table["People on the grid"].sum() == people
+    assert_no_leak(text, pd.read_csv(directory_csv, dtype=str), where="Gaps page (population grid)")

@@ -17,6 +17,14 @@ from streamlit.testing.v1 import AppTest
 from geomap import boundaries
 from geomap.gazetteer import find_town
 
+@pytest.fixture(autouse=True)
+def _no_disclosure_banding(monkeypatch):
+    # These tests are about the referral's own redaction (bands, coarse grid, no details) on
+    # fixtures with one confidential site per unit: k = 1 keeps those sites in the public
+    # search. The disclosure rule (k = 3 leaves them out) is tested in tests/leaks/test_small_counts.py.
+    monkeypatch.setenv("GEOMAP_DISCLOSURE_K", "1")
+
+
 
 def _script(csv_path: str, role: str) -> None:
     import dataclasses

@@ -41,13 +41,33 @@ def _directory() -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="module")
 def result():
+    """Exact figures (a partner's analysis)."""
+    u = units()
+    dp = dm.demand_points(u, settlements())
+    return u, dp, rg.service_gaps(u, _directory(), dp, service="shelter", radius_km=50, threshold_per_100k=2.0, add_sites=1, role="partner")
+
+
+@pytest.fixture(scope="module")
+def public_result():
+    """The public analysis: XA's lone confidential shelter is left out and XA banded."""
     u = units()
     dp = dm.demand_points(u, settlements())
     return u, dp, rg.service_gaps(u, _directory(), dp, service="shelter", radius_km=50, threshold_per_100k=2.0, add_sites=1)
 
 
-def test_report_public_has_tables_sources_caveats_and_no_leak(result):
-    u, dp, r = result
+def test_public_analysis_bands_a_lone_confidential_shelter(public_result, result):
+    _u, _dp, pub = public_result
+    exact = result[2].table.set_index("code")
+    table = pub.table.set_index("code")
+    assert int(exact.loc["XA", "providers"]) == 2
+    assert table.loc["XA", "providers"] == "1–3" and table.loc["XA", "confidential_providers"] == "fewer than 3"
+    assert not pub.nearest["nearest_confidential"].any()  # reach is computed without it
+    with pytest.raises(ValueError, match="exact figures"):
+        rg.gaps_report(result[0], _directory(), result[1], results=[result[2]], role="public")
+
+
+def test_report_public_has_tables_sources_caveats_and_no_leak(public_result):
+    u, dp, r = public_result
     html = rg.gaps_report(u, _directory(), dp, results=[r], country_name="Testland", is_sample=True,
                           directory_label="fixture (fictional)", boundary_source="fixture boxes")
     assert html.startswith("<!DOCTYPE html>")
@@ -61,12 +81,15 @@ def test_report_public_has_tables_sources_caveats_and_no_leak(result):
     assert "Hidden Fictional Lane" not in html and "hidden refuge" not in html
 
 
-def test_report_partner_draws_confidential_catchments(result):
+def test_report_partner_draws_confidential_catchments(result, public_result):
     u, dp, r = result
-    pub = rg.gaps_report(u, _directory(), dp, results=[r], role="public")
+    pub = rg.gaps_report(u, _directory(), dp, results=[public_result[2]], role="public")
     partner = rg.gaps_report(u, _directory(), dp, results=[r], role="partner")
     assert "Catchments of confidential sites" in pub and "Catchments of confidential sites" not in partner
-    assert len(partner) > len(pub)  # one more catchment circle
+    from geomap.analysis import catchments as C
+
+    # one more catchment circle drawn for the partner
+    assert len(C.visible_catchments(r.catchments, role="partner")) > len(C.visible_catchments(public_result[2].catchments, role="public"))
 
 
 def test_export_table_and_geo_exports(result, tmp_path):

@@ -18,6 +18,14 @@ TODAY = date(2026, 6, 1)
 CONF = {"lat": 12.3456789, "lon": 8.6543219}  # a fictional confidential shelter
 START = R.start_from_point(12.0, 8.5)
 
+@pytest.fixture(autouse=True)
+def _no_disclosure_banding(monkeypatch):
+    # These tests are about the referral's own redaction (bands, coarse grid, no details) on
+    # fixtures with one confidential site per unit: k = 1 keeps those sites in the public
+    # search. The disclosure rule (k = 3 leaves them out) is tested in tests/leaks/test_small_counts.py.
+    monkeypatch.setenv("GEOMAP_DISCLOSURE_K", "1")
+
+
 
 def _directory() -> gpd.GeoDataFrame:
     def rec(id_, lat, lon, services, conf, **kw):

@@ -1,0 +1,116 @@
+"""Named directories and project sets: create, list, describe."""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+import geomap.store.tables as tables
+from geomap import boundaries
+from geomap.store._common import ADMIN, SENSITIVITIES, now_iso, require_role
+from geomap.store.engine import Store
+
+__all__ = ["KINDS", "create_directory", "get_directory", "list_directories", "ensure_directory"]
+
+#: What a named collection holds.
+KINDS: tuple[str, ...] = ("directory", "projects")
+
+
+def _check(name: str, sensitivity: str, kind: str) -> None:
+    if not name or not name.strip() or len(name) > 200:
+        msg = f"directory name {name!r}: give 1 to 200 characters"
+        raise ValueError(msg)
+    if sensitivity not in SENSITIVITIES:
+        msg = f"directory {name!r}: sensitivity {sensitivity!r} is not one of {', '.join(SENSITIVITIES)}"
+        raise ValueError(msg)
+    if kind not in KINDS:
+        msg = f"directory {name!r}: kind {kind!r} is not one of {', '.join(KINDS)}"
+        raise ValueError(msg)
+
+
+def create_directory(
+    store: Store, name: str, *, country: str, role: str, owner: str = "", licence: str = "",
+    sensitivity: str = "restricted", fictional: bool = False, kind: str = "directory",
+) -> dict:
+    """Create a named directory (admin role).
+
+    Parameters
+    ----------
+    store : Store
+    name : str
+        Unique name, e.g. ``"Nigeria — national referral directory"``.
+    country : str
+        ISO 3166-1 alpha-2/alpha-3 code or English name (kept as alpha-3).
+    role : str
+        The acting session's role; creating directories needs ``admin``.
+    owner, licence : str
+        Who keeps it and under which licence it may be shared.
+    sensitivity : {"public", "restricted", "confidential"}
+    fictional : bool
+        A fictional sample (said wherever its records appear).
+    kind : {"directory", "projects"}
+
+    Returns
+    -------
+    dict
+        The directory's row.
+
+    Raises
+    ------
+    ValueError
+        A directory of that name exists, or a value is not accepted.
+    """
+    require_role(role, ADMIN, "creating a directory")
+    _check(name, sensitivity, kind)
+    iso3 = boundaries.resolve_country(country)
+    row = {"name": name.strip(), "country": iso3, "owner": owner, "licence": licence, "sensitivity": sensitivity,
+           "fictional": bool(fictional), "kind": kind, "created_at": now_iso()}
+    with store.begin() as conn:
+        if conn.execute(sa.select(tables.directories.c.name).where(tables.directories.c.name == row["name"])).first():
+            msg = f"a directory named {row['name']!r} already exists"
+            raise ValueError(msg)
+        conn.execute(tables.directories.insert(), row)
+    return row
+
+
+def get_directory(store: Store, name: str) -> dict:
+    """The directory's row; ``ValueError`` naming the known directories when there is none."""
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(tables.directories).where(tables.directories.c.name == name)).mappings().first()
+        if row is None:
+            known = conn.execute(sa.select(tables.directories.c.name).order_by(tables.directories.c.name)).scalars().all()
+            msg = f"no directory named {name!r} in the store; known: {', '.join(known) or 'none'}"
+            raise ValueError(msg)
+    return dict(row)
+
+
+def ensure_directory(store: Store, name: str, *, country: str, role: str, **options) -> dict:
+    """The directory ``name``, created when missing; refuses one that belongs to another country."""
+    iso3 = boundaries.resolve_country(country)
+    try:
+        row = get_directory(store, name)
+    except ValueError:
+        return create_directory(store, name, country=iso3, role=role, **options)
+    if row["country"] != iso3:
+        msg = f"directory {name!r} is for {row['country']}, not {iso3}; pick another name or --country {row['country']}"
+        raise ValueError(msg)
+    return row
+
+
+def list_directories(store: Store) -> pd.DataFrame:
+    """Every directory with its record counts (current, not deleted) and pending proposals."""
+    d, r, p = tables.directories, tables.records, tables.proposals
+    live = (sa.select(r.c.directory, sa.func.count().label("records"),
+                      sa.func.count(r.c.verified_at).label("verified"))
+            .where(r.c.deleted == sa.false()).group_by(r.c.directory).subquery())
+    pending = (sa.select(p.c.directory, sa.func.count().label("pending_proposals"))
+               .where(p.c.status == "pending").group_by(p.c.directory).subquery())
+    query = (sa.select(d, sa.func.coalesce(live.c.records, 0).label("records"),
+                       sa.func.coalesce(live.c.verified, 0).label("verified"),
+                       sa.func.coalesce(pending.c.pending_proposals, 0).label("pending_proposals"))
+             .select_from(d.outerjoin(live, live.c.directory == d.c.name).outerjoin(pending, pending.c.directory == d.c.name))
+             .order_by(d.c.name))
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    columns = [*(c.name for c in d.columns), "records", "verified", "pending_proposals"]
+    return pd.DataFrame([dict(x) for x in rows], columns=columns)

@@ -1,0 +1,1 @@
+"""Versioned migrations of the store's schema (Alembic); ``versions/`` holds one file per step."""

@@ -1,0 +1,135 @@
+"""Accounts kept in the store: roles, bcrypt hashes and a lockout that holds across sessions.
+
+A new account can sign in at once (every sign-in reads the store); failed sign-ins are counted
+on the account itself, so a fresh browser session does not reset the lockout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+import geomap.store.tables as tables
+from geomap import auth
+from geomap.store._common import ADMIN, PARTNER, ROLES, now_iso
+from geomap.store.engine import Store
+
+__all__ = [
+    "MAX_FAILED_ATTEMPTS", "LOCKOUT", "add_user", "set_password", "remove_user", "list_users", "authenticate",
+    "exists", "sign_in", "session_role",
+]
+
+#: Failed sign-ins in a row that lock the account.
+MAX_FAILED_ATTEMPTS = 5
+#: How long a locked account stays locked.
+LOCKOUT = timedelta(minutes=15)
+_U = tables.users
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES[1:]:
+        msg = f"account role {role!r} is not one of {', '.join(ROLES[1:])}"
+        raise ValueError(msg)
+
+
+def add_user(store: Store, name: str, password: str, *, role: str = PARTNER, rounds: int = auth.DEFAULT_ROUNDS) -> None:
+    """Create an account (refuses an existing name)."""
+    auth.check_username(name)
+    _check_role(role)
+    stamp = now_iso()
+    row = {"name": name, "role": role, "password_hash": auth.hash_password(password, rounds=rounds),
+           "failed_attempts": 0, "locked_until": None, "created_at": stamp, "updated_at": stamp}
+    with store.begin() as conn:
+        if conn.execute(sa.select(_U.c.name).where(_U.c.name == name)).first():
+            msg = f"an account named {name!r} exists; use passwd to change it"
+            raise ValueError(msg)
+        conn.execute(_U.insert(), row)
+
+
+def set_password(store: Store, name: str, password: str | None = None, *, role: str | None = None,
+                 rounds: int = auth.DEFAULT_ROUNDS) -> None:
+    """Change an account's password and/or role; also unlocks it."""
+    values: dict = {"updated_at": now_iso(), "failed_attempts": 0, "locked_until": None}
+    if password is not None:
+        values["password_hash"] = auth.hash_password(password, rounds=rounds)
+    if role is not None:
+        _check_role(role)
+        values["role"] = role
+    with store.begin() as conn:
+        if conn.execute(_U.update().where(_U.c.name == name).values(**values)).rowcount != 1:
+            msg = f"no account named {name!r}"
+            raise ValueError(msg)
+
+
+def remove_user(store: Store, name: str) -> None:
+    """Delete an account."""
+    with store.begin() as conn:
+        if conn.execute(_U.delete().where(_U.c.name == name)).rowcount != 1:
+            msg = f"no account named {name!r}"
+            raise ValueError(msg)
+
+
+def list_users(store: Store) -> pd.DataFrame:
+    """Accounts: name, role, locked_until (never hashes)."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(_U.c.name, _U.c.role, _U.c.locked_until).order_by(_U.c.name)).all()
+    return pd.DataFrame(rows, columns=["name", "role", "locked_until"])
+
+
+def authenticate(store: Store, name: str, password: str, *, now: datetime | None = None) -> str | None:
+    """The account's role when the password is right and the account not locked, else ``None``.
+
+    Every wrong password counts against the account; :data:`MAX_FAILED_ATTEMPTS` in a row lock
+    it for :data:`LOCKOUT`, whatever browser or server the attempts come from.
+    """
+    moment = now or datetime.now(UTC)
+    with store.begin() as conn:
+        query = sa.select(_U).where(_U.c.name == name)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = conn.execute(query).mappings().first()
+        if row is None:
+            auth.verify_password(password, auth._dummy_hash(auth.DEFAULT_ROUNDS).decode("ascii"))  # same work as a real account
+            return None
+        if row["locked_until"] and datetime.fromisoformat(row["locked_until"].replace("Z", "+00:00")) > moment:
+            return None
+        if auth.verify_password(password, row["password_hash"]):
+            conn.execute(_U.update().where(_U.c.name == name).values(failed_attempts=0, locked_until=None))
+            return row["role"]
+        failed = row["failed_attempts"] + 1
+        locked = (moment + LOCKOUT).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if failed >= MAX_FAILED_ATTEMPTS else None
+        conn.execute(_U.update().where(_U.c.name == name).values(failed_attempts=0 if locked else failed, locked_until=locked))
+    return None
+
+
+def is_admin(role: str) -> bool:
+    """Whether ``role`` manages users and directories."""
+    return role == ADMIN
+
+
+def exists(store: Store, name: str) -> bool:
+    """Whether the store holds an account named ``name``."""
+    with store.engine.connect() as conn:
+        return conn.execute(sa.select(_U.c.name).where(_U.c.name == name)).first() is not None
+
+
+def session_role(role: str) -> str:
+    """The page role of a store account's role (an admin sees what an editor sees)."""
+    return auth.EDITOR if role == ADMIN else role
+
+
+def sign_in(state: MutableMapping[str, Any], store: Store, name: str, password: str, *,
+            hours: float = auth.DEFAULT_SESSION_HOURS) -> auth.Session | None:
+    """Check a store account and keep an :class:`geomap.auth.Session` in ``state`` on success."""
+    role = authenticate(store, name, password)
+    if role is None:
+        state.pop(auth.SESSION_KEY, None)
+        return None
+    issued = datetime.now(UTC)
+    session = auth.Session(name, session_role(role), issued + timedelta(hours=hours), issued)
+    state[auth.SESSION_KEY] = session
+    return session
