@@ -296,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--include-confidential",
         action="store_true",
-        help="exact counts of confidential sites (partner view; the public view bands counts below GEOMAP_DISCLOSURE_K)",
+        help=_("exact counts of confidential sites (partner view; the public view bands counts below GEOMAP_DISCLOSURE_K)"),
     )
     add_mapping_options(c)
     c.set_defaults(func=_cmd_coverage)

@@ -105,18 +105,18 @@ def add_gaps_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 def _grid_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("population grid (instead of settlements)")
-    g.add_argument("--population-raster", metavar="TIF", help="GeoTIFF/COG of persons per cell (WorldPop, GHSL, GPW, HRSL)")
-    g.add_argument("--friction", metavar="TIF", help="friction surface, minutes per metre: adds people within --minutes")
-    g.add_argument("--landcover", metavar="TIF", help="land-cover raster to build the friction surface from (with --speeds)")
-    g.add_argument("--speeds", default="walking", help="speed table: walking, motorised, or a CSV of class,speed_kmh")
-    g.add_argument("--minutes", type=float, default=60.0, help="travel-time threshold (default 60)")
+    g.add_argument("--population-raster", metavar="TIF", help=_("GeoTIFF/COG of persons per cell (WorldPop, GHSL, GPW, HRSL)"))
+    g.add_argument("--friction", metavar="TIF", help=_("friction surface, minutes per metre: adds people within --minutes"))
+    g.add_argument("--landcover", metavar="TIF", help=_("land-cover raster to build the friction surface from (with --speeds)"))
+    g.add_argument("--speeds", default="walking", help=_("speed table: walking, motorised, or a CSV of class,speed_kmh"))
+    g.add_argument("--minutes", type=float, default=60.0, help=_("travel-time threshold (default 60)"))
     g.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
-                   help="run the grid on Dask: a local cluster, or the scheduler at tcp://HOST:PORT")
-    g.add_argument("--block", type=int, default=2048, help="block size in cells (memory per block ~ block^2 x 40 bytes)")
+                   help=_("run the grid on Dask: a local cluster, or the scheduler at tcp://HOST:PORT"))
+    g.add_argument("--block", type=int, default=2048, help=_("block size in cells (memory per block ~ block^2 x 40 bytes)"))
     g.add_argument("--capacity-km", type=float, metavar="KM",
-                   help="also fill facilities nearest-first up to their capacity within KM (AccessMod geographic coverage)")
+                   help=_("also fill facilities nearest-first up to their capacity within KM (AccessMod geographic coverage)"))
     g.add_argument("--aggregate", type=int, default=1, metavar="N",
-                   help="aggregate N x N cells for --capacity-km and siting (default 1; 10 turns 100 m into 1 km)")
+                   help=_("aggregate N x N cells for --capacity-km and siting (default 1; 10 turns 100 m into 1 km)"))
 
 
 def _friction(args: argparse.Namespace, info):
@@ -157,8 +157,7 @@ def grid_reach_from_args(args: argparse.Namespace, units, directory, *, service:
         out["covered_population"] = by_unit["covered_population"].to_numpy()
         out["uncovered_population"] = by_unit["uncovered_population"].to_numpy()
         filled = int(by_fac["filled"].sum())
-        print(f"  capacity within {args.capacity_km:g} km: {filled} of {len(by_fac)} facilities filled; "
-              f"{by_unit['uncovered_population'].sum():,.0f} people left uncovered")
+        print(_("  capacity within {capacity_km:g} km: {filled} of {n} facilities filled; {uncovered_population:,.0f} people left uncovered").format(capacity_km=args.capacity_km, filled=filled, n=len(by_fac), uncovered_population=by_unit['uncovered_population'].sum()))
     return out
 
 
@@ -251,7 +250,7 @@ def run_site(args: argparse.Namespace) -> int:
         info = io.describe_raster(args.population_raster)
         sites = grid_siting.grid_sites(info, units, existing, radius_km=radius, add=args.add, factor=args.aggregate,
                                        max_candidates=args.max_candidates)
-        print(f"population model: {sites.attrs['population_model']}")
+        print(_("population model: {population_model}").format(population_model=sites.attrs['population_model']))
     else:
         sites = siting.mclp_sites(points, radius_km=radius, add=args.add, existing=existing, max_candidates=args.max_candidates)
     table = pd.DataFrame(sites.drop(columns=sites.geometry.name))

@@ -96,24 +96,24 @@ def _run_store_users(args: argparse.Namespace) -> int:
         if args.users_action == "list":
             table = users.list_users(s)
             for r in table.itertuples(index=False):
-                print(f"{r.name}\t{r.role}" + (f"\tlocked until {r.locked_until}" if r.locked_until else ""))
-            print(f"{len(table)} account(s) in {s.location}")
+                print(f"{r.name}\t{r.role}" + (_("\tlocked until {locked_until}").format(locked_until=r.locked_until) if r.locked_until else ""))
+            print(_("{n} account(s) in {location}").format(n=len(table), location=s.location))
         elif args.users_action == "remove":
             users.remove_user(s, args.name)
-            print(f"removed {args.name!r} from {s.location}")
+            print(_("removed {name!r} from {location}").format(name=args.name, location=s.location))
         elif args.users_action == "add":
             auth.check_username(args.name)
             if users.exists(s, args.name):
                 msg = f"user {args.name!r} already exists in {s.location}; use `geomap users --store passwd {args.name}`"
                 raise ValueError(msg)
             users.add_user(s, args.name, read_password(stdin=args.password_stdin), role=args.role)
-            print(f"added {args.role} {args.name!r} to {s.location}")
+            print(_("added {role} {name!r} to {location}").format(role=args.role, name=args.name, location=s.location))
         else:
             if not users.exists(s, args.name):
                 msg = f"no user {args.name!r} in {s.location}"
                 raise KeyError(msg)
             users.set_password(s, args.name, read_password(stdin=args.password_stdin), role=args.role)
-            print(f"changed password of {args.name!r} in {s.location} (and unlocked it)")
+            print(_("changed password of {name!r} in {location} (and unlocked it)").format(name=args.name, location=s.location))
         return 0
     finally:
         s.close()

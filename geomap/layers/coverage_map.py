@@ -219,7 +219,7 @@ def _banded_legend(joined: pd.DataFrame) -> tuple[str, int] | None:
         return None
     n = int(joined[disclosure.BANDED_COLUMN].fillna(False).astype(bool).sum())
     k = joined.attrs.get("disclosure_k")
-    label = f"dashed: {disclosure.band_label(k)} confidential sites (exact count withheld); shaded by the figure shown exactly"
+    label = _("dashed: {band} confidential sites (exact count withheld); shaded by the figure shown exactly").format(band=disclosure.band_label(k))
     return (label, n) if n else None
 
 

@@ -75,12 +75,12 @@ def _directory_picker(country: str) -> None:
         return
     current = st.session_state.get(_state.K_STORE_DIR)
     st.sidebar.selectbox(
-        "Directory",
+        _("Directory"),
         names,
         index=names.index(current) if current in names else 0,
         key="sidebar_store_directory",
         on_change=_on_directory_change,
-        help="Directories kept in the store for this country. An uploaded file (Data page) is shown instead, for this session only.",
+        help=_("Directories kept in the store for this country. An uploaded file (Data page) is shown instead, for this session only."),
     )
 
 
