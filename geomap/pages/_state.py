@@ -277,7 +277,8 @@ def switch_country(country: str) -> None:
     """Switch this session to ``country`` as a person would: bundled boundaries, sidebar in step."""
     set_country(country)
     clear_boundaries()
-    st.session_state["sidebar_country"] = st.session_state[K_COUNTRY]
+    # the sidebar holds one country picker per language (see _sidebar): keep this run's in step
+    st.session_state["sidebar_country_" + i18n.current().lang] = st.session_state[K_COUNTRY]
 
 
 def set_upload(

@@ -352,7 +352,7 @@ def _demand_section(units: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> tpl.Se
     ].copy()
     cov_t["settlement_share"] = cov_t["settlement_share"] * 100
     heads = {"code": _("Code"), "name": _("Unit"), "settlements": _("Settlements"), "settlement_population": _("Settlement population"),
-             "population": _("Population"), "settlement_share": _("Settlements cover (%)")}
+             "population": _("Population"), "settlement_share": _("settlements cover (%)")}
     return tpl.Section(
         _("Demand points: how much of the census they represent"),
         "<p>" + tpl.esc(_(_demand.DEMAND_CAVEAT)) + "</p>"

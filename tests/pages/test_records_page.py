@@ -62,7 +62,8 @@ def test_fresh_install_opens_the_app_on_the_embedded_store(fresh_data_dir):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert (fresh_data_dir / gs.STORE_FILENAME).is_file()
-    assert any(f"Directory: {NGA} (kept in the store)" in c.value for c in at.sidebar.caption)
+    # the directory line is sidebar text, not a caption, since #17 (captions reach AA contrast)
+    assert any(f"Directory: {NGA} (kept in the store)" in c.value for c in at.sidebar.markdown)
     assert any("fictional" in w.value for w in at.sidebar.warning)
     assert at.sidebar.selectbox(key="sidebar_store_directory").value == NGA
 

@@ -85,8 +85,8 @@ def test_a_link_country_decides_the_view_and_the_url_keeps_it():
     at.run()
     assert not at.exception
     assert at.title[0].value == "Coverage — Mexico"
-    assert at.sidebar.selectbox(key="sidebar_country").value == "MEX"
+    assert at.sidebar.selectbox(key="sidebar_country_en").value == "MEX"
     assert at.query_params["country"] in ("MX", ["MX"])
-    at.sidebar.selectbox(key="sidebar_country").set_value("KEN").run()
+    at.sidebar.selectbox(key="sidebar_country_en").set_value("KEN").run()
     assert at.title[0].value == "Coverage — Kenya"
     assert at.query_params["country"] in ("KE", ["KE"])
