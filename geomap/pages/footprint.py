@@ -18,7 +18,7 @@ from geomap import i18n
 from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import schema
-from geomap.i18n import _, ngettext
+from geomap.i18n import N_, _, ngettext
 from geomap.io.sources import read_source
 from geomap.layers.footprint_map import footprint_map, footprint_map_html
 from geomap.pages import _state, _url, _widgets
@@ -138,9 +138,9 @@ def _pick(container, label: str, options: list[str], *, key: str, fmt=None) -> l
 
 #: The units table as people read it (the CSV keeps the field names).
 _TABLE_LABELS = {
-    "name": "Unit", "reached_unit": "Reached", "projects": "Projects", "budget": "Budget", "currency": "Currency",
-    "reached": "People reached", "officials_trained": "Officials trained", "providers": "Providers",
-    "overlay": "Funding and providers", "code": "Code",
+    "name": N_("Unit"), "reached_unit": N_("Reached"), "projects": N_("Projects"), "budget": N_("Budget"),
+    "currency": N_("Currency"), "reached": N_("People reached"), "officials_trained": N_("Officials trained"),
+    "providers": N_("Providers"), "overlay": N_("Funding and providers"), "code": N_("Code"),
 }
 
 
@@ -153,7 +153,7 @@ def _readable(table: pd.DataFrame) -> pd.DataFrame:
         out[col] = out[col].round().astype("Int64")
     first = [c for c in ("name", "reached_unit", "projects", "reached", "budget", "currency") if c in out.columns]
     out = out[first + [c for c in out.columns if c not in first]]
-    return out.rename(columns=_TABLE_LABELS)
+    return out.rename(columns={c: _(v) for c, v in _TABLE_LABELS.items()})
 
 
 def _no_projects_here(ctx: _state.Context, countries: pd.DataFrame) -> bool:

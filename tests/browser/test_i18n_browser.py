@@ -102,7 +102,7 @@ def test_coverage_in_spanish_names_states_and_numbers_in_spanish(app_url, browse
     page = context.new_page()
     page.goto(f"{app_url}/?country=MX&lang=es", wait_until="domcontentloaded")
     page.get_by_text("Cobertura — México").first.wait_for(timeout=LOAD_TIMEOUT_MS)
-    page.get_by_text("Proveedores ubicados").first.wait_for(timeout=LOAD_TIMEOUT_MS)
+    page.get_by_text("Proveedores mostrados con exactitud").first.wait_for(timeout=LOAD_TIMEOUT_MS)  # public view: small confidential counts are banded (#20)
     assert "Las 32 unidades (tabla ordenable)" in _shown_text(page)  # counts and units in Spanish
 
 
