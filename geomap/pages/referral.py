@@ -198,7 +198,7 @@ def _card(row: pd.Series) -> None:
         if where:
             lines.append("Where: " + ", ".join(where))
         d = schema.parse_date(row.get("last_verified"))
-        lines.append(_("Last verified: {date}").format(date=t.date(d) if d else _("never")))
+        lines.append(_("Last verified: {date}").format(date=t.date(d, format="yyyy-MM-dd") if d else _("never")))
         st.markdown("  \n".join(_widgets.md_text(x) for x in lines))
 
 
