@@ -13,19 +13,24 @@ import math
 import streamlit as st
 from streamlit import config as st_config
 
-from geomap.pages import _sidebar, _state, _url, coverage, data, footprint, gaps, records, referral
+from geomap.i18n import _
+from geomap.pages import _sidebar, _state, _url, _widgets, coverage, data, footprint, gaps, records, referral
 from geomap.settings import get_settings
 
 # Streamlit's upload limit follows geomap's one setting (GEOMAP_MAX_UPLOAD_MB, the config file,
 # else the default that .streamlit/config.toml repeats), so the uploader and the readers agree.
 st_config.set_option("server.maxUploadSize", math.ceil(get_settings().max_upload_mb))
 
-st.set_page_config(page_title="geomap — who serves survivors where", page_icon="🗺️", layout="wide")
+# The language of this run (?lang=, else the session's, else GEOMAP_LANG/LANG): set for this
+# script run only, never for the process.
+_state.activate_language()
+st.set_page_config(page_title=_("geomap — who serves survivors where"), page_icon="🗺️", layout="wide")
+_widgets.page_direction()
 
 # Every page opens by its own path (/coverage, /gaps, …). Streamlit serves its default page at
 # "/" only, so the default is a hidden page that shows Coverage under its own path, keeping the
 # link's parameters.
-_coverage_page = st.Page(coverage.render, title="Coverage", url_path="coverage")
+_coverage_page = st.Page(coverage.render, title=_("Coverage"), url_path="coverage")
 
 
 def _home() -> None:
@@ -36,11 +41,11 @@ nav = st.navigation(
     [
         st.Page(_home, title="geomap", url_path="home", default=True, visibility="hidden"),
         _coverage_page,
-        st.Page(gaps.render, title="Gaps", url_path="gaps"),
-        st.Page(referral.render, title="Referral", url_path="referral"),
-        st.Page(footprint.render, title="Footprint", url_path="footprint"),
-        st.Page(data.render, title="Data", url_path="data"),
-        st.Page(records.render, title="Records", url_path="records"),
+        st.Page(gaps.render, title=_("Gaps"), url_path="gaps"),
+        st.Page(referral.render, title=_("Referral"), url_path="referral"),
+        st.Page(footprint.render, title=_("Footprint"), url_path="footprint"),
+        st.Page(data.render, title=_("Data"), url_path="data"),
+        st.Page(records.render, title=_("Records"), url_path="records"),
     ]
 )
 # A link's ?country= decides the country before the page runs (a fresh browser shows the view

@@ -41,6 +41,7 @@ from geomap.io.sources import display_name, read_source, source_path
 from geomap.settings import get_settings
 
 __all__ = [
+    "localized_names",
     "children",
     "parent_codes",
     "BUNDLED_PATH",
@@ -239,6 +240,38 @@ def _country_keys(path: str) -> dict[str, str]:
         if rec["iso_a2"]:
             keys[rec["iso_a2"].casefold()] = a3
     return keys
+
+
+def localized_names(units: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """``units`` with ``name`` in ``lang`` where the layer carries it (``name_es``, ``name_fr``, …).
+
+    Units without a name in that language keep theirs; the other name columns are kept, so
+    matching by name (directory and project resolution) is unchanged. The bundled Natural
+    Earth layer has Spanish and French names, not Arabic ones.
+
+    Parameters
+    ----------
+    units
+        Admin units (``name`` and optionally ``name_<lang>``).
+    lang
+        A language code (``en``, ``es``, ``fr``, ``ar``).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``units`` itself when nothing changes, else a copy (attrs kept).
+    """
+    col = f"name_{lang}"
+    if lang == "en" or col not in units.columns:
+        return units
+    local = units[col].astype(object)
+    has = local.notna() & (local.astype(str).str.strip() != "")
+    if not has.any():
+        return units
+    out = units.copy()
+    out["name"] = out["name"].astype(object).where(~has, local)
+    out.attrs = dict(units.attrs)
+    return out
 
 
 def resolve_country(text: str, *, path: str | os.PathLike | None = None) -> str:

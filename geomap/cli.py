@@ -14,7 +14,9 @@ import argparse
 import importlib
 import sys
 
+from geomap import i18n
 from geomap.directory import writers
+from geomap.i18n import N_, _, ngettext
 from geomap.io.formats import DIRECTORY_FORMATS
 
 __all__ = ["main", "build_parser", "add_mapping_options", "mappings_from_args", "parse_map_options", "FULL_EXPORT_NOTICE"]
@@ -29,14 +31,14 @@ _COMMAND_MODULES: list[str] = [
 ]
 
 #: Printed, and written into the file, when an export includes confidential records.
-FULL_EXPORT_NOTICE = (
+FULL_EXPORT_NOTICE = N_(
     "FULL EXPORT: includes confidential locations, addresses and phones. "
     "Do not share beyond signed-in partners."
 )
 
 
 def _err(msg: str) -> int:
-    print(f"geomap: error: {msg}", file=sys.stderr)
+    print(_("geomap: error: {message}").format(message=msg), file=sys.stderr)
     return 2
 
 
@@ -49,8 +51,11 @@ def _cmd_boundaries_list(args: argparse.Namespace) -> int:
         writers.write_table_csv(table, args.out)
     width = max(len(str(n)) for n in table["name"]) if len(table) else 10
     for rec in table.itertuples(index=False):
-        print(f"{rec.country}  {rec.iso_a2}  {str(rec.name):<{width}}  {rec.units:>4} units")
-    print(f"{len(table)} countries, {int(table['units'].sum())} units")
+        units = ngettext("{n} unit", "{n} units", int(rec.units)).format(n=f"{rec.units:>4}")
+        print(f"{rec.country}  {rec.iso_a2}  {str(rec.name):<{width}}  {units}")
+    countries = ngettext("{n} country", "{n} countries", len(table)).format(n=i18n.number(len(table)))
+    total = int(table["units"].sum())
+    print(countries + ", " + ngettext("{n} unit", "{n} units", total).format(n=i18n.number(total)))
     return 0
 
 
@@ -120,7 +125,7 @@ def _load(args: argparse.Namespace):
 def _cmd_directory_check(args: argparse.Namespace) -> int:
     from geomap.directory import privacy, resolve, schema, writers
 
-    _, directory = _load(args)
+    _units, directory = _load(args)
     out_view = directory if args.include_confidential else privacy.public_view(directory)
     cols = list(schema.FIELD_NAMES) + [c for c in schema.RESOLUTION_FIELDS if c in out_view.columns]
     cols += [c for c in ("duplicate_of", "display_name") if c in out_view.columns]
@@ -128,23 +133,27 @@ def _cmd_directory_check(args: argparse.Namespace) -> int:
     writers.write_directory(table, args.out, format="csv", notice=FULL_EXPORT_NOTICE if args.include_confidential else None)
     acc = resolve.row_accounting(directory)
     _print_columns(directory)
-    print(f"{acc['total']:,} rows: {acc['placed']:,} placed in {acc['units']} units, {acc['flagged']:,} flagged")
+    n = i18n.number
+    print(_("{total} rows: {placed} placed in {units} units, {flagged} flagged").format(
+        total=n(acc["total"]), placed=n(acc["placed"]), units=n(acc["units"]), flagged=n(acc["flagged"])))
     for name, count in _placed_per_unit(directory):
-        print(f"  {name}: {count:,}")
+        print(f"  {name}: {n(count)}")
     for w in directory.attrs.get("warnings") or []:
-        print(f"warning: {w}")
+        print(_("warning: {message}").format(message=w))
     if acc["unknown_categories"]:
-        print("categories not in geomap's vocabulary (kept as written; map them with --mapping):")
+        print(_("categories not in geomap's vocabulary (kept as written; map them with --mapping):"))
         for cat, count in acc["unknown_categories"].items():
-            print(f"  {cat}: {count:,} rows")
+            print("  " + ngettext("{category}: {n} row", "{category}: {n} rows", int(count)).format(category=cat, n=n(count)))
     if acc["placed_with_warnings"]:
-        print(f"{acc['placed_with_warnings']:,} placed rows carry a warning (see the reason column of {args.out})")
+        print(ngettext("{n} placed row carries a warning (see the reason column of {path})",
+                       "{n} placed rows carry a warning (see the reason column of {path})",
+                       int(acc["placed_with_warnings"])).format(n=n(acc["placed_with_warnings"]), path=args.out))
     flagged = directory[directory["status"] == schema.STATUS_FLAGGED]
     for reason, rows in _grouped_reasons(privacy.public_view(flagged)):
         print(f"  {_row_list(rows)}: {reason}")
     if args.include_confidential:
-        print(FULL_EXPORT_NOTICE)
-    print(f"wrote {args.out}")
+        print(_(FULL_EXPORT_NOTICE))
+    print(_("wrote {path}").format(path=args.out))
     return 0
 
 
@@ -153,12 +162,9 @@ def _print_columns(directory) -> None:
     mapping = directory.attrs.get("mapping") or {}
     unmapped = directory.attrs.get("unmapped") or []
     if mapping:
-        print("columns: " + ", ".join(f"{h} -> {f}" for h, f in mapping.items()))
+        print(_("columns: {list}").format(list=", ".join(f"{h} -> {f}" for h, f in mapping.items())))
     if unmapped:
-        print(
-            "not used (map one with --map \"Header=field\" or --mapping FILE): "
-            + ", ".join(repr(h) for h in unmapped)
-        )
+        print(_('not used (map one with --map "Header=field" or --mapping FILE): {list}').format(list=", ".join(repr(h) for h in unmapped)))
 
 
 def _placed_per_unit(directory) -> list[tuple[str, int]]:
@@ -186,12 +192,13 @@ def _row_list(rows: list, limit: int = 6) -> str:
 def _cmd_directory_export(args: argparse.Namespace) -> int:
     from geomap.directory import privacy, writers
 
-    _, directory = _load(args)
+    _units, directory = _load(args)
     view = directory if args.include_confidential else privacy.public_view(directory)
     writers.write_directory(view, args.out, format=args.to, notice=FULL_EXPORT_NOTICE if args.include_confidential else None)
     if args.include_confidential:
-        print(FULL_EXPORT_NOTICE)
-    print(f"wrote {len(view)} records as {args.to} to {args.out}")
+        print(_(FULL_EXPORT_NOTICE))
+    print(ngettext("wrote {n} record as {format} to {path}", "wrote {n} records as {format} to {path}", len(view)).format(
+        n=i18n.number(len(view)), format=args.to, path=args.out))
     return 0
 
 
@@ -213,32 +220,33 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     notice = disclosure.caveat(exact=True) if args.include_confidential else None
     writers.write_table_csv(out, args.out, notice=notice)
     s = coverage.public_summary(table)
-    year = f" (population: {s['population_year']} census)" if s["population_year"] else ""
+    year = " " + _("(population: {year} census)").format(year=s["population_year"]) if s["population_year"] else ""
+    n = {"units": i18n.number(s["units"]), "providers": i18n.number(s["providers"]), "with_one": i18n.number(s["units_with_providers"])}
     if args.include_confidential:
         print(notice)
-        print(f"{s['units']} units, {s['providers']} providers; {s['units_with_providers']} units have at least one{year}")
+        # Translators: {units} units in all, {providers} providers placed, {with_one} units with at least one provider.
+        print(_("{units} units, {providers} providers; {with_one} units have at least one").format(**n) + year)
     else:
-        print(
-            f"{s['units']} units, {s['providers']} providers shown exactly; {s['units_with_providers']} units have at least one{year}; "
-            f"{s['banded']} units banded"
-        )
+        print(_("{units} units, {providers} providers shown exactly; {with_one} units have at least one").format(**n) + year
+              + "; " + _("{banded} units banded").format(banded=i18n.number(s["banded"])))
         print(disclosure.caveat())
     if s["units_without"]:
-        print("units without providers: " + ", ".join(s["units_without"]))
+        print(_("units without providers: {names}").format(names=", ".join(s["units_without"])))
     if s["units_unknown"]:
-        print(f"units with no public provider and {disclosure.band_label()} confidential ones: " + ", ".join(s["units_unknown"]))
-    print(f"wrote {args.out}")
+        print(_("units with no public provider and {band} confidential ones: {names}").format(
+            band=disclosure.band_label(), names=", ".join(s["units_unknown"])))
+    print(_("wrote {path}").format(path=args.out))
     return 0
 
 
 def add_mapping_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--map", action="append", metavar="HEADER=FIELD",
-        help='map a column to a field, e.g. --map "Town/City=town" (repeatable; "Header=" ignores a column)',
+        help=_('map a column to a field, e.g. --map "Town/City=town" (repeatable; "Header=" ignores a column)'),
     )
     p.add_argument(
         "--mapping", metavar="FILE",
-        help="a mapping file saved from the Data page (columns and categories); --map wins over it",
+        help=_("a mapping file saved from the Data page (columns and categories); --map wins over it"),
     )
 
 
@@ -246,48 +254,49 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``geomap`` command (with every feature module's commands)."""
     from geomap.directory import schema
 
-    parser = argparse.ArgumentParser(prog="geomap", description="Map who serves trafficking survivors where.")
+    parser = argparse.ArgumentParser(prog="geomap", description=_("Map who serves trafficking survivors where."))
+    parser.add_argument("--lang", choices=list(i18n.LANGUAGES), help=_("language of the output (default: GEOMAP_LANG or LANG)"))
     sub = parser.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("boundaries", help="bundled and brought admin boundaries")
+    b = sub.add_parser("boundaries", help=_("bundled and brought admin boundaries"))
     bsub = b.add_subparsers(dest="action", required=True)
-    bl = bsub.add_parser("list", help="countries in the bundled layer and their unit counts")
-    bl.add_argument("--out", help="also write the list as CSV")
+    bl = bsub.add_parser("list", help=_("countries in the bundled layer and their unit counts"))
+    bl.add_argument("--out", help=_("also write the list as CSV"))
     bl.set_defaults(func=_cmd_boundaries_list)
-    bc = bsub.add_parser("check", help="detect columns, CRS, level and unit count of a boundary file")
+    bc = bsub.add_parser("check", help=_("detect columns, CRS, level and unit count of a boundary file"))
     bc.add_argument("file")
-    bc.add_argument("--country", help="ISO code, to check codes against")
+    bc.add_argument("--country", help=_("ISO code, to check codes against"))
     bc.set_defaults(func=_cmd_boundaries_check)
 
-    d = sub.add_parser("directory", help="check or export a provider directory")
+    d = sub.add_parser("directory", help=_("check or export a provider directory"))
     dsub = d.add_subparsers(dest="action", required=True)
-    dc = dsub.add_parser("check", help="resolve every row; write each with its status and reason")
-    de = dsub.add_parser("export", help="export a directory (public view unless --include-confidential)")
+    dc = dsub.add_parser("check", help=_("resolve every row; write each with its status and reason"))
+    de = dsub.add_parser("export", help=_("export a directory (public view unless --include-confidential)"))
     for p in (dc, de):
-        p.add_argument("file", help="CSV, XLSX, GeoJSON, GeoPackage, HXL or an HSDS data package (folder or zip)")
-        p.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 or alpha-3 code")
-        p.add_argument("--boundaries", help="a boundary file to use instead of the bundled layer")
+        p.add_argument("file", help=_("CSV, XLSX, GeoJSON, GeoPackage, HXL or an HSDS data package (folder or zip)"))
+        p.add_argument("--country", required=True, help=_("ISO 3166-1 alpha-2 or alpha-3 code"))
+        p.add_argument("--boundaries", help=_("a boundary file to use instead of the bundled layer"))
         p.add_argument("--out", required=True)
-        p.add_argument("--include-confidential", action="store_true", help="write confidential locations too (full export)")
+        p.add_argument("--include-confidential", action="store_true", help=_("write confidential locations too (full export)"))
         add_mapping_options(p)
     de.add_argument("--to", required=True, choices=DIRECTORY_FORMATS.names(writable=True))
     dc.set_defaults(func=_cmd_directory_check)
     de.set_defaults(func=_cmd_directory_export)
 
-    c = sub.add_parser("coverage", help="providers per admin unit")
+    c = sub.add_parser("coverage", help=_("providers per admin unit"))
     c.add_argument("--country", required=True)
     c.add_argument("--directory", required=True)
     c.add_argument("--boundaries")
     c.add_argument(
         "--service", action="append",
-        help="a category code (e.g. shelter, protection, wash) or a category as the file writes it; repeat for several",
+        help=_("a category code (e.g. shelter, protection, wash) or a category as the file writes it; repeat for several"),
     )
     c.add_argument("--population", action="append", choices=list(schema.POPULATIONS))
     c.add_argument("--out", required=True)
     c.add_argument(
         "--include-confidential",
         action="store_true",
-        help="exact counts of confidential sites (partner view; the public view bands counts below GEOMAP_DISCLOSURE_K)",
+        help=_("exact counts of confidential sites (partner view; the public view bands counts below GEOMAP_DISCLOSURE_K)"),
     )
     add_mapping_options(c)
     c.set_defaults(func=_cmd_coverage)
@@ -306,23 +315,54 @@ def build_parser() -> argparse.ArgumentParser:
                 runner = getattr(mod, f"run_{cmd}", None)
                 if p is not None and runner is not None and p.get_default("func") is None:
                     p.set_defaults(func=runner)
+    _add_lang(sub)
     return parser
 
 
+def _add_lang(subparsers: argparse._SubParsersAction) -> None:
+    # --lang is accepted after the command too (geomap footprint ... --lang es).
+    for p in subparsers.choices.values():
+        nested = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+        if nested:
+            for n in nested:
+                _add_lang(n)
+        elif "--lang" not in p._option_string_actions:
+            p.add_argument("--lang", choices=list(i18n.LANGUAGES), default=argparse.SUPPRESS,
+                           help=_("language of the output (default: GEOMAP_LANG or LANG)"))
+
+
+def _language(argv: list[str]) -> str:
+    # --lang xx (or --lang=xx) anywhere on the line, else the settings (GEOMAP_LANG, then LANG).
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return i18n.normalise(argv[i + 1])
+        if arg.startswith("--lang="):
+            return i18n.normalise(arg.split("=", 1)[1])
+    from geomap.settings import get_settings
+
+    return get_settings().lang
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the ``geomap`` command; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except OSError as exc:  # a missing or unreadable file: name it and say why
-        where = exc.filename if exc.filename is not None else "file"
-        return _err(f"{where}: {exc.strerror or exc}")
-    except ValueError as exc:
-        # a user error (GeomapError and the project's ValueError convention): one line, exit
-        # status 2. Anything else (KeyError, TypeError, …) is a bug and surfaces with its traceback.
-        msg = exc.args[0] if exc.args else str(exc)
-        return _err(str(msg))
+    """Run the ``geomap`` command; returns the exit status.
+
+    Output is in the language of ``--lang`` (en, es, fr, ar), else of the settings
+    (``GEOMAP_LANG``, else the ``LANG`` environment); machine formats keep their field names.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with i18n.use(_language(argv)):
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        try:
+            return int(args.func(args) or 0)
+        except OSError as exc:  # a missing or unreadable file: name it and say why
+            where = exc.filename if exc.filename is not None else _("file")
+            return _err(f"{where}: {exc.strerror or exc}")
+        except ValueError as exc:
+            # a user error (GeomapError and the project's ValueError convention): one line, exit
+            # status 2. Anything else (KeyError, TypeError, …) is a bug and surfaces with its traceback.
+            msg = exc.args[0] if exc.args else str(exc)
+            return _err(str(msg))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -53,6 +53,13 @@ def realdata_dir(shared_dir: Path) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _english_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests expect English unless they ask for a language: a developer's own ``LANG=es_MX``
+    must not change what the CLI prints under test (tests of ``LANG`` unset this)."""
+    monkeypatch.setenv("GEOMAP_LANG", "en")
+
+
 @pytest.fixture(scope="session")
 def _session_data_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("geomap-data")

@@ -48,7 +48,7 @@ def _row(df: pd.DataFrame, project: str) -> pd.Series:
     return df.loc[df["project"] == project].iloc[0]
 
 
-def test_vocabularies_have_three_languages():
+def test_vocabularies_have_four_languages():
     assert list(P.PROGRAM_CATEGORIES) == [
         "bilateral_regional",
         "child_protection_compact",
@@ -59,7 +59,7 @@ def test_vocabularies_have_three_languages():
     ]
     for vocab in (P.PROGRAM_CATEGORIES, P.ACTIVITY_TYPES, P.PROJECT_STATUSES):
         for labels in vocab.values():
-            assert set(labels) == {"en", "es", "fr"} and all(labels.values())
+            assert set(labels) == {"en", "es", "fr", "ar"} and all(labels.values())
     assert P.parse_category("Asistencia de emergencia a víctimas") == "emergency_victim_assistance"
     assert P.parse_category("Formation et assistance technique") == "training_technical_assistance"
     assert P.project_label("end_modern_slavery", lang="es") == "Programa para erradicar la esclavitud moderna"

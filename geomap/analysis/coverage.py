@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geomap.directory import disclosure, privacy, schema
+from geomap.i18n import N_
 
 __all__ = [
     "MEASURES",
@@ -31,12 +32,12 @@ __all__ = [
     "published_coverage",
 ]
 
-#: Measures a coverage map can show: column -> label.
+#: Measures a coverage map can show: column -> label (English; shown through ``i18n._``).
 MEASURES: dict[str, str] = {
-    "providers": "Number of providers",
-    "per_100k": "Providers per 100,000 people",
-    "capacity": "Capacity (beds)",
-    "capacity_per_100k": "Beds per 100,000 people",
+    "providers": N_("Number of providers"),
+    "per_100k": N_("Providers per 100,000 people"),
+    "capacity": N_("Capacity (beds)"),
+    "capacity_per_100k": N_("Beds per 100,000 people"),
 }
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geomap.directory import schema
+from geomap.i18n import N_
 from geomap.io.sources import read_source
 
 __all__ = [
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 #: Shown wherever settlement-based measures appear.
-DEMAND_CAVEAT = (
+DEMAND_CAVEAT = N_(
     "Distances are measured from GeoNames settlements of 500 people or more. They hold only part "
     "of each unit's census population (dispersed rural population is missing, and the share differs "
     "between countries and units): the share of the census living in settlements (a column of the tables) says how much."

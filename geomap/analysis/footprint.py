@@ -17,6 +17,7 @@ import pandas as pd
 
 from geomap import projects as P
 from geomap.directory import schema
+from geomap.i18n import N_, ngettext, number
 
 __all__ = [
     "ALLOCATIONS",
@@ -33,26 +34,26 @@ __all__ = [
     "project_years",
 ]
 
-#: Measures a footprint map can show: column -> label.
+#: Measures a footprint map can show: column -> label (English; shown through ``i18n._``).
 MEASURES: dict[str, str] = {
-    "projects": "Number of projects",
-    "budget": "Budget",
-    "reached": "People reached",
-    "officials_trained": "Officials trained",
+    "projects": N_("Number of projects"),
+    "budget": N_("Budget"),
+    "reached": N_("People reached"),
+    "officials_trained": N_("Officials trained"),
 }
 
 #: How a multi-unit project's budget and reach are counted per unit.
 ALLOCATIONS: dict[str, str] = {
-    "split": "split equally across the project's units",
-    "full": "counted in full in every unit the project covers",
+    "split": N_("split equally across the project's units"),
+    "full": N_("counted in full in every unit the project covers"),
 }
 
 #: Overlay groups of :func:`footprint_overlay`, from gap to covered.
 OVERLAY_GROUPS: dict[str, str] = {
-    "unfunded_unserved": "No funded project and no provider",
-    "unfunded_served": "Providers, but no funded project",
-    "funded_unserved": "Funded project, but no provider",
-    "funded_served": "Funded project and providers",
+    "unfunded_unserved": N_("No funded project and no provider"),
+    "unfunded_served": N_("Providers, but no funded project"),
+    "funded_unserved": N_("Funded project, but no provider"),
+    "funded_served": N_("Funded project and providers"),
 }
 
 
@@ -318,7 +319,8 @@ def footprint_summary(footprint: pd.DataFrame, projects: pd.DataFrame | None = N
         "units_reached": n,
         "units_not_reached": footprint.loc[~reached, "name"].tolist(),
         "codes_not_reached": footprint.loc[~reached, "code"].tolist(),
-        "headline": f"reached {n} of {m} units",
+        # Translators: the footprint's headline; {n} units of {m} were reached by a project.
+        "headline": ngettext("reached {n} of {m} unit", "reached {n} of {m} units", m).format(n=number(n), m=number(m)),
     }
     if projects is not None:
         placed = projects[projects["status"] == schema.STATUS_PLACED]

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from geomap.analysis import distance as _distance
+from geomap.i18n import N_
 
 __all__ = [
     "COMPONENTS",
@@ -43,9 +44,9 @@ __all__ = [
 
 #: Component name -> plain-language meaning (shown next to the weights).
 COMPONENTS: dict[str, str] = {
-    "absent": "No provider of the service in the unit (1) or at least one (0)",
-    "supply": "Shortfall of providers per 100k below the threshold (0 at or above it, 1 with none)",
-    "reach": "Share of the settlement population beyond the reach radius",
+    "absent": N_("No provider of the service in the unit (1) or at least one (0)"),
+    "supply": N_("Shortfall of providers per 100k below the threshold (0 at or above it, 1 with none)"),
+    "reach": N_("Share of the settlement population beyond the reach radius"),
 }
 
 #: The population model of settlement-based reach (said next to every figure).

@@ -56,6 +56,7 @@ import pandas as pd
 from pyproj import Geod
 
 from geomap.directory import privacy, schema
+from geomap.i18n import N_
 
 __all__ = [
     "CLICK_DECIMALS",
@@ -97,8 +98,8 @@ RELAX_LABELS: dict[str, str] = {
     "services": "included providers of any service (they can refer on)",
 }
 
-GROUP_NEAREST = "Nearest partners"
-GROUP_CONFIDENTIAL = "Confidential services"
+GROUP_NEAREST = N_("Nearest partners")
+GROUP_CONFIDENTIAL = N_("Confidential services")
 
 #: Columns of a published referral list, in display/export order (present ones only are used).
 REFERRAL_COLUMNS: tuple[str, ...] = (

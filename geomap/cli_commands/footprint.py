@@ -14,6 +14,7 @@ from pathlib import Path
 from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import writers
+from geomap.i18n import _, ngettext, number
 
 __all__ = ["add_footprint_parser", "run_footprint"]
 
@@ -22,31 +23,31 @@ def add_footprint_parser(subparsers: argparse._SubParsersAction) -> argparse.Arg
     """Register ``geomap footprint`` on ``subparsers``; returns its parser."""
     p = subparsers.add_parser(
         "footprint",
-        help="projects, budget and people reached per admin unit; units not reached",
-        description=(
+        help=_("projects, budget and people reached per admin unit; units not reached"),
+        description=_(
             "Read a project file (CSV/XLSX, HXL tags welcome), keep the rows of --country, and "
             "write one row per admin-1 unit: projects, budget, people reached. Prints "
             "'reached N of M units' and the units not reached."
         ),
     )
-    p.add_argument("--projects", default=None, help="project file (CSV/XLSX/HXL); default: the bundled illustrative sample")
-    p.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 or alpha-3 code, or an English name")
-    p.add_argument("--boundaries", help="a boundary file to use instead of the bundled layer")
-    p.add_argument("--sheet", help="worksheet of an XLSX file")
-    p.add_argument("--category", action="append", choices=list(P.PROGRAM_CATEGORIES), help="program category; repeat for several")
-    p.add_argument("--activity", action="append", choices=list(P.ACTIVITY_TYPES), help="activity type; repeat for several")
-    p.add_argument("--funder", action="append", help="funder name; repeat for several")
-    p.add_argument("--partner", action="append", help="implementing partner name; repeat for several")
-    p.add_argument("--status", action="append", choices=list(P.PROJECT_STATUSES), help="project status; repeat for several")
-    p.add_argument("--year-from", type=int, help="keep projects active in or after this year")
-    p.add_argument("--year-to", type=int, help="keep projects active in or before this year")
+    p.add_argument("--projects", default=None, help=_("project file (CSV/XLSX/HXL); default: the bundled illustrative sample"))
+    p.add_argument("--country", required=True, help=_("ISO 3166-1 alpha-2 or alpha-3 code, or an English name"))
+    p.add_argument("--boundaries", help=_("a boundary file to use instead of the bundled layer"))
+    p.add_argument("--sheet", help=_("worksheet of an XLSX file"))
+    p.add_argument("--category", action="append", choices=list(P.PROGRAM_CATEGORIES), help=_("program category; repeat for several"))
+    p.add_argument("--activity", action="append", choices=list(P.ACTIVITY_TYPES), help=_("activity type; repeat for several"))
+    p.add_argument("--funder", action="append", help=_("funder name; repeat for several"))
+    p.add_argument("--partner", action="append", help=_("implementing partner name; repeat for several"))
+    p.add_argument("--status", action="append", choices=list(P.PROJECT_STATUSES), help=_("project status; repeat for several"))
+    p.add_argument("--year-from", type=int, help=_("keep projects active in or after this year"))
+    p.add_argument("--year-to", type=int, help=_("keep projects active in or before this year"))
     p.add_argument("--allocate", choices=list(F.ALLOCATIONS), default="split",
-                   help="budget/reach of multi-unit projects: split equally (default) or full in each unit")
-    p.add_argument("--currency", help="sum budgets in this currency only (needed when the file mixes currencies)")
-    p.add_argument("--directory", help="a provider directory: adds provider counts and the funded/served overlay")
-    p.add_argument("--report", help="also write a printable HTML report here")
-    p.add_argument("--map", dest="map_out", help="also write a standalone HTML map here")
-    p.add_argument("--out", required=True, help="CSV, one row per unit")
+                   help=_("budget/reach of multi-unit projects: split equally (default) or full in each unit"))
+    p.add_argument("--currency", help=_("sum budgets in this currency only (needed when the file mixes currencies)"))
+    p.add_argument("--directory", help=_("a provider directory: adds provider counts and the funded/served overlay"))
+    p.add_argument("--report", help=_("also write a printable HTML report here"))
+    p.add_argument("--map", dest="map_out", help=_("also write a standalone HTML map here"))
+    p.add_argument("--out", required=True, help=_("CSV, one row per unit"))
     p.set_defaults(func=run_footprint)
     return p
 
@@ -86,24 +87,28 @@ def run_footprint(args: argparse.Namespace) -> int:
     acc = P.project_row_accounting(projects)
     summary = F.footprint_summary(fp, kept)
     if args.projects is None:
-        print(P.ILLUSTRATIVE_NOTICE)
-    print(
-        f"{acc['total']} rows: {acc['placed']} placed, {acc['flagged']} flagged, "
-        f"{acc['elsewhere']} in other countries; {summary['projects']} project(s) after filters"
-    )
+        print(_(P.ILLUSTRATIVE_NOTICE))
+    # Translators: {total} rows read from the project file; each part is a count.
+    rows = ngettext("{total} row: {placed} placed, {flagged} flagged, {elsewhere} in other countries",
+                    "{total} rows: {placed} placed, {flagged} flagged, {elsewhere} in other countries", acc["total"])
+    kept_text = ngettext("{n} project after filters", "{n} projects after filters", summary["projects"])
+    print(rows.format(total=number(acc["total"]), placed=number(acc["placed"]), flagged=number(acc["flagged"]),
+                      elsewhere=number(acc["elsewhere"])) + "; " + kept_text.format(n=number(summary["projects"])))
     for rec in P.project_issues(projects).itertuples(index=False):
-        print(f"  {rec.source_file} row {rec.source_row}, {rec.field} {rec.value!r}: {rec.reason}")
+        # Translators: one problem row of the project file: file, row number, field, value, reason.
+        print("  " + _("{file} row {row}, {field} {value}: {reason}").format(
+            file=rec.source_file, row=rec.source_row, field=rec.field, value=repr(rec.value), reason=rec.reason))
     print(summary["headline"])
     if summary["units_not_reached"]:
-        print("units not reached: " + ", ".join(summary["units_not_reached"]))
+        print(_("units not reached: {names}").format(names=", ".join(summary["units_not_reached"])))
     if coverage is not None:
         gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
-        print("units with neither a funded project nor a provider: " + (", ".join(gaps) if gaps else "none"))
+        print(_("units with neither a funded project nor a provider: {names}").format(names=", ".join(gaps) if gaps else _("none")))
     if getattr(args, "map_out", None):
         from geomap.report.footprint import footprint_map_html
 
         Path(args.map_out).write_text(footprint_map_html(units, fp, overlay=coverage is not None), encoding="utf-8")
-        print(f"wrote {args.map_out}")
+        print(_("wrote {path}").format(path=args.map_out))
     if getattr(args, "report", None):
         from geomap.report.footprint import footprint_document
 
@@ -114,6 +119,6 @@ def run_footprint(args: argparse.Namespace) -> int:
             boundary_source=str(units.attrs.get("source", "")),
         )
         Path(args.report).write_text(html, encoding="utf-8")
-        print(f"wrote {args.report}")
-    print(f"wrote {args.out}")
+        print(_("wrote {path}").format(path=args.report))
+    print(_("wrote {path}").format(path=args.out))
     return 0

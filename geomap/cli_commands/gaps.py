@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geomap import i18n
 from geomap.directory import disclosure, writers
+from geomap.i18n import _, ngettext
 
 __all__ = [
     "add_gaps_parser",
@@ -53,14 +55,14 @@ def parse_weights(text: str | None) -> dict[str, float] | None:
 def _common(p: argparse.ArgumentParser, *, service_required: bool = True) -> None:
     from geomap.directory import schema
 
-    p.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 or alpha-3 code")
-    p.add_argument("--directory", required=True, help="provider directory (CSV, XLSX, GeoJSON, GeoPackage, HXL, HSDS)")
-    p.add_argument("--boundaries", help="a boundary file to use instead of the bundled admin-1 layer (e.g. admin-2)")
+    p.add_argument("--country", required=True, help=_("ISO 3166-1 alpha-2 or alpha-3 code"))
+    p.add_argument("--directory", required=True, help=_("provider directory (CSV, XLSX, GeoJSON, GeoPackage, HXL, HSDS)"))
+    p.add_argument("--boundaries", help=_("a boundary file to use instead of the bundled admin-1 layer (e.g. admin-2)"))
     if service_required:
         p.add_argument("--service", required=True, choices=list(schema.CATEGORIES))
-    p.add_argument("--radius-km", type=float, help="reach radius (default per service, e.g. shelter 50, medical 25)")
-    p.add_argument("--demand", help="CSV of your own demand points (latitude, longitude, population) instead of GeoNames")
-    p.add_argument("--populations", help="CSV of unit populations (unit code or name, population[, year]) replacing the census")
+    p.add_argument("--radius-km", type=float, help=_("reach radius (default per service, e.g. shelter 50, medical 25)"))
+    p.add_argument("--demand", help=_("CSV of your own demand points (latitude, longitude, population) instead of GeoNames"))
+    p.add_argument("--populations", help=_("CSV of unit populations (unit code or name, population[, year]) replacing the census"))
     from geomap.cli import add_mapping_options
 
     add_mapping_options(p)
@@ -88,33 +90,33 @@ def add_gaps_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     """Register ``geomap gaps``."""
     p = subparsers.add_parser(
         "gaps",
-        help="per-unit gaps for one service: providers per 100k, people within reach, gap rank",
+        help=_("per-unit gaps for one service: providers per 100k, people within reach, gap rank"),
         description="Write one row per unit: population, providers, per_100k, pop_within_km, share_within, "
         "the gap-index components and the gap rank (1 = largest gap).",
     )
     _common(p)
-    p.add_argument("--threshold-per-100k", type=float, default=1.0, help="providers per 100k below which a unit is flagged")
-    p.add_argument("--weights", help="gap-index weights, e.g. absent=1,supply=1,reach=1")
+    p.add_argument("--threshold-per-100k", type=float, default=1.0, help=_("providers per 100k below which a unit is flagged"))
+    p.add_argument("--weights", help=_("gap-index weights, e.g. absent=1,supply=1,reach=1"))
     _grid_options(p)
-    p.add_argument("--out", required=True, help="CSV file to write")
-    p.add_argument("--include-confidential", action="store_true", help="exact figures (partner view); the public view bands small counts")
+    p.add_argument("--out", required=True, help=_("CSV file to write"))
+    p.add_argument("--include-confidential", action="store_true", help=_("exact figures (partner view); the public view bands small counts"))
     return p
 
 
 def _grid_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("population grid (instead of settlements)")
-    g.add_argument("--population-raster", metavar="TIF", help="GeoTIFF/COG of persons per cell (WorldPop, GHSL, GPW, HRSL)")
-    g.add_argument("--friction", metavar="TIF", help="friction surface, minutes per metre: adds people within --minutes")
-    g.add_argument("--landcover", metavar="TIF", help="land-cover raster to build the friction surface from (with --speeds)")
-    g.add_argument("--speeds", default="walking", help="speed table: walking, motorised, or a CSV of class,speed_kmh")
-    g.add_argument("--minutes", type=float, default=60.0, help="travel-time threshold (default 60)")
+    g.add_argument("--population-raster", metavar="TIF", help=_("GeoTIFF/COG of persons per cell (WorldPop, GHSL, GPW, HRSL)"))
+    g.add_argument("--friction", metavar="TIF", help=_("friction surface, minutes per metre: adds people within --minutes"))
+    g.add_argument("--landcover", metavar="TIF", help=_("land-cover raster to build the friction surface from (with --speeds)"))
+    g.add_argument("--speeds", default="walking", help=_("speed table: walking, motorised, or a CSV of class,speed_kmh"))
+    g.add_argument("--minutes", type=float, default=60.0, help=_("travel-time threshold (default 60)"))
     g.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
-                   help="run the grid on Dask: a local cluster, or the scheduler at tcp://HOST:PORT")
-    g.add_argument("--block", type=int, default=2048, help="block size in cells (memory per block ~ block^2 x 40 bytes)")
+                   help=_("run the grid on Dask: a local cluster, or the scheduler at tcp://HOST:PORT"))
+    g.add_argument("--block", type=int, default=2048, help=_("block size in cells (memory per block ~ block^2 x 40 bytes)"))
     g.add_argument("--capacity-km", type=float, metavar="KM",
-                   help="also fill facilities nearest-first up to their capacity within KM (AccessMod geographic coverage)")
+                   help=_("also fill facilities nearest-first up to their capacity within KM (AccessMod geographic coverage)"))
     g.add_argument("--aggregate", type=int, default=1, metavar="N",
-                   help="aggregate N x N cells for --capacity-km and siting (default 1; 10 turns 100 m into 1 km)")
+                   help=_("aggregate N x N cells for --capacity-km and siting (default 1; 10 turns 100 m into 1 km)"))
 
 
 def _friction(args: argparse.Namespace, info):
@@ -155,8 +157,7 @@ def grid_reach_from_args(args: argparse.Namespace, units, directory, *, service:
         out["covered_population"] = by_unit["covered_population"].to_numpy()
         out["uncovered_population"] = by_unit["uncovered_population"].to_numpy()
         filled = int(by_fac["filled"].sum())
-        print(f"  capacity within {args.capacity_km:g} km: {filled} of {len(by_fac)} facilities filled; "
-              f"{by_unit['uncovered_population'].sum():,.0f} people left uncovered")
+        print(_("  capacity within {capacity_km:g} km: {filled} of {n} facilities filled; {uncovered_population:,.0f} people left uncovered").format(capacity_km=args.capacity_km, filled=filled, n=len(by_fac), uncovered_population=by_unit['uncovered_population'].sum()))
     return out
 
 
@@ -188,23 +189,27 @@ def run_gaps(args: argparse.Namespace) -> int:
     beyond = table["pop_beyond_km"].sum(min_count=1)
     total = table["grid_population" if grid is not None else "settlement_population"].sum(min_count=1)
     known = table["providers_known" if "providers_known" in table.columns else "providers"]
+    n = i18n.number
     print(notice)
-    print(f"{schema.label(args.service)}: {len(table)} units, {int(known.sum())} providers shown exactly; reach {radius:g} km")
-    print(f"population model: {table.attrs['population_model']}")
-    print(f"units with none: {len(lacking)}" + (f" ({', '.join(lacking)})" if lacking else ""))
+    print(_("{service}: {units} units, {providers} providers shown exactly; reach {km} km").format(
+        service=schema.label(args.service), units=n(len(table)), providers=n(int(known.sum())), km=n(radius)))
+    print(_("population model: {model}").format(model=table.attrs["population_model"]))
+    print(_("units with none: {n}").format(n=n(len(lacking))) + (f" ({', '.join(lacking)})" if lacking else ""))
     if pd.notna(total) and total > 0:
-        who = "people on the grid" if grid is not None else "people in settlements"
-        print(f"{beyond:,.0f} of {total:,.0f} {who} live beyond {radius:g} km ({beyond / total:.0%})")
+        who = _("people on the grid") if grid is not None else _("people in settlements")
+        print(_("{beyond} of {total} {who} live beyond {km} km ({share})").format(
+            beyond=n(beyond, digits=0), total=n(total, digits=0), who=who, km=n(radius), share=i18n.percent(beyond / total)))
     if grid is not None and "pop_within_min" in table.columns:
         late = table["pop_beyond_min"].sum(min_count=1)
-        print(f"{late:,.0f} of {total:,.0f} people on the grid are more than {args.minutes:g} minutes from one ({late / total:.0%})")
+        print(_("{late} of {total} people on the grid are more than {minutes} minutes from one ({share})").format(
+            late=n(late, digits=0), total=n(total, digits=0), minutes=n(args.minutes), share=i18n.percent(late / total)))
     if grid is None:
-        print("demand: " + demand.outside_note(points))
-    print("gap index weights: " + ", ".join(f"{k}={v:g}" for k, v in table.attrs["weights"].items()))
+        print(_("demand: {note}").format(note=demand.outside_note(points)))
+    print(_("gap index weights:") + " " + ", ".join(f"{k}={n(v)}" for k, v in table.attrs["weights"].items()))
     top = table.dropna(subset=["gap_index"]).head(5)
     for rec in top.itertuples(index=False):
-        print(f"  #{rec.gap_rank} {rec.name}: index {rec.gap_index:.2f}")
-    print(f"wrote {args.out}")
+        print("  " + _("#{rank} {name}: index {index}").format(rank=rec.gap_rank, name=rec.name, index=n(rec.gap_index, digits=2)))
+    print(_("wrote {path}").format(path=args.out))
     return 0
 
 
@@ -212,17 +217,17 @@ def add_site_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     """Register ``geomap site``."""
     p = subparsers.add_parser(
         "site",
-        help="where the next K sites would cover the most people (maximal covering location)",
+        help=_("where the next K sites would cover the most people (maximal covering location)"),
         description="Choose K GeoNames settlements as new sites so that the most people not yet within "
         "--radius-km of an existing provider become covered; existing sites count as covering.",
     )
     _common(p)
-    p.add_argument("--add", type=int, required=True, help="number of sites to add (K)")
-    p.add_argument("--include-confidential", action="store_true", help="count every confidential site as existing (partner view)")
-    p.add_argument("--max-candidates", type=int, default=400, help="candidate settlements kept for the model")
-    p.add_argument("--population-raster", metavar="TIF", help="site over a population raster (aggregated cells) instead of settlements")
-    p.add_argument("--aggregate", type=int, default=10, metavar="N", help="with --population-raster: aggregate N x N cells (default 10)")
-    p.add_argument("--out", required=True, help="CSV file to write")
+    p.add_argument("--add", type=int, required=True, help=_("number of sites to add (K)"))
+    p.add_argument("--include-confidential", action="store_true", help=_("count every confidential site as existing (partner view)"))
+    p.add_argument("--max-candidates", type=int, default=400, help=_("candidate settlements kept for the model"))
+    p.add_argument("--population-raster", metavar="TIF", help=_("site over a population raster (aggregated cells) instead of settlements"))
+    p.add_argument("--aggregate", type=int, default=10, metavar="N", help=_("with --population-raster: aggregate N x N cells (default 10)"))
+    p.add_argument("--out", required=True, help=_("CSV file to write"))
     return p
 
 
@@ -245,7 +250,7 @@ def run_site(args: argparse.Namespace) -> int:
         info = io.describe_raster(args.population_raster)
         sites = grid_siting.grid_sites(info, units, existing, radius_km=radius, add=args.add, factor=args.aggregate,
                                        max_candidates=args.max_candidates)
-        print(f"population model: {sites.attrs['population_model']}")
+        print(_("population model: {population_model}").format(population_model=sites.attrs['population_model']))
     else:
         sites = siting.mclp_sites(points, radius_km=radius, add=args.add, existing=existing, max_candidates=args.max_candidates)
     table = pd.DataFrame(sites.drop(columns=sites.geometry.name))
@@ -255,13 +260,18 @@ def run_site(args: argparse.Namespace) -> int:
     writers.write_table_csv(table, args.out)
     a = sites.attrs
     total = a["total_population"]
-    print(f"{schema.label(args.service)}, reach {radius:g} km: {a['covered_before']:,.0f} of {total:,.0f} people covered now")
+    n = i18n.number
+    print(_("{service}, reach {km} km: {covered} of {total} people covered now").format(
+        service=schema.label(args.service), km=n(radius), covered=n(a["covered_before"], digits=0), total=n(total, digits=0)))
     for rec in sites.itertuples(index=False):
-        print(f"  +{rec.order} {getattr(rec, 'name', '')} ({getattr(rec, 'unit_code', '')}): {rec.new_population_covered:,.0f} newly covered")
-    print("demand: " + demand.outside_note(points))
+        print("  " + _("+{order} {name} ({unit}): {newly} newly covered").format(
+            order=rec.order, name=getattr(rec, "name", ""), unit=getattr(rec, "unit_code", ""), newly=n(rec.new_population_covered, digits=0)))
+    print(_("demand: {note}").format(note=demand.outside_note(points)))
     if total > 0:
-        print(f"after {len(sites)} new site(s): {a['covered_after']:,.0f} ({a['covered_after'] / total:.1%}); solver: {a['status']}")
-    print(f"wrote {args.out}")
+        print(ngettext("after {n} new site: {covered} ({share}); solver: {status}", "after {n} new sites: {covered} ({share}); solver: {status}",
+                       len(sites)).format(n=n(len(sites)), covered=n(a["covered_after"], digits=0),
+                                          share=i18n.percent(a["covered_after"] / total, digits=1), status=a["status"]))
+    print(_("wrote {path}").format(path=args.out))
     return 0
 
 
@@ -271,16 +281,16 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
 
     p = subparsers.add_parser(
         "report",
-        help="a self-contained, printable HTML gaps report (maps, tables, sources, caveats)",
+        help=_("a self-contained, printable HTML gaps report (maps, tables, sources, caveats)"),
     )
     _common(p, service_required=False)
-    p.add_argument("--service", action="append", choices=list(schema.CATEGORIES), help="repeat; default shelter and medical")
-    p.add_argument("--add", type=int, default=0, help="also propose this many new sites per service")
+    p.add_argument("--service", action="append", choices=list(schema.CATEGORIES), help=_("repeat; default shelter and medical"))
+    p.add_argument("--add", type=int, default=0, help=_("also propose this many new sites per service"))
     p.add_argument("--threshold-per-100k", type=float, default=1.0)
-    p.add_argument("--weights", help="gap-index weights, e.g. absent=1,supply=1,reach=1")
-    p.add_argument("--include-confidential", action="store_true", help="partner report: draw confidential catchments too")
+    p.add_argument("--weights", help=_("gap-index weights, e.g. absent=1,supply=1,reach=1"))
+    p.add_argument("--include-confidential", action="store_true", help=_("partner report: draw confidential catchments too"))
     _grid_options(p)
-    p.add_argument("--out", required=True, help="HTML file to write")
+    p.add_argument("--out", required=True, help=_("HTML file to write"))
     return p
 
 
@@ -288,7 +298,7 @@ def run_report(args: argparse.Namespace) -> int:
     """Run ``geomap report``."""
     from geomap import boundaries
     from geomap.cli import FULL_EXPORT_NOTICE
-    from geomap.directory import privacy
+    from geomap.directory import privacy, schema
     from geomap.report import gaps as report
 
     units, directory, points = _inputs(args)
@@ -321,8 +331,10 @@ def run_report(args: argparse.Namespace) -> int:
         weights=parse_weights(args.weights), add_sites=args.add,
     )
     if args.include_confidential:
-        html = html.replace("<body>", f"<body><p class='notice'><strong>{FULL_EXPORT_NOTICE}</strong></p>", 1)
-        print(FULL_EXPORT_NOTICE)
+        notice = _(FULL_EXPORT_NOTICE)
+        html = html.replace("<body>", f"<body><p class='notice'><strong>{notice}</strong></p>", 1)
+        print(notice)
     Path(args.out).write_text(html, encoding="utf-8")
-    print(f"report on {', '.join(services)} for {len(units)} units written to {args.out}")
+    print(_("report on {services} for {n} units written to {path}").format(
+        services=", ".join(schema.label(s) for s in services), n=i18n.number(len(units)), path=args.out))
     return 0

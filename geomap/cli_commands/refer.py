@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from geomap import i18n
 from geomap.directory import privacy, schema
+from geomap.i18n import _, ngettext
 
 __all__ = ["add_refer_parser", "run_refer"]
 
@@ -20,7 +22,7 @@ def add_refer_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     """Register ``geomap refer`` on ``subparsers``; returns its parser."""
     p = subparsers.add_parser(
         "refer",
-        help="nearest matching providers from a starting point (referral finder)",
+        help=_("nearest matching providers from a starting point (referral finder)"),
         description=(
             "Find the nearest providers offering the chosen services from a starting point and write "
             "them as CSV (or the printable referral sheet when --out ends in .html). If nothing matches, "
@@ -28,24 +30,24 @@ def add_refer_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
             "language, population, all-services, service type."
         ),
     )
-    p.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 or alpha-3 code")
-    p.add_argument("--directory", required=True, help="directory file (CSV, XLSX, GeoJSON, GeoPackage, HSDS, HXL)")
-    p.add_argument("--boundaries", help="a boundary file to use instead of the bundled layer")
+    p.add_argument("--country", required=True, help=_("ISO 3166-1 alpha-2 or alpha-3 code"))
+    p.add_argument("--directory", required=True, help=_("directory file (CSV, XLSX, GeoJSON, GeoPackage, HSDS, HXL)"))
+    p.add_argument("--boundaries", help=_("a boundary file to use instead of the bundled layer"))
     where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--at", metavar="LAT,LON", help="starting point in decimal degrees, e.g. 12.00,8.52 (write --at=-23.1,-102.5 for negative values)")
-    where.add_argument("--town", metavar="NAME", help="starting town (offline GeoNames gazetteer, typo-tolerant)")
-    where.add_argument("--state", metavar="CODE", help="starting admin-1 unit (code or name): its representative point")
-    where.add_argument("--org", metavar="ID", help="start from an organisation of the directory (its record id)")
-    p.add_argument("--service", action="append", required=True, choices=list(schema.CATEGORIES), help="repeat for several")
-    p.add_argument("--population", action="append", default=[], choices=list(schema.POPULATIONS), help="repeat for several")
-    p.add_argument("--language", help="a language the provider must list")
-    p.add_argument("--open-24h", action="store_true", help="only providers open 24 hours")
-    p.add_argument("--accepting", action="store_true", help="only providers marked as accepting referrals")
-    p.add_argument("--match", choices=["any", "all"], default="any", help="any: n nearest per service (default); all: providers offering every service")
-    p.add_argument("-n", type=int, default=5, help="providers per service (default 5)")
-    p.add_argument("--road-graph", metavar="FILE", help="a road network (.osm or .graphml): adds road travel times beside distances")
-    p.add_argument("--out", required=True, help="output file: .csv, or .html for the printable referral sheet")
-    p.add_argument("--include-confidential", action="store_true", help="rank and write confidential services in full (partners only)")
+    where.add_argument("--at", metavar="LAT,LON", help=_("starting point in decimal degrees, e.g. 12.00,8.52 (write --at=-23.1,-102.5 for negative values)"))
+    where.add_argument("--town", metavar="NAME", help=_("starting town (offline GeoNames gazetteer, typo-tolerant)"))
+    where.add_argument("--state", metavar="CODE", help=_("starting admin-1 unit (code or name): its representative point"))
+    where.add_argument("--org", metavar="ID", help=_("start from an organisation of the directory (its record id)"))
+    p.add_argument("--service", action="append", required=True, choices=list(schema.CATEGORIES), help=_("repeat for several"))
+    p.add_argument("--population", action="append", default=[], choices=list(schema.POPULATIONS), help=_("repeat for several"))
+    p.add_argument("--language", help=_("a language the provider must list"))
+    p.add_argument("--open-24h", action="store_true", help=_("only providers open 24 hours"))
+    p.add_argument("--accepting", action="store_true", help=_("only providers marked as accepting referrals"))
+    p.add_argument("--match", choices=["any", "all"], default="any", help=_("any: n nearest per service (default); all: providers offering every service"))
+    p.add_argument("-n", type=int, default=5, help=_("providers per service (default 5)"))
+    p.add_argument("--road-graph", metavar="FILE", help=_("a road network (.osm or .graphml): adds road travel times beside distances"))
+    p.add_argument("--out", required=True, help=_("output file: .csv, or .html for the printable referral sheet"))
+    p.add_argument("--include-confidential", action="store_true", help=_("rank and write confidential services in full (partners only)"))
     return p
 
 
@@ -79,7 +81,7 @@ def run_refer(args: argparse.Namespace) -> int:
 
         results = referral.add_travel_times(results, catchments.load_road_graph(args.road_graph), start)
     published = referral.publish_referrals(results, role=role)
-    notice = FULL_EXPORT_NOTICE if args.include_confidential else None
+    notice = _(FULL_EXPORT_NOTICE) if args.include_confidential else None
     if suffix == ".csv":
         data = sheet.referral_sheet_csv(published, role=role, notice=notice)
     else:
@@ -92,13 +94,16 @@ def run_refer(args: argparse.Namespace) -> int:
     for line in sheet.search_summary(published):
         print(line)
     for rec in referral.referral_table(published).itertuples(index=False):
-        stale = " [stale]" if bool(getattr(rec, "stale", False)) else ""
+        stale = " [" + _("stale") + "]" if bool(getattr(rec, "stale", False)) else ""
         print(f"{rec.rank:>3}. {rec.display_name} — {rec.distance}{stale}")
     if not len(published):
-        print("No provider in this directory has a usable location.")
+        print(_("No provider in this directory has a usable location."))
     if results.attrs.get("unlocated"):
-        print(f"({results.attrs['unlocated']} record(s) without a usable location were left out)")
+        left = int(results.attrs["unlocated"])
+        print("(" + ngettext("{n} record without a usable location was left out", "{n} records without a usable location were left out",
+                             left).format(n=i18n.number(left)) + ")")
     if notice:
         print(notice)
-    print(f"wrote {len(published)} providers to {out}")
+    print(ngettext("wrote {n} provider to {path}", "wrote {n} providers to {path}", len(published)).format(
+        n=i18n.number(len(published)), path=out))
     return 0

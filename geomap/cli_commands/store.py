@@ -14,6 +14,7 @@ import getpass
 import sys
 
 from geomap import store as st
+from geomap.i18n import _
 
 __all__ = ["add_store_parser", "run_store"]
 
@@ -23,41 +24,41 @@ _SHOW_CHANGED = 20
 
 def add_store_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``geomap store`` and its actions; returns the ``store`` parser."""
-    p = subparsers.add_parser("store", help="the system of record: import, export, history, backup, restore, list",
+    p = subparsers.add_parser("store", help=_("the system of record: import, export, history, backup, restore, list"),
                               description="The store: GeoPackage under GEOMAP_DATA_DIR, or PostGIS when GEOMAP_DATABASE_URL is set.")
     sub = p.add_subparsers(dest="store_action", required=True)
-    im = sub.add_parser("import", help="upsert a directory file into a named directory (preview first)")
+    im = sub.add_parser("import", help=_("upsert a directory file into a named directory (preview first)"))
     im.add_argument("file")
-    im.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 or alpha-3 code")
-    im.add_argument("--directory", required=True, help="name of the directory in the store (created if missing)")
-    im.add_argument("--dry-run", action="store_true", help="print the preview only; write nothing")
-    im.add_argument("--by", default=None, help="who imports (default: your login name)")
-    im.add_argument("--key", default="id", help="field that identifies a record (default: id)")
-    im.add_argument("--delete-missing", action="store_true", help="delete stored records the file does not hold")
-    im.add_argument("--reason", help="why (kept in the change log)")
-    im.add_argument("--owner", default="", help="owner of a new directory")
-    im.add_argument("--licence", default="", help="licence of a new directory")
-    im.add_argument("--sensitivity", default="restricted", choices=list(st.SENSITIVITIES), help="of a new directory")
-    ex = sub.add_parser("export", help="export a directory (public view unless --include-confidential)")
+    im.add_argument("--country", required=True, help=_("ISO 3166-1 alpha-2 or alpha-3 code"))
+    im.add_argument("--directory", required=True, help=_("name of the directory in the store (created if missing)"))
+    im.add_argument("--dry-run", action="store_true", help=_("print the preview only; write nothing"))
+    im.add_argument("--by", default=None, help=_("who imports (default: your login name)"))
+    im.add_argument("--key", default="id", help=_("field that identifies a record (default: id)"))
+    im.add_argument("--delete-missing", action="store_true", help=_("delete stored records the file does not hold"))
+    im.add_argument("--reason", help=_("why (kept in the change log)"))
+    im.add_argument("--owner", default="", help=_("owner of a new directory"))
+    im.add_argument("--licence", default="", help=_("licence of a new directory"))
+    im.add_argument("--sensitivity", default="restricted", choices=list(st.SENSITIVITIES), help=_("of a new directory"))
+    ex = sub.add_parser("export", help=_("export a directory (public view unless --include-confidential)"))
     ex.add_argument("--directory", required=True)
     ex.add_argument("--to", required=True, choices=_FORMATS)
     ex.add_argument("--out", required=True)
-    ex.add_argument("--include-confidential", action="store_true", help="write confidential locations too (full export)")
-    ex.add_argument("--with-history", action="store_true", help="also write the change log next to --out (.changes.csv)")
-    hi = sub.add_parser("history", help="every change of one record: field, old, new, who, when")
+    ex.add_argument("--include-confidential", action="store_true", help=_("write confidential locations too (full export)"))
+    ex.add_argument("--with-history", action="store_true", help=_("also write the change log next to --out (.changes.csv)"))
+    hi = sub.add_parser("history", help=_("every change of one record: field, old, new, who, when"))
     hi.add_argument("record_id")
     hi.add_argument("--directory", required=True)
-    bk = sub.add_parser("backup", help="write the whole store to a new GeoPackage file")
+    bk = sub.add_parser("backup", help=_("write the whole store to a new GeoPackage file"))
     bk.add_argument("path")
-    rs = sub.add_parser("restore", help="replace the whole store by a backup")
+    rs = sub.add_parser("restore", help=_("replace the whole store by a backup"))
     rs.add_argument("path")
-    rs.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    sub.add_parser("list", help="directories with their record counts")
-    cp = sub.add_parser("compare", help="providers added and removed per unit between two dates")
+    rs.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    sub.add_parser("list", help=_("directories with their record counts"))
+    cp = sub.add_parser("compare", help=_("providers added and removed per unit between two dates"))
     cp.add_argument("--directory", required=True)
-    cp.add_argument("--from", dest="since", required=True, help="date (YYYY-MM-DD, end of day) or UTC time")
-    cp.add_argument("--to", dest="until", required=True, help="date or UTC time")
-    cp.add_argument("--out", help="also write the table as CSV")
+    cp.add_argument("--from", dest="since", required=True, help=_("date (YYYY-MM-DD, end of day) or UTC time"))
+    cp.add_argument("--to", dest="until", required=True, help=_("date or UTC time"))
+    cp.add_argument("--out", help=_("also write the table as CSV"))
     p.set_defaults(func=run_store)
     return p
 
@@ -70,7 +71,7 @@ def run_store(args: argparse.Namespace) -> int:
     try:
         return action(store, args)
     except st.ConflictError as exc:
-        print(f"geomap: error: {exc}", file=sys.stderr)
+        print(_("geomap: error: {exc}").format(exc=exc), file=sys.stderr)
         return 1
     finally:
         store.close()
@@ -79,14 +80,14 @@ def run_store(args: argparse.Namespace) -> int:
 def _print_plan(plan: st.ImportPlan) -> None:
     print(plan.summary())
     for ident, fields in list(plan.changed.items())[:_SHOW_CHANGED]:
-        print(f"  changed {ident}: {', '.join(fields)}")
+        print(_("  changed {ident}: {fields}").format(ident=ident, fields=', '.join(fields)))
     if len(plan.changed) > _SHOW_CHANGED:
-        print(f"  … and {len(plan.changed) - _SHOW_CHANGED} more changed records")
+        print(_("  … and {n} more changed records").format(n=len(plan.changed) - _SHOW_CHANGED))
     if plan.missing:
         shown = ", ".join(plan.missing[:_SHOW_CHANGED]) + (" …" if len(plan.missing) > _SHOW_CHANGED else "")
-        print(f"  not in the file (kept unless --delete-missing): {shown}")
+        print(_("  not in the file (kept unless --delete-missing): {shown}").format(shown=shown))
     for _row, reason in plan.rejected:
-        print(f"  not importable: {reason}")
+        print(_("  not importable: {reason}").format(reason=reason))
 
 
 def _import(store: st.Store, args: argparse.Namespace) -> int:
@@ -108,11 +109,11 @@ def _import(store: st.Store, args: argparse.Namespace) -> int:
         plan = st.preview_import(store, args.directory, rows, rejected)
     _print_plan(plan)
     if args.dry_run:
-        print("dry run: nothing written")
+        print(_("dry run: nothing written"))
         return 0
     done = st.commit_import(store, plan, by=by, role=st.EDITOR, reason=args.reason, delete_missing=args.delete_missing)
     deleted = f", {len(done.missing)} deleted" if args.delete_missing and done.missing else ""
-    print(f"imported into {args.directory!r} by {by}: {len(done.new)} added, {len(done.changed)} updated{deleted}")
+    print(_("imported into {directory!r} by {by}: {n} added, {n2} updated{deleted}").format(directory=args.directory, by=by, n=len(done.new), n2=len(done.changed), deleted=deleted))
     return 0
 
 
@@ -135,12 +136,12 @@ def _export(store: st.Store, args: argparse.Namespace) -> int:
             log = log[~log["resource_id"].isin(hidden)]
         path = f"{args.out}.changes.csv"
         writers.write_table_csv(log, path)
-        print(f"wrote {len(log)} changes to {path}" + ("" if args.include_confidential else " (confidential records left out)"))
+        print(_("wrote {n} changes to {path}").format(n=len(log), path=path) + ("" if args.include_confidential else _(" (confidential records left out)")))
     if args.include_confidential:
         print(FULL_EXPORT_NOTICE)
     if info["fictional"]:
-        print("fictional sample directory: the records are not real organisations")
-    print(f"wrote {len(view)} records as {args.to} to {args.out}")
+        print(_("fictional sample directory: the records are not real organisations"))
+    print(_("wrote {n} records as {to} to {out}").format(n=len(view), to=args.to, out=args.out))
     return 0
 
 
@@ -150,7 +151,7 @@ def _history(store: st.Store, args: argparse.Namespace) -> int:
     if log.empty:
         msg = f"record {args.record_id!r} has no history in {args.directory!r}"
         raise ValueError(msg)
-    print(f"{len(log)} changes to {args.record_id} in {args.directory!r}")
+    print(_("{n} changes to {record_id} in {directory!r}").format(n=len(log), record_id=args.record_id, directory=args.directory))
     for r in log.sort_values(["version", "field_name"]).itertuples(index=False):
         why = f"  ({r.reason})" if r.reason else ""
         print(f"v{r.version}  {r.last_action_date}  {r.updated_by}  {r.last_action_type}  {r.field_name}: "
@@ -160,7 +161,7 @@ def _history(store: st.Store, args: argparse.Namespace) -> int:
 
 def _backup(store: st.Store, args: argparse.Namespace) -> int:
     counts = st.backup(store, args.path)
-    print(f"backed up {store.location} to {args.path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    print(_("backed up {location} to {path}: ").format(location=store.location, path=args.path) + ", ".join(f"{n} {t}" for t, n in counts.items()))
     return 0
 
 
@@ -171,10 +172,10 @@ def _restore(store: st.Store, args: argparse.Namespace) -> int:
             raise ValueError(msg)
         answer = input(f"Replace everything in {store.location} by {args.path}? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
-            print("nothing restored")
+            print(_("nothing restored"))
             return 1
     counts = st.restore(store, args.path)
-    print(f"restored {store.location} from {args.path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    print(_("restored {location} from {path}: ").format(location=store.location, path=args.path) + ", ".join(f"{n} {t}" for t, n in counts.items()))
     return 0
 
 
@@ -182,9 +183,8 @@ def _list(store: st.Store, args: argparse.Namespace) -> int:
     table = st.list_directories(store)
     for r in table.itertuples(index=False):
         flag = "  (fictional sample)" if r.fictional else ""
-        print(f"{r.name}  [{r.country}, {r.sensitivity}]  {r.records} records, {r.verified} verified, "
-              f"{r.pending_proposals} proposals pending{flag}")
-    print(f"{len(table)} directories in {store.location}")
+        print(_("{name}  [{country}, {sensitivity}]  {records} records, {verified} verified, {pending_proposals} proposals pending{flag}").format(name=r.name, country=r.country, sensitivity=r.sensitivity, records=r.records, verified=r.verified, pending_proposals=r.pending_proposals, flag=flag))
+    print(_("{n} directories in {location}").format(n=len(table), location=store.location))
     return 0
 
 
@@ -203,6 +203,5 @@ def _compare(store: st.Store, args: argparse.Namespace) -> int:
     moved = table[(table["added"] > 0) | (table["removed"] > 0)]
     for r in moved.itertuples(index=False):
         print(f"{r.code}  {r.name}: {r.before} -> {r.after} (+{r.added} -{r.removed})")
-    print(f"{int(table['before'].sum())} providers at {args.since}, {int(table['after'].sum())} at {args.until}; "
-          f"{int(table['added'].sum())} added, {int(table['removed'].sum())} removed in {len(moved)} units")
+    print(_("{before} providers at {since}, {after} at {until}; {added} added, {removed} removed in {n} units").format(before=int(table['before'].sum()), since=args.since, after=int(table['after'].sum()), until=args.until, added=int(table['added'].sum()), removed=int(table['removed'].sum()), n=len(moved)))
     return 0

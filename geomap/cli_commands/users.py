@@ -18,6 +18,7 @@ from typing import TextIO
 
 from geomap import auth
 from geomap.errors import UnknownUser
+from geomap.i18n import _, ngettext
 
 __all__ = ["add_users_parser", "read_password", "run_users"]
 
@@ -57,31 +58,31 @@ def add_users_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     """Register ``geomap users`` and its actions on ``subparsers``; returns the ``users`` parser."""
     p = subparsers.add_parser(
         "users",
-        help="manage partner/editor accounts for signing in to the app",
+        help=_("manage partner/editor accounts for signing in to the app"),
         description=(
             "Manage the accounts that may sign in and see confidential locations. "
             f"Credentials file: --credentials, else ${auth.CREDENTIALS_ENV}, else "
             "~/.config/geomap/credentials.json (mode 0600; never commit it)."
         ),
     )
-    p.add_argument("--credentials", metavar="PATH", help="credentials file (default: see above)")
+    p.add_argument("--credentials", metavar="PATH", help=_("credentials file (default: see above)"))
     p.add_argument("--store", action="store_true",
-                   help="keep the account in the store (GeoPackage or PostGIS, shared by every app server; roles "
-                        "partner, editor, admin; failed sign-ins lock the account) instead of the credentials file")
+                   help=_("keep the account in the store (GeoPackage or PostGIS, shared by every app server; roles "
+                          "partner, editor, admin; failed sign-ins lock the account) instead of the credentials file"))
     sub = p.add_subparsers(dest="users_action", required=True)
-    a = sub.add_parser("add", help="create an account")
+    a = sub.add_parser("add", help=_("create an account"))
     a.add_argument("name")
-    a.add_argument("--role", required=True, choices=[*auth.ACCOUNT_ROLES, "admin"], help="admin: --store only")
-    pw = sub.add_parser("passwd", help="change (rotate) an account's password")
+    a.add_argument("--role", required=True, choices=[*auth.ACCOUNT_ROLES, "admin"], help=_("admin: --store only"))
+    pw = sub.add_parser("passwd", help=_("change (rotate) an account's password"))
     pw.add_argument("name")
-    pw.add_argument("--role", choices=[*auth.ACCOUNT_ROLES, "admin"], help="also change the role (admin: --store only)")
+    pw.add_argument("--role", choices=[*auth.ACCOUNT_ROLES, "admin"], help=_("also change the role (admin: --store only)"))
     for q in (a, pw):
-        q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+        q.add_argument("--password-stdin", action="store_true", help=_("read the password from the first line of stdin"))
         q.add_argument("--credentials", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    r = sub.add_parser("remove", help="delete an account")
+    r = sub.add_parser("remove", help=_("delete an account"))
     r.add_argument("name")
     r.add_argument("--credentials", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    ls = sub.add_parser("list", help="list accounts and roles (never hashes)")
+    ls = sub.add_parser("list", help=_("list accounts and roles (never hashes)"))
     ls.add_argument("--credentials", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
@@ -95,24 +96,24 @@ def _run_store_users(args: argparse.Namespace) -> int:
         if args.users_action == "list":
             table = users.list_users(s)
             for r in table.itertuples(index=False):
-                print(f"{r.name}\t{r.role}" + (f"\tlocked until {r.locked_until}" if r.locked_until else ""))
-            print(f"{len(table)} account(s) in {s.location}")
+                print(f"{r.name}\t{r.role}" + (_("\tlocked until {locked_until}").format(locked_until=r.locked_until) if r.locked_until else ""))
+            print(_("{n} account(s) in {location}").format(n=len(table), location=s.location))
         elif args.users_action == "remove":
             users.remove_user(s, args.name)
-            print(f"removed {args.name!r} from {s.location}")
+            print(_("removed {name!r} from {location}").format(name=args.name, location=s.location))
         elif args.users_action == "add":
             auth.check_username(args.name)
             if users.exists(s, args.name):
                 msg = f"user {args.name!r} already exists in {s.location}; use `geomap users --store passwd {args.name}`"
                 raise ValueError(msg)
             users.add_user(s, args.name, read_password(stdin=args.password_stdin), role=args.role)
-            print(f"added {args.role} {args.name!r} to {s.location}")
+            print(_("added {role} {name!r} to {location}").format(role=args.role, name=args.name, location=s.location))
         else:
             if not users.exists(s, args.name):
                 msg = f"no user {args.name!r} in {s.location}"
                 raise KeyError(msg)
             users.set_password(s, args.name, read_password(stdin=args.password_stdin), role=args.role)
-            print(f"changed password of {args.name!r} in {s.location} (and unlocked it)")
+            print(_("changed password of {name!r} in {location} (and unlocked it)").format(name=args.name, location=s.location))
         return 0
     finally:
         s.close()
@@ -132,11 +133,11 @@ def run_users(args: argparse.Namespace) -> int:
             users = auth.list_users(path=path)
             for name, role in users:
                 print(f"{name}\t{role}")
-            print(f"{len(users)} account(s) in {path}")
+            print(ngettext("{n} account in {path}", "{n} accounts in {path}", len(users)).format(n=len(users), path=path))
             return 0
         if action == "remove":
             auth.remove_user(args.name, path=path)
-            print(f"removed {args.name!r} from {path}")
+            print(_("removed {name} from {path}").format(name=repr(args.name), path=path))
             return 0
         if action == "add":
             # validate before asking for a password
@@ -146,7 +147,7 @@ def run_users(args: argparse.Namespace) -> int:
                 raise ValueError(msg)
             password = read_password(stdin=args.password_stdin)
             auth.add_user(args.name, password, role=args.role, path=path)
-            print(f"added {args.role} {args.name!r} to {path} (mode 0600)")
+            print(_("added {role} {name} to {path} (mode 0600)").format(role=args.role, name=repr(args.name), path=path))
             return 0
         if action == "passwd":
             if args.name not in auth.load_accounts(path=path):
@@ -154,12 +155,12 @@ def run_users(args: argparse.Namespace) -> int:
                 raise UnknownUser(msg)
             password = read_password(stdin=args.password_stdin)
             auth.set_password(args.name, password, path=path, role=args.role)
-            print(f"changed password of {args.name!r} in {path}")
+            print(_("changed password of {name} in {path}").format(name=repr(args.name), path=path))
             return 0
     except (ValueError, PermissionError) as exc:  # user errors (UnknownUser is a ValueError); bugs surface
         msg = exc.args[0] if exc.args else str(exc)
-        print(f"geomap users: error: {msg}", file=sys.stderr)
+        print(_("geomap users: error: {message}").format(message=msg), file=sys.stderr)
         return 2
     msg = f"unknown action {action!r}"
-    print(f"geomap users: error: {msg}", file=sys.stderr)
+    print(_("geomap users: error: {message}").format(message=msg), file=sys.stderr)
     return 2

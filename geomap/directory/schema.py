@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from geomap import i18n
+
 __all__ = [
     "Field",
     "FIELDS",
@@ -67,7 +69,7 @@ LIST_SEPARATOR = "; "
 STALE_AFTER_DAYS = 365
 
 #: Shown wherever a fictional sample record appears (pages, popups, exports, reports).
-FICTIONAL_NOTICE = "Fictional sample record: not a real organisation."
+FICTIONAL_NOTICE = i18n.N_("Fictional sample record: not a real organisation.")
 
 
 @dataclass(frozen=True)
@@ -102,34 +104,34 @@ class Field:
     synonyms: tuple[str, ...] = field(default_factory=tuple)
 
 
-#: Controlled service taxonomy: code -> English, Spanish, French labels.
+#: Controlled service taxonomy: code -> English, Spanish, French, Arabic labels.
 SERVICE_TYPES: dict[str, dict[str, str]] = {
-    "shelter": {"en": "Shelter", "es": "Albergue", "fr": "Hébergement"},
-    "medical": {"en": "Medical care", "es": "Atención médica", "fr": "Soins médicaux"},
+    "shelter": {"en": "Shelter", "es": "Albergue", "fr": "Hébergement", "ar": "مأوى"},
+    "medical": {"en": "Medical care", "es": "Atención médica", "fr": "Soins médicaux", "ar": "رعاية طبية"},
     "psychosocial": {
         "en": "Psychosocial support",
         "es": "Apoyo psicosocial",
-        "fr": "Soutien psychosocial",
+        "fr": "Soutien psychosocial", "ar": "دعم نفسي اجتماعي",
     },
-    "legal_aid": {"en": "Legal aid", "es": "Asesoría jurídica", "fr": "Aide juridique"},
-    "hotline": {"en": "Hotline", "es": "Línea de ayuda", "fr": "Ligne d'assistance"},
+    "legal_aid": {"en": "Legal aid", "es": "Asesoría jurídica", "fr": "Aide juridique", "ar": "مساعدة قانونية"},
+    "hotline": {"en": "Hotline", "es": "Línea de ayuda", "fr": "Ligne d'assistance", "ar": "خط مساعدة"},
     "economic_reintegration": {
         "en": "Economic reintegration",
         "es": "Reintegración económica",
-        "fr": "Réinsertion économique",
+        "fr": "Réinsertion économique", "ar": "إعادة إدماج اقتصادي",
     },
     "law_enforcement": {
         "en": "Law enforcement",
         "es": "Procuración de justicia",
-        "fr": "Forces de l'ordre",
+        "fr": "Forces de l'ordre", "ar": "إنفاذ القانون",
     },
     "child_protection": {
         "en": "Child protection",
         "es": "Protección de la infancia",
-        "fr": "Protection de l'enfance",
+        "fr": "Protection de l'enfance", "ar": "حماية الطفل",
     },
-    "case_management": {"en": "Case management", "es": "Gestión de casos", "fr": "Gestion de cas"},
-    "repatriation": {"en": "Repatriation", "es": "Repatriación", "fr": "Rapatriement"},
+    "case_management": {"en": "Case management", "es": "Gestión de casos", "fr": "Gestion de cas", "ar": "إدارة الحالات"},
+    "repatriation": {"en": "Repatriation", "es": "Repatriación", "fr": "Rapatriement", "ar": "إعادة إلى الوطن"},
 }
 
 #: Extra spellings accepted for service types (normalised, see :func:`_norm`).
@@ -197,47 +199,47 @@ SERVICE_SYNONYMS: dict[str, str] = {
 #: anti-trafficking :data:`SERVICE_TYPES` stay the core; a directory may hold both. Child
 #: protection (``PRO-CPN``) is the core ``child_protection`` code.
 SECTORS: dict[str, dict[str, str]] = {
-    "protection": {"en": "Protection", "es": "Protección", "fr": "Protection"},
-    "gbv": {"en": "Gender-based violence", "es": "Violencia de género", "fr": "Violences basées sur le genre"},
+    "protection": {"en": "Protection", "es": "Protección", "fr": "Protection", "ar": "الحماية"},
+    "gbv": {"en": "Gender-based violence", "es": "Violencia de género", "fr": "Violences basées sur le genre", "ar": "العنف القائم على النوع الاجتماعي"},
     "housing_land_property": {
         "en": "Housing, land and property",
         "es": "Vivienda, tierra y propiedad",
-        "fr": "Logement, terre et biens",
+        "fr": "Logement, terre et biens", "ar": "السكن والأرض والملكية",
     },
-    "mine_action": {"en": "Mine action", "es": "Acción contra minas", "fr": "Action contre les mines"},
-    "health": {"en": "Health", "es": "Salud", "fr": "Santé"},
+    "mine_action": {"en": "Mine action", "es": "Acción contra minas", "fr": "Action contre les mines", "ar": "الأعمال المتعلقة بالألغام"},
+    "health": {"en": "Health", "es": "Salud", "fr": "Santé", "ar": "الصحة"},
     "shelter_nfi": {
         "en": "Emergency shelter and NFI",
         "es": "Alojamiento de emergencia y artículos no alimentarios",
-        "fr": "Abris d'urgence et articles non alimentaires",
+        "fr": "Abris d'urgence et articles non alimentaires", "ar": "المأوى الطارئ والمواد غير الغذائية",
     },
-    "education": {"en": "Education", "es": "Educación", "fr": "Éducation"},
+    "education": {"en": "Education", "es": "Educación", "fr": "Éducation", "ar": "التعليم"},
     "wash": {
         "en": "Water, sanitation and hygiene",
         "es": "Agua, saneamiento e higiene",
-        "fr": "Eau, hygiène et assainissement",
+        "fr": "Eau, hygiène et assainissement", "ar": "المياه والصرف الصحي والنظافة",
     },
-    "food_security": {"en": "Food security", "es": "Seguridad alimentaria", "fr": "Sécurité alimentaire"},
-    "nutrition": {"en": "Nutrition", "es": "Nutrición", "fr": "Nutrition"},
+    "food_security": {"en": "Food security", "es": "Seguridad alimentaria", "fr": "Sécurité alimentaire", "ar": "الأمن الغذائي"},
+    "nutrition": {"en": "Nutrition", "es": "Nutrición", "fr": "Nutrition", "ar": "التغذية"},
     "cccm": {
         "en": "Camp coordination and camp management",
         "es": "Coordinación y gestión de campamentos",
-        "fr": "Coordination et gestion des camps",
+        "fr": "Coordination et gestion des camps", "ar": "تنسيق المخيمات وإدارتها",
     },
-    "early_recovery": {"en": "Early recovery", "es": "Recuperación temprana", "fr": "Relèvement précoce"},
-    "logistics": {"en": "Logistics", "es": "Logística", "fr": "Logistique"},
+    "early_recovery": {"en": "Early recovery", "es": "Recuperación temprana", "fr": "Relèvement précoce", "ar": "التعافي المبكر"},
+    "logistics": {"en": "Logistics", "es": "Logística", "fr": "Logistique", "ar": "الخدمات اللوجستية"},
     "emergency_telecommunications": {
         "en": "Emergency telecommunications",
         "es": "Telecomunicaciones de emergencia",
-        "fr": "Télécommunications d'urgence",
+        "fr": "Télécommunications d'urgence", "ar": "اتصالات الطوارئ",
     },
-    "multipurpose_cash": {"en": "Multi-purpose cash", "es": "Efectivo multipropósito", "fr": "Transferts monétaires à usage multiple"},
+    "multipurpose_cash": {"en": "Multi-purpose cash", "es": "Efectivo multipropósito", "fr": "Transferts monétaires à usage multiple", "ar": "النقد متعدد الأغراض"},
     "coordination": {
         "en": "Coordination and support services",
         "es": "Coordinación y servicios de apoyo",
-        "fr": "Coordination et services de soutien",
+        "fr": "Coordination et services de soutien", "ar": "التنسيق وخدمات الدعم",
     },
-    "agriculture": {"en": "Agriculture", "es": "Agricultura", "fr": "Agriculture"},
+    "agriculture": {"en": "Agriculture", "es": "Agricultura", "fr": "Agriculture", "ar": "الزراعة"},
 }
 
 #: HXL / HDX sector codes (``#sector+cluster+code`` values, as HDX HAPI and OCHA 3Ws write them)
@@ -287,19 +289,19 @@ CATEGORIES: dict[str, dict[str, str]] = {**SERVICE_TYPES, **SECTORS}
 
 #: Populations served: code -> labels.
 POPULATIONS: dict[str, dict[str, str]] = {
-    "women": {"en": "Women", "es": "Mujeres", "fr": "Femmes"},
-    "men": {"en": "Men", "es": "Hombres", "fr": "Hommes"},
-    "children": {"en": "Children", "es": "Niñez y adolescencia", "fr": "Enfants"},
+    "women": {"en": "Women", "es": "Mujeres", "fr": "Femmes", "ar": "نساء"},
+    "men": {"en": "Men", "es": "Hombres", "fr": "Hommes", "ar": "رجال"},
+    "children": {"en": "Children", "es": "Niñez y adolescencia", "fr": "Enfants", "ar": "أطفال"},
     "unaccompanied_minors": {
         "en": "Unaccompanied minors",
         "es": "Menores no acompañados",
-        "fr": "Mineurs non accompagnés",
+        "fr": "Mineurs non accompagnés", "ar": "قاصرون غير مصحوبين",
     },
-    "lgbtqi": {"en": "LGBTQI+", "es": "LGBTQI+", "fr": "LGBTQI+"},
+    "lgbtqi": {"en": "LGBTQI+", "es": "LGBTQI+", "fr": "LGBTQI+", "ar": "مجتمع الميم (LGBTQI+)"},
     "foreign_nationals": {
         "en": "Foreign nationals",
         "es": "Personas extranjeras",
-        "fr": "Ressortissants étrangers",
+        "fr": "Ressortissants étrangers", "ar": "رعايا أجانب",
     },
 }
 
@@ -337,12 +339,12 @@ POPULATION_SYNONYMS: dict[str, str] = {
 
 #: How a row was placed in an admin unit (the ``location_method`` column).
 LOCATION_METHODS: dict[str, str] = {
-    "coordinates": "Point inside the unit",
-    "coordinates_nearest": "Point just outside every unit, assigned to the nearest within tolerance",
-    "coordinates_swapped": "Latitude and longitude were swapped; placed after swapping",
-    "admin_code": "Admin-1 code",
-    "admin_name": "Admin-1 name",
-    "town": "Town found in the offline gazetteer",
+    "coordinates": i18n.N_("Point inside the unit"),
+    "coordinates_nearest": i18n.N_("Point just outside every unit, assigned to the nearest within tolerance"),
+    "coordinates_swapped": i18n.N_("Latitude and longitude were swapped; placed after swapping"),
+    "admin_code": i18n.N_("Admin-1 code"),
+    "admin_name": i18n.N_("Admin-1 name"),
+    "town": i18n.N_("Town found in the offline gazetteer"),
 }
 
 STATUS_PLACED = "placed"
@@ -352,58 +354,58 @@ _S = Field  # short alias for the table below
 
 #: The provider record, in display order.
 FIELDS: tuple[Field, ...] = (
-    _S("id", "str", "ID", hxl="#org+id", synonyms=("id", "provider id", "record id", "identifier", "uid", "code", "clave", "identifiant")),
-    _S("name", "str", "Name", required=True, hxl="#org+name", public=False,
+    _S("id", "str", i18n.N_("ID"), hxl="#org+id", synonyms=("id", "provider id", "record id", "identifier", "uid", "code", "clave", "identifiant")),
+    _S("name", "str", i18n.N_("Name"), required=True, hxl="#org+name", public=False,
        synonyms=("name", "provider", "provider name", "facility", "facility name", "service name", "site name", "nombre", "nom", "organization name", "organisation name")),
-    _S("organisation", "str", "Organisation", hxl="#org", public=False,
+    _S("organisation", "str", i18n.N_("Organisation"), hxl="#org", public=False,
        synonyms=("organisation", "organization", "org", "agency", "implementing partner", "partner", "ngo", "organizacion", "institucion", "organisme")),
-    _S("org_type", "str", "Type of organisation", hxl="#org+type",
+    _S("org_type", "str", i18n.N_("Type of organisation"), hxl="#org+type",
        synonyms=("type of organization", "type of organisation", "organization type", "organisation type", "org type", "tipo de organizacion", "type d'organisation")),
-    _S("service_types", "list", "Service types", required=True, hxl="#service+type",
+    _S("service_types", "list", i18n.N_("Service types"), required=True, hxl="#service+type",
        synonyms=("service types", "service type", "services", "service", "type of service", "sector", "tipo de servicio", "servicio", "servicios", "type de service", "services offerts")),
-    _S("populations_served", "list", "Populations served", hxl="#population+served",
+    _S("populations_served", "list", i18n.N_("Populations served"), hxl="#population+served",
        synonyms=("populations served", "population served", "target population", "beneficiaries", "poblacion atendida", "population cible")),
-    _S("address", "str", "Address", hxl="#loc+address", public=False,
+    _S("address", "str", i18n.N_("Address"), hxl="#loc+address", public=False,
        synonyms=("address", "street address", "street", "direccion", "domicilio", "adresse")),
-    _S("town", "str", "Town", hxl="#loc+name", public=False,
+    _S("town", "str", i18n.N_("Town"), hxl="#loc+name", public=False,
        synonyms=("town", "city", "locality", "village", "municipality", "ciudad", "localidad", "municipio", "ville", "localite")),
-    _S("admin1_code", "str", "Admin-1 code", hxl="#adm1+code",
+    _S("admin1_code", "str", i18n.N_("Admin-1 code"), hxl="#adm1+code",
        synonyms=("admin1 code", "adm1 code", "adm1_pcode", "state pcode", "state code", "admin1pcode", "admin1pcod", "iso 3166-2", "iso_3166_2", "cve_ent", "clave estado", "code region")),
-    _S("admin1_name", "str", "Admin-1 name", hxl="#adm1+name",
+    _S("admin1_name", "str", i18n.N_("Admin-1 name"), hxl="#adm1+name",
        synonyms=("admin1 name", "adm1 name", "adm1_en", "state", "state name", "province", "region", "admin1", "admin1name", "estado", "entidad", "entidad federativa", "provincia", "departamento", "etat")),
-    _S("latitude", "float", "Latitude", hxl="#geo+lat", public=False,
+    _S("latitude", "float", i18n.N_("Latitude"), hxl="#geo+lat", public=False,
        synonyms=("latitude", "lat", "y", "latitud", "lat_dd", "gps latitude")),
-    _S("longitude", "float", "Longitude", hxl="#geo+lon", public=False,
+    _S("longitude", "float", i18n.N_("Longitude"), hxl="#geo+lon", public=False,
        synonyms=("longitude", "lon", "long", "lng", "x", "longitud", "lon_dd", "gps longitude")),
-    _S("phone", "str", "Phone", hxl="#contact+phone", public=False,
+    _S("phone", "str", i18n.N_("Phone"), hxl="#contact+phone", public=False,
        synonyms=("phone", "telephone", "phone number", "tel", "contact phone", "telefono", "numero de telefono", "telephone number")),
-    _S("email", "str", "Email", hxl="#contact+email", public=False,
+    _S("email", "str", i18n.N_("Email"), hxl="#contact+email", public=False,
        synonyms=("email", "e-mail", "email address", "correo", "correo electronico", "courriel")),
-    _S("website", "str", "Website", hxl="#contact+url", public=False,
+    _S("website", "str", i18n.N_("Website"), hxl="#contact+url", public=False,
        synonyms=("website", "url", "web", "web site", "sitio web", "pagina web", "site web")),
-    _S("hours", "str", "Opening hours", hxl="#service+hours",
+    _S("hours", "str", i18n.N_("Opening hours"), hxl="#service+hours",
        synonyms=("hours", "opening hours", "schedule", "horario", "horaires")),
-    _S("open_24h", "bool", "Open 24 hours", hxl="#service+open_24h",
+    _S("open_24h", "bool", i18n.N_("Open 24 hours"), hxl="#service+open_24h",
        synonyms=("open 24h", "24h", "24 hours", "24/7", "open_24h", "24 horas")),
-    _S("languages", "list", "Languages", hxl="#language",
+    _S("languages", "list", i18n.N_("Languages"), hxl="#language",
        synonyms=("languages", "language", "languages spoken", "idiomas", "idioma", "langues")),
-    _S("capacity", "int", "Capacity (beds)", hxl="#capacity+beds",
+    _S("capacity", "int", i18n.N_("Capacity (beds)"), hxl="#capacity+beds",
        synonyms=("capacity", "beds", "bed capacity", "number of beds", "capacidad", "camas", "capacite", "lits")),
-    _S("referral_method", "str", "Referral method", hxl="#service+referral",
+    _S("referral_method", "str", i18n.N_("Referral method"), hxl="#service+referral",
        synonyms=("referral method", "how to refer", "referral", "intake", "metodo de referencia", "canalizacion", "orientation")),
-    _S("accepting_referrals", "bool", "Accepting referrals", hxl="#service+accepting",
+    _S("accepting_referrals", "bool", i18n.N_("Accepting referrals"), hxl="#service+accepting",
        synonyms=("accepting referrals", "accepting", "open for referrals", "acepta referencias", "accepte orientations")),
-    _S("confidential", "bool", "Confidential location", hxl="#meta+confidential",
+    _S("confidential", "bool", i18n.N_("Confidential location"), hxl="#meta+confidential",
        synonyms=("confidential", "confidential location", "restricted", "confidencial", "confidentiel")),
-    _S("front_door_contact", "str", "Front-door contact", hxl="#contact+intake",
+    _S("front_door_contact", "str", i18n.N_("Front-door contact"), hxl="#contact+intake",
        synonyms=("front door contact", "front-door contact", "intake contact", "public contact", "contacto de ingreso", "contact d'accueil")),
-    _S("last_verified", "date", "Last verified", hxl="#date+verified",
+    _S("last_verified", "date", i18n.N_("Last verified"), hxl="#date+verified",
        synonyms=("last verified", "verified", "date verified", "last updated", "updated", "ultima verificacion", "fecha de verificacion", "derniere verification")),
-    _S("source", "str", "Source", hxl="#meta+source",
+    _S("source", "str", i18n.N_("Source"), hxl="#meta+source",
        synonyms=("source", "data source", "fuente", "origine")),
-    _S("notes", "str", "Notes", hxl="#description+notes", public=False,
+    _S("notes", "str", i18n.N_("Notes"), hxl="#description+notes", public=False,
        synonyms=("notes", "note", "comments", "remarks", "description", "observaciones", "notas", "remarques")),
-    _S("fictional", "bool", "Fictional sample", hxl="#meta+fictional",
+    _S("fictional", "bool", i18n.N_("Fictional sample"), hxl="#meta+fictional",
        synonyms=("fictional", "sample", "ficticio", "fictif")),
 )
 
@@ -793,16 +795,19 @@ def parse_date(value: Any) -> date | None:
     return None if pd.isna(ts) else ts.date()
 
 
-def label(code: str, *, vocabulary: str = "service", lang: str = "en") -> str:
-    """Human label for a category (service type or sector) or population code in ``lang``.
+def label(code: str, *, vocabulary: str = "service", lang: str | None = None) -> str:
+    """Human label for a category (service type or sector) or population code in ``lang`` (en, es, fr, ar).
 
     A category that is not in the vocabulary (kept verbatim from a file) is its own label.
+
+    ``lang=None`` (the default) uses the language of the current call or session
+    (:func:`geomap.i18n.current`); machine formats pass ``lang="en"``.
     """
     vocab = CATEGORIES if vocabulary == "service" else POPULATIONS
     labels = vocab.get(code)
     if labels is None:
         return code
-    return labels.get(lang) or labels["en"]
+    return labels.get(lang or i18n.current().lang) or labels["en"]
 
 
 def empty_directory() -> pd.DataFrame:

@@ -38,6 +38,8 @@ import importlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from geomap.i18n import N_
+
 __all__ = ["DIRECTORY_FORMATS", "Format", "FormatRegistry"]
 
 
@@ -156,14 +158,14 @@ DIRECTORY_FORMATS = FormatRegistry(
     (
         Format("csv", "CSV", (".csv", ".tsv", ".txt"), ".csv", "text/csv",
                reader=f"{_R}:_table_from_text", writer=f"{_W}:to_csv_bytes"),
-        Format("xlsx", "Excel (XLSX)", (".xlsx", ".xlsm"), ".xlsx",
+        Format("xlsx", N_("Excel (XLSX)"), (".xlsx", ".xlsm"), ".xlsx",
                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                reader=f"{_R}:_table_from_sheet", writer=f"{_W}:to_xlsx_bytes"),
         Format("geojson", "GeoJSON", (".geojson", ".json"), ".geojson", "application/geo+json",
                reader=f"{_R}:_table_from_vector", writer=f"{_W}:to_geojson_bytes"),
         Format("gpkg", "GeoPackage", (".gpkg",), ".gpkg", "application/geopackage+sqlite3",
                reader=f"{_R}:_table_from_vector", writer=f"{_W}:to_gpkg_bytes"),
-        Format("hsds", "HSDS 3.0 data package (zip)", (".zip",), ".zip", "application/zip",
+        Format("hsds", N_("HSDS 3.0 data package (zip)"), (".zip",), ".zip", "application/zip",
                reader=f"{_R}:_read_hsds", writer=f"{_W}:to_hsds_zip_bytes", kind="package"),
         Format("hxl", "HXL CSV", (".hxl.csv", ".hxl"), ".hxl.csv", "text/csv",
                reader=f"{_R}:_table_from_text", writer=f"{_W}:to_hxl_bytes", upload=False),

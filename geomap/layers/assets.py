@@ -31,6 +31,8 @@ import folium.plugins
 from branca.element import Figure, MacroElement
 from folium.template import Template
 
+from geomap.i18n import _
+
 __all__ = [
     "DEFAULT_ASSET_BASE",
     "NPM_ASSETS",
@@ -249,12 +251,12 @@ def offline_map(
     m.geomap_asset_base = asset_base
     _BaseStyle().add_to(m)
     if tiles is not None:
-        folium.TileLayer(tiles, attr=tiles_attribution, name="Base map", max_zoom=max_zoom).add_to(m)
+        folium.TileLayer(tiles, attr=tiles_attribution, name=_("Base map"), max_zoom=max_zoom).add_to(m)
     if online_tiles:
         osm = folium.TileLayer(
             _OSM_TILES,
             attr=_OSM_ATTRIBUTION,
-            name="OpenStreetMap (online)",
+            name=_("OpenStreetMap (online)"),
             overlay=True,
             control=True,
             show=False,
@@ -282,7 +284,7 @@ def external_assets(m: folium.Map) -> list[str]:
     """
     found: list[str] = []
     for element in _walk(m):
-        for _, url in list(getattr(element, "default_js", [])) + list(getattr(element, "default_css", [])):
+        for _kind, url in list(getattr(element, "default_js", [])) + list(getattr(element, "default_css", [])):
             if url.startswith(("http://", "https://", "//")) and urlparse(url).hostname not in _LOCAL_HOSTS:
                 found.append(url)
     return list(dict.fromkeys(found))

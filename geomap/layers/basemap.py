@@ -16,6 +16,7 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
+from geomap.i18n import _
 from geomap.layers.choropleth import lean_geometries
 from geomap.layers.encoding import CompactGeoJson
 
@@ -183,7 +184,7 @@ def boundary_attribution(source: str | None, *, vintage: str | None = None, lice
     blank ``source`` (e.g. a brought file that names none) reads "source not stated".
     """
     source = short_source(source)
-    text = f"Boundaries: {source}" if source else "Boundaries: source not stated"
+    text = _("Boundaries: {source}").format(source=source or _("source not stated"))
     if vintage:
         text += f" ({vintage})"
     if licence:

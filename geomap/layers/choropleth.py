@@ -27,6 +27,7 @@ from branca.element import MacroElement
 from branca.utilities import color_brewer
 from folium.template import Template
 
+from geomap import i18n
 from geomap.layers.encoding import (
     CompactGeoJson,
     geometry_key,
@@ -123,7 +124,7 @@ def _palette(name: str, k: int) -> list[str]:
 
 def _format(fmt: str, value: float) -> str:
     try:
-        return fmt.format(value)
+        return i18n.format_like(fmt, value)
     except (ValueError, IndexError, KeyError) as err:
         msg = f"fmt={fmt!r} cannot format the number {value!r} ({err}); use e.g. '{{:,.1f}}'"
         raise ValueError(msg) from None
@@ -136,7 +137,7 @@ def classify(
     k: int = 5,
     fmt: str = "{:,.1f}",
     palette: str = "YlGnBu",
-    no_data_label: str = "no data",
+    no_data_label: str | None = None,
 ) -> Classification:
     """Classify ``values`` with mapclassify; ``NaN`` (and ±inf) go to the no-data class.
 
@@ -161,6 +162,7 @@ def classify(
     ValueError
         If ``k`` < 1, a value is not numeric, or the scheme is unknown.
     """
+    no_data_label = i18n._("no data") if no_data_label is None else no_data_label
     if k < 1:
         msg = f"k must be at least 1, got {k!r}"
         raise ValueError(msg)
@@ -341,7 +343,7 @@ def _shaded_features(
     scheme: str,
     k: int,
     fmt: str,
-    no_data_label: str,
+    no_data_label: str | None,
     tooltip_columns: Mapping[str, str] | Sequence[str] | None,
     palette: str,
     code_column: str,
@@ -373,7 +375,7 @@ def _shaded_features(
         value = values[pos]
         klass = int(classes[pos])
         has_value = klass >= 0
-        shown = _format(fmt, value) if has_value else no_data_label
+        shown = _format(fmt, value) if has_value else cls.no_data_label
         if texts_given is not None and texts_given[pos]:
             shown = texts_given[pos]  # the published text: a band or range where the cell is banded
         # The tooltip as plain texts (title, then one value per label); the page inserts them as
@@ -431,7 +433,7 @@ def choropleth_shading(
     scheme: str = "FisherJenks",
     k: int = 5,
     fmt: str = "{:,.1f}",
-    no_data_label: str = "no data",
+    no_data_label: str | None = None,
     tooltip_columns: Mapping[str, str] | Sequence[str] | None = None,
     palette: str = "YlGnBu",
     code_column: str = "code",
@@ -492,7 +494,7 @@ def choropleth_layer(
     scheme: str = "FisherJenks",
     k: int = 5,
     fmt: str = "{:,.1f}",
-    no_data_label: str = "no data",
+    no_data_label: str | None = None,
     tooltip_columns: Mapping[str, str] | Sequence[str] | None = None,
     palette: str = "YlGnBu",
     code_column: str = "code",

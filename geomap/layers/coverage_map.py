@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geomap import i18n
 from geomap.directory import disclosure, privacy
+from geomap.i18n import _
 from geomap.layers import assets, basemap, choropleth, legend, live, markers
 
 __all__ = [
@@ -108,7 +110,7 @@ def display_geometry(
         return choropleth.lean_geometries(geoms, precision=DISPLAY_PRECISION, simplify_tolerance=tolerance)
 
     tolerance = DISPLAY_TOLERANCE
-    for _ in range(5):
+    for _attempt in range(5):
         shapes = lean(tolerance)
         if _max_shift_m(original, shapes.to_numpy()) <= max_shift_m:
             return shapes
@@ -122,7 +124,7 @@ def build_coverage_map(
     view: gpd.GeoDataFrame,
     *,
     measure: str = "providers",
-    measure_label: str = "Number of providers",
+    measure_label: str | None = None,
     boundary_source: str = "",
     online_tiles: bool = False,
     asset_base: str = assets.DEFAULT_ASSET_BASE,
@@ -187,14 +189,15 @@ def _tooltip_columns(joined: pd.DataFrame, measure: str) -> dict[str, str]:
     Written as people read them ("2,845,380"); a unit without a census figure says "no data",
     never 0. A published (public) table's text — a band such as "4–6" — is shown as it is.
     """
-    tooltips = {"providers": "Providers", "population": "Population"}
+    tooltips = {"providers": _("Providers"), "population": _("Population")}
+    t = i18n.current()
     for col in tooltips:
         if col in joined.columns:
             if not pd.api.types.is_numeric_dtype(joined[col]):
                 joined[f"_tip_{col}"] = joined[col].map(lambda v: "no data" if v is None or v != v else str(v))
                 continue
             values = pd.to_numeric(joined[col], errors="coerce")
-            joined[f"_tip_{col}"] = [f"{v:,.0f}" if pd.notna(v) else "no data" for v in values]
+            joined[f"_tip_{col}"] = [t.number(v, digits=0) for v in values]
     return {f"_tip_{k}": v for k, v in tooltips.items() if k != measure and k in joined.columns}
 
 
@@ -216,7 +219,7 @@ def _banded_legend(joined: pd.DataFrame) -> tuple[str, int] | None:
         return None
     n = int(joined[disclosure.BANDED_COLUMN].fillna(False).astype(bool).sum())
     k = joined.attrs.get("disclosure_k")
-    label = f"dashed: {disclosure.band_label(k)} confidential sites (exact count withheld); shaded by the figure shown exactly"
+    label = _("dashed: {band} confidential sites (exact count withheld); shaded by the figure shown exactly").format(band=disclosure.band_label(k))
     return (label, n) if n else None
 
 
@@ -271,7 +274,7 @@ def coverage_base(
     ).add_to(fmap)
     points = _located(view)
     if len(points):
-        providers = folium.FeatureGroup(name="Providers", control=False)
+        providers = folium.FeatureGroup(name=_("Providers"), control=False)
         markers.marker_layer(points, role=role, register_as=live.MARKERS).add_to(providers)
         providers.add_to(fmap)
     live.LiveUpdates().add_to(fmap)
@@ -285,7 +288,7 @@ def coverage_update(
     *,
     visible: pd.Index | None = None,
     measure: str = "providers",
-    measure_label: str = "Number of providers",
+    measure_label: str | None = None,
     caption: str | None = None,
 ) -> dict[str, Any]:
     """One filter state of a :func:`coverage_base` map (see :mod:`geomap.layers.live`).
@@ -315,6 +318,7 @@ def coverage_update(
     if measure not in coverage.columns:
         msg = f"measure {measure!r} is not a coverage column; choose one of {', '.join(_FORMATS)}"
         raise ValueError(msg)
+    measure_label = _("Number of providers") if measure_label is None else measure_label
     # Units without a shape are not on the map (choropleth_layer leaves them out): they are
     # not classed or counted in the legend either.
     units = units[_located_mask(units)]
@@ -341,7 +345,7 @@ def coverage_update(
         "shade": shade,
         "legend": {
             **legend.legend_data(classification, title=measure_label, caption=caption, symbols=MARKER_SYMBOLS, banded=_banded_legend(joined)),
-            "position": "bottomright",
+            "position": legend.corner(),
         },
         "markers": positions,
     }
@@ -353,7 +357,7 @@ def coverage_layers(
     view: gpd.GeoDataFrame,
     *,
     measure: str = "providers",
-    measure_label: str = "Number of providers",
+    measure_label: str | None = None,
     boundary_source: str = "",
     online_tiles: bool = False,
     asset_base: str = assets.DEFAULT_ASSET_BASE,
@@ -374,6 +378,7 @@ def coverage_layers(
     if measure not in coverage.columns:
         msg = f"measure {measure!r} is not a coverage column; choose one of {', '.join(_FORMATS)}"
         raise ValueError(msg)
+    measure_label = _("Number of providers") if measure_label is None else measure_label
     if display is None:
         display = display_geometry(units)
     shown_units = units[["code"]].set_geometry(display.set_axis(units.index), crs="EPSG:4326")
@@ -400,7 +405,7 @@ def coverage_layers(
     groups = [shading]
     points = _located(view)
     if len(points):
-        providers = folium.FeatureGroup(name="Providers", control=False)
+        providers = folium.FeatureGroup(name=_("Providers"), control=False)
         markers.marker_layer(points, role=role).add_to(providers)
         groups.append(providers)
     return fmap, groups

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geomap.analysis import footprint as F
+from geomap.i18n import _
 from geomap.layers import assets, basemap, choropleth, legend
 from geomap.layers.coverage_map import map_bounds
 
@@ -78,23 +79,23 @@ def footprint_map(
     reached = joined["reached_unit"].fillna(False).astype(bool)
     joined["_value"] = pd.to_numeric(joined[measure], errors="coerce").where(reached, np.nan).astype(float)
     label = measure_label(measure, footprint.attrs.get("currency"))
-    tips: dict[str, str] = {"projects": "Projects"} if measure != "projects" else {}
+    tips: dict[str, str] = {"projects": _("Projects")} if measure != "projects" else {}
     if overlay:
         if known == "providers":  # exact figures; a published table's text (bands) is shown as it is
             joined["providers"] = pd.to_numeric(joined["providers"], errors="coerce")
-        tips["providers"] = "Providers in the directory"
+        tips["providers"] = _("Providers in the directory")
     kwargs: dict[str, Any] = {"bounds": map_bounds(units)}
     if asset_base:
         kwargs["asset_base"] = asset_base
     fmap = assets.offline_map(**kwargs)
-    source = boundary_source or str(units.attrs.get("source") or "boundary source not recorded")
+    source = boundary_source or str(units.attrs.get("source") or _("boundary source not recorded"))
     basemap.add_basemap(fmap, units, source=source)
     layer = choropleth.choropleth_layer(
         joined,
         "_value",
         label=label,
         fmt=MEASURE_FORMATS[measure],
-        no_data_label="Not reached",
+        no_data_label=_("Not reached"),
         tooltip_columns=tips,
         palette="YlOrRd" if measure == "budget" else "YlGnBu",
         simplify_tolerance=_TOLERANCE,
@@ -108,18 +109,18 @@ def footprint_map(
             data = gpd.GeoDataFrame({"name": unserved["name"].astype(str).to_numpy()}, geometry=geo.to_numpy(), crs=units.crs)
             folium.GeoJson(
                 data.to_json(),
-                name="No provider in the directory",
+                name=_("No provider in the directory"),
                 style_function=lambda _f: dict(_UNSERVED_STYLE),
-                tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["No provider:"]),
+                tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[_("No provider:")]),
             ).add_to(fmap)
-        caption = "Dashed red outline: no provider in the directory"
+        caption = _("Dashed red outline: no provider in the directory")
     legend.legend_element(layer.classification, title=label, caption=caption).add_to(fmap)
     return fmap
 
 
 def footprint_map_html(units: gpd.GeoDataFrame, footprint: pd.DataFrame, **kwargs: Any) -> str:
     """:func:`footprint_map` as one self-contained HTML page (works offline from a file)."""
-    title = kwargs.pop("title", "geomap footprint")
+    title = kwargs.pop("title", _("geomap footprint"))
     return assets.standalone_html(footprint_map(units, footprint, **kwargs), title=title)
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import geopandas as gpd
 
+from geomap import i18n
 from geomap.analysis import catchments as _catchments
 from geomap.analysis.service_gaps import ServiceGaps, beyond_reach
 from geomap.directory import disclosure, privacy, schema
+from geomap.i18n import _
 from geomap.layers import assets, basemap, choropleth, legend, markers
 from geomap.layers import catchments as catch_layer
 
@@ -87,7 +89,7 @@ def build_gaps_map(
         label=measure_label,
         fmt="{:,.2f}",
         palette="YlOrRd" if measure in ("gap_index", "mean_distance_km", "pop_beyond_km") else "YlGnBu",
-        tooltip_columns={"providers": "Providers", "share_within_pct": f"% within {result.radius_km:g} km"},
+        tooltip_columns={"providers": _("Providers"), "share_within_pct": _("% within {km} km").format(km=i18n.number(result.radius_km))},
         simplify_tolerance=0.004,
     )
     layer.add_to(fmap)
@@ -101,28 +103,28 @@ def build_gaps_map(
     if result.sites is not None and len(result.sites):
         symbols.append(("ring", "#117a37", "Proposed site (number, settlement, state)"))
     legend.legend_element(layer.classification, title=measure_label, symbols=symbols, banded=banded_row,
-                          caption=f"{schema.label(result.service)}; reach {result.radius_km:g} km").add_to(fmap)
+                          caption=_("{service}; reach {km} km").format(service=schema.label(result.service), km=i18n.number(result.radius_km))).add_to(fmap)
     if len(visible):
         shown = visible.drop(columns=["confidential"], errors="ignore")  # role already checked above
-        catch_layer.catchment_layer(shown, name=f"Within {result.radius_km:g} km").add_to(fmap)
+        catch_layer.catchment_layer(shown, name=_("Within {km} km").format(km=i18n.number(result.radius_km))).add_to(fmap)
     if road_catchments is not None and len(road_catchments):
         roads = _catchments.visible_catchments(road_catchments, role=role).drop(columns=["confidential"], errors="ignore")
         roads = roads[roads.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
         if len(roads):
             mins = float(roads["minutes"].iloc[0])
-            catch_layer.catchment_layer(roads, name=f"Within {mins:g} min by road", color="#6a3d9a").add_to(fmap)
+            catch_layer.catchment_layer(roads, name=_("Within {minutes} min by road").format(minutes=i18n.number(mins)), color="#6a3d9a").add_to(fmap)
     far = beyond_reach(demand, result.nearest, radius_km=result.radius_km, role=role).head(max_settlements)
     if len(far):
         dots = _dots(far)
-        dots["population_txt"] = dots["population"].map(lambda v: f"{v:,.0f}")
+        dots["population_txt"] = dots["population"].map(lambda v: i18n.number(v, digits=0))
         catch_layer.catchment_layer(
-            dots, name="Settlements beyond reach", label_column="name",
-            tooltip_columns={"population_txt": "Population", "distance_band": "Nearest provider"},
+            dots, name=_("Settlements beyond reach"), label_column="name",
+            tooltip_columns={"population_txt": _("Population"), "distance_band": _("Nearest provider")},
             color="#b42318", fill_opacity=0.6,
         ).add_to(fmap)
     if result.sites is not None and len(result.sites):
         sites = result.sites.copy()
-        sites["gain_txt"] = sites["new_population_covered"].map(lambda v: f"{v:,.0f}")
+        sites["gain_txt"] = sites["new_population_covered"].map(lambda v: i18n.number(v, digits=0))
         circles = _catchments.buffer_catchments(sites, radius_km=result.radius_km)
         state = dict(zip(units["code"].astype(str), units["name"].astype(str)))
         codes = sites["unit_code"].astype(str).tolist() if "unit_code" in sites.columns else [""] * len(sites)
@@ -132,12 +134,12 @@ def build_gaps_map(
         ]
         circles["gain_txt"] = sites["gain_txt"].to_numpy()
         catch_layer.catchment_layer(
-            circles.drop(columns=["confidential"], errors="ignore"), name="Proposed sites", label_column="label",
-            tooltip_columns={"gain_txt": "Newly covered population"}, color="#117a37", fill_opacity=0.15,
+            circles.drop(columns=["confidential"], errors="ignore"), name=_("Proposed sites"), label_column="label",
+            tooltip_columns={"gain_txt": _("Newly covered population")}, color="#117a37", fill_opacity=0.15,
         ).add_to(fmap)
     if view is not None and len(view):
         pub = privacy.public_view(view)
         pts = pub[pub.geometry.notna() & ~pub.geometry.is_empty]
         if len(pts):
-            markers.marker_layer(pts, name="Providers (public)").add_to(fmap)
+            markers.marker_layer(pts, name=_("Providers (public)")).add_to(fmap)
     return fmap

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from geomap.grids.overview import Overview
+from geomap.i18n import _
 from geomap.layers import assets, basemap, legend
 from geomap.layers.choropleth import Classification
 
@@ -60,12 +61,12 @@ def _legend(overview: Overview) -> legend.Legend:
     counts = tuple(int((overview.classes == i).sum()) for i in range(1, len(BAND_COLOURS) + 1))
     cls = Classification(
         scheme="bands", bins=overview.bands_km + (float("inf"),), lower=0.0, labels=tuple(band_labels(overview)),
-        colors=BAND_COLOURS, counts=counts, classes=pd.Series(dtype=float), no_data_label="nobody lives here",
+        colors=BAND_COLOURS, counts=counts, classes=pd.Series(dtype=float), no_data_label=_("nobody lives here"),
     )
-    caption = f"Population: {overview.population_model}."
+    caption = _("Population: {population_model}.").format(population_model=overview.population_model)
     if overview.confidential_left_out:
         caption += f" {overview.confidential_left_out} confidential site(s) left out of this map (they count in every figure)."
-    return legend.legend_element(cls, title="Distance to the nearest provider", caption=caption, show_counts=False)
+    return legend.legend_element(cls, title=_("Distance to the nearest provider"), caption=caption, show_counts=False)
 
 
 def grid_overview_map(overview: Overview, units: gpd.GeoDataFrame, *, boundary_source: str | None = None) -> folium.Map:

@@ -18,6 +18,7 @@ from typing import Any
 from branca.element import MacroElement
 from folium.template import Template
 
+from geomap import i18n
 from geomap.layers.choropleth import BANDED_STYLE, NO_DATA_COLOR, Classification
 from geomap.layers.encoding import (
     PLAIN_JS,
@@ -27,7 +28,7 @@ from geomap.layers.encoding import (
     style_script,
 )
 
-__all__ = ["LEGEND_CSS", "LEGEND_JS", "PLACE_JS", "Legend", "SYMBOL_KINDS", "legend_data", "legend_element", "legend_html", "symbol_legend"]
+__all__ = ["LEGEND_CSS", "LEGEND_JS", "corner", "PLACE_JS", "Legend", "SYMBOL_KINDS", "legend_data", "legend_element", "legend_html", "symbol_legend"]
 
 _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 
@@ -51,6 +52,8 @@ LEGEND_CSS = """
 .geomap-legend .geomap-legend-sym-ring { border-radius: 50%; border: 2px solid; background: transparent !important; }
 .geomap-legend .geomap-legend-sym-line { height: 0; width: 18px; margin: 0; border-top: 2px dashed; background: transparent !important; }
 .geomap-legend .geomap-legend-caption { margin-top: 4px; color: #52606d; font-size: 11px; }
+.geomap-legend[dir="rtl"] { text-align: right; }
+.geomap-legend[dir="rtl"] .geomap-legend-count { margin-left: 0; margin-right: auto; padding-left: 0; padding-right: 6px; }
 """.replace("%(nodata)s", NO_DATA_COLOR).replace("%(banded)s", BANDED_STYLE["color"])
 
 
@@ -149,7 +152,14 @@ def legend_data(
         data["caption"] = html.escape(caption)
     if symbols:
         data["symbols"] = _symbol_rows(symbols)
+    if i18n.direction() == "rtl":
+        data["dir"] = "rtl"  # mirrored (Arabic); left to right needs no attribute
     return data
+
+
+def corner() -> str:
+    """Where the legend goes: bottom right, or bottom left in a right-to-left language (mirrored)."""
+    return "bottomleft" if i18n.direction() == "rtl" else "bottomright"
 
 
 #: Kinds of non-choropleth symbols a legend can show.
@@ -264,6 +274,8 @@ LEGEND_JS = (
     function build() {
         var div = L.DomUtil.create("div", "geomap-legend");
         div.setAttribute("role", "note");
+        if (d.dir) { div.setAttribute("dir", d.dir); }
+        if (d.dir) { div.setAttribute("dir", d.dir); }
         function add(parent, tag, cls, text) {
             var e = L.DomUtil.create(tag, cls, parent);
             if (text !== undefined && text !== null) { e.textContent = text; }
@@ -350,7 +362,7 @@ def legend_element(
     *,
     title: str,
     caption: str | None = None,
-    position: str = "bottomright",
+    position: str | None = None,
     show_counts: bool = True,
     symbols: Sequence[tuple[str, str, str]] = (),
     banded: tuple[str, int] | None = None,
@@ -367,5 +379,5 @@ def legend_element(
     """
     return Legend(
         legend_data(classification, title=title, caption=caption, show_counts=show_counts, symbols=symbols, banded=banded),
-        position=position,
+        position=position or corner(),
     )

@@ -32,6 +32,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from geomap.directory import privacy, schema
+from geomap.i18n import N_, _
 from geomap.layers.assets import LocalMarkerCluster
 from geomap.layers.encoding import (
     CODE_ALPHABET,
@@ -86,7 +87,7 @@ _FICTIONAL_STYLE = {**_MARKER_STYLE, "color": "#1f2933", "weight": 1.2, "dashArr
 #: Confidential sites, drawn only for a signed-in partner or editor (``role=``).
 _CONFIDENTIAL_STYLE = {**_MARKER_STYLE, "fillColor": "#b42318", "color": "#111827"}
 #: Shown in the popup of a confidential site on a partner's map.
-CONFIDENTIAL_NOTICE = "Confidential location: do not share outside partner organisations."
+CONFIDENTIAL_NOTICE = N_("Confidential location: do not share outside partner organisations.")
 
 _CSS = """
 .geomap-popup { font: 13px/1.4 sans-serif; color: #1f2933; }
@@ -147,7 +148,7 @@ def _field_text(name: str, value: Any) -> str:
         return _ITEM_SEPARATOR.join(_field_items(name, value))
     if kind == "bool":
         flag = schema.parse_bool(value)
-        return "" if flag is None else ("Yes" if flag else "No")
+        return "" if flag is None else (_("Yes") if flag else _("No"))
     if kind == "date":
         parsed = schema.parse_date(value)
         return parsed.isoformat() if isinstance(parsed, date) else str(value)
@@ -157,7 +158,7 @@ def _field_text(name: str, value: Any) -> str:
 
 
 def _label(name: str) -> str:
-    return schema.field_by_name(name).label if name in schema.FIELD_NAMES else name
+    return _(schema.field_by_name(name).label) if name in schema.FIELD_NAMES else name
 
 
 #: Appended to the "Last verified" text of a record not verified lately.
@@ -175,7 +176,7 @@ def _title(row: pd.Series) -> str:
         text = _field_text(col, row.get(col))
         if text:
             return text
-    return "Provider"
+    return _("Provider")
 
 
 def popup_html(
@@ -184,9 +185,9 @@ def popup_html(
     """The popup of one record: escaped title, fictional/confidential notices, field table."""
     parts = [f'<div class="geomap-popup"><div class="geomap-popup-title">{html.escape(_title(row))}</div>']
     if confidential:
-        parts.append(f'<div class="geomap-confidential">{html.escape(CONFIDENTIAL_NOTICE)}</div>')
+        parts.append('<div class="geomap-confidential">' + html.escape(_(CONFIDENTIAL_NOTICE)) + "</div>")
     if schema.parse_bool(row.get("fictional")) is True:
-        parts.append(f'<div class="geomap-fictional">{html.escape(schema.FICTIONAL_NOTICE)}</div>')
+        parts.append('<div class="geomap-fictional">' + html.escape(_(schema.FICTIONAL_NOTICE)) + "</div>")
     cells = []
     for name in popup_fields:
         text = _verified_text(row.get(name)) if name == "last_verified" and name in row.index else _field_text(name, row.get(name))
@@ -381,7 +382,11 @@ def _decode_fields(payload: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 
 #: Suffix of a fictional record's tooltip.
-_FICTIONAL_TIP = " (fictional sample)"
+_FICTIONAL_TIP = N_("fictional sample")
+
+
+def _fictional_tip() -> str:
+    return " (" + _(_FICTIONAL_TIP) + ")"
 
 
 class _CircleMarkers(MacroElement):
@@ -465,7 +470,7 @@ class _CircleMarkers(MacroElement):
             "link": self.link,
             "style": common_style,
             "styles": styles,
-            "notes": [esc(t) for t in (schema.FICTIONAL_NOTICE, CONFIDENTIAL_NOTICE, _FICTIONAL_TIP)],
+            "notes": [esc(t) for t in (_(schema.FICTIONAL_NOTICE), _(CONFIDENTIAL_NOTICE), _fictional_tip())],
         }
 
     def payload_json(self) -> str:
@@ -489,13 +494,13 @@ class _CircleMarkers(MacroElement):
         for n, r in enumerate(payload["rows"]):
             fictional, secret = bool(r[2] & 1), bool(r[2] & 2)
             title = plain_text(r[3])
-            notices = ([CONFIDENTIAL_NOTICE] if secret else []) + ([schema.FICTIONAL_NOTICE] if fictional else [])
+            notices = ([_(CONFIDENTIAL_NOTICE)] if secret else []) + ([_(schema.FICTIONAL_NOTICE)] if fictional else [])
             out.append(
                 {
                     "lat": r[0],
                     "lon": r[1],
                     "title": title,
-                    "tooltip": title + (_FICTIONAL_TIP if fictional else ""),
+                    "tooltip": title + (_fictional_tip() if fictional else ""),
                     "fictional": fictional,
                     "confidential": secret,
                     "notices": notices,

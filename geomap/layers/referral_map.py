@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from geomap.directory import privacy
+from geomap.i18n import _
 from geomap.layers import assets, basemap, choropleth, legend, markers
 
 __all__ = ["outline_features", "referral_map"]
@@ -73,10 +74,10 @@ def referral_map(
     basemap.add_basemap(fmap, units, source=boundary_source, vintage=boundary_vintage, licence=boundary_licence)
     folium.GeoJson(outlines if outlines is not None else outline_features(units),
                    style_function=lambda _: dict(_OUTLINE_STYLE),
-                   interactive=False, control=False, name="States").add_to(fmap)
+                   interactive=False, control=False, name=_("States")).add_to(fmap)
     if start is None:
         return fmap
-    lines = folium.FeatureGroup(name="Routes (straight line)")
+    lines = folium.FeatureGroup(name=_("Routes (straight line)"))
     for row in shown.itertuples():
         folium.PolyLine([(start.lat, start.lon), (row.geometry.y, row.geometry.x)], color="#1d4e89", weight=2,
                         opacity=0.7, dash_array="6 4").add_to(lines)
@@ -86,14 +87,14 @@ def referral_map(
     if len(public_rows):
         layer_input = gpd.GeoDataFrame(public_rows.drop(columns=["group", "distance", "rank"], errors="ignore"),
                                        geometry=public_rows.geometry.name, crs="EPSG:4326")
-        markers.marker_layer(layer_input, cluster=False, name="Partners").add_to(fmap)
+        markers.marker_layer(layer_input, cluster=False, name=_("Partners")).add_to(fmap)
     # Only a partner view still holds located confidential rows (publish_referrals removed them otherwise).
     if len(shown) and conf.any() and privacy.can_see_confidential(role):
         for row in shown[conf].itertuples():
             folium.CircleMarker((row.geometry.y, row.geometry.x), radius=7, color="#6a1b9a", fill=True,
                                 fill_opacity=0.9, tooltip=html.escape(f"{row.display_name} — {row.distance}")).add_to(fmap)
     folium.CircleMarker((start.lat, start.lon), radius=8, color="#b00020", fill=True, fill_opacity=1,
-                        tooltip=f"Start: {start.label}").add_to(fmap)
+                        tooltip=_("Start: {place}").format(place=start.label)).add_to(fmap)
     symbols = [("dot", "#b00020", "Starting point"), ("dot", "#e8590c", "Partner (public location)"),
                ("line", "#1d4e89", "Straight line to a partner")]
     if len(shown) and conf.any() and privacy.can_see_confidential(role):

@@ -1,37 +1,67 @@
-"""The shared sidebar: country, the directory in use, partner sign-in."""
+"""The shared sidebar: language, country, the directory in use, partner sign-in."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from geomap import i18n
 from geomap.directory import privacy
+from geomap.i18n import _, ngettext
 from geomap.pages import _state, _url
 
 __all__ = ["render"]
 
 
-def _on_country_change() -> None:
+def _on_country_change(key: str) -> None:
     # A callback runs before the next script run: the page, drawn before the sidebar, already
     # sees the new country.
-    _state.set_country(st.session_state["sidebar_country"])
+    chosen = st.session_state.get(key)
+    if chosen not in set(_state.country_options()["country"]):
+        return  # not a country code (a label of the picker in another language): keep the country
+    _state.set_country(chosen)
     _state.clear_boundaries()
     # The link follows the choice (a ?country= left in the URL would switch it back).
     st.query_params["country"] = _url.country_param(st.session_state[_state.K_COUNTRY])
 
 
+def _on_language_change() -> None:
+    _state.set_language(st.session_state["sidebar_lang"])
+
+
+def _language_picker() -> None:
+    # Each language is named in itself, so a reader who cannot read the current one finds theirs.
+    current = i18n.current().lang
+    st.sidebar.selectbox(
+        _("Language"),
+        list(i18n.LANGUAGES),
+        index=i18n.LANGUAGES.index(current),
+        format_func=i18n.LANGUAGE_NAMES.get,
+        key="sidebar_lang",
+        on_change=_on_language_change,
+        help=_("Held in the address as ?lang=: a link opens in its language."),
+    )
+
+
 def _country_picker() -> None:
     opts = _state.country_options()
     codes = opts["country"].tolist()
-    labels = dict(zip(opts["country"], opts["name"] + " (" + opts["units"].astype(str) + " units)"))
+    labels = {
+        c: _state.country_name(c) + " (" + ngettext("{n} unit", "{n} units", int(n)).format(n=i18n.number(int(n))) + ")"
+        for c, n in zip(opts["country"], opts["units"])
+    }
     current = st.session_state.get(_state.K_COUNTRY, _state.DEFAULT_COUNTRY)
+    # One widget per language: its labels are in the language, and a picker whose labels change
+    # under it would send back a label of the old language instead of a country code.
+    key = "sidebar_country_" + i18n.current().lang
     st.sidebar.selectbox(
-        "Country",
+        _("Country"),
         codes,
         index=codes.index(current) if current in codes else 0,
         format_func=lambda c: labels.get(c, c),
-        key="sidebar_country",
+        key=key,
         on_change=_on_country_change,
-        help="Every country in the bundled Natural Earth admin-1 layer.",
+        args=(key,),
+        help=_("Every country in the bundled Natural Earth admin-1 layer."),
     )
 
 
@@ -45,12 +75,12 @@ def _directory_picker(country: str) -> None:
         return
     current = st.session_state.get(_state.K_STORE_DIR)
     st.sidebar.selectbox(
-        "Directory",
+        _("Directory"),
         names,
         index=names.index(current) if current in names else 0,
         key="sidebar_store_directory",
         on_change=_on_directory_change,
-        help="Directories kept in the store for this country. An uploaded file (Data page) is shown instead, for this session only.",
+        help=_("Directories kept in the store for this country. An uploaded file (Data page) is shown instead, for this session only."),
     )
 
 
@@ -61,30 +91,31 @@ def _sign_in() -> None:
     if role == privacy.PUBLIC:
         # The form is drawn only while the box is open: every visitor loads the page, few sign
         # in, and its text inputs would otherwise be fetched by the browser before the map.
-        box = st.sidebar.expander("Partner sign-in", key="sign_in_open", on_change="rerun")
+        box = st.sidebar.expander(_("Partner sign-in"), key="sign_in_open", on_change="rerun")
         if not box.open:
-            box.caption("Public view: confidential shelters show only their state and a front-door contact.")
+            box.caption(_("Public view: confidential shelters show only their state and a front-door contact."))
             return
     else:
-        box = st.sidebar.expander(f"Signed in ({role})")
+        box = st.sidebar.expander(_("Signed in ({role})").format(role=role))
     if role != privacy.PUBLIC:
         sess = auth.current_session(st.session_state)
-        box.write(f"**{sess.user}** — confidential locations are visible to you. Do not share screenshots.")
-        if box.button("Sign out", key="sign_out"):
+        box.write(_("**{user}** — confidential locations are visible to you. Do not share screenshots.").format(
+            user=i18n.isolate(sess.user)))
+        if box.button(_("Sign out"), key="sign_out"):
             auth.sign_out(st.session_state)
             st.rerun()
         return
     with box.form("sign_in", clear_on_submit=True):
-        user = st.text_input("User name")
-        password = st.text_input("Password", type="password")
-        if st.form_submit_button("Sign in"):
+        user = st.text_input(_("User name"))
+        password = st.text_input(_("Password"), type="password")
+        if st.form_submit_button(_("Sign in")):
             if _state.sign_in(user, password) is not None:
                 st.rerun()
             elif auth.locked_until(st.session_state) is not None:
-                st.error("Too many attempts: wait a minute before trying again.")
+                st.error(_("Too many attempts: wait a minute before trying again."))
             else:
-                st.error("Wrong user name or password, or no credentials file is set up.")
-    box.caption("Public view: confidential shelters show only their state and a front-door contact.")
+                st.error(_("Wrong user name or password, or no credentials file is set up."))
+    box.caption(_("Public view: confidential shelters show only their state and a front-door contact."))
 
 
 def _signed_in_banner() -> None:
@@ -95,8 +126,8 @@ def _signed_in_banner() -> None:
     from geomap import auth
 
     sess = auth.current_session(st.session_state)
-    who = sess.user if sess is not None else "a partner"
-    st.sidebar.success(f"Signed in as **{who}** ({role}): confidential records are shown.", icon="🔓")
+    who = i18n.isolate(sess.user) if sess is not None else _("a partner")
+    st.sidebar.success(_("Signed in as **{user}** ({role}): confidential records are shown.").format(user=who, role=role), icon="🔓")
 
 
 def render() -> None:
@@ -108,14 +139,15 @@ def render() -> None:
     """
     st.sidebar.title("geomap")
     _signed_in_banner()
+    _language_picker()
     _country_picker()
     _directory_picker(st.session_state.get(_state.K_COUNTRY, _state.DEFAULT_COUNTRY))
     bad = _url.country_error()
     if bad:
-        st.sidebar.warning(f"The link names a country geomap does not know ({bad!r}); pick one above.")
+        st.sidebar.warning(_("The link names a country geomap does not know ({value}); pick one above.").format(value=repr(bad)))
     _url.copy_link_button(st.sidebar)
     ctx = _state.get_context()
-    st.sidebar.markdown(f"Directory: {ctx.directory_label}")
+    st.sidebar.markdown(_("Directory: {label}").format(label=ctx.directory_label))
     if ctx.is_sample:
-        st.sidebar.warning("Sample records are **fictional**: not real organisations, phones or places.", icon="⚠️")
+        st.sidebar.warning(_("Sample records are **fictional**: not real organisations, phones or places."), icon="⚠️")
     _sign_in()

@@ -16,12 +16,15 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geomap import boundaries, pipeline
+from geomap import boundaries, i18n, pipeline
 from geomap.directory import privacy, schema
+from geomap.i18n import _
 
 __all__ = [
     "DEFAULT_COUNTRY",
     "Context",
+    "activate_language",
+    "apply_url",
     "get_context",
     "get_role",
     "set_country",
@@ -48,6 +51,53 @@ K_BOUNDARY = "geomap_boundary_upload"  # {"name", "data", "digest"}
 K_AUTH = "geomap_auth"  # a geomap.auth session object
 K_CONTEXT = "geomap_context"  # (inputs fingerprint, Context): this session's last built context
 K_STORE_DIR = "geomap_store_directory"  # name of the stored directory this session looks at
+K_LANG = "geomap_lang"  # this session's language (en, es, fr, ar), also held in the URL as ?lang=
+K_URL_COUNTRY = "geomap_url_country"  # the ?country= value last applied (a link opens on its country)
+
+
+def activate_language() -> i18n.Translator:
+    """Set this run's language from ``?lang=`` (else the session's, else the settings'); returns it.
+
+    The language is held in the URL so a link opens in its language, and in the session so it
+    survives page changes (which drop the query string). Call it at the start of every run and
+    of every fragment rerun: the language lives in a context variable of the running script,
+    never in the process.
+    """
+    asked = st.query_params.get("lang")
+    if asked in i18n.LANGUAGES:
+        lang = asked
+    elif st.session_state.get(K_LANG) in i18n.LANGUAGES:
+        lang = st.session_state[K_LANG]
+    else:
+        from geomap.settings import get_settings
+
+        lang = get_settings().lang
+    st.session_state[K_LANG] = lang
+    if asked != lang:
+        st.query_params["lang"] = lang
+    return i18n.activate(lang)
+
+
+def set_language(lang: str) -> None:
+    """Switch this session (and its URL) to ``lang``."""
+    lang = i18n.normalise(lang)
+    st.session_state[K_LANG] = lang
+    st.query_params["lang"] = lang
+
+
+def apply_url() -> None:
+    """Open on the country a link names (``?country=MX`` or ``MEX``), once per new value."""
+    asked = st.query_params.get("country")
+    if not asked or asked == st.session_state.get(K_URL_COUNTRY):
+        return
+    st.session_state[K_URL_COUNTRY] = asked
+    try:
+        iso3 = boundaries.resolve_country(asked)
+    except (ValueError, KeyError):
+        return
+    if iso3 != st.session_state.get(K_COUNTRY, DEFAULT_COUNTRY):
+        set_country(iso3)
+        clear_boundaries()
 
 
 @dataclass(frozen=True)
@@ -227,7 +277,8 @@ def switch_country(country: str) -> None:
     """Switch this session to ``country`` as a person would: bundled boundaries, sidebar in step."""
     set_country(country)
     clear_boundaries()
-    st.session_state["sidebar_country"] = st.session_state[K_COUNTRY]
+    # the sidebar holds one country picker per language (see _sidebar): keep this run's in step
+    st.session_state["sidebar_country_" + i18n.current().lang] = st.session_state[K_COUNTRY]
 
 
 def set_upload(
@@ -300,23 +351,30 @@ def current_directory(country: str) -> tuple[gpd.GeoDataFrame, str, bool]:
             sheet=up["sheet"], mapping=up["mapping"], units_key=units_key, edits=up.get("edits", ()),
             categories=up.get("categories", ()),
         )
-        return directory, f"Uploaded: {up['name']}", False
+        return directory, _("Uploaded: {name}").format(name=up["name"]), False
     picked = _picked_directory(country)
     if picked is not None:
         directory = _stored_directory(country, picked[0], picked[1], units_key)
-        return directory, f"{picked[0]} (kept in the store)", bool(directory.attrs.get("fictional"))
+        return directory, _("{name} (kept in the store)").format(name=picked[0]), bool(directory.attrs.get("fictional"))
     path = pipeline.sample_directory_path(country)
     directory = _sample_directory(country, units_key)
     if path is None:
-        return directory, "No directory loaded (no bundled sample for this country)", False
-    return directory, f"{country_name(country)} sample directory (fictional)", True
+        return directory, _("No directory loaded (no bundled sample for this country)"), False
+    return directory, _("{country} sample directory (fictional)").format(country=country_name(country)), True
 
 
 def country_name(country: str) -> str:
-    """English name of a country (ISO3) from the bundled layer."""
+    """Name of a country (ISO3) in the current language (CLDR, via Babel), else the bundled layer's."""
     opts = country_options()
-    hit = opts.loc[opts["country"] == country, "name"]
-    return str(hit.iloc[0]) if len(hit) else country
+    hit = opts.loc[opts["country"] == country]
+    if not len(hit):
+        return country
+    name = str(hit["name"].iloc[0])
+    if "iso_a2" in hit.columns:
+        local = i18n.current().locale.territories.get(str(hit["iso_a2"].iloc[0]))
+        if local:
+            return local
+    return name
 
 
 def _context_inputs(country: str, role: str) -> tuple:
@@ -326,6 +384,7 @@ def _context_inputs(country: str, role: str) -> tuple:
     return (
         country,
         role,
+        i18n.current().lang,
         (brought["digest"], brought.get("country")) if brought else None,
         (up["digest"], up["name"], repr(up["sheet"]), up["mapping"], up.get("edits", ()), up.get("categories", ())) if up else None,
         None if up else _picked_directory(country),
@@ -361,10 +420,11 @@ def _build_context(country: str, role: str) -> Context:
     units = units_for(country)
     directory, label, is_sample = current_directory(country)
     inputs = _context_inputs(country, role)
-    view = _view_for_role((inputs[0], *inputs[2:]), role, directory)
+    view = _view_for_role((inputs[0], *inputs[3:]), role, directory)
+    units = boundaries.localized_names(units, i18n.current().lang)
     notes = tuple(units.attrs.get("notes", ()) or ())
-    source = str(units.attrs.get("source", "") or "source not stated")
-    vintage = str(units.attrs.get("vintage", "") or "vintage not stated")
+    source = str(units.attrs.get("source", "") or _("source not stated"))
+    vintage = str(units.attrs.get("vintage", "") or _("vintage not stated"))
     licence = str(units.attrs.get("licence", "") or "")
     return Context(
         country=country,

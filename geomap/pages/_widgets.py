@@ -7,23 +7,71 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from geomap import i18n
 from geomap.directory import schema, writers
+from geomap.i18n import N_, _
 
 __all__ = [
     "sources", "upload_limit_mb", "no_directory", "boundary_notice", "service_options", "service_picker",
-    "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text",
+    "population_picker", "directory_key", "unit_table", "csv_bytes", "md_text", "page_direction", "UNIT_COLUMNS",
+    "human_columns", "headed",
 ]
+
+# Right to left (Arabic): the app's text, widgets, tables and sidebar mirror. Numbers, codes and
+# Latin names keep their own direction (the browser's bidi algorithm, and isolates around names).
+_RTL_CSS = """<style>
+.stApp, [data-testid="stSidebar"], [data-testid="stMain"], [data-testid="stHeader"] { direction: rtl; }
+.stApp h1, .stApp h2, .stApp h3, .stApp p, .stApp li, .stApp label, .stApp [data-testid="stCaptionContainer"],
+.stApp [data-testid="stMarkdownContainer"] { text-align: right; }
+code { direction: ltr; unicode-bidi: isolate; }
+</style>"""
+
+#: Column headers of the unit tables people read (key columns first; the code last).
+UNIT_COLUMNS: dict[str, str] = {
+    "name": N_("Unit"),
+    "providers": N_("Providers"),
+    "per_100k": N_("Per 100k"),
+    "capacity": N_("Beds"),
+    "capacity_per_100k": N_("Beds per 100k"),
+    "population": N_("Population"),
+    "population_year": N_("Census year"),
+    "code": N_("Code"),
+    "confidential_providers": N_("Confidential providers"),
+    "banded": N_("Banded (confidential sites fewer than k)"),
+}
+
+
+def page_direction() -> None:
+    """Lay the page out right to left when the run's language is (Arabic); no-op otherwise."""
+    if i18n.direction() == "rtl":
+        st.html(_RTL_CSS)
+
+
+def human_columns(table: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """The columns of ``labels`` (default :data:`UNIT_COLUMNS`) that ``table`` has, headed in the run's language."""
+    labels = UNIT_COLUMNS if labels is None else labels
+    return table[[c for c in labels if c in table.columns]].rename(columns={c: _(v) for c, v in labels.items()})
+
+
+def headed(table: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """``table`` with every column of ``labels`` (default :data:`UNIT_COLUMNS`) headed in the run's language.
+
+    For downloads people open in a spreadsheet: all columns kept, in order; machine formats
+    (HSDS, HXL, GeoPackage) never go through here.
+    """
+    labels = UNIT_COLUMNS if labels is None else labels
+    return table.rename(columns={c: _(labels[c]) for c in table.columns if c in labels})
 
 
 def sources(ctx, *extra: str) -> None:
     """The map's sources in full, in a collapsed "Sources" under it (the map carries a short credit)."""
-    with st.expander("Sources"):
+    with st.expander(_("Sources")):
         st.markdown(
             f"- **Boundaries:** {md_text(ctx.boundary_source)}. Vintage: {md_text(ctx.boundary_vintage)}. "
             f"Licence: {md_text(ctx.boundary_licence or 'not stated')}.\n"
             f"- **Directory:** {md_text(ctx.directory_label)}.\n"
             + "".join(f"- {md_text(x)}\n" for x in extra)
-            + "- Map drawn with Leaflet (BSD-2-Clause), served by this app."
+            + _("- Map drawn with Leaflet (BSD-2-Clause), served by this app.")
         )
         for note in ctx.boundary_notes:
             st.caption(note)
@@ -75,27 +123,27 @@ def service_options(directory: pd.DataFrame | None) -> list[str]:
 
 
 def service_picker(
-    container, *, key: str, label: str = "Service types", default: list[str] | None = None, options: list[str] | None = None
+    container, *, key: str, label: str | None = None, default: list[str] | None = None, options: list[str] | None = None
 ) -> list[str]:
     """Multiselect over the categories (``options``, default the core services); empty means all."""
     return container.multiselect(
-        label,
+        _("Service types") if label is None else label,
         list(options or schema.SERVICE_TYPES),
         default=default or [],
         format_func=lambda c: schema.label(c),
         key=key,
-        placeholder="All services",
+        placeholder=_("All services"),
     )
 
 
-def population_picker(container, *, key: str, label: str = "Populations served") -> list[str]:
+def population_picker(container, *, key: str, label: str | None = None) -> list[str]:
     """Multiselect over the populations-served vocabulary; empty means everyone."""
     return container.multiselect(
-        label,
+        _("Populations served") if label is None else label,
         list(schema.POPULATIONS),
         format_func=lambda c: schema.label(c, vocabulary="population"),
         key=key,
-        placeholder="Everyone",
+        placeholder=_("Everyone"),
     )
 
 
@@ -123,25 +171,20 @@ def directory_key(ctx) -> str:
 
 def unit_table(table: pd.DataFrame) -> None:
     """Sortable table of units; per-capita figures without a population show "no data"."""
-    cols = {  # key columns first; the code last (a name is what people read)
-        "name": "Unit",
-        "providers": "Providers",
-        "per_100k": "Per 100k",
-        "capacity": "Beds",
-        "capacity_per_100k": "Beds per 100k",
-        "population": "Population",
-        "population_year": "Census year",
-        "code": "Code",
-    }
+    t = i18n.current()
     if "banded" in table.columns and table.attrs.get("view") == "public":
-        cols["banded"] = "Banded (confidential sites fewer than k)"
-        table = table.assign(banded=table["banded"].map({True: "yes", False: "no", "yes": "yes", "no": "no"}))
-    shown = table[[c for c in cols if c in table.columns]].rename(columns=cols)
+        table = table.assign(banded=table["banded"].map({True: _("yes"), False: _("no"), "yes": _("yes"), "no": _("no")}))
+    else:
+        table = table.drop(columns=["banded"], errors="ignore")
+    shown = human_columns(table.drop(columns=["confidential_providers"], errors="ignore"))
+    two = lambda v: t.number(v, digits=2)  # noqa: E731
+    whole = lambda v: t.number(v, digits=0)  # noqa: E731
+    formats = {"per_100k": two, "capacity_per_100k": two, "population": whole, "capacity": whole}
     # Public tables carry text (bands such as "0–2"); only numeric columns get a number format.
-    formats = {"Per 100k": "{:.2f}", "Beds per 100k": "{:.2f}", "Population": "{:,.0f}", "Beds": "{:,.0f}"}
     styler = shown.style.format(
-        {c: f for c, f in formats.items() if c in shown.columns and pd.api.types.is_numeric_dtype(shown[c])},
-        na_rep="no data",
+        {_(UNIT_COLUMNS[c]): f for c, f in formats.items()
+         if _(UNIT_COLUMNS[c]) in shown.columns and pd.api.types.is_numeric_dtype(shown[_(UNIT_COLUMNS[c])])},
+        na_rep=_("no data"),
     )
     st.dataframe(styler, hide_index=True, width="stretch")
 

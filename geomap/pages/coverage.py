@@ -7,9 +7,10 @@ import hashlib
 import shapely
 import streamlit as st
 
-from geomap import boundaries
+from geomap import boundaries, i18n
 from geomap.analysis import coverage
 from geomap.directory import disclosure, privacy, schema
+from geomap.i18n import _
 from geomap.layers import coverage_map, live
 from geomap.pages import _live_map, _state, _url, _widgets
 
@@ -32,10 +33,11 @@ def _display_geometry(country: str, units_digest: str, _units):
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _base_page(country: str, units_digest: str, directory_key: str, role: str, boundary_source: str, _units, _view) -> tuple[str, str]:
+def _base_page(country: str, units_digest: str, directory_key: str, role: str, boundary_source: str, lang: str, _units, _view) -> tuple[str, str]:
     # The map without a filter state, as a page, and its digest (the component's base id):
     # built once per boundary set, directory and role, whatever the filters. Two immutable
     # strings, so shared as they are (st.cache_data would unpickle a copy on every rerun).
+    # Its popups and attribution are in ``lang``, which is part of the key.
     display = _display_geometry(country, units_digest, _units)
     base = coverage_map.coverage_base(_units, _view, boundary_source=boundary_source, role=role, display=display)
     html = live.page_html(base)
@@ -55,30 +57,35 @@ def _units_digest(units) -> str:
 
 def _filter_caption(services: list[str], populations: list[str]) -> str:
     # Under the legend: what the map shows (a screenshot of it says which filter was on).
-    services_text = ", ".join(schema.label(c) for c in services) if services else "all"
-    populations_text = ", ".join(schema.label(c, vocabulary="population") for c in populations) if populations else "all"
-    return f"Services: {services_text}. Populations: {populations_text}."
+    services_text = ", ".join(schema.label(c) for c in services) if services else _("all")
+    populations_text = ", ".join(schema.label(c, vocabulary="population") for c in populations) if populations else _("all")
+    return _("Services: {services}. Populations: {populations}.").format(services=services_text, populations=populations_text)
 
 
 def _filter_note(services: list[str], populations: list[str]) -> str:
     parts = []
+    either = _(" or ")
     if services:
-        parts.append(" or ".join(schema.label(c) for c in services))
+        parts.append(either.join(schema.label(c) for c in services))
     if populations:
-        parts.append("for " + " or ".join(schema.label(c, vocabulary="population") for c in populations))
+        parts.append(_("for {populations}").format(populations=either.join(schema.label(c, vocabulary="population") for c in populations)))
     return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _parent_label(code: str) -> str:
+    return _("(all units)") if code == _ALL_UNITS else code
 
 
 def render() -> None:
     """Draw the Coverage page."""
     ctx = _state.get_context()
     _url.seed("coverage", URL_PARAMS)
-    st.title(f"Coverage — {ctx.country_name}")
+    st.title(_("Coverage — {country}").format(country=ctx.country_name))
     if _widgets.no_directory(ctx, page="coverage figures"):
         _url.write(ctx.country, URL_PARAMS)
         return
     if ctx.is_sample:
-        st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
+        st.info(_("Showing the bundled **fictional** sample directory.") + " " + _(schema.FICTIONAL_NOTICE), icon="ℹ️")
     _widgets.boundary_notice(ctx)
     # A full run may follow a visit to another page (the map component was unmounted): the map
     # is sent whole again. Filter changes rerun only the fragment and send the new state only.
@@ -91,6 +98,7 @@ def _coverage(ctx: _state.Context) -> None:
     # A fragment: changing a filter reruns only this part of the page (not the sidebar, the
     # navigation or the title). Anything that changes the context (country, sign-in, upload)
     # reruns the whole app, which calls this again with the new context.
+    t = _state.activate_language()  # a fragment rerun runs without app.py: set its language again
     if _state.get_role() != ctx.role:  # a sign-in expired since the last full run
         st.rerun(scope="app")
     # The filters stand above the map, but their widgets are drawn after it: a keyed widget's
@@ -134,6 +142,7 @@ def _coverage(ctx: _state.Context) -> None:
         key,
         ctx.role,
         ctx.boundary_source,
+        t.lang,
         units,
         on_map,
     )
@@ -143,7 +152,7 @@ def _coverage(ctx: _state.Context) -> None:
         on_map,
         visible=ctx.view.index[kept],
         measure=measure,
-        measure_label=coverage.MEASURES[measure] + (f" (population: {year} census)" if year and "100k" in measure else ""),
+        measure_label=_(coverage.MEASURES[measure]) + (" " + _("(population: {year} census)").format(year=year) if year and "100k" in measure else ""),
         caption=_filter_caption(services, populations),
     )
     _live_map.live_map(
@@ -151,22 +160,23 @@ def _coverage(ctx: _state.Context) -> None:
         live.update_json(update),
         base_id=base_id,
         height=560,
-        title=f"Coverage map of {ctx.country_name}",
+        title=_("Coverage map of {country}").format(country=ctx.country_name),
         key=_MAP_KEY,
     )
     c1, c2, c3 = controls.columns([2, 2, 2])
     drawn = (
         _widgets.service_picker(c1, key="cov_services", options=options),
         _widgets.population_picker(c2, key="cov_populations"),
-        c3.radio("Measure", list(coverage.MEASURES), format_func=coverage.MEASURES.get, key="cov_measure", horizontal=False),
+        c3.radio(_("Measure"), list(coverage.MEASURES), format_func=lambda m: _(coverage.MEASURES[m]), key="cov_measure", horizontal=False),
     )
     if parents:
         drawn += (
             controls.selectbox(
-                "Drill down into (level-1 unit)",
+                _("Drill down into (level-1 unit)"),
                 [_ALL_UNITS, *parents],
+                format_func=_parent_label,
                 key="cov_parent",
-                help="Your boundary file is level 2: pick a level-1 unit to see only the units nested in it.",
+                help=_("Your boundary file is level 2: pick a level-1 unit to see only the units nested in it."),
             ),
         )
     if drawn != (services, populations, measure, *([parent] if parents else [])):
@@ -175,24 +185,25 @@ def _coverage(ctx: _state.Context) -> None:
     m1, m2, m3 = figures.columns(3)
     exact = privacy.can_see_confidential(ctx.role)
     m1.metric(
-        "Providers placed" if exact or not summary["banded"] else "Providers shown exactly",
-        f"{summary['providers']:,}",
-        help=None if exact or not summary["banded"] else f"Plus {disclosure.band_label()} confidential sites in each of the {summary['banded']} banded unit(s).",
+        _("Providers placed") if exact or not summary["banded"] else _("Providers shown exactly"),
+        t.number(summary["providers"]),
+        help=None if exact or not summary["banded"] else _(
+            "Plus {band} confidential sites in each of the {n} banded unit(s).").format(band=disclosure.band_label(), n=t.number(summary["banded"])),
     )
-    m2.metric("Units with at least one", f"{summary['units_with_providers']} of {summary['units']}")
-    m3.metric("Population denominator", f"{year} census" if year else "no data")
-    _widgets.sources(ctx, f"Population: {year} census" if year else "Population: no census for these units")
+    m2.metric(_("Units with at least one"), _("{n} of {total}").format(n=t.number(summary["units_with_providers"]), total=t.number(summary["units"])))
+    m3.metric(_("Population denominator"), _("{year} census").format(year=year) if year else _("no data"))
+    _widgets.sources(ctx, _("Population: {year} census").format(year=year) if year else _("Population: no census for these units"))
     _disclosure_notes(summary, exact=exact, services=services, populations=populations)
     # Collapsed by default, and drawn only while open: the interactive table is heavy for the
     # browser and would slow down the map's first paint and every filter change.
-    box = st.expander(f"All {summary['units']} units (sortable table)", key="cov_table_open", on_change="rerun")
+    box = st.expander(_("All {n} units (sortable table)").format(n=t.number(summary["units"])), key="cov_table_open", on_change="rerun")
     if box.open:
         with box:
             _widgets.unit_table(table)
     st.download_button(
-        "Download this table (CSV)",
+        _("Download this table (CSV)"),
         # Built when clicked, not on every filter change (the page does not rerun for it).
-        data=lambda: _widgets.csv_bytes(disclosure.export_table(table)),
+        data=lambda: _widgets.csv_bytes(_widgets.headed(disclosure.export_table(table))),
         on_click="ignore",
         file_name=f"geomap_coverage_{ctx.country}.csv",
         mime="text/csv",
@@ -203,21 +214,23 @@ def _coverage(ctx: _state.Context) -> None:
 def _disclosure_notes(summary: dict, *, exact: bool, services: list[str], populations: list[str]) -> None:
     # The rule in force and the units without a provider (public: those without one shown,
     # whose band may hide a few confidential ones).
+    t = i18n.current()
     if exact:
         st.caption(disclosure.caveat(exact=True))
     else:
-        st.caption("Confidential providers are never drawn as markers. " + disclosure.caveat() + " Partners can sign in to see exact figures.")
+        st.caption(_("Confidential providers are never drawn as markers.") + " " + disclosure.caveat() + " "
+                   + _("Partners can sign in to see exact figures."))
+    note = _filter_note(services, populations)
     without = summary["units_without"]
+    names = lambda units: ", ".join(_widgets.md_text(t.isolate(n)) for n in units)  # noqa: E731
     if without and len(without) == summary["units"]:
-        st.markdown(f"**No provider{_filter_note(services, populations)} in any of the {summary['units']} units.**")
+        # Translators: {note} is empty or names the filter in brackets, e.g. " (Shelter; for Women)".
+        st.markdown("**" + _("No provider{note} in any of the {n} units.").format(note=note, n=t.number(summary["units"])) + "**")
     elif without:
-        st.markdown(
-            f"**No provider{_filter_note(services, populations)} in {len(without)} unit(s):** "
-            + ", ".join(_widgets.md_text(n) for n in without)
-        )
+        st.markdown("**" + _("No provider{note} in {n} unit(s):").format(note=note, n=t.number(len(without))) + "** " + names(without))
     unknown = summary["units_unknown"]
     if unknown:
         st.markdown(
-            f"**No public provider{_filter_note(services, populations)}, and {disclosure.band_label()} confidential ones, "
-            f"in {len(unknown)} unit(s):** " + ", ".join(_widgets.md_text(n) for n in unknown)
+            "**" + _("No public provider{note}, and {band} confidential ones, in {n} unit(s):").format(
+                note=note, band=disclosure.band_label(), n=t.number(len(unknown))) + "** " + names(unknown)
         )

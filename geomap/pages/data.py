@@ -11,8 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geomap import boundaries
+from geomap import boundaries, i18n
 from geomap.directory import privacy, readers, resolve, schema, writers
+from geomap.i18n import _, ngettext
 from geomap.io import limits
 from geomap.io.formats import DIRECTORY_FORMATS
 from geomap.pages import _state, _url, _widgets
@@ -35,24 +36,24 @@ def _sheets(data: bytes, name: str) -> list[str]:
     return readers.list_sheets(data, filename=name)
 
 
-@st.cache_data(show_spinner="Preparing the download…", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def _export(key: str, fmt: str, _view: pd.DataFrame) -> bytes:
     return writers.to_bytes(_view, format=fmt)
 
 
 def _upload_section() -> None:
-    st.subheader("Bring a directory")
+    st.subheader(_("Bring a directory"))
     st.caption(
         "CSV (any delimiter or encoding), Excel, GeoJSON, GeoPackage, an HXL-tagged sheet, or an HSDS "
         f"data package (zip). Files stay in your session only. Size limit: {_widgets.upload_limit_mb()} MB."
     )
     up = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=
-        "Upload a directory",
+        _("Upload a directory"),
         type=DIRECTORY_FORMATS.upload_types(),
         key="data_upload",
     )
     c1, c2 = st.columns(2)
-    if c2.button("Use the bundled sample instead", key="use_sample"):
+    if c2.button(_("Use the bundled sample instead"), key="use_sample"):
         _state.clear_upload()
         st.rerun()
     if up is None:
@@ -71,7 +72,7 @@ def _upload_section() -> None:
             st.error(str(exc))
             return
         if len(names) > 1:
-            sheet = c1.selectbox("Sheet", names, key="data_sheet")
+            sheet = c1.selectbox(_("Sheet"), names, key="data_sheet")
     try:
         preview = _preview(data, up.name, sheet)
     except ValueError as exc:
@@ -80,9 +81,9 @@ def _upload_section() -> None:
     headers = list(preview.attrs.get("headers", preview.columns))
     auto = readers.map_columns(headers, hxl_tags=preview.attrs.get("hxl_tags") or {})
 
-    st.subheader("Match the columns")
+    st.subheader(_("Match the columns"))
     saved = st.file_uploader(
-        "Reuse a saved mapping (JSON: columns and categories)", type=["json"], key="mapping_upload",
+        _("Reuse a saved mapping (JSON: columns and categories)"), type=["json"], key="mapping_upload",
         max_upload_size=_widgets.upload_limit_mb(),
     )
     chosen: dict[str, str] = dict(auto)
@@ -96,7 +97,9 @@ def _upload_section() -> None:
             chosen.update({h: f for h, f in loaded.items() if h in headers})
             categories.update(loaded_categories)
     options = [""] + list(schema.FIELD_NAMES)
-    with st.expander(f"Column mapping — {len(auto)} of {len(headers)} columns recognised", expanded=len(auto) < 3):
+    recognised = ngettext("Column mapping — {n} of {m} column recognised", "Column mapping — {n} of {m} columns recognised",
+                          len(headers)).format(n=len(auto), m=len(headers))
+    with st.expander(recognised, expanded=len(auto) < 3):
         cols = st.columns(3)
         mapping: dict[str, str] = {}
         for i, h in enumerate(headers):
@@ -105,13 +108,13 @@ def _upload_section() -> None:
                 h,
                 options,
                 index=options.index(current) if current in options else 0,
-                format_func=lambda f: "— ignore —" if f == "" else f"{f} ({schema.field_by_name(f).label})",
+                format_func=lambda f: _("— ignore —") if f == "" else f + " (" + _(schema.field_by_name(f).label) + ")",
                 key=f"map_{i}_{h}",
             )
             mapping[h] = pick
         st.dataframe(preview.head(5), width="stretch")
         st.download_button(
-            "Save this mapping (JSON)",
+            _("Save this mapping (JSON)"),
             data=readers.mappings_json(columns=mapping, categories=categories).encode("utf-8"),
             file_name="geomap_mapping.json",
             mime="application/json",
@@ -119,19 +122,19 @@ def _upload_section() -> None:
         )
     missing = [f for f in schema.REQUIRED_FIELDS if f not in mapping.values()]
     if missing:
-        st.warning(f"No column is mapped to the required field(s): {', '.join(missing)}. Those rows will be flagged.")
-    if st.button("Use this directory", type="primary", key="use_upload"):
+        st.warning(_("No column is mapped to the required field(s): {fields}. Those rows will be flagged.").format(fields=", ".join(missing)))
+    if st.button(_("Use this directory"), type="primary", key="use_upload"):
         _state.set_upload(up.name, data, sheet=sheet, mapping=mapping, categories=categories)
         st.rerun()
 
 
 def _boundary_section(ctx) -> None:
-    with st.expander("Bring your own boundaries (optional)"):
+    with st.expander(_("Bring your own boundaries (optional)")):
         st.caption(
-            "GeoJSON, GeoPackage, zipped Shapefile or GeoParquet; any CRS. COD-AB, geoBoundaries, GADM, "
-            "Natural Earth and INEGI columns are recognised."
+            _("GeoJSON, GeoPackage, zipped Shapefile or GeoParquet; any CRS. COD-AB, geoBoundaries, GADM, "
+            "Natural Earth and INEGI columns are recognised.")
         )
-        bup = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Upload boundaries", type=["geojson", "json", "gpkg", "zip", "parquet"], key="boundary_upload")
+        bup = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=_("Upload boundaries"), type=["geojson", "json", "gpkg", "zip", "parquet"], key="boundary_upload")
         if bup is not None:
             try:
                 limits.check_upload(bup)
@@ -142,29 +145,33 @@ def _boundary_section(ctx) -> None:
                 st.error(str(exc))
             else:
                 st.json(info, expanded=False)
-                if st.button("Use these boundaries", key="use_boundaries"):
+                if st.button(_("Use these boundaries"), key="use_boundaries"):
                     _state.set_boundaries(bup.name, data, country=ctx.country)
                     st.rerun()
-        if st.button("Back to the bundled boundaries", key="bundled_boundaries"):
+        if st.button(_("Back to the bundled boundaries"), key="bundled_boundaries"):
             _state.clear_boundaries()
             st.rerun()
 
 
 def _report_section(ctx) -> None:
-    st.subheader("Validation report: every row placed or flagged")
+    st.subheader(_("Validation report: every row placed or flagged"))
     directory = ctx.directory
     acc = resolve.row_accounting(directory)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Rows in the file", f"{acc['total']:,}")
-    c2.metric("Placed", f"{acc['placed']:,}")
-    c3.metric("Flagged", f"{acc['flagged']:,}")
-    c4.metric("Placed with a warning", f"{acc['placed_with_warnings']:,}")
+    n = i18n.number
+    c1.metric(_("Rows in the file"), n(acc["total"]))
+    c2.metric(_("Placed"), n(acc["placed"]))
+    c3.metric(_("Flagged"), n(acc["flagged"]))
+    c4.metric(_("Placed with a warning"), n(acc["placed_with_warnings"]))
     st.caption(
-        f"{acc['placed']:,} placed in {acc['units']} units + {acc['flagged']:,} flagged = {acc['total']:,} rows: "
-        "no row is dropped. A row is placed when its location resolves, whatever its categories."
+        _("{placed} placed in {units} units + {flagged} flagged = {total} rows: no row is dropped. "
+          "A row is placed when its location resolves, whatever its categories.").format(
+            placed=n(acc["placed"]), units=n(acc["units"]), flagged=n(acc["flagged"]), total=n(acc["total"]))
     )
     if acc.get("by_method"):
-        st.caption("Placed by: " + ", ".join(f"{schema.LOCATION_METHODS.get(k, k)}: {v}" for k, v in acc["by_method"].items()))
+        methods = ", ".join((_(schema.LOCATION_METHODS[k]) if k in schema.LOCATION_METHODS else k) + ": " + n(v)
+                            for k, v in acc["by_method"].items())
+        st.caption(_("Placed by:") + " " + methods)
     for w in directory.attrs.get("warnings", []) or []:
         st.warning(w)
     uploaded = st.session_state.get(_state.K_UPLOAD) is not None
@@ -172,7 +179,7 @@ def _report_section(ctx) -> None:
     if uploaded:
         columns, categories = _state.upload_mappings()
         st.download_button(
-            "Save the column and category mapping (JSON, for the Data page or geomap directory check --mapping)",
+            _("Save the column and category mapping (JSON, for the Data page or geomap directory check --mapping)"),
             data=readers.mappings_json(columns=columns, categories=categories).encode("utf-8"),
             file_name="geomap_mapping.json",
             mime="application/json",
@@ -186,10 +193,11 @@ def _category_section(unknown: dict[str, int], *, uploaded: bool) -> None:
     if not unknown:
         return
     st.markdown(
-        "**Categories not in geomap's vocabulary** — kept as written (they never keep a row off the map). "
-        "Map them to a category to count them with it:"
+        _("**Categories not in geomap's vocabulary** — kept as written (they never keep a row off the map). "
+        "Map them to a category to count them with it:")
     )
-    st.caption("; ".join(f"{cat}: {n:,} rows" for cat, n in unknown.items()))
+    st.caption("; ".join(ngettext("{category}: {n} row", "{category}: {n} rows", int(n)).format(category=cat, n=i18n.number(n))
+                         for cat, n in unknown.items()))
     if not uploaded:
         return
     options = ["", *schema.CATEGORIES]
@@ -197,17 +205,17 @@ def _category_section(unknown: dict[str, int], *, uploaded: bool) -> None:
         cols = st.columns(3)
         picks = {
             cat: cols[i % 3].selectbox(
-                cat, options, format_func=lambda c: "— keep as written —" if c == "" else schema.label(c), key=f"cat_{i}"
+                cat, options, format_func=lambda c: _("— keep as written —") if c == "" else schema.label(c), key=f"cat_{i}"
             )
             for i, cat in enumerate(unknown)
         }
-        applied = st.form_submit_button("Apply the category mapping")
+        applied = st.form_submit_button(_("Apply the category mapping"))
     if applied:
         chosen = {cat: code for cat, code in picks.items() if code}
         if chosen:
             _state.set_categories(chosen)
             st.rerun()
-        st.info("No category was mapped.")
+        st.info(_("No category was mapped."))
 
 
 def _review_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -229,12 +237,13 @@ def _review_section(directory: pd.DataFrame, view: pd.DataFrame, *, uploaded: bo
     needs = ((directory["status"] == schema.STATUS_FLAGGED) | reason).to_numpy(dtype=bool)
     rows = view[needs]
     if not len(rows):
-        st.success("Every row was placed, without a warning.")
+        st.success(_("Every row was placed, without a warning."))
         return
     n_flagged = int((rows["status"] == schema.STATUS_FLAGGED).sum())
     st.markdown(
-        f"**Rows that need a look** — {n_flagged:,} flagged and {len(rows) - n_flagged:,} placed with a warning. "
-        "Correct a cell and press *Re-check* to resolve them again."
+        _("**Rows that need a look** — {flagged} flagged and {warned} placed with a warning. "
+          "Correct a cell and press *Re-check* to resolve them again.").format(
+            flagged=i18n.number(n_flagged), warned=i18n.number(len(rows) - n_flagged))
     )
     table = _review_table(rows)
     edited = st.data_editor(
@@ -244,15 +253,15 @@ def _review_section(directory: pd.DataFrame, view: pd.DataFrame, *, uploaded: bo
         disabled=["source_row", "status", "display_name", "reason"] if uploaded else True,
         key="review_editor",
     )
-    if uploaded and st.button("Re-check corrected rows", key="recheck"):
+    if uploaded and st.button(_("Re-check corrected rows"), key="recheck"):
         edits = _edits(table, edited)
         if edits:
             _state.add_edits(edits)
             st.rerun()
         else:
-            st.info("Nothing was changed.")
+            st.info(_("Nothing was changed."))
     elif not uploaded:
-        st.caption("Corrections are made on an uploaded directory; the bundled sample is read-only.")
+        st.caption(_("Corrections are made on an uploaded directory; the bundled sample is read-only."))
 
 
 def _edits(before: pd.DataFrame, after: pd.DataFrame) -> dict[int, dict[str, str]]:
@@ -266,13 +275,13 @@ def _edits(before: pd.DataFrame, after: pd.DataFrame) -> dict[int, dict[str, str
 
 
 def _download_section(ctx) -> None:
-    st.subheader("Download the resolved directory")
+    st.subheader(_("Download the resolved directory"))
     public = not privacy.can_see_confidential(ctx.role)
     st.caption(
-        "Includes flagged rows with their reasons. "
-        + ("Public view: confidential records carry no location, address or own phone." if public else "Signed in: this is a FULL export including confidential locations.")
+        _("Includes flagged rows with their reasons.") + " "
+        + (_("Public view: confidential records carry no location, address or own phone.") if public else _("Signed in: this is a FULL export including confidential locations."))
     )
-    fmt = st.selectbox("Format", list(_EXPORTS), format_func=lambda f: _EXPORTS[f][0], key="export_format")
+    fmt = st.selectbox(_("Format"), list(_EXPORTS), format_func=lambda f: _(_EXPORTS[f][0]), key="export_format")
     label, mime, ext = _EXPORTS[fmt]
     from geomap.pages import _widgets
 
@@ -283,7 +292,7 @@ def _download_section(ctx) -> None:
         st.error(str(exc))
         return
     st.download_button(
-        f"Download as {label}",
+        _("Download as {format}").format(format=_(label)),
         data=payload,
         file_name=f"geomap_directory_{ctx.country}.{ext}",
         mime=mime,
@@ -295,10 +304,10 @@ def render() -> None:
     """Draw the Data page."""
     ctx = _state.get_context()
     _url.write(ctx.country)
-    st.title("Data")
-    st.write(f"Country: **{ctx.country_name}** · Directory in use: **{ctx.directory_label}**")
+    st.title(_("Data"))
+    st.write(_("Country: **{country}** · Directory in use: **{directory}**").format(country=ctx.country_name, directory=ctx.directory_label))
     if ctx.is_sample:
-        st.info(schema.FICTIONAL_NOTICE, icon="ℹ️")
+        st.info(_(schema.FICTIONAL_NOTICE), icon="ℹ️")
     _upload_section()
     _boundary_section(ctx)
     _report_section(ctx)

@@ -14,9 +14,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geomap import i18n
 from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import schema
+from geomap.i18n import N_, _, ngettext
 from geomap.io.sources import read_source
 from geomap.layers.footprint_map import footprint_map, footprint_map_html
 from geomap.pages import _state, _url, _widgets
@@ -43,7 +45,7 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@st.cache_data(show_spinner="Reading the project file…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def _read(data: bytes, name: str, digest: str, sheet: str | None = None, mapping: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
     return P.read_projects(data, filename=name, sheet=sheet, mapping=dict(mapping) or None)
 
@@ -68,21 +70,21 @@ def _mapping_picker(data: bytes, name: str, digest: str, sheet: str | None) -> N
         headers = _headers(data, name, digest, sheet)
     except ValueError:
         return
-    st.markdown("Name the columns geomap did not recognise:")
+    st.markdown(_("Name the columns geomap did not recognise:"))
     c1, c2, c3 = st.columns(3)
     opts = ["", *headers]
     chosen = {
-        "project": c1.selectbox("Project name column", opts, key="fp_map_project"),
-        "admin1_name": c2.selectbox("Admin-1 unit names column", opts, key="fp_map_names"),
-        "admin1_code": c3.selectbox("Admin-1 unit codes column", opts, key="fp_map_codes"),
+        "project": c1.selectbox(_("Project name column"), opts, key="fp_map_project"),
+        "admin1_name": c2.selectbox(_("Admin-1 unit names column"), opts, key="fp_map_names"),
+        "admin1_code": c3.selectbox(_("Admin-1 unit codes column"), opts, key="fp_map_codes"),
     }
     mapping = {h: f for f, h in chosen.items() if h}
-    if mapping and st.button("Use these columns", key="fp_map_apply"):
+    if mapping and st.button(_("Use these columns"), key="fp_map_apply"):
         st.session_state[K_MAPPING] = {"digest": digest, "mapping": tuple(sorted(mapping.items()))}
         st.rerun()
 
 
-@st.cache_data(show_spinner="Resolving project units…", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def _resolve(country: str, digest: str, units_key: str, _raw: pd.DataFrame, _units) -> pd.DataFrame:
     return P.resolve_projects(_raw, _units, country=country)
 
@@ -110,35 +112,35 @@ def _source() -> tuple[bytes, str, str, bool]:
 
 
 def _upload_panel() -> None:
-    with st.expander("Use your own project file", expanded=False):
+    with st.expander(_("Use your own project file"), expanded=False):
         st.caption(
-            "CSV or XLSX, one row per project and country, 3W-style; HXL hashtags (#activity, "
-            "#org+impl, #org+funder, #adm1+code, #date+start, #date+end, #reached, #status, "
-            "#value+budget) are read when present. A units cell may list several units "
-            "(\"MX-JAL; MX-NLE\") or say \"national\". The file stays in this browser session only."
+            _("CSV or XLSX, one row per project and country, 3W-style; HXL hashtags (#activity, "
+              "#org+impl, #org+funder, #adm1+code, #date+start, #date+end, #reached, #status, "
+              "#value+budget) are read when present. A units cell may list several units "
+              "(\"MX-JAL; MX-NLE\") or say \"national\". The file stays in this browser session only.")
         )
-        up = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Project file", type=["csv", "xlsx", "txt"], key="fp_uploader")
+        up = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=_("Project file"), type=["csv", "xlsx", "txt"], key="fp_uploader")
         if up is not None:
             data = read_source(up, what="project file")
             digest = _digest(data)
             cur = st.session_state.get(K_PROJECTS)
             if not cur or cur["digest"] != digest:
                 st.session_state[K_PROJECTS] = {"name": up.name, "data": data, "digest": digest}
-        if st.session_state.get(K_PROJECTS) and st.button("Back to the illustrative sample", key="fp_clear"):
+        if st.session_state.get(K_PROJECTS) and st.button(_("Back to the illustrative sample"), key="fp_clear"):
             st.session_state.pop(K_PROJECTS, None)
             st.session_state.pop(K_MAPPING, None)
             st.rerun()
 
 
 def _pick(container, label: str, options: list[str], *, key: str, fmt=None) -> list[str]:
-    return container.multiselect(label, options, format_func=fmt or str, key=key, placeholder="All")
+    return container.multiselect(label, options, format_func=fmt or str, key=key, placeholder=_("All"))
 
 
 #: The units table as people read it (the CSV keeps the field names).
 _TABLE_LABELS = {
-    "name": "Unit", "reached_unit": "Reached", "projects": "Projects", "budget": "Budget", "currency": "Currency",
-    "reached": "People reached", "officials_trained": "Officials trained", "providers": "Providers",
-    "overlay": "Funding and providers", "code": "Code",
+    "name": N_("Unit"), "reached_unit": N_("Reached"), "projects": N_("Projects"), "budget": N_("Budget"),
+    "currency": N_("Currency"), "reached": N_("People reached"), "officials_trained": N_("Officials trained"),
+    "providers": N_("Providers"), "overlay": N_("Funding and providers"), "code": N_("Code"),
 }
 
 
@@ -151,7 +153,7 @@ def _readable(table: pd.DataFrame) -> pd.DataFrame:
         out[col] = out[col].round().astype("Int64")
     first = [c for c in ("name", "reached_unit", "projects", "reached", "budget", "currency") if c in out.columns]
     out = out[first + [c for c in out.columns if c not in first]]
-    return out.rename(columns=_TABLE_LABELS)
+    return out.rename(columns={c: _(v) for c, v in _TABLE_LABELS.items()})
 
 
 def _no_projects_here(ctx: _state.Context, countries: pd.DataFrame) -> bool:
@@ -163,7 +165,7 @@ def _no_projects_here(ctx: _state.Context, countries: pd.DataFrame) -> bool:
     st.info(
         f"**The project file has no project in {ctx.country_name}**, so there is no footprint to show. "
         + (f"It has projects in: {elsewhere}. Pick one of these countries in the sidebar" if elsewhere else "")
-        + ", or upload your own project file above.",
+        + _(", or upload your own project file above."),
         icon="ℹ️",
     )
     _url.write(ctx.country, URL_PARAMS)
@@ -174,8 +176,8 @@ def render() -> None:
     """Draw the Footprint page."""
     ctx = _state.get_context()
     _url.seed("footprint", URL_PARAMS)
-    st.title(f"Donor footprint — {ctx.country_name}")
-    st.caption("Where do the projects reach, and where are the gaps nobody funds?")
+    st.title(_("Donor footprint — {country}").format(country=ctx.country_name))
+    st.caption(_("Where do the projects reach, and where are the gaps nobody funds?"))
     _upload_panel()
     data, name, digest, is_sample = _source()
     if is_sample:
@@ -207,24 +209,25 @@ def render() -> None:
     _timeline(kept, fp)
     table = _units_table(fp)
     d1, d2, d3 = st.columns(3)
-    d1.download_button("Table (CSV)", data=_widgets.csv_bytes(table),
+    lang = i18n.current().lang  # downloads are built when clicked: in this run's language, passed along
+    d1.download_button(_("Table (CSV)"), data=_widgets.csv_bytes(_human(table)),
                        file_name=f"geomap_footprint_{country}.csv", mime="text/csv", key="fp_dl_csv")
     d2.download_button(
-        "Map (HTML)",
-        data=lambda: footprint_map_html(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source),
+        _("Map (HTML)"),
+        data=lambda: _map_page(lang, units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source),
         file_name=f"geomap_footprint_map_{country}.html", mime="text/html", key="fp_dl_map",
     )
     d3.download_button(
-        "Report (HTML)",
+        _("Report (HTML)"),
         data=lambda: footprint_document(
             units, projects, country_name=_state.country_name(country), filters=filters, measure=measure,
             allocate=allocate, currency=currency, coverage=coverage, illustrative=is_sample,
-            fictional_directory=ctx.is_sample, boundary_source=boundary_source,
+            fictional_directory=ctx.is_sample, boundary_source=boundary_source, lang=lang,
         ),
         file_name=f"geomap_footprint_report_{country}.html", mime="text/html", key="fp_dl_report",
     )
-    st.caption(f"Budget and people reached of multi-unit projects are {F.ALLOCATIONS[allocate]}. "
-               "A project covering the whole country counts in every unit.")
+    st.caption(_("Budget and people reached of multi-unit projects are {allocation}.").format(allocation=_(F.ALLOCATIONS[allocate]))
+               + " " + _("A project covering the whole country counts in every unit."))
 
 
 def _raw_projects(data: bytes, name: str, digest: str, is_sample: bool):
@@ -233,31 +236,34 @@ def _raw_projects(data: bytes, name: str, digest: str, is_sample: bool):
     if name.lower().endswith(".xlsx"):
         sheets = _sheets(data, name, digest)
         if len(sheets) > 1:
-            sheet = st.selectbox("Worksheet", sheets, key="fp_sheet")
+            sheet = st.selectbox(_("Worksheet"), sheets, key="fp_sheet")
     chosen = st.session_state.get(K_MAPPING)
     mapping = chosen["mapping"] if chosen and chosen["digest"] == digest else ()
     try:
         raw = _read(data, name, digest, sheet, mapping)
     except ValueError as exc:
-        st.error(f"Could not read {name}: {exc}")
+        st.error(_("Could not read {name}: {error}").format(name=name, error=exc))
         if not is_sample:
             _mapping_picker(data, name, digest, sheet)
         return None
     if raw.attrs.get("unmapped"):
-        st.caption("Columns not used: " + ", ".join(map(str, raw.attrs["unmapped"])))
+        st.caption(_("Columns not used: {columns}").format(columns=", ".join(map(str, raw.attrs["unmapped"]))))
     return raw
 
 
 def _row_accounting(projects, name: str, country: str) -> None:
     acc = P.project_row_accounting(projects)
     issues = P.project_issues(projects)
-    st.caption(
-        f"{name}: {acc['total']} rows — {acc['placed']} placed in {_state.country_name(country)}, "
-        f"{acc['flagged']} flagged, {acc['elsewhere']} in other countries."
-    )
+    t = i18n.current()
+    st.caption(ngettext("{name}: {total} row — {placed} placed in {country}, {flagged} flagged, {elsewhere} in other countries.",
+                        "{name}: {total} rows — {placed} placed in {country}, {flagged} flagged, {elsewhere} in other countries.",
+                        acc["total"]).format(name=t.isolate(name), total=t.number(acc["total"]), placed=t.number(acc["placed"]),
+                                             country=_state.country_name(country), flagged=t.number(acc["flagged"]),
+                                             elsewhere=t.number(acc["elsewhere"])))
     if len(issues):
-        with st.expander(f"{len(issues)} problem(s) found in the file", expanded=acc["flagged"] > 0):
-            st.dataframe(issues, hide_index=True, width="stretch")
+        with st.expander(ngettext("{n} problem found in the file", "{n} problems found in the file", len(issues)).format(n=i18n.number(len(issues))),
+                         expanded=acc["flagged"] > 0):
+            st.dataframe(_human(issues), hide_index=True, width="stretch")
 
 
 def _filters(placed) -> dict[str, Any]:
@@ -275,7 +281,7 @@ def _filters(placed) -> dict[str, Any]:
     span = F.project_years(placed)
     year_from = year_to = None
     if span and span[0] < span[1]:
-        year_from, year_to = c6.slider("Years active", span[0], span[1], (span[0], span[1]), key="fp_years")
+        year_from, year_to = c6.slider(_("Years active"), span[0], span[1], (span[0], span[1]), key="fp_years")
         if (year_from, year_to) == span:
             year_from = year_to = None
     return {
@@ -292,15 +298,15 @@ def _filters(placed) -> dict[str, Any]:
 def _display_options(kept, ctx, has_directory: bool) -> tuple[str, str, str | None, bool]:
     """Measure, allocation, currency and overlay choices."""
     c7, c8, c9 = st.columns(3)
-    measure = c7.radio("Map shows", list(F.MEASURES), format_func=F.MEASURES.get, key="fp_measure")
-    allocate = c8.radio("Multi-unit projects", list(F.ALLOCATIONS), format_func=lambda a: f"Budget and reach {F.ALLOCATIONS[a]}", key="fp_allocate")
+    measure = c7.radio(_("Map shows"), list(F.MEASURES), format_func=lambda m: _(F.MEASURES[m]), key="fp_measure")
+    allocate = c8.radio(_("Multi-unit projects"), list(F.ALLOCATIONS), format_func=lambda a: _("Budget and reach {allocation}").format(allocation=_(F.ALLOCATIONS[a])), key="fp_allocate")
     currencies = sorted({str(c) for c in kept.loc[kept["budget"].notna(), "currency"].dropna()})
-    currency = c9.selectbox("Currency", currencies, key="fp_currency") if len(currencies) > 1 else None
+    currency = c9.selectbox(_("Currency"), currencies, key="fp_currency") if len(currencies) > 1 else None
     overlay = c9.checkbox(
-        "Overlay: providers per unit",
+        _("Overlay: providers per unit"),
         key="fp_overlay",
         disabled=not has_directory,
-        help="Outline the units with no provider in the directory, to see funded areas against unserved areas.",
+        help=_("Outline the units with no provider in the directory, to see funded areas against unserved areas."),
     )
     if not has_directory:  # the reason said on the page, not only in a tooltip
         c9.caption(f"No directory of services is loaded for {ctx.country_name}: upload one on the Data page to overlay it.")
@@ -309,36 +315,52 @@ def _display_options(kept, ctx, has_directory: bool) -> tuple[str, str, str | No
 
 def _summary(ctx, fp, kept, coverage) -> None:
     summary = F.footprint_summary(fp, kept)
-    st.subheader(summary["headline"].capitalize())
+    headline = summary["headline"]
+    st.subheader(headline[:1].upper() + headline[1:])
     missed = summary["units_not_reached"]
-    st.markdown("**Units not reached:** " + (", ".join(missed) if missed else "none"))
+    t = i18n.current()
+    st.markdown("**" + _("Units not reached:") + "** " + (", ".join(_widgets.md_text(t.isolate(n)) for n in missed) if missed else _("none")))
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Units reached", f"{summary['units_reached']} of {summary['units']}")
-    m2.metric("Projects", f"{summary['projects']:,}", help=f"{summary['whole_country_projects']} country-wide")
-    m3.metric("Budget", f"{summary['budget']:,.0f} {summary['currency'] or ''}".strip())
-    m4.metric("People reached", f"{round(summary['reached']):,}",
-              help="As reported by the projects; a multi-unit project's people are shared among its units.")
+    m1.metric(_("Units reached"), f"{summary['units_reached']} of {summary['units']}")
+    m2.metric(_("Projects"), i18n.number(summary["projects"]), help=_("{n} country-wide").format(n=i18n.number(summary["whole_country_projects"])))
+    m3.metric(_("Budget"), f"{summary['budget']:,.0f} {summary['currency'] or ''}".strip())
+    m4.metric(_("People reached"), f"{round(summary['reached']):,}",
+              help=_("As reported by the projects; a multi-unit project's people are shared among its units."))
     if coverage is not None:
         gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
-        st.markdown("**Neither a funded project nor a provider:** " + (", ".join(gaps) if gaps else "none"))
+        st.markdown("**" + _("Neither a funded project nor a provider:") + "** "
+                    + (", ".join(_widgets.md_text(t.isolate(n)) for n in gaps) if gaps else _("none")))
         if ctx.is_sample:
-            st.caption(f"Provider counts come from the fictional sample directory. {schema.FICTIONAL_NOTICE}")
+            st.caption(_("Provider counts come from the fictional sample directory.") + " " + _(schema.FICTIONAL_NOTICE))
 
 
 def _timeline(kept, fp) -> None:
-    st.subheader("Activity per year")
+    st.subheader(_("Activity per year"))
     by_year = F.activity_by_year(kept, currency=fp.attrs.get("currency"))
-    timeline = st.radio("Timeline shows", list(_TIMELINE), format_func=_TIMELINE.get, horizontal=True, key="fp_timeline")
+    timeline = st.radio(_("Timeline shows"), list(_TIMELINE), format_func=lambda k: _(_TIMELINE[k]), horizontal=True, key="fp_timeline")
     if len(by_year):
-        st.bar_chart(by_year.set_index("year")[[timeline]], x_label="Year", y_label=_TIMELINE[timeline])
+        st.bar_chart(by_year.set_index("year")[[timeline]], x_label=_("Year"), y_label=_(_TIMELINE[timeline]))
     else:
-        st.caption("No dated projects under these filters.")
+        st.caption(_("No dated projects under these filters."))
     if by_year.attrs.get("undated"):
-        st.caption(f"{by_year.attrs['undated']} project(s) without dates are not in the timeline.")
+        undated = int(by_year.attrs["undated"])
+        st.caption(ngettext("{n} project without dates is not in the timeline.", "{n} projects without dates are not in the timeline.",
+                            undated).format(n=i18n.number(undated)))
 
 
 def _units_table(fp):
-    st.subheader("Units")
+    st.subheader(_("Units"))
     table = F.footprint_table(fp)
     st.dataframe(_readable(table), hide_index=True, width="stretch")
     return table
+
+
+def _human(table: pd.DataFrame) -> pd.DataFrame:
+    from geomap.report.footprint import human_columns
+
+    return human_columns(table)
+
+
+def _map_page(lang: str, units, fp, **kwargs: Any) -> str:
+    with i18n.use(lang):
+        return footprint_map_html(units, fp, **kwargs)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geomap import population
+from geomap import i18n, population
 from geomap.analysis import catchments, distance, gaps, siting
 from geomap.analysis import demand as demand_mod
 from geomap.directory import disclosure, privacy, schema
 from geomap.grids import cost, measures, overview
 from geomap.grids import io as grid_io
+from geomap.i18n import N_, _, ngettext
 from geomap.io.sources import read_source
 from geomap.layers import grid as grid_layer
 from geomap.pages import _state, _url, _widgets
@@ -22,12 +24,12 @@ from geomap.report import gaps as report
 __all__ = ["render"]
 
 _MEASURES = {
-    "gap_index": "Gap index (0 = no gap, 1 = worst)",
-    "share_within": "Share of settlement population within reach",
-    "mean_distance_km": "Population-weighted mean distance (km)",
-    "pop_beyond_km": "People beyond reach",
-    "per_100k": "Providers per 100,000 people",
-    "access_per_100k": "Beds within reach per 100,000 people (2SFCA)",
+    "gap_index": N_("Gap index (0 = no gap, 1 = worst)"),
+    "share_within": N_("Share of settlement population within reach"),
+    "mean_distance_km": N_("Population-weighted mean distance (km)"),
+    "pop_beyond_km": N_("People beyond reach"),
+    "per_100k": N_("Providers per 100,000 people"),
+    "access_per_100k": N_("Beds within reach per 100,000 people (2SFCA)"),
 }
 _TABLE_COLUMNS = {
     "gap_rank": "Rank", "name": "Unit", "gap_index": "Gap index", "providers": "Providers",
@@ -189,31 +191,31 @@ def _sites(key: str, service: str, radius_km: float, add: int, role: str, _deman
 def _controls(ctx):
     c1, c2 = st.columns([3, 2])
     st.session_state.setdefault("gaps_services", ["shelter"])
-    services = c1.multiselect("Service(s)", _widgets.service_options(ctx.directory), format_func=schema.label, key="gaps_services")
-    measure = c2.selectbox("Map shows", list(_MEASURES), format_func=_MEASURES.get, key="gaps_measure")
+    services = c1.multiselect(_("Service(s)"), _widgets.service_options(ctx.directory), format_func=schema.label, key="gaps_services")
+    measure = c2.selectbox(_("Map shows"), list(_MEASURES), format_func=_MEASURES.get, key="gaps_measure")
     radii: dict[str, float] = {}
-    with st.expander("Reach, thresholds and gap-index weights", expanded=False):
+    with st.expander(_("Reach, thresholds and gap-index weights"), expanded=False):
         cols = st.columns(max(len(services), 1))
         for col, s in zip(cols, services):
             st.session_state.setdefault(f"gaps_radius_{s}", float(distance.default_radius_km(s)))
             radii[s] = col.number_input(
-                f"{schema.label(s)}: reach (km)", min_value=1.0, max_value=500.0, step=5.0, key=f"gaps_radius_{s}",
+                _("{service}: reach (km)").format(service=schema.label(s)), min_value=1.0, max_value=500.0, step=5.0, key=f"gaps_radius_{s}",
             )
         threshold = st.number_input(
-            "Threshold: providers per 100,000 people", min_value=0.01, value=1.0, step=0.1, key="gaps_threshold"
+            _("Threshold: providers per 100,000 people"), min_value=0.01, value=1.0, step=0.1, key="gaps_threshold"
         )
-        st.caption("Gap index = weighted mean of the components below (each 0 = no gap … 1 = worst).")
+        st.caption(_("Gap index = weighted mean of the components below (each 0 = no gap … 1 = worst)."))
         wcols = st.columns(len(gaps.COMPONENTS))
         weights = {
             k: wc.slider(f"Weight: {_COMPONENT_LABELS.get(k, k)}", 0.0, 3.0, float(gaps.DEFAULT_WEIGHTS[k]), 0.5, help=gaps.COMPONENTS[k], key=f"gaps_w_{k}")
             for wc, k in zip(wcols, gaps.COMPONENTS)
         }
-    with st.expander("Your own demand points or populations (optional)", expanded=False):
-        dem = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Demand points CSV (latitude, longitude, population)", type=["csv"], key="gaps_demand_upload")
-        pop = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Unit populations CSV (unit code or name, population[, year])", type=["csv"], key="gaps_pop_upload")
-    with st.expander("Road travel time (optional: needs a road network file)", expanded=False):
-        roads = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Road network (.osm XML or .graphml)", type=["osm", "graphml", "xml"], key="gaps_roads")
-        minutes = st.number_input("Travel-time budget (minutes)", min_value=5.0, max_value=240.0, value=60.0, step=5.0, key="gaps_minutes")
+    with st.expander(_("Your own demand points or populations (optional)"), expanded=False):
+        dem = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=_("Demand points CSV (latitude, longitude, population)"), type=["csv"], key="gaps_demand_upload")
+        pop = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=_("Unit populations CSV (unit code or name, population[, year])"), type=["csv"], key="gaps_pop_upload")
+    with st.expander(_("Road travel time (optional: needs a road network file)"), expanded=False):
+        roads = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=_("Road network (.osm XML or .graphml)"), type=["osm", "graphml", "xml"], key="gaps_roads")
+        minutes = st.number_input(_("Travel-time budget (minutes)"), min_value=5.0, max_value=240.0, value=60.0, step=5.0, key="gaps_minutes")
     road = (roads.name, read_source(roads, what="road network"), float(minutes)) if roads else None
     demand_bytes = read_source(dem, what="demand points file") if dem else None
     pop_bytes = read_source(pop, what="population file") if pop else None
@@ -225,7 +227,6 @@ def _table(table: pd.DataFrame) -> None:
     for c in ("share_within", "settlement_share"):
         if c in shown.columns:
             shown[c] = shown[c] * 100
-    shown = shown.rename(columns=_TABLE_COLUMNS)
     fmt = {
         "Population (census)": "{:,.0f}", "Providers per 100k": "{:.2f}", "% within reach": "{:.0f}",
         "People beyond reach": "{:,.0f}", "Mean distance (km)": "{:,.1f}", "Beds within reach per 100k (2SFCA)": "{:,.1f}",
@@ -234,9 +235,12 @@ def _table(table: pd.DataFrame) -> None:
         "Index part: people beyond reach": "{:.2f}", "Gap index": "{:.2f}",
         "People on the grid": "{:,.0f}", "Grid / census": "{:.2f}",
     }
+    shown = shown.rename(columns=_TABLE_COLUMNS)
     # A public table holds bands ("0–2", "fewer than 3") as text: number formats for numbers only.
     fmt = {c: f for c, f in fmt.items() if c in shown.columns and pd.api.types.is_numeric_dtype(shown[c])}
-    st.dataframe(shown.style.format(fmt, na_rep="no data"), hide_index=True, width="stretch")
+    shown = shown.rename(columns={v: _(v) for v in _TABLE_COLUMNS.values()})
+    formats = {_(lab): functools.partial(i18n.format_like, f) for lab, f in fmt.items() if _(lab) in shown.columns}
+    st.dataframe(shown.style.format(formats, na_rep=_("no data")), hide_index=True, width="stretch")
 
 
 def _service_section(
@@ -244,10 +248,13 @@ def _service_section(
 ) -> report.ServiceGaps | None:
     grid_out, grid_key = _grid_for_service(ctx, units, key, service, radius, grid)
     # A spinner while it works, then plain text (a finished status box looks like a control).
-    with st.spinner(f"{schema.label(service)}: distances, catchments and 2SFCA…"):
+    with st.spinner(_("{service}: distances, catchments and 2SFCA…").format(service=schema.label(service))):
         reach = None if grid_out is None else grid_out[0]
         result = _service_gaps(key, service, radius, threshold, ctx.role, grid_key, units, ctx.directory, demand, reach)
-    st.caption(f"{schema.label(service)}: computed for {len(demand):,} settlements" + (" and the population grid." if reach is not None else "."))
+    if reach is not None:
+        st.caption(_("{service}: computed for {n} settlements and the population grid.").format(service=schema.label(service), n=i18n.number(len(demand))))
+    else:
+        st.caption(_("{service}: computed for {n} settlements.").format(service=schema.label(service), n=i18n.number(len(demand))))
     try:
         table = gaps.gap_index(result.table, threshold_per_100k=threshold, weights=weights)
     except ValueError as exc:
@@ -259,12 +266,12 @@ def _service_section(
 
     st.session_state.setdefault(f"gaps_add_{service}", 0)
     add = st.number_input(
-        "Propose new sites (how many)", min_value=0, max_value=25, step=1, key=f"gaps_add_{service}",
-        help="Maximal covering location (MCLP) over settlements: the sites that bring the most people within "
-        "reach; existing sites count as covering.",
+        _("Propose new sites (how many)"), min_value=0, max_value=25, step=1, key=f"gaps_add_{service}",
+        help=_("Maximal covering location (MCLP) over settlements: the sites that bring the most people within "
+        "reach; existing sites count as covering."),
     )
     if add:
-        with st.spinner(f"Choosing {add} site(s)…"):
+        with st.spinner(ngettext("Choosing {n} site…", "Choosing {n} sites…", int(add)).format(n=int(add))):
             result.sites = _sites(key, service, radius, int(add), ctx.role, demand, result.providers)
         st.caption(f"Proposed sites chosen (MCLP solver status: {result.sites.attrs.get('status')}).")
 
@@ -272,37 +279,37 @@ def _service_section(
     if road is not None:
         name, data, minutes = road
         try:
-            with st.spinner(f"Road travel time: {minutes:g} min catchments…"):
+            with st.spinner(_("Road travel time: {minutes} min catchments…").format(minutes=i18n.number(minutes))):
                 graph = _road_graph(_digest(data), name, data)
                 road_catch = _road_catchments(key, service, _digest(data), minutes, ctx.role, graph, result.providers)
-            st.caption(f"Road catchments for {len(road_catch)} provider(s).")
+            st.caption(ngettext("Road catchments for {n} provider", "Road catchments for {n} providers", len(road_catch)).format(n=i18n.number(len(road_catch))))
         except (ValueError, FileNotFoundError) as exc:
             st.error(str(exc))
 
     fmap = report.build_gaps_map(
-        units, result, demand, role=ctx.role, view=distance.providers_offering(ctx.view, service), measure=measure, measure_label=_MEASURES[measure],
+        units, result, demand, role=ctx.role, view=distance.providers_offering(ctx.view, service), measure=measure, measure_label=_(_MEASURES[measure]),
         boundary_source=ctx.boundary_source, road_catchments=road_catch,
     )
     st_folium(fmap, returned_objects=[], use_container_width=True, height=560, key=f"gaps_map_{ctx.country}_{service}")
     if not privacy.can_see_confidential(ctx.role):
         st.caption(
-            "Catchments of confidential sites and distances to them are not drawn. "
+            _("Catchments of confidential sites and distances to them are not drawn.") + " "
             + disclosure.caveat()
-            + " Partners can sign in to see exact figures."
+            + " " + _("Partners can sign in to see exact figures.")
         )
     st.caption(demand_mod.DEMAND_CAVEAT + " " + demand_mod.outside_note(demand))
     _widgets.sources(ctx, "Settlements: GeoNames (CC BY 4.0), places of 500 people or more")
     if grid_out is not None:
         _grid_summary(ctx, units, table, grid_out[1], radius, service)
 
-    st.subheader("Ranked gaps")
+    st.subheader(_("Ranked gaps"))
     w = table.attrs["weights"]
-    st.caption("Gap index weights: " + ", ".join(f"{_COMPONENT_LABELS.get(k, k)} {v:g}" for k, v in w.items())
+    st.caption(_("Gap index weights: ") + ", ".join(f"{_COMPONENT_LABELS.get(k, k)} {v:g}" for k, v in w.items())
                + f"; threshold {threshold:g} providers per 100k. Units are ranked worst first.")
     parents = sorted({str(p) for p in table["parent_code"].dropna() if str(p)})
     if parents:  # admin-2 units brought by the user: drill down by admin-1 parent
-        pick = st.selectbox("Units in", ["All", *parents], key=f"gaps_parent_{service}")
-        _table(table if pick == "All" else table[table["parent_code"].astype(str) == pick])
+        pick = st.selectbox(_("Units in"), ["", *parents], format_func=lambda c: c or _("All"), key=f"gaps_parent_{service}")
+        _table(table if pick == "" else table[table["parent_code"].astype(str) == pick])
     else:
         _table(table)
 
@@ -368,15 +375,15 @@ def _downloads(ctx, units, table: pd.DataFrame, fmap, service: str) -> None:
     """The gap table, the units with their measures and the map, to download."""
     exp = report.export_table(table)
     d1, d2, d3, d4 = st.columns(4)
-    d1.download_button("Gap table (CSV)", data=_widgets.csv_bytes(exp), file_name=f"geomap_gaps_{ctx.country}_{service}.csv",
+    d1.download_button(_("Gap table (CSV)"), data=_widgets.csv_bytes(exp), file_name=f"geomap_gaps_{ctx.country}_{service}.csv",
                        mime="text/csv", key=f"gaps_csv_{service}")
-    d2.download_button("Units + measures (GeoJSON)", data=lambda: report.units_export_bytes(units, table, format="geojson"),
+    d2.download_button(_("Units + measures (GeoJSON)"), data=lambda: report.units_export_bytes(units, table, format="geojson"),
                        file_name=f"geomap_gaps_{ctx.country}_{service}.geojson", mime="application/geo+json",
                        key=f"gaps_geojson_{service}")
-    d3.download_button("Units + measures (GeoPackage)", data=lambda: report.units_export_bytes(units, table, format="gpkg"),
+    d3.download_button(_("Units + measures (GeoPackage)"), data=lambda: report.units_export_bytes(units, table, format="gpkg"),
                        file_name=f"geomap_gaps_{ctx.country}_{service}.gpkg", mime="application/geopackage+sqlite3",
                        key=f"gaps_gpkg_{service}")
-    d4.download_button("Map (HTML)", data=lambda: _standalone(fmap), file_name=f"geomap_gaps_map_{ctx.country}_{service}.html",
+    d4.download_button(_("Map (HTML)"), data=lambda: _standalone(fmap), file_name=f"geomap_gaps_map_{ctx.country}_{service}.html",
                        mime="text/html", key=f"gaps_html_{service}")
 
 
@@ -387,11 +394,17 @@ def _census_note(table: pd.DataFrame) -> None:
     over = table[(table["settlement_population"] > table["population"]) & table["population"].notna()]
     if len(over):
         st.caption(
-            "In " + ", ".join(over["name"].astype(str)) + " the people counted in GeoNames settlements exceed the "
+            _("In ") + ", ".join(over["name"].astype(str)) + _(" the people counted in GeoNames settlements exceed the "
             "census population: settlement figures come from other years and sources than the census (and a "
             "settlement's population may include its surroundings), so settlement-based figures such as "
-            "people beyond reach can be larger than the census."
+            "people beyond reach can be larger than the census.")
         )
+
+
+def _in_language(lang: str, build):
+    """``build()`` run in ``lang`` (a download is built when clicked, after the script run ended)."""
+    with i18n.use(lang):
+        return build()
 
 
 def _standalone(fmap) -> bytes:
@@ -404,24 +417,24 @@ def render() -> None:
     """Draw the Gaps page."""
     ctx = _state.get_context()
     _url.seed("gaps", _url_params(st.session_state.get("gaps_services") or _url_services()))
-    st.title(f"Gaps — {ctx.country_name}")
+    st.title(_("Gaps — {country}").format(country=ctx.country_name))
     if _widgets.no_directory(ctx, page="gaps"):
         _url.write(ctx.country)
         return
     if ctx.is_sample:
-        st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
+        st.info(_("Showing the bundled **fictional** sample directory.") + " " + _(schema.FICTIONAL_NOTICE), icon="ℹ️")
     _widgets.boundary_notice(ctx)
     services, measure, radii, threshold, weights, dem_bytes, pop_bytes, road = _controls(ctx)
     _url.write(ctx.country, _url_params(services))
     st.caption(_EXPLAIN)
     grid = _grid_controls()
     if not services:
-        st.info("Pick at least one service.")
+        st.info(_("Pick at least one service."))
         return
     base_key = _widgets.directory_key(ctx)
     try:
         units = _units_with_populations(base_key, _digest(pop_bytes), ctx.units, pop_bytes)
-        with st.spinner("Placing settlements in units…"):
+        with st.spinner(_("Placing settlements in units…")):
             demand = _demand_points(ctx.country, base_key + _digest(pop_bytes), _digest(dem_bytes), units, dem_bytes)
     except ValueError as exc:
         st.error(str(exc))
@@ -436,19 +449,20 @@ def render() -> None:
             if r is not None:
                 results.append(r)
 
-    st.subheader("Report")
+    st.subheader(_("Report"))
+    lang = i18n.current().lang  # the report is built when clicked: in this run's language
     st.download_button(
-        "Printable report (HTML, print to PDF)",
-        data=lambda: report.gaps_report(
+        _("Printable report (HTML, print to PDF)"),
+        data=lambda: _in_language(lang, lambda: report.gaps_report(
             units, ctx.directory, demand, role=ctx.role, country_name=ctx.country_name,
             directory_label=ctx.directory_label, is_sample=ctx.is_sample, boundary_source=ctx.boundary_source,
             threshold_per_100k=threshold, weights=weights, results=results,
-        ).encode("utf-8"),
+        )).encode("utf-8"),
         file_name=f"geomap_gaps_report_{ctx.country}.html",
         mime="text/html",
         key="gaps_report",
     )
-    with st.expander("How much of the census the settlements represent"):
+    with st.expander(_("How much of the census the settlements represent")):
         cov = demand_mod.demand_coverage(units, demand).merge(units[["code", "name"]], on="code", how="left")
         cov["settlement_share"] = cov["settlement_share"] * 100
         labels = {"name": "Unit", "settlement_share": "Settlement people as % of census",
@@ -462,4 +476,4 @@ def render() -> None:
             ),
             hide_index=True,
         )
-        st.caption(demand_mod.DEMAND_CAVEAT)
+        st.caption(_(demand_mod.DEMAND_CAVEAT))

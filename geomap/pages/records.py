@@ -13,6 +13,7 @@ from geomap import auth
 from geomap import store as gs
 from geomap.analysis import freshness
 from geomap.directory import schema
+from geomap.i18n import _
 from geomap.pages import _state
 from geomap.settings import get_settings
 
@@ -38,10 +39,10 @@ def _save_upload(ctx: _state.Context, names: list[str]) -> None:
     up = st.session_state.get(_state.K_UPLOAD)
     if not up or ctx.role != gs.EDITOR:
         return
-    st.subheader("Save the uploaded file into the store")
-    target = st.text_input("Directory name", value=names[0] if names else f"{ctx.country_name} directory",
+    st.subheader(_("Save the uploaded file into the store"))
+    target = st.text_input(_("Directory name"), value=names[0] if names else _("{country} directory").format(country=ctx.country_name),
                            key="records_target")
-    if st.button("Preview the import", key="records_preview"):
+    if st.button(_("Preview the import"), key="records_preview"):
         rows, rejected = gs.read_import_file(up["data"], filename=up["name"])
         if target not in names:
             gs.ensure_directory(_state.get_store(), target, country=ctx.country, role=gs.ADMIN)
@@ -54,39 +55,40 @@ def _save_upload(ctx: _state.Context, names: list[str]) -> None:
         st.dataframe([{"record": k, "changed fields": ", ".join(v)} for k, v in plan.changed.items()], hide_index=True)
     for _row, reason in plan.rejected:
         st.warning(reason)
-    if st.button("Commit the import", key="records_commit", type="primary"):
+    if st.button(_("Commit the import"), key="records_commit", type="primary"):
         try:
             gs.commit_import(_state.get_store(), plan, by=_user(), role=gs.EDITOR)
         except ValueError as exc:
             st.error(str(exc))
         else:
             st.session_state.pop(_K_PLAN, None)
-            st.success(f"Saved into {plan.directory!r}: {plan.summary()}")
+            st.success(_("Saved into {directory}: {summary}").format(directory=repr(plan.directory), summary=plan.summary()))
 
 
 def _record_editor(directory: str, role: str) -> None:
     raw = gs.read_directory(_state.get_store(), directory)
     if raw.empty:
-        st.info("This directory holds no records yet.")
+        st.info(_("This directory holds no records yet."))
         return
-    record_id = st.selectbox("Record", raw["id"].tolist(), key="records_record")
+    record_id = st.selectbox(_("Record"), raw["id"].tolist(), key="records_record")
     rec = gs.get_record(_state.get_store(), directory, record_id)
     opened = st.session_state.setdefault(_K_OPENED, {})
     started = opened.setdefault((directory, record_id), rec["version"])
-    st.caption(f"Version {rec['version']}; verified {rec['verified_at'] or 'never'} by {rec['verified_by'] or '—'}")
+    st.caption(_("Version {version}; verified {date} by {who}").format(
+        version=rec["version"], date=rec["verified_at"] or _("never"), who=rec["verified_by"] or "—"))
     st.dataframe([{"field": f, "value": rec["data"].get(f)} for f in schema.FIELD_NAMES], hide_index=True, height=280)
     with st.form("records_edit", clear_on_submit=True):
-        field = st.selectbox("Field", [f for f in schema.FIELD_NAMES if f != "id"], key="records_field")
-        value = st.text_input("New value (empty clears it)", key="records_value")
-        reason = st.text_input("Why", key="records_reason")
-        label = "Save" if role == gs.EDITOR else "Propose the change"
+        field = st.selectbox(_("Field"), [f for f in schema.FIELD_NAMES if f != "id"], key="records_field")
+        value = st.text_input(_("New value (empty clears it)"), key="records_value")
+        reason = st.text_input(_("Why"), key="records_reason")
+        label = _("Save") if role == gs.EDITOR else _("Propose the change")
         if st.form_submit_button(label):
             _save(directory, record_id, {field: value}, started, reason, role)
-    if role == gs.EDITOR and st.button("Mark verified today", key="records_verify"):
+    if role == gs.EDITOR and st.button(_("Mark verified today"), key="records_verify"):
         version = gs.verify_record(_state.get_store(), directory, record_id, by=_user(), role=gs.EDITOR)
         opened[(directory, record_id)] = version
         st.rerun()
-    st.markdown("**History**")
+    st.markdown("**" + _("History") + "**")
     log = gs.history(_state.get_store(), directory, record_id)
     cols = ["version", "last_action_date", "updated_by", "last_action_type", "field_name", "previous_value",
             "replacement_value", "reason"]
@@ -100,10 +102,10 @@ def _save(directory: str, record_id: str, changes: dict, started: int, reason: s
             version = gs.update_record(_state.get_store(), directory, record_id, changes, expected_version=started,
                                        by=_user(), role=role, reason=reason or None)
             opened[(directory, record_id)] = version
-            st.success(f"Saved: version {version}.")
+            st.success(_("Saved: version {version}.").format(version=version))
         else:
             gs.propose(_state.get_store(), directory, record_id, changes, by=_user(), role=role, reason=reason or None)
-            st.success("Proposed: an editor will review it. It stays hidden from the public until approved.")
+            st.success(_("Proposed: an editor will review it. It stays hidden from the public until approved."))
     except gs.ConflictError as exc:
         opened.pop((directory, record_id), None)  # the next view starts from the stored version
         st.error(str(exc))
@@ -113,32 +115,34 @@ def _proposals(directory: str) -> None:
     table = gs.list_proposals(_state.get_store(), directory, role=gs.EDITOR)
     if table.empty:
         return
-    st.subheader(f"Proposals awaiting review ({len(table)})")
+    st.subheader(_("Proposals awaiting review ({n})").format(n=len(table)))
     for prop in table.itertuples(index=False):
-        st.write(f"**{prop.record_id}** by {prop.proposed_by}: {prop.data}" + (f" — {prop.reason}" if prop.reason else ""))
+        st.write(_("**{record}** by {who}: {changes}").format(record=prop.record_id, who=prop.proposed_by, changes=prop.data)
+                 + (f" — {prop.reason}" if prop.reason else ""))
         ok, no = st.columns(2)
         try:
-            if ok.button("Approve", key=f"approve_{prop.id}"):
+            if ok.button(_("Approve"), key=f"approve_{prop.id}"):
                 gs.approve(_state.get_store(), prop.id, by=_user(), role=gs.EDITOR)
                 st.rerun()
         except gs.ConflictError as exc:
             st.error(str(exc))
-        if no.button("Reject", key=f"reject_{prop.id}"):
+        if no.button(_("Reject"), key=f"reject_{prop.id}"):
             gs.reject(_state.get_store(), prop.id, by=_user(), role=gs.EDITOR)
             st.rerun()
 
 
 def _freshness(ctx: _state.Context) -> None:
     days = get_settings().stale_after_days
-    st.subheader("Verification and freshness")
-    st.metric("Verified in the last 12 months", f"{freshness.share_verified(ctx.directory):.1f} %"
-              if len(ctx.directory) else "no records")
+    st.subheader(_("Verification and freshness"))
+    st.metric(_("Verified in the last 12 months"), f"{freshness.share_verified(ctx.directory):.1f} %"
+              if len(ctx.directory) else _("no records"))
     table = freshness.freshness_by_unit(ctx.units, ctx.directory, stale_after_days=days)
     st.dataframe(table[table["records"] > 0], hide_index=True, width="stretch",
-                 column_config={"share_verified": "% verified (12 months)", "stale": f"not verified in {days} days"})
+                 column_config={"share_verified": _("% verified (12 months)"),
+                                "stale": _("not verified in {days} days").format(days=days)})
     if ctx.role != gs.PUBLIC:
         stale = freshness.stale_records(ctx.view, stale_after_days=days)
-        st.caption(f"{len(stale)} records not verified in the last {days} days (GEOMAP_STALE_AFTER_DAYS)")
+        st.caption(_("{n} records not verified in the last {days} days (GEOMAP_STALE_AFTER_DAYS)").format(n=len(stale), days=days))
         st.dataframe(stale[["id", "display_name" if "display_name" in stale.columns else "name", "admin1_code",
                             "last_verified", "days_since_verified"]], hide_index=True, width="stretch")
 
@@ -146,12 +150,12 @@ def _freshness(ctx: _state.Context) -> None:
 def render() -> None:
     """Draw the Records page."""
     ctx = _state.get_context()
-    st.title("Records")
-    st.caption("The directories kept in the store: every change is logged with who, when and why.")
+    st.title(_("Records"))
+    st.caption(_("The directories kept in the store: every change is logged with who, when and why."))
     _directory_table(ctx.country)
     _freshness(ctx)
     if ctx.role == gs.PUBLIC:
-        st.info("Sign in as a partner to see and propose changes to records, or as an editor to edit and verify them.")
+        st.info(_("Sign in as a partner to see and propose changes to records, or as an editor to edit and verify them."))
         return
     names = _state.stored_directories(ctx.country)
     _save_upload(ctx, names)

@@ -16,8 +16,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geomap import i18n
 from geomap.analysis import referral
 from geomap.directory import privacy, schema
+from geomap.i18n import N_, _, ngettext
 from geomap.io.sources import read_source
 from geomap.layers import referral_map
 from geomap.pages import _state, _url, _widgets
@@ -25,11 +27,11 @@ from geomap.report import referral as sheet
 
 __all__ = ["render"]
 
-_KINDS = {"point": "Map click", "town": "Town", "unit": "State", "org": "My organisation"}
+_KINDS = {"point": N_("Map click"), "town": N_("Town"), "unit": N_("State"), "org": N_("My organisation")}
 _K = "ref_"  # session_state key prefix of this page
 
 
-@st.cache_data(show_spinner="Finding partners…", max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64)
 def _search(
     key: str,
     start: tuple[float, float, str, str, str, bool, str | None],
@@ -67,7 +69,7 @@ def _search(
     return referral.publish_referrals(results, role=role)
 
 
-@st.cache_resource(show_spinner="Reading the road network…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _road_graph(digest: str, name: str, _data: bytes):
     # keyed by content; a graph is read-only once built
     from geomap.analysis import catchments
@@ -77,9 +79,9 @@ def _road_graph(digest: str, name: str, _data: bytes):
 
 def _road_graph_upload():
     """An optional road network for travel times; ``(key, graph)`` or ``("", None)``."""
-    with st.expander("Road travel times (optional: a road network file)"):
-        st.caption("An OpenStreetMap extract (.osm) or a GraphML road graph of the area. Distances stay straight-line; travel times are added beside them.")
-        up = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label="Road network", type=["osm", "graphml", "xml"], key=f"{_K}roads")
+    with st.expander(_("Road travel times (optional: a road network file)")):
+        st.caption(_("An OpenStreetMap extract (.osm) or a GraphML road graph of the area. Distances stay straight-line; travel times are added beside them."))
+        up = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=_("Road network"), type=["osm", "graphml", "xml"], key=f"{_K}roads")
         if up is None:
             return "", None
         data = read_source(up, what="road network")
@@ -123,29 +125,29 @@ def _languages(view: pd.DataFrame) -> list[str]:
 
 def _start_widgets(ctx: _state.Context, col) -> str:
     """Draw the start picker; returns the chosen start value (text) for the chosen kind."""
-    kind = col.radio("Start from", list(_KINDS), format_func=_KINDS.get, key=_K + "kind", horizontal=True)
+    kind = col.radio(_("Start from"), list(_KINDS), format_func=lambda k: _(_KINDS[k]), key=_K + "kind", horizontal=True)
     if kind == "point":
         value = st.session_state.get(_K + "click", "")
-        col.caption(f"Clicked point: {value}" if value else "Click the map below to set the starting point.")
+        col.caption(_("Clicked point: {point}").format(point=value) if value else _("Click the map below to set the starting point."))
         return value
     if kind == "town":
-        return col.text_input("Town", key=_K + "town", placeholder="e.g. a town name; spelling mistakes are fine")
+        return col.text_input(_("Town"), key=_K + "town", placeholder=_("e.g. a town name; spelling mistakes are fine"))
     if kind == "unit":
         codes = ctx.units["code"].astype(str).tolist()
         names = dict(zip(codes, ctx.units["name"].astype(str)))
         if st.session_state.get(_K + "state") not in codes:
             st.session_state.pop(_K + "state", None)
-        return col.selectbox("State", codes, format_func=lambda c: f"{names[c]} ({c})", key=_K + "state", index=None,
-                             placeholder="Choose a state") or ""
+        return col.selectbox(_("State"), codes, format_func=lambda c: f"{names[c]} ({c})", key=_K + "state", index=None,
+                             placeholder=_("Choose a state")) or ""
     view = ctx.view
     located = view.geometry.notna() & ~view.geometry.is_empty
     orgs = view[located & view["id"].notna()] if "id" in view.columns else view.iloc[0:0]
     ids = orgs["id"].astype(str).tolist()
     names = dict(zip(ids, orgs["display_name"].astype(str)))
     if st.session_state.get(_K + "org") not in ids and st.session_state.pop(_K + "org", None):
-        col.warning("The organisation in this link cannot be a starting point in this view; choose another.")
-    return col.selectbox("Organisation", ids, format_func=lambda i: names.get(i, i), key=_K + "org", index=None,
-                         placeholder="Choose your organisation") or ""
+        col.warning(_("The organisation in this link cannot be a starting point in this view; choose another."))
+    return col.selectbox(_("Organisation"), ids, format_func=lambda i: names.get(i, i), key=_K + "org", index=None,
+                         placeholder=_("Choose your organisation")) or ""
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -165,24 +167,26 @@ def _referral_map(published: gpd.GeoDataFrame, start: referral.Start | None, ctx
 
 def _card(row: pd.Series) -> None:
     with st.container(border=True):
-        stale = " · ⚠️ **stale record**: not verified for over a year" if bool(row.get("stale")) else ""
-        st.markdown(f"**{int(row['rank'])}. {_widgets.md_text(row.get('display_name'))}** — {_widgets.md_text(row.get('distance'))}{stale}")
+        t = i18n.current()
+        stale = " · ⚠️ " + _("**stale record**: not verified for over a year") if bool(row.get("stale")) else ""
+        name = _widgets.md_text(t.isolate(row.get("display_name")))
+        st.markdown(f"**{int(row['rank'])}. {name}** — {_widgets.md_text(row.get('distance'))}{stale}")
         services = ", ".join(schema.label(s) for s in schema.parse_service_types(row.get("service_types"))[0])
         pops = ", ".join(schema.label(p, vocabulary="population") for p in schema.parse_populations(row.get("populations_served"))[0])
-        lines = [f"Services: {services or 'not listed'}", f"Serves: {pops or 'not listed'}"]
+        lines = [_("Services: {list}").format(list=services or _("not listed")), _("Serves: {list}").format(list=pops or _("not listed"))]
         langs = schema.format_list(row.get("languages"))
         if langs:
-            lines.append(f"Languages: {langs}")
-        hours = "24 hours" if schema.parse_bool(row.get("open_24h")) else (row.get("hours") or "")
+            lines.append(_("Languages: {list}").format(list=langs))
+        hours = _("24 hours") if schema.parse_bool(row.get("open_24h")) else (row.get("hours") or "")
         if isinstance(hours, str) and hours:
-            lines.append(f"Hours: {hours}")
-        contact = [str(row.get(c)) for c in ("phone", "email", "website") if _present(row.get(c))]
+            lines.append(_("Hours: {hours}").format(hours=hours))
+        contact = [t.isolate(row.get(c)) for c in ("phone", "email", "website") if _present(row.get(c))]
         if contact:
-            lines.append("Contact: " + " · ".join(contact))
+            lines.append(_("Contact: {contact}").format(contact=" · ".join(contact)))
         elif _present(row.get("front_door_contact")) and str(row.get("front_door_contact")) not in str(row.get("display_name")):
-            lines.append(f"Contact via: {row.get('front_door_contact')}")
+            lines.append(_("Contact via: {contact}").format(contact=t.isolate(row.get("front_door_contact"))))
         if _present(row.get("referral_method")):
-            lines.append(f"How to refer: {row.get('referral_method')}")
+            lines.append(_("How to refer: {method}").format(method=row.get("referral_method")))
         accepting = schema.parse_bool(row.get("accepting_referrals"))
         if accepting is not None:
             lines.append("Accepting referrals" if accepting else "Not accepting referrals at last check")
@@ -194,7 +198,7 @@ def _card(row: pd.Series) -> None:
         if where:
             lines.append("Where: " + ", ".join(where))
         d = schema.parse_date(row.get("last_verified"))
-        lines.append(f"Last verified: {d.isoformat() if d else 'never'}")
+        lines.append(_("Last verified: {date}").format(date=t.date(d, format="yyyy-MM-dd") if d else _("never")))
         st.markdown("  \n".join(_widgets.md_text(x) for x in lines))
 
 
@@ -214,18 +218,18 @@ def _result_groups(published: pd.DataFrame, services: list[str], *, full: bool, 
         part = published if group is None else published[published["group"] == group]
         if not len(part):
             continue
-        st.subheader(group or "Nearest partners")
+        st.subheader(_(group or referral.GROUP_NEAREST))
         if group == referral.GROUP_CONFIDENTIAL:
-            st.caption("Distances are approximate bands; contact these services through their front-door contact.")
+            st.caption(_("Distances are approximate bands; contact these services through their front-door contact."))
         if not per_need:
-            for _, row in part.iterrows():
+            for _i, row in part.iterrows():
                 _card(row)
             continue
         for service, rows in _need_groups(part, services):
             st.markdown(f"**{schema.label(service)}** — {len(rows)} found")
             if not len(rows):
                 st.caption(f"None offering {schema.label(service).lower()} in this group.")
-            for _, row in rows.iterrows():
+            for _i, row in rows.iterrows():
                 _card(row)
 
 
@@ -248,18 +252,18 @@ def render() -> None:
     if pending:
         st.session_state[_K + "kind"] = "point"
         st.session_state[_K + "click"] = pending
-    st.title(f"Referral finder — {ctx.country_name}")
+    st.title(_("Referral finder — {country}").format(country=ctx.country_name))
     if _widgets.no_directory(ctx, page="partners"):
         _url.write(ctx.country)
         return
     _widgets.boundary_notice(ctx)
     if ctx.is_sample:
-        st.info(f"Showing the bundled **fictional** sample directory. {schema.FICTIONAL_NOTICE}", icon="ℹ️")
+        st.info(_("Showing the bundled **fictional** sample directory.") + " " + _(schema.FICTIONAL_NOTICE), icon="ℹ️")
     full = privacy.can_see_confidential(ctx.role)
     if not full:
         st.caption(
-            "Public view: confidential shelters are listed with their state, a front-door contact and a "
-            "distance band only, in a separate group; they are never drawn on the map."
+            _("Public view: confidential shelters are listed with their state, a front-door contact and a "
+            "distance band only, in a separate group; they are never drawn on the map.")
         )
 
     query, start = _query(ctx)
@@ -277,10 +281,10 @@ def render() -> None:
         _url.write(ctx.country, extra=referral.share_params(query, start))
     elif start is not None:
         _url.write(ctx.country, extra=referral.share_params(query, start))
-        st.info("Choose at least one service type to see partners.")
+        st.info(_("Choose at least one service type to see partners."))
     else:
         _url.write(ctx.country, extra=query.to_params() if query.start_kind != "org" else {})
-        st.info("Set a starting point: click the map, type a town, choose a state or your organisation.")
+        st.info(_("Set a starting point: click the map, type a town, choose a state or your organisation."))
 
     map_data = st_folium(
         _referral_map(published if published is not None else gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), start, ctx),
@@ -309,25 +313,25 @@ def _query(ctx: _state.Context) -> tuple[referral.ReferralQuery, referral.Start 
     c1, c2 = st.columns([3, 2])
     value = _start_widgets(ctx, c1)
     kind = st.session_state.get(_K + "kind", "point")
-    services = c2.multiselect("Needs (service types)", _widgets.service_options(ctx.directory), format_func=schema.label,
-                              key=_K + "services", placeholder="Choose one or more services")
-    populations = c2.multiselect("For (population)", list(schema.POPULATIONS),
+    services = c2.multiselect(_("Needs (service types)"), _widgets.service_options(ctx.directory), format_func=schema.label,
+                              key=_K + "services", placeholder=_("Choose one or more services"))
+    populations = c2.multiselect(_("For (population)"), list(schema.POPULATIONS),
                                  format_func=lambda c: schema.label(c, vocabulary="population"), key=_K + "populations",
-                                 placeholder="Anyone")
+                                 placeholder=_("Anyone"))
     f1, f2, f3, f4 = st.columns(4)
     langs = ["", *_languages(ctx.view)]
     if st.session_state.get(_K + "language") not in langs:
         st.session_state[_K + "language"] = ""
-    language = f1.selectbox("Language", langs, format_func=lambda x: x or "Any language", key=_K + "language")
-    open_24h = f2.checkbox("Open 24 hours", key=_K + "h24")
-    accepting = f3.checkbox("Accepting referrals", key=_K + "accepting")
+    language = f1.selectbox(_("Language"), langs, format_func=lambda x: x or _("Any language"), key=_K + "language")
+    open_24h = f2.checkbox(_("Open 24 hours"), key=_K + "h24")
+    accepting = f3.checkbox(_("Accepting referrals"), key=_K + "accepting")
     st.session_state.setdefault(_K + "n", 5)
-    n = int(f4.number_input("How many", min_value=1, max_value=50, step=1, key=_K + "n"))
+    n = int(f4.number_input(_("How many"), min_value=1, max_value=50, step=1, key=_K + "n"))
     st.session_state.setdefault(_K + "match", "any")
     match_all = st.radio(
-        "Show", ["any", "all"], key=_K + "match", horizontal=True,
+        _("Show"), ["any", "all"], key=_K + "match", horizontal=True,
         format_func=lambda m: f"{n} nearest for each need" if m == "any" else f"{n} nearest offering all the needs",
-        help="For each need: a list per chosen service. All the needs: only providers offering every chosen service.",
+        help=_("For each need: a list per chosen service. All the needs: only providers offering every chosen service."),
     ) == "all" and len(services) > 1
 
     query = referral.ReferralQuery(kind if value else "", value, tuple(services), tuple(populations), language or None,
@@ -339,7 +343,7 @@ def _query(ctx: _state.Context) -> tuple[referral.ReferralQuery, referral.Start 
         except ValueError as exc:
             st.error(str(exc))
     if start is not None:
-        st.markdown(f"Starting point: **{_widgets.md_text(start.label)}**")
+        st.markdown(_("Starting point: **{place}**").format(place=_widgets.md_text(i18n.isolate(start.label))))
     return query, start
 
 
@@ -349,14 +353,15 @@ def _results(published: gpd.GeoDataFrame, full: bool, query: referral.ReferralQu
     if notes:
         st.warning(" ".join(notes))
     if len(published) == 0:
-        st.warning("No provider in this directory has a usable location. Check the Data page.")
+        st.warning(_("No provider in this directory has a usable location. Check the Data page."))
         return
     services = list(query.services)
     _result_groups(published, services, full=full, per_need=query.match != "all" and len(services) > 1)
     unlocated = published.attrs.get("unlocated") or 0
     if unlocated:
-        st.caption(f"{unlocated} record(s) without a usable location are not ranked.")
-    st.caption("Distances are straight lines on the WGS84 ellipsoid, not road travel times.")
+        st.caption(ngettext("{n} record without a usable location is not ranked.", "{n} records without a usable location are not ranked.",
+                            int(unlocated)).format(n=i18n.number(int(unlocated))))
+    st.caption(_("Distances are straight lines on the WGS84 ellipsoid, not road travel times."))
 
 
 def _downloads(published: gpd.GeoDataFrame, ctx: _state.Context, full: bool) -> None:
@@ -367,11 +372,11 @@ def _downloads(published: gpd.GeoDataFrame, ctx: _state.Context, full: bool) -> 
     if full:
         from geomap.cli import FULL_EXPORT_NOTICE
 
-        notice = FULL_EXPORT_NOTICE
+        notice = _(FULL_EXPORT_NOTICE)
     d1, d2 = st.columns(2)
     d1.download_button(
-        "Referral sheet (HTML, print to PDF)",
-        data=sheet.referral_sheet_html(published, role=ctx.role, country_name=ctx.country_name,
+        _("Referral sheet (HTML, print to PDF)"),
+        data=sheet.referral_sheet_html(published, lang=i18n.current().lang, role=ctx.role, country_name=ctx.country_name,
                                        directory_label=ctx.directory_label, fictional=ctx.is_sample,
                                        sources=[ctx.boundary_source, ctx.directory_label]).encode("utf-8"),
         file_name=f"geomap_referral_{ctx.country}.html",
@@ -379,10 +384,10 @@ def _downloads(published: gpd.GeoDataFrame, ctx: _state.Context, full: bool) -> 
         key=_K + "dl_html",
     )
     d2.download_button(
-        "Referral list (CSV)",
+        _("Referral list (CSV)"),
         data=sheet.referral_sheet_csv(published, role=ctx.role, notice=notice),
         file_name=f"geomap_referral_{ctx.country}.csv",
         mime="text/csv",
         key=_K + "dl_csv",
     )
-    st.caption("Share this search: copy the page address. It holds the search only, never a confidential record.")
+    st.caption(_("Share this search: copy the page address. It holds the search only, never a confidential record."))

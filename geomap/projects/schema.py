@@ -17,6 +17,7 @@ import pandas as pd
 
 from geomap.directory import schema
 from geomap.directory.schema import Field
+from geomap.i18n import N_, current
 
 __all__ = [
     "ACTIVITY_TYPES",
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 #: Shown wherever the bundled sample projects appear.
-ILLUSTRATIVE_NOTICE = (
+ILLUSTRATIVE_NOTICE = N_(
     "Illustrative sample projects: generated to show the kinds of activities a counter-trafficking "
     "grants programme funds. Partners, funders, budgets and figures are fictional."
 )
@@ -57,32 +58,32 @@ PROGRAM_CATEGORIES: dict[str, dict[str, str]] = {
     "bilateral_regional": {
         "en": "Bilateral and regional",
         "es": "Bilateral y regional",
-        "fr": "Bilatéral et régional",
+        "fr": "Bilatéral et régional", "ar": "ثنائي وإقليمي",
     },
     "child_protection_compact": {
         "en": "Child protection compact partnership",
         "es": "Alianza del pacto de protección infantil",
-        "fr": "Partenariat du pacte de protection de l'enfance",
+        "fr": "Partenariat du pacte de protection de l'enfance", "ar": "شراكة ميثاق حماية الطفل",
     },
     "training_technical_assistance": {
         "en": "Training and technical assistance",
         "es": "Capacitación y asistencia técnica",
-        "fr": "Formation et assistance technique",
+        "fr": "Formation et assistance technique", "ar": "التدريب والمساعدة التقنية",
     },
     "emergency_victim_assistance": {
         "en": "Emergency victim assistance",
         "es": "Asistencia de emergencia a víctimas",
-        "fr": "Assistance d'urgence aux victimes",
+        "fr": "Assistance d'urgence aux victimes", "ar": "المساعدة الطارئة للضحايا",
     },
     "global_research_innovation": {
         "en": "Global, research and innovation",
         "es": "Global, investigación e innovación",
-        "fr": "Mondial, recherche et innovation",
+        "fr": "Mondial, recherche et innovation", "ar": "عالمي وبحث وابتكار",
     },
     "end_modern_slavery": {
         "en": "Program to end modern slavery",
         "es": "Programa para erradicar la esclavitud moderna",
-        "fr": "Programme pour mettre fin à l'esclavage moderne",
+        "fr": "Programme pour mettre fin à l'esclavage moderne", "ar": "برنامج إنهاء العبودية الحديثة",
     },
 }
 
@@ -109,22 +110,22 @@ _CATEGORY_SYNONYMS: dict[str, str] = {
 
 #: Activity types: code -> labels.
 ACTIVITY_TYPES: dict[str, dict[str, str]] = {
-    "training": {"en": "Training", "es": "Capacitación", "fr": "Formation"},
-    "shelter_support": {"en": "Shelter support", "es": "Apoyo a albergues", "fr": "Soutien aux foyers"},
+    "training": {"en": "Training", "es": "Capacitación", "fr": "Formation", "ar": "تدريب"},
+    "shelter_support": {"en": "Shelter support", "es": "Apoyo a albergues", "fr": "Soutien aux foyers", "ar": "دعم دور الإيواء"},
     "legal_framework": {
         "en": "Legal-framework work",
         "es": "Marco jurídico",
-        "fr": "Cadre juridique",
+        "fr": "Cadre juridique", "ar": "الإطار القانوني",
     },
-    "research": {"en": "Research", "es": "Investigación", "fr": "Recherche"},
-    "hotline": {"en": "Hotline", "es": "Línea de ayuda", "fr": "Ligne d'assistance"},
+    "research": {"en": "Research", "es": "Investigación", "fr": "Recherche", "ar": "بحث"},
+    "hotline": {"en": "Hotline", "es": "Línea de ayuda", "fr": "Ligne d'assistance", "ar": "خط مساعدة"},
     "victim_services": {
         "en": "Direct victim services",
         "es": "Servicios directos a víctimas",
-        "fr": "Services directs aux victimes",
+        "fr": "Services directs aux victimes", "ar": "خدمات مباشرة للضحايا",
     },
-    "awareness": {"en": "Awareness raising", "es": "Sensibilización", "fr": "Sensibilisation"},
-    "coordination": {"en": "Coordination", "es": "Coordinación", "fr": "Coordination"},
+    "awareness": {"en": "Awareness raising", "es": "Sensibilización", "fr": "Sensibilisation", "ar": "التوعية"},
+    "coordination": {"en": "Coordination", "es": "Coordinación", "fr": "Coordination", "ar": "تنسيق"},
 }
 
 _ACTIVITY_SYNONYMS: dict[str, str] = {
@@ -146,10 +147,10 @@ _ACTIVITY_SYNONYMS: dict[str, str] = {
 
 #: Project status: code -> labels.
 PROJECT_STATUSES: dict[str, dict[str, str]] = {
-    "planned": {"en": "Planned", "es": "Planeado", "fr": "Prévu"},
-    "ongoing": {"en": "Ongoing", "es": "En curso", "fr": "En cours"},
-    "completed": {"en": "Completed", "es": "Concluido", "fr": "Terminé"},
-    "cancelled": {"en": "Cancelled", "es": "Cancelado", "fr": "Annulé"},
+    "planned": {"en": "Planned", "es": "Planeado", "fr": "Prévu", "ar": "مخطط له"},
+    "ongoing": {"en": "Ongoing", "es": "En curso", "fr": "En cours", "ar": "جارٍ"},
+    "completed": {"en": "Completed", "es": "Concluido", "fr": "Terminé", "ar": "منجز"},
+    "cancelled": {"en": "Cancelled", "es": "Cancelado", "fr": "Annulé", "ar": "ملغى"},
 }
 
 _STATUS_SYNONYMS: dict[str, str] = {
@@ -275,8 +276,8 @@ _VOCABS: dict[str, tuple[dict[str, dict[str, str]], dict[str, str]]] = {
 }
 
 
-def project_label(code: Any, *, vocabulary: str = "category", lang: str = "en") -> str:
-    """Human label of a category, activity-type or status code in ``lang`` (en, es, fr).
+def project_label(code: Any, *, vocabulary: str = "category", lang: str | None = None) -> str:
+    """Human label of a category, activity-type or status code in ``lang`` (en, es, fr, ar).
 
     Parameters
     ----------
@@ -285,7 +286,8 @@ def project_label(code: Any, *, vocabulary: str = "category", lang: str = "en") 
     vocabulary
         ``"category"``, ``"activity_type"`` or ``"project_status"``.
     lang
-        Label language; English when the language is missing.
+        Label language; by default that of the current call or session
+        (:func:`geomap.i18n.current`); English when the language has no label.
     """
     if vocabulary not in _VOCABS:
         msg = f"unknown vocabulary {vocabulary!r}; expected one of {', '.join(_VOCABS)}"
@@ -293,7 +295,7 @@ def project_label(code: Any, *, vocabulary: str = "category", lang: str = "en") 
     labels = _VOCABS[vocabulary][0].get(str(code))
     if labels is None:
         return "" if _missing(code) else str(code)
-    return labels.get(lang) or labels["en"]
+    return labels.get(lang or current().lang) or labels["en"]
 
 
 _missing = schema.is_missing

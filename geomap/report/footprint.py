@@ -16,21 +16,50 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geomap import i18n
 from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import disclosure
+from geomap.i18n import N_, _, ngettext
 from geomap.layers.footprint_map import MEASURE_FORMATS, footprint_map, footprint_map_html
 from geomap.report._template import Section, esc, page, table_html
 
-__all__ = ["MEASURE_FORMATS", "filters_text", "footprint_document", "footprint_map", "footprint_map_html", "footprint_section"]
+__all__ = ["COLUMN_LABELS", "MEASURE_FORMATS", "human_columns", "filters_text", "footprint_document", "footprint_map", "footprint_map_html", "footprint_section"]
+
+#: Column headers of the footprint's human-facing tables (machine names stay in CSV exports).
+COLUMN_LABELS: dict[str, str] = {
+    "code": N_("Code"),
+    "name": N_("Unit"),
+    "projects": N_("Projects"),
+    "budget": N_("Budget"),
+    "currency": N_("Currency"),
+    "reached": N_("People reached"),
+    "officials_trained": N_("Officials trained"),
+    "reached_unit": N_("Reached"),
+    "providers": N_("Providers"),
+    "overlay": N_("Funded / served"),
+    "year": N_("Year"),
+    "source_file": N_("File"),
+    "source_row": N_("Row"),
+    "field": N_("Field"),
+    "value": N_("Value"),
+    "reason": N_("Reason"),
+    "status": N_("Status"),
+}
+
+def human_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its column headers in the current language (:data:`COLUMN_LABELS`)."""
+    return table.rename(columns={c: _(COLUMN_LABELS[c]) for c in table.columns if c in COLUMN_LABELS})
+
 
 def filters_text(filters: Mapping[str, Any] | None) -> str:
     """One line naming the filters in force (labels, not codes); ``"no filters"`` when none."""
     if not filters:
-        return "no filters"
+        return _("no filters")
     parts = []
     vocab = {"categories": "category", "activity_types": "activity_type", "statuses": "project_status"}
-    names = {"categories": "category", "activity_types": "activity", "statuses": "status", "funders": "funder", "partners": "partner"}
+    names = {"categories": _("category"), "activity_types": _("activity"), "statuses": _("status"), "funders": _("funder"),
+             "partners": _("partner")}
     for key, value in filters.items():
         if value in (None, [], (), ""):
             continue
@@ -42,8 +71,8 @@ def filters_text(filters: Mapping[str, Any] | None) -> str:
         parts.append(f"{names.get(key, key)}: {', '.join(map(str, values))}")
     yf, yt = filters.get("year_from"), filters.get("year_to")
     if yf is not None or yt is not None:
-        parts.append(f"years: {yf if yf is not None else '…'}–{yt if yt is not None else '…'}")
-    return "; ".join(parts) or "no filters"
+        parts.append(_("years: {start}–{end}").format(start=yf if yf is not None else "…", end=yt if yt is not None else "…"))
+    return "; ".join(parts) or _("no filters")
 
 
 def footprint_section(
@@ -53,7 +82,7 @@ def footprint_section(
     by_year: pd.DataFrame | None = None,
     filters: Mapping[str, Any] | None = None,
     map_html: str | None = None,
-    title: str = "Donor footprint",
+    title: str | None = None,
 ) -> Section:
     """The footprint as one report section: headline, units not reached, table, timeline.
 
@@ -72,31 +101,44 @@ def footprint_section(
     """
     cur = footprint.attrs.get("currency")
     allocate = footprint.attrs.get("allocate", "split")
-    headline = esc(summary["headline"].capitalize())
+    t = i18n.current()
+    headline = esc(_sentence(summary["headline"]))
     body = [f"<p><strong>{headline}</strong> <span class='meta'>({esc(filters_text(filters))})</span></p>"]
     if "projects" in summary:
-        money = f"{summary['budget']:,.0f} {esc(cur)}" if cur else "no budget given"
-        body.append(
-            f"<p>{summary['projects']:,} project(s), {summary['whole_country_projects']:,} of them country-wide; "
-            f"budget {money}; {summary['reached']:,.0f} people reached; "
-            f"{summary['officials_trained']:,.0f} officials trained.</p>"
-        )
+        money = f"{t.number(summary['budget'], digits=0)} {esc(cur)}" if cur else _("no budget given")
+        projects = ngettext("{n} project, {whole} of them country-wide", "{n} projects, {whole} of them country-wide",
+                            summary["projects"]).format(n=t.number(summary["projects"]), whole=t.number(summary["whole_country_projects"]))
+        # Translators: totals of the footprint: budget (number and currency), people reached, officials trained.
+        rest = _("budget {money}; {reached} people reached; {trained} officials trained.").format(
+            money=money, reached=t.number(summary["reached"], digits=0), trained=t.number(summary["officials_trained"], digits=0))
+        body.append(f"<p>{esc(projects)}; {esc(rest)}</p>")
     missed = summary["units_not_reached"]
     body.append(
-        "<p><strong>Units not reached:</strong> " + (esc(", ".join(missed)) if missed else "none") + "</p>"
+        "<p><strong>" + esc(_("Units not reached:")) + "</strong> "
+        + (", ".join(f"<bdi>{esc(n)}</bdi>" for n in missed) if missed else esc(_("none"))) + "</p>"
     )
     if map_html:
-        body.append(f'<iframe class="map" title="Footprint map" srcdoc="{esc(map_html)}"></iframe>')
+        map_title = _("Footprint map")
+        body.append(f'<iframe class="map" title="{esc(map_title)}" srcdoc="{esc(map_html)}"></iframe>')
     table = F.footprint_table(footprint)
-    table["reached_unit"] = table["reached_unit"].map({"yes": "yes", "no": "not reached"})
+    table["reached_unit"] = table["reached_unit"].map({"yes": _("yes"), "no": _("not reached")})
     if "overlay" in table.columns:
-        table["overlay"] = table["overlay"].map(F.OVERLAY_GROUPS)
-    body.append(table_html(table, formats={"budget": "{:,.0f}", "reached": "{:,.0f}", "officials_trained": "{:,.0f}", "providers": "{:,.0f}"}))
-    body.append(f"<p class='meta'>Budget and people reached of a project covering several units are {esc(F.ALLOCATIONS.get(allocate, allocate))}.</p>")
+        table["overlay"] = table["overlay"].map(lambda g: _(F.OVERLAY_GROUPS[g]) if g in F.OVERLAY_GROUPS else g)
+    formats = {"budget": "{:,.0f}", "reached": "{:,.0f}", "officials_trained": "{:,.0f}", "providers": "{:,.0f}"}
+    body.append(table_html(human_columns(table), formats={_(COLUMN_LABELS[k]): v for k, v in formats.items()}))
+    allocation = _(F.ALLOCATIONS[allocate]) if allocate in F.ALLOCATIONS else allocate
+    allocation_text = _("Budget and people reached of a project covering several units are {allocation}.").format(allocation=allocation)
+    body.append(f"<p class='meta'>{esc(allocation_text)}</p>")
     if by_year is not None and len(by_year):
-        body.append("<h3>Activity per year</h3>")
-        body.append(table_html(by_year, formats={"year": "{}", "budget": "{:,.0f}", "reached": "{:,.0f}"}))
-    return Section(title, "".join(body))
+        body.append("<h3>" + esc(_("Activity per year")) + "</h3>")
+        formats = {"year": "{}", "budget": "{:,.0f}", "reached": "{:,.0f}"}
+        body.append(table_html(human_columns(by_year), formats={_(COLUMN_LABELS[k]): v for k, v in formats.items()}))
+    return Section(title or _("Donor footprint"), "".join(body))
+
+
+def _sentence(text: str) -> str:
+    # First letter capitalised, the rest as written (str.capitalize would lower unit names).
+    return text[:1].upper() + text[1:]
 
 
 def footprint_document(
@@ -115,6 +157,7 @@ def footprint_document(
     fictional_directory: bool = False,
     sources: Iterable[str] = (),
     caveats: Iterable[str] = (),
+    lang: str | None = None,
 ) -> str:
     """A self-contained, printable HTML footprint report for one country.
 
@@ -142,7 +185,18 @@ def footprint_document(
         The provider counts of the overlay come from a fictional sample directory.
     sources, caveats
         Extra lines for the document's end.
+    lang
+        The document's language (``en``, ``es``, ``fr``, ``ar``); by default the current one.
     """
+    with i18n.use(lang):
+        return _footprint_document(units, projects, country_name=country_name, filters=filters, measure=measure,
+                                   allocate=allocate, currency=currency, coverage=coverage, include_map=include_map,
+                                   boundary_source=boundary_source, illustrative=illustrative,
+                                   fictional_directory=fictional_directory, sources=sources, caveats=caveats)
+
+
+def _footprint_document(units, projects, *, country_name, filters, measure, allocate, currency, coverage, include_map,
+                        boundary_source, illustrative, fictional_directory, sources, caveats) -> str:
     filters = dict(filters or {})
     kept = F.filter_projects(projects, **filters)
     fp = F.footprint_by_unit(units, kept, allocate=allocate, currency=currency)
@@ -155,35 +209,36 @@ def footprint_document(
         map_html = footprint_map_html(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source)
     sections = []
     if illustrative:
-        sections.append(Section("Illustrative data", f"<p class='notice'>{esc(P.ILLUSTRATIVE_NOTICE)}</p>"))
+        sections.append(Section(_("Illustrative data"), "<p class='notice'>" + esc(_(P.ILLUSTRATIVE_NOTICE)) + "</p>"))
     sections.append(footprint_section(fp, summary, by_year=by_year, filters=filters, map_html=map_html))
     acc = P.project_row_accounting(projects)
     issues = P.project_issues(projects)
-    rows_html = (
-        f"<p>{acc['total']:,} rows read: {acc['placed']:,} placed, {acc['flagged']:,} flagged, "
-        f"{acc['elsewhere']:,} in other countries.</p>"
-    )
+    n = i18n.number
+    rows_text = ngettext("{total} row read: {placed} placed, {flagged} flagged, {elsewhere} in other countries.",
+                         "{total} rows read: {placed} placed, {flagged} flagged, {elsewhere} in other countries.", acc["total"])
+    rows_html = "<p>" + esc(rows_text.format(total=n(acc["total"]), placed=n(acc["placed"]), flagged=n(acc["flagged"]),
+                                             elsewhere=n(acc["elsewhere"]))) + "</p>"
     if len(issues):
-        rows_html += table_html(issues, max_rows=200)
-    sections.append(Section("Rows and problems", rows_html))
+        rows_html += table_html(human_columns(issues), max_rows=200)
+    sections.append(Section(_("Rows and problems"), rows_html))
     sources = [*sources]
     if boundary_source:
-        sources.append(f"Boundaries: {boundary_source}")
+        sources.append(_("Boundaries: {source}").format(source=boundary_source))
     caveats = [
         *caveats,
-        "A project covering the whole country counts in every unit.",
-        f"Budget and people reached of multi-unit projects are {F.ALLOCATIONS[allocate]}.",
+        _("A project covering the whole country counts in every unit."),
+        _("Budget and people reached of multi-unit projects are {allocation}.").format(allocation=_(F.ALLOCATIONS[allocate])),
     ]
     if coverage is not None:
-        caveats.append("Provider counts come from the directory in use; a unit without providers there may still have services not listed.")
+        caveats.append(_("Provider counts come from the directory in use; a unit without providers there may still have services not listed."))
         if coverage.attrs.get("view") == "public":
-            caveats.append("In the overlay, a unit counts as served only by the providers shown exactly.")
+            caveats.append(_("In the overlay, a unit counts as served only by the providers shown exactly."))
     exact = coverage is not None and coverage.attrs.get("view") != "public"
     caveats.append(disclosure.caveat(k=None if coverage is None else coverage.attrs.get("disclosure_k"), exact=exact))
     return page(
-        f"Donor footprint — {country_name}",
+        _("Donor footprint — {country}").format(country=country_name),
         sections,
-        subtitle=summary["headline"].capitalize(),
+        subtitle=_sentence(summary["headline"]),
         sources=sources,
         caveats=caveats,
         fictional=fictional_directory and coverage is not None,

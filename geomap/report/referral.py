@@ -13,8 +13,10 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from geomap import i18n
 from geomap.analysis import referral
 from geomap.directory import disclosure, privacy, schema, writers
+from geomap.i18n import _
 from geomap.report._template import Section, esc, page, table_html
 
 __all__ = ["referral_sheet_csv", "referral_sheet_html", "search_summary"]
@@ -61,35 +63,35 @@ def search_summary(published: pd.DataFrame) -> list[str]:
     req = attrs.get("requested") or {}
     services = req.get("services", f.get("services")) or []
     pops = req.get("populations", f.get("populations")) or []
-    lines = [f"From: {start.get('label', 'unknown starting point')}"]
-    lines.append("Services: " + (", ".join(schema.label(s) for s in services) or "any"))
+    lines = [_("From: {place}").format(place=i18n.isolate(start.get("label")) if start.get("label") else _("unknown starting point"))]
+    lines.append(_("Services: {list}").format(list=", ".join(schema.label(s) for s in services) or _("any")))
     if pops:
-        lines.append("For: " + ", ".join(schema.label(p, vocabulary="population") for p in pops))
+        lines.append(_("For: {list}").format(list=", ".join(schema.label(p, vocabulary="population") for p in pops)))
     extra = []
     if f.get("language"):
-        extra.append(f"language {f['language']}")
+        extra.append(_("language {language}").format(language=f["language"]))
     if f.get("open_24h"):
-        extra.append("open 24 hours")
+        extra.append(_("open 24 hours"))
     if f.get("accepting_only"):
-        extra.append("accepting referrals")
+        extra.append(_("accepting referrals"))
     if extra:
-        lines.append("Only: " + ", ".join(extra))
+        lines.append(_("Only: {list}").format(list=", ".join(extra)))
     lines.extend(referral.relaxation_notes(published))
     return lines
 
 
 def _verified(row: pd.Series) -> str:
     d = schema.parse_date(row.get("last_verified"))
-    text = d.isoformat() if d else "never"
-    return f"{text} (stale: check before referring)" if bool(row.get("stale")) else text
+    text = i18n.date(d) if d else _("never")
+    return _("{date} (stale: check before referring)").format(date=text) if bool(row.get("stale")) else text
 
 
 def _contact(row: pd.Series) -> str:
     parts = [row.get(c) for c in ("phone", "email")]
     parts = [str(p) for p in parts if not _blank(p) and str(p).strip()]
     if not parts and not _blank(row.get("front_door_contact")):
-        parts = [f"via {row.get('front_door_contact')}"]
-    return " · ".join(parts) or "no contact recorded"
+        parts = [_("via {contact}").format(contact=row.get("front_door_contact"))]
+    return " · ".join(parts) or _("no contact recorded")
 
 
 def _where(row: pd.Series) -> str:
@@ -107,26 +109,26 @@ def _where(row: pd.Series) -> str:
 def _tables(published: pd.DataFrame, *, full: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     def fmt(df: pd.DataFrame, *, confidential: bool) -> pd.DataFrame:
         rows = []
-        for _, r in df.iterrows():
+        for _i, r in df.iterrows():
             rec = {
                 "#": int(r["rank"]),
-                "Provider": r.get("display_name"),
-                "Services": ", ".join(schema.label(s) for s in schema.parse_service_types(r.get("service_types"))[0]),
-                "Serves": ", ".join(
+                _("Provider"): r.get("display_name"),
+                _("Services"): ", ".join(schema.label(s) for s in schema.parse_service_types(r.get("service_types"))[0]),
+                _("Serves"): ", ".join(
                     schema.label(p, vocabulary="population") for p in schema.parse_populations(r.get("populations_served"))[0]
                 ),
-                "Languages": schema.format_list(r.get("languages")),
-                "Hours": ("24 hours" if schema.parse_bool(r.get("open_24h")) else (r.get("hours") or "")),
-                "How to refer": r.get("referral_method") or "",
+                _("Languages"): schema.format_list(r.get("languages")),
+                _("Hours"): (_("24 hours") if schema.parse_bool(r.get("open_24h")) else (r.get("hours") or "")),
+                _("How to refer"): r.get("referral_method") or "",
             }
             if not (confidential and not full):  # a confidential row's name already says whom to contact
-                rec["Contact"] = _contact(r)
+                rec[_("Contact")] = _contact(r)
             if confidential and not full:
-                rec["State"] = r.get("admin1_name") or r.get("admin1_code") or ""
+                rec[_("State")] = r.get("admin1_name") or r.get("admin1_code") or ""
             else:
-                rec["Where"] = _where(r)
-            rec["Distance"] = r.get("distance")
-            rec["Last verified"] = _verified(r)
+                rec[_("Where")] = _where(r)
+            rec[_("Distance")] = r.get("distance")
+            rec[_("Last verified")] = _verified(r)
             rows.append(rec)
         return pd.DataFrame(rows)
 
@@ -147,6 +149,7 @@ def referral_sheet_html(
     directory_label: str = "",
     fictional: bool = False,
     sources: Iterable[str] = (),
+    lang: str | None = None,
 ) -> str:
     """A one-page printable referral sheet (self-contained HTML; print it to PDF).
 
@@ -162,49 +165,54 @@ def referral_sheet_html(
         The directory is the bundled fictional sample (adds the notice).
     sources
         Data sources listed at the end.
+    lang
+        The sheet's language (``en``, ``es``, ``fr``, ``ar``); by default the current one.
 
     Raises
     ------
     ValueError
         If ``role`` is public and ``published`` is not a public view.
     """
+    with i18n.use(lang):
+        return _sheet(published, role=role, country_name=country_name, directory_label=directory_label,
+                      fictional=fictional, sources=sources)
+
+
+def _sheet(published, *, role, country_name, directory_label, fictional, sources) -> str:
     full = _check_public(published, role)
     nearest, confidential = _tables(published, full=full)
     summary = "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in search_summary(published)) + "</ul>"
-    sections = [Section("Search", summary)]
+    sections = [Section(_("Search"), summary)]
     if len(published) == 0:
-        sections.append(Section("Result", "<p>No provider in this directory has a usable location.</p>"))
+        sections.append(Section(_("Result"), "<p>" + esc(_("No provider in this directory has a usable location.")) + "</p>"))
     if len(nearest):
-        sections.append(Section(referral.GROUP_NEAREST if not full else "Partners", table_html(nearest)))
+        sections.append(Section(_(referral.GROUP_NEAREST) if not full else _("Partners"), table_html(nearest)))
     if len(confidential):
-        note = (
-            "<p class='meta'>Locations of confidential services are never shown. Contact them through "
-            "the front-door contact; distances are approximate bands.</p>"
-        )
-        sections.append(Section(referral.GROUP_CONFIDENTIAL, note + table_html(confidential)))
+        note = "<p class='meta'>" + esc(_("Locations of confidential services are never shown. Contact them through "
+                                          "the front-door contact; distances are approximate bands.")) + "</p>"
+        sections.append(Section(_(referral.GROUP_CONFIDENTIAL), note + table_html(confidential)))
     steps = [
-        "Call the provider before referring: confirm they can take this person now.",
-        "Follow the provider's referral method and share only what the survivor consents to.",
-        "Records marked stale have not been verified for over a year: check the details first.",
-        "For a confidential service, use its front-door contact; the service gives the address itself.",
+        _("Call the provider before referring: confirm they can take this person now."),
+        _("Follow the provider's referral method and share only what the survivor consents to."),
+        _("Records marked stale have not been verified for over a year: check the details first."),
+        _("For a confidential service, use its front-door contact; the service gives the address itself."),
     ]
-    sections.append(Section("Contact steps", "<ol>" + "".join(f"<li>{esc(s)}</li>" for s in steps) + "</ol>"))
+    sections.append(Section(_("Contact steps"), "<ol>" + "".join(f"<li>{esc(s)}</li>" for s in steps) + "</ol>"))
     caveats = [
-        "Distances are straight-line (geodesic, WGS84), not road travel times.",
+        _("Distances are straight-line (geodesic, WGS84), not road travel times."),
     ]
     if full:
-        caveats.insert(0, "PARTNER SHEET: includes confidential services' details. Do not share beyond partners.")
+        caveats.insert(0, _("PARTNER SHEET: includes confidential services' details. Do not share beyond partners."))
     else:
-        caveats.append(
-            f"Confidential services in a state with {disclosure.band_label()} of them are not listed here; "
-            "the national hotline and signed-in partners can refer to them."
-        )
+        caveats.append(_(
+            "Confidential services in a state with {band} of them are not listed here; "
+            "the national hotline and signed-in partners can refer to them.").format(band=disclosure.band_label()))
     caveats.append(disclosure.caveat(exact=full))
     if any("state centre" in str(d) for d in published.get("distance", [])):
-        caveats.append("Distances marked ≈ are to the centre of the provider's state (no coordinates on record).")
+        caveats.append(_("Distances marked ≈ are to the centre of the provider's state (no coordinates on record)."))
     subtitle = " · ".join(x for x in (country_name, directory_label) if x)
     return page(
-        "Referral sheet",
+        _("Referral sheet"),
         sections,
         subtitle=subtitle,
         sources=list(sources),

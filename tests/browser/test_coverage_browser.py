@@ -239,7 +239,8 @@ def test_the_table_download_follows_the_filter(app_url, browser_context, tmp_pat
     target = tmp_path / "coverage.csv"
     download.value.save_as(target)
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
-    assert {r["code"]: r["providers"] for r in rows} == counts  # band text, as on the map
+    # The download is a table for people: its headers are the page's (English here); band text as on the map.
+    assert {r["Code"]: r["Providers"] for r in rows} == counts
     assert requests.outside() == [], f"requests left the machine: {requests.outside()}"
 
 def _hostile_map():

@@ -34,7 +34,7 @@ def test_boundaries_list(capsys, tmp_path):
     table = pd.read_csv(out, keep_default_na=False)
     assert int(table.loc[table["country"] == "NGA", "units"].iloc[0]) == 37
     assert int(table.loc[table["country"] == "MEX", "units"].iloc[0]) == 32
-    assert text.strip().endswith(f"{len(table)} countries, {int(table['units'].sum())} units")
+    assert text.strip().endswith(f"{len(table)} countries, {int(table['units'].sum()):,} units")
 
 
 def test_coverage_done_when(tmp_path, capsys):

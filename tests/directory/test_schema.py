@@ -128,10 +128,10 @@ def test_sector_spellings(text, codes):
     assert schema.parse_service_types(text) == (codes, [])
 
 
-def test_every_category_has_three_labels_and_core_stays_first():
+def test_every_category_has_four_labels_and_core_stays_first():
     assert list(schema.CATEGORIES)[: len(schema.SERVICE_TYPES)] == list(schema.SERVICE_TYPES)
     for code, labels in schema.CATEGORIES.items():
-        assert set(labels) == {"en", "es", "fr"} and all(labels.values()), code
+        assert set(labels) == {"en", "es", "fr", "ar"} and all(labels.values()), code
     for code in set(schema.SECTOR_SYNONYMS.values()):
         assert code in schema.CATEGORIES, code
     assert schema.label("wash", lang="es") == "Agua, saneamiento e higiene"

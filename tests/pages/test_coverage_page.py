@@ -38,7 +38,7 @@ def test_app_opens_on_nigeria_sample():
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Coverage — Nigeria"
     assert any("fictional" in w.value for w in at.sidebar.warning)
-    assert at.sidebar.selectbox(key="sidebar_country").value == "NGA"
+    assert at.sidebar.selectbox(key="sidebar_country_en").value == "NGA"
 
 
 def test_default_view_counts_and_table():

@@ -130,10 +130,10 @@ def test_a_placed_row_with_a_warning_is_re_resolved_in_place():
 def test_unknown_categories_are_counted_and_mapped_on_the_page():
     at = _run_nigeria(WARNED)
     captions = " ".join(c.value for c in at.caption)
-    assert "Spa days: 1 rows" in captions
+    assert "Spa days: 1 row" in captions
     at.selectbox(key="cat_0").set_value("psychosocial")
     at.button(key="FormSubmitter:category_form-Apply the category mapping").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state[_state.K_UPLOAD]["categories"] == (("Spa days", "psychosocial"),)
-    assert "Spa days: 1 rows" not in " ".join(c.value for c in at.caption)
+    assert "Spa days: 1 row" not in " ".join(c.value for c in at.caption)
     assert at.get("download_button")  # the mapping (columns and categories) can be saved and reused

@@ -96,7 +96,7 @@ def test_uploaded_file_is_used_and_problems_listed():
     assert "Reached 2 of 32 units" in _subheaders(at)
     assert any("mine.csv: 2 rows — 1 placed" in c.value for c in at.caption)
     issues = at.dataframe[0].value
-    assert issues["value"].tolist() == ["Atlantis"]
+    assert issues["Value"].tolist() == ["Atlantis"]
     assert not any("Illustrative sample projects" in i.value for i in at.info)
 
 

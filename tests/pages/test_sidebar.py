@@ -22,7 +22,7 @@ def _app() -> AppTest:
 def test_a_new_country_reaches_the_page_drawn_before_the_sidebar():
     at = _app()
     assert at.title[0].value == "Coverage — Nigeria"
-    at.sidebar.selectbox(key="sidebar_country").set_value("MEX").run()
+    at.sidebar.selectbox(key="sidebar_country_en").set_value("MEX").run()
     assert not at.exception
     # the page runs before the picker: the callback must have switched the country already
     assert at.title[0].value == "Coverage — Mexico"
@@ -48,7 +48,7 @@ def test_sidebar_is_drawn_even_when_the_page_fails(monkeypatch):
     at = AppTest.from_file(str(APP), default_timeout=300)
     at.run()
     assert any("page failed on purpose" in str(e.value) for e in at.exception)
-    assert at.sidebar.selectbox(key="sidebar_country").value == "NGA"
+    assert at.sidebar.selectbox(key="sidebar_country_en").value == "NGA"
 
 
 def test_long_lived_objects_are_frozen_after_the_first_run():
@@ -85,8 +85,8 @@ def test_a_link_country_decides_the_view_and_the_url_keeps_it():
     at.run()
     assert not at.exception
     assert at.title[0].value == "Coverage — Mexico"
-    assert at.sidebar.selectbox(key="sidebar_country").value == "MEX"
+    assert at.sidebar.selectbox(key="sidebar_country_en").value == "MEX"
     assert at.query_params["country"] in ("MX", ["MX"])
-    at.sidebar.selectbox(key="sidebar_country").set_value("KEN").run()
+    at.sidebar.selectbox(key="sidebar_country_en").set_value("KEN").run()
     assert at.title[0].value == "Coverage — Kenya"
     assert at.query_params["country"] in ("KE", ["KE"])

@@ -1,0 +1,276 @@
+"""Translations and locale-aware formatting for pages, layers, reports and the CLI.
+
+Text is marked in the code with the usual gettext names and translated from the catalogs in
+``geomap/locales/<lang>/LC_MESSAGES/geomap.po`` (Spanish, French, Arabic; English is the source
+language). Numbers, percentages and dates are formatted by Babel for the same language
+(``1.234.567`` in Spanish, ``1 234 567`` in French).
+
+The language is never process-wide. It is held in a :class:`contextvars.ContextVar`: the CLI
+sets it for one command (:func:`use`), the Streamlit app for one script run of one session
+(:func:`activate`, from the ``?lang=`` URL parameter), and a report function for one call
+(``lang=``). Code that only translates calls :func:`_` (or :func:`ngettext`, :func:`pgettext`),
+which read the language of the current call; a translator object from :func:`translator` can be
+passed around instead.
+
+The ``.po`` files are the source of truth; they are compiled in memory at first use (one
+compile per language and process, with Babel's own ``.mo`` writer), so no compiled file can go
+stale. Fuzzy entries are never used.
+
+Examples
+--------
+>>> from geomap import i18n
+>>> with i18n.use("es"):
+...     i18n.number(1234567)
+'1.234.567'
+>>> i18n.translator("fr").number(1234567) == "1\u202f234\u202f567"
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as _dt
+import functools
+import gettext as _gettext
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale
+from babel import dates as _dates
+from babel import numbers as _numbers
+from babel.messages import mofile, pofile
+from babel.support import Translations
+
+from geomap.settings import LANGUAGES as _SETTINGS_LANGUAGES
+
+__all__ = [
+    "DOMAIN",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "LOCALE_DIR",
+    "Translator",
+    "N_",
+    "_",
+    "activate",
+    "current",
+    "date",
+    "direction",
+    "format_like",
+    "isolate",
+    "ngettext",
+    "normalise",
+    "number",
+    "percent",
+    "pgettext",
+    "translator",
+    "use",
+]
+
+#: The catalogs' domain and folder (``<LOCALE_DIR>/<lang>/LC_MESSAGES/<DOMAIN>.po``).
+DOMAIN = "geomap"
+LOCALE_DIR = Path(__file__).parent / "locales"
+#: Languages offered, English first (the source language of every message); one list, the settings'.
+LANGUAGES: tuple[str, ...] = _SETTINGS_LANGUAGES
+#: Each language named in itself (for the language picker).
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Español", "fr": "Français", "ar": "العربية"}
+_RTL = frozenset({"ar"})
+_FSI, _PDI = "\u2068", "\u2069"  # Unicode first-strong isolate / pop directional isolate
+
+_CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar("geomap_lang", default="en")
+
+
+def normalise(lang: object) -> str:
+    """A supported language code for ``lang`` (``es_MX.UTF-8`` → ``es``; unknown → ``en``)."""
+    code = str(lang or "").split(".")[0].split("_")[0].split("-")[0].strip().lower()
+    return code if code in LANGUAGES else "en"
+
+
+def _load_catalog(lang: str) -> _gettext.NullTranslations:
+    if lang == "en":
+        return _gettext.NullTranslations()
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
+        msg = f"no catalog for language {lang!r}: {path} is missing"
+        raise FileNotFoundError(msg)
+    with path.open("rb") as fh:
+        catalog = pofile.read_po(fh, locale=lang, domain=DOMAIN)
+    buf = io.BytesIO()
+    mofile.write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    return Translations(fp=buf, domain=DOMAIN)
+
+
+@dataclass(frozen=True, eq=False)
+class Translator:
+    """The messages and formats of one language (immutable; share it freely).
+
+    Parameters
+    ----------
+    lang : str
+        One of :data:`LANGUAGES`.
+    catalog : gettext.NullTranslations
+        The compiled catalog (a null catalog for English).
+    """
+
+    lang: str
+    catalog: _gettext.NullTranslations
+
+    @property
+    def locale(self) -> Locale:
+        """The Babel locale of :attr:`lang`."""
+        return Locale.parse(self.lang)
+
+    @property
+    def direction(self) -> str:
+        """``"rtl"`` for right-to-left languages (Arabic), else ``"ltr"``."""
+        return "rtl" if self.lang in _RTL else "ltr"
+
+    def gettext(self, message: str) -> str:
+        """``message`` in this language (itself when untranslated)."""
+        return self.catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The plural form of a message that fits ``n`` (Arabic has six)."""
+        return self.catalog.ngettext(singular, plural, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        """``message`` translated in ``context`` (for words that differ by use)."""
+        return self.catalog.pgettext(context, message)
+
+    def number(self, value: float | int | None, *, digits: int | None = None, na: str | None = None) -> str:
+        """``value`` with this language's grouping and decimal signs; ``na`` (or "no data") if missing."""
+        if value is None or value != value:  # None or NaN
+            return na if na is not None else self.gettext("no data")
+        if digits is None:
+            return _numbers.format_decimal(value, locale=self.lang)
+        fmt = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+        return _numbers.format_decimal(value, format=fmt, locale=self.lang)
+
+    def percent(self, share: float | None, *, digits: int = 0) -> str:
+        """``share`` (0–1) as a percentage in this language (``45 %`` in French)."""
+        if share is None or share != share:
+            return self.gettext("no data")
+        pattern = self.locale.percent_formats[None].pattern  # "#,##0 %" in French, "#,##0%" in English
+        if digits > 0:
+            head, zero, tail = pattern.rpartition("0")
+            pattern = f"{head}{zero}.{'0' * digits}{tail}"
+        return _numbers.format_percent(share, format=pattern, locale=self.lang)
+
+    def date(self, value: _dt.date | _dt.datetime | None, *, format: str = "medium") -> str:
+        """``value`` as a date in this language (``7 dic 2026``)."""
+        if value is None:
+            return self.gettext("no data")
+        if isinstance(value, _dt.datetime):
+            value = value.date()
+        return _dates.format_date(value, format=format, locale=self.lang)
+
+    def isolate(self, text: object) -> str:
+        """``text`` isolated from the surrounding direction (names inside Arabic sentences).
+
+        In a right-to-left language a Latin name (or one with digits and brackets, such as
+        "Sample Shelter 12 (fictional)") is wrapped in Unicode first-strong isolate marks so it
+        keeps its own order; in other languages the text is returned unchanged.
+        """
+        s = "" if text is None else str(text)
+        return f"{_FSI}{s}{_PDI}" if self.lang in _RTL and s else s
+
+
+@functools.cache
+def translator(lang: object = "en") -> Translator:
+    """The (cached, immutable) :class:`Translator` of ``lang``; unknown languages give English."""
+    code = normalise(lang)
+    return Translator(code, _load_catalog(code))
+
+
+def current() -> Translator:
+    """The translator of the language set for the current call or session (English by default)."""
+    return translator(_CURRENT.get())
+
+
+def activate(lang: object) -> Translator:
+    """Set the language of the current context (one Streamlit script run); returns its translator."""
+    t = translator(lang)
+    _CURRENT.set(t.lang)
+    return t
+
+
+@contextlib.contextmanager
+def use(lang: object | None) -> Iterator[Translator]:
+    """Translate in ``lang`` inside the ``with`` block (``None`` keeps the current language)."""
+    if lang is None:
+        yield current()
+        return
+    token = _CURRENT.set(normalise(lang))
+    try:
+        yield current()
+    finally:
+        _CURRENT.reset(token)
+
+
+# Short names, for marked text in pages, layers, reports and the CLI.
+def _(message: str) -> str:
+    """``message`` in the current language."""
+    return current().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The plural form for ``n`` in the current language."""
+    return current().ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in ``context``, in the current language."""
+    return current().pgettext(context, message)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction only; translate it later with :func:`_` where it is shown."""
+    return message
+
+
+def number(value: float | int | None, *, digits: int | None = None, na: str | None = None) -> str:
+    """:meth:`Translator.number` in the current language."""
+    return current().number(value, digits=digits, na=na)
+
+
+def percent(share: float | None, *, digits: int = 0) -> str:
+    """:meth:`Translator.percent` in the current language."""
+    return current().percent(share, digits=digits)
+
+
+def date(value: _dt.date | _dt.datetime | None, *, format: str = "medium") -> str:
+    """:meth:`Translator.date` in the current language."""
+    return current().date(value, format=format)
+
+
+_SPEC = re.compile(r"\{:(,?)(?:\.(\d+))?([fd]?)\}")
+
+
+def format_like(fmt: str, value: float) -> str:
+    """``value`` formatted as the Python format ``fmt`` asks, in the current language's signs.
+
+    Simple number formats (``"{:,.0f}"``, ``"{:.2f}"``, ``"{:,}"``, ``"{}"``) keep their number
+    of decimals and take the language's grouping and decimal marks (``1.234,5`` in Spanish);
+    any other format (``"{:.0%}"``, ``"{:g} km"``) is applied as it is.
+    """
+    m = _SPEC.fullmatch(fmt)
+    if m is None:
+        return fmt.format(value)
+    digits = m.group(2)
+    if digits is None and m.group(3) != "f":
+        return number(value)
+    return number(value, digits=int(digits) if digits is not None else 6)
+
+
+def isolate(text: object) -> str:
+    """:meth:`Translator.isolate` in the current language."""
+    return current().isolate(text)
+
+
+def direction() -> str:
+    """``"rtl"`` or ``"ltr"``: the text direction of the current language."""
+    return current().direction

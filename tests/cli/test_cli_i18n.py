@@ -1,0 +1,38 @@
+"""The CLI in the user's language: --lang, else GEOMAP_LANG, else LANG; the report says the same."""
+
+from __future__ import annotations
+
+from geomap.cli import main
+
+
+def test_footprint_in_spanish_says_reached_29_of_32(tmp_path, capsys):
+    out, report = tmp_path / "fp.csv", tmp_path / "fp.html"
+    code = main(["footprint", "--country", "MEX", "--activity", "training", "--lang", "es", "--out", str(out), "--report", str(report)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "alcanzó 29 de 32 unidades" in text
+    assert "unidades no alcanzadas: Chihuahua, Puebla, San Luis Potosí" in text
+    assert "trata de personas" in text and "ficticios" in text  # the illustrative-sample notice
+    html = report.read_text(encoding="utf-8")
+    assert "Alcanzó 29 de 32 unidades" in html
+    assert "<html lang='es' dir='ltr'>" in html
+    assert "reached" not in html.split("<body>", 1)[1].split("<iframe", 1)[0]  # no English headline left
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("code,name")  # the CSV keeps field names
+
+
+def test_language_from_lang_environment_and_arabic_report(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("GEOMAP_LANG", raising=False)
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    assert main(["footprint", "--country", "MEX", "--activity", "training", "--out", str(tmp_path / "a.csv")]) == 0
+    assert "a atteint 29 sur 32 unités" in capsys.readouterr().out
+    report = tmp_path / "ar.html"
+    assert main(["footprint", "--country", "MEX", "--activity", "training", "--lang", "ar", "--out", str(tmp_path / "b.csv"),
+                 "--report", str(report)]) == 0
+    assert "وصل إلى 29 من أصل 32 وحدة" in capsys.readouterr().out
+    html = report.read_text(encoding="utf-8")
+    assert "<html lang='ar' dir='rtl'>" in html and "<bdi>Chihuahua</bdi>" in html
+
+
+def test_lang_option_before_or_after_the_command(tmp_path, capsys):
+    assert main(["--lang", "es", "boundaries", "list", "--out", str(tmp_path / "c.csv")]) == 0
+    assert capsys.readouterr().out.strip().endswith("unidades")
