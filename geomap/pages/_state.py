@@ -439,5 +439,5 @@ def _build_context(country: str, role: str) -> Context:
         boundary_vintage=vintage,
         boundary_licence=licence,
         boundary_notes=notes,
-        store_key=inputs[4],
+        store_key=inputs[5],  # the picked stored directory and its change stamp (None for an upload)
     )
