@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 
 from geomap.grids import cost, io, reach, zonal
+from geomap.i18n import N_
 
 __all__ = ["STAGES", "grid_measures"]
 
 #: The stages :func:`grid_measures` reports, in order.
-STAGES = ("Per-unit totals (exact zonal sums)", "Distance to the nearest provider", "Travel time over the friction surface")
+STAGES = (N_("Per-unit totals (exact zonal sums)"), N_("Distance to the nearest provider"), N_("Travel time over the friction surface"))
 
 
 def grid_measures(

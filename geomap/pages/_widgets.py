@@ -66,13 +66,14 @@ def headed(table: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Data
 def sources(ctx, *extra: str) -> None:
     """The map's sources in full, in a collapsed "Sources" under it (the map carries a short credit)."""
     with st.expander(_("Sources")):
-        st.markdown(
-            f"- **Boundaries:** {md_text(ctx.boundary_source)}. Vintage: {md_text(ctx.boundary_vintage)}. "
-            f"Licence: {md_text(ctx.boundary_licence or 'not stated')}.\n"
-            f"- **Directory:** {md_text(ctx.directory_label)}.\n"
-            + "".join(f"- {md_text(x)}\n" for x in extra)
-            + _("- Map drawn with Leaflet (BSD-2-Clause), served by this app.")
-        )
+        lines = [
+            _("**Boundaries:** {source}. Vintage: {vintage}. Licence: {licence}.").format(
+                source=md_text(ctx.boundary_source), vintage=md_text(ctx.boundary_vintage),
+                licence=md_text(ctx.boundary_licence or _("not stated"))),
+            _("**Directory:** {label}.").format(label=md_text(ctx.directory_label)),
+            *(md_text(x) for x in extra),
+        ]
+        st.markdown("".join(f"- {line}\n" for line in lines) + _("- Map drawn with Leaflet (BSD-2-Clause), served by this app."))
         for note in ctx.boundary_notes:
             st.caption(note)
 
@@ -93,6 +94,10 @@ def boundary_notice(ctx) -> None:
         st.warning(" ".join(outdated), icon="🗺️")
 
 
+#: What each page would show, named in its empty state (see :func:`no_directory`).
+_PAGE_THINGS = {"coverage figures": N_("coverage figures"), "gaps": N_("gaps"), "partners": N_("partners")}
+
+
 def no_directory(ctx, *, page: str) -> bool:
     """The one empty state of every page: ``True`` (and says so) when the country has no directory.
 
@@ -105,10 +110,11 @@ def no_directory(ctx, *, page: str) -> bool:
     """
     if len(ctx.directory):
         return False
+    things = _(_PAGE_THINGS[page]) if page in _PAGE_THINGS else page
     st.info(
-        f"**No directory of services is loaded for {ctx.country_name}**, so there are no {page} to show. "
-        "Upload a directory on the **Data** page (CSV, XLSX, GeoJSON, GeoPackage, HXL or HSDS), "
-        "or pick a country with a bundled sample (Nigeria, Mexico) in the sidebar.",
+        _("**No directory of services is loaded for {country}**, so there are no {things} to show. "
+          "Upload a directory on the **Data** page (CSV, XLSX, GeoJSON, GeoPackage, HXL or HSDS), "
+          "or pick a country with a bundled sample (Nigeria, Mexico) in the sidebar.").format(country=ctx.country_name, things=things),
         icon="ℹ️",
     )
     boundary_notice(ctx)

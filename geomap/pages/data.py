@@ -44,8 +44,8 @@ def _export(key: str, fmt: str, _view: pd.DataFrame) -> bytes:
 def _upload_section() -> None:
     st.subheader(_("Bring a directory"))
     st.caption(
-        "CSV (any delimiter or encoding), Excel, GeoJSON, GeoPackage, an HXL-tagged sheet, or an HSDS "
-        f"data package (zip). Files stay in your session only. Size limit: {_widgets.upload_limit_mb()} MB."
+        _("CSV (any delimiter or encoding), Excel, GeoJSON, GeoPackage, an HXL-tagged sheet, or an HSDS "
+          "data package (zip). Files stay in your session only. Size limit: {mb} MB.").format(mb=i18n.number(_widgets.upload_limit_mb()))
     )
     up = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=
         _("Upload a directory"),
@@ -98,7 +98,7 @@ def _upload_section() -> None:
             categories.update(loaded_categories)
     options = [""] + list(schema.FIELD_NAMES)
     recognised = ngettext("Column mapping — {n} of {m} column recognised", "Column mapping — {n} of {m} columns recognised",
-                          len(headers)).format(n=len(auto), m=len(headers))
+                          len(headers)).format(n=i18n.number(len(auto)), m=i18n.number(len(headers)))
     with st.expander(recognised, expanded=len(auto) < 3):
         cols = st.columns(3)
         mapping: dict[str, str] = {}

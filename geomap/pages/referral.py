@@ -89,7 +89,7 @@ def _road_graph_upload():
         try:
             return digest, _road_graph(digest, up.name, data)
         except (ValueError, OSError) as exc:
-            st.error(f"{up.name}: {exc}")
+            st.error(_("{file}: {error}").format(file=up.name, error=exc))
             return "", None
 
 
@@ -189,14 +189,14 @@ def _card(row: pd.Series) -> None:
             lines.append(_("How to refer: {method}").format(method=row.get("referral_method")))
         accepting = schema.parse_bool(row.get("accepting_referrals"))
         if accepting is not None:
-            lines.append("Accepting referrals" if accepting else "Not accepting referrals at last check")
+            lines.append(_("Accepting referrals") if accepting else _("Not accepting referrals at last check"))
         where: list[str] = []
         for c in ("address", "town", "admin1_name"):  # a part already said (the town in the address) once only
             part = str(row.get(c)).strip() if _present(row.get(c)) else ""
             if part and not any(part.casefold() in w.casefold() for w in where):
                 where.append(part)
         if where:
-            lines.append("Where: " + ", ".join(where))
+            lines.append(_("Where: {place}").format(place=", ".join(t.isolate(w) for w in where)))
         d = schema.parse_date(row.get("last_verified"))
         lines.append(_("Last verified: {date}").format(date=t.date(d, format="yyyy-MM-dd") if d else _("never")))
         st.markdown("  \n".join(_widgets.md_text(x) for x in lines))
@@ -226,9 +226,10 @@ def _result_groups(published: pd.DataFrame, services: list[str], *, full: bool, 
                 _card(row)
             continue
         for service, rows in _need_groups(part, services):
-            st.markdown(f"**{schema.label(service)}** — {len(rows)} found")
+            st.markdown(ngettext("**{service}** — {n} found", "**{service}** — {n} found", len(rows)).format(
+                service=schema.label(service), n=i18n.number(len(rows))))
             if not len(rows):
-                st.caption(f"None offering {schema.label(service).lower()} in this group.")
+                st.caption(_("None offering {service} in this group.").format(service=schema.label(service).lower()))
             for _i, row in rows.iterrows():
                 _card(row)
 
@@ -293,7 +294,7 @@ def render() -> None:
         height=480,
         key=f"ref_map_{ctx.country}",
     )
-    _widgets.sources(ctx, "Towns: GeoNames (CC BY 4.0)")
+    _widgets.sources(ctx, _("Towns: GeoNames (CC BY 4.0)"))
     clicked = (map_data or {}).get("last_clicked")
     if clicked:
         # A new click (the component keeps returning the last one on every rerun).
@@ -306,6 +307,13 @@ def render() -> None:
     if published is not None:
         _results(published, full, query)
         _downloads(published, ctx, full)
+
+
+def _match_label(match: str, n: int) -> str:
+    """The "Show" choice ``match`` ("any" or "all") for ``n`` results, in the run's language."""
+    if match == "all":
+        return ngettext("{n} nearest offering all the needs", "{n} nearest offering all the needs", n).format(n=i18n.number(n))
+    return ngettext("{n} nearest for each need", "{n} nearest for each need", n).format(n=i18n.number(n))
 
 
 def _query(ctx: _state.Context) -> tuple[referral.ReferralQuery, referral.Start | None]:
@@ -330,7 +338,7 @@ def _query(ctx: _state.Context) -> tuple[referral.ReferralQuery, referral.Start 
     st.session_state.setdefault(_K + "match", "any")
     match_all = st.radio(
         _("Show"), ["any", "all"], key=_K + "match", horizontal=True,
-        format_func=lambda m: f"{n} nearest for each need" if m == "any" else f"{n} nearest offering all the needs",
+        format_func=lambda m: _match_label(m, n),
         help=_("For each need: a list per chosen service. All the needs: only providers offering every chosen service."),
     ) == "all" and len(services) > 1
 
