@@ -188,6 +188,7 @@ def load_boundaries(
         "vintage": meta.get("vintage", ""),
         "licence": meta.get("licence", ""),
         "notes": unit_notes,
+        "vintage_note": vintage if iso3 is not None and vintage else "",  # also in notes; pages say it in their language
         "country": iso3 or "",
         "level": 1,
     }

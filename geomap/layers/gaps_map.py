@@ -94,14 +94,15 @@ def build_gaps_map(
     )
     layer.add_to(fmap)
     n_banded = int(joined[disclosure.BANDED_COLUMN].fillna(False).astype(bool).sum()) if banded else 0
-    banded_row = (f"dashed: {disclosure.band_label(joined.attrs.get('disclosure_k'))} confidential sites (left out of its figures)", n_banded)
+    banded_row = (_("dashed: {band} confidential sites (left out of its figures)").format(
+        band=disclosure.band_label(joined.attrs.get("disclosure_k"))), n_banded)
     visible = _catchments.visible_catchments(result.catchments, role=role)
-    symbols = [("dot", "#e8590c", "Provider (public location)")]
+    symbols = [("dot", "#e8590c", _("Provider (public location)"))]
     if len(visible):
-        symbols.append(("ring", "#1d4e89", f"Within {result.radius_km:g} km of a provider"))
-    symbols.append(("dot", "#b42318", "Settlement beyond reach"))
+        symbols.append(("ring", "#1d4e89", _("Within {km} km of a provider").format(km=i18n.number(result.radius_km))))
+    symbols.append(("dot", "#b42318", _("Settlement beyond reach")))
     if result.sites is not None and len(result.sites):
-        symbols.append(("ring", "#117a37", "Proposed site (number, settlement, state)"))
+        symbols.append(("ring", "#117a37", _("Proposed site (number, settlement, state)")))
     legend.legend_element(layer.classification, title=measure_label, symbols=symbols, banded=banded_row,
                           caption=_("{service}; reach {km} km").format(service=schema.label(result.service), km=i18n.number(result.radius_km))).add_to(fmap)
     if len(visible):

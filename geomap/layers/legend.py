@@ -172,7 +172,7 @@ def _symbol_rows(symbols: Sequence[tuple[str, str, str]]) -> list[list[str]]:
         if kind not in SYMBOL_KINDS or not _COLOR.fullmatch(str(color)):
             msg = f"legend symbol ({kind!r}, {color!r}): kind must be one of {', '.join(SYMBOL_KINDS)} and colour a CSS colour"
             raise ValueError(msg)
-        rows.append([kind, str(color), html.escape(label)])
+        rows.append([kind, str(color), html.escape(i18n._(label))])  # labels are marked N_() where they are defined
     return rows
 
 

@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geomap import boundaries, i18n, pipeline
+from geomap import boundaries, boundary_vintage, i18n, pipeline
 from geomap.directory import privacy, schema
 from geomap.i18n import _
 
@@ -125,6 +125,8 @@ class Context:
     boundary_vintage: str
     boundary_licence: str
     boundary_notes: tuple[str, ...]
+    #: The warning that the bundled units differ from ISO 3166-2 (may be outdated), in the run's language; "" if none.
+    boundary_warning: str = ""
     #: The stored directory in use and its change stamp (``None`` for an upload or a file).
     store_key: tuple | None = None
 
@@ -423,6 +425,10 @@ def _build_context(country: str, role: str) -> Context:
     view = _view_for_role((inputs[0], *inputs[3:]), role, directory)
     units = boundaries.localized_names(units, i18n.current().lang)
     notes = tuple(units.attrs.get("notes", ()) or ())
+    warning = ""
+    if units.attrs.get("vintage_note"):  # said again in this run's language (the loaded note is cached)
+        warning = boundary_vintage.vintage_note(country, country_name=country_name(country)) or ""
+        notes = tuple(warning if n == units.attrs["vintage_note"] else n for n in notes)
     source = str(units.attrs.get("source", "") or _("source not stated"))
     vintage = str(units.attrs.get("vintage", "") or _("vintage not stated"))
     licence = str(units.attrs.get("licence", "") or "")
@@ -439,5 +445,6 @@ def _build_context(country: str, role: str) -> Context:
         boundary_vintage=vintage,
         boundary_licence=licence,
         boundary_notes=notes,
+        boundary_warning=warning,
         store_key=inputs[5],  # the picked stored directory and its change stamp (None for an upload)
     )

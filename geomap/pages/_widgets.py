@@ -89,9 +89,9 @@ def upload_limit_mb() -> int:
 
 def boundary_notice(ctx) -> None:
     """Say when the boundaries drawn are outdated (a warning), and their source (a caption)."""
-    outdated = [n for n in ctx.boundary_notes if "outdated" in n or "before the" in n]
-    if outdated:
-        st.warning(" ".join(outdated), icon="🗺️")
+    warning = getattr(ctx, "boundary_warning", "")
+    if warning:
+        st.warning(warning, icon="🗺️")
 
 
 #: What each page would show, named in its empty state (see :func:`no_directory`).

@@ -95,7 +95,8 @@ def _countries(digest: str, _raw: pd.DataFrame) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _coverage(country: str, directory_key: str, role: str, _units, _directory) -> pd.DataFrame:
+def _coverage(country: str, directory_key: str, role: str, lang: str, _units, _directory) -> pd.DataFrame:
+    # lang in the key: banded cells are text in the run's language
     # Exact for partners; for the public, small counts of confidential sites are banded.
     from geomap.analysis.coverage import published_coverage
 
@@ -204,7 +205,7 @@ def render() -> None:
     fp = F.footprint_by_unit(units, kept, allocate=allocate, currency=currency)
     coverage = None
     if overlay and has_directory:
-        coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.role, ctx.units, ctx.directory)
+        coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.role, i18n.current().lang, ctx.units, ctx.directory)
         fp = F.footprint_overlay(fp, coverage)
     _summary(ctx, fp, kept, coverage)
     boundary_source = ctx.boundary_source

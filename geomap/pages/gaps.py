@@ -273,7 +273,8 @@ def _service_section(
     # A spinner while it works, then plain text (a finished status box looks like a control).
     with st.spinner(_("{service}: distances, catchments and 2SFCA…").format(service=schema.label(service))):
         reach = None if grid_out is None else grid_out[0]
-        result = _service_gaps(key, service, radius, threshold, ctx.role, grid_key, units, ctx.directory, demand, reach)
+        # the language in the key: a public table's banded cells ("fewer than 3", "12 or more") are text in it
+        result = _service_gaps(f"{key}:{i18n.current().lang}", service, radius, threshold, ctx.role, grid_key, units, ctx.directory, demand, reach)
     if reach is not None:
         st.caption(_("{service}: computed for {n} settlements and the population grid.").format(service=schema.label(service), n=i18n.number(len(demand))))
     else:
