@@ -69,10 +69,11 @@ def _common(p: argparse.ArgumentParser, *, service_required: bool = True) -> Non
 
 
 def _inputs(args: argparse.Namespace):
-    from geomap import pipeline, population
+    from geomap import boundaries, pipeline, population
     from geomap.analysis import demand
 
     units = pipeline.load_units(args.country, boundaries=args.boundaries)
+    units = boundaries.localized_names(units, i18n.current().lang)  # unit names in the output's language
     if getattr(args, "populations", None):
         units = population.unit_populations(units, Path(args.populations))
     from geomap.cli import mappings_from_args
