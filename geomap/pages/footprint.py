@@ -359,7 +359,10 @@ def _timeline(kept, fp) -> None:
 def _units_table(fp):
     st.subheader(_("Units"))
     table = F.footprint_table(fp)
-    st.dataframe(_readable(table), hide_index=True, width="stretch")
+    shown = _readable(table)
+    whole = lambda v: i18n.number(v, digits=0)  # noqa: E731 - figures in the run's language
+    numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])]
+    st.dataframe(shown.style.format({c: whole for c in numeric}, na_rep=_("no data")), hide_index=True, width="stretch")
     return table
 
 

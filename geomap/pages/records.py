@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geomap import auth
+from geomap import auth, i18n
 from geomap import store as gs
 from geomap.analysis import freshness
 from geomap.directory import schema
-from geomap.i18n import _
+from geomap.i18n import N_, _
 from geomap.pages import _state
 from geomap.settings import get_settings
 
@@ -28,11 +28,20 @@ def _user() -> str:
     return sess.user if sess is not None else "anonymous"
 
 
+#: The stored-directories table as people read it.
+_DIRECTORY_COLUMNS = {
+    "name": N_("Directory"), "owner": N_("Owner"), "licence": N_("Licence"), "sensitivity": N_("Sensitivity"),
+    "fictional": N_("Fictional"), "records": N_("Records"), "verified": N_("Verified"), "pending_proposals": N_("Pending proposals"),
+}
+#: The freshness table as people read it.
+_FRESHNESS_COLUMNS = {"code": N_("Code"), "name": N_("Unit"), "records": N_("Records"), "verified_recently": N_("Verified in the last 12 months")}
+
+
 def _directory_table(country: str) -> None:
     table = gs.list_directories(_state.get_store())
     table = table[table["country"] == country]
-    cols = ["name", "owner", "licence", "sensitivity", "fictional", "records", "verified", "pending_proposals"]
-    st.dataframe(table[cols], hide_index=True, width="stretch")
+    st.dataframe(table[list(_DIRECTORY_COLUMNS)], hide_index=True, width="stretch",
+                 column_config={c: _(v) for c, v in _DIRECTORY_COLUMNS.items()})
 
 
 def _save_upload(ctx: _state.Context, names: list[str]) -> None:
@@ -134,15 +143,16 @@ def _proposals(directory: str) -> None:
 def _freshness(ctx: _state.Context) -> None:
     days = get_settings().stale_after_days
     st.subheader(_("Verification and freshness"))
-    st.metric(_("Verified in the last 12 months"), f"{freshness.share_verified(ctx.directory):.1f} %"
+    st.metric(_("Verified in the last 12 months"), i18n.percent(freshness.share_verified(ctx.directory) / 100, digits=1)
               if len(ctx.directory) else _("no records"))
     table = freshness.freshness_by_unit(ctx.units, ctx.directory, stale_after_days=days)
     st.dataframe(table[table["records"] > 0], hide_index=True, width="stretch",
-                 column_config={"share_verified": _("% verified (12 months)"),
-                                "stale": _("not verified in {days} days").format(days=days)})
+                 column_config={**{c: _(v) for c, v in _FRESHNESS_COLUMNS.items()},
+                                "share_verified": st.column_config.NumberColumn(_("% verified (12 months)"), format="%.1f"),
+                                "stale": _("not verified in {days} days").format(days=i18n.number(days))})
     if ctx.role != gs.PUBLIC:
         stale = freshness.stale_records(ctx.view, stale_after_days=days)
-        st.caption(_("{n} records not verified in the last {days} days (GEOMAP_STALE_AFTER_DAYS)").format(n=len(stale), days=days))
+        st.caption(_("{n} records not verified in the last {days} days (GEOMAP_STALE_AFTER_DAYS)").format(n=i18n.number(len(stale)), days=i18n.number(days)))
         st.dataframe(stale[["id", "display_name" if "display_name" in stale.columns else "name", "admin1_code",
                             "last_verified", "days_since_verified"]], hide_index=True, width="stretch")
 
