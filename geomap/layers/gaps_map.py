@@ -130,7 +130,8 @@ def build_gaps_map(
         state = dict(zip(units["code"].astype(str), units["name"].astype(str)))
         codes = sites["unit_code"].astype(str).tolist() if "unit_code" in sites.columns else [""] * len(sites)
         circles["label"] = [
-            f"Proposed site {o}: {n}" + (f", {state.get(c, c)}" if c else "")
+            _("Proposed site {number}: {place}").format(
+                number=i18n.number(o), place=i18n.isolate(n) + (", " + i18n.isolate(state.get(c, c)) if c else ""))
             for o, n, c in zip(sites["order"], sites.get("name", sites["order"]), codes)
         ]
         circles["gain_txt"] = sites["gain_txt"].to_numpy()

@@ -147,7 +147,7 @@ def _bundled_units(country: str) -> gpd.GeoDataFrame:
     return pipeline.load_units(country)
 
 
-@st.cache_data(show_spinner="Reading boundaries…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)  # the spinner, in the run's language, is at the call
 def _brought_units(country: str, data: bytes, name: str, digest: str) -> gpd.GeoDataFrame:
     return pipeline.load_units(country, boundaries=data, filename=name)
 
@@ -155,12 +155,13 @@ def _brought_units(country: str, data: bytes, name: str, digest: str) -> gpd.Geo
 def units_for(country: str) -> gpd.GeoDataFrame:
     """The units of ``country``: a brought boundary file of this session, else the bundled layer."""
     brought = st.session_state.get(K_BOUNDARY)
-    if brought and brought.get("country") == country:
-        return _brought_units(country, brought["data"], brought["name"], brought["digest"])
-    return _bundled_units(country)
+    with st.spinner(_("Reading boundaries…")):  # shown only when it takes a while (a cache miss)
+        if brought and brought.get("country") == country:
+            return _brought_units(country, brought["data"], brought["name"], brought["digest"])
+        return _bundled_units(country)
 
 
-@st.cache_data(show_spinner="Resolving the directory…", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def resolve_upload(
     country: str,
     data: bytes,
@@ -187,7 +188,7 @@ def resolve_upload(
     )
 
 
-@st.cache_data(show_spinner="Loading the sample directory…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def _sample_directory(country: str, units_key: str) -> gpd.GeoDataFrame:
     path = pipeline.sample_directory_path(country)
     units = units_for(country)
@@ -196,7 +197,7 @@ def _sample_directory(country: str, units_key: str) -> gpd.GeoDataFrame:
     return pipeline.load_directory(path, units=units, country=country)
 
 
-@st.cache_resource(show_spinner="Opening the store…")
+@st.cache_resource(show_spinner=False)
 def _open_store(url: str):
     # One connection pool per server process and store URL: a resource, not user data.
     from geomap import store
@@ -208,7 +209,8 @@ def get_store():
     """The store the settings point at (embedded GeoPackage, or PostGIS), opened once per server."""
     from geomap import store
 
-    return _open_store(store.store_url())
+    with st.spinner(_("Opening the store…")):
+        return _open_store(store.store_url())
 
 
 def stored_directories(country: str) -> list[str]:
@@ -235,7 +237,7 @@ def _picked_directory(country: str) -> tuple[str, tuple[int, str]] | None:
     return name, store.directory_stamp(get_store(), name)
 
 
-@st.cache_data(show_spinner="Loading the directory…", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def _stored_directory(country: str, name: str, stamp: tuple[int, str], units_key: str) -> gpd.GeoDataFrame:
     # Keyed by the directory's change stamp: any committed edit (from any server) reloads it.
     from geomap import store
@@ -348,18 +350,21 @@ def current_directory(country: str) -> tuple[gpd.GeoDataFrame, str, bool]:
     units_key = brought["digest"] if brought and brought.get("country") == country else "bundled"
     up = st.session_state.get(K_UPLOAD)
     if up:
-        directory = resolve_upload(
-            country, up["data"], up["name"], up["digest"],
-            sheet=up["sheet"], mapping=up["mapping"], units_key=units_key, edits=up.get("edits", ()),
-            categories=up.get("categories", ()),
-        )
+        with st.spinner(_("Resolving the directory…")):
+            directory = resolve_upload(
+                country, up["data"], up["name"], up["digest"],
+                sheet=up["sheet"], mapping=up["mapping"], units_key=units_key, edits=up.get("edits", ()),
+                categories=up.get("categories", ()),
+            )
         return directory, _("Uploaded: {name}").format(name=up["name"]), False
     picked = _picked_directory(country)
     if picked is not None:
-        directory = _stored_directory(country, picked[0], picked[1], units_key)
+        with st.spinner(_("Loading the directory…")):
+            directory = _stored_directory(country, picked[0], picked[1], units_key)
         return directory, _("{name} (kept in the store)").format(name=picked[0]), bool(directory.attrs.get("fictional"))
     path = pipeline.sample_directory_path(country)
-    directory = _sample_directory(country, units_key)
+    with st.spinner(_("Loading the sample directory…")):
+        directory = _sample_directory(country, units_key)
     if path is None:
         return directory, _("No directory loaded (no bundled sample for this country)"), False
     return directory, _("{country} sample directory (fictional)").format(country=country_name(country)), True
