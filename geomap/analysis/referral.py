@@ -56,7 +56,7 @@ import pandas as pd
 from pyproj import Geod
 
 from geomap.directory import privacy, schema
-from geomap.i18n import N_, _
+from geomap.i18n import N_, _, number
 
 __all__ = [
     "CLICK_DECIMALS",
@@ -923,10 +923,11 @@ def publish_referrals(results: pd.DataFrame, *, role: str) -> gpd.GeoDataFrame:
 
 
 def _km_text(km: float, approx: bool) -> str:
+    """A distance as people read it, in the current language (``"12,5 km"`` in Spanish)."""
     if not np.isfinite(km):
-        return "unknown"
-    text = f"{km:.1f} km" if km < 100 else f"{km:,.0f} km"
-    return f"≈ {text} (from the state centre)" if approx else text
+        return _("unknown")
+    text = f"{number(km, digits=1 if km < 100 else 0)} km"
+    return _("≈ {distance} (from the state centre)").format(distance=text) if approx else text
 
 
 def referral_table(published: pd.DataFrame, *, columns: Iterable[str] = REFERRAL_COLUMNS) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from geomap.directory import disclosure, schema
+from geomap.i18n import _, number
 
 __all__ = [
     "ROLES",
@@ -229,8 +230,8 @@ def view_for_role(directory: pd.DataFrame, role: str) -> gpd.GeoDataFrame:
 def distance_band(km: float) -> str:
     """A coarse distance band for the public view of a confidential site (e.g. ``"< 50 km"``)."""
     if km is None or not np.isfinite(km):
-        return "unknown"
+        return _("unknown")
     for edge in DISTANCE_BANDS_KM:
         if km < edge:
-            return f"< {edge:g} km"
-    return f"> {DISTANCE_BANDS_KM[-1]:g} km"
+            return f"< {number(edge)} km"
+    return f"> {number(DISTANCE_BANDS_KM[-1])} km"

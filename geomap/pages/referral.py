@@ -272,7 +272,7 @@ def render() -> None:
     published = None
     if start is not None and query.services:
         published = _search(
-            _widgets.directory_key(ctx),
+            f"{_widgets.directory_key(ctx)}:{i18n.current().lang}",  # distances are text in the run's language
             (start.lat, start.lon, start.label, start.kind, start.value, start.shareable, start.share_unit),
             services=query.services, populations=query.populations, language=query.language,
             open_24h=query.open_24h, accepting_only=query.accepting_only, match=query.match, n=query.n,
