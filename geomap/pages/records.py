@@ -160,7 +160,7 @@ def _freshness(ctx: _state.Context) -> None:
 def render() -> None:
     """Draw the Records page."""
     ctx = _state.get_context()
-    st.title(_("Records"))
+    st.title(_("Records — {country}").format(country=ctx.country_name))
     st.caption(_("The directories kept in the store: every change is logged with who, when and why."))
     _directory_table(ctx.country)
     _freshness(ctx)
