@@ -114,6 +114,7 @@ def run_footprint(args: argparse.Namespace) -> int:
         from geomap.report.footprint import footprint_document
 
         name = str(units["country_name"].iloc[0]) if "country_name" in units.columns and len(units) else country
+        name = i18n.territory(units["iso_a2"].iloc[0], name) if "iso_a2" in units.columns and len(units) else name  # in the language
         html = footprint_document(
             units, projects, country_name=name, filters=filters, allocate=getattr(args, "allocate", "split"),
             currency=getattr(args, "currency", None), coverage=coverage, illustrative=args.projects is None,

@@ -68,6 +68,12 @@ def _common(p: argparse.ArgumentParser, *, service_required: bool = True) -> Non
     add_mapping_options(p)
 
 
+def _country_name(units, default: str) -> str:
+    """The country of ``units`` named in the run's language (CLDR), else ``default``."""
+    a2 = units["iso_a2"].iloc[0] if "iso_a2" in units.columns and len(units) else ""
+    return i18n.territory(a2, default)
+
+
 def _inputs(args: argparse.Namespace):
     from geomap import boundaries, pipeline, population
     from geomap.analysis import demand
@@ -327,7 +333,7 @@ def run_report(args: argparse.Namespace) -> int:
             ))
     html = report.gaps_report(
         units, directory, points, services=services, radii=radii, role=role, results=results,
-        country_name=str(hit.iloc[0]) if len(hit) else iso3, directory_label=Path(args.directory).name,
+        country_name=_country_name(units, str(hit.iloc[0]) if len(hit) else iso3), directory_label=Path(args.directory).name,
         is_sample=fictional, boundary_source=src, threshold_per_100k=args.threshold_per_100k,
         weights=parse_weights(args.weights), add_sites=args.add,
     )
