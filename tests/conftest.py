@@ -88,6 +88,12 @@ def store_backend() -> str:
 
 
 
+@pytest.fixture(scope="session")
+def store_backend_name() -> str:
+    """The backend this run's store-marked tests use: ``geopackage`` or ``postgis``."""
+    return store_backend()
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """Mark the store's tests ``store``; on PostGIS leave out the GeoPackage leg of BACKENDS tests."""
     postgis = store_backend() == "postgis"
