@@ -119,8 +119,12 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start ``streamlit run app.py`` from the repo root on a free port; yield its base URL."""
+def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory, store_vars) -> Iterator[str]:
+    """Start ``streamlit run app.py`` from the repo root on a free port; yield its base URL.
+
+    The server has a store of its own (a GeoPackage in its folder, or with
+    ``GEOMAP_TEST_BACKEND=postgis`` a seeded PostGIS database).
+    """
     if not (REPO / "app.py").is_file():
         pytest.fail(f"{REPO / 'app.py'} is missing")
     port = _free_port()
@@ -137,7 +141,7 @@ def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         proc = subprocess.Popen(
             cmd,
             cwd=REPO,
-            env=_minimal_env(workdir),
+            env={**_minimal_env(workdir), **store_vars(workdir / "data")},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
