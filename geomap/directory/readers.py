@@ -92,6 +92,7 @@ EXTRA_COLUMN = "extra"
 
 _DELIMITERS = (",", ";", "\t", "|")
 _NEUTRALISED = re.compile(r"^'(?=[=+\-@\t\r])")
+_BLANK_FILE = re.compile(rb"[\x00\r\n\t \xef\xbb\xbf\xff\xfe]*")
 _LENIENT_TAG = re.compile(r"^#([A-Za-z][A-Za-z0-9_]*)((?:\s*\+\s*[A-Za-z0-9_]+)*)\s*$")
 
 #: Attributes that change what an HXL column holds (``#org+acronym`` is not the organisation).
@@ -212,7 +213,8 @@ def _number_ranges(numbers: list[int], *, limit: int = 12) -> str:
 
 def _sniff_delimiter(text: str) -> str:
     """Pick the delimiter giving the most consistent multi-column rows in the first lines."""
-    sample_lines = text.splitlines()[:30]
+    lines = text[:65536].splitlines()
+    sample_lines = (lines if len(lines) > 30 else text.splitlines())[:30]
     sample = "\n".join(sample_lines)
     best, best_score = ",", (-1, -1)
     for delim in _DELIMITERS:
@@ -235,7 +237,7 @@ def _sniff_delimiter(text: str) -> str:
 
 def _decode_text(data: bytes, name: str, warnings: list[str]) -> tuple[str, str, list[int]]:
     """Text of a delimited file (BOM removed), its encoding and the lines read as Windows-1252."""
-    if not data.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
+    if _BLANK_FILE.fullmatch(data):
         msg = f"{name}: the file is empty; a directory needs a header row and at least one data row"
         raise ValueError(msg)
     text, encoding, bad_lines = _decode(data, name, warnings)
@@ -1345,28 +1347,35 @@ def _table_from_text(
 _HEAD_ROWS = 64
 
 
-def _body_bytes(text: str, utf8: bytes | None, lines: int) -> bytes | None:
-    """UTF-8 bytes of ``text`` after its first ``lines`` lines (``None`` if it has no more)."""
+def _lines_prefix(text: str, lines: int) -> str:
+    """The first ``lines`` lines of ``text`` (all of it if it has no more), ends included."""
     offset = 0
     for _ in range(lines):
-        offset = text.find("\n", offset) + 1
-        if offset == 0:
-            return None
-    head = text[:offset].encode("utf-8")
-    if head.count(b"\r") != head.count(b"\r\n"):
-        return None  # csv ends a line at a lone carriage return too
+        found = text.find("\n", offset)
+        if found < 0:
+            return text
+        offset = found + 1
+    return text[:offset]
+
+
+def _body_bytes(text: str, utf8: bytes | None, lines: int) -> tuple[bytes, int] | None:
+    """UTF-8 bytes of ``text`` and the offset in them after its first ``lines`` lines."""
+    head = _lines_prefix(text, lines)
+    if len(head) == len(text) or head.count("\r") != head.count("\r\n"):
+        return None  # no data line, or a lone carriage return (csv ends a line there too)
+    encoded = head.encode("utf-8")
     if utf8 is not None:
         skip = 3 if utf8.startswith(b"\xef\xbb\xbf") else 0
-        if utf8[skip : skip + len(head)] == head:
-            return utf8[skip + len(head) :]
-    return text[offset:].encode("utf-8")
+        if utf8[skip : skip + len(encoded)] == encoded:
+            return utf8, skip + len(encoded)
+    return text.encode("utf-8"), len(encoded)
 
 
 def _columns_from_text(
     text: str, utf8: bytes | None, delim: str, name: str, fmt: str, attrs: dict[str, Any]
 ) -> tuple[list[str], dict[str, str], TextColumns, dict[str, Any]] | None:
     """The text table column by column, or ``None`` where only the row-by-row reader is exact."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    reader = csv.reader(io.StringIO(_lines_prefix(text, _HEAD_ROWS + 1), newline=""), delimiter=delim)
     head: list[list[str]] = []
     for row in reader:
         head.append(row)
@@ -1380,7 +1389,7 @@ def _columns_from_text(
     if any(len(r) != width for r in head[start:data_start + 1]):
         return None
     body = _body_bytes(text, utf8, data_start)
-    table = text_columns(body, width, data_start + 1, delim) if body is not None else None
+    table = text_columns(body[0], width, data_start + 1, delim, offset=body[1]) if body is not None else None
     if table is None:
         return None
     header_cells, columns = list(header_row), list(table.columns)

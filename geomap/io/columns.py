@@ -29,6 +29,9 @@ BLANK_PATTERN = (
 )
 #: A writer's neutralising apostrophe before a formula character (``'=``, ``'+``, ``'-``, ``'@``).
 _NEUTRALISED = "^'([=+\\-@\\t\\r])"
+#: First bytes that can start a white-space character (ASCII, or a UTF-8 lead byte of one).
+_SPACE_LEAD = np.zeros(256, dtype=bool)
+_SPACE_LEAD[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0xC2, 0xE1, 0xE2, 0xE3]] = True
 
 
 
@@ -51,48 +54,72 @@ class TextColumns:
         return len(self.source_rows)
 
 
-def blank_mask(column: pa.Array) -> pa.Array:
-    """Where a text cell is null, empty or only white space (:meth:`str.isspace`)."""
-    blank = pc.or_(pc.equal(column, ""), pc.match_substring_regex(column, BLANK_PATTERN))
-    return pc.fill_null(blank, True)
+def blank_mask(column: pa.Array) -> np.ndarray:
+    """Where a text cell is null, empty or only white space (:meth:`str.isspace`), as booleans.
+
+    Only the cells whose first byte can start a white-space character go through the pattern;
+    the others are told apart by their lengths and first bytes, read from the Arrow buffers.
+    """
+    lengths, first = _lengths_first_bytes(column)
+    blank = lengths == 0
+    if column.null_count:
+        blank |= np.asarray(column.is_null())
+    maybe = np.flatnonzero(_SPACE_LEAD[first] & ~blank)
+    if len(maybe):
+        spaces = pc.match_substring_regex(column.take(pa.array(maybe)), BLANK_PATTERN)
+        blank[maybe] = np.asarray(pc.fill_null(spaces, True))
+    return blank
+
+
+def _lengths_first_bytes(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Byte length and first byte (0 when empty) of each cell of a string array."""
+    _validity, offsets_buf, data_buf = column.buffers()
+    kind = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    offsets = np.frombuffer(offsets_buf, dtype=kind)[column.offset : column.offset + len(column) + 1]
+    lengths = np.diff(offsets)
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None and data_buf.size else np.zeros(1, np.uint8)
+    first = np.where(lengths > 0, data[np.minimum(offsets[:-1], len(data) - 1)], 0)
+    return lengths, first
 
 
 def clean_column(column: pa.Array) -> pa.Array:
     """Blank cells as nulls; a neutralising apostrophe removed (``'=1`` -> ``=1``)."""
-    kept = pc.replace_substring_regex(column, _NEUTRALISED, "\\1")
-    return pc.if_else(blank_mask(column), pa.scalar(None, pa.string()), kept)
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    blank = blank_mask(column)
+    kept = column
+    _lengths, first = _lengths_first_bytes(column)
+    if (first == ord("'")).any():
+        kept = pc.replace_substring_regex(column, _NEUTRALISED, "\\1")
+    if not blank.any():
+        return kept
+    return pc.if_else(pa.array(blank), pa.scalar(None, column.type), kept)
 
 
-def _plain_layout(data: bytes, delimiter: str) -> bool:
-    """No NUL, no lone carriage return and only quotes at the edges of fields."""
-    if b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
-        return False
-    if b'"' not in data:
-        return True
-    # a quote between two characters that are neither a delimiter, a line end nor a quote
-    # (``a"b``, ``"a"b``, ``a "b"``): csv and Arrow agree only on quotes at the edges of fields
-    raw = np.frombuffer(data, dtype=np.uint8)
-    at = np.flatnonzero(raw == ord('"'))
-    edge = np.zeros(256, dtype=bool)
-    edge[[ord("\n"), ord("\r"), ord('"'), ord(delimiter)]] = True
-    before = np.where(at > 0, raw[np.maximum(at - 1, 0)], ord("\n"))
-    after = np.where(at + 1 < len(raw), raw[np.minimum(at + 1, len(raw) - 1)], ord("\n"))
-    return not bool((~edge[before] & ~edge[after]).any())
+def _plain_layout(data: bytes) -> bool:
+    """No NUL byte and no lone carriage return (csv ends a line there, Arrow does not).
+
+    Quotes need no check: Arrow reads a quote inside a field (``a"b``, ``"a"b``, ``a "b"``)
+    as :mod:`csv` does (tests/io/test_columns.py compares both on random files).
+    """
+    return b"\x00" not in data and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"))
 
 
-def text_columns(data: bytes, width: int, first_row: int, delimiter: str) -> TextColumns | None:
-    """Parse UTF-8 ``data`` (the rows under the header) into ``width`` cleaned string columns.
+def text_columns(data: bytes, width: int, first_row: int, delimiter: str, *, offset: int = 0) -> TextColumns | None:
+    """Parse the UTF-8 rows of ``data`` from byte ``offset`` into ``width`` cleaned string columns.
 
     Parameters
     ----------
     data
-        UTF-8 bytes of the data rows only (what follows the header, or the HXL hashtag row).
+        UTF-8 bytes of the whole file (checked whole: NUL bytes, line ends, quoting).
     width
         Number of header cells; every row must have exactly as many.
     first_row
         Spreadsheet row number of the first data row.
     delimiter
         The field delimiter.
+    offset
+        Where the data rows start (after the header, or the HXL hashtag row).
 
     Returns
     -------
@@ -100,23 +127,24 @@ def text_columns(data: bytes, width: int, first_row: int, delimiter: str) -> Tex
         ``None`` when the rows cannot be read column by column with certainty (ragged rows,
         unusual quoting, line ends); the caller then reads them row by row.
     """
-    if width < 1 or not _plain_layout(data, delimiter):
+    if width < 1 or not _plain_layout(data):
         return None
+    names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(width)], block_size=1 << 22),
+            pa.py_buffer(data).slice(offset),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
                 newlines_in_values=True, ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(width)},
+                column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=False, quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    columns = [clean_column(col.combine_chunks()) for col in table.columns]
+    columns = [clean_column(col) for col in table.columns]
     rows = np.arange(first_row, first_row + table.num_rows, dtype="int64")
     return TextColumns(rows, columns)
