@@ -43,7 +43,7 @@ from rapidfuzz import fuzz, process
 
 from geomap import gazetteer
 from geomap.boundaries import normalise_code
-from geomap.directory import schema
+from geomap.directory import cells, schema
 from geomap.join import assign_units
 
 __all__ = [
@@ -318,18 +318,25 @@ def _out_of_range(lat: float, lon: float) -> list[str]:
     return problems
 
 
-def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, list[str | None]]:
-    """Vector form of :func:`parse_coordinate`: plain numbers in one go, the rest one by one."""
-    n = len(values)
+def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, dict[int, str]]:
+    """Vector form of :func:`parse_coordinate`: plain numbers in one go, the rest one by one.
+
+    Returns the degrees and ``{row: problem}`` for the cells that are not coordinates.
+    """
     raw = values.astype(object).to_numpy()
     fast = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
-    problems: list[str | None] = [None] * n
+    problems: dict[int, str] = {}
     out = fast.copy()
-    slow = ~np.isfinite(fast)
-    for i in np.flatnonzero(slow):
-        v, problem = parse_coordinate(raw[i], axis=axis)
-        out[i] = v
-        problems[i] = problem
+    slow = np.flatnonzero(~np.isfinite(fast))
+    if len(slow):
+        # blank cells are NaN too: only the cells with text are parsed one by one
+        text = np.array(_texts(values), dtype=object)[slow] != ""
+        out[slow[~text]] = np.nan
+        for i in slow[text]:
+            v, problem = parse_coordinate(raw[i], axis=axis)
+            out[i] = v
+            if problem:
+                problems[int(i)] = problem
     return out, problems
 
 
@@ -553,11 +560,11 @@ def _solve_pair(c: str, nm: str, cres: tuple, nres: tuple, index: _AdminIndex) -
 
 
 def _resolve_admin_positions(
-    codes: pd.Series, names: pd.Series, index: _AdminIndex
+    codes: pd.Series | list[str], names: pd.Series | list[str], index: _AdminIndex
 ) -> tuple[np.ndarray, np.ndarray, list[str | None], list[list[str]]]:
     """Unit position, confidence, method and notes per row; each distinct pair solved once."""
-    code_txt = _texts(codes.astype(object).to_numpy())
-    name_txt = _texts(names.astype(object).to_numpy())
+    code_txt = codes if isinstance(codes, list) else _texts(codes)
+    name_txt = names if isinstance(names, list) else _texts(names)
     c_codes, c_uniques = pd.factorize(np.asarray(code_txt, dtype=object))
     n_codes, n_uniques = pd.factorize(np.asarray(name_txt, dtype=object))
     pair_key = c_codes.astype("int64") * (len(n_uniques) + 1) + n_codes
@@ -652,80 +659,11 @@ def resolve_admin(
 # --------------------------------------------------------------------------------------------
 # typing the record
 # --------------------------------------------------------------------------------------------
-def _memo(func: Any, raw: np.ndarray) -> list[Any]:
-    """``[func(v) for v in raw]``, calling ``func`` once per distinct value (``None`` for blanks).
-
-    The distinct values are found with :func:`pandas.factorize` (hashing in C), so a column of
-    100,000 cells with a few dozen values costs a few dozen calls and one take.
-    """
-    values = np.asarray(raw, dtype=object)
-    try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    except TypeError:  # unhashable cells (lists): one key per repr
-        return _memo_by_repr(func, values)
-    results = np.empty(len(uniques) + 1, dtype=object)
-    blank: list[Any] = []  # func(None), computed once if a blank cell is met
-    uniques = np.asarray(uniques, dtype=object)
-    for i, (v, is_blank) in enumerate(zip(uniques, _blank_mask(uniques), strict=True)):
-        if is_blank:
-            blank = blank or [func(None)]
-            results[i] = blank[0]
-        else:
-            results[i] = func(v)
-    if (codes < 0).any():  # code -1: None, NaN or NA
-        results[-1] = (blank or [func(None)])[0]
-    return results[codes].tolist()
-
-
-def _texts(raw: Any) -> list[str]:
-    """``[_text(v) for v in raw]`` for a whole column: each distinct value stripped once."""
-    values = np.asarray(raw, dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        # text or blank cells only (any CSV): stripping each is cheaper than finding distinct ones
-        return [v.strip() if isinstance(v, str) else "" for v in values]
-    try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    except TypeError:  # unhashable cells (dicts of extra columns)
-        return [_text(v) for v in values]
-    stripped = np.empty(len(uniques) + 1, dtype=object)
-    stripped[:-1] = [str(u).strip() for u in uniques]
-    stripped[-1] = ""  # code -1: None, NaN or NA
-    return stripped[codes].tolist()
-
-
-def _text_array(raw: np.ndarray) -> Any:
-    """:func:`_texts` of a column as an Arrow-backed array, trimmed in Arrow for text columns."""
-    values = np.asarray(raw, dtype=object)
-    if len(values) and pd.api.types.infer_dtype(values, skipna=True) == "string":
-        trimmed = pc.fill_null(pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True)), "")
-        return pd.arrays.ArrowExtensionArray(trimmed)
-    return pd.array(_texts(values), dtype=pd.ArrowDtype(pa.string()))
-
-
-def _str_column(raw: np.ndarray) -> Any:
-    """A text field typed: trimmed, blanks as NA, pandas ``str`` dtype (trimmed in Arrow)."""
-    trimmed = pa.array(_text_array(raw))
-    return pd.array(pc.if_else(pc.equal(trimmed, ""), None, trimmed), dtype="str")
-
-
-def _blank_mask(values: np.ndarray) -> np.ndarray:
-    """``[_blank(v) for v in values]`` as a boolean array (NA, or text that is only blanks)."""
-    mask = pd.isna(values)
-    if len(values) and not mask.all():
-        text = np.array(_texts(values), dtype=object)
-        mask |= text == ""
-    return np.asarray(mask, dtype=bool)
-
-
-def _memo_by_repr(func: Any, raw: np.ndarray) -> list[Any]:
-    cache: dict[Any, Any] = {}
-    out = []
-    for v in raw:
-        key = None if _blank(v) else (v if isinstance(v, (str, int, float, bool)) else repr(v))
-        if key not in cache:
-            cache[key] = func(None if key is None else v)
-        out.append(cache[key])
-    return out
+_memo = cells.memo
+_texts = cells.texts
+_text_array = cells.text_array
+_str_column = cells.str_column
+_blank_mask = cells.blank_mask
 
 
 def _vocab_parser(kind: str, categories: dict[str, str] | None = None) -> Any:
@@ -734,24 +672,53 @@ def _vocab_parser(kind: str, categories: dict[str, str] | None = None) -> Any:
     return lambda v: schema.parse_populations(v) if v is not None else ([], [])
 
 
+def _rows_of(codes: np.ndarray, wanted: list[int]) -> dict[int, np.ndarray]:
+    """``{code: rows holding it}`` for the wanted codes (rows in order)."""
+    if not wanted:
+        return {}
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    return {k: order[np.searchsorted(sorted_codes, k, "left"):np.searchsorted(sorted_codes, k, "right")] for k in wanted}
+
+
+def _note_rows(notes: list[list[str]], codes: np.ndarray, said: dict[int, str]) -> None:
+    """Append ``said[code]`` to the notes of every row holding that code."""
+    for k, rows in _rows_of(codes, list(said)).items():
+        text = said[k]
+        for r in rows:
+            notes[r].append(text)
+
+
+def _fresh_lists(per_value: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """An object array of each row's list (a new list per row, as edits may change one)."""
+    return np.fromiter((list(x) for x in per_value[codes]), dtype=object, count=len(codes))
+
+
 def _category_column(
-    raw: np.ndarray, notes: list[list[str]], categories: dict[str, str] | None
-) -> tuple[list[list[str]], dict[str, int]]:
+    raw: Any, notes: list[list[str]], categories: dict[str, str] | None
+) -> tuple[np.ndarray, dict[str, int]]:
     """Category lists (known codes, then unknown categories verbatim) and unknown counts.
 
     An unknown category never flags a row: it is kept as written and noted as a warning.
     """
-    parsed = _memo(_vocab_parser("service_types", categories), raw)
+    codes, parsed = cells.memo_codes(_vocab_parser("service_types", categories), raw)
+    per_value = np.empty(len(parsed), dtype=object)
+    said: dict[int, str] = {}
     counts: dict[str, int] = {}
-    lists: list[list[str]] = []
-    for r, (known, unknown) in enumerate(parsed):
-        if unknown:
+    used = np.bincount(codes, minlength=len(parsed))
+    for k, result in enumerate(parsed):
+        if result is None:
+            per_value[k] = []
+            continue
+        known, unknown = result
+        per_value[k] = list(known) + [u for u in unknown if u not in known]
+        if unknown and used[k]:
             items = ", ".join(_quote(u) for u in unknown)
-            notes[r].append(f"warning: service_types: {items} not in geomap's categories (kept as written; map it to a category)")
+            said[k] = f"warning: service_types: {items} not in geomap's categories (kept as written; map it to a category)"
             for u in unknown:
-                counts[u] = counts.get(u, 0) + 1
-        lists.append(list(known) + [u for u in unknown if u not in known])
-    return lists, dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+                counts[u] = counts.get(u, 0) + int(used[k])
+    _note_rows(notes, codes, said)
+    return _fresh_lists(per_value, codes), dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _bool_cell(v: Any) -> tuple[bool | None, bool]:
@@ -773,6 +740,41 @@ def _int_cell(v: Any) -> tuple[int | None, bool]:
     return int(x), False
 
 
+_NOT_READ = {"bool": "is not yes/no", "date": "is not a date", "int": "is not a whole number of 0 or more"}
+
+
+def _list_field(name: str, raw: Any, notes: list[list[str]]) -> np.ndarray:
+    """A list field (populations, languages …) typed; unknown populations noted."""
+    if name == "populations_served":
+        codes, parsed = cells.memo_codes(_vocab_parser(name), raw)
+        said: dict[int, str] = {}
+        per_value = np.empty(len(parsed), dtype=object)
+        for k, result in enumerate(parsed):
+            known, unknown = result if result is not None else ([], [])
+            per_value[k] = list(known)
+            if unknown:
+                said[k] = f"populations_served: unknown population {', '.join(_quote(u) for u in unknown)} (ignored)"
+        _note_rows(notes, codes, said)
+        return _fresh_lists(per_value, codes)
+    codes, parsed = cells.memo_codes(lambda v: schema.parse_list(v) if v is not None else [], raw)
+    return _fresh_lists(parsed, codes)
+
+
+def _scalar_field(name: str, kind: str, raw: Any, notes: list[list[str]]) -> Any:
+    """A yes/no, date or whole-number field typed; cells that do not read as one are noted."""
+    cell = {"bool": _bool_cell, "date": _date_cell, "int": _int_cell}[kind]
+    codes, parsed = cells.memo_codes(cell, raw)
+    values = cells.memo_codes(lambda v: v, raw)[1] if any(p is not None and p[1] for p in parsed) else None
+    said = {k: f"{name}: {_quote(values[k])} {_NOT_READ[kind]} (left blank)" for k, p in enumerate(parsed) if p is not None and p[1]}
+    _note_rows(notes, codes, said)
+    vals = np.array([None if p is None else p[0] for p in parsed], dtype=object)[codes]
+    if kind == "bool":
+        return pd.array(vals, dtype="boolean")
+    if kind == "int":
+        return pd.array(vals, dtype="Int64")
+    return vals
+
+
 def _typed_fields(
     df: pd.DataFrame, notes: list[list[str]], *, categories: dict[str, str] | None = None
 ) -> tuple[dict[str, Any], dict[str, int]]:
@@ -781,60 +783,34 @@ def _typed_fields(
     Each distinct cell value is parsed once (a 10,000-row 3W has a few dozen distinct values).
     Also returns the unknown categories with their row counts.
     """
-    n = len(df)
     cols: dict[str, Any] = {}
     unknown_counts: dict[str, int] = {}
     for f in schema.FIELDS:
-        raw = df[f.name].astype(object).to_numpy()
+        raw = df[f.name]
         if f.kind == "str":
             cols[f.name] = _str_column(raw)
+        elif f.kind == "list" and f.name == "service_types":
+            cols[f.name], unknown_counts = _category_column(raw, notes, categories)
         elif f.kind == "list":
-            lists: list[list[str]] = []
-            if f.name == "service_types":
-                lists, unknown_counts = _category_column(raw, notes, categories)
-            elif f.name == "populations_served":
-                parsed = _memo(_vocab_parser(f.name), raw)
-                for r, (known, unknown) in enumerate(parsed):
-                    if unknown:
-                        items = ", ".join(_quote(u) for u in unknown)
-                        notes[r].append(f"populations_served: unknown population {items} (ignored)")
-                    lists.append(list(known))
-            else:
-                lists = [list(x) for x in _memo(lambda v: schema.parse_list(v) if v is not None else [], raw)]
-            arr = np.empty(n, dtype=object)
-            for r, x in enumerate(lists):
-                arr[r] = x
-            cols[f.name] = arr
+            cols[f.name] = _list_field(f.name, raw, notes)
         elif f.kind in ("bool", "date", "int"):
-            cell = {"bool": _bool_cell, "date": _date_cell, "int": _int_cell}[f.kind]
-            parsed = _memo(cell, raw)
-            what = {"bool": "is not yes/no", "date": "is not a date", "int": "is not a whole number of 0 or more"}[f.kind]
-            for r, (_, bad) in enumerate(parsed):
-                if bad:
-                    notes[r].append(f"{f.name}: {_quote(raw[r])} {what} (left blank)")
-            vals = [v for v, _ in parsed]
-            if f.kind == "bool":
-                cols[f.name] = pd.array(vals, dtype="boolean")
-            elif f.kind == "int":
-                cols[f.name] = pd.array(vals, dtype="Int64")
-            else:
-                arr = np.empty(n, dtype=object)
-                arr[:] = vals if n else []
-                cols[f.name] = arr
+            cols[f.name] = _scalar_field(f.name, f.kind, raw, notes)
         # float fields (latitude/longitude) are filled by the coordinate step
     # A 3W lists organisations, not named services: the organisation stands in for a missing name.
-    names = np.asarray(cols["name"].astype(object), dtype=object)
-    orgs = np.asarray(cols["organisation"].astype(object), dtype=object)
-    for r in np.flatnonzero(_blank_mask(names) & ~_blank_mask(orgs)):
-        names[r] = orgs[r]
-        notes[r].append("name: missing; the organisation's name is used")
-    cols["name"] = pd.array(names, dtype="str")
+    names = pd.Series(cols["name"])
+    use_org = names.isna().to_numpy() & pd.Series(cols["organisation"]).notna().to_numpy()
+    if use_org.any():
+        names = names.copy()
+        names[use_org] = pd.Series(cols["organisation"])[use_org]
+        for r in np.flatnonzero(use_org):
+            notes[r].append("name: missing; the organisation's name is used")
+    cols["name"] = names.array
     # Placement is about location only: a missing required field is a warning, not a flag.
     for name in schema.REQUIRED_FIELDS:
         if schema.field_by_name(name).kind == "list":
-            empty = np.fromiter((len(x) == 0 for x in cols[name]), dtype=bool, count=n)
+            empty = np.fromiter((len(x) == 0 for x in cols[name]), dtype=bool, count=len(df))
         else:
-            empty = _blank_mask(np.asarray(cols[name], dtype=object))
+            empty = pd.isna(np.asarray(cols[name], dtype=object))
         for r in np.flatnonzero(empty):
             notes[r].append(f"warning: {name}: missing (required)")
     return cols, unknown_counts
@@ -945,11 +921,11 @@ def _read_coordinates(df: pd.DataFrame, coord_notes: list[list[str]]) -> _Coords
     """Parse latitude/longitude, note what is wrong with them, and build the given and swapped points."""
     lat, lat_prob = _parse_coordinates(df["latitude"], "latitude")
     lon, lon_prob = _parse_coordinates(df["longitude"], "longitude")
-    for r in np.flatnonzero([bool(a or b) for a, b in zip(lat_prob, lon_prob, strict=True)]):
-        coord_notes[r].extend(p for p in (lat_prob[r], lon_prob[r]) if p)
+    for r in sorted(set(lat_prob) | set(lon_prob)):
+        coord_notes[r].extend(p for p in (lat_prob.get(r), lon_prob.get(r)) if p)
     has_lat, has_lon = np.isfinite(lat), np.isfinite(lon)
-    lat_blank = np.array(_texts(df["latitude"].astype(object).to_numpy()), dtype=object) == ""
-    lon_blank = np.array(_texts(df["longitude"].astype(object).to_numpy()), dtype=object) == ""
+    lat_blank = np.array(_texts(df["latitude"]), dtype=object) == ""
+    lon_blank = np.array(_texts(df["longitude"]), dtype=object) == ""
     both = has_lat & has_lon
     for r in np.flatnonzero(has_lat & lon_blank):
         coord_notes[r].append("latitude given without longitude")
@@ -980,7 +956,7 @@ def _read_coordinates(df: pd.DataFrame, coord_notes: list[list[str]]) -> _Coords
     )
 
 
-def _place_by_coordinates(rows: _Rows, co: _Coords, df: pd.DataFrame, u: _Units) -> tuple:
+def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str], list[str]], u: _Units) -> tuple:
     """Place rows by their point: as given, swapped, or nearest within tolerance; return the admin-1 results."""
     n = rows.n
     p_unit = _locate(co.p_pts, u.units_p)
@@ -989,7 +965,7 @@ def _place_by_coordinates(rows: _Rows, co: _Coords, df: pd.DataFrame, u: _Units)
     p_near, p_dist = _nearest(np.where(rest, co.p_pts, None), u.units_m, u.crs_m)
     q_near, q_dist = _nearest(np.where(rest, co.q_pts, None), u.units_m, u.crs_m)
     # a point just outside, near the unit its own admin-1 code/name gives, goes to that unit
-    admin = _resolve_admin_positions(df["admin1_code"], df["admin1_name"], u.index)
+    admin = _resolve_admin_positions(*admin_texts, u.index)
     a_pos = admin[0]
     given_dist = np.full(n, np.inf)
     check = rest & co.direct_ok & (a_pos >= 0) & (a_pos != p_near)
@@ -1116,7 +1092,7 @@ def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tu
 
 def _place_by_town(rows: _Rows, towns: list[str], u: _Units, *, country: str, use_gazetteer: bool) -> None:
     """Place rows still unplaced that name a town through the GeoNames gazetteer."""
-    need = [r for r in range(rows.n) if rows.unit_pos[r] < 0 and towns[r]]
+    need = np.flatnonzero((rows.unit_pos < 0) & (np.asarray(towns, dtype=object) != "")).tolist()
     if need and use_gazetteer:
         memo = _search_towns({towns[r] for r in need}, country, u)
         for r in need:
@@ -1266,12 +1242,12 @@ def resolve_directory(
     )
     typed, unknown_categories = _typed_fields(df, rows.notes, categories=schema.check_category_mapping(categories))
 
+    code_txt = _texts(df["admin1_code"])  # admin-1 code and name, trimmed
+    name_txt = _texts(df["admin1_name"])
     co = _read_coordinates(df, rows.coord_notes)  # (a) coordinates
-    admin = _place_by_coordinates(rows, co, df, u)
-    code_txt = _texts(df["admin1_code"].astype(object).to_numpy())  # (b, c) admin-1 code and name
-    name_txt = _texts(df["admin1_name"].astype(object).to_numpy())
-    _place_by_admin(rows, admin, code_txt, name_txt, index)
-    towns = _texts(df["town"].astype(object).to_numpy())  # (d) town
+    admin = _place_by_coordinates(rows, co, (code_txt, name_txt), u)
+    _place_by_admin(rows, admin, code_txt, name_txt, index)  # (b, c) admin-1 code and name
+    towns = _texts(df["town"])  # (d) town
     _place_by_town(rows, towns, u, country=country, use_gazetteer=use_gazetteer)
     placed_unit = _flag_unplaced(rows, co, towns, code_txt, name_txt)
 
