@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +126,8 @@ NATIONAL_NOTE = "stands for the whole country (national), not one unit; give a u
 # small helpers
 # --------------------------------------------------------------------------------------------
 _blank = schema.is_missing
+#: Notes per row, ``{row position: [text, …]}``; only rows with something to say have an entry.
+_Notes = defaultdict
 
 
 def _text(value: Any) -> str:
@@ -340,6 +343,23 @@ def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, dict[i
     return out, problems
 
 
+def _points_where(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Object array of Points ``(x, y)`` where ``mask``, ``None`` elsewhere."""
+    out = np.full(len(mask), None, dtype=object)
+    if mask.any():
+        out[mask] = shapely.points(x[mask], y[mask])
+    return out
+
+
+def _projected_points(geometry: np.ndarray, crs_m: str) -> np.ndarray:
+    """Points projected to ``crs_m`` (what ``GeoSeries.to_crs`` gives, without copying the geometries first)."""
+    from pyproj import Transformer
+
+    transformer = Transformer.from_crs("EPSG:4326", crs_m, always_xy=True)
+    x, y = transformer.transform(shapely.get_x(geometry), shapely.get_y(geometry))
+    return shapely.points(x, y)
+
+
 def _locate(points: np.ndarray, units: gpd.GeoDataFrame) -> np.ndarray:
     """Unit position of each point (``-1`` where none): :func:`geomap.join.assign_units`."""
     return assign_units(shapely.get_x(points), shapely.get_y(points), units)
@@ -353,7 +373,7 @@ def _nearest(points: np.ndarray, units_m: gpd.GeoDataFrame, crs: str) -> tuple[n
     if not ok.any():
         return pos, dist
     idx = np.flatnonzero(ok)
-    pts_m = gpd.GeoSeries(points[idx], crs="EPSG:4326").to_crs(crs)
+    pts_m = _projected_points(points[idx], crs)
     (inp, tree), d = units_m.sindex.nearest(pts_m, return_distance=True, return_all=False)
     pos[idx[inp]] = tree
     dist[idx[inp]] = d / 1000.0
@@ -681,7 +701,7 @@ def _rows_of(codes: np.ndarray, wanted: list[int]) -> dict[int, np.ndarray]:
     return {k: order[np.searchsorted(sorted_codes, k, "left"):np.searchsorted(sorted_codes, k, "right")] for k in wanted}
 
 
-def _note_rows(notes: list[list[str]], codes: np.ndarray, said: dict[int, str]) -> None:
+def _note_rows(notes: _Notes, codes: np.ndarray, said: dict[int, str]) -> None:
     """Append ``said[code]`` to the notes of every row holding that code."""
     for k, rows in _rows_of(codes, list(said)).items():
         text = said[k]
@@ -695,7 +715,7 @@ def _fresh_lists(per_value: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def _category_column(
-    raw: Any, notes: list[list[str]], categories: dict[str, str] | None
+    raw: Any, notes: _Notes, categories: dict[str, str] | None
 ) -> tuple[np.ndarray, dict[str, int]]:
     """Category lists (known codes, then unknown categories verbatim) and unknown counts.
 
@@ -743,7 +763,7 @@ def _int_cell(v: Any) -> tuple[int | None, bool]:
 _NOT_READ = {"bool": "is not yes/no", "date": "is not a date", "int": "is not a whole number of 0 or more"}
 
 
-def _list_field(name: str, raw: Any, notes: list[list[str]]) -> np.ndarray:
+def _list_field(name: str, raw: Any, notes: _Notes) -> np.ndarray:
     """A list field (populations, languages …) typed; unknown populations noted."""
     if name == "populations_served":
         codes, parsed = cells.memo_codes(_vocab_parser(name), raw)
@@ -760,7 +780,7 @@ def _list_field(name: str, raw: Any, notes: list[list[str]]) -> np.ndarray:
     return _fresh_lists(parsed, codes)
 
 
-def _scalar_field(name: str, kind: str, raw: Any, notes: list[list[str]]) -> Any:
+def _scalar_field(name: str, kind: str, raw: Any, notes: _Notes) -> Any:
     """A yes/no, date or whole-number field typed; cells that do not read as one are noted."""
     cell = {"bool": _bool_cell, "date": _date_cell, "int": _int_cell}[kind]
     codes, parsed = cells.memo_codes(cell, raw)
@@ -776,7 +796,7 @@ def _scalar_field(name: str, kind: str, raw: Any, notes: list[list[str]]) -> Any
 
 
 def _typed_fields(
-    df: pd.DataFrame, notes: list[list[str]], *, categories: dict[str, str] | None = None
+    df: pd.DataFrame, notes: _Notes, *, categories: dict[str, str] | None = None
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """Typed columns per the schema, appending warnings to ``notes`` (none of them flags a row).
 
@@ -819,6 +839,20 @@ def _typed_fields(
 # --------------------------------------------------------------------------------------------
 # duplicates
 # --------------------------------------------------------------------------------------------
+def _exact_keys(df: pd.DataFrame, content: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A key per row, equal for rows whose trimmed text is equal in every content column, and
+    whether the row has any text. Each column is dictionary-encoded (hashing in C) and the codes
+    are folded column by column into one dense code."""
+    n = len(df)
+    key = np.zeros(n, dtype="int64")
+    nonblank = np.zeros(n, dtype=bool)
+    for c in content:
+        codes, blank_code = cells.text_codes(df[c])
+        nonblank |= codes != blank_code
+        key = pd.factorize(key * (int(codes.max()) + 1) + codes)[0].astype("int64") if n else key
+    return key, nonblank
+
+
 def _duplicates(
     df: pd.DataFrame, geometry: np.ndarray, names: Any, source_rows: np.ndarray, crs_m: str
 ) -> tuple[np.ndarray, list[str | None]]:
@@ -829,28 +863,33 @@ def _duplicates(
     if n == 0:
         return first, note
     content = [c for c in df.columns if c not in ("source_file", "source_row")]
-    text = pd.DataFrame({c: _text_array(df[c].astype(object).to_numpy()) for c in content}, index=df.index)
-    keys = pd.util.hash_pandas_object(text, index=False).to_numpy()
-    nonblank = (text != "").any(axis=1).to_numpy() if content else np.zeros(n, dtype=bool)
-    first_pos = pd.Series(np.arange(n)).groupby(keys).transform("min").to_numpy()
+    keys, nonblank = _exact_keys(df, content)
+    _, first_of_key = np.unique(keys, return_index=True)
+    first_pos = first_of_key[keys] if content else np.arange(n)
     exact = nonblank & (first_pos != np.arange(n))
     first[exact] = first_pos[exact]
     for r in np.flatnonzero(exact):
         note[r] = f"exact duplicate of row {source_rows[first_pos[r]]}"
-    name_key = np.array(_memo(gazetteer.normalise_place, np.asarray(names, dtype=object)), dtype=object)
-    has = ~shapely.is_missing(geometry) & (name_key != "")
+    # near-duplicates: the same name (normalised) within DUPLICATE_DISTANCE_M; names are
+    # normalised only for the rows that have a neighbour that close
+    names = np.asarray(names, dtype=object)
+    has = ~shapely.is_missing(geometry) & ~pd.isna(names)
     if has.sum() > 1:
         idx = np.flatnonzero(has)
-        pts = gpd.GeoSeries(geometry[idx], crs="EPSG:4326").to_crs(crs_m).to_numpy()
-        tree = shapely.STRtree(pts)
-        a, b = tree.query(pts, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
+        pts = _projected_points(geometry[idx], crs_m)
+        a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
         i, j = idx[a], idx[b]
-        keep = (j < i) & (name_key[i] == name_key[j]) & ~exact[i]
-        if keep.any():
-            pairs = pd.DataFrame({"i": i[keep], "j": j[keep]}).groupby("i")["j"].min()
-            for r, f in pairs.items():
-                first[r] = f
-                note[r] = f"possible duplicate of row {source_rows[f]} (same name within {DUPLICATE_DISTANCE_M:.0f} m)"
+        close = (j < i) & ~exact[i]
+        i, j = i[close], j[close]
+        if len(i):
+            involved = np.unique(np.concatenate([i, j]))
+            key = dict(zip(involved.tolist(), _memo(gazetteer.normalise_place, names[involved]), strict=True))
+            keep = np.array([key[x] != "" and key[x] == key[y] for x, y in zip(i.tolist(), j.tolist(), strict=True)], dtype=bool)
+            if keep.any():
+                pairs = pd.DataFrame({"i": i[keep], "j": j[keep]}).groupby("i")["j"].min()
+                for r, f in pairs.items():
+                    first[r] = f
+                    note[r] = f"possible duplicate of row {source_rows[f]} (same name within {DUPLICATE_DISTANCE_M:.0f} m)"
     return first, note
 
 
@@ -891,13 +930,13 @@ class _Rows:
     """Per-row results the resolver's steps fill in."""
 
     n: int
-    notes: list[list[str]]
-    flags: list[list[str]]
-    coord_notes: list[list[str]]
-    town_notes: list[list[str]]
+    notes: _Notes
+    flags: _Notes
+    coord_notes: _Notes
+    town_notes: _Notes
     unit_pos: np.ndarray
     conf: np.ndarray
-    method: list[str | None]
+    method: np.ndarray
     geometry: np.ndarray
     out_lat: np.ndarray | None = None
     out_lon: np.ndarray | None = None
@@ -917,7 +956,7 @@ def _prepare_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return df, df["source_row"].astype(object).to_numpy()
 
 
-def _read_coordinates(df: pd.DataFrame, coord_notes: list[list[str]]) -> _Coords:
+def _read_coordinates(df: pd.DataFrame, coord_notes: _Notes) -> _Coords:
     """Parse latitude/longitude, note what is wrong with them, and build the given and swapped points."""
     lat, lat_prob = _parse_coordinates(df["latitude"], "latitude")
     lon, lon_prob = _parse_coordinates(df["longitude"], "longitude")
@@ -948,8 +987,9 @@ def _read_coordinates(df: pd.DataFrame, coord_notes: list[list[str]]) -> _Coords
     for r in np.flatnonzero(usable & ~direct_ok & ~swap_ok):
         coord_notes[r].append("; ".join(_out_of_range(lat[r], lon[r])) + "; not used")
     # the point as given (P) and with latitude/longitude swapped (Q); None where not possible
-    p_pts = np.where(direct_ok, shapely.points(np.where(direct_ok, lon, 0), np.where(direct_ok, lat, 0)), None)
-    q_pts = np.where(swap_ok, shapely.points(np.where(swap_ok, lat, 0), np.where(swap_ok, lon, 0)), None)
+    # the point as given (P); the swapped one (Q) is made where P falls in no unit
+    p_pts = _points_where(lon, lat, direct_ok)
+    q_pts = np.full(len(lat), None, dtype=object)
     return _Coords(
         lat=lat, lon=lon, lat_blank=lat_blank, lon_blank=lon_blank, both=both, null_island=null_island,
         projected=projected, direct_ok=direct_ok, swap_ok=swap_ok, p_pts=p_pts, q_pts=q_pts,
@@ -959,8 +999,12 @@ def _read_coordinates(df: pd.DataFrame, coord_notes: list[list[str]]) -> _Coords
 def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str], list[str]], u: _Units) -> tuple:
     """Place rows by their point: as given, swapped, or nearest within tolerance; return the admin-1 results."""
     n = rows.n
-    p_unit = _locate(co.p_pts, u.units_p)
-    q_unit = _locate(co.q_pts, u.units_p)
+    p_unit = assign_units(np.where(co.direct_ok, co.lon, np.nan), np.where(co.direct_ok, co.lat, np.nan), u.units_p)
+    q_try = co.swap_ok & (p_unit < 0)
+    q_unit = np.full(n, -1, dtype="int64")
+    if q_try.any():
+        q_unit[q_try] = assign_units(co.lat[q_try], co.lon[q_try], u.units_p)
+    co.q_pts = _points_where(co.lat, co.lon, q_try)
     rest = (p_unit < 0) & (q_unit < 0)
     p_near, p_dist = _nearest(np.where(rest, co.p_pts, None), u.units_m, u.crs_m)
     q_near, q_dist = _nearest(np.where(rest, co.q_pts, None), u.units_m, u.crs_m)
@@ -971,15 +1015,14 @@ def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str]
     check = rest & co.direct_ok & (a_pos >= 0) & (a_pos != p_near)
     if check.any():
         idx = np.flatnonzero(check)
-        pts_m = gpd.GeoSeries(co.p_pts[idx], crs="EPSG:4326").to_crs(u.crs_m).to_numpy()
+        pts_m = _projected_points(co.p_pts[idx], u.crs_m)
         given_dist[idx] = shapely.distance(pts_m, u.units_m.geometry.to_numpy()[a_pos[idx]]) / 1000.0
 
     rows.out_lat = np.where(co.both & ~co.projected & ~co.null_island, co.lat, np.nan)
     rows.out_lon = np.where(co.both & ~co.projected & ~co.null_island, co.lon, np.nan)
     inside = p_unit >= 0  # the point as given falls in a unit: most rows, placed at once
     rows.unit_pos[inside], rows.conf[inside], rows.geometry[inside] = p_unit[inside], 1.0, co.p_pts[inside]
-    for r in np.flatnonzero(inside):
-        rows.method[r] = "coordinates"
+    rows.method[inside] = "coordinates"
     for r in np.flatnonzero(~inside & ((q_unit >= 0) | co.direct_ok | co.swap_ok)):
         if q_unit[r] >= 0:
             rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = (
@@ -1123,8 +1166,9 @@ def _reasons(rows: _Rows, placed_unit: np.ndarray, dup_note: list) -> list[str]:
     """Each row's reason text: its flag first, then coordinate, town, field and duplicate notes."""
     flags, coord_notes, town_notes, notes = rows.flags, rows.coord_notes, rows.town_notes, rows.notes
     reasons = [""] * rows.n
-    said = [bool(f or c or t or w or d) for f, c, t, w, d in zip(flags, coord_notes, town_notes, notes, dup_note, strict=True)]
-    for r in np.flatnonzero(said):
+    said = {r for d in (flags, coord_notes, town_notes, notes) for r, x in d.items() if x}
+    said.update(r for r, d in enumerate(dup_note) if d)
+    for r in sorted(said):
         parts = flags[r][-1:] if not placed_unit[r] else []
         parts = parts + [x for x in flags[r] if x not in parts] + coord_notes[r] + town_notes[r] + notes[r]
         if dup_note[r]:
@@ -1231,13 +1275,13 @@ def resolve_directory(
     n = len(df)
     rows = _Rows(
         n=n,
-        notes=[[] for _ in range(n)],  # warnings
-        flags=[[] for _ in range(n)],  # why an unplaced row could not be placed
-        coord_notes=[[] for _ in range(n)],
-        town_notes=[[] for _ in range(n)],
+        notes=defaultdict(list),  # warnings, {row: [text]}
+        flags=defaultdict(list),  # why an unplaced row could not be placed
+        coord_notes=defaultdict(list),
+        town_notes=defaultdict(list),
         unit_pos=np.full(n, -1, dtype="int64"),
         conf=np.zeros(n),
-        method=[None] * n,
+        method=np.full(n, None, dtype=object),
         geometry=np.array([None] * n, dtype=object),
     )
     typed, unknown_categories = _typed_fields(df, rows.notes, categories=schema.check_category_mapping(categories))
