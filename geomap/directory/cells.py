@@ -16,8 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geomap.directory import schema
+from geomap.io.columns import blank_mask as _arrow_blank
 
-__all__ = ["arrow_strings", "blank_mask", "memo", "memo_codes", "str_column", "text_array", "text_codes", "texts"]
+__all__ = [
+    "arrow_strings", "blank_cells", "blank_mask", "memo", "memo_codes", "str_column", "text_array", "text_codes", "texts",
+]
 
 _blank = schema.is_missing
 
@@ -118,6 +121,14 @@ def texts(column: Any) -> list[str]:
     stripped[:-1] = [str(u).strip() for u in uniques]
     stripped[-1] = ""  # code -1: None, NaN or NA
     return stripped[codes].tolist()
+
+
+def blank_cells(column: Any) -> np.ndarray:
+    """``[_text(v) == "" for v in column]`` as booleans (null, empty or white space only)."""
+    arrow = arrow_strings(column)
+    if arrow is not None:
+        return _arrow_blank(arrow)
+    return np.array(texts(column), dtype=object) == ""
 
 
 def text_array(column: Any) -> pa.Array:

@@ -718,7 +718,10 @@ def _build_frame(
     cols: dict[str, Any] = {}
     for f in schema.FIELD_NAMES:
         i = by_field.get(f)
-        cols[f] = _text_series(columns[i], arrow=arrow) if i is not None else pd.Series(empty, dtype=object)
+        if i is not None:
+            cols[f] = _text_series(columns[i], arrow=arrow)
+        else:
+            cols[f] = _text_series(pa.nulls(n, pa.string()), arrow=True) if arrow else pd.Series(empty, dtype=object)
     cols["source_file"] = pd.Series(np.full(n, name, dtype=object), dtype=object)
     cols["source_row"] = pd.Series(source_rows, dtype="int64")
     for c, i in kept_res.items():

@@ -333,7 +333,7 @@ def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, dict[i
     slow = np.flatnonzero(~np.isfinite(fast))
     if len(slow):
         # blank cells are NaN too: only the cells with text are parsed one by one
-        text = np.array(_texts(values), dtype=object)[slow] != ""
+        text = ~cells.blank_cells(values)[slow]
         out[slow[~text]] = np.nan
         for i in slow[text]:
             v, problem = parse_coordinate(raw[i], axis=axis)
@@ -711,7 +711,7 @@ def _note_rows(notes: _Notes, codes: np.ndarray, said: dict[int, str]) -> None:
 
 def _fresh_lists(per_value: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """An object array of each row's list (a new list per row, as edits may change one)."""
-    return np.fromiter((list(x) for x in per_value[codes]), dtype=object, count=len(codes))
+    return np.fromiter(map(list, per_value[codes]), dtype=object, count=len(codes))
 
 
 def _category_column(
@@ -963,8 +963,8 @@ def _read_coordinates(df: pd.DataFrame, coord_notes: _Notes) -> _Coords:
     for r in sorted(set(lat_prob) | set(lon_prob)):
         coord_notes[r].extend(p for p in (lat_prob.get(r), lon_prob.get(r)) if p)
     has_lat, has_lon = np.isfinite(lat), np.isfinite(lon)
-    lat_blank = np.array(_texts(df["latitude"]), dtype=object) == ""
-    lon_blank = np.array(_texts(df["longitude"]), dtype=object) == ""
+    lat_blank = cells.blank_cells(df["latitude"])
+    lon_blank = cells.blank_cells(df["longitude"])
     both = has_lat & has_lon
     for r in np.flatnonzero(has_lat & lon_blank):
         coord_notes[r].append("latitude given without longitude")
