@@ -1103,12 +1103,12 @@ def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tu
     """Look each town up in the gazetteer once: ``{town: (unit position or -1, confidence, note)}``."""
     memo: dict[str, tuple[int, float, str]] = {}
     pts_by_town: dict[str, Any] = {}
+    try:
+        results = gazetteer.find_towns(sorted(need_towns), country, limit=5)
+    except ValueError as exc:
+        return {t: (-1, 0.0, f"town: {_quote(t)} could not be searched ({exc})") for t in need_towns}
     for t in need_towns:
-        try:
-            found = gazetteer.find_town(t, country, limit=5)
-        except ValueError as exc:
-            memo[t] = (-1, 0.0, f"town: {_quote(t)} could not be searched ({exc})")
-            continue
+        found = results[t]
         if len(found) == 0 or found["score"].iloc[0] < TOWN_CUTOFF:
             memo[t] = (-1, 0.0, f"town: {_quote(t)} not found in the GeoNames gazetteer")
             continue
