@@ -351,12 +351,16 @@ def _points_where(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def _projected_points(geometry: np.ndarray, crs_m: str) -> np.ndarray:
-    """Points projected to ``crs_m`` (what ``GeoSeries.to_crs`` gives, without copying the geometries first)."""
+def _to_metres(crs_m: str) -> Any:
+    """The transformer from EPSG:4326 to ``crs_m`` (the one ``GeoSeries.to_crs`` uses)."""
     from pyproj import Transformer
 
-    transformer = Transformer.from_crs("EPSG:4326", crs_m, always_xy=True)
-    x, y = transformer.transform(shapely.get_x(geometry), shapely.get_y(geometry))
+    return Transformer.from_crs("EPSG:4326", crs_m, always_xy=True)
+
+
+def _projected_points(geometry: np.ndarray, to_m: Any) -> np.ndarray:
+    """Points projected with the transformer ``to_m`` (what ``GeoSeries.to_crs`` gives, without copying the geometries first)."""
+    x, y = to_m.transform(shapely.get_x(geometry), shapely.get_y(geometry))
     return shapely.points(x, y)
 
 
@@ -365,7 +369,7 @@ def _locate(points: np.ndarray, units: gpd.GeoDataFrame) -> np.ndarray:
     return assign_units(shapely.get_x(points), shapely.get_y(points), units)
 
 
-def _nearest(points: np.ndarray, units_m: gpd.GeoDataFrame, crs: str) -> tuple[np.ndarray, np.ndarray]:
+def _nearest(points: np.ndarray, units_m: gpd.GeoDataFrame, to_m: Any) -> tuple[np.ndarray, np.ndarray]:
     """Nearest unit position and distance in km for each point (``-1``/NaN where missing)."""
     pos = np.full(len(points), -1, dtype="int64")
     dist = np.full(len(points), np.nan)
@@ -373,7 +377,7 @@ def _nearest(points: np.ndarray, units_m: gpd.GeoDataFrame, crs: str) -> tuple[n
     if not ok.any():
         return pos, dist
     idx = np.flatnonzero(ok)
-    pts_m = _projected_points(points[idx], crs)
+    pts_m = _projected_points(points[idx], to_m)
     (inp, tree), d = units_m.sindex.nearest(pts_m, return_distance=True, return_all=False)
     pos[idx[inp]] = tree
     dist[idx[inp]] = d / 1000.0
@@ -828,9 +832,9 @@ def _typed_fields(
     # Placement is about location only: a missing required field is a warning, not a flag.
     for name in schema.REQUIRED_FIELDS:
         if schema.field_by_name(name).kind == "list":
-            empty = np.fromiter((len(x) == 0 for x in cols[name]), dtype=bool, count=len(df))
+            empty = np.fromiter(map(len, cols[name]), dtype="int64", count=len(df)) == 0
         else:
-            empty = pd.isna(np.asarray(cols[name], dtype=object))
+            empty = np.asarray(pd.isna(cols[name]), dtype=bool)
         for r in np.flatnonzero(empty):
             notes[r].append(f"warning: {name}: missing (required)")
     return cols, unknown_counts
@@ -850,11 +854,13 @@ def _exact_keys(df: pd.DataFrame, content: list[str]) -> tuple[np.ndarray, np.nd
         codes, blank_code = cells.text_codes(df[c])
         nonblank |= codes != blank_code
         key = pd.factorize(key * (int(codes.max()) + 1) + codes)[0].astype("int64") if n else key
+        if n and int(key.max()) + 1 == n:
+            break  # every row already differs (an id column): no row can duplicate another
     return key, nonblank
 
 
 def _duplicates(
-    df: pd.DataFrame, geometry: np.ndarray, names: Any, source_rows: np.ndarray, crs_m: str
+    df: pd.DataFrame, geometry: np.ndarray, names: Any, source_rows: np.ndarray, to_m: Any
 ) -> tuple[np.ndarray, list[str | None]]:
     """Position of the first row each row duplicates (-1 if none) and the note to add."""
     n = len(df)
@@ -876,7 +882,7 @@ def _duplicates(
     has = ~shapely.is_missing(geometry) & ~pd.isna(names)
     if has.sum() > 1:
         idx = np.flatnonzero(has)
-        pts = _projected_points(geometry[idx], crs_m)
+        pts = _projected_points(geometry[idx], to_m)
         a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
         i, j = idx[a], idx[b]
         close = (j < i) & ~exact[i]
@@ -903,6 +909,7 @@ class _Units:
     units_p: gpd.GeoDataFrame
     units_m: gpd.GeoDataFrame
     crs_m: str
+    to_m: Any
     index: _AdminIndex
     label: str
     tol: float
@@ -1006,8 +1013,8 @@ def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str]
         q_unit[q_try] = assign_units(co.lat[q_try], co.lon[q_try], u.units_p)
     co.q_pts = _points_where(co.lat, co.lon, q_try)
     rest = (p_unit < 0) & (q_unit < 0)
-    p_near, p_dist = _nearest(np.where(rest, co.p_pts, None), u.units_m, u.crs_m)
-    q_near, q_dist = _nearest(np.where(rest, co.q_pts, None), u.units_m, u.crs_m)
+    p_near, p_dist = _nearest(np.where(rest, co.p_pts, None), u.units_m, u.to_m)
+    q_near, q_dist = _nearest(np.where(rest, co.q_pts, None), u.units_m, u.to_m)
     # a point just outside, near the unit its own admin-1 code/name gives, goes to that unit
     admin = _resolve_admin_positions(*admin_texts, u.index)
     a_pos = admin[0]
@@ -1015,7 +1022,7 @@ def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str]
     check = rest & co.direct_ok & (a_pos >= 0) & (a_pos != p_near)
     if check.any():
         idx = np.flatnonzero(check)
-        pts_m = _projected_points(co.p_pts[idx], u.crs_m)
+        pts_m = _projected_points(co.p_pts[idx], u.to_m)
         given_dist[idx] = shapely.distance(pts_m, u.units_m.geometry.to_numpy()[a_pos[idx]]) / 1000.0
 
     rows.out_lat = np.where(co.both & ~co.projected & ~co.null_island, co.lat, np.nan)
@@ -1120,7 +1127,7 @@ def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tu
         keys = list(pts_by_town)
         pts = np.array([pts_by_town[k][0] for k in keys], dtype=object)
         where = _locate(pts, u.units_p)
-        near, dist = _nearest(np.where(where < 0, pts, None), u.units_m, u.crs_m)
+        near, dist = _nearest(np.where(where < 0, pts, None), u.units_m, u.to_m)
         for k, w, nr, d in zip(keys, where, near, dist, strict=True):
             _, score, gname = pts_by_town[k]
             if w < 0 and np.isfinite(d) and d <= u.tol:
@@ -1269,7 +1276,10 @@ def resolve_directory(
     index = _AdminIndex(units_p, country=country)
     label = _country_label(country, units_p)
     crs_m = _aeqd(units_p)
-    u = _Units(units_p=units_p, units_m=units_p.to_crs(crs_m), crs_m=crs_m, index=index, label=label, tol=float(tolerance_km))
+    u = _Units(
+        units_p=units_p, units_m=units_p.to_crs(crs_m), crs_m=crs_m, to_m=_to_metres(crs_m), index=index, label=label,
+        tol=float(tolerance_km),
+    )
 
     df, source_rows = _prepare_frame(raw)
     n = len(df)
@@ -1295,7 +1305,7 @@ def resolve_directory(
     _place_by_town(rows, towns, u, country=country, use_gazetteer=use_gazetteer)
     placed_unit = _flag_unplaced(rows, co, towns, code_txt, name_txt)
 
-    dup = _duplicates(df, rows.geometry, typed["name"], source_rows, crs_m)
+    dup = _duplicates(df, rows.geometry, typed["name"], source_rows, u.to_m)
     result = _assemble(rows, df, typed, placed_unit=placed_unit, index=index, source_rows=source_rows, dup=dup)
     result.attrs.update({k: v for k, v in raw.attrs.items() if isinstance(k, str)})
     result.attrs["country"] = country
