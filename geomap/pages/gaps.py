@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 
@@ -121,11 +122,11 @@ def _grid_run(ctx, units, key: str, service: str, radius: float, grid):
         i = measures.STAGES.index(stage)
         bar.progress(min((i + fraction) / (n + 1), 1.0), text=f"Population grid — {stage}: {fraction:.0%}")
 
-    with grid_io.open_upload(data, filename=name) as info:
+    with contextlib.ExitStack() as uploads:
+        info = uploads.enter_context(grid_io.open_upload(data, filename=name))
         friction = None
-        if fr:
-            with grid_io.open_upload(fr, filename="friction surface") as finfo:
-                friction = cost.read_friction(finfo.path, info)
+        if fr:  # read tile by tile while the upload stays open
+            friction = cost.friction_raster(uploads.enter_context(grid_io.open_upload(fr, filename="friction surface")).path)
         directory = ctx.directory
         if not privacy.can_see_confidential(ctx.role):  # the disclosure rule: withheld sites shape no figure
             directory, _banded = gaps.public_inputs(units, directory, service=service)
