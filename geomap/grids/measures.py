@@ -88,7 +88,7 @@ def grid_measures(
         say(2, 0.0)
         times = travel.grid_travel(
             info, units, providers, friction=friction, minutes=minutes, tile=tile, client=client,
-            progress=lambda done, n: say(2, done / n),
+            progress=lambda done, n: say(2, done / n) if done < n else None,
         )
         keep = ["pop_within_min", "pop_beyond_min", "share_within_min", "mean_minutes", "unreachable_population", "minutes"]
         for col in keep:
