@@ -349,6 +349,7 @@ def _headline_metrics(table: pd.DataFrame, service: str, radius: float) -> None:
                   "not of the census population.")
     if lacking:
         st.caption("No provider: " + ", ".join(lacking))
+    st.caption(_("Population model: {model}.").format(model=table.attrs.get("population_model", gaps.SETTLEMENT_MODEL)))
 
 
 def _sites_table(s, units) -> None:
