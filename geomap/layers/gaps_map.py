@@ -12,6 +12,7 @@ import geopandas as gpd
 
 from geomap import i18n
 from geomap.analysis import catchments as _catchments
+from geomap.analysis.gaps import SETTLEMENT_MODEL
 from geomap.analysis.service_gaps import ServiceGaps, beyond_reach
 from geomap.directory import disclosure, privacy, schema
 from geomap.i18n import _
@@ -26,6 +27,14 @@ def _dots(points: gpd.GeoDataFrame, *, km: float = 3.0) -> gpd.GeoDataFrame:
     return _catchments.buffer_catchments(points, radius_km=km, n_vertices=10).assign(
         **{c: points[c].to_numpy() for c in points.columns if c != points.geometry.name}
     )
+
+
+def _population_model(result: ServiceGaps) -> str:
+    """Which population the map's figures count (the settlements, or a population raster)."""
+    t = result.table
+    if "population_model" in t.columns and t["population_model"].notna().any():
+        return str(t["population_model"].dropna().iloc[0])
+    return str(t.attrs.get("population_model", SETTLEMENT_MODEL))
 
 
 def build_gaps_map(
@@ -104,7 +113,8 @@ def build_gaps_map(
     if result.sites is not None and len(result.sites):
         symbols.append(("ring", "#117a37", _("Proposed site (number, settlement, state)")))
     legend.legend_element(layer.classification, title=measure_label, symbols=symbols, banded=banded_row,
-                          caption=_("{service}; reach {km} km").format(service=schema.label(result.service), km=i18n.number(result.radius_km))).add_to(fmap)
+                          caption=_("{service}; reach {km} km").format(service=schema.label(result.service), km=i18n.number(result.radius_km))
+                          + ". " + _("Population: {population_model}.").format(population_model=_population_model(result))).add_to(fmap)
     if len(visible):
         shown = visible.drop(columns=["confidential"], errors="ignore")  # role already checked above
         catch_layer.catchment_layer(shown, name=_("Within {km} km").format(km=i18n.number(result.radius_km))).add_to(fmap)
