@@ -7,7 +7,6 @@ shared sidebar (country, directory in use, partner sign-in); each page lives in
 
 from __future__ import annotations
 
-import gc
 import math
 
 import streamlit as st
@@ -62,6 +61,5 @@ finally:
 # boundaries and caches) live as long as the server, so they are moved out of the garbage
 # collector's reach. Otherwise each full collection walks them all and stalls every session,
 # its map and its filter changes, for 100-200 ms (measured in benchmarks/).
-if gc.get_freeze_count() == 0:
-    gc.collect()
-    gc.freeze()
+# (Asked through a cached function: counting the frozen objects walks them all, ~50 ms a run.)
+_widgets.freeze_long_lived()
