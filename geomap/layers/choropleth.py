@@ -28,7 +28,7 @@ from branca.utilities import color_brewer
 from folium.template import Template
 
 from geomap import i18n
-from geomap.layers import breaks
+from geomap.layers.breaks import bin_ids, fisher_jenks_bins
 from geomap.layers.encoding import (
     CompactGeoJson,
     geometry_key,
@@ -208,8 +208,8 @@ def classify(
         k_eff = min(k, len(distinct))
         if scheme.lower().replace("_", "") == "fisherjenks":
             # The default, in numpy (same breaks): mapclassify is imported only for other schemes.
-            bins = breaks.fisher_jenks_bins(yv, k_eff)
-            yb = breaks.bin_ids(yv, bins)
+            bins = fisher_jenks_bins(yv, k_eff)
+            yb = bin_ids(yv, bins)
             name = "FisherJenks"
         else:
             bins, yb, name = _mapclassify(yv, scheme, k_eff)
