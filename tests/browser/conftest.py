@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -118,17 +119,12 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=15)
 
 
-@pytest.fixture(scope="session")
-def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory, store_vars) -> Iterator[str]:
-    """Start ``streamlit run app.py`` from the repo root on a free port; yield its base URL.
-
-    The server has a store of its own (a GeoPackage in its folder, or with
-    ``GEOMAP_TEST_BACKEND=postgis`` a seeded PostGIS database).
-    """
+@contextmanager
+def serve_app(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``streamlit run app.py`` from the repo root on a free port (HOME=``workdir``); yield its base URL."""
     if not (REPO / "app.py").is_file():
         pytest.fail(f"{REPO / 'app.py'} is missing")
     port = _free_port()
-    workdir = tmp_path_factory.mktemp("streamlit")
     log_path = workdir / "streamlit.log"
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
@@ -141,7 +137,7 @@ def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory, store
         proc = subprocess.Popen(
             cmd,
             cwd=REPO,
-            env={**_minimal_env(workdir), **store_vars(workdir / "data")},
+            env={**_minimal_env(workdir), **(extra_env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -165,6 +161,18 @@ def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory, store
         yield base
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory, store_vars) -> Iterator[str]:
+    """Start ``streamlit run app.py`` from the repo root on a free port; yield its base URL.
+
+    The server has a store of its own (a GeoPackage in its folder, or with
+    ``GEOMAP_TEST_BACKEND=postgis`` a seeded PostGIS database).
+    """
+    workdir = tmp_path_factory.mktemp("streamlit")
+    with serve_app(workdir, store_vars(workdir / "data")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
