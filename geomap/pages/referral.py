@@ -160,8 +160,7 @@ def _referral_map(published: gpd.GeoDataFrame, start: referral.Start | None, ctx
     key = f"{len(ctx.units)}:{ctx.units.total_bounds.round(4).tolist()}:{ctx.units['code'].astype(str).str.cat()[:200]}"
     return referral_map.referral_map(
         published, start, ctx.units, role=ctx.role, outlines=_outline_features(key, ctx.units),
-        boundary_source=ctx.boundary_source, boundary_vintage=ctx.boundary_vintage or None,
-        boundary_licence=ctx.boundary_licence or None,
+        boundary_source=ctx.boundary_source,
     )
 
 
