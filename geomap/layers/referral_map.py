@@ -96,9 +96,9 @@ def referral_map(
                                 fill_opacity=0.9, tooltip=html.escape(f"{row.display_name} — {row.distance}")).add_to(fmap)
     folium.CircleMarker((start.lat, start.lon), radius=8, color="#b00020", fill=True, fill_opacity=1,
                         tooltip=_("Start: {place}").format(place=start.label)).add_to(fmap)
-    symbols = [("dot", "#b00020", "Starting point"), ("dot", "#e8590c", "Partner (public location)"),
-               ("line", "#1d4e89", "Straight line to a partner")]
+    symbols = [("dot", "#b00020", _("Starting point")), ("dot", "#e8590c", _("Partner (public location)")),
+               ("line", "#1d4e89", _("Straight line to a partner"))]
     if len(shown) and conf.any() and privacy.can_see_confidential(role):
-        symbols.append(("dot", "#6a1b9a", "Confidential site (partners only)"))
-    legend.symbol_legend("On this map", symbols).add_to(fmap)  # every symbol explained
+        symbols.append(("dot", "#6a1b9a", _("Confidential site (partners only)")))
+    legend.symbol_legend(_("On this map"), symbols).add_to(fmap)  # every symbol explained
     return fmap
