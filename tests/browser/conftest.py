@@ -86,7 +86,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _minimal_env(home: Path) -> dict[str, str]:
+def minimal_env(home: Path) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
         "HOME": str(home),
@@ -119,8 +119,20 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start ``streamlit run app.py`` from the repo root on a free port; yield its base URL."""
+def app_url(app_server: tuple[str, Path]) -> str:
+    """The base URL of the app (see :func:`app_server`)."""
+    return app_server[0]
+
+
+@pytest.fixture(scope="session")
+def app_home(app_server: tuple[str, Path]) -> Path:
+    """The server's ``HOME``: its settings, credentials file and store live under it (XDG defaults)."""
+    return app_server[1]
+
+
+@pytest.fixture(scope="session")
+def app_server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """Start ``streamlit run app.py`` from the repo root on a free port; yield its base URL and HOME."""
     if not (REPO / "app.py").is_file():
         pytest.fail(f"{REPO / 'app.py'} is missing")
     port = _free_port()
@@ -137,7 +149,7 @@ def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         proc = subprocess.Popen(
             cmd,
             cwd=REPO,
-            env=_minimal_env(workdir),
+            env=minimal_env(workdir),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -158,7 +170,7 @@ def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             if time.monotonic() > deadline:
                 pytest.fail(f"streamlit did not answer /_stcore/health in {STARTUP_TIMEOUT_S:.0f} s:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.3)
-        yield base
+        yield base, workdir
     finally:
         _stop(proc)
 
