@@ -69,6 +69,7 @@ nav = st.navigation(
 _url.apply_country(_state.DEFAULT_COUNTRY, set_country=_state.switch_country)
 # The page first, then the shared sidebar: the browser loads and draws elements in the order
 # they arrive, and the map is what people wait for (see geomap/pages/_sidebar.py).
+_sidebar.signed_in_note()
 try:
     nav.run()
 finally:

@@ -127,6 +127,19 @@ def _signed_in_banner() -> None:
     st.sidebar.success(_("Signed in as **{user}** ({role}): confidential records are shown.").format(user=who, role=role), icon="🔓")
 
 
+def signed_in_note() -> None:
+    """Who is signed in, at the top of every page's main area (a phone folds the sidebar away)."""
+    role = _state.get_role()
+    if role == privacy.PUBLIC:
+        return
+    from geomap import auth
+
+    sess = auth.current_session(st.session_state)
+    who = i18n.isolate(sess.user) if sess is not None else _("a partner")
+    st.caption("🔓 " + _("Signed in as **{user}** ({role}): confidential records are shown. Sign out in the sidebar.").format(
+        user=who, role=role))
+
+
 def render() -> None:
     """Draw the sidebar shared by every page.
 

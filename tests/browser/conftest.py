@@ -87,7 +87,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _minimal_env(home: Path) -> dict[str, str]:
+def minimal_env(home: Path) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
         "HOME": str(home),
@@ -137,7 +137,7 @@ def serve_app(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterato
         proc = subprocess.Popen(
             cmd,
             cwd=REPO,
-            env={**_minimal_env(workdir), **(extra_env or {})},
+            env={**minimal_env(workdir), **(extra_env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -164,15 +164,27 @@ def serve_app(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterato
 
 
 @pytest.fixture(scope="session")
-def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory, store_vars) -> Iterator[str]:
-    """Start ``streamlit run app.py`` from the repo root on a free port; yield its base URL.
+def app_url(app_server: tuple[str, Path]) -> str:
+    """The base URL of the app (see :func:`app_server`)."""
+    return app_server[0]
+
+
+@pytest.fixture(scope="session")
+def app_home(app_server: tuple[str, Path]) -> Path:
+    """The server's ``HOME``: its settings, credentials file and store live under it (XDG defaults)."""
+    return app_server[1]
+
+
+@pytest.fixture(scope="session")
+def app_server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory, store_vars) -> Iterator[tuple[str, Path]]:
+    """Start ``streamlit run app.py`` from the repo root on a free port; yield its base URL and HOME.
 
     The server has a store of its own (a GeoPackage in its folder, or with
     ``GEOMAP_TEST_BACKEND=postgis`` a seeded PostGIS database).
     """
     workdir = tmp_path_factory.mktemp("streamlit")
     with serve_app(workdir, store_vars(workdir / "data")) as base:
-        yield base
+        yield base, workdir
 
 
 @pytest.fixture(scope="session")
