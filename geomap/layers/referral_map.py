@@ -51,8 +51,6 @@ def referral_map(
     role: str,
     outlines: dict | None = None,
     boundary_source: str = "",
-    boundary_vintage: str | None = None,
-    boundary_licence: str | None = None,
 ) -> folium.Map:
     """Offline map: the start, the located partners (public view) and a line to each.
 
@@ -68,10 +66,13 @@ def referral_map(
         The viewer's role; confidential rows are drawn only when it may see them.
     outlines
         :func:`outline_features` of ``units`` (the page caches it); computed when omitted.
+    boundary_source
+        The boundaries' source; the map credits its first words (the vintage, licence and full
+        source go in the page's "Sources" under the map).
     """
     shown = published[published.geometry.notna() & ~published.geometry.is_empty] if len(published) else published
     fmap = assets.offline_map(bounds=_bounds(units, shown, start), max_zoom=14)
-    basemap.add_basemap(fmap, units, source=boundary_source, vintage=boundary_vintage, licence=boundary_licence)
+    basemap.add_basemap(fmap, units, source=boundary_source)
     folium.GeoJson(outlines if outlines is not None else outline_features(units),
                    style_function=lambda _: dict(_OUTLINE_STYLE),
                    interactive=False, control=False, name=_("States")).add_to(fmap)

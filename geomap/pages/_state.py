@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
@@ -217,8 +218,7 @@ def stored_directories(country: str) -> list[str]:
     """Names of the store's directories for ``country`` (asked afresh: another server may add one)."""
     from geomap import store
 
-    table = store.list_directories(get_store())
-    return table.loc[(table["country"] == country) & (table["kind"] == "directory"), "name"].tolist()
+    return store.directory_names(get_store(), country=country, kind="directory")
 
 
 def set_stored_directory(name: str) -> None:
@@ -370,18 +370,37 @@ def current_directory(country: str) -> tuple[gpd.GeoDataFrame, str, bool]:
     return directory, _("{country} sample directory (fictional)").format(country=country_name(country)), True
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _country_names(lang: str) -> MappingProxyType:
+    # Every bundled country's name in ``lang``, built once per language and server (read-only,
+    # shared by every session): the sidebar names ~250 countries on every run, and looking each
+    # one up in the table cost 1-2 s per run.
+    opts = country_options()
+    territories = i18n.translator(lang).locale.territories
+    a2 = opts["iso_a2"] if "iso_a2" in opts.columns else [None] * len(opts)
+    names = {str(c): territories.get(str(a)) or str(n) for c, n, a in zip(opts["country"], opts["name"], a2)}
+    return MappingProxyType(names)
+
+
 def country_name(country: str) -> str:
     """Name of a country (ISO3) in the current language (CLDR, via Babel), else the bundled layer's."""
+    return _country_names(i18n.current().lang).get(country, country)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def country_labels(lang: str) -> tuple[tuple[str, ...], MappingProxyType]:
+    """The country picker's codes (sorted by English name) and labels ("Mexico (32 units)") in ``lang``.
+
+    Built once per language and server, shared read-only by every session.
+    """
     opts = country_options()
-    hit = opts.loc[opts["country"] == country]
-    if not len(hit):
-        return country
-    name = str(hit["name"].iloc[0])
-    if "iso_a2" in hit.columns:
-        local = i18n.current().locale.territories.get(str(hit["iso_a2"].iloc[0]))
-        if local:
-            return local
-    return name
+    names = _country_names(lang)
+    t = i18n.translator(lang)
+    labels = {
+        str(c): names[str(c)] + " (" + t.ngettext("{n} unit", "{n} units", int(n)).format(n=t.number(int(n))) + ")"
+        for c, n in zip(opts["country"], opts["units"])
+    }
+    return tuple(labels), MappingProxyType(labels)
 
 
 def _context_inputs(country: str, role: str) -> tuple:

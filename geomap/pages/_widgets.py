@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 
 import pandas as pd
@@ -39,6 +40,19 @@ UNIT_COLUMNS: dict[str, str] = {
     "confidential_providers": N_("Confidential providers"),
     "banded": N_("Banded (confidential sites fewer than k)"),
 }
+
+
+@st.cache_resource(show_spinner=False)
+def freeze_long_lived() -> bool:
+    """Move the objects alive now out of the garbage collector's reach, once per server process.
+
+    Called after the first page: modules, loaded boundaries and caches live as long as the
+    server, and each full collection would otherwise walk them all and stall every session for
+    100-200 ms. Cached, so later runs do not count the frozen objects again (that walks them).
+    """
+    gc.collect()
+    gc.freeze()
+    return True
 
 
 def page_direction() -> None:

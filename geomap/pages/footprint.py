@@ -150,8 +150,9 @@ def _readable(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     if "overlay" in out.columns:
         out["overlay"] = out["overlay"].map(lambda g: _(F.OVERLAY_GROUPS[g]) if g in F.OVERLAY_GROUPS else g)
-    for col in ("reached", "officials_trained"):
-        out[col] = out[col].round().astype("Int64")
+    for col in ("reached", "officials_trained", "budget"):  # whole people; budgets in whole currency units
+        if col in out.columns:
+            out[col] = out[col].round().astype("Int64")
     first = [c for c in ("name", "reached_unit", "projects", "reached", "budget", "currency") if c in out.columns]
     out = out[first + [c for c in out.columns if c not in first]]
     return out.rename(columns={c: _(v) for c, v in _TABLE_LABELS.items()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 
@@ -143,11 +144,11 @@ def _grid_run(ctx, units, key: str, service: str, radius: float, grid):
         bar.progress(min((i + fraction) / (n + 1), 1.0),
                      text=_("Population grid — {stage}: {share}").format(stage=_(stage), share=i18n.percent(fraction)))
 
-    with grid_io.open_upload(data, filename=name) as info:
+    with contextlib.ExitStack() as uploads:
+        info = uploads.enter_context(grid_io.open_upload(data, filename=name))
         friction = None
-        if fr:
-            with grid_io.open_upload(fr, filename="friction surface") as finfo:
-                friction = cost.read_friction(finfo.path, info)
+        if fr:  # read tile by tile while the upload stays open
+            friction = cost.friction_raster(uploads.enter_context(grid_io.open_upload(fr, filename="friction surface")).path)
         directory = ctx.directory
         if not privacy.can_see_confidential(ctx.role):  # the disclosure rule: withheld sites shape no figure
             directory, _banded = gaps.public_inputs(units, directory, service=service)
@@ -375,6 +376,7 @@ def _headline_metrics(table: pd.DataFrame, service: str, radius: float) -> None:
                          "not of the census population.").format(n=_count(total or 0)))
     if lacking:
         st.caption(_("No provider: {units}").format(units=", ".join(i18n.isolate(u) for u in lacking)))
+    st.caption(_("Population model: {model}.").format(model=table.attrs.get("population_model", gaps.SETTLEMENT_MODEL)))
 
 
 def _sites_table(s, units) -> None:
