@@ -229,8 +229,18 @@ def _isolated_store(request, _session_data_dir, monkeypatch):
     monkeypatch.setenv("GEOMAP_DATA_DIR", str(_session_data_dir))
     monkeypatch.delenv("GEOMAP_DATABASE_URL", raising=False)
     if store_backend() == "postgis" and request.node.get_closest_marker("store"):
-        url = request.getfixturevalue("postgis_databases").seeded(f"module:{request.node.module.__name__}")
-        monkeypatch.setenv("GEOMAP_DATABASE_URL", url)
+        monkeypatch.setenv("GEOMAP_DATABASE_URL", request.getfixturevalue("_module_database"))
+
+
+@pytest.fixture(scope="module")
+def _module_database(request) -> Iterator[str]:
+    """On PostGIS: the seeded database of one test module, dropped when the module ends."""
+    databases = request.getfixturevalue("postgis_databases")
+    url = databases.seeded(f"module:{request.module.__name__}")
+    try:
+        yield url
+    finally:
+        databases.drop(url)  # also closes what the module's cached app stores still hold
 
 
 @pytest.fixture(autouse=True)
