@@ -7,6 +7,7 @@ reason. Under CI (``CI=true``) it must be there, and a missing folder fails the 
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import sys
 import uuid
@@ -73,8 +74,9 @@ BACKEND_ENV = "GEOMAP_TEST_BACKEND"
 #: A PostgreSQL+PostGIS server (role allowed to create databases) for the PostGIS backend.
 TEST_DB_ENV = "GEOMAP_TEST_DATABASE_URL"
 BACKENDS = ("geopackage", "postgis")
-#: Test folders whose every test touches the store (others carry ``@pytest.mark.store``).
+#: Test folders and files whose every test touches the store (others carry ``@pytest.mark.store``).
 STORE_DIRS = ("store", "pages", "browser")
+STORE_FILES = ("cli/test_cli_store*.py", "cli/test_cli_users*.py")
 
 
 def store_backend() -> str:
@@ -99,8 +101,8 @@ def pytest_collection_modifyitems(config, items) -> None:
     postgis = store_backend() == "postgis"
     keep, dropped = [], []
     for item in items:
-        parts = Path(str(item.fspath)).relative_to(REPO / "tests").parts
-        if parts[0] in STORE_DIRS:
+        path = Path(str(item.fspath)).relative_to(REPO / "tests")
+        if path.parts[0] in STORE_DIRS or any(fnmatch.fnmatch(path.as_posix(), pattern) for pattern in STORE_FILES):
             item.add_marker(pytest.mark.store)
         params = getattr(getattr(item, "callspec", None), "params", {})
         (dropped if postgis and params.get("store_url") == "geopackage" else keep).append(item)
