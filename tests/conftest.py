@@ -7,6 +7,7 @@ reason. Under CI (``CI=true``) it must be there, and a missing folder fails the 
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import sys
 import uuid
@@ -73,8 +74,9 @@ BACKEND_ENV = "GEOMAP_TEST_BACKEND"
 #: A PostgreSQL+PostGIS server (role allowed to create databases) for the PostGIS backend.
 TEST_DB_ENV = "GEOMAP_TEST_DATABASE_URL"
 BACKENDS = ("geopackage", "postgis")
-#: Test folders whose every test touches the store (others carry ``@pytest.mark.store``).
+#: Test folders and files whose every test touches the store (others carry ``@pytest.mark.store``).
 STORE_DIRS = ("store", "pages", "browser")
+STORE_FILES = ("cli/test_cli_store*.py", "cli/test_cli_users*.py")
 
 
 def store_backend() -> str:
@@ -99,8 +101,8 @@ def pytest_collection_modifyitems(config, items) -> None:
     postgis = store_backend() == "postgis"
     keep, dropped = [], []
     for item in items:
-        parts = Path(str(item.fspath)).relative_to(REPO / "tests").parts
-        if parts[0] in STORE_DIRS:
+        path = Path(str(item.fspath)).relative_to(REPO / "tests")
+        if path.parts[0] in STORE_DIRS or any(fnmatch.fnmatch(path.as_posix(), pattern) for pattern in STORE_FILES):
             item.add_marker(pytest.mark.store)
         params = getattr(getattr(item, "callspec", None), "params", {})
         (dropped if postgis and params.get("store_url") == "geopackage" else keep).append(item)
@@ -229,8 +231,18 @@ def _isolated_store(request, _session_data_dir, monkeypatch):
     monkeypatch.setenv("GEOMAP_DATA_DIR", str(_session_data_dir))
     monkeypatch.delenv("GEOMAP_DATABASE_URL", raising=False)
     if store_backend() == "postgis" and request.node.get_closest_marker("store"):
-        url = request.getfixturevalue("postgis_databases").seeded(f"module:{request.node.module.__name__}")
-        monkeypatch.setenv("GEOMAP_DATABASE_URL", url)
+        monkeypatch.setenv("GEOMAP_DATABASE_URL", request.getfixturevalue("_module_database"))
+
+
+@pytest.fixture(scope="module")
+def _module_database(request) -> Iterator[str]:
+    """On PostGIS: the seeded database of one test module, dropped when the module ends."""
+    databases = request.getfixturevalue("postgis_databases")
+    url = databases.seeded(f"module:{request.module.__name__}")
+    try:
+        yield url
+    finally:
+        databases.drop(url)  # also closes what the module's cached app stores still hold
 
 
 @pytest.fixture(autouse=True)
