@@ -791,12 +791,13 @@ def _scalar_field(name: str, kind: str, raw: Any, notes: _Notes) -> Any:
     values = cells.memo_codes(lambda v: v, raw)[1] if any(p is not None and p[1] for p in parsed) else None
     said = {k: f"{name}: {_quote(values[k])} {_NOT_READ[kind]} (left blank)" for k, p in enumerate(parsed) if p is not None and p[1]}
     _note_rows(notes, codes, said)
-    vals = np.array([None if p is None else p[0] for p in parsed], dtype=object)[codes]
+    per_value = [None if p is None else p[0] for p in parsed]
+    missing = np.array([v is None for v in per_value], dtype=bool)[codes]
     if kind == "bool":
-        return pd.array(vals, dtype="boolean")
+        return pd.arrays.BooleanArray(np.array([bool(v) for v in per_value], dtype=bool)[codes], missing)
     if kind == "int":
-        return pd.array(vals, dtype="Int64")
-    return vals
+        return pd.arrays.IntegerArray(np.array([0 if v is None else v for v in per_value], dtype="int64")[codes], missing)
+    return np.array(per_value, dtype=object)[codes]
 
 
 def _typed_fields(
@@ -859,6 +860,38 @@ def _exact_keys(df: pd.DataFrame, content: list[str]) -> tuple[np.ndarray, np.nd
     return key, nonblank
 
 
+def _close_pairs(x: np.ndarray, y: np.ndarray, distance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every ordered pair ``(a, b)`` of points at most ``distance`` apart (GEOS ``dwithin``), self-pairs included.
+
+    Candidates come from a grid of ``distance``-sized cells (two points that close lie in the
+    same or adjacent cells); only they are tested, with :func:`shapely.dwithin` on the points.
+    """
+    cx = np.floor(x / distance).astype("int64")
+    cy = np.floor(y / distance).astype("int64")
+    cx, cy = cx - cx.min() + 1, cy - cy.min() + 1
+    width = int(cy.max()) + 2
+    key = cx * width + cy
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    firsts, seconds = [], []
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            target = key + dx * width + dy
+            lo = np.searchsorted(sorted_key, target, "left")
+            hi = np.searchsorted(sorted_key, target, "right")
+            count = hi - lo
+            if not count.any():
+                continue
+            firsts.append(np.repeat(np.arange(len(key)), count))
+            start = np.repeat(lo - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
+            seconds.append(order[start + np.arange(int(count.sum()))])
+    a, b = np.concatenate(firsts), np.concatenate(seconds)
+    involved, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    pts = shapely.points(x[involved], y[involved])
+    within = shapely.dwithin(pts[inverse[: len(a)]], pts[inverse[len(a) :]], distance)
+    return a[within], b[within]
+
+
 def _duplicates(
     df: pd.DataFrame, geometry: np.ndarray, names: Any, source_rows: np.ndarray, to_m: Any
 ) -> tuple[np.ndarray, list[str | None]]:
@@ -878,18 +911,17 @@ def _duplicates(
         note[r] = f"exact duplicate of row {source_rows[first_pos[r]]}"
     # near-duplicates: the same name (normalised) within DUPLICATE_DISTANCE_M; names are
     # normalised only for the rows that have a neighbour that close
-    names = np.asarray(names, dtype=object)
-    has = ~shapely.is_missing(geometry) & ~pd.isna(names)
+    has = ~shapely.is_missing(geometry) & ~np.asarray(pd.isna(names), dtype=bool)
     if has.sum() > 1:
         idx = np.flatnonzero(has)
-        pts = _projected_points(geometry[idx], to_m)
-        a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
+        a, b = _close_pairs(*to_m.transform(shapely.get_x(geometry[idx]), shapely.get_y(geometry[idx])), DUPLICATE_DISTANCE_M)
         i, j = idx[a], idx[b]
         close = (j < i) & ~exact[i]
         i, j = i[close], j[close]
         if len(i):
             involved = np.unique(np.concatenate([i, j]))
-            key = dict(zip(involved.tolist(), _memo(gazetteer.normalise_place, names[involved]), strict=True))
+            named = np.asarray(names[involved], dtype=object)
+            key = dict(zip(involved.tolist(), _memo(gazetteer.normalise_place, named), strict=True))
             keep = np.array([key[x] != "" and key[x] == key[y] for x, y in zip(i.tolist(), j.tolist(), strict=True)], dtype=bool)
             if keep.any():
                 pairs = pd.DataFrame({"i": i[keep], "j": j[keep]}).groupby("i")["j"].min()
