@@ -861,7 +861,7 @@ def _exact_keys(df: pd.DataFrame, content: list[str]) -> tuple[np.ndarray, np.nd
 
 
 def _close_pairs(x: np.ndarray, y: np.ndarray, distance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Every ordered pair ``(a, b)`` of points at most ``distance`` apart (GEOS ``dwithin``), self-pairs included.
+    """Every ordered pair ``(a, b)``, ``a != b``, of points at most ``distance`` apart (GEOS ``dwithin``).
 
     Candidates come from a grid of ``distance``-sized cells (two points that close lie in the
     same or adjacent cells); only they are tested, with :func:`shapely.dwithin` on the points.
@@ -876,16 +876,17 @@ def _close_pairs(x: np.ndarray, y: np.ndarray, distance: float) -> tuple[np.ndar
     firsts, seconds = [], []
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
-            target = key + dx * width + dy
+            target = sorted_key + (dx * width + dy)  # sorted needles: numpy's search walks forward
             lo = np.searchsorted(sorted_key, target, "left")
             hi = np.searchsorted(sorted_key, target, "right")
             count = hi - lo
             if not count.any():
                 continue
-            firsts.append(np.repeat(np.arange(len(key)), count))
+            firsts.append(np.repeat(order, count))
             start = np.repeat(lo - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
             seconds.append(order[start + np.arange(int(count.sum()))])
     a, b = np.concatenate(firsts), np.concatenate(seconds)
+    a, b = a[a != b], b[a != b]
     involved, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
     pts = shapely.points(x[involved], y[involved])
     within = shapely.dwithin(pts[inverse[: len(a)]], pts[inverse[len(a) :]], distance)
