@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-__all__ = ["BLANK_PATTERN", "TextColumns", "blank_mask", "clean_column", "text_columns"]
+__all__ = ["BLANK_PATTERN", "TextColumns", "blank_mask", "clean_column", "plain_ends", "text_columns"]
 
 #: Every character :meth:`str.isspace` is true for (RE2 syntax): a cell made only of these is
 #: blank (tests/io/test_columns.py checks the set against Python's).
@@ -80,6 +80,24 @@ def _lengths_first_bytes(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None and data_buf.size else np.zeros(1, np.uint8)
     first = np.where(lengths > 0, data[np.minimum(offsets[:-1], len(data) - 1)], 0)
     return lengths, first
+
+
+def plain_ends(column: pa.Array) -> tuple[bool, bool]:
+    """Whether no cell starts or ends with a byte that could be white space, and whether no cell is empty.
+
+    Bytes below ``!`` and every non-ASCII byte count as possible white space, so a column that
+    passes needs no trimming under any definition of white space.
+    """
+    lengths, first = _lengths_first_bytes(column)
+    _validity, offsets_buf, data_buf = column.buffers()
+    kind = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    ends = np.frombuffer(offsets_buf, dtype=kind)[column.offset + 1 : column.offset + len(column) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None and data_buf.size else np.zeros(1, np.uint8)
+    last = np.where(lengths > 0, data[np.clip(ends - 1, 0, len(data) - 1)], 0)
+    valid = np.asarray(column.is_valid()) if column.null_count else np.ones(len(column), dtype=bool)
+    text = valid & (lengths > 0)
+    odd = ((first < 0x21) | (first >= 0x80) | (last < 0x21) | (last >= 0x80)) & text
+    return not bool(odd.any()), not bool((valid & (lengths == 0)).any())
 
 
 def clean_column(column: pa.Array) -> pa.Array:

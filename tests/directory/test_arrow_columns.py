@@ -80,3 +80,23 @@ def test_close_pairs_equal_an_strtree_dwithin_query():
     geoms = shapely.points(pts)
     ta, tb = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=100.0)
     assert sorted(zip(a.tolist(), b.tolist())) == sorted((i, j) for i, j in zip(ta.tolist(), tb.tolist()) if i != j)
+
+
+@pytest.mark.parametrize("cells", [
+    ["a", "b c", None, "x"],
+    [" a", "b", None],
+    ["a\u00a0", "é", "b"],
+    ["", "a", None],
+    ["a\u3000", "\u2003b", "c\t"],
+])
+def test_text_columns_type_the_same_from_arrow_and_objects(cells):
+    import pyarrow as pa
+
+    from geomap.directory import cells as cell_columns
+
+    objects = pd.Series(cells, dtype=object)
+    arrow = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(cells, type=pa.string())))
+    a, b = cell_columns.str_column(objects), cell_columns.str_column(arrow)
+    assert a.dtype == b.dtype and [repr(v) for v in a] == [repr(v) for v in b]
+    assert cell_columns.texts(objects) == cell_columns.texts(arrow)
+    assert cell_columns.blank_cells(objects).tolist() == cell_columns.blank_cells(arrow).tolist()
