@@ -860,20 +860,19 @@ def _exact_keys(df: pd.DataFrame, content: list[str]) -> tuple[np.ndarray, np.nd
     return key, nonblank
 
 
-def _close_pairs(x: np.ndarray, y: np.ndarray, distance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Every ordered pair ``(a, b)``, ``a != b``, of points at most ``distance`` apart (GEOS ``dwithin``).
+def _grid_pairs(x: np.ndarray, y: np.ndarray, cell_x: float, cell_y: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every ordered pair ``(a, b)``, ``a != b``, of points in the same or adjacent grid cells.
 
-    Candidates come from a grid of ``distance``-sized cells (two points that close lie in the
-    same or adjacent cells); only they are tested, with :func:`shapely.dwithin` on the points.
+    Two points at most ``cell_x`` apart in x and ``cell_y`` in y always form a pair.
     """
-    cx = np.floor(x / distance).astype("int64")
-    cy = np.floor(y / distance).astype("int64")
+    cx = np.floor(x / cell_x).astype("int64")
+    cy = np.floor(y / cell_y).astype("int64")
     cx, cy = cx - cx.min() + 1, cy - cy.min() + 1
     width = int(cy.max()) + 2
     key = cx * width + cy
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
-    firsts, seconds = [], []
+    firsts, seconds = [np.empty(0, dtype="int64")], [np.empty(0, dtype="int64")]
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
             target = sorted_key + (dx * width + dy)  # sorted needles: numpy's search walks forward
@@ -886,11 +885,41 @@ def _close_pairs(x: np.ndarray, y: np.ndarray, distance: float) -> tuple[np.ndar
             start = np.repeat(lo - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
             seconds.append(order[start + np.arange(int(count.sum()))])
     a, b = np.concatenate(firsts), np.concatenate(seconds)
-    a, b = a[a != b], b[a != b]
+    return a[a != b], b[a != b]
+
+
+def _close_pairs(x: np.ndarray, y: np.ndarray, distance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every ordered pair ``(a, b)``, ``a != b``, of points at most ``distance`` apart (GEOS ``dwithin``).
+
+    Candidates come from a grid of ``distance``-sized cells (two points that close lie in the
+    same or adjacent cells); only they are tested, with :func:`shapely.dwithin` on the points.
+    """
+    a, b = _grid_pairs(x, y, distance, distance)
     involved, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
     pts = shapely.points(x[involved], y[involved])
     within = shapely.dwithin(pts[inverse[: len(a)]], pts[inverse[len(a) :]], distance)
     return a[within], b[within]
+
+
+def _near_pairs(lon: np.ndarray, lat: np.ndarray, to_m: Any, distance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Ordered pairs of points at most ``distance`` metres apart once projected with ``to_m`` (an
+    azimuthal equidistant projection), ``a != b``.
+
+    Its scale is at least 1 everywhere, so such points are at most ``distance`` apart on the
+    ellipsoid: a grid of cells twice that size in degrees finds every candidate, and only the
+    candidates are projected and tested (:func:`_close_pairs`).
+    """
+    if np.ptp(lon) > 180:  # across the antimeridian: degrees do not tell neighbours apart
+        return _close_pairs(*to_m.transform(lon, lat), distance)
+    cell_lat = 2 * distance / 110_000.0
+    cell_lon = cell_lat / np.cos(np.radians(min(89.9, float(np.abs(lat).max()) + 0.01)))
+    a, b = _grid_pairs(lon, lat, cell_lon, cell_lat)
+    if not len(a):
+        return a, b
+    involved, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    x, y = to_m.transform(lon[involved], lat[involved])
+    pa_, pb_ = _close_pairs(np.asarray(x), np.asarray(y), distance)
+    return involved[pa_], involved[pb_]
 
 
 def _duplicates(
@@ -915,7 +944,7 @@ def _duplicates(
     has = ~shapely.is_missing(geometry) & ~np.asarray(pd.isna(names), dtype=bool)
     if has.sum() > 1:
         idx = np.flatnonzero(has)
-        a, b = _close_pairs(*to_m.transform(shapely.get_x(geometry[idx]), shapely.get_y(geometry[idx])), DUPLICATE_DISTANCE_M)
+        a, b = _near_pairs(shapely.get_x(geometry[idx]), shapely.get_y(geometry[idx]), to_m, DUPLICATE_DISTANCE_M)
         i, j = idx[a], idx[b]
         close = (j < i) & ~exact[i]
         i, j = i[close], j[close]
@@ -1119,7 +1148,7 @@ def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: li
     """Place unplaced rows by admin-1 code/name, and warn where it disagrees with the coordinates."""
     a_pos, a_conf, a_method, a_notes = admin
     unit_pos, coord_notes = rows.unit_pos, rows.coord_notes
-    has_a_notes = np.fromiter((bool(x) for x in a_notes), dtype=bool, count=rows.n)
+    has_a_notes = np.fromiter(map(bool, a_notes), dtype=bool, count=rows.n)
     # rows with something to say or place: unplaced, or the code/name disagrees or has notes
     todo = (unit_pos < 0) | ((a_pos >= 0) & (a_pos != unit_pos)) | ((a_pos < 0) & has_a_notes)
     for r in np.flatnonzero(todo):

@@ -100,3 +100,17 @@ def test_text_columns_type_the_same_from_arrow_and_objects(cells):
     assert a.dtype == b.dtype and [repr(v) for v in a] == [repr(v) for v in b]
     assert cell_columns.texts(objects) == cell_columns.texts(arrow)
     assert cell_columns.blank_cells(objects).tolist() == cell_columns.blank_cells(arrow).tolist()
+
+
+def test_near_pairs_equal_projected_dwithin():
+    units_crs = "+proj=aeqd +lat_0=9.000000 +lon_0=8.000000 +datum=WGS84 +units=m +no_defs"
+    to_m = resolve._to_metres(units_crs)
+    rng = np.random.default_rng(11)
+    centres = np.column_stack([rng.uniform(2, 15, 400), rng.uniform(4, 14, 400)])
+    pts = centres[rng.integers(0, 400, 5000)] + rng.normal(0, 0.001, (5000, 2))
+    a, b = resolve._near_pairs(pts[:, 0], pts[:, 1], to_m, 100.0)
+    x, y = to_m.transform(pts[:, 0], pts[:, 1])
+    geoms = shapely.points(x, y)
+    ta, tb = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=100.0)
+    expected = sorted((i, j) for i, j in zip(ta.tolist(), tb.tolist()) if i != j)
+    assert expected and sorted(zip(a.tolist(), b.tolist())) == expected
