@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,7 @@ __all__ = [
     "DUPLICATE_DISTANCE_M",
     "FUZZY_CUTOFF",
     "NATIONAL_NOTE",
+    "PROGRESS_STAGES",
     "TOLERANCE_KM",
     "TOWN_CUTOFF",
     "is_national",
@@ -90,6 +92,9 @@ TOLERANCE_KM = 5.0
 FUZZY_CUTOFF = 85.0
 #: Minimum gazetteer score for a town match.
 TOWN_CUTOFF = 85.0
+#: Steps :func:`resolve_directory` reports to its ``progress`` callback, in order
+#: (:func:`geomap.pipeline.load_directory` adds ``"read"`` before them).
+PROGRESS_STAGES: tuple[str, ...] = ("fields", "place", "towns", "duplicates", "done")
 #: Two rows with the same normalised name closer than this are reported as near-duplicates.
 DUPLICATE_DISTANCE_M = 100.0
 
@@ -1296,6 +1301,7 @@ def resolve_directory(
     tolerance_km: float = TOLERANCE_KM,
     use_gazetteer: bool = True,
     categories: dict[str, str] | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> gpd.GeoDataFrame:
     """Place every directory row in an admin-1 unit or flag it, with the reason.
 
@@ -1319,6 +1325,10 @@ def resolve_directory(
         The user's ``{raw category: code}`` mapping (:func:`geomap.directory.schema.check_category_mapping`);
         categories neither it nor the vocabulary knows are kept verbatim, with a warning, and
         counted in ``attrs["unknown_categories"]``. They never flag a row.
+    progress
+        Called as ``progress(fraction, stage)`` before each step (``fraction`` from 0 to 1,
+        ``stage`` one of :data:`PROGRESS_STAGES`) and once with ``(1.0, "done")``, so a page
+        can show how far a big directory has got.
 
     Returns
     -------
@@ -1343,6 +1353,8 @@ def resolve_directory(
         tol=float(tolerance_km),
     )
 
+    say = progress or (lambda _fraction, _stage: None)
+    say(0.0, "fields")
     df, source_rows = _prepare_frame(raw)
     n = len(df)
     rows = _Rows(
@@ -1358,15 +1370,18 @@ def resolve_directory(
     )
     typed, unknown_categories = _typed_fields(df, rows.notes, categories=schema.check_category_mapping(categories))
 
+    say(0.3, "place")
     code_txt = _texts(df["admin1_code"])  # admin-1 code and name, trimmed
     name_txt = _texts(df["admin1_name"])
     co = _read_coordinates(df, rows.coord_notes)  # (a) coordinates
     admin = _place_by_coordinates(rows, co, (code_txt, name_txt), u)
     _place_by_admin(rows, admin, code_txt, name_txt, index)  # (b, c) admin-1 code and name
     towns = _texts(df["town"])  # (d) town
+    say(0.6, "towns")
     _place_by_town(rows, towns, u, country=country, use_gazetteer=use_gazetteer)
     placed_unit = _flag_unplaced(rows, co, towns, code_txt, name_txt)
 
+    say(0.75, "duplicates")
     dup = _duplicates(df, rows.geometry, typed["name"], source_rows, u.to_m)
     result = _assemble(rows, df, typed, placed_unit=placed_unit, index=index, source_rows=source_rows, dup=dup)
     result.attrs.update({k: v for k, v in raw.attrs.items() if isinstance(k, str)})
@@ -1375,6 +1390,7 @@ def resolve_directory(
     result.attrs["unknown_categories"] = unknown_categories
     result.attrs["warnings"] = list(result.attrs.get("warnings") or []) + _pcode_warning(code_txt, rows.method, index)
     result.attrs["category_mapping"] = dict(categories or {})
+    say(1.0, "done")
     return result
 
 
