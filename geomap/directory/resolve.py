@@ -1274,18 +1274,17 @@ def _assemble(
             out[name] = rows.out_lon
         elif name in ("admin1_code", "admin1_name"):
             src = index.codes if name == "admin1_code" else index.names
-            out[name] = pd.array(np.where(placed_unit, src[safe_pos], None), dtype="str")
+            out[name] = _str_take(src, np.where(placed_unit, safe_pos, -1))
         else:
             out[name] = typed[name]
     out["source_file"] = df["source_file"].to_numpy()
     out["source_row"] = df["source_row"].to_numpy()
-    out["location_method"] = pd.array(rows.method, dtype="str")
+    method_codes, method_values = pd.factorize(rows.method, use_na_sentinel=True)
+    out["location_method"] = _str_take(np.asarray(method_values, dtype=object), method_codes)
     out["confidence"] = np.round(rows.conf, 3)
-    out["status"] = pd.array(status, dtype="str")
+    out["status"] = _str_take(np.array([schema.STATUS_FLAGGED, schema.STATUS_PLACED], dtype=object), placed_unit.astype("int64"))
     out["reason"] = pd.array(reasons, dtype="str")
-    out["duplicate_of"] = pd.array(
-        [source_rows[f] if f >= 0 else None for f in dup_first], dtype="Int64"
-    ) if _int_like(source_rows) else np.array([source_rows[f] if f >= 0 else None for f in dup_first], dtype=object)
+    out["duplicate_of"] = _duplicate_of(dup_first, df["source_row"], source_rows)
     extra = [c for c in df.columns if c not in out and c != "geometry"]
     frame = pd.DataFrame(out)
     for c in extra:
@@ -1406,6 +1405,23 @@ def _pcode_warning(codes: list[str], method: list[str | None], index: _AdminInde
         f"(its codes look like {index.example_code!r}); they were placed by admin1_name. Bring the matching COD "
         "boundaries to place them by p-code."
     ]
+
+
+def _str_take(values: np.ndarray, codes: np.ndarray) -> Any:
+    """``pd.array([values[c] if c >= 0 else None for c in codes], dtype="str")``, taken in Arrow."""
+    dictionary = pa.array(list(values), type=pa.large_string())
+    taken = dictionary.take(pa.array(codes, mask=codes < 0)) if len(values) else pa.nulls(len(codes), pa.large_string())
+    return pd.array(taken, dtype="str")
+
+
+def _duplicate_of(first: np.ndarray, column: pd.Series, source_rows: np.ndarray) -> Any:
+    """``source_row`` of the row each row duplicates (NA if none): ``Int64`` when rows are whole numbers."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
+        values = column.to_numpy(dtype="int64")
+        return pd.arrays.IntegerArray(values[np.maximum(first, 0)], first < 0)
+    if _int_like(source_rows):
+        return pd.array([source_rows[f] if f >= 0 else None for f in first], dtype="Int64")
+    return np.array([source_rows[f] if f >= 0 else None for f in first], dtype=object)
 
 
 def _int_like(values: np.ndarray) -> bool:

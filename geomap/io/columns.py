@@ -157,7 +157,7 @@ def text_columns(data: bytes, width: int, first_row: int, delimiter: str, *, off
                 newlines_in_values=True, ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=dict.fromkeys(names, pa.large_string()),  # pandas' "str" holds large strings
                 strings_can_be_null=False, quoted_strings_can_be_null=False,
             ),
         )
