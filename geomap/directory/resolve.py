@@ -240,6 +240,8 @@ def _aeqd(units: gpd.GeoDataFrame) -> str:
 # coordinates
 # --------------------------------------------------------------------------------------------
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+#: A decimal number Arrow, pandas and float() read to the same double (RE2 syntax).
+_PLAIN_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 _NUM = r"(\d+(?:[.,]\d+)?)"
 _DMS = re.compile(
     r"^[+-]?\s*" + _NUM + r"\s*(?:[°º˚D:]\s*|\s+)?"
@@ -331,8 +333,22 @@ def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, dict[i
 
     Returns the degrees and ``{row: problem}`` for the cells that are not coordinates.
     """
-    raw = values.astype(object).to_numpy()
-    fast = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
+    arrow = cells.arrow_strings(values)
+    if arrow is not None:
+        # plain decimal numbers are cast in Arrow (the same doubles as pandas and float()); the
+        # other cells with text go the way of Python objects below
+        plain = np.asarray(pc.fill_null(pc.match_substring_regex(arrow, _PLAIN_NUMBER), False), dtype=bool)
+        out = np.full(len(arrow), np.nan)
+        out[plain] = np.asarray(pc.cast(arrow.filter(pa.array(plain)), pa.float64()), dtype=float)
+        # Python objects for the cells with text that are not finite plain numbers ("6,45", "1e400")
+        other = np.flatnonzero(~(plain & np.isfinite(out)) & ~cells.blank_cells(values))
+        raw = np.full(len(arrow), None, dtype=object)
+        raw[other] = arrow.take(pa.array(other)).to_pylist()
+        fast = np.where(plain, out, np.nan)
+        fast[other] = pd.to_numeric(pd.Series(raw[other], dtype=object), errors="coerce").to_numpy(dtype=float)
+    else:
+        raw = values.astype(object).to_numpy()
+        fast = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
     problems: dict[int, str] = {}
     out = fast.copy()
     slow = np.flatnonzero(~np.isfinite(fast))

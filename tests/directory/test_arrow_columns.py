@@ -114,3 +114,16 @@ def test_near_pairs_equal_projected_dwithin():
     ta, tb = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=100.0)
     expected = sorted((i, j) for i, j in zip(ta.tolist(), tb.tolist()) if i != j)
     assert expected and sorted(zip(a.tolist(), b.tolist())) == expected
+
+
+def test_coordinate_cells_read_the_same_from_arrow_and_objects():
+    import pyarrow as pa
+
+    cells = ["6.45", "-0", "00012", "1.", ".5", "+3", "1e400", "1e-400", "6,45", " 6.4 ", '6°27\'14"N', "abc", "", None,
+             "1_000", "inf", "nan", "7.123456789012345678901", "3.4e1", "N 6 27 14"]
+    objects = pd.Series(cells, dtype=object)
+    arrow = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(cells, type=pa.large_string())))
+    a, pa_ = resolve._parse_coordinates(objects, "latitude")
+    b, pb_ = resolve._parse_coordinates(arrow, "latitude")
+    assert [repr(x) for x in a] == [repr(x) for x in b]
+    assert pa_ == pb_
