@@ -1194,18 +1194,17 @@ def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tu
     memo: dict[str, tuple[int, float, str]] = {}
     pts_by_town: dict[str, Any] = {}
     try:
-        results = gazetteer.find_towns(sorted(need_towns), country, limit=5)
+        results = gazetteer.best_towns(sorted(need_towns), country, limit=5)
     except ValueError as exc:
         return {t: (-1, 0.0, f"town: {_quote(t)} could not be searched ({exc})") for t in need_towns}
     for t in need_towns:
-        found = results[t]
-        if len(found) == 0 or found["score"].iloc[0] < TOWN_CUTOFF:
+        best = results[t]
+        if best is None or best[3] < TOWN_CUTOFF:
             memo[t] = (-1, 0.0, f"town: {_quote(t)} not found in the GeoNames gazetteer")
             continue
-        top = found.iloc[0]
-        ties = int((found["score"] == top["score"]).sum())
-        gname = str(top["name"]) + (f"; {ties} places match equally, took the most populous" if ties > 1 else "")
-        pts_by_town[t] = (shapely.Point(float(top["longitude"]), float(top["latitude"])), float(top["score"]), gname)
+        name, lat, lon, score, ties = best
+        gname = name + (f"; {ties} places match equally, took the most populous" if ties > 1 else "")
+        pts_by_town[t] = (shapely.Point(lon, lat), score, gname)
     if pts_by_town:
         keys = list(pts_by_town)
         pts = np.array([pts_by_town[k][0] for k in keys], dtype=object)
