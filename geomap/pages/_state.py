@@ -19,7 +19,7 @@ import streamlit as st
 
 from geomap import boundaries, boundary_vintage, i18n, pipeline
 from geomap.directory import privacy, schema
-from geomap.i18n import _
+from geomap.i18n import N_, _
 
 __all__ = [
     "DEFAULT_COUNTRY",
@@ -175,18 +175,38 @@ def resolve_upload(
     edits: tuple = (),
     categories: tuple[tuple[str, str], ...] = (),
 ) -> gpd.GeoDataFrame:
-    """Read and resolve uploaded bytes (cached by content, country, sheet, mappings and edits)."""
+    """Read and resolve uploaded bytes (cached by content, country, sheet, mappings and edits).
+
+    A progress bar names each step while it runs (a 100,000-row file takes seconds) and is
+    removed when the directory is ready.
+    """
     units = units_for(country)
-    return pipeline.load_directory(
-        data,
-        units=units,
-        country=country,
-        filename=name,
-        sheet=sheet,
-        mapping=dict(mapping) or None,
-        edits={row: dict(changes) for row, changes in edits} or None,
-        categories=dict(categories) or None,
-    )
+    bar = st.progress(0.0, text=_(_LOAD_STEPS["read"]))
+    try:
+        return pipeline.load_directory(
+            data,
+            units=units,
+            country=country,
+            filename=name,
+            sheet=sheet,
+            mapping=dict(mapping) or None,
+            edits={row: dict(changes) for row, changes in edits} or None,
+            categories=dict(categories) or None,
+            progress=lambda fraction, stage: bar.progress(min(1.0, fraction), text=_(_LOAD_STEPS.get(stage, _LOAD_STEPS["done"]))),
+        )
+    finally:
+        bar.empty()
+
+
+#: What the progress bar says at each step of :func:`geomap.pipeline.load_directory`.
+_LOAD_STEPS: dict[str, str] = {
+    "read": N_("Reading the directory file…"),
+    "fields": N_("Checking every field…"),
+    "place": N_("Placing each row in a unit…"),
+    "towns": N_("Looking up towns in the gazetteer…"),
+    "duplicates": N_("Looking for duplicate rows…"),
+    "done": N_("Directory ready"),
+}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
