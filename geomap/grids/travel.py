@@ -19,8 +19,9 @@ tile runs Dijkstra (:func:`scipy.sparse.csgraph.dijkstra`) over itself plus a on
   ``MCP_Geometric``). Each tile runs about twice on a national grid.
 
 Serially (:func:`tiled_sums`, ``client=None``) the tiles run one after another and each sees its
-neighbours' newest edges (Gauss-Seidel); on Dask each round runs every tile whose halo changed at
-once (Jacobi). Both reach the same fixed point. Each run also returns the tile's per-unit sums
+neighbours' newest edges (Gauss-Seidel); on Dask every tile that needs a run is submitted as soon
+as it is not running, with the newest edges (asynchronous relaxation). Both reach the same fixed
+point. Each run also returns the tile's per-unit sums
 (:data:`SUMS`); a tile's last run is the one that counts, so nothing but edges and sums ever
 leaves a tile: memory is bounded by the tile size (~150 bytes per cell of one tile, per worker).
 """
@@ -304,18 +305,49 @@ def _solve(problem: Problem, *, tile: int, client=None, progress: Callable[[int,
                 dirty.update(edges.improved(wins[key], last[key]["offer"]))
                 if progress is not None:
                     progress(runs, runs + len(dirty))
-        else:  # Jacobi: a round runs every dirty tile at once on the cluster
-            order = sorted(dirty)
+        else:
+            runs += _solve_on_dask(client, shared, wins, edges, last, dirty, progress=progress)
             dirty = set()
-            futures = [client.submit(tile_travel, shared, wins[k], edges.halo(wins[k]), pure=False) for k in order]
-            for key, res in zip(order, client.gather(futures)):
-                last[key] = res
-                runs += 1
-                edges.update(wins[key], res)
-                dirty.update(edges.improved(wins[key], res["offer"]))
-            if progress is not None:
-                progress(runs, runs + len(dirty))
     return {"tiles": last, "runs": runs, "n_tiles": len(wins), "windows": wins}
+
+
+def _solve_on_dask(client, shared, wins: dict, edges: _Edges, last: dict, dirty: set, *, progress=None) -> int:
+    """Run the ``dirty`` tiles on the cluster as results come in; the number of tile runs.
+
+    A tile is submitted as soon as it needs a run and is not running; one that needs another
+    while it runs is submitted again when it returns (so it always starts from the newest edges).
+    """
+    from dask.distributed import as_completed
+
+    running: dict = {}
+    again: set = set()
+    queue = as_completed()
+    for key in sorted(dirty):
+        fut = client.submit(tile_travel, shared, wins[key], edges.halo(wins[key]), pure=False)
+        running[fut.key] = key
+        queue.add(fut)
+    runs = 0
+    for fut in queue:
+        key = running.pop(fut.key)
+        res = fut.result()
+        last[key] = res
+        runs += 1
+        edges.update(wins[key], res)
+        wanted = edges.improved(wins[key], res["offer"])
+        if key in again:
+            again.discard(key)
+            wanted.add(key)
+        busy = set(running.values())
+        for nxt in sorted(wanted):
+            if nxt in busy:
+                again.add(nxt)
+                continue
+            new = client.submit(tile_travel, shared, wins[nxt], edges.halo(wins[nxt]), pure=False)
+            running[new.key] = nxt
+            queue.add(new)
+        if progress is not None:
+            progress(runs, runs + len(running) + len(again))
+    return runs
 
 
 def _problem(info, providers, friction, *, minutes, units=None, keep_minutes=False) -> Problem:
