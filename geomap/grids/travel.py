@@ -38,9 +38,9 @@ from rasterio.windows import Window
 
 from geomap.grids import cost, io, reach
 
-__all__ = ["DEFAULT_TILE", "SUMS", "grid_travel", "tile_travel", "tiled_minutes", "tiled_sums"]
+__all__ = ["DEFAULT_TILE", "SUMS", "Problem", "grid_travel", "tile_travel", "tiled_minutes", "tiled_sums"]
 
-#: Rows and columns of one cost-distance tile (1024 x 1024: about 150 MB of working memory).
+#: Rows and columns of one cost-distance tile (1024 x 1024: about 170 MB of working memory).
 DEFAULT_TILE = 1024
 
 #: Per-unit sums one tile returns (the last row is "outside every unit").
