@@ -19,9 +19,8 @@ tile runs Dijkstra (:func:`scipy.sparse.csgraph.dijkstra`) over itself plus a on
   ``MCP_Geometric``). Each tile runs about twice on a national grid.
 
 Serially (:func:`tiled_sums`, ``client=None``) the tiles run one after another and each sees its
-neighbours' newest edges (Gauss-Seidel); on Dask every tile that needs a run is submitted as soon
-as it is not running, with the newest edges (asynchronous relaxation). Both reach the same fixed
-point. Each run also returns the tile's per-unit sums
+neighbours' newest edges (Gauss-Seidel); on Dask the same, a few tiles at a time (one per worker
+thread, each sent with the newest edges when a slot frees up). Both reach the same fixed point. Each run also returns the tile's per-unit sums
 (:data:`SUMS`); a tile's last run is the one that counts, so nothing but edges and sums ever
 leaves a tile: memory is bounded by the tile size (~150 bytes per cell of one tile, per worker).
 """
@@ -312,41 +311,33 @@ def _solve(problem: Problem, *, tile: int, client=None, progress: Callable[[int,
 
 
 def _solve_on_dask(client, shared, wins: dict, edges: _Edges, last: dict, dirty: set, *, progress=None) -> int:
-    """Run the ``dirty`` tiles on the cluster as results come in; the number of tile runs.
+    """Run the ``dirty`` tiles on the cluster, a few at a time; the number of tile runs.
 
-    A tile is submitted as soon as it needs a run and is not running; one that needs another
-    while it runs is submitted again when it returns (so it always starts from the newest edges).
+    At most one tile per worker thread (plus one) is in flight, each sent with the newest edges
+    at the moment a slot frees up, so a tile never waits in a queue holding a stale halo (the
+    serial path's order, spread over the workers). A tile asked for while it runs goes again.
     """
-    from dask.distributed import as_completed
+    from dask.distributed import wait
 
-    running: dict = {}
-    again: set = set()
-    queue = as_completed()
-    for key in sorted(dirty):
-        fut = client.submit(tile_travel, shared, wins[key], edges.halo(wins[key]), pure=False)
-        running[fut.key] = key
-        queue.add(fut)
+    slots = max(1, sum(client.nthreads().values())) + 1
+    pending = set(dirty)
+    running: dict = {}  # future -> tile
     runs = 0
-    for fut in queue:
-        key = running.pop(fut.key)
-        res = fut.result()
-        last[key] = res
-        runs += 1
-        edges.update(wins[key], res)
-        wanted = edges.improved(wins[key], res["offer"])
-        if key in again:
-            again.discard(key)
-            wanted.add(key)
+    while pending or running:
         busy = set(running.values())
-        for nxt in sorted(wanted):
-            if nxt in busy:
-                again.add(nxt)
-                continue
-            new = client.submit(tile_travel, shared, wins[nxt], edges.halo(wins[nxt]), pure=False)
-            running[new.key] = nxt
-            queue.add(new)
+        for key in sorted(pending - busy)[: slots - len(running)]:
+            pending.discard(key)
+            running[client.submit(tile_travel, shared, wins[key], edges.halo(wins[key]), pure=False)] = key
+        done, _ = wait(list(running), return_when="FIRST_COMPLETED")
+        for fut in done:
+            key = running.pop(fut)
+            res = fut.result()
+            last[key] = res
+            runs += 1
+            edges.update(wins[key], res)
+            pending.update(edges.improved(wins[key], res["offer"]))
         if progress is not None:
-            progress(runs, runs + len(running) + len(again))
+            progress(runs, runs + len(running) + len(pending))
     return runs
 
 
