@@ -310,12 +310,24 @@ def _solve(problem: Problem, *, tile: int, client=None, progress: Callable[[int,
     return {"tiles": last, "runs": runs, "n_tiles": len(wins), "windows": wins}
 
 
+def _next_tiles(pending: set, busy: set, free: int) -> list:
+    """Up to ``free`` pending tiles in raster order, none touching a running or chosen one (they would miss its edges)."""
+    chosen: list = []
+    for key in sorted(pending - busy):
+        if len(chosen) >= free:
+            break
+        if all(max(abs(key[0] - o[0]), abs(key[1] - o[1])) > 1 for o in (*busy, *chosen)):
+            chosen.append(key)
+    return chosen
+
+
 def _solve_on_dask(client, shared, wins: dict, edges: _Edges, last: dict, dirty: set, *, progress=None) -> int:
     """Run the ``dirty`` tiles on the cluster, a few at a time; the number of tile runs.
 
-    At most one tile per worker thread (plus one) is in flight, each sent with the newest edges
-    at the moment a slot frees up, so a tile never waits in a queue holding a stale halo (the
-    serial path's order, spread over the workers). A tile asked for while it runs goes again.
+    At most one tile per worker thread (plus one) is in flight, none next to another, each sent
+    with the newest edges at the moment a slot frees up, so a tile never waits in a queue holding
+    a stale halo (the serial path's order, spread over the workers). A tile asked for while it
+    runs goes again.
     """
     from dask.distributed import wait
 
@@ -324,8 +336,7 @@ def _solve_on_dask(client, shared, wins: dict, edges: _Edges, last: dict, dirty:
     running: dict = {}  # future -> tile
     runs = 0
     while pending or running:
-        busy = set(running.values())
-        for key in sorted(pending - busy)[: slots - len(running)]:
+        for key in _next_tiles(pending, set(running.values()), slots - len(running)):
             pending.discard(key)
             running[client.submit(tile_travel, shared, wins[key], edges.halo(wins[key]), pure=False)] = key
         done, _ = wait(list(running), return_when="FIRST_COMPLETED")
