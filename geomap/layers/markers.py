@@ -271,13 +271,30 @@ _MARKERS_JS = (
         if (table.firstChild) { box.appendChild(table); }
         return box;
     }
+    function bind(marker) {
+        if (marker.geomapBound) { return; }
+        marker.geomapBound = true;
+        var n = marker.geomapRow, r = d.rows[n], title = plain(r[3]);
+        L.CircleMarker.prototype.bindTooltip.call(marker, function () { return el("span", null, title + ((r[2] & 1) ? notes[2] : "")); });
+        L.CircleMarker.prototype.bindPopup.call(marker, function () { return popup(r, n, title); }, {maxWidth: 340});
+    }
+    var Marker = L.CircleMarker.extend({
+        getTooltip: function () { bind(this); return L.CircleMarker.prototype.getTooltip.call(this); },
+        getPopup: function () { bind(this); return L.CircleMarker.prototype.getPopup.call(this); }
+    });
+    var styles = [0, 1, 2].map(function (k) { return Object.assign({}, d.style, d.styles[k]); });
     var layers = d.rows.map(function (r, n) {
-        var title = plain(r[3]);
-        var style = Object.assign({}, d.style, d.styles[(r[2] & 2) ? 2 : (r[2] & 1)]);
-        var marker = L.circleMarker([r[0], r[1]], style);
-        marker.bindTooltip(function () { return el("span", null, title + ((r[2] & 1) ? notes[2] : "")); });
-        marker.bindPopup(function () { return popup(r, n, title); }, {maxWidth: 340});
+        var marker = new Marker([r[0], r[1]], styles[(r[2] & 2) ? 2 : (r[2] & 1)]);
+        marker.geomapRow = n;
         return marker;
+    });
+    target.on("mouseover", function (e) {
+        var m = e.layer;
+        if (m instanceof Marker && !m.geomapBound) { bind(m); m.openTooltip(); }
+    });
+    target.on("click", function (e) {
+        var m = e.layer;
+        if (m instanceof Marker && !m.geomapBound) { bind(m); m.openPopup(); }
     });
     function show(list) {
         if (typeof target.addLayers === "function") {
