@@ -435,7 +435,7 @@ def get_context() -> Context:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _view_for_role(directory_inputs: tuple, role: str, _directory: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _view_for_role(directory_key: tuple, role: str, _directory: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     # Keyed by what the directory was built from (country, brought boundaries, upload and edits).
     return privacy.view_for_role(_directory, role)
 
