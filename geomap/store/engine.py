@@ -10,12 +10,11 @@ only from the environment (``GEOMAP_DATABASE_URL``) and never appear in a messag
 from __future__ import annotations
 
 import dataclasses
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import re
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
