@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit import config as st_config
 
 from geomap.i18n import _
-from geomap.pages import _sidebar, _state, _url, _widgets, coverage, data, footprint, gaps, records, referral
+from geomap.pages import _sidebar, _state, _url, _widgets, admin, coverage, data, footprint, gaps, records, referral
 from geomap.settings import get_settings
 
 # Streamlit's upload limit follows geomap's one setting (GEOMAP_MAX_UPLOAD_MB, the config file,
@@ -46,6 +46,8 @@ nav = st.navigation(
         st.Page(footprint.render, title=_("Footprint"), url_path="footprint"),
         st.Page(data.render, title=_("Data"), url_path="data"),
         st.Page(records.render, title=_("Records"), url_path="records"),
+        # Listed for admins only (asked of the store on each run); the page checks again.
+        *([st.Page(admin.render, title=_("Admin"), url_path="admin")] if admin.is_admin() else []),
     ]
 )
 # A link's ?country= decides the country before the page runs (a fresh browser shows the view

@@ -40,6 +40,7 @@ __all__ = [
     "stored_directories",
     "set_stored_directory",
     "sign_in",
+    "account_locked",
 ]
 
 DEFAULT_COUNTRY = "NGA"
@@ -254,6 +255,13 @@ def sign_in(user: str, password: str):
     if session is not None or users.exists(get_store(), user):
         return session
     return auth.sign_in(st.session_state, user, password)
+
+
+def account_locked(user: str) -> bool:
+    """Whether the store account ``user`` is locked after failed sign-ins (in the store, for every session)."""
+    from geomap.store import users
+
+    return users.is_locked(get_store(), user)
 
 
 def _empty_directory() -> gpd.GeoDataFrame:

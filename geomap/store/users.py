@@ -20,7 +20,7 @@ from geomap.store.engine import Store
 
 __all__ = [
     "MAX_FAILED_ATTEMPTS", "LOCKOUT", "add_user", "set_password", "set_role", "unlock", "set_disabled", "remove_user",
-    "list_users", "authenticate", "exists", "sign_in", "session_role",
+    "list_users", "account", "is_locked", "is_admin", "authenticate", "exists", "sign_in", "session_role",
 ]
 
 #: Failed sign-ins in a row that lock the account.
@@ -140,6 +140,20 @@ def authenticate(store: Store, name: str, password: str, *, now: datetime | None
 def is_admin(role: str) -> bool:
     """Whether ``role`` manages users and directories."""
     return role == ADMIN
+
+
+def account(store: Store, name: str) -> dict | None:
+    """An account's ``name``, ``role``, ``disabled``, ``locked_until`` (never its hash); ``None`` when absent."""
+    cols = (_U.c.name, _U.c.role, _U.c.disabled, _U.c.locked_until)
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(*cols).where(_U.c.name == name)).mappings().first()
+    return None if row is None else {**row, "disabled": bool(row["disabled"])}
+
+
+def is_locked(store: Store, name: str, *, now: datetime | None = None) -> bool:
+    """Whether the account is locked after failed sign-ins (``False`` for an unknown name)."""
+    row = account(store, name)
+    return row is not None and _locked(row["locked_until"], now or datetime.now(UTC))
 
 
 def exists(store: Store, name: str) -> bool:
