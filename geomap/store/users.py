@@ -103,12 +103,13 @@ def list_users(store: Store, *, now: datetime | None = None) -> pd.DataFrame:
         rows = conn.execute(sa.select(*cols).order_by(_U.c.name)).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=[c.name for c in cols])
     frame["disabled"] = frame["disabled"].astype(bool)
-    frame["locked_until"] = [u if _locked(u, now or datetime.now(UTC)) else None for u in frame["locked_until"]]
+    moment = now or datetime.now(UTC)
+    frame["locked_until"] = pd.Series([u if _locked(u, moment) else None for u in frame["locked_until"]], dtype=object)
     return frame
 
 
 def _locked(until: str | None, moment: datetime) -> bool:
-    return bool(until) and datetime.fromisoformat(until.replace("Z", "+00:00")) > moment
+    return isinstance(until, str) and bool(until) and datetime.fromisoformat(until.replace("Z", "+00:00")) > moment
 
 
 def authenticate(store: Store, name: str, password: str, *, now: datetime | None = None) -> str | None:

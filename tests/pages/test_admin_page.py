@@ -66,10 +66,10 @@ def _store():
 def test_page_is_for_admins_only(data_dir):
     for user in (None, "pat"):
         at = _run(user)
-        assert any("for admins" in w.value for w in at.warning)
+        assert any("for admins" in w.value for w in at.main.warning)
         assert not [t for t in at.text_input if str(t.key).startswith("admin_")]
     at = _run("ada")
-    assert not at.warning and at.dataframe  # accounts and directories tables
+    assert not at.main.warning and at.dataframe  # accounts and directories tables
     text = str(at.dataframe[0].value.to_dict())
     assert "ada" in text and "pat" in text and "$2" not in text  # never a hash
     assert auth.current_role(at.session_state) == gs.EDITOR  # an admin sees records as an editor
@@ -126,7 +126,7 @@ def test_role_disable_unlock_and_reset_password(data_dir):
     at.selectbox(key="admin_account").set_value("pat").run()
     _button(at, "Unlock").click().run()
     assert any("unlocked" in m.value for m in at.success)
-    at.selectbox(key="admin_role").set_value(gs.EDITOR)
+    at.selectbox(key="admin_role").set_value(gs.EDITOR).run()
     _button(at, "Change the role").click().run()
     assert any("now editor" in m.value for m in at.success)
     assert auth.current_role(_run("pat").session_state) == gs.EDITOR
@@ -149,7 +149,7 @@ def test_admin_cannot_lock_themselves_out(data_dir):
     at.selectbox(key="admin_account").set_value("ada").run()
     _button(at, "Disable").click().run()
     assert any("your own account" in e.value for e in at.error)
-    at.selectbox(key="admin_role").set_value(gs.PARTNER)
+    at.selectbox(key="admin_role").set_value(gs.PARTNER).run()
     _button(at, "Change the role").click().run()
     assert any("your own role" in e.value for e in at.error)
     s = _store()
@@ -163,7 +163,7 @@ def test_a_demoted_admin_loses_the_page_at_once(data_dir):
     users.set_role(s, "ada", gs.EDITOR)
     s.close()
     at.run()
-    assert any("for admins" in w.value for w in at.warning)
+    assert any("for admins" in w.value for w in at.main.warning)
 
 
 def test_directories_created_edited_renamed_deleted(data_dir):
