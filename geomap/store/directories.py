@@ -176,8 +176,8 @@ def delete_directory(store: Store, name: str, *, role: str, confirm: str | None 
     with store.begin() as conn:
         held = conn.execute(sa.select(sa.func.count()).select_from(r).where(r.c.directory == name)).scalar_one()
         if held and confirm != name:
-            msg = (f"directory {name!r} holds {held} records (deleted ones included); repeat its name to confirm "
-                   f"that they and their history go with it")
+            msg = (f"directory {name!r} holds {held} records (deleted ones included): confirm that they and their "
+                   f"history go with it (geomap store delete-directory --yes; in the app, type its name)")
             raise ValueError(msg)
         for table in (tables.changes, tables.proposals, tables.records, tables.directories):
             column = table.c.name if table is tables.directories else table.c.directory
