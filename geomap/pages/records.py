@@ -175,9 +175,9 @@ def _stale_by_unit(ctx: _state.Context, days: int) -> None:
         ["unit", "days_since_verified"], ascending=[True, False], na_position="first")
     st.markdown("**" + _("Stale records by unit") + "**")
     st.caption(_("{n} records not verified in the last {days} days (GEOMAP_STALE_AFTER_DAYS)").format(n=len(stale), days=days))
-    label = "display_name" if "display_name" in stale.columns else "name"
-    st.dataframe(stale[["unit", "id", label, "last_verified", "days_since_verified"]], hide_index=True, width="stretch",
-                 column_config={"unit": _("Unit"), "id": _("Record"), label: _("Name"), "last_verified": _("Last verified"),
+    named = "display_name" if "display_name" in stale.columns else "name"  # column names, not text
+    st.dataframe(stale[["unit", "id", named, "last_verified", "days_since_verified"]], hide_index=True, width="stretch",
+                 column_config={"unit": _("Unit"), "id": _("Record"), named: _("Name"), "last_verified": _("Last verified"),
                                 "days_since_verified": _("Days since verified")})
 
 
