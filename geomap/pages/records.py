@@ -186,7 +186,9 @@ def _deleted(directory: str) -> None:
     if gone.empty:
         return
     st.markdown("**" + _("Deleted records ({n})").format(n=len(gone)) + "**")
-    st.dataframe(gone, hide_index=True, width="stretch")
+    st.dataframe(gone, hide_index=True, width="stretch",
+                 column_config={"record_id": _("Record"), "version": _("Version"), "deleted_at": _("Deleted at"),
+                                "deleted_by": _("Deleted by")})
     record_id = st.selectbox(_("Deleted record"), gone["record_id"].tolist(), key="records_deleted")
     if st.button(_("Restore this record"), key="records_restore"):
         version = gs.restore_record(_state.get_store(), directory, record_id, by=_user(), role=gs.EDITOR)
