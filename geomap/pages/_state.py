@@ -270,10 +270,30 @@ def _empty_directory() -> gpd.GeoDataFrame:
 
 
 def get_role() -> str:
-    """This session's role: ``partner``/``editor`` while a sign-in is valid, else ``public``."""
-    from geomap import auth
+    """This session's role: ``partner``/``editor`` while a sign-in is valid, else ``public``.
 
-    return auth.current_role(st.session_state)
+    A store account is asked afresh (one key lookup, signed-in sessions only): disabling it ends
+    its sessions on every server at their next run, and a new role applies at once.
+    """
+    import dataclasses
+
+    from geomap import auth
+    from geomap.store import users
+
+    role = auth.current_role(st.session_state)
+    sess = auth.current_session(st.session_state)
+    if sess is None or role == privacy.PUBLIC:
+        return role
+    row = users.account(get_store(), sess.user)
+    if row is None:  # an account of the credentials file
+        return role
+    if row["disabled"]:
+        auth.sign_out(st.session_state)
+        return privacy.PUBLIC
+    live = users.session_role(row["role"])
+    if live != role:
+        st.session_state[auth.SESSION_KEY] = dataclasses.replace(sess, role=live)
+    return live
 
 
 def set_country(country: str) -> None:

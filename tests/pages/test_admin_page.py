@@ -203,3 +203,17 @@ def test_directories_created_edited_renamed_deleted(data_dir):
     assert "Nigeria sample (renamed)" not in set(gs.list_directories(s)["name"])
     assert gs.history(s, "Nigeria sample (renamed)").empty
     s.close()
+
+
+def test_disabling_or_demoting_applies_to_live_sessions(data_dir):
+    pat = _run("pat")
+    assert auth.current_role(pat.session_state) == gs.PARTNER
+    s = _store()
+    users.set_role(s, "pat", gs.EDITOR)
+    pat.run()
+    assert auth.current_role(pat.session_state) == gs.EDITOR  # the new role at the next run, no new sign-in
+    users.set_disabled(s, "pat")
+    s.close()
+    pat.run()
+    assert not pat.exception, [e.value for e in pat.exception]
+    assert auth.current_role(pat.session_state) == "public"  # a disabled account's session ends
