@@ -168,17 +168,14 @@ def _export(store: st.Store, args: argparse.Namespace) -> int:
     full = resolve.resolve_directory(raw, units, country=info["country"])
     view = full if args.include_confidential else privacy.public_view(full)
     notice = FULL_EXPORT_NOTICE if args.include_confidential else None
-    writers.write_directory(view, args.out, format=args.to, notice=notice)
-    if args.with_history:
-        log = st.history(store, args.directory)
-        if args.as_of:
-            log = log[log["last_action_date"] <= (args.as_of if "T" in args.as_of else f"{args.as_of}T23:59:59.999999Z")]
-        if not args.include_confidential:
-            hidden = set(full.loc[privacy.is_confidential(full).to_numpy(), "id"].astype(str))
-            log = log[~log["resource_id"].isin(hidden)]
+    log = _export_log(store, args, full) if args.with_history else None
+    writers.write_directory(view, args.out, format=args.to, notice=notice, changes=log if args.to == "hsds" else None)
+    if log is not None:
         path = f"{args.out}.changes.csv"
         writers.write_table_csv(log, path)
         print(_("wrote {n} changes to {path}").format(n=len(log), path=path) + ("" if args.include_confidential else _(" (confidential records left out)")))
+        if args.to == "hsds":
+            print(_("the change log is also the package's metadata table (HSDS 3.0)"))
     if args.include_confidential:
         print(FULL_EXPORT_NOTICE)
     if info["fictional"]:
@@ -186,6 +183,26 @@ def _export(store: st.Store, args: argparse.Namespace) -> int:
     when = _(" as of {date}").format(date=args.as_of) if args.as_of else ""
     print(_("wrote {n} records as {to} to {out}").format(n=len(view), to=args.to, out=args.out) + when)
     return 0
+
+
+def _export_log(store: st.Store, args: argparse.Namespace, full):
+    """The change log an export may carry: up to ``--as-of``, without confidential records unless asked."""
+    from geomap.directory import privacy, schema
+
+    log = st.history(store, args.directory)
+    if args.as_of:
+        log = log[log["last_action_date"] <= (args.as_of if "T" in args.as_of else f"{args.as_of}T23:59:59.999999Z")]
+    if not args.include_confidential:
+        # only records shown in full now that never were confidential: a deleted record, or one
+        # whose confidential flag was ever set (or unset, for a shelter) has none of its log written
+        shown = set(full.loc[~privacy.is_confidential(full).to_numpy(), "id"].astype(str))
+        later = log[log["last_action_type"] != "create"]
+        flag = later[later["field_name"] == "confidential"]
+        was = set(flag.loc[flag["previous_value"].map(lambda v: schema.parse_bool(v) is not False), "resource_id"])
+        services = later[later["field_name"] == "service_types"]  # a shelter without a flag was confidential
+        was |= set(services.loc[services["previous_value"].astype(str).str.lower().str.contains("shelter"), "resource_id"])
+        log = log[log["resource_id"].isin(shown - was)]
+    return log
 
 
 def _history(store: st.Store, args: argparse.Namespace) -> int:

@@ -189,3 +189,35 @@ def test_cli_import_deletes_missing_only_when_asked_and_previews_it(cli_store, t
     assert "wrote 150 records as csv" in capsys.readouterr().out
     log = list(csv.DictReader(open(f"{out}.changes.csv", encoding="utf-8-sig")))
     assert log and max(r["last_action_date"] for r in log) <= stamp
+
+
+@BACKENDS
+def test_cli_hsds_export_carries_the_change_log_as_metadata_without_confidential_pasts(cli_store, tmp_path, capsys):
+    import zipfile
+
+    from geomap.directory import privacy
+
+    raw = st.read_directory(cli_store, NGA)
+    full = st.load_directory(cli_store, NGA, units=pipeline.load_units("NGA"))
+    conf = full.loc[privacy.is_confidential(full).to_numpy(), "id"].tolist()
+    gone, opened = conf[0], conf[1]  # a confidential record deleted; another one made public
+    st.delete_record(cli_store, NGA, gone, expected_version=st.get_record(cli_store, NGA, gone)["version"], by="ed",
+                     role=st.EDITOR)
+    st.update_record(cli_store, NGA, opened, {"confidential": "false"},
+                     expected_version=st.get_record(cli_store, NGA, opened)["version"], by="ed", role=st.EDITOR)
+    public_one = full.loc[~privacy.is_confidential(full).to_numpy(), "id"].iloc[0]
+    st.update_record(cli_store, NGA, public_one, {"hours": "24/7"},
+                     expected_version=st.get_record(cli_store, NGA, public_one)["version"], by="ed", role=st.EDITOR)
+    out = tmp_path / "pkg.zip"
+    assert main(["store", "export", "--directory", NGA, "--to", "hsds", "--out", str(out), "--with-history"]) == 0
+    printed = capsys.readouterr().out
+    assert "metadata table" in printed and "confidential records left out" in printed
+    log = list(csv.DictReader(open(f"{out}.changes.csv", encoding="utf-8-sig")))
+    ids = {r["resource_id"] for r in log}
+    assert public_one in ids and gone not in ids and opened not in ids and not ids & set(conf)
+    with zipfile.ZipFile(out) as pkg:
+        meta = list(csv.DictReader(io.StringIO(pkg.read("metadata.csv").decode("utf-8"))))
+        sal = {r["id"] for r in csv.DictReader(io.StringIO(pkg.read("service_at_location.csv").decode("utf-8")))}
+    assert len(meta) == len(log) and {r["resource_id"] for r in meta} <= sal
+    assert any(r["field_name"] == "hours" and r["replacement_value"] == "24/7" and r["updated_by"] == "ed" for r in meta)
+    assert len(raw) == 150
