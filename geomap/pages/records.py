@@ -33,8 +33,11 @@ def _user() -> str:
 def _directory_table(country: str) -> None:
     table = gs.list_directories(_state.get_store())
     table = table[table["country"] == country]
-    cols = ["name", "owner", "licence", "sensitivity", "fictional", "records", "verified", "pending_proposals"]
-    st.dataframe(table[cols], hide_index=True, width="stretch")
+    cols = ["name", "records", "verified", "pending_proposals", "owner", "licence", "sensitivity", "fictional"]
+    labels = {"name": _("Directory"), "records": _("Records"), "verified": _("Verified"),
+              "pending_proposals": _("Proposals waiting"), "owner": _("Owner"), "licence": _("Licence"),
+              "sensitivity": _("Sensitivity"), "fictional": _("Fictional")}
+    st.dataframe(table[[c for c in cols if c in table.columns]], hide_index=True, width="stretch", column_config=labels)
 
 
 def _save_upload(ctx: _state.Context, names: list[str]) -> None:
@@ -150,16 +153,14 @@ def _freshness(ctx: _state.Context) -> None:
     # record's verification date says it exists); partners and editors see every record.
     table = freshness.published_freshness(ctx.units, ctx.directory, role=ctx.role, stale_after_days=days)
     total = int(table["records"].sum())
-    share = 100.0 * table["verified_recently"].sum() / total if total else float("nan")
     exact = not table[disclosure.BANDED_COLUMN].any()
     st.metric(_("Verified in the last 12 months") if exact else _("Verified in the last 12 months (records shown exactly)"),
-              f"{i18n.number(share, digits=1)} %" if total else _("no records"))
-    shown = table[table["records"] > 0].drop(columns=[] if not exact else [disclosure.BANDED_COLUMN])
-    st.dataframe(shown, hide_index=True, width="stretch",
-                 column_config={"name": _("Unit"), "code": _("Code"), "records": _("Records"),
-                                "verified_recently": _("Verified in the last 12 months"),
-                                "share_verified": _("% verified (12 months)"),
-                                "stale": _("not verified in {days} days").format(days=days),
+              i18n.percent(table["verified_recently"].sum() / total, digits=1) if total else _("no records"))
+    cols = ["name", "records", "verified_recently", "share_verified", "stale", "code"] + ([] if exact else [disclosure.BANDED_COLUMN])
+    st.dataframe(table.loc[table["records"] > 0, cols], hide_index=True, width="stretch",
+                 column_config={"name": _("Unit"), "records": _("Records"), "verified_recently": _("Verified in 12 months"),
+                                "share_verified": st.column_config.NumberColumn(_("% verified (12 months)"), format="%.0f"),
+                                "stale": _("not verified in {days} days").format(days=i18n.number(days)), "code": _("Code"),
                                 disclosure.BANDED_COLUMN: _("Banded (confidential sites fewer than k)")})
     if not exact:
         st.caption(_("Public view: in a banded unit the figures count the records shown exactly; fewer than {k} "
@@ -170,15 +171,16 @@ def _freshness(ctx: _state.Context) -> None:
 
 def _stale_by_unit(ctx: _state.Context, days: int) -> None:
     stale = freshness.stale_records(ctx.view, stale_after_days=days)
-    names = dict(zip(ctx.units["code"], ctx.units["name"], strict=False))
-    stale = stale.assign(unit=stale["admin1_code"].map(names)).sort_values(
-        ["unit", "days_since_verified"], ascending=[True, False], na_position="first")
+    state = dict(zip(ctx.units["code"].astype(str), ctx.units["name"].astype(str), strict=False))
+    stale = stale.assign(state=stale["admin1_code"].map(lambda c: state.get(str(c), c) if isinstance(c, str) else ""))
+    stale = stale.sort_values(["state", "days_since_verified"], ascending=[True, False], na_position="first")
     st.markdown("**" + _("Stale records by unit") + "**")
-    st.caption(_("{n} records not verified in the last {days} days (GEOMAP_STALE_AFTER_DAYS)").format(n=len(stale), days=days))
-    named = "display_name" if "display_name" in stale.columns else "name"  # column names, not text
-    st.dataframe(stale[["unit", "id", named, "last_verified", "days_since_verified"]], hide_index=True, width="stretch",
-                 column_config={"unit": _("Unit"), "id": _("Record"), named: _("Name"), "last_verified": _("Last verified"),
-                                "days_since_verified": _("Days since verified")})
+    st.caption(_("{n} records not verified in the last {days} days (GEOMAP_STALE_AFTER_DAYS)").format(
+        n=i18n.number(len(stale)), days=i18n.number(days)))
+    name = "display_name" if "display_name" in stale.columns else "name"
+    st.dataframe(stale[["state", name, "last_verified", "days_since_verified", "id"]], hide_index=True, width="stretch",
+                 column_config={name: _("Record"), "state": _("State"), "last_verified": _("Last verified"),
+                                "days_since_verified": _("Days since verified"), "id": _("ID")})
 
 
 def _deleted(directory: str) -> None:
@@ -242,7 +244,7 @@ def _compare_dates(ctx: _state.Context, directory: str) -> None:
 def render() -> None:
     """Draw the Records page."""
     ctx = _state.get_context()
-    st.title(_("Records"))
+    st.title(_("Records — {country}").format(country=ctx.country_name))
     st.caption(_("The directories kept in the store: every change is logged with who, when and why."))
     _directory_table(ctx.country)
     _freshness(ctx)

@@ -1,0 +1,148 @@
+"""Delimited text read column by column (Arrow's CSV parser), cleaned as whole columns.
+
+The directory reader's fast path for CSV/HXL text: :func:`text_columns` parses the data rows
+under a header in C (``pyarrow.csv``) and returns one Arrow string array per column, blank
+cells as nulls and a writer's neutralising apostrophe (``'=…``) removed — what Python's
+:mod:`csv` module plus a per-cell clean-up give, without a Python object per cell.
+
+It answers only when the result is certain to equal the row-by-row reading; otherwise it
+returns ``None`` and the caller reads the rows with :mod:`csv`: rows of different widths,
+NUL bytes, lone carriage returns, quotes that :mod:`csv` and Arrow could read differently.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+__all__ = ["BLANK_PATTERN", "TextColumns", "blank_mask", "clean_column", "text_columns"]
+
+#: Every character :meth:`str.isspace` is true for (RE2 syntax): a cell made only of these is
+#: blank (tests/io/test_columns.py checks the set against Python's).
+BLANK_PATTERN = (
+    "^[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\x{1680}\\x{2000}-\\x{200a}"
+    "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]+$"
+)
+#: A writer's neutralising apostrophe before a formula character (``'=``, ``'+``, ``'-``, ``'@``).
+_NEUTRALISED = "^'([=+\\-@\\t\\r])"
+#: First bytes that can start a white-space character (ASCII, or a UTF-8 lead byte of one).
+_SPACE_LEAD = np.zeros(256, dtype=bool)
+_SPACE_LEAD[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0xC2, 0xE1, 0xE2, 0xE3]] = True
+
+
+
+class TextColumns:
+    """Data rows of a text table, column by column.
+
+    Attributes
+    ----------
+    source_rows
+        Spreadsheet row number of each row (``int64``), the header being row 1 of the file.
+    columns
+        One Arrow ``string`` array per header, blank cells as nulls.
+    """
+
+    def __init__(self, source_rows: np.ndarray, columns: list[pa.Array]) -> None:
+        self.source_rows = source_rows
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.source_rows)
+
+
+def blank_mask(column: pa.Array) -> np.ndarray:
+    """Where a text cell is null, empty or only white space (:meth:`str.isspace`), as booleans.
+
+    Only the cells whose first byte can start a white-space character go through the pattern;
+    the others are told apart by their lengths and first bytes, read from the Arrow buffers.
+    """
+    lengths, first = _lengths_first_bytes(column)
+    blank = lengths == 0
+    if column.null_count:
+        blank |= np.asarray(column.is_null())
+    maybe = np.flatnonzero(_SPACE_LEAD[first] & ~blank)
+    if len(maybe):
+        spaces = pc.match_substring_regex(column.take(pa.array(maybe)), BLANK_PATTERN)
+        blank[maybe] = np.asarray(pc.fill_null(spaces, True))
+    return blank
+
+
+def _lengths_first_bytes(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Byte length and first byte (0 when empty) of each cell of a string array."""
+    _validity, offsets_buf, data_buf = column.buffers()
+    kind = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    offsets = np.frombuffer(offsets_buf, dtype=kind)[column.offset : column.offset + len(column) + 1]
+    lengths = np.diff(offsets)
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None and data_buf.size else np.zeros(1, np.uint8)
+    first = np.where(lengths > 0, data[np.minimum(offsets[:-1], len(data) - 1)], 0)
+    return lengths, first
+
+
+def clean_column(column: pa.Array) -> pa.Array:
+    """Blank cells as nulls; a neutralising apostrophe removed (``'=1`` -> ``=1``)."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    blank = blank_mask(column)
+    kept = column
+    _lengths, first = _lengths_first_bytes(column)
+    if (first == ord("'")).any():
+        kept = pc.replace_substring_regex(column, _NEUTRALISED, "\\1")
+    if not blank.any():
+        return kept
+    return pc.if_else(pa.array(blank), pa.scalar(None, column.type), kept)
+
+
+def _plain_layout(data: bytes) -> bool:
+    """No NUL byte and no lone carriage return (csv ends a line there, Arrow does not).
+
+    Quotes need no check: Arrow reads a quote inside a field (``a"b``, ``"a"b``, ``a "b"``)
+    as :mod:`csv` does (tests/io/test_columns.py compares both on random files).
+    """
+    return b"\x00" not in data and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"))
+
+
+def text_columns(data: bytes, width: int, first_row: int, delimiter: str, *, offset: int = 0) -> TextColumns | None:
+    """Parse the UTF-8 rows of ``data`` from byte ``offset`` into ``width`` cleaned string columns.
+
+    Parameters
+    ----------
+    data
+        UTF-8 bytes of the whole file (checked whole: NUL bytes, line ends, quoting).
+    width
+        Number of header cells; every row must have exactly as many.
+    first_row
+        Spreadsheet row number of the first data row.
+    delimiter
+        The field delimiter.
+    offset
+        Where the data rows start (after the header, or the HXL hashtag row).
+
+    Returns
+    -------
+    TextColumns or None
+        ``None`` when the rows cannot be read column by column with certainty (ragged rows,
+        unusual quoting, line ends); the caller then reads them row by row.
+    """
+    if width < 1 or not _plain_layout(data):
+        return None
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data).slice(offset),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+                newlines_in_values=True, ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    columns = [clean_column(col) for col in table.columns]
+    rows = np.arange(first_row, first_row + table.num_rows, dtype="int64")
+    return TextColumns(rows, columns)

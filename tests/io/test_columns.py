@@ -1,0 +1,104 @@
+"""The column-by-column CSV reader (geomap.io.columns) reads exactly what the row-by-row one reads."""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from geomap.directory import readers
+from geomap.io import columns
+
+
+def test_blank_pattern_is_pythons_isspace():
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    probe = pa.array(spaces + ["a", " a", "\u200b", "\ufeff", ""])
+    matched = pc.match_substring_regex(probe, columns.BLANK_PATTERN).to_pylist()
+    assert matched[: len(spaces)] == [True] * len(spaces)
+    assert matched[len(spaces) :] == [False] * 5
+    lead = {c.encode("utf-8")[0] for c in spaces}
+    assert lead == set(map(int, columns._SPACE_LEAD.nonzero()[0]))
+
+
+def test_clean_column_is_the_cell_clean_up():
+    cells = ["", " ", "\t\u3000", "x", " x ", "'=1+2", "'-", "'a", "'\t", "\x85", "\u2007a", "a\u2028"]
+    cleaned = columns.clean_column(pa.array(cells)).to_pylist()
+    assert cleaned == [readers._clean(c) for c in cells]
+
+
+_PIECES = ["a", "b c", " ", "", "x,y", "'=SUM(A1)", "'+1", "é", "\u00a0", "#org", "6,45", "NG-LA", "\t"]
+
+
+def _cell(rng: random.Random, delim: str) -> str:
+    text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 3)))
+    if rng.random() < 0.15:
+        text = text + "\n" + rng.choice(_PIECES)
+    if rng.random() < 0.1:
+        text = rng.choice(['"', ' "', '""']) + text + rng.choice(['"', '" ', '"x', ""])  # odd quoting
+        return text if "\n" not in text and delim not in text else '"' + text.replace('"', '""') + '"'
+    needs = delim in text or "\n" in text or '"' in text
+    if needs or rng.random() < 0.2:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _random_file(rng: random.Random) -> bytes:
+    delim = rng.choice([",", ";", "\t", "|"])
+    width = rng.randint(1, 6)
+    header = [rng.choice(["name", "service_types", "town", "latitude", "longitude", "", "notes", "Org", "x"]) for _ in range(width)]
+    lines = []
+    if rng.random() < 0.2:
+        lines.append("# Exported by geomap: fictional")
+    if rng.random() < 0.1:
+        lines.append("")
+    lines.append(delim.join(header))
+    if rng.random() < 0.2:
+        lines.append(delim.join(rng.choice(["#org", "#loc+name", "#sector", "#geo+lat", ""]) for _ in range(width)))
+    for _ in range(rng.randint(0, 12)):
+        w = width if rng.random() > 0.05 else rng.randint(0, width + 2)
+        lines.append(delim.join(_cell(rng, delim) for _ in range(w)))
+    end = rng.choice(["\n", "\r\n"])
+    text = end.join(lines) + (end if rng.random() < 0.7 else "")
+    if rng.random() < 0.05:
+        text = text.replace(end, "\r")
+    return text.encode(rng.choice(["utf-8", "utf-8-sig"]) if rng.random() < 0.9 else "cp1252", errors="replace")
+
+
+def _frame(data: bytes) -> tuple:
+    try:
+        df = readers.read_directory(data, filename="fictional.csv")
+    except ValueError as exc:
+        return ("error", re.sub(r"\s+", " ", str(exc)))
+    arrow = readers.read_directory(data, filename="fictional.csv", arrow=True)
+    objects = {c: arrow[c].astype(object).where(arrow[c].notna(), None).tolist() for c in arrow.columns}
+    assert objects == {c: df[c].tolist() for c in df.columns}
+    table = readers.read_table(data, filename="fictional.csv")
+    return (repr(df.to_dict("list")), repr(sorted(df.attrs.items())), repr(table.to_dict("list")), list(table.index))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_column_reader_equals_row_reader(seed, monkeypatch):
+    rng = random.Random(seed)
+    files = [_random_file(rng) for _ in range(30)]
+    fast = [_frame(f) for f in files]
+    monkeypatch.setattr(readers, "text_columns", lambda *a, **k: None)
+    slow = [_frame(f) for f in files]
+    for f, a, b in zip(files, fast, slow):
+        assert a == b, f
+
+
+def test_big_file_is_read_column_by_column(monkeypatch):
+    rows = "\n".join(f"Service {i} (fictional),shelter,Ikeja,6.{i:05d},3.35" for i in range(3000))
+    data = ("name,service_types,town,latitude,longitude\n" + rows + "\n").encode()
+    taken = []
+    real = readers.text_columns
+    monkeypatch.setattr(readers, "text_columns", lambda *a, **k: taken.append(1) or real(*a, **k))
+    df = readers.read_directory(data, filename="fictional.csv", arrow=True)
+    assert taken and len(df) == 3000
+    assert isinstance(df["name"].dtype, pd.ArrowDtype)
+    assert df["source_row"].tolist()[:2] == [2, 3]
