@@ -19,8 +19,8 @@ PW = "correct horse battery staple"
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path / "data"))
+def data_dir(tmp_path, monkeypatch, store_env) -> Path:
+    store_env(monkeypatch, tmp_path / "data")  # a new store (a seeded PostGIS database on that backend)
     s = gs.open_store()
     users.add_user(s, "edna", PW, role=gs.EDITOR, rounds=4)
     s.close()
