@@ -62,6 +62,8 @@ nav = st.navigation(
         st.Page(_later("footprint"), title=_("Footprint"), url_path="footprint"),
         st.Page(_later("data"), title=_("Data"), url_path="data"),
         st.Page(_later("records"), title=_("Records"), url_path="records"),
+        # Listed for admin accounts only (asked of the store on each signed-in run); the page checks again.
+        *([st.Page(_later("admin"), title=_("Admin"), url_path="admin")] if _state.is_admin() else []),
     ]
 )
 # A link's ?country= decides the country before the page runs (a fresh browser shows the view

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from geomap.analysis import freshness
 from geomap.directory import disclosure, privacy, schema
 from geomap.i18n import N_
 
@@ -38,6 +40,7 @@ MEASURES: dict[str, str] = {
     "per_100k": N_("Providers per 100,000 people"),
     "capacity": N_("Capacity (beds)"),
     "capacity_per_100k": N_("Beds per 100,000 people"),
+    "verified_share": N_("% verified in the last 12 months"),
 }
 
 
@@ -104,6 +107,8 @@ class CoverageIndex:
         without a readable ``false`` counts).
     capacity
         Capacity per row (NaN where missing or not a number).
+    verified
+        The row's ``last_verified`` date (``datetime64[D]``; ``NaT``: never verified).
     """
 
     placed: np.ndarray
@@ -113,6 +118,7 @@ class CoverageIndex:
     no_population: np.ndarray
     confidential: np.ndarray
     capacity: np.ndarray
+    verified: np.ndarray
 
     def __len__(self) -> int:
         return len(self.placed)
@@ -156,7 +162,8 @@ def coverage_index(directory: pd.DataFrame) -> CoverageIndex:
     unit = np.array([None if schema.is_missing(u) else str(u) for u in unit], dtype=object)
     confidential = privacy.is_confidential(directory).to_numpy(dtype=bool) if n else np.zeros(0, dtype=bool)
     capacity = pd.to_numeric(column("capacity"), errors="coerce").to_numpy(dtype=float)
-    return CoverageIndex(placed, unit, services, populations, no_population, confidential, capacity)
+    verified = freshness.verified_dates(column("last_verified")) if n else np.array([], dtype="datetime64[D]")
+    return CoverageIndex(placed, unit, services, populations, no_population, confidential, capacity, verified)
 
 
 def categories_in(index: CoverageIndex) -> list[str]:
@@ -208,8 +215,9 @@ def coverage_by_unit(
     services: list[str] | tuple[str, ...] | str | None = None,
     populations: list[str] | tuple[str, ...] | str | None = None,
     index: CoverageIndex | None = None,
+    today: date | None = None,
 ) -> pd.DataFrame:
-    """Count providers and capacity per admin unit.
+    """Count providers, capacity and recently verified providers per admin unit.
 
     Parameters
     ----------
@@ -223,13 +231,17 @@ def coverage_by_unit(
     index
         :func:`coverage_index` of ``directory``, when the caller keeps one (e.g. across
         filter changes); made here otherwise.
+    today
+        The day "the last 12 months" end (default: today).
 
     Returns
     -------
     pandas.DataFrame
         One row per unit, in the units' order: ``code``, ``name``, ``providers``,
         ``confidential_providers``, ``capacity``, ``population``, ``population_year``,
-        ``per_100k``, ``capacity_per_100k``, ``confidential_capacity``. Per-capita figures are
+        ``per_100k``, ``capacity_per_100k``, ``verified_recently`` (providers verified in the
+        last 12 months), ``verified_share`` (their percentage of the providers; NaN where there
+        is none), ``confidential_capacity``, ``confidential_verified``. Per-capita figures are
         NaN (no data) where the population is unknown — never 0. Exact figures: publish with
         :func:`public_coverage` unless the reader may see confidential records.
     """
@@ -247,6 +259,7 @@ def coverage_by_unit(
     where = where[inside]
     conf = index.confidential[keep][inside].astype(float)
     cap = index.capacity[keep][inside]
+    recent = freshness.verified_within(index.verified[keep][inside], today=today).astype(float)
     n = len(distinct)
     back = distinct.get_indexer(unit_codes)
     out = pd.DataFrame({"code": unit_codes, "name": units["name"].astype(str).to_numpy()})
@@ -262,7 +275,11 @@ def coverage_by_unit(
     )
     out["per_100k"] = out["providers"].to_numpy() / pop_safe * 100_000
     out["capacity_per_100k"] = out["capacity"].to_numpy() / pop_safe * 100_000
+    out["verified_recently"] = np.bincount(where, weights=recent, minlength=n)[back].astype(int)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["verified_share"] = np.where(out["providers"] > 0, 100.0 * out["verified_recently"] / out["providers"], np.nan)
     out["confidential_capacity"] = conf_cap
+    out["confidential_verified"] = np.bincount(where, weights=recent * conf, minlength=n)[back].astype(int)
     return out
 
 
@@ -284,6 +301,7 @@ def published_coverage(
     populations: list[str] | tuple[str, ...] | str | None = None,
     index: CoverageIndex | None = None,
     k: int | None = None,
+    today: date | None = None,
 ) -> pd.DataFrame:
     """The coverage table a session with ``role`` may see: exact for partners, else public.
 
@@ -293,12 +311,12 @@ def published_coverage(
     """
     if index is None:
         index = coverage_index(directory)
-    table = coverage_by_unit(units, directory, services=services, populations=populations, index=index)
+    table = coverage_by_unit(units, directory, services=services, populations=populations, index=index, today=today)
     if not privacy.can_see_confidential(role):
         return disclosure.public_coverage(table, k=k, any_confidential=bool(index.confidential.any()))
-    out = table.drop(columns=["confidential_capacity"])
+    out = table.drop(columns=["confidential_capacity", "confidential_verified"])
     out[disclosure.BANDED_COLUMN] = False
-    for col in ("providers", "capacity", "per_100k", "capacity_per_100k"):
+    for col in ("providers", "capacity", "per_100k", "capacity_per_100k", "verified_share"):
         out[f"{col}_known"] = out[col]
     out.attrs = {**table.attrs, "view": "full"}
     return out

@@ -45,6 +45,7 @@ def add_store_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     ex.add_argument("--out", required=True)
     ex.add_argument("--include-confidential", action="store_true", help=_("write confidential locations too (full export)"))
     ex.add_argument("--with-history", action="store_true", help=_("also write the change log next to --out (.changes.csv)"))
+    ex.add_argument("--as-of", help=_("the directory as it stood at this date (YYYY-MM-DD, end of day) or UTC time"))
     hi = sub.add_parser("history", help=_("every change of one record: field, old, new, who, when"))
     hi.add_argument("record_id")
     hi.add_argument("--directory", required=True)
@@ -59,14 +60,50 @@ def add_store_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     cp.add_argument("--from", dest="since", required=True, help=_("date (YYYY-MM-DD, end of day) or UTC time"))
     cp.add_argument("--to", dest="until", required=True, help=_("date or UTC time"))
     cp.add_argument("--out", help=_("also write the table as CSV"))
+    _add_record_actions(sub)
+    _add_directory_actions(sub)
     p.set_defaults(func=run_store)
     return p
+
+
+def _add_record_actions(sub: argparse._SubParsersAction) -> None:
+    dr = sub.add_parser("delete-record", help=_("delete one record (it stays in the history; restore-record brings it back)"))
+    rr = sub.add_parser("restore-record", help=_("bring back a deleted record, or make an earlier version current"))
+    for q in (dr, rr):
+        q.add_argument("record_id")
+        q.add_argument("--directory", required=True)
+        q.add_argument("--by", default=None, help=_("who does it (default: your login name)"))
+        q.add_argument("--reason", help=_("why (kept in the change log)"))
+    rr.add_argument("--version", type=int, help=_("the version to make current (default: the one before its deletion)"))
+
+
+def _add_directory_actions(sub: argparse._SubParsersAction) -> None:
+    cd = sub.add_parser("create-directory", help=_("create a named directory (or project set)"))
+    cd.add_argument("name")
+    cd.add_argument("--country", required=True, help=_("ISO 3166-1 alpha-2 or alpha-3 code"))
+    cd.add_argument("--kind", default="directory", choices=list(st.KINDS))
+    sd = sub.add_parser("set-directory", help=_("change a directory's owner, licence or sensitivity"))
+    sd.add_argument("name")
+    for q, default in ((cd, ""), (sd, None)):
+        q.add_argument("--owner", default=default, help=_("who keeps it"))
+        q.add_argument("--licence", default=default, help=_("under which licence it may be shared"))
+    cd.add_argument("--sensitivity", default="restricted", choices=list(st.SENSITIVITIES))
+    sd.add_argument("--sensitivity", default=None, choices=list(st.SENSITIVITIES))
+    rn = sub.add_parser("rename-directory", help=_("rename a directory (its records and history follow)"))
+    rn.add_argument("name")
+    rn.add_argument("new_name")
+    dd = sub.add_parser("delete-directory", help=_("delete a directory with its records and history"))
+    dd.add_argument("name")
+    dd.add_argument("--yes", action="store_true", help=_("confirm deleting a directory that holds records"))
 
 
 def run_store(args: argparse.Namespace) -> int:
     """Run one ``geomap store`` action; returns the exit status."""
     action = {"import": _import, "export": _export, "history": _history, "backup": _backup,
-              "restore": _restore, "list": _list, "compare": _compare}[args.store_action]
+              "restore": _restore, "list": _list, "compare": _compare, "delete-record": _delete_record,
+              "restore-record": _restore_record, "create-directory": _create_directory,
+              "set-directory": _set_directory, "rename-directory": _rename_directory,
+              "delete-directory": _delete_directory}[args.store_action]
     store = st.open_store()
     try:
         return action(store, args)
@@ -77,7 +114,7 @@ def run_store(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _print_plan(plan: st.ImportPlan) -> None:
+def _print_plan(plan: st.ImportPlan, *, delete_missing: bool = False) -> None:
     print(plan.summary())
     for ident, fields in list(plan.changed.items())[:_SHOW_CHANGED]:
         print(_("  changed {ident}: {fields}").format(ident=ident, fields=', '.join(fields)))
@@ -85,7 +122,10 @@ def _print_plan(plan: st.ImportPlan) -> None:
         print(_("  … and {n} more changed records").format(n=len(plan.changed) - _SHOW_CHANGED))
     if plan.missing:
         shown = ", ".join(plan.missing[:_SHOW_CHANGED]) + (" …" if len(plan.missing) > _SHOW_CHANGED else "")
-        print(_("  not in the file (kept unless --delete-missing): {shown}").format(shown=shown))
+        if delete_missing:
+            print(_("  not in the file, to be deleted (--delete-missing): {n}: {shown}").format(n=len(plan.missing), shown=shown))
+        else:
+            print(_("  not in the file (kept unless --delete-missing): {shown}").format(shown=shown))
     for _row, reason in plan.rejected:
         print(_("  not importable: {reason}").format(reason=reason))
 
@@ -107,7 +147,7 @@ def _import(store: st.Store, args: argparse.Namespace) -> int:
         plan = st.ImportPlan(args.directory, list(rows), {}, [], [], list(rejected), rows)
     else:
         plan = st.preview_import(store, args.directory, rows, rejected)
-    _print_plan(plan)
+    _print_plan(plan, delete_missing=args.delete_missing)
     if args.dry_run:
         print(_("dry run: nothing written"))
         return 0
@@ -123,26 +163,46 @@ def _export(store: st.Store, args: argparse.Namespace) -> int:
     from geomap.directory import privacy, resolve, writers
 
     info = st.get_directory(store, args.directory)
-    raw = st.read_directory(store, args.directory)
+    raw = st.as_of(store, args.directory, args.as_of) if args.as_of else st.read_directory(store, args.directory)
     units = pipeline.load_units(info["country"])
     full = resolve.resolve_directory(raw, units, country=info["country"])
     view = full if args.include_confidential else privacy.public_view(full)
     notice = FULL_EXPORT_NOTICE if args.include_confidential else None
-    writers.write_directory(view, args.out, format=args.to, notice=notice)
-    if args.with_history:
-        log = st.history(store, args.directory)
-        if not args.include_confidential:
-            hidden = set(full.loc[privacy.is_confidential(full).to_numpy(), "id"].astype(str))
-            log = log[~log["resource_id"].isin(hidden)]
+    log = _export_log(store, args, full) if args.with_history else None
+    writers.write_directory(view, args.out, format=args.to, notice=notice, changes=log if args.to == "hsds" else None)
+    if log is not None:
         path = f"{args.out}.changes.csv"
         writers.write_table_csv(log, path)
         print(_("wrote {n} changes to {path}").format(n=len(log), path=path) + ("" if args.include_confidential else _(" (confidential records left out)")))
+        if args.to == "hsds":
+            print(_("the change log is also the package's metadata table (HSDS 3.0)"))
     if args.include_confidential:
         print(FULL_EXPORT_NOTICE)
     if info["fictional"]:
         print(_("fictional sample directory: the records are not real organisations"))
-    print(_("wrote {n} records as {to} to {out}").format(n=len(view), to=args.to, out=args.out))
+    when = _(" as of {date}").format(date=args.as_of) if args.as_of else ""
+    print(_("wrote {n} records as {to} to {out}").format(n=len(view), to=args.to, out=args.out) + when)
     return 0
+
+
+def _export_log(store: st.Store, args: argparse.Namespace, full):
+    """The change log an export may carry: up to ``--as-of``, without confidential records unless asked."""
+    from geomap.directory import privacy, schema
+
+    log = st.history(store, args.directory)
+    if args.as_of:
+        log = log[log["last_action_date"] <= (args.as_of if "T" in args.as_of else f"{args.as_of}T23:59:59.999999Z")]
+    if not args.include_confidential:
+        # only records shown in full now that never were confidential: a deleted record, or one
+        # whose confidential flag was ever set (or unset, for a shelter) has none of its log written
+        shown = set(full.loc[~privacy.is_confidential(full).to_numpy(), "id"].astype(str))
+        later = log[log["last_action_type"] != "create"]
+        flag = later[later["field_name"] == "confidential"]
+        was = set(flag.loc[flag["previous_value"].map(lambda v: schema.parse_bool(v) is not False), "resource_id"])
+        services = later[later["field_name"] == "service_types"]  # a shelter without a flag was confidential
+        was |= set(services.loc[services["previous_value"].astype(str).str.lower().str.contains("shelter"), "resource_id"])
+        log = log[log["resource_id"].isin(shown - was)]
+    return log
 
 
 def _history(store: st.Store, args: argparse.Namespace) -> int:
@@ -204,4 +264,55 @@ def _compare(store: st.Store, args: argparse.Namespace) -> int:
     for r in moved.itertuples(index=False):
         print(f"{r.code}  {r.name}: {r.before} -> {r.after} (+{r.added} -{r.removed})")
     print(_("{before} providers at {since}, {after} at {until}; {added} added, {removed} removed in {n} units").format(before=int(table['before'].sum()), since=args.since, after=int(table['after'].sum()), until=args.until, added=int(table['added'].sum()), removed=int(table['removed'].sum()), n=len(moved)))
+    return 0
+
+
+def _delete_record(store: st.Store, args: argparse.Namespace) -> int:
+    by = args.by or getpass.getuser()
+    current = st.get_record(store, args.directory, args.record_id)
+    version = st.delete_record(store, args.directory, args.record_id, expected_version=current["version"], by=by,
+                               role=st.EDITOR, reason=args.reason)
+    print(_("deleted {record_id} from {directory!r} (version {version}, by {by}); restore-record brings it back").format(
+        record_id=args.record_id, directory=args.directory, version=version, by=by))
+    return 0
+
+
+def _restore_record(store: st.Store, args: argparse.Namespace) -> int:
+    by = args.by or getpass.getuser()
+    current = st.get_record(store, args.directory, args.record_id)
+    if args.version is None:
+        version = st.restore_record(store, args.directory, args.record_id, by=by, role=st.EDITOR, reason=args.reason)
+    else:
+        version = st.restore_version(store, args.directory, args.record_id, args.version, expected_version=current["version"],
+                                     by=by, role=st.EDITOR, reason=args.reason)
+    print(_("restored {record_id} in {directory!r}: now version {version} (by {by})").format(
+        record_id=args.record_id, directory=args.directory, version=version, by=by))
+    return 0
+
+
+def _create_directory(store: st.Store, args: argparse.Namespace) -> int:
+    row = st.create_directory(store, args.name, country=args.country, role=st.ADMIN, owner=args.owner,
+                              licence=args.licence, sensitivity=args.sensitivity, kind=args.kind)
+    print(_("created {name!r} [{country}, {sensitivity}] in {location}").format(
+        name=row["name"], country=row["country"], sensitivity=row["sensitivity"], location=store.location))
+    return 0
+
+
+def _set_directory(store: st.Store, args: argparse.Namespace) -> int:
+    row = st.update_directory(store, args.name, role=st.ADMIN, owner=args.owner, licence=args.licence,
+                              sensitivity=args.sensitivity)
+    print(_("{name!r}: owner {owner!r}, licence {licence!r}, sensitivity {sensitivity}").format(
+        name=row["name"], owner=row["owner"], licence=row["licence"], sensitivity=row["sensitivity"]))
+    return 0
+
+
+def _rename_directory(store: st.Store, args: argparse.Namespace) -> int:
+    row = st.rename_directory(store, args.name, args.new_name, role=st.ADMIN)
+    print(_("renamed {old!r} to {new!r}").format(old=args.name, new=row["name"]))
+    return 0
+
+
+def _delete_directory(store: st.Store, args: argparse.Namespace) -> int:
+    n = st.delete_directory(store, args.name, role=st.ADMIN, confirm=args.name if args.yes else None)
+    print(_("deleted {name!r} and its {n} records with their history").format(name=args.name, n=n))
     return 0

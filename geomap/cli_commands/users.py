@@ -84,7 +84,33 @@ def add_users_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     r.add_argument("--credentials", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     ls = sub.add_parser("list", help=_("list accounts and roles (never hashes)"))
     ls.add_argument("--credentials", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    ro = sub.add_parser("role", help=_("give a store account another role (store accounts only)"))
+    ro.add_argument("name")
+    ro.add_argument("new_role", choices=[*auth.ACCOUNT_ROLES, "admin"], metavar="ROLE", help=_("partner, editor or admin"))
+    for action, text in (("unlock", _("lift the lockout after failed sign-ins (store accounts only)")),
+                         ("disable", _("stop an account from signing in, keeping it (store accounts only)")),
+                         ("enable", _("let a disabled account sign in again (store accounts only)"))):
+        sub.add_parser(action, help=text).add_argument("name")
     return p
+
+
+#: Actions that exist for accounts kept in the store only (the credentials file has no lockout or status).
+STORE_ONLY = ("role", "unlock", "disable", "enable")
+
+
+def _store_only_action(s, args: argparse.Namespace) -> None:
+    from geomap.store import users
+
+    if args.users_action == "role":
+        users.set_role(s, args.name, args.new_role)
+        print(_("{name!r} is now {role} in {location}").format(name=args.name, role=args.new_role, location=s.location))
+    elif args.users_action == "unlock":
+        users.unlock(s, args.name)
+        print(_("unlocked {name!r} in {location}").format(name=args.name, location=s.location))
+    else:
+        users.set_disabled(s, args.name, args.users_action == "disable")
+        done = _("disabled (cannot sign in)") if args.users_action == "disable" else _("enabled")
+        print(_("{name!r} {done} in {location}").format(name=args.name, done=done, location=s.location))
 
 
 def _run_store_users(args: argparse.Namespace) -> int:
@@ -93,10 +119,13 @@ def _run_store_users(args: argparse.Namespace) -> int:
 
     s = st.open_store()
     try:
-        if args.users_action == "list":
+        if args.users_action in STORE_ONLY:
+            _store_only_action(s, args)
+        elif args.users_action == "list":
             table = users.list_users(s)
             for r in table.itertuples(index=False):
-                print(f"{r.name}\t{r.role}" + (_("\tlocked until {locked_until}").format(locked_until=r.locked_until) if r.locked_until else ""))
+                print(f"{r.name}\t{r.role}" + (_("\tdisabled") if r.disabled else "")
+                      + (_("\tlocked until {locked_until}").format(locked_until=r.locked_until) if r.locked_until else ""))
             print(_("{n} account(s) in {location}").format(n=len(table), location=s.location))
         elif args.users_action == "remove":
             users.remove_user(s, args.name)
@@ -124,7 +153,7 @@ def run_users(args: argparse.Namespace) -> int:
     path = auth.credentials_path(getattr(args, "credentials", None))
     action = args.users_action
     try:
-        if getattr(args, "store", False):
+        if getattr(args, "store", False) or action in STORE_ONLY:
             return _run_store_users(args)
         if getattr(args, "role", None) == "admin":
             msg = "the admin role exists for accounts in the store only: add --store"

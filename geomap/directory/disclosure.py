@@ -233,6 +233,28 @@ def format_cells(known: Mapping[str, np.ndarray], banded: np.ndarray, *, populat
     return pd.DataFrame(rows, columns=list(COVERAGE_TEXT_COLUMNS), dtype=object)
 
 
+def _verified_columns(out: pd.DataFrame, verified: np.ndarray, prov: np.ndarray, banded: np.ndarray, *, k: int) -> None:
+    """``verified_recently`` and ``verified_share`` as text, and ``verified_share_known``, in place.
+
+    A banded cell hides fewer than ``k`` confidential providers, each verified or not: its
+    count is the range ``known – known + k - 1`` and its share the range of every such case,
+    ``v / (p + k - 1)`` to ``(v + k - 1) / (p + k - 1)`` (``v``, ``p``: the known parts); the
+    shading uses the known share ``v / p``.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(prov > 0, 100.0 * verified / prov, np.nan)
+        wide = prov + k - 1
+        low = np.where(wide > 0, 100.0 * verified / wide, np.nan)
+        high = np.where(wide > 0, 100.0 * (verified + k - 1) / wide, np.nan)
+    out["verified_recently"] = [
+        _range(v, v + k - 1, ",.0f") if b else _fmt(v, ",.0f") for v, b in zip(verified, banded, strict=True)
+    ]
+    out["verified_share"] = [
+        _range(lo, hi, ",.1f") if b else _fmt(sh, ",.1f") for sh, lo, hi, b in zip(share, low, high, banded, strict=True)
+    ]
+    out["verified_share_known"] = share
+
+
 def band_table(known: pd.DataFrame, banded: np.ndarray, *, k: int | None = None) -> pd.DataFrame:
     """Publish a per-unit table whose numbers are already the *known* parts.
 
@@ -252,7 +274,9 @@ def band_table(known: pd.DataFrame, banded: np.ndarray, *, k: int | None = None)
     pandas.DataFrame
         ``known`` with :data:`COVERAGE_TEXT_COLUMNS` as text, :data:`BANDED_COLUMN`, and the
         numeric ``providers_known``, ``capacity_known``, ``per_100k_known``,
-        ``capacity_per_100k_known``. ``attrs`` gains ``disclosure_k`` and ``view="public"``.
+        ``capacity_per_100k_known``; when ``known`` has ``verified_recently`` (the known
+        count), it and ``verified_share`` as text and ``verified_share_known``. ``attrs`` gains
+        ``disclosure_k`` and ``view="public"``.
     """
     k = disclosure_k(k)
     banded = np.asarray(banded, dtype=bool)
@@ -261,12 +285,14 @@ def band_table(known: pd.DataFrame, banded: np.ndarray, *, k: int | None = None)
     cap = known["capacity"].to_numpy(dtype=float)
     pop = pd.to_numeric(known["population"], errors="coerce").to_numpy(dtype=float) if "population" in known else np.full(len(known), np.nan)
     text = format_cells({"providers": prov, "confidential_providers": conf, "capacity": cap}, banded, population=pop, k=k)
-    out = known.drop(columns=[c for c in ("confidential_capacity",) if c in known.columns]).copy()
+    out = known.drop(columns=[c for c in ("confidential_capacity", "confidential_verified") if c in known.columns]).copy()
     for col in COVERAGE_TEXT_COLUMNS:
         if col in out.columns:
             out[col] = text[col].to_numpy()
     pop_safe = np.where(pop > 0, pop, np.nan)
     cap_known = np.where(banded & ~np.isfinite(cap), 0.0, cap)
+    if "verified_recently" in known.columns:
+        _verified_columns(out, known["verified_recently"].to_numpy(dtype=float), prov, banded, k=k)
     out[BANDED_COLUMN] = banded
     out["providers_known"] = prov.astype(int)
     out["capacity_known"] = cap_known
@@ -306,6 +332,9 @@ def public_coverage(table: pd.DataFrame, *, k: int | None = None, any_confidenti
     known["confidential_providers"] = np.where(banded, 0.0, conf)
     cap = table["capacity"].to_numpy(dtype=float) - np.where(banded, np.nan_to_num(conf_cap), 0.0)
     known["capacity"] = np.where(np.isfinite(cap), np.maximum(cap, 0.0), cap)
+    if "verified_recently" in table.columns:
+        conf_ver = table["confidential_verified"].to_numpy(dtype=float) if "confidential_verified" in table else np.zeros(len(table))
+        known["verified_recently"] = table["verified_recently"].to_numpy(dtype=float) - np.where(banded, conf_ver, 0.0)
     return band_table(known, banded, k=k)
 
 
@@ -315,7 +344,8 @@ def export_table(published: pd.DataFrame) -> pd.DataFrame:
     The numeric ``*_known`` columns (for maps and indices) are dropped; in a public table
     ``banded`` becomes ``"yes"``/``"no"``, in an exact one it is dropped.
     """
-    out = published.drop(columns=[c for c in published.columns if str(c).endswith("_known") or c == "confidential_capacity"])
+    out = published.drop(columns=[c for c in published.columns
+                                  if str(c).endswith("_known") or c in ("confidential_capacity", "confidential_verified")])
     if BANDED_COLUMN in out.columns:
         if published.attrs.get("view") == "public":
             out[BANDED_COLUMN] = np.where(out[BANDED_COLUMN].to_numpy(dtype=bool), "yes", "no")

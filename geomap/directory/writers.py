@@ -525,16 +525,45 @@ class _HsdsBuilder:
         }
 
 
-def _hsds_tables(directory: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _hsds_tables(directory: pd.DataFrame, changes: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The HSDS 3.0 tables of a directory, by resource name (see :class:`_HsdsBuilder`)."""
     builder = _HsdsBuilder()
     for i, rec in enumerate(flat_table(directory).to_dict("records")):
         builder.add(i, rec)
-    return builder.frames()
+    tables = builder.frames()
+    if changes is not None:
+        tables["metadata"] = hsds_metadata(changes)
+    return tables
 
 
-def _hsds_files(directory: pd.DataFrame, notice: str | None = None) -> dict[str, bytes]:
-    tables = _hsds_tables(directory)
+def hsds_metadata(changes: pd.DataFrame) -> pd.DataFrame:
+    """A change log (:func:`geomap.store.history`) as the HSDS 3.0 ``metadata`` table.
+
+    Each change names the ``service_at_location`` of its record by the id the HSDS export gives
+    that record (derived from the record id, as in every export); the date is the change's day;
+    an empty previous or new value is written as an empty text (both columns are required).
+    The log holds previous values: pass only the changes of records the export may show.
+    """
+    cols = hsds.TABLES["metadata"].column_names
+    if changes.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+    rid = changes["resource_id"].astype(str)
+    out = pd.DataFrame({
+        "id": [hsds.stable_id("change", str(x)) for x in changes["id"]],
+        "resource_id": [r if hsds.is_uuid(r) else hsds.stable_id("record", r) for r in rid],
+        "resource_type": "service_at_location",
+        "last_action_date": changes["last_action_date"].astype(str).str.slice(0, 10),
+        "last_action_type": changes["last_action_type"].astype(str),
+        "field_name": changes["field_name"].astype(str),
+        "previous_value": changes["previous_value"].map(lambda v: "" if v is None or v != v else str(v)),
+        "replacement_value": changes["replacement_value"].map(lambda v: "" if v is None or v != v else str(v)),
+        "updated_by": changes["updated_by"].astype(str),
+    })
+    return out[list(cols)].astype(object)
+
+
+def _hsds_files(directory: pd.DataFrame, notice: str | None = None, changes: pd.DataFrame | None = None) -> dict[str, bytes]:
+    tables = _hsds_tables(directory, changes)
     desc = hsds.descriptor(notice=notice)
     files = {"datapackage.json": json.dumps(desc, ensure_ascii=False, indent=2).encode("utf-8")}
     if "notice" in desc:
@@ -544,17 +573,18 @@ def _hsds_files(directory: pd.DataFrame, notice: str | None = None) -> dict[str,
     return files
 
 
-def to_hsds_zip_bytes(directory: pd.DataFrame, *, notice: str | None = None) -> bytes:
+def to_hsds_zip_bytes(directory: pd.DataFrame, *, notice: str | None = None, changes: pd.DataFrame | None = None) -> bytes:
     """HSDS 3.0 tabular data package as a zip (``datapackage.json`` + one CSV per table).
 
     Every table of the specification is written, in its column order (empty tables as a header
     row); ids are UUIDs derived from the record id (stable from one export to the next); geomap
     fields HSDS has no column for are attributes under the taxonomy "geomap record fields".
-    ``notice`` goes in ``datapackage.json`` (``notice`` and the description) and ``NOTICE.txt``.
+    ``notice`` goes in ``datapackage.json`` (``notice`` and the description) and ``NOTICE.txt``;
+    ``changes`` (a change log, see :func:`hsds_metadata`) fills the ``metadata`` table.
     """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in _hsds_files(directory, notice).items():
+        for name, data in _hsds_files(directory, notice, changes).items():
             archive.writestr(name, data)
     return buf.getvalue()
 
@@ -599,6 +629,7 @@ def write_directory(
     *,
     format: str | None = None,  # noqa: A002 - the contract's keyword
     notice: str | None = None,
+    changes: pd.DataFrame | None = None,
 ) -> None:
     """Write a directory to a file, a folder (HSDS) or a binary buffer.
 
@@ -621,6 +652,9 @@ def write_directory(
     notice
         Text written into the file (see :func:`to_bytes`), e.g. the CLI's full-export warning
         when confidential records are included. The readers skip it on re-import.
+    changes
+        HSDS only: a change log written as the package's ``metadata`` table
+        (:func:`hsds_metadata`).
 
     Raises
     ------
@@ -633,6 +667,16 @@ def write_directory(
             raise ValueError(msg)
         format = _format_from_path(Path(path_or_buffer))  # noqa: A001
     fmt = _check_format(format)
+    if changes is not None and fmt != "hsds":
+        msg = f"a change log goes into an HSDS package only (its metadata table), not {fmt}; write it as CSV beside the export"
+        raise ValueError(msg)
+    if fmt == "hsds" and changes is not None:
+        if isinstance(path_or_buffer, (str, Path)) and Path(path_or_buffer).suffix.lower() == ".zip":
+            Path(path_or_buffer).write_bytes(to_hsds_zip_bytes(directory, notice=notice, changes=changes))
+            return
+        if not isinstance(path_or_buffer, (str, Path)):
+            path_or_buffer.write(to_hsds_zip_bytes(directory, notice=notice, changes=changes))
+            return
     if isinstance(path_or_buffer, (str, Path)):
         path = Path(path_or_buffer)
         if fmt == "hsds" and path.suffix.lower() != ".zip":
@@ -640,7 +684,7 @@ def write_directory(
                 msg = f"{path} exists and is not a folder; give a folder or a .zip path for an HSDS package"
                 raise ValueError(msg)
             path.mkdir(parents=True, exist_ok=True)
-            for name, data in _hsds_files(directory, notice).items():
+            for name, data in _hsds_files(directory, notice, changes).items():
                 (path / name).write_bytes(data)
             return
         path.parent.mkdir(parents=True, exist_ok=True)

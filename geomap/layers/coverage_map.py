@@ -38,7 +38,7 @@ MARKER_SYMBOLS = (
     ("cluster", "#c44808", N_("Nearby providers grouped: the number says how many")),
 )
 
-_FORMATS = {"providers": "{:,.0f}", "capacity": "{:,.0f}", "per_100k": "{:,.2f}", "capacity_per_100k": "{:,.1f}"}
+_FORMATS = {"providers": "{:,.0f}", "capacity": "{:,.0f}", "per_100k": "{:,.2f}", "capacity_per_100k": "{:,.1f}", "verified_share": "{:,.1f}"}
 #: Display simplification (degrees), topology-preserving (:func:`shapely.coverage_simplify`:
 #: shared borders stay shared, no gaps or overlaps). Visvalingam-Whyatt has no distance bound,
 #: so :func:`display_geometry` checks the result and halves the tolerance until every vertex

@@ -108,6 +108,8 @@ def _sign_in() -> None:
         if st.form_submit_button(_("Sign in")):
             if _state.sign_in(user, password) is not None:
                 st.rerun()
+            elif _state.account_locked(user):
+                st.error(_("This account is locked after too many failed sign-ins: an admin can unlock it, or try again later."))
             elif auth.locked_until(st.session_state) is not None:
                 st.error(_("Too many attempts: wait a minute before trying again."))
             else:

@@ -46,6 +46,8 @@ __all__ = [
     "stored_directories",
     "set_stored_directory",
     "sign_in",
+    "account_locked",
+    "is_admin",
 ]
 
 DEFAULT_COUNTRY = "NGA"
@@ -285,16 +287,56 @@ def sign_in(user: str, password: str):
     return auth.sign_in(st.session_state, user, password)
 
 
+def is_admin() -> bool:
+    """Whether this session is signed in with a store account that is an admin now (asked afresh)."""
+    from geomap import auth
+
+    sess = auth.current_session(st.session_state)
+    if sess is None:
+        return False
+    from geomap.store import users
+
+    row = users.account(get_store(), sess.user)
+    return row is not None and row["role"] == "admin" and not row["disabled"]
+
+
+def account_locked(user: str) -> bool:
+    """Whether the store account ``user`` is locked after failed sign-ins (in the store, for every session)."""
+    from geomap.store import users
+
+    return users.is_locked(get_store(), user)
+
+
 def _empty_directory() -> gpd.GeoDataFrame:
     df = schema.empty_directory()
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
 
 
 def get_role() -> str:
-    """This session's role: ``partner``/``editor`` while a sign-in is valid, else ``public``."""
-    from geomap import auth
+    """This session's role: ``partner``/``editor`` while a sign-in is valid, else ``public``.
 
-    return auth.current_role(st.session_state)
+    A store account is asked afresh (one key lookup, signed-in sessions only): disabling it ends
+    its sessions on every server at their next run, and a new role applies at once.
+    """
+    import dataclasses
+
+    from geomap import auth
+    from geomap.store import users
+
+    role = auth.current_role(st.session_state)
+    sess = auth.current_session(st.session_state)
+    if sess is None or role == privacy.PUBLIC:
+        return role
+    row = users.account(get_store(), sess.user)
+    if row is None:  # an account of the credentials file
+        return role
+    if row["disabled"]:
+        auth.sign_out(st.session_state)
+        return privacy.PUBLIC
+    live = users.session_role(row["role"])
+    if live != role:
+        st.session_state[auth.SESSION_KEY] = dataclasses.replace(sess, role=live)
+    return live
 
 
 def set_country(country: str) -> None:

@@ -34,6 +34,8 @@ UNIT_COLUMNS: dict[str, str] = {
     "per_100k": N_("Per 100k"),
     "capacity": N_("Beds"),
     "capacity_per_100k": N_("Beds per 100k"),
+    "verified_recently": N_("Verified in the last 12 months"),
+    "verified_share": N_("% verified (12 months)"),
     "population": N_("Population"),
     "population_year": N_("Census year"),
     "code": N_("Code"),
@@ -199,7 +201,8 @@ def unit_table(table: pd.DataFrame) -> None:
     shown = human_columns(table.drop(columns=["confidential_providers"], errors="ignore"))
     two = lambda v: t.number(v, digits=2)  # noqa: E731
     whole = lambda v: t.number(v, digits=0)  # noqa: E731
-    formats = {"per_100k": two, "capacity_per_100k": two, "population": whole, "capacity": whole}
+    one = lambda v: t.number(v, digits=1)  # noqa: E731
+    formats = {"per_100k": two, "capacity_per_100k": two, "population": whole, "capacity": whole, "verified_share": one}
     # Public tables carry text (bands such as "0–2"); only numeric columns get a number format.
     styler = shown.style.format(
         {_(UNIT_COLUMNS[c]): f for c, f in formats.items()

@@ -7,14 +7,16 @@ partners see records in full and may propose changes; editors edit, verify, impo
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import streamlit as st
 
 from geomap import auth, i18n
 from geomap import store as gs
 from geomap.analysis import freshness
-from geomap.directory import schema
+from geomap.directory import disclosure, privacy, schema, writers
 from geomap.i18n import _
-from geomap.pages import _state
+from geomap.pages import _state, _widgets
 from geomap.settings import get_settings
 
 __all__ = ["render"]
@@ -91,6 +93,16 @@ def _record_editor(directory: str, role: str) -> None:
         version = gs.verify_record(_state.get_store(), directory, record_id, by=_user(), role=gs.EDITOR)
         opened[(directory, record_id)] = version
         st.rerun()
+    if role == gs.EDITOR and st.button(_("Delete this record"), key="records_delete",
+                                       help=_("It stays in the history and can be restored below.")):
+        try:
+            gs.delete_record(_state.get_store(), directory, record_id, expected_version=started, by=_user(), role=gs.EDITOR)
+        except gs.ConflictError as exc:
+            opened.pop((directory, record_id), None)
+            st.error(str(exc))
+        else:
+            opened.pop((directory, record_id), None)
+            st.rerun()
     st.markdown("**" + _("History") + "**")
     log = gs.history(_state.get_store(), directory, record_id)
     cols = ["version", "last_action_date", "updated_by", "last_action_type", "field_name", "previous_value",
@@ -137,23 +149,96 @@ def _proposals(directory: str) -> None:
 def _freshness(ctx: _state.Context) -> None:
     days = get_settings().stale_after_days
     st.subheader(_("Verification and freshness"))
-    st.metric(_("Verified in the last 12 months"), i18n.percent(freshness.share_verified(ctx.directory) / 100, digits=1)
-              if len(ctx.directory) else _("no records"))
-    table = freshness.freshness_by_unit(ctx.units, ctx.directory, stale_after_days=days)
-    shown = table.loc[table["records"] > 0, ["name", "records", "verified_recently", "share_verified", "stale", "code"]]
-    st.dataframe(shown, hide_index=True, width="stretch",
+    # The public table leaves out what the disclosure rule withholds (a lone confidential
+    # record's verification date says it exists); partners and editors see every record.
+    table = freshness.published_freshness(ctx.units, ctx.directory, role=ctx.role, stale_after_days=days)
+    total = int(table["records"].sum())
+    exact = not table[disclosure.BANDED_COLUMN].any()
+    st.metric(_("Verified in the last 12 months") if exact else _("Verified in the last 12 months (records shown exactly)"),
+              i18n.percent(table["verified_recently"].sum() / total, digits=1) if total else _("no records"))
+    cols = ["name", "records", "verified_recently", "share_verified", "stale", "code"] + ([] if exact else [disclosure.BANDED_COLUMN])
+    st.dataframe(table.loc[table["records"] > 0, cols], hide_index=True, width="stretch",
                  column_config={"name": _("Unit"), "records": _("Records"), "verified_recently": _("Verified in 12 months"),
                                 "share_verified": st.column_config.NumberColumn(_("% verified (12 months)"), format="%.0f"),
-                                "stale": _("not verified in {days} days").format(days=i18n.number(days)), "code": _("Code")})
+                                "stale": _("not verified in {days} days").format(days=i18n.number(days)), "code": _("Code"),
+                                disclosure.BANDED_COLUMN: _("Banded (confidential sites fewer than k)")})
+    if not exact:
+        st.caption(_("Public view: in a banded unit the figures count the records shown exactly; fewer than {k} "
+                     "confidential ones (maybe none) are left out.").format(k=disclosure.disclosure_k()))
     if ctx.role != gs.PUBLIC:
-        stale = freshness.stale_records(ctx.view, stale_after_days=days)
-        st.caption(_("{n} records not verified in the last {days} days (GEOMAP_STALE_AFTER_DAYS)").format(n=i18n.number(len(stale)), days=i18n.number(days)))
-        state = dict(zip(ctx.units["code"].astype(str), ctx.units["name"].astype(str)))
-        stale = stale.assign(state=stale["admin1_code"].map(lambda c: state.get(str(c), c) if isinstance(c, str) else ""))
-        name = "display_name" if "display_name" in stale.columns else "name"
-        st.dataframe(stale[[name, "state", "last_verified", "days_since_verified", "id"]], hide_index=True, width="stretch",
-                     column_config={name: _("Record"), "state": _("State"), "last_verified": _("Last verified"),
-                                    "days_since_verified": _("Days since verified"), "id": _("ID")})
+        _stale_by_unit(ctx, days)
+
+
+def _stale_by_unit(ctx: _state.Context, days: int) -> None:
+    stale = freshness.stale_records(ctx.view, stale_after_days=days)
+    state = dict(zip(ctx.units["code"].astype(str), ctx.units["name"].astype(str), strict=False))
+    stale = stale.assign(state=stale["admin1_code"].map(lambda c: state.get(str(c), c) if isinstance(c, str) else ""))
+    stale = stale.sort_values(["state", "days_since_verified"], ascending=[True, False], na_position="first")
+    st.markdown("**" + _("Stale records by unit") + "**")
+    st.caption(_("{n} records not verified in the last {days} days (GEOMAP_STALE_AFTER_DAYS)").format(
+        n=i18n.number(len(stale)), days=i18n.number(days)))
+    name = "display_name" if "display_name" in stale.columns else "name"
+    st.dataframe(stale[["state", name, "last_verified", "days_since_verified", "id"]], hide_index=True, width="stretch",
+                 column_config={name: _("Record"), "state": _("State"), "last_verified": _("Last verified"),
+                                "days_since_verified": _("Days since verified"), "id": _("ID")})
+
+
+def _deleted(directory: str) -> None:
+    gone = gs.deleted_records(_state.get_store(), directory)
+    if gone.empty:
+        return
+    st.markdown("**" + _("Deleted records ({n})").format(n=len(gone)) + "**")
+    st.dataframe(gone, hide_index=True, width="stretch",
+                 column_config={"record_id": _("Record"), "version": _("Version"), "deleted_at": _("Deleted at"),
+                                "deleted_by": _("Deleted by")})
+    record_id = st.selectbox(_("Deleted record"), gone["record_id"].tolist(), key="records_deleted")
+    if st.button(_("Restore this record"), key="records_restore"):
+        version = gs.restore_record(_state.get_store(), directory, record_id, by=_user(), role=gs.EDITOR)
+        st.session_state.get(_K_OPENED, {}).pop((directory, record_id), None)
+        st.success(_("Restored: version {version}.").format(version=version))
+
+
+def _over_time(ctx: _state.Context, directory: str) -> None:
+    """The directory as of a date, two dates compared per unit, and the change log (partners and editors)."""
+    # Drawn only while open: rebuilding two past states replays the change log.
+    box = st.expander(_("The directory over time: as of a date, two dates compared, the change log"),
+                      key="records_over_time_open", on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        _compare_dates(ctx, directory)
+
+
+def _compare_dates(ctx: _state.Context, directory: str) -> None:
+    from geomap.analysis.compare import compare_by_unit
+    from geomap.directory import resolve
+
+    today = date.today()
+    c1, c2 = st.columns(2)
+    since = c1.date_input(_("From"), value=today - timedelta(days=30), max_value=today, key="records_since")
+    until = c2.date_input(_("To"), value=today, max_value=today, key="records_until")
+    store = _state.get_store()
+    country = ctx.country
+    states = [resolve.resolve_directory(gs.as_of(store, directory, d.isoformat()), ctx.units, country=country)
+              for d in (since, until)]
+    table = compare_by_unit(ctx.units, *states)
+    moved = table[(table["added"] > 0) | (table["removed"] > 0)]
+    st.write(_("{before} providers on {since}, {after} on {until}: {added} added, {removed} removed, in {n} units.").format(
+        before=int(table["before"].sum()), since=since.isoformat(), after=int(table["after"].sum()), until=until.isoformat(),
+        added=int(table["added"].sum()), removed=int(table["removed"].sum()), n=len(moved)))
+    st.dataframe(moved, hide_index=True, width="stretch",
+                 column_config={"code": _("Code"), "name": _("Unit"), "before": _("Providers before"),
+                                "after": _("Providers after"), "added": _("Added"), "removed": _("Removed")})
+    d1, d2, d3 = st.columns(3)
+    d1.download_button(_("Compared per unit (CSV)"), data=lambda: _widgets.csv_bytes(table), on_click="ignore",
+                       file_name=f"geomap_compare_{since}_{until}.csv", mime="text/csv", key="records_dl_compare")
+    d2.download_button(_("The directory as of {date} (CSV)").format(date=until.isoformat()), on_click="ignore",
+                       data=lambda: writers.to_bytes(privacy.view_for_role(states[1], ctx.role), format="csv"),
+                       file_name=f"geomap_directory_{until}.csv", mime="text/csv", key="records_dl_asof")
+    d3.download_button(_("The change log (CSV)"), data=lambda: _widgets.csv_bytes(gs.history(store, directory)),
+                       on_click="ignore", file_name="geomap_changes.csv", mime="text/csv", key="records_dl_log",
+                       help=_("Every change with its previous and new value, who and when (HSDS 3.0 metadata). "
+                              "It holds confidential details: partners only."))
 
 
 def render() -> None:
@@ -175,4 +260,6 @@ def render() -> None:
     st.subheader(directory)
     _record_editor(directory, ctx.role)
     if ctx.role == gs.EDITOR:
+        _deleted(directory)
         _proposals(directory)
+    _over_time(ctx, directory)

@@ -30,10 +30,13 @@ from geomap.store.backup import backup, dump, restore
 from geomap.store.directories import (
     KINDS,
     create_directory,
+    delete_directory,
     directory_names,
     ensure_directory,
     get_directory,
     list_directories,
+    rename_directory,
+    update_directory,
 )
 from geomap.store.engine import HEAD, STORE_FILENAME, Store, migrate, schema_version, store_url
 from geomap.store.importing import ImportPlan, commit_import, preview_import, read_import_file
@@ -41,11 +44,13 @@ from geomap.store.proposals import approve, list_proposals, propose, reject
 from geomap.store.records import (
     as_of,
     delete_record,
+    deleted_records,
     directory_stamp,
     get_record,
     history,
     load_directory,
     read_directory,
+    restore_record,
     restore_version,
     update_record,
     verify_record,
@@ -58,8 +63,10 @@ __all__ = [
     "ConflictError", "RoleError", "Store", "ImportPlan",
     "require_role", "open_store", "migrate", "schema_version", "store_url",
     "create_directory", "directory_names", "ensure_directory", "get_directory", "list_directories",
+    "update_directory", "rename_directory", "delete_directory",
     "read_import_file", "preview_import", "commit_import",
     "read_directory", "load_directory", "directory_stamp", "get_record", "update_record", "verify_record", "delete_record",
+    "restore_record", "deleted_records",
     "history", "version_of", "restore_version", "as_of",
     "propose", "list_proposals", "approve", "reject",
     "backup", "restore", "dump",

@@ -10,7 +10,10 @@ from geomap import boundaries
 from geomap.store._common import ADMIN, SENSITIVITIES, now_iso, require_role
 from geomap.store.engine import Store
 
-__all__ = ["KINDS", "create_directory", "directory_names", "get_directory", "list_directories", "ensure_directory"]
+__all__ = [
+    "KINDS", "create_directory", "directory_names", "get_directory", "list_directories", "ensure_directory",
+    "update_directory", "rename_directory", "delete_directory",
+]
 
 #: What a named collection holds.
 KINDS: tuple[str, ...] = ("directory", "projects")
@@ -114,6 +117,72 @@ def list_directories(store: Store) -> pd.DataFrame:
         rows = conn.execute(query).mappings().all()
     columns = [*(c.name for c in d.columns), "records", "verified", "pending_proposals"]
     return pd.DataFrame([dict(x) for x in rows], columns=columns)
+
+
+def update_directory(store: Store, name: str, *, role: str, owner: str | None = None, licence: str | None = None,
+                     sensitivity: str | None = None) -> dict:
+    """Change a directory's owner, licence or sensitivity (admin role); returns its row.
+
+    Raises
+    ------
+    ValueError
+        No such directory, or a sensitivity that is not one of :data:`SENSITIVITIES`.
+    """
+    require_role(role, ADMIN, "changing a directory")
+    row = get_directory(store, name)
+    values = {k: v for k, v in (("owner", owner), ("licence", licence), ("sensitivity", sensitivity)) if v is not None}
+    _check(name, values.get("sensitivity", row["sensitivity"]), row["kind"])
+    if values:
+        with store.begin() as conn:
+            conn.execute(tables.directories.update().where(tables.directories.c.name == name).values(**values))
+    return {**row, **values}
+
+
+def rename_directory(store: Store, name: str, new_name: str, *, role: str) -> dict:
+    """Rename a directory (admin role), its records, change log and proposals with it, in one transaction.
+
+    Raises
+    ------
+    ValueError
+        No directory ``name``, or one named ``new_name`` exists already.
+    """
+    require_role(role, ADMIN, "renaming a directory")
+    row = get_directory(store, name)
+    new_name = (new_name or "").strip()
+    _check(new_name, row["sensitivity"], row["kind"])
+    if new_name == name:
+        return row
+    d = tables.directories
+    with store.begin() as conn:
+        if conn.execute(sa.select(d.c.name).where(d.c.name == new_name)).first():
+            msg = f"a directory named {new_name!r} already exists; pick another name"
+            raise ValueError(msg)
+        conn.execute(d.insert(), {**row, "name": new_name})
+        for table in (tables.records, tables.proposals, tables.changes):
+            conn.execute(table.update().where(table.c.directory == name).values(directory=new_name))
+        conn.execute(d.delete().where(d.c.name == name))
+    return {**row, "name": new_name}
+
+
+def delete_directory(store: Store, name: str, *, role: str, confirm: str | None = None) -> int:
+    """Delete a directory with its records, change log and proposals (admin role); returns the records removed.
+
+    A directory holding records is deleted only when ``confirm`` repeats its name (the change
+    log goes with it: make a backup first to keep it).
+    """
+    require_role(role, ADMIN, "deleting a directory")
+    get_directory(store, name)
+    r = tables.records
+    with store.begin() as conn:
+        held = conn.execute(sa.select(sa.func.count()).select_from(r).where(r.c.directory == name)).scalar_one()
+        if held and confirm != name:
+            msg = (f"directory {name!r} holds {held} records (deleted ones included): confirm that they and their "
+                   f"history go with it (geomap store delete-directory --yes; in the app, type its name)")
+            raise ValueError(msg)
+        for table in (tables.changes, tables.proposals, tables.records, tables.directories):
+            column = table.c.name if table is tables.directories else table.c.directory
+            conn.execute(table.delete().where(column == name))
+    return int(held)
 
 
 def directory_names(store: Store, *, country: str | None = None, kind: str | None = None) -> list[str]:

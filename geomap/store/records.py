@@ -29,6 +29,8 @@ __all__ = [
     "update_record",
     "verify_record",
     "delete_record",
+    "restore_record",
+    "deleted_records",
     "history",
     "version_of",
     "restore_version",
@@ -180,6 +182,26 @@ def delete_record(store: Store, directory: str, record_id: str, *, expected_vers
         if current["version"] != expected_version:
             raise ConflictError(record_id, expected_version, current["version"], {DELETED_FIELD: "false"}, {DELETED_FIELD: "true"})
         return _mark_deleted(conn, directory, [current], by=by, reason=reason)
+
+
+def restore_record(store: Store, directory: str, record_id: str, *, by: str, role: str, reason: str | None = None) -> int:
+    """Bring back a deleted record as it was before its deletion (editor role); returns its new version."""
+    require_role(role, EDITOR, "restoring a record")
+    current = get_record(store, directory, record_id)
+    if not current["deleted"]:
+        msg = f"record {record_id!r} of {directory!r} is not deleted; to go back to an earlier version, restore that version"
+        raise ValueError(msg)
+    return restore_version(store, directory, record_id, current["version"] - 1, expected_version=current["version"],
+                           by=by, role=role, reason=reason or "restored after deletion")
+
+
+def deleted_records(store: Store, directory: str) -> pd.DataFrame:
+    """The deleted records of ``directory``: ``record_id, version, deleted_at, deleted_by`` (newest first)."""
+    query = (sa.select(_R.c.record_id, _R.c.version, _R.c.updated_at, _R.c.updated_by)
+             .where(_R.c.directory == directory, _R.c.deleted == sa.true()).order_by(_R.c.updated_at.desc()))
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=["record_id", "version", "deleted_at", "deleted_by"])
 
 
 def _mark_deleted(conn: sa.Connection, directory: str, rows: list, *, by: str, reason: str | None) -> int:

@@ -13,7 +13,7 @@ database sequences, so a backup restores identically on either backend.
   ``field_name``, ``previous_value``, ``replacement_value``, ``updated_by``) plus ``reason``,
   ``directory`` and the record ``version`` the change produced.
 - ``proposals``: changes proposed by partners, invisible to the public until an editor approves.
-- ``users``: accounts (bcrypt hashes only), roles and sign-in lockout.
+- ``users``: accounts (bcrypt hashes only), roles, sign-in lockout and whether disabled.
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ users = sa.Table(
     sa.Column("locked_until", sa.Text, nullable=True),
     sa.Column("created_at", sa.Text, nullable=False),
     sa.Column("updated_at", sa.Text, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 #: Tables a backup copies, parents first.

@@ -19,8 +19,8 @@ from geomap.store._common import ADMIN, PARTNER, ROLES, now_iso
 from geomap.store.engine import Store
 
 __all__ = [
-    "MAX_FAILED_ATTEMPTS", "LOCKOUT", "add_user", "set_password", "remove_user", "list_users", "authenticate",
-    "exists", "sign_in", "session_role",
+    "MAX_FAILED_ATTEMPTS", "LOCKOUT", "add_user", "set_password", "set_role", "unlock", "set_disabled", "remove_user",
+    "list_users", "account", "is_locked", "is_admin", "authenticate", "exists", "sign_in", "session_role",
 ]
 
 #: Failed sign-ins in a row that lock the account.
@@ -73,15 +73,47 @@ def remove_user(store: Store, name: str) -> None:
             raise ValueError(msg)
 
 
-def list_users(store: Store) -> pd.DataFrame:
-    """Accounts: name, role, locked_until (never hashes)."""
+def _update(store: Store, name: str, values: dict) -> None:
+    with store.begin() as conn:
+        if conn.execute(_U.update().where(_U.c.name == name).values(updated_at=now_iso(), **values)).rowcount != 1:
+            msg = f"no account named {name!r}"
+            raise ValueError(msg)
+
+
+def set_role(store: Store, name: str, role: str) -> None:
+    """Give an account another role (``partner``, ``editor`` or ``admin``); it applies at its next sign-in."""
+    _check_role(role)
+    _update(store, name, {"role": role})
+
+
+def unlock(store: Store, name: str) -> None:
+    """Lift a lockout after failed sign-ins (and forget the failures counted so far)."""
+    _update(store, name, {"failed_attempts": 0, "locked_until": None})
+
+
+def set_disabled(store: Store, name: str, disabled: bool = True) -> None:
+    """Disable an account (kept, but no sign-in succeeds) or enable it again."""
+    _update(store, name, {"disabled": bool(disabled)})
+
+
+def list_users(store: Store, *, now: datetime | None = None) -> pd.DataFrame:
+    """Accounts: name, role, disabled, locked_until (only while locked), failed_attempts, dates (never hashes)."""
+    cols = [_U.c.name, _U.c.role, _U.c.disabled, _U.c.locked_until, _U.c.failed_attempts, _U.c.created_at, _U.c.updated_at]
     with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(_U.c.name, _U.c.role, _U.c.locked_until).order_by(_U.c.name)).all()
-    return pd.DataFrame(rows, columns=["name", "role", "locked_until"])
+        rows = conn.execute(sa.select(*cols).order_by(_U.c.name)).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=[c.name for c in cols])
+    frame["disabled"] = frame["disabled"].astype(bool)
+    moment = now or datetime.now(UTC)
+    frame["locked_until"] = pd.Series([u if _locked(u, moment) else None for u in frame["locked_until"]], dtype=object)
+    return frame
+
+
+def _locked(until: str | None, moment: datetime) -> bool:
+    return isinstance(until, str) and bool(until) and datetime.fromisoformat(until.replace("Z", "+00:00")) > moment
 
 
 def authenticate(store: Store, name: str, password: str, *, now: datetime | None = None) -> str | None:
-    """The account's role when the password is right and the account not locked, else ``None``.
+    """The account's role when the password is right and the account neither locked nor disabled, else ``None``.
 
     Every wrong password counts against the account; :data:`MAX_FAILED_ATTEMPTS` in a row lock
     it for :data:`LOCKOUT`, whatever browser or server the attempts come from.
@@ -95,7 +127,7 @@ def authenticate(store: Store, name: str, password: str, *, now: datetime | None
         if row is None:
             auth.verify_password(password, auth._dummy_hash(auth.DEFAULT_ROUNDS).decode("ascii"))  # same work as a real account
             return None
-        if row["locked_until"] and datetime.fromisoformat(row["locked_until"].replace("Z", "+00:00")) > moment:
+        if row["disabled"] or _locked(row["locked_until"], moment):
             return None
         if auth.verify_password(password, row["password_hash"]):
             conn.execute(_U.update().where(_U.c.name == name).values(failed_attempts=0, locked_until=None))
@@ -109,6 +141,20 @@ def authenticate(store: Store, name: str, password: str, *, now: datetime | None
 def is_admin(role: str) -> bool:
     """Whether ``role`` manages users and directories."""
     return role == ADMIN
+
+
+def account(store: Store, name: str) -> dict | None:
+    """An account's ``name``, ``role``, ``disabled``, ``locked_until`` (never its hash); ``None`` when absent."""
+    cols = (_U.c.name, _U.c.role, _U.c.disabled, _U.c.locked_until)
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(*cols).where(_U.c.name == name)).mappings().first()
+    return None if row is None else {**row, "disabled": bool(row["disabled"])}
+
+
+def is_locked(store: Store, name: str, *, now: datetime | None = None) -> bool:
+    """Whether the account is locked after failed sign-ins (``False`` for an unknown name)."""
+    row = account(store, name)
+    return row is not None and _locked(row["locked_until"], now or datetime.now(UTC))
 
 
 def exists(store: Store, name: str) -> bool:
