@@ -376,7 +376,7 @@ def _headline_metrics(table: pd.DataFrame, service: str, radius: float) -> None:
                          "not of the census population.").format(n=_count(total or 0)))
     if lacking:
         st.caption(_("No provider: {units}").format(units=", ".join(i18n.isolate(u) for u in lacking)))
-    st.caption(_("Population model: {model}.").format(model=table.attrs.get("population_model", gaps.SETTLEMENT_MODEL)))
+    st.caption(_("Population model: {model}.").format(model=_(str(table.attrs.get("population_model", gaps.SETTLEMENT_MODEL)))))
 
 
 def _sites_table(s, units) -> None:
