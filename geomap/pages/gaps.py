@@ -464,7 +464,8 @@ def render() -> None:
         return
     base_key = _widgets.directory_key(ctx)
     try:
-        units = _units_with_populations(base_key, _digest(pop_bytes), ctx.units, pop_bytes)
+        # the language in the key: the units carry their names in it (Natural Earth name_es, name_ar, …)
+        units = _units_with_populations(f"{base_key}:{i18n.current().lang}", _digest(pop_bytes), ctx.units, pop_bytes)
         with st.spinner(_("Placing settlements in units…")):
             demand = _demand_points(ctx.country, base_key + _digest(pop_bytes), _digest(dem_bytes), units, dem_bytes)
     except ValueError as exc:
