@@ -50,7 +50,8 @@ COMPONENTS: dict[str, str] = {
 }
 
 #: The population model of settlement-based reach (said next to every figure).
-SETTLEMENT_MODEL = "settlements: GeoNames places of 500+ people (part of the census population)"
+#: Kept in English in tables and exports; shown through ``i18n._`` (a raster's label passes through unchanged).
+SETTLEMENT_MODEL = N_("settlements: GeoNames places of 500+ people (part of the census population)")
 
 #: Default weights of the composite gap index (equal).
 DEFAULT_WEIGHTS: dict[str, float] = {"absent": 1.0, "supply": 1.0, "reach": 1.0}

@@ -201,7 +201,7 @@ def run_gaps(args: argparse.Namespace) -> int:
     print(notice)
     print(_("{service}: {units} units, {providers} providers shown exactly; reach {km} km").format(
         service=schema.label(args.service), units=n(len(table)), providers=n(int(known.sum())), km=n(radius)))
-    print(_("population model: {model}").format(model=table.attrs["population_model"]))
+    print(_("population model: {model}").format(model=_(str(table.attrs["population_model"]))))
     print(_("units with none: {n}").format(n=n(len(lacking))) + (f" ({', '.join(lacking)})" if lacking else ""))
     if pd.notna(total) and total > 0:
         who = _("people on the grid") if grid is not None else _("people in settlements")

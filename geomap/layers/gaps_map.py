@@ -36,8 +36,8 @@ def _population_model(result: ServiceGaps) -> str:
     """Which population the map's figures count (the settlements, or a population raster)."""
     t = result.table
     if "population_model" in t.columns and t["population_model"].notna().any():
-        return str(t["population_model"].dropna().iloc[0])
-    return str(t.attrs.get("population_model", SETTLEMENT_MODEL))
+        return _(str(t["population_model"].dropna().iloc[0]))
+    return _(str(t.attrs.get("population_model", SETTLEMENT_MODEL)))
 
 
 _SITE_LABEL_STYLE = (

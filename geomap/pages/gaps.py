@@ -376,7 +376,7 @@ def _headline_metrics(table: pd.DataFrame, service: str, radius: float) -> None:
                          "not of the census population.").format(n=_count(total or 0)))
     if lacking:
         st.caption(_("No provider: {units}").format(units=", ".join(i18n.isolate(u) for u in lacking)))
-    st.caption(_("Population model: {model}.").format(model=table.attrs.get("population_model", gaps.SETTLEMENT_MODEL)))
+    st.caption(_("Population model: {model}.").format(model=_(str(table.attrs.get("population_model", gaps.SETTLEMENT_MODEL)))))
 
 
 def _sites_table(s, units) -> None:
@@ -464,7 +464,8 @@ def render() -> None:
         return
     base_key = _widgets.directory_key(ctx)
     try:
-        units = _units_with_populations(base_key, _digest(pop_bytes), ctx.units, pop_bytes)
+        # the language in the key: the units carry their names in it (Natural Earth name_es, name_ar, …)
+        units = _units_with_populations(f"{base_key}:{i18n.current().lang}", _digest(pop_bytes), ctx.units, pop_bytes)
         with st.spinner(_("Placing settlements in units…")):
             demand = _demand_points(ctx.country, base_key + _digest(pop_bytes), _digest(dem_bytes), units, dem_bytes)
     except ValueError as exc:

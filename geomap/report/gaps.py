@@ -265,7 +265,7 @@ def _summary_line(r: ServiceGaps, n_units: int) -> str:
     total = float(t[pop_col].sum(min_count=1)) if t[pop_col].notna().any() else float("nan")
     share = i18n.percent(beyond / total) if total and np.isfinite(total) and total > 0 else _("no data")
     named = (" (" + tpl.esc(", ".join(lacking[:12])) + ("…" if len(lacking) > 12 else "") + ")") if lacking else ""
-    model = t.attrs.get("population_model", _gaps.SETTLEMENT_MODEL)
+    model = _(str(t.attrs.get("population_model", _gaps.SETTLEMENT_MODEL)))
     reach = tpl.esc(_("(reach {km} km)").format(km=i18n.number(r.radius_km)))
     none_in = tpl.esc(_("{n} of {m} units have none").format(n=i18n.number(len(lacking)), m=i18n.number(n_units)))
     if pop_col == "grid_population":
