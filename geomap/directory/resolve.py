@@ -1278,7 +1278,6 @@ def _assemble(
 ) -> gpd.GeoDataFrame:
     """Build the output frame: typed fields, placement columns, carried-through columns and geometry."""
     dup_first, dup_note = dup
-    status = np.where(placed_unit, schema.STATUS_PLACED, schema.STATUS_FLAGGED)
     reasons = _reasons(rows, placed_unit, dup_note)
     safe_pos = np.where(placed_unit, rows.unit_pos, 0)
     out: dict[str, Any] = {}

@@ -12,8 +12,6 @@ NUL bytes, lone carriage returns, quotes that :mod:`csv` and Arrow could read di
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
