@@ -7,14 +7,15 @@ shared sidebar (country, directory in use, partner sign-in); each page lives in
 
 from __future__ import annotations
 
-import gc
+import importlib
 import math
+from collections.abc import Callable
 
 import streamlit as st
 from streamlit import config as st_config
 
 from geomap.i18n import _
-from geomap.pages import _sidebar, _state, _url, _widgets, coverage, data, footprint, gaps, records, referral
+from geomap.pages import _sidebar, _state, _url, _widgets, coverage
 from geomap.settings import get_settings
 
 # Streamlit's upload limit follows geomap's one setting (GEOMAP_MAX_UPLOAD_MB, the config file,
@@ -33,6 +34,21 @@ _widgets.page_direction()
 _coverage_page = st.Page(coverage.render, title=_("Coverage"), url_path="coverage")
 
 
+def _later(module: str) -> Callable[[], None]:
+    """A page whose module is imported when it is first shown, not when the server starts.
+
+    The other pages bring their own libraries (raster I/O, streamlit-folium, the store's
+    import tools, …): a server that only ever shows Coverage never loads them, and the first
+    map does not wait for them.
+    """
+
+    def render() -> None:
+        importlib.import_module(f"geomap.pages.{module}").render()
+
+    render.__name__ = render.__qualname__ = f"{module}_page"
+    return render
+
+
 def _home() -> None:
     st.switch_page(_coverage_page, query_params=st.query_params.to_dict())
 
@@ -41,11 +57,11 @@ nav = st.navigation(
     [
         st.Page(_home, title="geomap", url_path="home", default=True, visibility="hidden"),
         _coverage_page,
-        st.Page(gaps.render, title=_("Gaps"), url_path="gaps"),
-        st.Page(referral.render, title=_("Referral"), url_path="referral"),
-        st.Page(footprint.render, title=_("Footprint"), url_path="footprint"),
-        st.Page(data.render, title=_("Data"), url_path="data"),
-        st.Page(records.render, title=_("Records"), url_path="records"),
+        st.Page(_later("gaps"), title=_("Gaps"), url_path="gaps"),
+        st.Page(_later("referral"), title=_("Referral"), url_path="referral"),
+        st.Page(_later("footprint"), title=_("Footprint"), url_path="footprint"),
+        st.Page(_later("data"), title=_("Data"), url_path="data"),
+        st.Page(_later("records"), title=_("Records"), url_path="records"),
     ]
 )
 # A link's ?country= decides the country before the page runs (a fresh browser shows the view
@@ -53,6 +69,7 @@ nav = st.navigation(
 _url.apply_country(_state.DEFAULT_COUNTRY, set_country=_state.switch_country)
 # The page first, then the shared sidebar: the browser loads and draws elements in the order
 # they arrive, and the map is what people wait for (see geomap/pages/_sidebar.py).
+_sidebar.signed_in_note()
 try:
     nav.run()
 finally:
@@ -62,6 +79,5 @@ finally:
 # boundaries and caches) live as long as the server, so they are moved out of the garbage
 # collector's reach. Otherwise each full collection walks them all and stalls every session,
 # its map and its filter changes, for 100-200 ms (measured in benchmarks/).
-if gc.get_freeze_count() == 0:
-    gc.collect()
-    gc.freeze()
+# (Asked through a cached function: counting the frozen objects walks them all, ~50 ms a run.)
+_widgets.freeze_long_lived()

@@ -87,12 +87,19 @@ GOAL_INTERACTION = 1.5
 GOAL_MEMORY = 2.0
 GOAL_FIRST_MAP_COLD = 1.5  # issue #19: first map on a freshly started server vs the bare page's first load
 GOAL_MEMORY_VS_LIBRARIES = 1.5  # issue #19: the app's peak RSS vs the bare page importing the same libraries
+GOAL_COUNTRY_SWITCH = 1.5  # issue #19: a country picked in the sidebar -> its map drawn, vs a bare page rerun
+GOAL_FIRST_MAP_10K = 2.0  # issue #19: Coverage with 10,000 providers (units and markers drawn) vs the bare page
+#: The two countries a country switch goes between, with their admin-1 unit counts.
+SWITCH_COUNTRIES = (("Mexico", 32), ("Nigeria", 37))
+N_BIG = 10_000
 
 BARE_PAGE = '''"""Bare Streamlit page: the benchmarks' baseline (written at run time)."""
 import streamlit as st
 
 picked = st.multiselect("Service types", [f"service {i}" for i in range(10)], placeholder="All services")
 st.write(f"bare page ready: {len(picked)} picked")
+country = st.sidebar.selectbox("Country", ["Nigeria", "Mexico"])
+st.write(f"bare country: {country}")
 '''
 
 
@@ -109,7 +116,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _env(home: Path, cache_dir: Path | None = None) -> dict[str, str]:
+def _env(home: Path, cache_dir: Path | None = None, data_dir: Path | None = None) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
         "HOME": str(home),
@@ -125,6 +132,8 @@ def _env(home: Path, cache_dir: Path | None = None) -> dict[str, str]:
             env[key] = os.environ[key]
     if cache_dir is not None:
         env["GEOMAP_CACHE_DIR"] = str(cache_dir)
+    if data_dir is not None:
+        env["GEOMAP_DATA_DIR"] = str(data_dir)
     return env
 
 
@@ -168,7 +177,7 @@ class Server:
 
 
 @contextmanager
-def serve(script: Path, *, cwd: Path, timeout_s: float = 120.0, cache_dir: Path | None = None):
+def serve(script: Path, *, cwd: Path, timeout_s: float = 120.0, cache_dir: Path | None = None, data_dir: Path | None = None):
     """Run ``streamlit run script`` from ``cwd`` on a free port; stop it on exit."""
     port = _free_port()
     home = Path(tempfile.mkdtemp(prefix="geomap-bench-home-"))
@@ -180,7 +189,7 @@ def serve(script: Path, *, cwd: Path, timeout_s: float = 120.0, cache_dir: Path 
     ]
     t0 = time.perf_counter()
     with log.open("wb") as fh:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=_env(home, cache_dir), stdout=fh, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(cmd, cwd=cwd, env=_env(home, cache_dir, data_dir), stdout=fh, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -333,7 +342,74 @@ def _interaction(page: Any, *, kind: str, i: int) -> float:
     return took
 
 
-def _measure_paired(servers: dict[str, Server], browser: Any, *, visits: int, clicks: int) -> dict[str, dict[str, Any]]:
+def _pick_country(page: Any, name: str, *, arm: Any) -> None:
+    """Pick ``name`` in the sidebar's "Country" select (typing to filter its list), armed for timing."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Country").first
+    option = page.get_by_role("option").filter(has_text=name).first
+    last: Exception | None = None
+    for _ in range(20):
+        try:
+            box.locator("input").click(timeout=5_000)
+            page.keyboard.type(name[:5])
+            option.wait_for(timeout=5_000)
+            arm()
+            option.click(timeout=3_000)
+            return
+        except Exception as exc:  # noqa: BLE001 - Playwright's TimeoutError/Error: try again
+            last = exc
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(300)
+    msg = f"could not pick {name} in the sidebar's country select: {last}"
+    raise RuntimeError(msg)
+
+
+def _wait_units(page: Any, n: int, *, timeout_s: float = TIMEOUT_MS / 1000) -> None:
+    """Wait until a frame shows a redrawn map (legend not marked stale) with exactly ``n`` units."""
+    deadline = time.perf_counter() + timeout_s
+    selector = f"{REDRAWN}:not([data-stale])"
+    while time.perf_counter() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.query_selector(selector) is not None and len(frame.query_selector_all(UNIT_PATH)) == n:
+                    return
+            except Exception:  # noqa: BLE001, S112 - frames detach while Streamlit redraws
+                continue
+        page.wait_for_timeout(15)
+    msg = f"no map of {n} units within {timeout_s:.0f} s"
+    raise TimeoutError(msg)
+
+
+def _country_switch(page: Any, *, kind: str, i: int) -> float:
+    """Seconds from the pointer going down on a country in the sidebar to its map (or the bare text)."""
+    name, n_units = SWITCH_COUNTRIES[i % len(SWITCH_COUNTRIES)]
+    if kind == "app":
+        _mark_map_stale(page)
+        _pick_country(page, name, arm=lambda: _arm(page, "legend"))
+        _wait_units(page, n_units)
+    else:
+        expect = f"bare country: {name}"
+        _pick_country(page, name, arm=lambda: _arm(page, expect))
+        page.get_by_text(expect).wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function("() => window.__geomapDrawnAt != null", timeout=TIMEOUT_MS)
+    took = page.evaluate("() => (window.__geomapDrawnAt - window.__geomapClickAt) / 1000")
+    page.evaluate("() => { window.__geomapExpect = null; }")
+    page.wait_for_timeout(300)
+    return took
+
+
+def _in_place_swaps(page: Any) -> dict[str, int]:
+    """How the live map component took its bases: drawn in a new frame, or swapped in place."""
+    for frame in page.frames:
+        if "geomap.pages._live_map.live_map" in frame.url:
+            return frame.evaluate(
+                "() => ({drawn: Number(document.body.dataset.drawn || 0), swapped: Number(document.body.dataset.swapped || 0)})"
+            )
+    return {}
+
+
+def _measure_paired(
+    servers: dict[str, Server], browser: Any, *, visits: int, clicks: int, switches: int
+) -> dict[str, dict[str, Any]]:
     """Both pages measured in turns (bare, app, bare, app, ...), so that each pair of samples
     meets the same state of the shared machine; the ratios are of the medians."""
     ready = {"app": _map_ready, "bare": _bare_ready}
@@ -356,10 +432,118 @@ def _measure_paired(servers: dict[str, Server], browser: Any, *, visits: int, cl
     for i in range(clicks):
         for kind in servers:
             out[kind]["interaction"].append(_interaction(pages[kind][1], kind=kind, i=i))
+    for kind in servers:
+        out[kind]["switch"] = []
+    for i in range(switches):
+        for kind in servers:
+            out[kind]["switch"].append(_country_switch(pages[kind][1], kind=kind, i=i))
+    if "app" in pages:
+        out["app"]["swaps"] = _in_place_swaps(pages["app"][1])
     for kind, srv in servers.items():
         pages[kind][0].close()
         out[kind]["startup"] = srv.startup_s
         out[kind]["rss"] = srv.peak_rss_bytes()
+    return out
+
+
+def big_directory_store(data_dir: Path, n: int = N_BIG, *, seed: int = 19) -> dict[str, int]:
+    """A store in ``data_dir`` holding one directory of ``n`` fictional Nigerian providers, all with coordinates.
+
+    Rows are the bundled fictional sample's, drawn at random, each with its own id, name, phone
+    and e-mail and a random point inside a random state (so every row is placed); the sample's
+    share of confidential shelters stays. The store holds no other directory, so the app opens
+    on this one (and does not seed the samples).
+    """
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    from geomap import pipeline, store
+    from geomap.store import ADMIN
+
+    units = pipeline.load_units("NGA")
+    sample = pd.read_csv(pipeline.sample_directory_path("NGA"), dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(seed)
+    rows = sample.iloc[rng.integers(0, len(sample), n)].reset_index(drop=True)
+    ids = np.arange(1, n + 1).astype(str)
+    rows["id"] = np.char.add("NG-BIG-", ids)
+    rows["name"] = np.char.add(np.char.add("Bench Service ", ids), " (fictional)")
+    rows["phone"] = np.char.add("+234 000 ", ids)
+    rows["email"] = np.char.add(np.char.add("big", ids), "@example.org")
+    rows["notes"] = "Fictional benchmark record: not a real organisation."
+    geoms = units.geometry.to_numpy()
+    lon, lat = np.empty(n), np.empty(n)
+    k = rng.integers(0, len(geoms), n)
+    todo = np.arange(n)
+    bounds = shapely.bounds(geoms)
+    while len(todo):
+        b = bounds[k[todo]]
+        x = b[:, 0] + rng.random(len(todo)) * (b[:, 2] - b[:, 0])
+        y = b[:, 1] + rng.random(len(todo)) * (b[:, 3] - b[:, 1])
+        inside = shapely.contains_xy(geoms[k[todo]], x, y)
+        lon[todo[inside]], lat[todo[inside]] = x[inside], y[inside]
+        todo = todo[~inside]
+    rows["latitude"] = np.char.mod("%.5f", lat)
+    rows["longitude"] = np.char.mod("%.5f", lon)
+    for col in ("admin1_code", "admin1_name"):
+        if col in rows.columns:
+            rows[col] = ""
+    path = data_dir / "big_directory_fictional.csv"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    rows.to_csv(path, index=False)
+    st = store.open_store(f"sqlite:///{data_dir / store.STORE_FILENAME}", seed=False)
+    try:
+        name = f"Nigeria — {n:,} fictional providers (benchmark)"
+        store.create_directory(st, name, country="NGA", role=ADMIN, owner="geomap benchmarks (fictional)",
+                               sensitivity="public", fictional=True)
+        raw, rejected = store.read_import_file(path)
+        store.commit_import(st, store.preview_import(st, name, raw, rejected), by="benchmarks", role=ADMIN)
+    finally:
+        st.close()
+    confidential = int(rows["confidential"].str.lower().isin({"true", "yes", "1", "y"}).sum()) if "confidential" in rows else 0
+    return {"rows": n, "confidential": confidential}
+
+
+def _map_and_markers_ready(page: Any) -> None:
+    """The Coverage map with its units and its providers (clusters or single markers) drawn."""
+    _map_ready(page)
+    page.frame_locator(f"{MAP_IFRAME} >> nth=0").frame_locator("iframe").locator(
+        ".marker-cluster, path.geomap-provider"
+    ).first.wait_for(state="attached", timeout=TIMEOUT_MS)
+
+
+_MARKER_COUNT_JS = """() => {
+  const layer = (window.geomapLayers || {})["geomap-markers"];
+  return layer ? layer.getLayers().length : -1;
+}"""
+
+
+def _markers_in_layer(page: Any) -> int:
+    for frame in page.frames:
+        try:
+            n = frame.evaluate(_MARKER_COUNT_JS)
+        except Exception:  # noqa: BLE001, S112 - a frame without the map
+            continue
+        if n >= 0:
+            return int(n)
+    return -1
+
+
+def _measure_big(big: Server, bare: Server, browser: Any, *, visits: int) -> dict[str, Any]:
+    """Coverage with the big directory: a first session (resolves it), then new sessions in turns with the bare page."""
+    cold, ctx, _ = _visit(browser, big.url + "/", _map_and_markers_ready)
+    ctx.close()
+    out: dict[str, Any] = {"cold": cold, "app": [], "bare": [], "markers": -1}
+    for i in range(visits):
+        t, ctx, _ = _visit(browser, bare.url + "/", _bare_ready)
+        out["bare"].append(t)
+        ctx.close()
+        t, ctx, page = _visit(browser, big.url + "/", _map_and_markers_ready)
+        out["app"].append(t)
+        if i == visits - 1:
+            out["markers"] = _markers_in_layer(page)
+        ctx.close()
+    out["rss"] = big.peak_rss_bytes()
     return out
 
 
@@ -379,10 +563,10 @@ def _data_bytes() -> int:
 
 
 def run(*, quick: bool = False) -> list[Record]:
-    """first_map, first_map_cold, interaction, app_start and app_memory records."""
+    """first_map, first_map_cold, interaction, country_switch, first_map_10k_providers, app_start and app_memory records."""
     from playwright.sync_api import sync_playwright
 
-    visits, clicks = (2, 2) if quick else (7, 7)
+    visits, clicks, switches = (2, 2, 2) if quick else (7, 7, 6)
     with tempfile.TemporaryDirectory(prefix="geomap-bench-bare-") as tmp:
         bare_dir = Path(tmp)
         (bare_dir / "bare.py").write_text(BARE_PAGE, encoding="utf-8")
@@ -390,16 +574,18 @@ def run(*, quick: bool = False) -> list[Record]:
         if cfg.is_file():
             (bare_dir / ".streamlit").mkdir()
             shutil.copy(cfg, bare_dir / ".streamlit" / "config.toml")
+        big_info = big_directory_store(bare_dir / "big-data")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
                 cache_dir = bare_dir / "geomap-cache"
                 first_install_mb = warm_cache(cache_dir)
-                with (
-                    serve(bare_dir / "bare.py", cwd=bare_dir) as bare_srv,
-                    serve(REPO / "app.py", cwd=REPO, cache_dir=cache_dir) as app_srv,
-                ):
-                    both = _measure_paired({"bare": bare_srv, "app": app_srv}, browser, visits=visits, clicks=clicks)
+                with serve(bare_dir / "bare.py", cwd=bare_dir) as bare_srv:
+                    with serve(REPO / "app.py", cwd=REPO, cache_dir=cache_dir) as app_srv:
+                        both = _measure_paired({"bare": bare_srv, "app": app_srv}, browser,
+                                               visits=visits, clicks=clicks, switches=switches)
+                    with serve(REPO / "app.py", cwd=REPO, cache_dir=cache_dir, data_dir=bare_dir / "big-data") as big_srv:
+                        big = _measure_big(big_srv, bare_srv, browser, visits=visits)
                 bare, app = both["bare"], both["app"]
                 (bare_dir / "bare_deps.py").write_text(BARE_DEPS_PAGE, encoding="utf-8")
                 with serve(bare_dir / "bare_deps.py", cwd=bare_dir) as srv:
@@ -421,6 +607,15 @@ def run(*, quick: bool = False) -> list[Record]:
         Record("interaction", med(app["interaction"]), med(bare["interaction"]), "s", GOAL_INTERACTION,
                note=f"pointer down on a service in the filter -> map redrawn (units re-shaded, markers, new legend in the DOM; median of {clicks}, clicks alternating with the bare page's) vs bare multiselect -> rerun text, both timed in the page",
                extra={"app_s": [round(x, 3) for x in app["interaction"]], "bare_s": [round(x, 3) for x in bare["interaction"]]}),
+        Record("country_switch", med(app["switch"]), med(bare["switch"]), "s", GOAL_COUNTRY_SWITCH,
+               note=f"pointer down on a country in the sidebar -> that country's map drawn (its units and a new legend in the DOM; Mexico and Nigeria in turn, the first Mexico uncached; median of {switches}, alternating with the bare page's) vs a bare page rerun from its sidebar select, both timed in the page",
+               extra={"app_s": [round(x, 3) for x in app["switch"]], "bare_s": [round(x, 3) for x in bare["switch"]],
+                      "map_bases": app.get("swaps", {})}),
+        Record("first_map_10k_providers", med(big["app"]), med(big["bare"]), "s", GOAL_FIRST_MAP_10K,
+               note=f"navigation -> Coverage with {big_info['rows']:,} fictional Nigerian providers (all with coordinates, {big_info['confidential']:,} confidential: not drawn) from the store, units and provider clusters drawn, new session on a running server (median of {visits}, alternating with the bare page's) vs bare page text",
+               extra={"app_s": [round(x, 3) for x in big["app"]], "bare_s": [round(x, 3) for x in big["bare"]],
+                      "first_session_s": round(big["cold"], 3), "markers_in_layer": big["markers"],
+                      "server_peak_rss_mb": round(big["rss"] / 1e6, 1)}),
         Record("app_start", app["startup"], bare["startup"], "s", None,
                note="streamlit run -> /_stcore/health answers (the script itself runs at the first session)"),
         Record("app_memory", app["rss"] / 1e6, bare["rss"] / 1e6, "MB", round(mem_goal, 3),

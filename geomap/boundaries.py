@@ -9,7 +9,7 @@ file with a name and a code column) are read by :func:`read_boundaries` into the
 in EPSG:4326, and can be matched to the bundled units with :func:`crosswalk`.
 
 Every function returns EPSG:4326 data with the columns of ``docs/internals.md``:
-``code, name, name_en, name_es, name_fr, name_alt, type_en, country, iso_a2, level,
+``code, name, name_en, name_es, name_fr, name_ar, name_alt, type_en, country, iso_a2, level,
 parent_code, geometry``.
 """
 
@@ -68,6 +68,7 @@ UNIT_COLUMNS = [
     "name_en",
     "name_es",
     "name_fr",
+    "name_ar",
     "name_alt",
     "type_en",
     "country",
@@ -188,6 +189,7 @@ def load_boundaries(
         "vintage": meta.get("vintage", ""),
         "licence": meta.get("licence", ""),
         "notes": unit_notes,
+        "vintage_note": vintage if iso3 is not None and vintage else "",  # also in notes; pages say it in their language
         "country": iso3 or "",
         "level": 1,
     }
@@ -247,7 +249,7 @@ def localized_names(units: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
 
     Units without a name in that language keep theirs; the other name columns are kept, so
     matching by name (directory and project resolution) is unchanged. The bundled Natural
-    Earth layer has Spanish and French names, not Arabic ones.
+    Earth layer has Spanish, French and Arabic names (``name_es``, ``name_fr``, ``name_ar``).
 
     Parameters
     ----------
@@ -910,6 +912,7 @@ def _unit_frame(
             "name_en": names.to_numpy(),
             "name_es": "",
             "name_fr": "",
+            "name_ar": "",
             "name_alt": "",
             "type_en": "",
             "country": iso3,
@@ -920,7 +923,7 @@ def _unit_frame(
         geometry=raw.geometry.values,
         crs=4326,
     )
-    for col in ["name_en", "name_es", "name_fr", "name_alt", "type_en", "country", "iso_a2", "parent_code"]:
+    for col in ["name_en", "name_es", "name_fr", "name_ar", "name_alt", "type_en", "country", "iso_a2", "parent_code"]:
         out[col] = out[col].astype("str")
     out["level"] = out["level"].astype("int8")
     return out
@@ -1005,7 +1008,7 @@ def describe_boundaries(gdf: gpd.GeoDataFrame | Any) -> dict[str, Any]:
 
 def _name_keys(row: pd.Series) -> set[str]:
     keys = set()
-    for col in ("name", "name_en", "name_es", "name_fr"):
+    for col in ("name", "name_en", "name_es", "name_fr", "name_ar"):
         if col in row and row[col]:
             keys.add(_fold(row[col]))
     if "name_alt" in row and row["name_alt"]:

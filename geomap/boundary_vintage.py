@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from geomap.i18n import N_, _, number
+
 __all__ = ["CHECK_PATH", "KNOWN_CHANGES", "check_countries", "check_country", "vintage_note"]
 
 CHECK_PATH = Path(__file__).resolve().parents[1] / "data" / "boundaries" / "admin1_vs_iso3166_2.csv"
@@ -27,14 +29,14 @@ CHECK_PATH = Path(__file__).resolve().parents[1] / "data" / "boundaries" / "admi
 #: Documented reorganisations (ISO3 -> (year, what changed)). pycountry has no dates: only
 #: these carry a year; every other differing country says "year of change not known".
 KNOWN_CHANGES: dict[str, tuple[int, str]] = {
-    "KEN": (2013, "Kenya's 8 provinces were replaced by 47 counties in 2013 (Constitution of Kenya 2010, "
-                  "in force with the March 2013 elections)"),
-    "COD": (2015, "DR Congo's 11 provinces were split into 26 in the 2015 reform"),
-    "MAR": (2015, "Morocco's 16 regions were redrawn as 12 in the 2015 reform"),
+    "KEN": (2013, N_("Kenya's 8 provinces were replaced by 47 counties in 2013 (Constitution of Kenya 2010, "
+                     "in force with the March 2013 elections)")),
+    "COD": (2015, N_("DR Congo's 11 provinces were split into 26 in the 2015 reform")),
+    "MAR": (2015, N_("Morocco's 16 regions were redrawn as 12 in the 2015 reform")),
 }
 
 #: Where to get current boundaries (said in every note).
-BRING_CURRENT = (
+BRING_CURRENT = N_(
     "Bring current boundaries (OCHA COD-AB, geoBoundaries or the national statistics office) on the "
     "Data page under \"Bring your own boundaries\"."
 )
@@ -146,10 +148,12 @@ def vintage_note(iso3: str, *, country_name: str | None = None, path: str | Path
         return None
     r = hit.iloc[0]
     name = country_name or iso3
-    when = r["change"] + "." if r["change"] else "Year of change: not known here (ISO 3166-2 in pycountry carries no dates)."
+    change = _(KNOWN_CHANGES[iso3][1]) if iso3 in KNOWN_CHANGES else (r["change"] or "")
+    when = change + "." if change else _("Year of change: not known here (ISO 3166-2 in pycountry carries no dates).")
     kind = f" ({r['iso_type']})" if r["iso_type"] else ""
-    return (
-        f"These boundaries differ from ISO 3166-2 and may be outdated: Natural Earth shows {r['units']} units for "
-        f"{name}, while ISO 3166-2 lists {r['iso_units']} subdivisions{kind}; {r['matched']} match by code or "
-        f"name. {when} {BRING_CURRENT}"
-    )
+    return _(
+        "These boundaries differ from ISO 3166-2 and may be outdated: Natural Earth shows {units} units for "
+        "{country}, while ISO 3166-2 lists {iso_units} subdivisions{kind}; {matched} match by code or "
+        "name."
+    ).format(units=number(int(r["units"])), country=name, iso_units=number(int(r["iso_units"])), kind=kind,
+             matched=number(int(r["matched"]))) + f" {when} {_(BRING_CURRENT)}"

@@ -111,9 +111,10 @@ def mappings_from_args(args: argparse.Namespace) -> tuple[dict[str, str] | None,
 
 
 def _load(args: argparse.Namespace):
-    from geomap import pipeline
+    from geomap import boundaries, pipeline
 
     units = pipeline.load_units(args.country, boundaries=getattr(args, "boundaries", None))
+    units = boundaries.localized_names(units, i18n.current().lang)  # unit names in the output's language
     columns, categories = mappings_from_args(args)
     directory = pipeline.load_directory(
         args.file if hasattr(args, "file") else args.directory, units=units, country=args.country,

@@ -66,6 +66,7 @@ __all__ = [
     "number",
     "percent",
     "pgettext",
+    "territory",
     "translator",
     "use",
 ]
@@ -168,6 +169,10 @@ class Translator:
             value = value.date()
         return _dates.format_date(value, format=format, locale=self.lang)
 
+    def territory(self, iso_a2: object, default: str = "") -> str:
+        """The country (ISO 3166-1 alpha-2) named in this language (CLDR), else ``default``."""
+        return self.locale.territories.get(str(iso_a2 or "").upper(), default) or default
+
     def isolate(self, text: object) -> str:
         """``text`` isolated from the surrounding direction (names inside Arabic sentences).
 
@@ -264,6 +269,11 @@ def format_like(fmt: str, value: float) -> str:
     if digits is None and m.group(3) != "f":
         return number(value)
     return number(value, digits=int(digits) if digits is not None else 6)
+
+
+def territory(iso_a2: object, default: str = "") -> str:
+    """:meth:`Translator.territory` in the current language."""
+    return current().territory(iso_a2, default)
 
 
 def isolate(text: object) -> str:

@@ -121,6 +121,9 @@ def test_grid_bench_on_a_tiny_synthetic_grid(tmp_path):
     assert shape == (192, 240)
     run = bench_grids.run_child(path, "memory", bench_grids._providers(20), tmp_path)
     assert run["population"] > 0 and 0 <= run["within"] <= run["population"] and run["peak_gb"] > 0
-    (rec,) = bench_grids.bench_cost(path, providers=20)
+    rec, mem = bench_grids.bench_cost(path, tmp_path, providers=20, tile=64, dask=False)
     d = rec.as_dict()
     assert KEYS <= d.keys() and d["name"] == "cost_distance_vs_mcp" and d["value"] > 0 and d["baseline"] > 0
+    assert d["extra"]["tile_runs"] >= d["extra"]["tiles"] == 12  # 192 x 240 cells in tiles of 64
+    assert d["extra"]["tiled_vs_mcp_relative_difference"] < 1e-9 and d["extra"]["within_120_min"] > 0
+    assert mem.as_dict()["name"] == "cost_distance_peak_memory_vs_mcp" and mem.value > 0

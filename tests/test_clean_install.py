@@ -93,6 +93,7 @@ def _render(page: str) -> None:
     importlib.import_module(page).render()
 
 
+@pytest.mark.store  # the pages open the store (a fresh install's embedded one, or PostGIS)
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders(page):
     at = AppTest.from_function(_render, args=(page,), default_timeout=180)
@@ -100,6 +101,7 @@ def test_every_page_renders(page):
     assert not at.exception, [e.value for e in at.exception]
 
 
+@pytest.mark.store
 def test_app_renders():
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
     at.run()

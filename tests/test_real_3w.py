@@ -73,6 +73,7 @@ def _coverage_app() -> None:
     coverage.render()
 
 
+@pytest.mark.store  # the page lists the store's directories beside the upload
 @pytest.mark.parametrize(
     ("country", "name", "unit_col", "sector_col", "protection"),
     [

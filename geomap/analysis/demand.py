@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geomap.directory import schema
-from geomap.i18n import N_
+from geomap.i18n import N_, _, ngettext, number
 from geomap.io.sources import read_source
 
 __all__ = [
@@ -160,14 +160,19 @@ def outside_note(demand: pd.DataFrame) -> str:
     out, out_pop = int(a.get("outside", 0)), float(a.get("outside_population", 0.0))
     parts = []
     if near:
-        parts.append(
-            f"{near:,} demand point(s) ({near_pop:,.0f} people) lie just outside every unit (coarse coastline "
-            f"or border) and were assigned to the nearest unit within {tol:g} km"
-        )
+        parts.append(ngettext(
+            "{n} demand point ({people} people) lies just outside every unit (coarse coastline "
+            "or border) and was assigned to the nearest unit within {km} km",
+            "{n} demand points ({people} people) lie just outside every unit (coarse coastline "
+            "or border) and were assigned to the nearest unit within {km} km", near,
+        ).format(n=number(near), people=number(near_pop, digits=0), km=number(tol)))
     if out:
-        parts.append(f"{out:,} demand point(s) ({out_pop:,.0f} people) lie more than {tol:g} km outside every unit and are left out")
+        parts.append(ngettext(
+            "{n} demand point ({people} people) lies more than {km} km outside every unit and is left out",
+            "{n} demand points ({people} people) lie more than {km} km outside every unit and are left out", out,
+        ).format(n=number(out), people=number(out_pop, digits=0), km=number(tol)))
     else:
-        parts.append("no demand point is left outside the units")
+        parts.append(_("no demand point is left outside the units"))
     return "; ".join(parts) + "."
 
 

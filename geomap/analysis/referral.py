@@ -56,7 +56,7 @@ import pandas as pd
 from pyproj import Geod
 
 from geomap.directory import privacy, schema
-from geomap.i18n import N_
+from geomap.i18n import N_, _, number
 
 __all__ = [
     "CLICK_DECIMALS",
@@ -90,13 +90,18 @@ CLICK_DECIMALS = 2
 #: Filters dropped, cumulatively and in this order, when nothing matches.
 RELAX_ORDER: tuple[str, ...] = ("accepting_only", "open_24h", "language", "populations", "match_all", "services")
 RELAX_LABELS: dict[str, str] = {
-    "accepting_only": "included providers not marked as accepting referrals",
-    "open_24h": "included providers not open 24 hours",
-    "language": "included providers that do not list the language",
-    "populations": "included providers that do not list every chosen population",
-    "match_all": "included providers offering only some of the chosen services",
-    "services": "included providers of any service (they can refer on)",
+    "accepting_only": N_("included providers not marked as accepting referrals"),
+    "open_24h": N_("included providers not open 24 hours"),
+    "language": N_("included providers that do not list the language"),
+    "populations": N_("included providers that do not list every chosen population"),
+    "match_all": N_("included providers offering only some of the chosen services"),
+    "services": N_("included providers of any service (they can refer on)"),
 }
+
+
+def _relaxed(steps) -> str:
+    """The relaxation steps as one clause in the current language."""
+    return "; ".join(_(RELAX_LABELS[r]) for r in steps)
 
 GROUP_NEAREST = N_("Nearest partners")
 GROUP_CONFIDENTIAL = N_("Confidential services")
@@ -795,30 +800,26 @@ def relaxation_notes(results: pd.DataFrame) -> list[str]:
     unmatched = attrs.get("unmatched_services") or []
     lines: list[str] = []
     if unmatched and "services" not in relaxed:
-        lines.append(
-            "No located provider offers "
-            + ", ".join(schema.label(u) for u in unmatched)
-            + " in this directory."
-        )
+        lines.append(_("No located provider offers {services} in this directory.").format(
+            services=", ".join(schema.label(u) for u in unmatched)))
     if "services" in relaxed:
         steps = [r for r in relaxed if r != "services"]
-        text = "; ".join(RELAX_LABELS[r] for r in steps)
-        lines.append(
-            "No provider matches the chosen services, so the list shows the nearest providers of any "
-            "service (they can refer on)" + (f"; it also {text}" if text else "") + "."
-        )
+        if steps:
+            lines.append(_("No provider matches the chosen services, so the list shows the nearest providers of any "
+                           "service (they can refer on); it also {relaxed}.").format(relaxed=_relaxed(steps)))
+        else:
+            lines.append(_("No provider matches the chosen services, so the list shows the nearest providers of any "
+                           "service (they can refer on)."))
         return lines
     if not relaxed:
         return lines
     distinct = {tuple(v) for k, v in by_service.items() if k not in unmatched}
     if len(distinct) <= 1 or not by_service:
-        lines.append("No provider matches every need, so this list " + "; ".join(RELAX_LABELS[r] for r in relaxed) + ".")
+        lines.append(_("No provider matches every need, so this list {relaxed}.").format(relaxed=_relaxed(relaxed)))
         return lines
     for service, steps in by_service.items():
         if steps and service not in unmatched:
-            lines.append(
-                f"{schema.label(service)}: no exact match, so the list " + "; ".join(RELAX_LABELS[r] for r in steps) + "."
-            )
+            lines.append(_("{service}: no exact match, so the list {relaxed}.").format(service=schema.label(service), relaxed=_relaxed(steps)))
     return lines
 
 
@@ -922,10 +923,11 @@ def publish_referrals(results: pd.DataFrame, *, role: str) -> gpd.GeoDataFrame:
 
 
 def _km_text(km: float, approx: bool) -> str:
+    """A distance as people read it, in the current language (``"12,5 km"`` in Spanish)."""
     if not np.isfinite(km):
-        return "unknown"
-    text = f"{km:.1f} km" if km < 100 else f"{km:,.0f} km"
-    return f"≈ {text} (from the state centre)" if approx else text
+        return _("unknown")
+    text = f"{number(km, digits=1 if km < 100 else 0)} km"
+    return _("≈ {distance} (from the state centre)").format(distance=text) if approx else text
 
 
 def referral_table(published: pd.DataFrame, *, columns: Iterable[str] = REFERRAL_COLUMNS) -> pd.DataFrame:

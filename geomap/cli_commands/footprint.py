@@ -54,9 +54,10 @@ def add_footprint_parser(subparsers: argparse._SubParsersAction) -> argparse.Arg
 
 def run_footprint(args: argparse.Namespace) -> int:
     """Run ``geomap footprint``; returns the exit status (0)."""
-    from geomap import pipeline
+    from geomap import boundaries, i18n, pipeline
 
     units = pipeline.load_units(args.country, boundaries=getattr(args, "boundaries", None))
+    units = boundaries.localized_names(units, i18n.current().lang)  # unit names in the output's language
     country = str(units["country"].iloc[0]) if "country" in units.columns and len(units) else args.country
     source = args.projects or P.SAMPLE_PROJECTS
     projects = P.load_projects(source, units, country=country, sheet=getattr(args, "sheet", None))
@@ -113,6 +114,7 @@ def run_footprint(args: argparse.Namespace) -> int:
         from geomap.report.footprint import footprint_document
 
         name = str(units["country_name"].iloc[0]) if "country_name" in units.columns and len(units) else country
+        name = i18n.territory(units["iso_a2"].iloc[0], name) if "iso_a2" in units.columns and len(units) else name  # in the language
         html = footprint_document(
             units, projects, country_name=name, filters=filters, allocate=getattr(args, "allocate", "split"),
             currency=getattr(args, "currency", None), coverage=coverage, illustrative=args.projects is None,

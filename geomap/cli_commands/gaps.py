@@ -68,11 +68,18 @@ def _common(p: argparse.ArgumentParser, *, service_required: bool = True) -> Non
     add_mapping_options(p)
 
 
+def _country_name(units, default: str) -> str:
+    """The country of ``units`` named in the run's language (CLDR), else ``default``."""
+    a2 = units["iso_a2"].iloc[0] if "iso_a2" in units.columns and len(units) else ""
+    return i18n.territory(a2, default)
+
+
 def _inputs(args: argparse.Namespace):
-    from geomap import pipeline, population
+    from geomap import boundaries, pipeline, population
     from geomap.analysis import demand
 
     units = pipeline.load_units(args.country, boundaries=args.boundaries)
+    units = boundaries.localized_names(units, i18n.current().lang)  # unit names in the output's language
     if getattr(args, "populations", None):
         units = population.unit_populations(units, Path(args.populations))
     from geomap.cli import mappings_from_args
@@ -113,6 +120,7 @@ def _grid_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--dask", nargs="?", const="local", metavar="ADDRESS",
                    help=_("run the grid on Dask: a local cluster, or the scheduler at tcp://HOST:PORT"))
     g.add_argument("--block", type=int, default=2048, help=_("block size in cells (memory per block ~ block^2 x 40 bytes)"))
+    g.add_argument("--tile", type=int, default=1024, help=_("travel-time tile size in cells (memory per tile ~ tile^2 x 150 bytes)"))
     g.add_argument("--capacity-km", type=float, metavar="KM",
                    help=_("also fill facilities nearest-first up to their capacity within KM (AccessMod geographic coverage)"))
     g.add_argument("--aggregate", type=int, default=1, metavar="N",
@@ -126,10 +134,10 @@ def _friction(args: argparse.Namespace, info):
         msg = "give either --friction or --landcover (with --speeds), not both"
         raise ValueError(msg)
     if args.friction:
-        return cost.read_friction(args.friction, info)
+        return cost.friction_raster(args.friction)
     if args.landcover:
         speeds = cost.SPEED_TABLES.get(args.speeds) or cost.read_speed_table(args.speeds)
-        return cost.friction_from_landcover(args.landcover, info, speeds)
+        return cost.friction_landcover(args.landcover, speeds)
     return None
 
 
@@ -147,7 +155,7 @@ def grid_reach_from_args(args: argparse.Namespace, units, directory, *, service:
     with ctx as client:
         out = measures.grid_measures(
             info, units, providers, radius_km=radius_km, friction=friction, minutes=args.minutes,
-            block=args.block, client=client, progress=lambda stage, f: print(f"  {stage}: {f:.0%}") if f >= 1 else None,
+            block=args.block, tile=args.tile, client=client, progress=lambda stage, f: print(f"  {stage}: {f:.0%}") if f >= 1 else None,
         )
     if getattr(args, "capacity_km", None):
         from geomap.grids import capacity, cells
@@ -326,7 +334,7 @@ def run_report(args: argparse.Namespace) -> int:
             ))
     html = report.gaps_report(
         units, directory, points, services=services, radii=radii, role=role, results=results,
-        country_name=str(hit.iloc[0]) if len(hit) else iso3, directory_label=Path(args.directory).name,
+        country_name=_country_name(units, str(hit.iloc[0]) if len(hit) else iso3), directory_label=Path(args.directory).name,
         is_sample=fictional, boundary_source=src, threshold_per_100k=args.threshold_per_100k,
         weights=parse_weights(args.weights), add_sites=args.add,
     )

@@ -53,7 +53,7 @@ def add_refer_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 def run_refer(args: argparse.Namespace) -> int:
     """Run ``geomap refer``; returns the exit status."""
-    from geomap import pipeline
+    from geomap import boundaries, pipeline
     from geomap.analysis import referral
     from geomap.cli import FULL_EXPORT_NOTICE
     from geomap.report import referral as sheet
@@ -65,6 +65,7 @@ def run_refer(args: argparse.Namespace) -> int:
         raise ValueError(msg)
     role = privacy.PARTNER if args.include_confidential else privacy.PUBLIC
     units = pipeline.load_units(args.country, boundaries=args.boundaries)
+    units = boundaries.localized_names(units, i18n.current().lang)  # unit names in the output's language
     directory = pipeline.load_directory(args.directory, units=units, country=args.country)
     country = str(units["country"].iloc[0]) if "country" in units.columns and len(units) else args.country
     kind, value = next((k, v) for k, v in (("point", args.at), ("town", args.town), ("unit", args.state), ("org", args.org)) if v)

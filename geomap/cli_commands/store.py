@@ -170,7 +170,7 @@ def _restore(store: st.Store, args: argparse.Namespace) -> int:
         if not sys.stdin.isatty():
             msg = "restore replaces the whole store; add --yes to confirm"
             raise ValueError(msg)
-        answer = input(f"Replace everything in {store.location} by {args.path}? [y/N] ")
+        answer = input(_("Replace everything in {store} by {path}? [y/N] ").format(store=store.location, path=args.path))
         if answer.strip().lower() not in ("y", "yes"):
             print(_("nothing restored"))
             return 1

@@ -63,6 +63,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from geomap.i18n import _, format_like, number
+
 __all__ = [
     "BANDED_COLUMN",
     "COVERAGE_TEXT_COLUMNS",
@@ -105,7 +107,8 @@ def disclosure_k(k: int | None = None) -> int:
 
 def band_label(k: int | None = None) -> str:
     """The band shown instead of a confidential count below ``k`` (e.g. ``"fewer than 3"``)."""
-    return f"fewer than {disclosure_k(k)}"
+    # Translators: the band shown instead of a small count of confidential sites ("fewer than 3").
+    return _("fewer than {k}").format(k=number(disclosure_k(k)))
 
 
 def caveat(*, k: int | None = None, exact: bool = False) -> str:
@@ -120,16 +123,16 @@ def caveat(*, k: int | None = None, exact: bool = False) -> str:
     """
     k = disclosure_k(k)
     if exact:
-        return (
-            f"EXACT FIGURES (partner view): counts of confidential sites below {k} are shown exactly here; "
-            f"public outputs band them as '{band_label(k)}'. Do not share beyond partners."
-        )
-    return (
-        f"Disclosure control: where a unit holds fewer than {k} confidential sites (for the filter shown), "
-        f"their number is shown as '{band_label(k)}' (which may be none), totals as a range, beds as "
-        f"'… or more', and per-capita figures, gap indices and map shading use only the figures shown "
-        f"exactly; confidential records of such units are exported without their unit."
-    )
+        return _(
+            "EXACT FIGURES (partner view): counts of confidential sites below {k} are shown exactly here; "
+            "public outputs band them as '{band}'. Do not share beyond partners."
+        ).format(k=number(k), band=band_label(k))
+    return _(
+        "Disclosure control: where a unit holds fewer than {k} confidential sites (for the filter shown), "
+        "their number is shown as '{band}' (which may be none), totals as a range, beds as "
+        "'… or more', and per-capita figures, gap indices and map shading use only the figures shown "
+        "exactly; confidential records of such units are exported without their unit."
+    ).format(k=number(k), band=band_label(k))
 
 
 def generalised_reason(k: int | None = None) -> str:
@@ -168,13 +171,19 @@ def withheld(units: pd.Series | np.ndarray, confidential: pd.Series | np.ndarray
 
 
 def _fmt(value: float, spec: str) -> str:
-    return "no data" if value is None or not math.isfinite(value) else format(value, spec)
+    """``value`` in the format ``spec`` with the current language's signs ("no data" if missing)."""
+    return _("no data") if value is None or not math.isfinite(value) else format_like("{:" + spec + "}", value)
 
 
 def _range(lo: float, hi: float, spec: str) -> str:
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        return "no data"
-    return f"{format(lo, spec)}–{format(hi, spec)}"
+        return _("no data")
+    return f"{_fmt(lo, spec)}–{_fmt(hi, spec)}"
+
+
+def _or_more(value: float, spec: str) -> str:
+    # Translators: a lower bound of a banded figure ("12 or more" beds).
+    return _("{n} or more").format(n=_fmt(value, spec))
 
 
 def format_cells(known: Mapping[str, np.ndarray], banded: np.ndarray, *, population: np.ndarray, k: int | None = None) -> pd.DataFrame:
@@ -214,9 +223,9 @@ def format_cells(known: Mapping[str, np.ndarray], banded: np.ndarray, *, populat
                 (
                     _range(prov[i], prov[i] + k - 1, ",.0f"),
                     band,
-                    f"{cap_i:,.0f} or more",
+                    _or_more(cap_i, ",.0f"),
                     _range(prov[i] * per, (prov[i] + k - 1) * per, ",.2f"),
-                    "no data" if not math.isfinite(per) else f"{cap_i * per:,.1f} or more",
+                    _("no data") if not math.isfinite(per) else _or_more(cap_i * per, ",.1f"),
                 )
             )
         else:

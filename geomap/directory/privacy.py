@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from geomap.directory import disclosure, schema
+from geomap.i18n import _, number
 
 __all__ = [
     "ROLES",
@@ -116,7 +117,22 @@ def _display_names(directory: pd.DataFrame, confidential: pd.Series) -> pd.Serie
     contact = _text(directory["front_door_contact"]) if "front_door_contact" in directory.columns else pd.Series([""] * n, index=directory.index)
     via = np.where(contact != "", " — contact via " + contact, " — contact via the national hotline")
     hidden = pd.Series("Confidential " + pd.Series(kind, index=directory.index) + pd.Series(via, index=directory.index), index=directory.index)
-    return names.where(~confidential, hidden)
+    return names.where(~confidential, _told_apart(directory, hidden.where(confidential, ""), confidential))
+
+
+def _told_apart(directory: pd.DataFrame, hidden: pd.Series, confidential: pd.Series) -> pd.Series:
+    """Confidential names shared by several records get the record's public reference (its id).
+
+    Sites behind one front-door contact would otherwise read the same; the id is a public field
+    (it never says where a site is), and the front door knows its own records by it.
+    """
+    shared = confidential & hidden.duplicated(keep=False)
+    if not shared.any():
+        return hidden
+    ids = _text(directory["id"]) if "id" in directory.columns else pd.Series("", index=directory.index)
+    rows = _text(directory["source_row"]) if "source_row" in directory.columns else pd.Series("", index=directory.index)
+    ref = ids.where(ids != "", ("row " + rows).where(rows != "", ""))
+    return hidden.where(~shared | (ref == ""), hidden + " — ref. " + ref)
 
 
 def unit_withheld(directory: pd.DataFrame, *, k: int | None = None, confidential: pd.Series | None = None) -> np.ndarray:
@@ -229,8 +245,8 @@ def view_for_role(directory: pd.DataFrame, role: str) -> gpd.GeoDataFrame:
 def distance_band(km: float) -> str:
     """A coarse distance band for the public view of a confidential site (e.g. ``"< 50 km"``)."""
     if km is None or not np.isfinite(km):
-        return "unknown"
+        return _("unknown")
     for edge in DISTANCE_BANDS_KM:
         if km < edge:
-            return f"< {edge:g} km"
-    return f"> {DISTANCE_BANDS_KM[-1]:g} km"
+            return f"< {number(edge)} km"
+    return f"> {number(DISTANCE_BANDS_KM[-1])} km"

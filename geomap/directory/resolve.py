@@ -486,7 +486,7 @@ class _AdminIndex:
         # Ciudad de México but the display name of the State of México).
         self.name_index: dict[str, dict[int, int]] = {}
         secondary = _secondary_units(units)
-        for col, prio in (("name", 0), ("name_en", 1), ("name_es", 1), ("name_fr", 1), ("name_alt", 2)):
+        for col, prio in (("name", 0), ("name_en", 1), ("name_es", 1), ("name_fr", 1), ("name_ar", 1), ("name_alt", 2)):
             if col not in units.columns:
                 continue
             for i, cell in enumerate(units[col].to_numpy()):

@@ -1,10 +1,11 @@
-"""Travel time over a friction surface (AccessMod-style cost distance), with scikit-image's ``MCP_Geometric``.
+"""Friction surfaces (AccessMod-style cost distance) and the whole-grid reference run with scikit-image's ``MCP_Geometric``.
 
 A friction surface gives the minutes needed to cross one metre of each cell (the unit of the
-Malaria Atlas Project's global friction surfaces). Bring one (:func:`read_friction`), or build
+Malaria Atlas Project's global friction surfaces). Bring one (:func:`friction_raster`), or build
 one from a land-cover raster and a speed table in km/h per class, walking or motorised
-(:func:`friction_from_landcover`, as AccessMod's scenario table does). Either is aligned to the
-population grid (resampled with :func:`rasterio.warp.reproject` when its grid differs).
+(:func:`friction_landcover`, as AccessMod's scenario table does). Either is a :class:`Friction`
+that reads any window of itself aligned to the population grid (resampled with
+:func:`rasterio.warp.reproject` when its grid differs), so no run holds it whole.
 
 :func:`travel_minutes` runs :class:`skimage.graph.MCP_Geometric` from every provider's cell at
 once (8-connected moves; a move between two cells costs half of each cell's friction times the
@@ -12,12 +13,14 @@ move's length). Cells whose friction is missing, zero-speed or negative are impa
 lon/lat grid the cell size in metres is taken at the grid's middle latitude (a few per cent off
 at the far ends of a tall country; an equal-area or UTM raster has none of that).
 
-Cost distance is a whole-grid computation: the friction and the time surface are held in
-memory (float64, 16 bytes per cell). :func:`grid_travel` sums the results per unit.
+:func:`travel_minutes` is a whole-grid computation (about 30 bytes per cell): the reference for
+small grids and the benchmark's baseline. National grids run tile by tile in bounded memory
+with the same moves and costs: :mod:`geomap.grids.travel`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import geopandas as gpd
@@ -26,14 +29,17 @@ import pandas as pd
 import rasterio
 from pyproj import CRS, Geod, Transformer
 from rasterio.warp import Resampling, reproject
+from rasterio.windows import Window
 
 from geomap.grids import io, reach
 
 __all__ = [
     "SPEED_TABLES",
+    "Friction",
     "cell_size_m",
     "friction_from_landcover",
-    "grid_travel",
+    "friction_landcover",
+    "friction_raster",
     "provider_cells",
     "read_friction",
     "read_speed_table",
@@ -48,31 +54,108 @@ SPEED_TABLES: dict[str, dict[int, float]] = {
 }
 
 
-def _align(path: str, info: io.RasterInfo, *, resampling: Resampling) -> np.ndarray:
-    """Band 1 of ``path`` on the population grid (NaN where it has no data)."""
+def _same_grid(src, info: io.RasterInfo) -> bool:
+    return (
+        src.crs is not None and CRS.from_wkt(info.crs_wkt).equals(src.crs)
+        and src.shape == (info.height, info.width) and np.allclose(tuple(src.transform)[:6], info.transform)
+    )
+
+
+def _align(path: str, info: io.RasterInfo, window: Window, *, resampling: Resampling) -> np.ndarray:
+    """Band 1 of ``path`` over ``window`` of the population grid (NaN where it has no data)."""
     with rasterio.open(path) as src:
-        same = (
-            src.crs is not None and CRS.from_wkt(info.crs_wkt).equals(src.crs)
-            and src.shape == (info.height, info.width) and np.allclose(tuple(src.transform)[:6], info.transform)
-        )
-        if same:
-            return np.ma.filled(src.read(1, masked=True).astype(np.float64), np.nan)
+        if _same_grid(src, info):
+            return np.ma.filled(src.read(1, window=window, masked=True).astype(np.float64), np.nan)
         if src.crs is None:
             msg = f"{path}: the raster has no coordinate reference system; assign one before using it as friction or land cover"
             raise ValueError(msg)
-        out = np.full((info.height, info.width), np.nan)
+        out = np.full((int(window.height), int(window.width)), np.nan)
         reproject(
             source=rasterio.band(src, 1), destination=out, src_nodata=src.nodata, dst_nodata=np.nan,
-            dst_transform=info.affine, dst_crs=info.crs_wkt, resampling=resampling,
+            dst_transform=rasterio.windows.transform(window, info.affine), dst_crs=info.crs_wkt, resampling=resampling,
         )
         return out
 
 
+def _landcover_friction(cover: np.ndarray, speeds: Mapping[int, float]) -> np.ndarray:
+    friction = np.full(cover.shape, np.nan)
+    for cls, kmh in speeds.items():
+        if kmh > 0:
+            friction[cover == cls] = 60.0 / (kmh * 1000.0)  # minutes per metre
+    return friction
+
+
+def _check_speeds(speeds: Mapping[int, float]) -> tuple[tuple[int, float], ...]:
+    for cls, kmh in speeds.items():
+        if kmh is None or not np.isfinite(kmh) or kmh < 0:
+            msg = f"speed for land-cover class {cls} must be a non-negative number of km/h, got {kmh!r}"
+            raise ValueError(msg)
+    return tuple((int(c), float(k)) for c, k in speeds.items())
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Friction:
+    """Where a friction surface (minutes per metre) comes from; reads any window of it on the population grid.
+
+    Exactly one of ``path`` (a friction raster), ``landcover`` (a land-cover raster, with
+    ``speeds`` in km/h per class) or ``array`` (already on the population grid, in memory) is
+    set. It holds no raster data except ``array``, so it pickles cheaply to Dask workers, which
+    read their own windows. Missing, negative or zero-speed cells are impassable (NaN).
+    """
+
+    path: str | None = None
+    landcover: str | None = None
+    speeds: tuple[tuple[int, float], ...] = ()
+    array: np.ndarray | None = None
+
+    def check(self, info: io.RasterInfo) -> None:
+        """Raise ``ValueError`` unless exactly one source is set and an array matches the grid."""
+        if sum(x is not None for x in (self.path, self.landcover, self.array)) != 1:
+            msg = "a friction surface comes from exactly one of: a friction raster, a land-cover raster, an array"
+            raise ValueError(msg)
+        if self.array is not None and self.array.shape != (info.height, info.width):
+            msg = f"the friction surface is {self.array.shape}, the population grid {(info.height, info.width)}: align them first (read_friction does)"
+            raise ValueError(msg)
+        for path in (self.path, self.landcover):
+            if path is None:
+                continue
+            try:
+                with rasterio.open(path) as src:
+                    crs = src.crs
+            except rasterio.errors.RasterioIOError as exc:
+                msg = f"{path}: not a raster geomap can read as friction or land cover: {exc}"
+                raise ValueError(msg) from None
+            if crs is None:
+                msg = f"{path}: the raster has no coordinate reference system; assign one before using it as friction or land cover"
+                raise ValueError(msg)
+
+    def read(self, info: io.RasterInfo, window: Window | None = None) -> np.ndarray:
+        """Minutes per metre over ``window`` (default: the whole grid), NaN where impassable."""
+        window = window or Window(0, 0, info.width, info.height)
+        if self.array is not None:
+            r0, c0 = int(window.row_off), int(window.col_off)
+            arr = np.array(self.array[r0 : r0 + int(window.height), c0 : c0 + int(window.width)], dtype=np.float64)
+        elif self.path is not None:
+            arr = _align(self.path, info, window, resampling=Resampling.bilinear)
+        else:
+            arr = _landcover_friction(_align(self.landcover, info, window, resampling=Resampling.nearest), dict(self.speeds))
+        arr[~(arr >= 0)] = np.nan
+        return arr
+
+
+def friction_raster(path: str) -> Friction:
+    """A friction raster (minutes per metre), read window by window (resampled to the population grid if needed)."""
+    return Friction(path=str(path))
+
+
+def friction_landcover(path: str, speeds: Mapping[int, float]) -> Friction:
+    """Friction from a land-cover raster and a speed table (km/h per class), read window by window."""
+    return Friction(landcover=str(path), speeds=_check_speeds(speeds))
+
+
 def read_friction(path: str, info: io.RasterInfo) -> np.ndarray:
-    """A friction raster (minutes per metre) on the population grid; missing or negative cells are impassable (NaN)."""
-    arr = _align(str(path), info, resampling=Resampling.bilinear)
-    arr[~(arr >= 0)] = np.nan
-    return arr
+    """A friction raster (minutes per metre) on the population grid, whole; missing or negative cells are impassable (NaN)."""
+    return friction_raster(path).read(info)
 
 
 def read_speed_table(path: str) -> dict[int, float]:
@@ -93,20 +176,12 @@ def read_speed_table(path: str) -> dict[int, float]:
 
 
 def friction_from_landcover(path: str, info: io.RasterInfo, speeds: Mapping[int, float]) -> np.ndarray:
-    """Friction (minutes per metre) from a land-cover raster and a speed table (km/h per class).
+    """Friction (minutes per metre) from a land-cover raster and a speed table (km/h per class), whole.
 
     Classes missing from the table, and speeds of 0, are impassable (NaN). The land cover is
     resampled to the population grid by nearest neighbour (classes are labels).
     """
-    cover = _align(str(path), info, resampling=Resampling.nearest)
-    friction = np.full(cover.shape, np.nan)
-    for cls, kmh in speeds.items():
-        if kmh is None or not np.isfinite(kmh) or kmh < 0:
-            msg = f"speed for land-cover class {cls} must be a non-negative number of km/h, got {kmh!r}"
-            raise ValueError(msg)
-        if kmh > 0:
-            friction[cover == cls] = 60.0 / (kmh * 1000.0)  # minutes per metre
-    return friction
+    return friction_landcover(path, speeds).read(info)
 
 
 def cell_size_m(info: io.RasterInfo) -> tuple[float, float]:
@@ -157,50 +232,3 @@ def travel_minutes(friction: np.ndarray, info: io.RasterInfo, providers: gpd.Geo
     minutes = np.asarray(minutes, dtype=np.float64)
     minutes[costs < 0] = np.inf
     return minutes
-
-
-def grid_travel(
-    info: io.RasterInfo,
-    units: gpd.GeoDataFrame,
-    providers: gpd.GeoDataFrame,
-    *,
-    friction: np.ndarray,
-    minutes: float,
-) -> pd.DataFrame:
-    """People within ``minutes`` of a provider over the friction surface, per unit.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per unit: ``code``, ``grid_population``, ``pop_within_min``,
-        ``pop_beyond_min`` (including people who cannot reach any provider),
-        ``share_within_min``, ``mean_minutes`` (population-weighted over people who can reach
-        one), ``unreachable_population``, ``minutes``, ``population_model``.
-    """
-    if minutes is None or not np.isfinite(minutes) or minutes <= 0:
-        msg = f"minutes must be a positive number, got {minutes!r}"
-        raise ValueError(msg)
-    if friction.shape != (info.height, info.width):
-        msg = f"the friction surface is {friction.shape}, the population grid {(info.height, info.width)}: align them first (read_friction does)"
-        raise ValueError(msg)
-    time = travel_minutes(friction, info, providers)
-    pop = io.read_population(info.path)
-    whole = rasterio.windows.Window(0, 0, info.width, info.height)
-    unit = reach.unit_ids(reach.unit_shapes(units, info), len(units), info, whole)
-    m = len(units) + 1
-    reachable = np.isfinite(time)
-    total = np.bincount(unit.ravel(), weights=pop.ravel(), minlength=m)[:-1]
-    within = np.bincount(unit.ravel(), weights=np.where(time <= minutes, pop, 0.0).ravel(), minlength=m)[:-1]
-    rpop = np.bincount(unit.ravel(), weights=np.where(reachable, pop, 0.0).ravel(), minlength=m)[:-1]
-    wtime = np.bincount(unit.ravel(), weights=np.where(reachable, pop * np.where(reachable, time, 0.0), 0.0).ravel(), minlength=m)[:-1]
-    has = total > 0
-    out = pd.DataFrame({"code": units["code"].astype(object).to_numpy(), "grid_population": np.where(has, total, np.nan)})
-    out["pop_within_min"] = np.where(has, within, np.nan)
-    out["pop_beyond_min"] = out["grid_population"] - out["pop_within_min"]
-    out["share_within_min"] = out["pop_within_min"] / out["grid_population"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["mean_minutes"] = np.where(rpop > 0, wtime / rpop, np.nan)
-    out["unreachable_population"] = np.where(has, total - rpop, np.nan)
-    out["minutes"] = float(minutes)
-    out["population_model"] = info.label
-    return out

@@ -3,7 +3,7 @@
 :func:`grid_measures` runs, in order, the exact per-unit totals next to the census
 (:mod:`geomap.grids.zonal`), the people within X km (:mod:`geomap.grids.reach`, serially or on
 Dask) and, when a friction surface is given, the people within Y minutes
-(:mod:`geomap.grids.cost`). It reports each stage to an optional ``progress(stage, fraction)``
+(:mod:`geomap.grids.travel`, tile by tile, serially or on Dask). It reports each stage to an optional ``progress(stage, fraction)``
 callable, and returns one frame to pass to :func:`geomap.analysis.gaps.gap_table` as ``reach=``.
 """
 
@@ -15,12 +15,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geomap.grids import cost, io, reach, zonal
+from geomap.grids import cost, io, reach, travel, zonal
+from geomap.i18n import N_
 
 __all__ = ["STAGES", "grid_measures"]
 
 #: The stages :func:`grid_measures` reports, in order.
-STAGES = ("Per-unit totals (exact zonal sums)", "Distance to the nearest provider", "Travel time over the friction surface")
+STAGES = (N_("Per-unit totals (exact zonal sums)"), N_("Distance to the nearest provider"), N_("Travel time over the friction surface"))
 
 
 def grid_measures(
@@ -29,9 +30,10 @@ def grid_measures(
     providers: gpd.GeoDataFrame,
     *,
     radius_km: float,
-    friction: np.ndarray | None = None,
+    friction: cost.Friction | np.ndarray | None = None,
     minutes: float = 60.0,
     block: int = io.DEFAULT_BLOCK,
+    tile: int = travel.DEFAULT_TILE,
     client=None,
     progress: Callable[[str, float], None] | None = None,
 ) -> pd.DataFrame:
@@ -48,12 +50,15 @@ def grid_measures(
     radius_km
         The reach X (km).
     friction
-        Minutes per metre on the population grid (:func:`geomap.grids.cost.read_friction` or
-        :func:`geomap.grids.cost.friction_from_landcover`); ``None`` skips travel time.
+        A :class:`geomap.grids.cost.Friction` (:func:`geomap.grids.cost.friction_raster` or
+        :func:`geomap.grids.cost.friction_landcover`: read tile by tile) or an array of minutes
+        per metre on the population grid; ``None`` skips travel time.
     minutes
         The travel-time threshold Y.
     block, client
-        See :func:`geomap.grids.reach.grid_reach`.
+        See :func:`geomap.grids.reach.grid_reach`; ``client`` also runs the travel-time tiles.
+    tile
+        Cost-distance tile size in cells (:func:`geomap.grids.travel.grid_travel`).
     progress
         ``progress(stage, fraction)`` with a stage of :data:`STAGES` and 0..1 within it.
 
@@ -82,9 +87,12 @@ def grid_measures(
     out["grid_to_census"] = totals["grid_to_census"].to_numpy()
     if friction is not None:
         say(2, 0.0)
-        travel = cost.grid_travel(info, units, providers, friction=friction, minutes=minutes)
+        times = travel.grid_travel(
+            info, units, providers, friction=friction, minutes=minutes, tile=tile, client=client,
+            progress=lambda done, n: say(2, done / n) if done < n else None,
+        )
         keep = ["pop_within_min", "pop_beyond_min", "share_within_min", "mean_minutes", "unreachable_population", "minutes"]
         for col in keep:
-            out[col] = travel[col].to_numpy()
+            out[col] = times[col].to_numpy()
         say(2, 1.0)
     return out

@@ -244,6 +244,9 @@ def offline_map(
         control_scale=True,
         # folium hands ``max_zoom`` to its tile layer only; with no tiles the map itself needs it.
         maxZoom=max_zoom,
+        # Quarter zoom steps: a country fits its frame snugly (a phone-sized map with the legend
+        # docked below loses half its size at whole zoom levels). No tiles by default to blur.
+        zoomSnap=0.25,
     )
     # Per-instance lists: the class attributes (CDN URLs) stay untouched.
     m.default_js = local_links(_LEAFLET_JS, asset_base)

@@ -28,6 +28,7 @@ from branca.utilities import color_brewer
 from folium.template import Template
 
 from geomap import i18n
+from geomap.layers.breaks import bin_ids, fisher_jenks_bins
 from geomap.layers.encoding import (
     CompactGeoJson,
     geometry_key,
@@ -130,6 +131,24 @@ def _format(fmt: str, value: float) -> str:
         raise ValueError(msg) from None
 
 
+def _mapclassify(yv: np.ndarray, scheme: str, k: int) -> tuple[np.ndarray, np.ndarray, str]:
+    # Imported here: mapclassify pulls in matplotlib, scipy and scikit-learn (~3 s, ~110 MB).
+    import mapclassify
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*Numba.*")
+        warnings.filterwarnings("ignore", message=".*unique values.*")
+        try:
+            clf = mapclassify.classify(yv, scheme, k=k)
+        except (KeyError, ValueError) as err:
+            msg = (
+                f"cannot classify with scheme {scheme!r} (use a mapclassify scheme such as "
+                f"'FisherJenks', 'Quantiles' or 'EqualInterval'): {err}"
+            )
+            raise ValueError(msg) from None
+    return np.asarray(clf.bins, dtype=float), np.asarray(clf.yb, dtype=int), type(clf).__name__
+
+
 def classify(
     values: pd.Series | Sequence[float],
     *,
@@ -187,23 +206,13 @@ def classify(
         name = scheme
     else:
         k_eff = min(k, len(distinct))
-        # Imported here: mapclassify pulls in matplotlib, scipy and scikit-learn (~3 s, ~110 MB).
-        import mapclassify
-
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*Numba.*")
-            warnings.filterwarnings("ignore", message=".*unique values.*")
-            try:
-                clf = mapclassify.classify(yv, scheme, k=k_eff)
-            except (KeyError, ValueError) as err:
-                msg = (
-                    f"cannot classify with scheme {scheme!r} (use a mapclassify scheme such as "
-                    f"'FisherJenks', 'Quantiles' or 'EqualInterval'): {err}"
-                )
-                raise ValueError(msg) from None
-        bins = np.asarray(clf.bins, dtype=float)
-        yb = np.asarray(clf.yb, dtype=int)
-        name = type(clf).__name__
+        if scheme.lower().replace("_", "") == "fisherjenks":
+            # The default, in numpy (same breaks): mapclassify is imported only for other schemes.
+            bins = fisher_jenks_bins(yv, k_eff)
+            yb = bin_ids(yv, bins)
+            name = "FisherJenks"
+        else:
+            bins, yb, name = _mapclassify(yv, scheme, k_eff)
     lower = float(yv.min())
     # Classes are (previous upper, upper]. For whole numbers (counts) that is previous + 1 … upper,
     # so "0 – 1", "2 – 3" rather than the ambiguous "0 – 1", "1 – 3".

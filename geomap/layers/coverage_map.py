@@ -17,7 +17,7 @@ import shapely
 
 from geomap import i18n
 from geomap.directory import disclosure, privacy
-from geomap.i18n import _
+from geomap.i18n import N_, _
 from geomap.layers import assets, basemap, choropleth, legend, live, markers
 
 __all__ = [
@@ -34,8 +34,8 @@ __all__ = [
 
 #: The coverage map's marks besides the shading (each has a legend entry).
 MARKER_SYMBOLS = (
-    ("dot", "#e8590c", "Provider (public location)"),
-    ("cluster", "#c44808", "Nearby providers grouped: the number says how many"),
+    ("dot", "#e8590c", N_("Provider (public location)")),
+    ("cluster", "#c44808", N_("Nearby providers grouped: the number says how many")),
 )
 
 _FORMATS = {"providers": "{:,.0f}", "capacity": "{:,.0f}", "per_100k": "{:,.2f}", "capacity_per_100k": "{:,.1f}"}

@@ -8,10 +8,14 @@ Catchments of confidential sites are drawn only when the role may see confidenti
 
 from __future__ import annotations
 
+import html
+
+import folium
 import geopandas as gpd
 
 from geomap import i18n
 from geomap.analysis import catchments as _catchments
+from geomap.analysis.gaps import SETTLEMENT_MODEL
 from geomap.analysis.service_gaps import ServiceGaps, beyond_reach
 from geomap.directory import disclosure, privacy, schema
 from geomap.i18n import _
@@ -26,6 +30,58 @@ def _dots(points: gpd.GeoDataFrame, *, km: float = 3.0) -> gpd.GeoDataFrame:
     return _catchments.buffer_catchments(points, radius_km=km, n_vertices=10).assign(
         **{c: points[c].to_numpy() for c in points.columns if c != points.geometry.name}
     )
+
+
+def _population_model(result: ServiceGaps) -> str:
+    """Which population the map's figures count (the settlements, or a population raster)."""
+    t = result.table
+    if "population_model" in t.columns and t["population_model"].notna().any():
+        return str(t["population_model"].dropna().iloc[0])
+    return str(t.attrs.get("population_model", SETTLEMENT_MODEL))
+
+
+_SITE_LABEL_STYLE = (
+    "display:inline-flex;align-items:center;gap:4px;white-space:nowrap;font:600 11px/1.2 sans-serif;"
+    "color:#0b3d1f;background:rgba(255,255,255,0.9);border:1.5px solid #117a37;border-radius:10px;padding:1px 6px 1px 1px;"
+)
+_SITE_NUMBER_STYLE = (
+    "display:inline-block;min-width:16px;height:16px;border-radius:50%;background:#117a37;color:#fff;"
+    "text-align:center;line-height:16px;"
+)
+
+
+def _site_labels(sites: gpd.GeoDataFrame, places: list[str], labels: list[str]) -> folium.FeatureGroup:
+    """A permanent label on each proposed site: its number, then settlement and state (escaped text)."""
+    group = folium.FeatureGroup(name=_("Proposed sites (labels)"), control=False)
+    for order, point, body, text in zip(sites["order"], sites.geometry, places, labels):
+        icon = folium.DivIcon(
+            html=(f'<div class="geomap-site-label" style="{_SITE_LABEL_STYLE}" role="img" aria-label="{html.escape(text)}">'
+                  f'<span style="{_SITE_NUMBER_STYLE}">{int(order)}</span>{html.escape(body)}</div>'),
+            icon_size=(0, 0), icon_anchor=(-8, 8),
+        )
+        folium.Marker((point.y, point.x), icon=icon).add_to(group)
+    return group
+
+
+def _proposed_sites(result: ServiceGaps, units: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Proposed sites: their catchment circles, and a permanent label each (number, settlement, state)."""
+    sites = result.sites.copy()
+    sites["gain_txt"] = sites["new_population_covered"].map(lambda v: i18n.number(v, digits=0))
+    circles = _catchments.buffer_catchments(sites, radius_km=result.radius_km)
+    state = dict(zip(units["code"].astype(str), units["name"].astype(str)))
+    codes = sites["unit_code"].astype(str).tolist() if "unit_code" in sites.columns else [""] * len(sites)
+    places = [i18n.isolate(str(n)) + (", " + i18n.isolate(state.get(c, c)) if c else "")
+              for n, c in zip(sites.get("name", sites["order"]), codes)]
+    circles["label"] = [_("Proposed site {number}: {place}").format(number=i18n.number(o), place=p)
+                        for o, p in zip(sites["order"], places)]
+    circles["gain_txt"] = sites["gain_txt"].to_numpy()
+    group = folium.FeatureGroup(name=_("Proposed sites"))
+    catch_layer.catchment_layer(
+        circles.drop(columns=["confidential"], errors="ignore"), name=_("Proposed sites"), label_column="label",
+        tooltip_columns={"gain_txt": _("Newly covered population")}, color="#117a37", fill_opacity=0.15,
+    ).add_to(group)
+    _site_labels(sites, places, circles["label"].tolist()).add_to(group)
+    return group
 
 
 def build_gaps_map(
@@ -94,16 +150,19 @@ def build_gaps_map(
     )
     layer.add_to(fmap)
     n_banded = int(joined[disclosure.BANDED_COLUMN].fillna(False).astype(bool).sum()) if banded else 0
-    banded_row = (f"dashed: {disclosure.band_label(joined.attrs.get('disclosure_k'))} confidential sites (left out of its figures)", n_banded)
+    banded_row = (_("dashed: {band} confidential sites (left out of its figures)").format(
+        band=disclosure.band_label(joined.attrs.get("disclosure_k"))), n_banded)
     visible = _catchments.visible_catchments(result.catchments, role=role)
-    symbols = [("dot", "#e8590c", "Provider (public location)")]
+    symbols = [("dot", "#e8590c", _("Provider (public location)")),
+               ("cluster", "#c44808", _("Nearby providers grouped: the number says how many"))]
     if len(visible):
-        symbols.append(("ring", "#1d4e89", f"Within {result.radius_km:g} km of a provider"))
-    symbols.append(("dot", "#b42318", "Settlement beyond reach"))
+        symbols.append(("ring", "#1d4e89", _("Within {km} km of a provider").format(km=i18n.number(result.radius_km))))
+    symbols.append(("dot", "#b42318", _("Settlement beyond reach")))
     if result.sites is not None and len(result.sites):
-        symbols.append(("ring", "#117a37", "Proposed site (number, settlement, state)"))
+        symbols.append(("ring", "#117a37", _("Proposed site (number, settlement, state)")))
     legend.legend_element(layer.classification, title=measure_label, symbols=symbols, banded=banded_row,
-                          caption=_("{service}; reach {km} km").format(service=schema.label(result.service), km=i18n.number(result.radius_km))).add_to(fmap)
+                          caption=_("{service}; reach {km} km").format(service=schema.label(result.service), km=i18n.number(result.radius_km))
+                          + ". " + _("Population: {population_model}.").format(population_model=_population_model(result))).add_to(fmap)
     if len(visible):
         shown = visible.drop(columns=["confidential"], errors="ignore")  # role already checked above
         catch_layer.catchment_layer(shown, name=_("Within {km} km").format(km=i18n.number(result.radius_km))).add_to(fmap)
@@ -123,20 +182,7 @@ def build_gaps_map(
             color="#b42318", fill_opacity=0.6,
         ).add_to(fmap)
     if result.sites is not None and len(result.sites):
-        sites = result.sites.copy()
-        sites["gain_txt"] = sites["new_population_covered"].map(lambda v: i18n.number(v, digits=0))
-        circles = _catchments.buffer_catchments(sites, radius_km=result.radius_km)
-        state = dict(zip(units["code"].astype(str), units["name"].astype(str)))
-        codes = sites["unit_code"].astype(str).tolist() if "unit_code" in sites.columns else [""] * len(sites)
-        circles["label"] = [
-            f"Proposed site {o}: {n}" + (f", {state.get(c, c)}" if c else "")
-            for o, n, c in zip(sites["order"], sites.get("name", sites["order"]), codes)
-        ]
-        circles["gain_txt"] = sites["gain_txt"].to_numpy()
-        catch_layer.catchment_layer(
-            circles.drop(columns=["confidential"], errors="ignore"), name=_("Proposed sites"), label_column="label",
-            tooltip_columns={"gain_txt": _("Newly covered population")}, color="#117a37", fill_opacity=0.15,
-        ).add_to(fmap)
+        _proposed_sites(result, units).add_to(fmap)
     if view is not None and len(view):
         pub = privacy.public_view(view)
         pts = pub[pub.geometry.notna() & ~pub.geometry.is_empty]

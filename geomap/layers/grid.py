@@ -7,8 +7,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geomap import i18n
 from geomap.grids.overview import Overview
-from geomap.i18n import _
+from geomap.i18n import _, ngettext
 from geomap.layers import assets, basemap, legend
 from geomap.layers.choropleth import Classification
 
@@ -21,7 +22,8 @@ BAND_COLOURS = ("#1a9641", "#a6d96a", "#fdae61", "#f46d43", "#d7191c")
 def band_labels(overview: Overview) -> list[str]:
     """Legend labels of the classes, near to far (e.g. ``"< 10 km"``, ``"10–25 km"``, ``"> 100 km"``)."""
     b = overview.bands_km
-    labels = [f"< {b[0]:g} km"] + [f"{lo:g}–{hi:g} km" for lo, hi in zip(b[:-1], b[1:])] + [f"> {b[-1]:g} km"]
+    km = i18n.number
+    labels = [f"< {km(b[0])} km"] + [f"{km(lo)}–{km(hi)} km" for lo, hi in zip(b[:-1], b[1:])] + [f"> {km(b[-1])} km"]
     return labels
 
 
@@ -65,7 +67,9 @@ def _legend(overview: Overview) -> legend.Legend:
     )
     caption = _("Population: {population_model}.").format(population_model=overview.population_model)
     if overview.confidential_left_out:
-        caption += f" {overview.confidential_left_out} confidential site(s) left out of this map (they count in every figure)."
+        n = int(overview.confidential_left_out)
+        caption += " " + ngettext("{n} confidential site left out of this map (it counts in every figure).",
+                                  "{n} confidential sites left out of this map (they count in every figure).", n).format(n=i18n.number(n))
     return legend.legend_element(cls, title=_("Distance to the nearest provider"), caption=caption, show_counts=False)
 
 

@@ -53,6 +53,12 @@ LEGEND_CSS = """
 .geomap-legend .geomap-legend-sym-line { height: 0; width: 18px; margin: 0; border-top: 2px dashed; background: transparent !important; }
 .geomap-legend .geomap-legend-caption { margin-top: 4px; color: #52606d; font-size: 11px; }
 .geomap-legend[dir="rtl"] { text-align: right; }
+.geomap-dock { max-height: 50%; overflow-y: auto; background: #fff; border-top: 1px solid #d0d7de; font: 12px/1.35 sans-serif; }
+.geomap-dock .leaflet-control { float: none; clear: none; }
+.geomap-dock .geomap-legend { max-width: none; box-shadow: none; border-radius: 0; column-width: 150px; column-gap: 12px; }
+.geomap-dock .geomap-legend-title, .geomap-dock .geomap-legend-caption { column-span: all; }
+.geomap-dock .geomap-legend-row { break-inside: avoid; }
+.geomap-dock .leaflet-control-attribution { float: none; margin: 0; padding: 2px 8px 4px; background: none; }
 .geomap-legend[dir="rtl"] .geomap-legend-count { margin-left: 0; margin-right: auto; padding-left: 0; padding-right: 6px; }
 """.replace("%(nodata)s", NO_DATA_COLOR).replace("%(banded)s", BANDED_STYLE["color"])
 
@@ -172,7 +178,7 @@ def _symbol_rows(symbols: Sequence[tuple[str, str, str]]) -> list[list[str]]:
         if kind not in SYMBOL_KINDS or not _COLOR.fullmatch(str(color)):
             msg = f"legend symbol ({kind!r}, {color!r}): kind must be one of {', '.join(SYMBOL_KINDS)} and colour a CSS colour"
             raise ValueError(msg)
-        rows.append([kind, str(color), html.escape(label)])
+        rows.append([kind, str(color), html.escape(i18n._(label))])  # labels are marked N_() where they are defined
     return rows
 
 
@@ -184,10 +190,12 @@ def symbol_legend(title: str, symbols: Sequence[tuple[str, str, str]], *, positi
 #: Moves the legend, then the attribution, to a map corner where they cover no unit and no
 #: marker: each corner is tried in turn and the drawn elements under the control are sampled on
 #: a grid (``elementFromPoint`` with the control hidden; the grey context of neighbouring
-#: countries does not count). The legend takes the corner with the fewest hits when none is
-#: clear, after the map is refitted once (per map size) with room kept free below the units for
-#: it; the attribution is hidden instead (its text is in "Sources" under the map). Redone when
-#: the map is zoomed, moved or resized. No ``//`` comments: the script is joined onto one line.
+#: countries does not count). When no corner is clear, the map is refitted once (per map size)
+#: with room kept free below the units; if the legend still covers something (a phone-sized
+#: map), it is docked below the map with the attribution: the map is shortened by the dock's
+#: height and refitted, so nothing covers a unit at any width. A legend drawn later (a filter
+#: change) joins the dock; a change of width undocks and places again. Redone when the map is
+#: zoomed, moved or resized. No ``//`` comments: the script is joined onto one line.
 PLACE_JS = """
     var CORNERS = ["bottomright", "topright", "bottomleft", "topleft"];
     function hits(el) {
@@ -231,26 +239,73 @@ PLACE_JS = """
         });
         return b;
     }
+    function refit(map, padding) {
+        var bounds = drawnBounds(map);
+        if (!bounds) { return; }
+        map._geomapFitting = true;
+        map.fitBounds(bounds, {paddingTopLeft: [8, 8], paddingBottomRight: padding, animate: false});
+        map._geomapFitting = false;
+    }
     function makeRoom(map, legend) {
         var size = map.getSize(), key = size.x + "x" + size.y, el = legend.getContainer();
-        if (map._geomapRoomFor === key || !el) { return false; }
+        if (map._geomapRoomFor === key || !el || !drawnBounds(map)) { return false; }
         map._geomapRoomFor = key;
-        var bounds = drawnBounds(map);
-        if (!bounds) { return false; }
         legend.setPosition("bottomright");
-        var h = legend.getContainer().getBoundingClientRect().height;
-        map._geomapFitting = true;
-        map.fitBounds(bounds, {paddingTopLeft: [8, 8], paddingBottomRight: [8, h + 16], animate: false});
-        map._geomapFitting = false;
+        refit(map, [8, legend.getContainer().getBoundingClientRect().height + 16]);
         return true;
+    }
+    function covers(control) {
+        var el = control && control.getContainer();
+        return !!el && el.getAttribute("data-geomap-covers") !== "0";
+    }
+    function dock(map, legend) {
+        var box = map.getContainer(), holder = map._geomapDock, el = legend.getContainer();
+        if (!holder) {
+            holder = document.createElement("div");
+            holder.className = "geomap-dock";
+            box.parentNode.insertBefore(holder, box.nextSibling);
+            map._geomapDock = holder;
+            map._geomapHeight = box.style.height;
+            map._geomapDockedAt = window.innerWidth;
+        }
+        el.style.display = "";
+        el.removeAttribute("data-geomap-covers");
+        el.setAttribute("data-geomap-corner", "docked");
+        holder.insertBefore(el, holder.firstChild);
+        var attr = map.attributionControl && map.attributionControl.getContainer();
+        if (attr && attr.parentNode !== holder) { attr.style.display = ""; holder.appendChild(attr); }
+        var before = box.style.height;
+        box.style.height = "calc(100% - " + holder.offsetHeight + "px)";
+        if (box.style.height !== before) {
+            map._geomapFitting = true;
+            map.invalidateSize({animate: false});
+            map._geomapFitting = false;
+            refit(map, [8, 8]);
+        }
+    }
+    function undock(map) {
+        var holder = map._geomapDock, legend = map._geomapLegend, attr = map.attributionControl;
+        map._geomapDock = null;
+        map._geomapRoomFor = null;
+        map.getContainer().style.height = map._geomapHeight || "";
+        if (legend && legend.getContainer() && legend.getContainer().parentNode === holder) { legend.remove(); legend.addTo(map); }
+        if (attr) { attr.remove(); attr.addTo(map); }
+        if (holder && holder.parentNode) { holder.parentNode.removeChild(holder); }
+        map._geomapFitting = true;
+        map.invalidateSize({animate: false});
+        map._geomapFitting = false;
     }
     function placeAll(map) {
         if (map._geomapFitting) { return; }
-        var legend = map._geomapLegend;
-        place(legend, false);
-        if (legend && legend.getContainer() && legend.getContainer().getAttribute("data-geomap-covers") !== "0" && makeRoom(map, legend)) {
-            place(legend, false);
+        var legend = map._geomapLegend, el = legend && legend.getContainer();
+        if (map._geomapDock && map._geomapDockedAt !== window.innerWidth) { undock(map); el = legend && legend.getContainer(); }
+        if (map._geomapDock) {
+            if (el && el.parentNode !== map._geomapDock) { dock(map, legend); }
+            return;
         }
+        place(legend, false);
+        if (covers(legend) && makeRoom(map, legend)) { place(legend, false); }
+        if (covers(legend)) { dock(map, legend); return; }
         place(map.attributionControl, true);
     }
     function placeLater(map, control) {

@@ -162,13 +162,13 @@ def _label(name: str) -> str:
 
 
 #: Appended to the "Last verified" text of a record not verified lately.
-STALE_NOTE = "stale: check before referring"
+STALE_NOTE = N_("stale: check before referring")
 
 
 def _verified_text(value: Any) -> str:
     """``last_verified`` as shown: the date (or "never") and the stale badge when it applies."""
-    text = _field_text("last_verified", value) or "never"
-    return f"{text} ({STALE_NOTE})" if schema.is_stale(value) else text
+    text = _field_text("last_verified", value) or _("never")
+    return text + " (" + _(STALE_NOTE) + ")" if schema.is_stale(value) else text
 
 
 def _title(row: pd.Series) -> str:

@@ -51,8 +51,6 @@ def referral_map(
     role: str,
     outlines: dict | None = None,
     boundary_source: str = "",
-    boundary_vintage: str | None = None,
-    boundary_licence: str | None = None,
 ) -> folium.Map:
     """Offline map: the start, the located partners (public view) and a line to each.
 
@@ -68,10 +66,13 @@ def referral_map(
         The viewer's role; confidential rows are drawn only when it may see them.
     outlines
         :func:`outline_features` of ``units`` (the page caches it); computed when omitted.
+    boundary_source
+        The boundaries' source; the map credits its first words (the vintage, licence and full
+        source go in the page's "Sources" under the map).
     """
     shown = published[published.geometry.notna() & ~published.geometry.is_empty] if len(published) else published
     fmap = assets.offline_map(bounds=_bounds(units, shown, start), max_zoom=14)
-    basemap.add_basemap(fmap, units, source=boundary_source, vintage=boundary_vintage, licence=boundary_licence)
+    basemap.add_basemap(fmap, units, source=boundary_source)
     folium.GeoJson(outlines if outlines is not None else outline_features(units),
                    style_function=lambda _: dict(_OUTLINE_STYLE),
                    interactive=False, control=False, name=_("States")).add_to(fmap)
@@ -95,9 +96,9 @@ def referral_map(
                                 fill_opacity=0.9, tooltip=html.escape(f"{row.display_name} — {row.distance}")).add_to(fmap)
     folium.CircleMarker((start.lat, start.lon), radius=8, color="#b00020", fill=True, fill_opacity=1,
                         tooltip=_("Start: {place}").format(place=start.label)).add_to(fmap)
-    symbols = [("dot", "#b00020", "Starting point"), ("dot", "#e8590c", "Partner (public location)"),
-               ("line", "#1d4e89", "Straight line to a partner")]
+    symbols = [("dot", "#b00020", _("Starting point")), ("dot", "#e8590c", _("Partner (public location)")),
+               ("line", "#1d4e89", _("Straight line to a partner"))]
     if len(shown) and conf.any() and privacy.can_see_confidential(role):
-        symbols.append(("dot", "#6a1b9a", "Confidential site (partners only)"))
-    legend.symbol_legend("On this map", symbols).add_to(fmap)  # every symbol explained
+        symbols.append(("dot", "#6a1b9a", _("Confidential site (partners only)")))
+    legend.symbol_legend(_("On this map"), symbols).add_to(fmap)  # every symbol explained
     return fmap

@@ -6,7 +6,7 @@ import streamlit as st
 
 from geomap import i18n
 from geomap.directory import privacy
-from geomap.i18n import _, ngettext
+from geomap.i18n import _
 from geomap.pages import _state, _url
 
 __all__ = ["render"]
@@ -43,12 +43,9 @@ def _language_picker() -> None:
 
 
 def _country_picker() -> None:
-    opts = _state.country_options()
-    codes = opts["country"].tolist()
-    labels = {
-        c: _state.country_name(c) + " (" + ngettext("{n} unit", "{n} units", int(n)).format(n=i18n.number(int(n))) + ")"
-        for c, n in zip(opts["country"], opts["units"])
-    }
+    # Built once per language for the whole server (not on every run, for every session).
+    codes, labels = _state.country_labels(i18n.current().lang)
+    codes = list(codes)
     current = st.session_state.get(_state.K_COUNTRY, _state.DEFAULT_COUNTRY)
     # One widget per language: its labels are in the language, and a picker whose labels change
     # under it would send back a label of the old language instead of a country code.
@@ -128,6 +125,19 @@ def _signed_in_banner() -> None:
     sess = auth.current_session(st.session_state)
     who = i18n.isolate(sess.user) if sess is not None else _("a partner")
     st.sidebar.success(_("Signed in as **{user}** ({role}): confidential records are shown.").format(user=who, role=role), icon="🔓")
+
+
+def signed_in_note() -> None:
+    """Who is signed in, at the top of every page's main area (a phone folds the sidebar away)."""
+    role = _state.get_role()
+    if role == privacy.PUBLIC:
+        return
+    from geomap import auth
+
+    sess = auth.current_session(st.session_state)
+    who = i18n.isolate(sess.user) if sess is not None else _("a partner")
+    st.caption("🔓 " + _("Signed in as **{user}** ({role}): confidential records are shown. Sign out in the sidebar.").format(
+        user=who, role=role))
 
 
 def render() -> None:

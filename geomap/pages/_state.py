@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geomap import boundaries, i18n, pipeline
+from geomap import boundaries, boundary_vintage, i18n, pipeline
 from geomap.directory import privacy, schema
 from geomap.i18n import N_, _
 
@@ -125,6 +126,8 @@ class Context:
     boundary_vintage: str
     boundary_licence: str
     boundary_notes: tuple[str, ...]
+    #: The warning that the bundled units differ from ISO 3166-2 (may be outdated), in the run's language; "" if none.
+    boundary_warning: str = ""
     #: The stored directory in use and its change stamp (``None`` for an upload or a file).
     store_key: tuple | None = None
 
@@ -145,7 +148,7 @@ def _bundled_units(country: str) -> gpd.GeoDataFrame:
     return pipeline.load_units(country)
 
 
-@st.cache_data(show_spinner="Reading boundaries…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)  # the spinner, in the run's language, is at the call
 def _brought_units(country: str, data: bytes, name: str, digest: str) -> gpd.GeoDataFrame:
     return pipeline.load_units(country, boundaries=data, filename=name)
 
@@ -153,12 +156,13 @@ def _brought_units(country: str, data: bytes, name: str, digest: str) -> gpd.Geo
 def units_for(country: str) -> gpd.GeoDataFrame:
     """The units of ``country``: a brought boundary file of this session, else the bundled layer."""
     brought = st.session_state.get(K_BOUNDARY)
-    if brought and brought.get("country") == country:
-        return _brought_units(country, brought["data"], brought["name"], brought["digest"])
-    return _bundled_units(country)
+    with st.spinner(_("Reading boundaries…")):  # shown only when it takes a while (a cache miss)
+        if brought and brought.get("country") == country:
+            return _brought_units(country, brought["data"], brought["name"], brought["digest"])
+        return _bundled_units(country)
 
 
-@st.cache_data(show_spinner="Resolving the directory…", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def resolve_upload(
     country: str,
     data: bytes,
@@ -205,7 +209,7 @@ _LOAD_STEPS: dict[str, str] = {
 }
 
 
-@st.cache_data(show_spinner="Loading the sample directory…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def _sample_directory(country: str, units_key: str) -> gpd.GeoDataFrame:
     path = pipeline.sample_directory_path(country)
     units = units_for(country)
@@ -214,7 +218,7 @@ def _sample_directory(country: str, units_key: str) -> gpd.GeoDataFrame:
     return pipeline.load_directory(path, units=units, country=country)
 
 
-@st.cache_resource(show_spinner="Opening the store…")
+@st.cache_resource(show_spinner=False)
 def _open_store(url: str):
     # One connection pool per server process and store URL: a resource, not user data.
     from geomap import store
@@ -226,15 +230,15 @@ def get_store():
     """The store the settings point at (embedded GeoPackage, or PostGIS), opened once per server."""
     from geomap import store
 
-    return _open_store(store.store_url())
+    with st.spinner(_("Opening the store…")):
+        return _open_store(store.store_url())
 
 
 def stored_directories(country: str) -> list[str]:
     """Names of the store's directories for ``country`` (asked afresh: another server may add one)."""
     from geomap import store
 
-    table = store.list_directories(get_store())
-    return table.loc[(table["country"] == country) & (table["kind"] == "directory"), "name"].tolist()
+    return store.directory_names(get_store(), country=country, kind="directory")
 
 
 def set_stored_directory(name: str) -> None:
@@ -253,7 +257,7 @@ def _picked_directory(country: str) -> tuple[str, tuple[int, str]] | None:
     return name, store.directory_stamp(get_store(), name)
 
 
-@st.cache_data(show_spinner="Loading the directory…", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)
 def _stored_directory(country: str, name: str, stamp: tuple[int, str], units_key: str) -> gpd.GeoDataFrame:
     # Keyed by the directory's change stamp: any committed edit (from any server) reloads it.
     from geomap import store
@@ -366,35 +370,57 @@ def current_directory(country: str) -> tuple[gpd.GeoDataFrame, str, bool]:
     units_key = brought["digest"] if brought and brought.get("country") == country else "bundled"
     up = st.session_state.get(K_UPLOAD)
     if up:
-        directory = resolve_upload(
-            country, up["data"], up["name"], up["digest"],
-            sheet=up["sheet"], mapping=up["mapping"], units_key=units_key, edits=up.get("edits", ()),
-            categories=up.get("categories", ()),
-        )
+        with st.spinner(_("Resolving the directory…")):
+            directory = resolve_upload(
+                country, up["data"], up["name"], up["digest"],
+                sheet=up["sheet"], mapping=up["mapping"], units_key=units_key, edits=up.get("edits", ()),
+                categories=up.get("categories", ()),
+            )
         return directory, _("Uploaded: {name}").format(name=up["name"]), False
     picked = _picked_directory(country)
     if picked is not None:
-        directory = _stored_directory(country, picked[0], picked[1], units_key)
+        with st.spinner(_("Loading the directory…")):
+            directory = _stored_directory(country, picked[0], picked[1], units_key)
         return directory, _("{name} (kept in the store)").format(name=picked[0]), bool(directory.attrs.get("fictional"))
     path = pipeline.sample_directory_path(country)
-    directory = _sample_directory(country, units_key)
+    with st.spinner(_("Loading the sample directory…")):
+        directory = _sample_directory(country, units_key)
     if path is None:
         return directory, _("No directory loaded (no bundled sample for this country)"), False
     return directory, _("{country} sample directory (fictional)").format(country=country_name(country)), True
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _country_names(lang: str) -> MappingProxyType:
+    # Every bundled country's name in ``lang``, built once per language and server (read-only,
+    # shared by every session): the sidebar names ~250 countries on every run, and looking each
+    # one up in the table cost 1-2 s per run.
+    opts = country_options()
+    territories = i18n.translator(lang).locale.territories
+    a2 = opts["iso_a2"] if "iso_a2" in opts.columns else [None] * len(opts)
+    names = {str(c): territories.get(str(a)) or str(n) for c, n, a in zip(opts["country"], opts["name"], a2)}
+    return MappingProxyType(names)
+
+
 def country_name(country: str) -> str:
     """Name of a country (ISO3) in the current language (CLDR, via Babel), else the bundled layer's."""
+    return _country_names(i18n.current().lang).get(country, country)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def country_labels(lang: str) -> tuple[tuple[str, ...], MappingProxyType]:
+    """The country picker's codes (sorted by English name) and labels ("Mexico (32 units)") in ``lang``.
+
+    Built once per language and server, shared read-only by every session.
+    """
     opts = country_options()
-    hit = opts.loc[opts["country"] == country]
-    if not len(hit):
-        return country
-    name = str(hit["name"].iloc[0])
-    if "iso_a2" in hit.columns:
-        local = i18n.current().locale.territories.get(str(hit["iso_a2"].iloc[0]))
-        if local:
-            return local
-    return name
+    names = _country_names(lang)
+    t = i18n.translator(lang)
+    labels = {
+        str(c): names[str(c)] + " (" + t.ngettext("{n} unit", "{n} units", int(n)).format(n=t.number(int(n))) + ")"
+        for c, n in zip(opts["country"], opts["units"])
+    }
+    return tuple(labels), MappingProxyType(labels)
 
 
 def _context_inputs(country: str, role: str) -> tuple:
@@ -443,6 +469,10 @@ def _build_context(country: str, role: str) -> Context:
     view = _view_for_role((inputs[0], *inputs[3:]), role, directory)
     units = boundaries.localized_names(units, i18n.current().lang)
     notes = tuple(units.attrs.get("notes", ()) or ())
+    warning = ""
+    if units.attrs.get("vintage_note"):  # said again in this run's language (the loaded note is cached)
+        warning = boundary_vintage.vintage_note(country, country_name=country_name(country)) or ""
+        notes = tuple(warning if n == units.attrs["vintage_note"] else n for n in notes)
     source = str(units.attrs.get("source", "") or _("source not stated"))
     vintage = str(units.attrs.get("vintage", "") or _("vintage not stated"))
     licence = str(units.attrs.get("licence", "") or "")
@@ -459,5 +489,6 @@ def _build_context(country: str, role: str) -> Context:
         boundary_vintage=vintage,
         boundary_licence=licence,
         boundary_notes=notes,
+        boundary_warning=warning,
         store_key=inputs[5],  # the picked stored directory and its change stamp (None for an upload)
     )

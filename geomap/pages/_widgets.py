@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 
 import pandas as pd
@@ -41,6 +42,19 @@ UNIT_COLUMNS: dict[str, str] = {
 }
 
 
+@st.cache_resource(show_spinner=False)
+def freeze_long_lived() -> bool:
+    """Move the objects alive now out of the garbage collector's reach, once per server process.
+
+    Called after the first page: modules, loaded boundaries and caches live as long as the
+    server, and each full collection would otherwise walk them all and stall every session for
+    100-200 ms. Cached, so later runs do not count the frozen objects again (that walks them).
+    """
+    gc.collect()
+    gc.freeze()
+    return True
+
+
 def page_direction() -> None:
     """Lay the page out right to left when the run's language is (Arabic); no-op otherwise."""
     if i18n.direction() == "rtl":
@@ -66,13 +80,14 @@ def headed(table: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.Data
 def sources(ctx, *extra: str) -> None:
     """The map's sources in full, in a collapsed "Sources" under it (the map carries a short credit)."""
     with st.expander(_("Sources")):
-        st.markdown(
-            f"- **Boundaries:** {md_text(ctx.boundary_source)}. Vintage: {md_text(ctx.boundary_vintage)}. "
-            f"Licence: {md_text(ctx.boundary_licence or 'not stated')}.\n"
-            f"- **Directory:** {md_text(ctx.directory_label)}.\n"
-            + "".join(f"- {md_text(x)}\n" for x in extra)
-            + _("- Map drawn with Leaflet (BSD-2-Clause), served by this app.")
-        )
+        lines = [
+            _("**Boundaries:** {source}. Vintage: {vintage}. Licence: {licence}.").format(
+                source=md_text(ctx.boundary_source), vintage=md_text(ctx.boundary_vintage),
+                licence=md_text(ctx.boundary_licence or _("not stated"))),
+            _("**Directory:** {label}.").format(label=md_text(ctx.directory_label)),
+            *(md_text(x) for x in extra),
+        ]
+        st.markdown("".join(f"- {line}\n" for line in lines) + _("- Map drawn with Leaflet (BSD-2-Clause), served by this app."))
         for note in ctx.boundary_notes:
             st.caption(note)
 
@@ -88,9 +103,13 @@ def upload_limit_mb() -> int:
 
 def boundary_notice(ctx) -> None:
     """Say when the boundaries drawn are outdated (a warning), and their source (a caption)."""
-    outdated = [n for n in ctx.boundary_notes if "outdated" in n or "before the" in n]
-    if outdated:
-        st.warning(" ".join(outdated), icon="🗺️")
+    warning = getattr(ctx, "boundary_warning", "")
+    if warning:
+        st.warning(warning, icon="🗺️")
+
+
+#: What each page would show, named in its empty state (see :func:`no_directory`).
+_PAGE_THINGS = {"coverage figures": N_("coverage figures"), "gaps": N_("gaps"), "partners": N_("partners")}
 
 
 def no_directory(ctx, *, page: str) -> bool:
@@ -105,10 +124,11 @@ def no_directory(ctx, *, page: str) -> bool:
     """
     if len(ctx.directory):
         return False
+    things = _(_PAGE_THINGS[page]) if page in _PAGE_THINGS else page
     st.info(
-        f"**No directory of services is loaded for {ctx.country_name}**, so there are no {page} to show. "
-        "Upload a directory on the **Data** page (CSV, XLSX, GeoJSON, GeoPackage, HXL or HSDS), "
-        "or pick a country with a bundled sample (Nigeria, Mexico) in the sidebar.",
+        _("**No directory of services is loaded for {country}**, so there are no {things} to show. "
+          "Upload a directory on the **Data** page (CSV, XLSX, GeoJSON, GeoPackage, HXL or HSDS), "
+          "or pick a country with a bundled sample (Nigeria, Mexico) in the sidebar.").format(country=ctx.country_name, things=things),
         icon="ℹ️",
     )
     boundary_notice(ctx)

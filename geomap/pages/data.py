@@ -13,7 +13,7 @@ import streamlit as st
 
 from geomap import boundaries, i18n
 from geomap.directory import privacy, readers, resolve, schema, writers
-from geomap.i18n import _, ngettext
+from geomap.i18n import N_, _, ngettext
 from geomap.io import limits
 from geomap.io.formats import DIRECTORY_FORMATS
 from geomap.pages import _state, _url, _widgets
@@ -44,8 +44,8 @@ def _export(key: str, fmt: str, _view: pd.DataFrame) -> bytes:
 def _upload_section() -> None:
     st.subheader(_("Bring a directory"))
     st.caption(
-        "CSV (any delimiter or encoding), Excel, GeoJSON, GeoPackage, an HXL-tagged sheet, or an HSDS "
-        f"data package (zip). Files stay in your session only. Size limit: {_widgets.upload_limit_mb()} MB."
+        _("CSV (any delimiter or encoding), Excel, GeoJSON, GeoPackage, an HXL-tagged sheet, or an HSDS "
+          "data package (zip). Files stay in your session only. Size limit: {mb} MB.").format(mb=i18n.number(_widgets.upload_limit_mb()))
     )
     up = st.file_uploader(max_upload_size=_widgets.upload_limit_mb(), label=
         _("Upload a directory"),
@@ -98,7 +98,7 @@ def _upload_section() -> None:
             categories.update(loaded_categories)
     options = [""] + list(schema.FIELD_NAMES)
     recognised = ngettext("Column mapping — {n} of {m} column recognised", "Column mapping — {n} of {m} columns recognised",
-                          len(headers)).format(n=len(auto), m=len(headers))
+                          len(headers)).format(n=i18n.number(len(auto)), m=i18n.number(len(headers)))
     with st.expander(recognised, expanded=len(auto) < 3):
         cols = st.columns(3)
         mapping: dict[str, str] = {}
@@ -218,14 +218,37 @@ def _category_section(unknown: dict[str, int], *, uploaded: bool) -> None:
         st.info(_("No category was mapped."))
 
 
+#: The review table's own columns, as people read them (the field columns take the schema's labels).
+_REVIEW_LABELS = {"source_row": N_("Row in the file"), "status": N_("Status"), "display_name": N_("Record"),
+                  "reason": N_("Why it needs a look"), "verified": N_("Last verified")}
+
+
+_STATUS = {"placed": N_("placed"), "flagged": N_("flagged")}
+
+
+def _verified(value: object) -> str:
+    """The last-verified date, with the stale badge every record gets (confidential ones too)."""
+    d = schema.parse_date(value)
+    text = d.isoformat() if d else _("never")
+    return f"{text} · ⚠️ " + _("stale") if schema.is_stale(value) else text
+
+
+def _review_columns(table: pd.DataFrame) -> dict[str, object]:
+    labels = {**{f.name: f.label for f in schema.FIELDS}, **_REVIEW_LABELS}
+    return {c: st.column_config.Column(_(labels[c])) for c in table.columns if c in labels}
+
+
 def _review_table(rows: pd.DataFrame) -> pd.DataFrame:
     cols = ["source_row", "status", "display_name", "reason", *[c for c in _EDITABLE if c in rows.columns]]
     table = pd.DataFrame(rows[[c for c in cols if c in rows.columns]]).astype(object).reset_index(drop=True)
+    if "last_verified" in rows.columns:
+        table.insert(3, "verified", rows["last_verified"].map(_verified).to_numpy())
     for c in ("latitude", "longitude"):
         if c in table.columns:
             table[c] = table[c].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
     table["service_types"] = table["service_types"].map(schema.format_list)
-    return table
+    table["status"] = table["status"].map(lambda v: _(_STATUS.get(v, v)) if isinstance(v, str) else v)
+    return table.where(table.notna(), "")  # a withheld or missing cell reads blank, not "None"
 
 
 def _review_section(directory: pd.DataFrame, view: pd.DataFrame, *, uploaded: bool) -> None:
@@ -250,7 +273,8 @@ def _review_section(directory: pd.DataFrame, view: pd.DataFrame, *, uploaded: bo
         table,
         hide_index=True,
         width="stretch",
-        disabled=["source_row", "status", "display_name", "reason"] if uploaded else True,
+        disabled=["source_row", "status", "display_name", "verified", "reason"] if uploaded else True,
+        column_config=_review_columns(table),
         key="review_editor",
     )
     if uploaded and st.button(_("Re-check corrected rows"), key="recheck"):

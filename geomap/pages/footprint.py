@@ -30,7 +30,7 @@ __all__ = ["K_PROJECTS", "render"]
 K_PROJECTS = "geomap_fp_upload"
 #: session_state key of the column choices for the uploaded file: {"digest", "mapping"}.
 K_MAPPING = "geomap_fp_mapping"
-_TIMELINE = {"projects": "Projects active", "budget": "Budget", "reached": "People reached"}
+_TIMELINE = {"projects": N_("Projects active"), "budget": N_("Budget"), "reached": N_("People reached")}
 #: The page's view in the URL (the country is the app's one selection).
 URL_PARAMS = (
     _url.Param("category", "fp_cat", "list", tuple(P.PROGRAM_CATEGORIES)),
@@ -95,7 +95,8 @@ def _countries(digest: str, _raw: pd.DataFrame) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _coverage(country: str, directory_key: str, role: str, _units, _directory) -> pd.DataFrame:
+def _coverage(country: str, directory_key: str, role: str, lang: str, _units, _directory) -> pd.DataFrame:
+    # lang in the key: banded cells are text in the run's language
     # Exact for partners; for the public, small counts of confidential sites are banded.
     from geomap.analysis.coverage import published_coverage
 
@@ -148,9 +149,10 @@ def _readable(table: pd.DataFrame) -> pd.DataFrame:
     """Key columns first, readable names, whole people (a share of a multi-unit project is rounded)."""
     out = table.copy()
     if "overlay" in out.columns:
-        out["overlay"] = out["overlay"].map(F.OVERLAY_GROUPS)
-    for col in ("reached", "officials_trained"):
-        out[col] = out[col].round().astype("Int64")
+        out["overlay"] = out["overlay"].map(lambda g: _(F.OVERLAY_GROUPS[g]) if g in F.OVERLAY_GROUPS else g)
+    for col in ("reached", "officials_trained", "budget"):  # whole people; budgets in whole currency units
+        if col in out.columns:
+            out[col] = out[col].round().astype("Int64")
     first = [c for c in ("name", "reached_unit", "projects", "reached", "budget", "currency") if c in out.columns]
     out = out[first + [c for c in out.columns if c not in first]]
     return out.rename(columns={c: _(v) for c, v in _TABLE_LABELS.items()})
@@ -161,13 +163,18 @@ def _no_projects_here(ctx: _state.Context, countries: pd.DataFrame) -> bool:
     rows_of = {str(c or ""): int(n) for c, n in zip(countries["country"], countries["rows"])}
     if rows_of.get(ctx.country) or rows_of.pop("", 0):  # rows without a country are read as this one's
         return False
-    elsewhere = ", ".join(f"{_state.country_name(c) if len(c) == 3 else c} ({n} rows)" for c, n in rows_of.items())
-    st.info(
-        f"**The project file has no project in {ctx.country_name}**, so there is no footprint to show. "
-        + (f"It has projects in: {elsewhere}. Pick one of these countries in the sidebar" if elsewhere else "")
-        + _(", or upload your own project file above."),
-        icon="ℹ️",
+    elsewhere = ", ".join(
+        ngettext("{country} ({n} row)", "{country} ({n} rows)", n).format(
+            country=_state.country_name(c) if len(c) == 3 else c, n=i18n.number(n))
+        for c, n in rows_of.items()
     )
+    text = _("**The project file has no project in {country}**, so there is no footprint to show.").format(country=ctx.country_name)
+    if elsewhere:
+        text += " " + _("It has projects in: {countries}. Pick one of these countries in the sidebar, "
+                        "or upload your own project file above.").format(countries=elsewhere)
+    else:
+        text += " " + _("Upload your own project file above.")
+    st.info(text, icon="ℹ️")
     _url.write(ctx.country, URL_PARAMS)
     return True
 
@@ -181,7 +188,7 @@ def render() -> None:
     _upload_panel()
     data, name, digest, is_sample = _source()
     if is_sample:
-        st.info(P.ILLUSTRATIVE_NOTICE, icon="ℹ️")
+        st.info(_(P.ILLUSTRATIVE_NOTICE), icon="ℹ️")
     raw = _raw_projects(data, name, digest, is_sample)
     if raw is None:
         return
@@ -199,13 +206,14 @@ def render() -> None:
     fp = F.footprint_by_unit(units, kept, allocate=allocate, currency=currency)
     coverage = None
     if overlay and has_directory:
-        coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.role, ctx.units, ctx.directory)
+        coverage = _coverage(ctx.country, _widgets.directory_key(ctx), ctx.role, i18n.current().lang, ctx.units, ctx.directory)
         fp = F.footprint_overlay(fp, coverage)
     _summary(ctx, fp, kept, coverage)
     boundary_source = ctx.boundary_source
     fmap = footprint_map(units, fp, measure=measure, overlay=coverage is not None, boundary_source=boundary_source)
     st_folium(fmap, returned_objects=[], use_container_width=True, height=540, key=f"fp_map_{country}")
-    _widgets.sources(ctx, f"Projects: {name}" + (" (illustrative sample)" if is_sample else ""))
+    projects_source = (_("Projects: {file} (illustrative sample)") if is_sample else _("Projects: {file}")).format(file=i18n.isolate(name))
+    _widgets.sources(ctx, projects_source)
     _timeline(kept, fp)
     table = _units_table(fp)
     d1, d2, d3 = st.columns(3)
@@ -269,15 +277,15 @@ def _row_accounting(projects, name: str, country: str) -> None:
 def _filters(placed) -> dict[str, Any]:
     """The filter widgets over the placed projects; keyword arguments of ``filter_projects``."""
     c1, c2, c3 = st.columns(3)
-    cats = _pick(c1, "Program category", [c for c in P.PROGRAM_CATEGORIES if c in set(placed["category"].dropna())],
+    cats = _pick(c1, _("Program category"), [c for c in P.PROGRAM_CATEGORIES if c in set(placed["category"].dropna())],
                  key="fp_cat", fmt=lambda c: P.project_label(c, vocabulary="category"))
-    acts = _pick(c2, "Activity type", [c for c in P.ACTIVITY_TYPES if c in set(placed["activity_type"].dropna())],
+    acts = _pick(c2, _("Activity type"), [c for c in P.ACTIVITY_TYPES if c in set(placed["activity_type"].dropna())],
                  key="fp_act", fmt=lambda c: P.project_label(c, vocabulary="activity_type"))
-    stats = _pick(c3, "Status", [c for c in P.PROJECT_STATUSES if c in set(placed["project_status"].dropna())],
+    stats = _pick(c3, _("Status"), [c for c in P.PROJECT_STATUSES if c in set(placed["project_status"].dropna())],
                   key="fp_status", fmt=lambda c: P.project_label(c, vocabulary="project_status"))
     c4, c5, c6 = st.columns(3)
-    funders = _pick(c4, "Funder", sorted(placed["funder"].dropna().astype(str).unique()), key="fp_funder")
-    partners = _pick(c5, "Implementing partner", sorted(placed["implementing_partner"].dropna().astype(str).unique()), key="fp_partner")
+    funders = _pick(c4, _("Funder"), sorted(placed["funder"].dropna().astype(str).unique()), key="fp_funder")
+    partners = _pick(c5, _("Implementing partner"), sorted(placed["implementing_partner"].dropna().astype(str).unique()), key="fp_partner")
     span = F.project_years(placed)
     year_from = year_to = None
     if span and span[0] < span[1]:
@@ -309,7 +317,8 @@ def _display_options(kept, ctx, has_directory: bool) -> tuple[str, str, str | No
         help=_("Outline the units with no provider in the directory, to see funded areas against unserved areas."),
     )
     if not has_directory:  # the reason said on the page, not only in a tooltip
-        c9.caption(f"No directory of services is loaded for {ctx.country_name}: upload one on the Data page to overlay it.")
+        c9.caption(_("No directory of services is loaded for {country}: upload one on the Data page to overlay it.").format(
+            country=ctx.country_name))
     return measure, allocate, currency, overlay
 
 
@@ -321,10 +330,10 @@ def _summary(ctx, fp, kept, coverage) -> None:
     t = i18n.current()
     st.markdown("**" + _("Units not reached:") + "** " + (", ".join(_widgets.md_text(t.isolate(n)) for n in missed) if missed else _("none")))
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric(_("Units reached"), f"{summary['units_reached']} of {summary['units']}")
+    m1.metric(_("Units reached"), _("{n} of {m}").format(n=i18n.number(summary["units_reached"]), m=i18n.number(summary["units"])))
     m2.metric(_("Projects"), i18n.number(summary["projects"]), help=_("{n} country-wide").format(n=i18n.number(summary["whole_country_projects"])))
-    m3.metric(_("Budget"), f"{summary['budget']:,.0f} {summary['currency'] or ''}".strip())
-    m4.metric(_("People reached"), f"{round(summary['reached']):,}",
+    m3.metric(_("Budget"), f"{i18n.number(summary['budget'], digits=0)} {summary['currency'] or ''}".strip())
+    m4.metric(_("People reached"), i18n.number(round(summary["reached"])),
               help=_("As reported by the projects; a multi-unit project's people are shared among its units."))
     if coverage is not None:
         gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
@@ -351,7 +360,10 @@ def _timeline(kept, fp) -> None:
 def _units_table(fp):
     st.subheader(_("Units"))
     table = F.footprint_table(fp)
-    st.dataframe(_readable(table), hide_index=True, width="stretch")
+    shown = _readable(table)
+    whole = lambda v: i18n.number(v, digits=0)  # noqa: E731 - figures in the run's language
+    numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])]
+    st.dataframe(shown.style.format({c: whole for c in numeric}, na_rep=_("no data")), hide_index=True, width="stretch")
     return table
 
 

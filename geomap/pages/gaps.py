@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 
@@ -32,22 +33,43 @@ _MEASURES = {
     "access_per_100k": N_("Beds within reach per 100,000 people (2SFCA)"),
 }
 _TABLE_COLUMNS = {
-    "gap_rank": "Rank", "name": "Unit", "gap_index": "Gap index", "providers": "Providers",
-    "pop_beyond_km": "People beyond reach", "share_within": "% within reach", "population": "Population (census)",
-    "per_100k": "Providers per 100k", "mean_distance_km": "Mean distance (km)",
-    "access_per_100k": "Beds within reach per 100k (2SFCA)", "settlement_share": "Settlement people as % of census",
-    "c_absent": "Index part: no provider", "c_supply": "Index part: too few per 100k",
-    "c_reach": "Index part: people beyond reach", "parent_code": "Parent unit",
-    "grid_population": "People on the grid", "grid_to_census": "Grid / census",
+    "gap_rank": N_("Rank"), "name": N_("Unit"), "gap_index": N_("Gap index"), "providers": N_("Providers"),
+    "pop_beyond_km": N_("People beyond reach"), "share_within": N_("% within reach"), "population": N_("Population (census)"),
+    "per_100k": N_("Providers per 100k"), "mean_distance_km": N_("Mean distance (km)"),
+    "access_per_100k": N_("Beds within reach per 100k (2SFCA)"), "settlement_share": N_("Settlement people, share of census (%)"),
+    "c_absent": N_("Index part: no provider"), "c_supply": N_("Index part: too few per 100k"),
+    "c_reach": N_("Index part: people beyond reach"), "parent_code": N_("Parent unit"),
+    "grid_population": N_("People on the grid"), "grid_to_census": N_("Grid / census"),
 }
 #: The gap-index components as people read them (the weight sliders and the table).
-_COMPONENT_LABELS = {"absent": "No provider", "supply": "Too few per 100k", "reach": "People beyond reach"}
-_EXPLAIN = (
+_COMPONENT_LABELS = {"absent": N_("No provider"), "supply": N_("Too few per 100k"), "reach": N_("People beyond reach")}
+_EXPLAIN = N_(
     "**2SFCA** (two-step floating catchment area): beds of each provider shared among the people "
     "within its reach, then summed for each settlement; a measure of capacity, not only distance. "
     "**Proposed sites** are chosen by maximal covering location (**MCLP**): the settlements where "
     "new sites would bring the most people within reach, existing sites counting as covering."
 )
+#: The proposed-sites table as people read it.
+_SITE_COLUMNS = {
+    "order": N_("Site"), "name": N_("Settlement"), "unit": N_("State"),
+    "new_population_covered": N_("People newly within reach"), "share_after": N_("Share covered after (%)"),
+}
+#: The census-coverage table as people read it.
+_CENSUS_COLUMNS = {
+    "name": N_("Unit"), "settlement_share": N_("Settlement people, share of census (%)"),
+    "settlement_population": N_("People in settlements"), "population": N_("Population (census)"),
+    "settlements": N_("Settlements"), "code": N_("Code"),
+}
+
+
+def _component(key: str) -> str:
+    """A gap-index component's name in the run's language."""
+    return _(_COMPONENT_LABELS[key]) if key in _COMPONENT_LABELS else key
+
+
+def _count(value) -> str:
+    """A sum of people in the run's language ("no data" when missing)."""
+    return i18n.number(None if pd.isna(value) else round(value), digits=0)
 
 
 def _url_services() -> list[str]:
@@ -92,14 +114,14 @@ def _service_gaps(
 
 
 def _grid_controls():
-    with st.expander("Population grid (optional: every person, from a raster of people per cell)", expanded=False):
+    with st.expander(_("Population grid (optional: every person, from a raster of people per cell)"), expanded=False):
         tif = st.file_uploader(
-            "Population raster (GeoTIFF / COG of persons per cell: WorldPop, GHSL, GPW, HRSL)", type=["tif", "tiff"],
+            _("Population raster (GeoTIFF / COG of persons per cell: WorldPop, GHSL, GPW, HRSL)"), type=["tif", "tiff"],
             key="gaps_grid_upload",
         )
-        fr = st.file_uploader("Friction surface (minutes per metre, GeoTIFF; optional)", type=["tif", "tiff"], key="gaps_friction_upload")
-        minutes = st.number_input("Travel-time budget (minutes)", min_value=5.0, max_value=600.0, value=60.0, step=5.0, key="gaps_grid_minutes")
-        st.caption("Without a raster, reach is measured from GeoNames settlements (part of the population).")
+        fr = st.file_uploader(_("Friction surface (minutes per metre, GeoTIFF; optional)"), type=["tif", "tiff"], key="gaps_friction_upload")
+        minutes = st.number_input(_("Travel-time budget (minutes)"), min_value=5.0, max_value=600.0, value=60.0, step=5.0, key="gaps_grid_minutes")
+        st.caption(_("Without a raster, reach is measured from GeoNames settlements (part of the population)."))
     if tif is None:
         return None
     data = read_source(tif, what="population raster")
@@ -115,25 +137,26 @@ def _grid_run(ctx, units, key: str, service: str, radius: float, grid):
     if run_key in store:
         return store[run_key]
     n = len(measures.STAGES) if fr else len(measures.STAGES) - 1
-    bar = st.progress(0.0, text="Population grid: reading the raster…")
+    bar = st.progress(0.0, text=_("Population grid: reading the raster…"))
 
     def progress(stage: str, fraction: float) -> None:
         i = measures.STAGES.index(stage)
-        bar.progress(min((i + fraction) / (n + 1), 1.0), text=f"Population grid — {stage}: {fraction:.0%}")
+        bar.progress(min((i + fraction) / (n + 1), 1.0),
+                     text=_("Population grid — {stage}: {share}").format(stage=_(stage), share=i18n.percent(fraction)))
 
-    with grid_io.open_upload(data, filename=name) as info:
+    with contextlib.ExitStack() as uploads:
+        info = uploads.enter_context(grid_io.open_upload(data, filename=name))
         friction = None
-        if fr:
-            with grid_io.open_upload(fr, filename="friction surface") as finfo:
-                friction = cost.read_friction(finfo.path, info)
+        if fr:  # read tile by tile while the upload stays open
+            friction = cost.friction_raster(uploads.enter_context(grid_io.open_upload(fr, filename="friction surface")).path)
         directory = ctx.directory
         if not privacy.can_see_confidential(ctx.role):  # the disclosure rule: withheld sites shape no figure
             directory, _banded = gaps.public_inputs(units, directory, service=service)
         providers = distance.providers_offering(directory, service)
         table = measures.grid_measures(info, units, providers, radius_km=radius, friction=friction, minutes=minutes, progress=progress)
-        bar.progress(n / (n + 1), text="Population grid — map overview")
+        bar.progress(n / (n + 1), text=_("Population grid — map overview"))
         ov = overview.distance_overview(info, providers, role=ctx.role)
-    bar.progress(1.0, text=f"Population grid: done ({info.label})")
+    bar.progress(1.0, text=_("Population grid: done ({raster})").format(raster=i18n.isolate(info.label)))
     if len(store) >= 4:
         store.pop(next(iter(store)))
     store[run_key] = (table, ov)
@@ -153,19 +176,19 @@ def _grid_for_service(ctx, units, key: str, service: str, radius: float, grid):
 
 
 def _grid_summary(ctx, units, table: pd.DataFrame, ov, radius: float, service: str) -> None:
-    st.subheader("Over every person: the population grid")
+    st.subheader(_("Over every person: the population grid"))
     total = table["grid_population"].sum(min_count=1)
     beyond = table["pop_beyond_km"].sum(min_count=1)
     g1, g2, g3 = st.columns(3)
-    g1.metric("People on the grid", "no data" if pd.isna(total) else f"{total:,.0f}")
-    g2.metric(f"Beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{beyond:,.0f}")
+    g1.metric(_("People on the grid"), _count(total))
+    g2.metric(_("Beyond {km} km").format(km=i18n.number(radius)), _count(beyond))
     if "pop_beyond_min" in table.columns:
         late = table["pop_beyond_min"].sum(min_count=1)
-        g3.metric(f"Beyond {table['minutes'].iloc[0]:g} minutes", "no data" if pd.isna(late) else f"{late:,.0f}")
+        g3.metric(_("Beyond {minutes} minutes").format(minutes=i18n.number(table["minutes"].iloc[0])), _count(late))
     st.caption(
-        f"Population model: {table.attrs.get('population_model', '')}. Every populated cell counts, in the unit that holds "
-        "its centre; the reach columns of the table below are measured over the grid. The map is a coarse overview "
-        "(a few hundred cells a side), never the full raster."
+        _("Population model: {model}. Every populated cell counts, in the unit that holds "
+          "its centre; the reach columns of the table below are measured over the grid. The map is a coarse overview "
+          "(a few hundred cells a side), never the full raster.").format(model=i18n.isolate(table.attrs.get("population_model", "")))
     )
     fmap = grid_layer.grid_overview_map(ov, units, boundary_source=ctx.boundary_source)
     st_folium(fmap, returned_objects=[], use_container_width=True, height=420, key=f"gaps_grid_map_{ctx.country}_{service}")
@@ -192,7 +215,7 @@ def _controls(ctx):
     c1, c2 = st.columns([3, 2])
     st.session_state.setdefault("gaps_services", ["shelter"])
     services = c1.multiselect(_("Service(s)"), _widgets.service_options(ctx.directory), format_func=schema.label, key="gaps_services")
-    measure = c2.selectbox(_("Map shows"), list(_MEASURES), format_func=_MEASURES.get, key="gaps_measure")
+    measure = c2.selectbox(_("Map shows"), list(_MEASURES), format_func=lambda m: _(_MEASURES[m]), key="gaps_measure")
     radii: dict[str, float] = {}
     with st.expander(_("Reach, thresholds and gap-index weights"), expanded=False):
         cols = st.columns(max(len(services), 1))
@@ -207,7 +230,8 @@ def _controls(ctx):
         st.caption(_("Gap index = weighted mean of the components below (each 0 = no gap … 1 = worst)."))
         wcols = st.columns(len(gaps.COMPONENTS))
         weights = {
-            k: wc.slider(f"Weight: {_COMPONENT_LABELS.get(k, k)}", 0.0, 3.0, float(gaps.DEFAULT_WEIGHTS[k]), 0.5, help=gaps.COMPONENTS[k], key=f"gaps_w_{k}")
+            k: wc.slider(_("Weight: {component}").format(component=_component(k)), 0.0, 3.0, float(gaps.DEFAULT_WEIGHTS[k]), 0.5,
+                         help=_(gaps.COMPONENTS[k]), key=f"gaps_w_{k}")
             for wc, k in zip(wcols, gaps.COMPONENTS)
         }
     with st.expander(_("Your own demand points or populations (optional)"), expanded=False):
@@ -230,7 +254,7 @@ def _table(table: pd.DataFrame) -> None:
     fmt = {
         "Population (census)": "{:,.0f}", "Providers per 100k": "{:.2f}", "% within reach": "{:.0f}",
         "People beyond reach": "{:,.0f}", "Mean distance (km)": "{:,.1f}", "Beds within reach per 100k (2SFCA)": "{:,.1f}",
-        "Settlement people as % of census": "{:.0f}",
+        "Settlement people, share of census (%)": "{:.0f}",
         "Index part: no provider": "{:.0f}", "Index part: too few per 100k": "{:.2f}",
         "Index part: people beyond reach": "{:.2f}", "Gap index": "{:.2f}",
         "People on the grid": "{:,.0f}", "Grid / census": "{:.2f}",
@@ -250,7 +274,8 @@ def _service_section(
     # A spinner while it works, then plain text (a finished status box looks like a control).
     with st.spinner(_("{service}: distances, catchments and 2SFCA…").format(service=schema.label(service))):
         reach = None if grid_out is None else grid_out[0]
-        result = _service_gaps(key, service, radius, threshold, ctx.role, grid_key, units, ctx.directory, demand, reach)
+        # the language in the key: a public table's banded cells ("fewer than 3", "12 or more") are text in it
+        result = _service_gaps(f"{key}:{i18n.current().lang}", service, radius, threshold, ctx.role, grid_key, units, ctx.directory, demand, reach)
     if reach is not None:
         st.caption(_("{service}: computed for {n} settlements and the population grid.").format(service=schema.label(service), n=i18n.number(len(demand))))
     else:
@@ -273,7 +298,7 @@ def _service_section(
     if add:
         with st.spinner(ngettext("Choosing {n} site…", "Choosing {n} sites…", int(add)).format(n=int(add))):
             result.sites = _sites(key, service, radius, int(add), ctx.role, demand, result.providers)
-        st.caption(f"Proposed sites chosen (MCLP solver status: {result.sites.attrs.get('status')}).")
+        st.caption(_("Proposed sites chosen (MCLP solver status: {status}).").format(status=result.sites.attrs.get("status")))
 
     road_catch = None
     if road is not None:
@@ -298,14 +323,14 @@ def _service_section(
             + " " + _("Partners can sign in to see exact figures.")
         )
     st.caption(demand_mod.DEMAND_CAVEAT + " " + demand_mod.outside_note(demand))
-    _widgets.sources(ctx, "Settlements: GeoNames (CC BY 4.0), places of 500 people or more")
+    _widgets.sources(ctx, _("Settlements: GeoNames (CC BY 4.0), places of 500 people or more"))
     if grid_out is not None:
         _grid_summary(ctx, units, table, grid_out[1], radius, service)
 
     st.subheader(_("Ranked gaps"))
     w = table.attrs["weights"]
-    st.caption(_("Gap index weights: ") + ", ".join(f"{_COMPONENT_LABELS.get(k, k)} {v:g}" for k, v in w.items())
-               + f"; threshold {threshold:g} providers per 100k. Units are ranked worst first.")
+    st.caption(_("Gap index weights: {weights}; threshold {threshold} providers per 100k. Units are ranked worst first.").format(
+        weights=", ".join(f"{_component(k)} {i18n.number(v)}" for k, v in w.items()), threshold=i18n.number(threshold)))
     parents = sorted({str(p) for p in table["parent_code"].dropna() if str(p)})
     if parents:  # admin-2 units brought by the user: drill down by admin-1 parent
         pick = st.selectbox(_("Units in"), ["", *parents], format_func=lambda c: c or _("All"), key=f"gaps_parent_{service}")
@@ -330,45 +355,51 @@ def _headline_metrics(table: pd.DataFrame, service: str, radius: float) -> None:
     on_grid = "grid_population" in table.columns
     total = table["grid_population" if on_grid else "settlement_population"].sum(min_count=1)
     m1, m2, m3 = st.columns(3)
+    exact = banded is not None and banded.any()
     m1.metric(
-        f"Units with no {schema.label(service).lower()}" + ("" if banded is None or not banded.any() else " shown exactly"),
-        f"{len(lacking)} of {len(table)}",
+        (_("Units with no {service} shown exactly") if exact else _("Units with no {service}")).format(service=schema.label(service).lower()),
+        _("{n} of {m}").format(n=i18n.number(len(lacking)), m=i18n.number(len(table))),
     )
+    km = i18n.number(radius)
+    share = i18n.percent(None if pd.isna(total) or not total else beyond / total)
     if on_grid:
-        m2.metric(f"People on the grid beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{round(beyond):,}",
-                  help="Every populated cell of the population raster, counted in the unit holding its centre.")
-        m3.metric(f"Share of the grid population beyond {radius:g} km", "no data" if pd.isna(total) or not total else f"{beyond / total:.0%}",
-                  help=f"Of the {round(total or 0):,} people on the population grid inside the units.")
+        m2.metric(_("People on the grid beyond {km} km").format(km=km), _count(beyond),
+                  help=_("Every populated cell of the population raster, counted in the unit holding its centre."))
+        m3.metric(_("Share of the grid population beyond {km} km").format(km=km), share,
+                  help=_("Of the {n} people on the population grid inside the units.").format(n=_count(total or 0)))
     else:
-        m2.metric(f"People in settlements beyond {radius:g} km", "no data" if pd.isna(beyond) else f"{round(beyond):,}",
-                  help="People living in the GeoNames settlements of 500+ people that are farther than the reach "
-                  "from every provider; people outside those settlements are not counted.")
-        m3.metric(f"Share of settlement people beyond {radius:g} km", "no data" if not total else f"{beyond / total:.0%}",
-                  help=f"Of the {round(total or 0):,} people living in GeoNames settlements of this country, "
-                  "not of the census population.")
+        m2.metric(_("People in settlements beyond {km} km").format(km=km), _count(beyond),
+                  help=_("People living in the GeoNames settlements of 500+ people that are farther than the reach "
+                         "from every provider; people outside those settlements are not counted."))
+        m3.metric(_("Share of settlement people beyond {km} km").format(km=km), share,
+                  help=_("Of the {n} people living in GeoNames settlements of this country, "
+                         "not of the census population.").format(n=_count(total or 0)))
     if lacking:
-        st.caption("No provider: " + ", ".join(lacking))
+        st.caption(_("No provider: {units}").format(units=", ".join(i18n.isolate(u) for u in lacking)))
+    st.caption(_("Population model: {model}.").format(model=table.attrs.get("population_model", gaps.SETTLEMENT_MODEL)))
 
 
 def _sites_table(s, units) -> None:
     """The proposed sites, numbered, with their settlement and state, and the coverage curve."""
-    st.subheader("Where the next sites would help most")
+    st.subheader(_("Where the next sites would help most"))
     a = s.attrs
-    st.caption(f"Covered now: {a['covered_before']:,.0f} of {a['total_population']:,.0f} people in settlements.")
+    st.caption(_("Covered now: {covered} of {total} people in settlements.").format(
+        covered=_count(a["covered_before"]), total=_count(a["total_population"])))
     names = dict(zip(units["code"].astype(str), units["name"].astype(str)))
     shown = pd.DataFrame(
         {
-            "Site": s["order"].to_numpy(),
-            "Settlement": s["name"].astype(str).to_numpy() if "name" in s.columns else "",
-            "State": s["unit_code"].astype(str).map(lambda c: names.get(c, c)).to_numpy() if "unit_code" in s.columns else "",
-            "People newly within reach": s["new_population_covered"].round().astype("Int64").to_numpy(),
-            "Share covered after (%)": (s["cumulative_share_covered"] * 100).to_numpy(),
+            "order": s["order"].to_numpy(),
+            "name": s["name"].astype(str).to_numpy() if "name" in s.columns else "",
+            "unit": s["unit_code"].astype(str).map(lambda c: names.get(c, c)).to_numpy() if "unit_code" in s.columns else "",
+            "new_population_covered": s["new_population_covered"].round().astype("Int64").to_numpy(),
+            "share_after": (s["cumulative_share_covered"] * 100).to_numpy(),
         }
-    )
-    st.dataframe(shown.style.format({"People newly within reach": "{:,.0f}", "Share covered after (%)": "{:.1f}"}),
+    ).rename(columns={c: _(v) for c, v in _SITE_COLUMNS.items()})
+    people, after = _(_SITE_COLUMNS["new_population_covered"]), _(_SITE_COLUMNS["share_after"])
+    st.dataframe(shown.style.format({people: lambda v: i18n.number(v, digits=0), after: lambda v: i18n.number(v, digits=1)}),
                  hide_index=True)
-    st.line_chart(shown.set_index("Site")["Share covered after (%)"], height=200,
-                  x_label="Sites added (in order)", y_label="Settlement people within reach (%)")
+    st.line_chart(shown.set_index(_(_SITE_COLUMNS["order"]))[after], height=200,
+                  x_label=_("Sites added (in order)"), y_label=_("Settlement people within reach (%)"))
 
 
 def _downloads(ctx, units, table: pd.DataFrame, fmap, service: str) -> None:
@@ -394,10 +425,10 @@ def _census_note(table: pd.DataFrame) -> None:
     over = table[(table["settlement_population"] > table["population"]) & table["population"].notna()]
     if len(over):
         st.caption(
-            _("In ") + ", ".join(over["name"].astype(str)) + _(" the people counted in GeoNames settlements exceed the "
-            "census population: settlement figures come from other years and sources than the census (and a "
-            "settlement's population may include its surroundings), so settlement-based figures such as "
-            "people beyond reach can be larger than the census.")
+            _("In {units} the people counted in GeoNames settlements exceed the "
+              "census population: settlement figures come from other years and sources than the census (and a "
+              "settlement's population may include its surroundings), so settlement-based figures such as "
+              "people beyond reach can be larger than the census.").format(units=", ".join(i18n.isolate(u) for u in over["name"].astype(str)))
         )
 
 
@@ -426,7 +457,7 @@ def render() -> None:
     _widgets.boundary_notice(ctx)
     services, measure, radii, threshold, weights, dem_bytes, pop_bytes, road = _controls(ctx)
     _url.write(ctx.country, _url_params(services))
-    st.caption(_EXPLAIN)
+    st.caption(_(_EXPLAIN))
     grid = _grid_controls()
     if not services:
         st.info(_("Pick at least one service."))
@@ -465,14 +496,13 @@ def render() -> None:
     with st.expander(_("How much of the census the settlements represent")):
         cov = demand_mod.demand_coverage(units, demand).merge(units[["code", "name"]], on="code", how="left")
         cov["settlement_share"] = cov["settlement_share"] * 100
-        labels = {"name": "Unit", "settlement_share": "Settlement people as % of census",
-                  "settlement_population": "People in settlements", "population": "Population (census)",
-                  "settlements": "Settlements", "code": "Code"}
-        shown = cov[list(labels)].rename(columns=labels)
+        shown = cov[list(_CENSUS_COLUMNS)].rename(columns={c: _(v) for c, v in _CENSUS_COLUMNS.items()})
+        whole = lambda v: i18n.number(v, digits=0)  # noqa: E731
         st.dataframe(
             shown.style.format(
-                {"People in settlements": "{:,.0f}", "Population (census)": "{:,.0f}", "Settlement people as % of census": "{:.0f} %"},
-                na_rep="no data",
+                {_("People in settlements"): whole, _("Population (census)"): whole,
+                 _("Settlement people, share of census (%)"): whole},
+                na_rep=_("no data"),
             ),
             hide_index=True,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geomap import auth
+from geomap import auth, i18n
 from geomap import store as gs
 from geomap.analysis import freshness
 from geomap.directory import schema
@@ -31,8 +31,11 @@ def _user() -> str:
 def _directory_table(country: str) -> None:
     table = gs.list_directories(_state.get_store())
     table = table[table["country"] == country]
-    cols = ["name", "owner", "licence", "sensitivity", "fictional", "records", "verified", "pending_proposals"]
-    st.dataframe(table[cols], hide_index=True, width="stretch")
+    cols = ["name", "records", "verified", "pending_proposals", "owner", "licence", "sensitivity", "fictional"]
+    labels = {"name": _("Directory"), "records": _("Records"), "verified": _("Verified"),
+              "pending_proposals": _("Proposals waiting"), "owner": _("Owner"), "licence": _("Licence"),
+              "sensitivity": _("Sensitivity"), "fictional": _("Fictional")}
+    st.dataframe(table[[c for c in cols if c in table.columns]], hide_index=True, width="stretch", column_config=labels)
 
 
 def _save_upload(ctx: _state.Context, names: list[str]) -> None:
@@ -134,23 +137,29 @@ def _proposals(directory: str) -> None:
 def _freshness(ctx: _state.Context) -> None:
     days = get_settings().stale_after_days
     st.subheader(_("Verification and freshness"))
-    st.metric(_("Verified in the last 12 months"), f"{freshness.share_verified(ctx.directory):.1f} %"
+    st.metric(_("Verified in the last 12 months"), i18n.percent(freshness.share_verified(ctx.directory) / 100, digits=1)
               if len(ctx.directory) else _("no records"))
     table = freshness.freshness_by_unit(ctx.units, ctx.directory, stale_after_days=days)
-    st.dataframe(table[table["records"] > 0], hide_index=True, width="stretch",
-                 column_config={"share_verified": _("% verified (12 months)"),
-                                "stale": _("not verified in {days} days").format(days=days)})
+    shown = table.loc[table["records"] > 0, ["name", "records", "verified_recently", "share_verified", "stale", "code"]]
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"name": _("Unit"), "records": _("Records"), "verified_recently": _("Verified in 12 months"),
+                                "share_verified": st.column_config.NumberColumn(_("% verified (12 months)"), format="%.0f"),
+                                "stale": _("not verified in {days} days").format(days=i18n.number(days)), "code": _("Code")})
     if ctx.role != gs.PUBLIC:
         stale = freshness.stale_records(ctx.view, stale_after_days=days)
-        st.caption(_("{n} records not verified in the last {days} days (GEOMAP_STALE_AFTER_DAYS)").format(n=len(stale), days=days))
-        st.dataframe(stale[["id", "display_name" if "display_name" in stale.columns else "name", "admin1_code",
-                            "last_verified", "days_since_verified"]], hide_index=True, width="stretch")
+        st.caption(_("{n} records not verified in the last {days} days (GEOMAP_STALE_AFTER_DAYS)").format(n=i18n.number(len(stale)), days=i18n.number(days)))
+        state = dict(zip(ctx.units["code"].astype(str), ctx.units["name"].astype(str)))
+        stale = stale.assign(state=stale["admin1_code"].map(lambda c: state.get(str(c), c) if isinstance(c, str) else ""))
+        name = "display_name" if "display_name" in stale.columns else "name"
+        st.dataframe(stale[[name, "state", "last_verified", "days_since_verified", "id"]], hide_index=True, width="stretch",
+                     column_config={name: _("Record"), "state": _("State"), "last_verified": _("Last verified"),
+                                    "days_since_verified": _("Days since verified"), "id": _("ID")})
 
 
 def render() -> None:
     """Draw the Records page."""
     ctx = _state.get_context()
-    st.title(_("Records"))
+    st.title(_("Records — {country}").format(country=ctx.country_name))
     st.caption(_("The directories kept in the store: every change is logged with who, when and why."))
     _directory_table(ctx.country)
     _freshness(ctx)

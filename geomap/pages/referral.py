@@ -9,6 +9,7 @@ rounded click or non-confidential organisation; services; filters) so it can be 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import date
 
 import geopandas as gpd
@@ -89,7 +90,7 @@ def _road_graph_upload():
         try:
             return digest, _road_graph(digest, up.name, data)
         except (ValueError, OSError) as exc:
-            st.error(f"{up.name}: {exc}")
+            st.error(_("{file}: {error}").format(file=up.name, error=exc))
             return "", None
 
 
@@ -160,17 +161,28 @@ def _referral_map(published: gpd.GeoDataFrame, start: referral.Start | None, ctx
     key = f"{len(ctx.units)}:{ctx.units.total_bounds.round(4).tolist()}:{ctx.units['code'].astype(str).str.cat()[:200]}"
     return referral_map.referral_map(
         published, start, ctx.units, role=ctx.role, outlines=_outline_features(key, ctx.units),
-        boundary_source=ctx.boundary_source, boundary_vintage=ctx.boundary_vintage or None,
-        boundary_licence=ctx.boundary_licence or None,
+        boundary_source=ctx.boundary_source,
     )
 
 
-def _card(row: pd.Series) -> None:
+def _needs_met(row: pd.Series, needs: list[str]) -> str:
+    """"Meets 2 of 3 needs: Shelter, Legal aid" (with two needs or more; else empty)."""
+    if len(needs) < 2:
+        return ""
+    offered = set(schema.parse_service_types(row.get("service_types"))[0])
+    met = [schema.label(s) for s in needs if s in offered]
+    return _("Meets {k} of {n} needs: {list}").format(k=len(met), n=len(needs), list=", ".join(met) or "—")
+
+
+def _card(row: pd.Series, needs: Sequence[str] = ()) -> None:
     with st.container(border=True):
         t = i18n.current()
         stale = " · ⚠️ " + _("**stale record**: not verified for over a year") if bool(row.get("stale")) else ""
         name = _widgets.md_text(t.isolate(row.get("display_name")))
         st.markdown(f"**{int(row['rank'])}. {name}** — {_widgets.md_text(row.get('distance'))}{stale}")
+        met = _needs_met(row, list(needs))
+        if met:
+            st.markdown(f"**{_widgets.md_text(met)}**")
         services = ", ".join(schema.label(s) for s in schema.parse_service_types(row.get("service_types"))[0])
         pops = ", ".join(schema.label(p, vocabulary="population") for p in schema.parse_populations(row.get("populations_served"))[0])
         lines = [_("Services: {list}").format(list=services or _("not listed")), _("Serves: {list}").format(list=pops or _("not listed"))]
@@ -189,14 +201,14 @@ def _card(row: pd.Series) -> None:
             lines.append(_("How to refer: {method}").format(method=row.get("referral_method")))
         accepting = schema.parse_bool(row.get("accepting_referrals"))
         if accepting is not None:
-            lines.append("Accepting referrals" if accepting else "Not accepting referrals at last check")
+            lines.append(_("Accepting referrals") if accepting else _("Not accepting referrals at last check"))
         where: list[str] = []
         for c in ("address", "town", "admin1_name"):  # a part already said (the town in the address) once only
             part = str(row.get(c)).strip() if _present(row.get(c)) else ""
             if part and not any(part.casefold() in w.casefold() for w in where):
                 where.append(part)
         if where:
-            lines.append("Where: " + ", ".join(where))
+            lines.append(_("Where: {place}").format(place=", ".join(t.isolate(w) for w in where)))
         d = schema.parse_date(row.get("last_verified"))
         lines.append(_("Last verified: {date}").format(date=t.date(d, format="yyyy-MM-dd") if d else _("never")))
         st.markdown("  \n".join(_widgets.md_text(x) for x in lines))
@@ -223,14 +235,15 @@ def _result_groups(published: pd.DataFrame, services: list[str], *, full: bool, 
             st.caption(_("Distances are approximate bands; contact these services through their front-door contact."))
         if not per_need:
             for _i, row in part.iterrows():
-                _card(row)
+                _card(row, services)
             continue
         for service, rows in _need_groups(part, services):
-            st.markdown(f"**{schema.label(service)}** — {len(rows)} found")
+            st.markdown(ngettext("**{service}** — {n} found", "**{service}** — {n} found", len(rows)).format(
+                service=schema.label(service), n=i18n.number(len(rows))))
             if not len(rows):
-                st.caption(f"None offering {schema.label(service).lower()} in this group.")
+                st.caption(_("None offering {service} in this group.").format(service=schema.label(service).lower()))
             for _i, row in rows.iterrows():
-                _card(row)
+                _card(row, services)
 
 
 def _present(value: object) -> bool:
@@ -271,7 +284,7 @@ def render() -> None:
     published = None
     if start is not None and query.services:
         published = _search(
-            _widgets.directory_key(ctx),
+            f"{_widgets.directory_key(ctx)}:{i18n.current().lang}",  # distances are text in the run's language
             (start.lat, start.lon, start.label, start.kind, start.value, start.shareable, start.share_unit),
             services=query.services, populations=query.populations, language=query.language,
             open_24h=query.open_24h, accepting_only=query.accepting_only, match=query.match, n=query.n,
@@ -293,7 +306,7 @@ def render() -> None:
         height=480,
         key=f"ref_map_{ctx.country}",
     )
-    _widgets.sources(ctx, "Towns: GeoNames (CC BY 4.0)")
+    _widgets.sources(ctx, _("Towns: GeoNames (CC BY 4.0)"))
     clicked = (map_data or {}).get("last_clicked")
     if clicked:
         # A new click (the component keeps returning the last one on every rerun).
@@ -306,6 +319,13 @@ def render() -> None:
     if published is not None:
         _results(published, full, query)
         _downloads(published, ctx, full)
+
+
+def _match_label(match: str, n: int) -> str:
+    """The "Show" choice ``match`` ("any" or "all") for ``n`` results, in the run's language."""
+    if match == "all":
+        return ngettext("{n} nearest offering all the needs", "{n} nearest offering all the needs", n).format(n=i18n.number(n))
+    return ngettext("{n} nearest for each need", "{n} nearest for each need", n).format(n=i18n.number(n))
 
 
 def _query(ctx: _state.Context) -> tuple[referral.ReferralQuery, referral.Start | None]:
@@ -328,11 +348,12 @@ def _query(ctx: _state.Context) -> tuple[referral.ReferralQuery, referral.Start 
     st.session_state.setdefault(_K + "n", 5)
     n = int(f4.number_input(_("How many"), min_value=1, max_value=50, step=1, key=_K + "n"))
     st.session_state.setdefault(_K + "match", "any")
-    match_all = st.radio(
+    # The choice means something only with two needs or more (one need: both read the same).
+    match_all = len(services) > 1 and st.radio(
         _("Show"), ["any", "all"], key=_K + "match", horizontal=True,
-        format_func=lambda m: f"{n} nearest for each need" if m == "any" else f"{n} nearest offering all the needs",
+        format_func=lambda m: _match_label(m, n),
         help=_("For each need: a list per chosen service. All the needs: only providers offering every chosen service."),
-    ) == "all" and len(services) > 1
+    ) == "all"
 
     query = referral.ReferralQuery(kind if value else "", value, tuple(services), tuple(populations), language or None,
                                    True if open_24h else None, bool(accepting), "all" if match_all else "any", n)

@@ -62,7 +62,7 @@ def _country_keys(units: pd.DataFrame, country: str) -> set[str]:
         if col in hit.columns:
             keys.update(schema.normalise_header(v) for v in hit[col].dropna())
     # A unit's own name or code wins over the country's name (Mexico's state "México").
-    for col in ("code", "name", "name_en", "name_es", "name_fr"):
+    for col in ("code", "name", "name_en", "name_es", "name_fr", "name_ar"):
         if col in units.columns:
             keys.difference_update(schema.normalise_header(v) for v in units[col].dropna())
     if "code" in units.columns:  # bare unit codes too: "MEX" is the State of México's MX-MEX

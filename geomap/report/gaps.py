@@ -22,7 +22,7 @@ from geomap.analysis import demand as _demand
 from geomap.analysis import gaps as _gaps
 from geomap.analysis.service_gaps import ServiceGaps, beyond_reach, service_gaps
 from geomap.directory import disclosure, privacy, schema
-from geomap.i18n import _
+from geomap.i18n import N_, _
 from geomap.io.vector import gpkg_bytes
 from geomap.layers import assets
 from geomap.layers.gaps_map import build_gaps_map
@@ -151,16 +151,16 @@ def _map_iframe(fmap) -> str:
 
 #: Columns of the population-grid table in the report, with their headers and formats.
 _GRID_COLUMNS: dict[str, tuple[str, str]] = {
-    "name": ("Unit", "{}"),
-    "grid_population": ("People on the grid", "{:,.0f}"),
-    "census_population": ("Census", "{:,.0f}"),
-    "grid_to_census": ("Grid / census", "{:.2f}"),
-    "pop_within_km": ("Within reach (km)", "{:,.0f}"),
-    "share_within": ("Share within (%)", "{:.0f}"),
-    "mean_distance_km": ("Mean distance (km)", "{:,.1f}"),
-    "pop_within_min": ("Within the time budget", "{:,.0f}"),
-    "mean_minutes": ("Mean travel time (min)", "{:,.0f}"),
-    "unreachable_population": ("Cannot reach one", "{:,.0f}"),
+    "name": (N_("Unit"), "{}"),
+    "grid_population": (N_("People on the grid"), "{:,.0f}"),
+    "census_population": (N_("Census"), "{:,.0f}"),
+    "grid_to_census": (N_("Grid / census"), "{:.2f}"),
+    "pop_within_km": (N_("Within reach (km)"), "{:,.0f}"),
+    "share_within": (N_("Share within (%)"), "{:.0f}"),
+    "mean_distance_km": (N_("Mean distance (km)"), "{:,.1f}"),
+    "pop_within_min": (N_("Within the time budget"), "{:,.0f}"),
+    "mean_minutes": (N_("Mean travel time (min)"), "{:,.0f}"),
+    "unreachable_population": (N_("Cannot reach one"), "{:,.0f}"),
 }
 
 
@@ -172,13 +172,19 @@ def grid_section_html(table: pd.DataFrame) -> str:
     shown = table[cols].copy()
     if "share_within" in shown.columns:
         shown["share_within"] = shown["share_within"] * 100
-    heads = {c: _GRID_COLUMNS[c][0] for c in cols}
-    fmts = {_GRID_COLUMNS[c][0]: _GRID_COLUMNS[c][1] for c in cols if c != "name"}
-    minutes = f"; time budget {table['minutes'].iloc[0]:g} minutes over the friction surface" if "minutes" in table.columns else ""
+    heads = {c: _(_GRID_COLUMNS[c][0]) for c in cols}
+    fmts = {_(_GRID_COLUMNS[c][0]): _GRID_COLUMNS[c][1] for c in cols if c != "name"}
+    model = i18n.isolate(table.attrs.get("population_model", ""))
+    if "minutes" in table.columns:
+        how = _("Population model: {model}. Every populated cell counts in the unit holding its centre; the census column is "
+                "compared with exact (coverage-weighted) zonal sums; time budget {minutes} minutes over the friction surface.").format(
+            model=model, minutes=i18n.number(table["minutes"].iloc[0]))
+    else:
+        how = _("Population model: {model}. Every populated cell counts in the unit holding its centre; the census column is "
+                "compared with exact (coverage-weighted) zonal sums.").format(model=model)
     return (
-        "<h3>Over every person: the population grid</h3>"
-        f"<p>Population model: {tpl.esc(table.attrs.get('population_model', ''))}. Every populated cell counts in the "
-        f"unit holding its centre; the census column is compared with exact (coverage-weighted) zonal sums{tpl.esc(minutes)}.</p>"
+        "<h3>" + tpl.esc(_("Over every person: the population grid")) + "</h3>"
+        + "<p>" + tpl.esc(how) + "</p>"
         + tpl.table_html(shown.rename(columns=heads), formats=fmts)
     )
 
@@ -237,7 +243,7 @@ def gaps_report(
         sections.append(_service_section(r, demand, fmap=fmap, role=role, full=full))
     sections.append(_demand_section(units, demand))
     title = _("Service gaps — {country}").format(country=country_name) if country_name else _("Service gaps")
-    subtitle = ", ".join(f"{schema.label(r.service)} ({r.radius_km:g} km)" for r in results)
+    subtitle = ", ".join(f"{schema.label(r.service)} ({i18n.number(r.radius_km)} km)" for r in results)
     return tpl.page(
         title,
         sections,

@@ -27,7 +27,14 @@ from geomap.store._common import (
     require_role,
 )
 from geomap.store.backup import backup, dump, restore
-from geomap.store.directories import KINDS, create_directory, ensure_directory, get_directory, list_directories
+from geomap.store.directories import (
+    KINDS,
+    create_directory,
+    directory_names,
+    ensure_directory,
+    get_directory,
+    list_directories,
+)
 from geomap.store.engine import HEAD, STORE_FILENAME, Store, migrate, schema_version, store_url
 from geomap.store.importing import ImportPlan, commit_import, preview_import, read_import_file
 from geomap.store.proposals import approve, list_proposals, propose, reject
@@ -50,7 +57,7 @@ __all__ = [
     "importing", "ADMIN", "EDITOR", "PARTNER", "PUBLIC", "ROLES", "SENSITIVITIES", "KINDS", "HEAD", "STORE_FILENAME",
     "ConflictError", "RoleError", "Store", "ImportPlan",
     "require_role", "open_store", "migrate", "schema_version", "store_url",
-    "create_directory", "ensure_directory", "get_directory", "list_directories",
+    "create_directory", "directory_names", "ensure_directory", "get_directory", "list_directories",
     "read_import_file", "preview_import", "commit_import",
     "read_directory", "load_directory", "directory_stamp", "get_record", "update_record", "verify_record", "delete_record",
     "history", "version_of", "restore_version", "as_of",

@@ -10,7 +10,7 @@ from geomap import boundaries
 from geomap.store._common import ADMIN, SENSITIVITIES, now_iso, require_role
 from geomap.store.engine import Store
 
-__all__ = ["KINDS", "create_directory", "get_directory", "list_directories", "ensure_directory"]
+__all__ = ["KINDS", "create_directory", "directory_names", "get_directory", "list_directories", "ensure_directory"]
 
 #: What a named collection holds.
 KINDS: tuple[str, ...] = ("directory", "projects")
@@ -114,3 +114,19 @@ def list_directories(store: Store) -> pd.DataFrame:
         rows = conn.execute(query).mappings().all()
     columns = [*(c.name for c in d.columns), "records", "verified", "pending_proposals"]
     return pd.DataFrame([dict(x) for x in rows], columns=columns)
+
+
+def directory_names(store: Store, *, country: str | None = None, kind: str | None = None) -> list[str]:
+    """Names of the directories (optionally of one country and kind), sorted.
+
+    One small query with no record counts (:func:`list_directories` counts every record): cheap
+    enough for the app to ask on every page run, so a directory another server adds shows at once.
+    """
+    d = tables.directories
+    query = sa.select(d.c.name).order_by(d.c.name)
+    if country is not None:
+        query = query.where(d.c.country == country)
+    if kind is not None:
+        query = query.where(d.c.kind == kind)
+    with store.engine.connect() as conn:
+        return [str(name) for name in conn.execute(query).scalars()]

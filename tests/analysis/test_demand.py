@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from _gaps_fixtures import settlements, units
 
+from geomap import i18n
 from geomap.analysis import demand as dm
 
 
@@ -94,8 +95,10 @@ def test_demand_points_just_off_the_coast_go_to_the_nearest_unit():
     assert out.attrs["outside"] == 1 and out.attrs["outside_population"] == 7
     assert list(out.index[: len(pts)]) == [i for i in pts.index if i in out.index]  # input order kept
     note = dm.outside_note(out)
-    assert "1 demand point(s) (15,000,000 people) lie just outside" in note
-    assert f"1 demand point(s) (7 people) lie more than {TOLERANCE_KM:g} km outside every unit and are left out" in note
+    assert "1 demand point (15,000,000 people) lies just outside" in note  # singular: one point
+    assert f"1 demand point (7 people) lies more than {TOLERANCE_KM:g} km outside every unit and is left out" in note
+    with i18n.use("es"):  # said in the user's language, numbers with its separators
+        assert "1 punto de demanda (15.000.000 personas) queda justo fuera" in dm.outside_note(out)
     # a zero tolerance drops both; a wide one keeps both
     assert dm.demand_points(u, pd.concat([pts, near, far]), tolerance_km=0).attrs["outside"] == 2
     assert dm.demand_points(u, pd.concat([pts, near, far]), tolerance_km=50).attrs["outside"] == 0

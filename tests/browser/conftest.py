@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -86,7 +87,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _minimal_env(home: Path) -> dict[str, str]:
+def minimal_env(home: Path) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
         "HOME": str(home),
@@ -118,13 +119,12 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=15)
 
 
-@pytest.fixture(scope="session")
-def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start ``streamlit run app.py`` from the repo root on a free port; yield its base URL."""
+@contextmanager
+def serve_app(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``streamlit run app.py`` from the repo root on a free port (HOME=``workdir``); yield its base URL."""
     if not (REPO / "app.py").is_file():
         pytest.fail(f"{REPO / 'app.py'} is missing")
     port = _free_port()
-    workdir = tmp_path_factory.mktemp("streamlit")
     log_path = workdir / "streamlit.log"
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
@@ -137,7 +137,7 @@ def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         proc = subprocess.Popen(
             cmd,
             cwd=REPO,
-            env=_minimal_env(workdir),
+            env={**minimal_env(workdir), **(extra_env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -161,6 +161,30 @@ def app_url(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         yield base
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: tuple[str, Path]) -> str:
+    """The base URL of the app (see :func:`app_server`)."""
+    return app_server[0]
+
+
+@pytest.fixture(scope="session")
+def app_home(app_server: tuple[str, Path]) -> Path:
+    """The server's ``HOME``: its settings, credentials file and store live under it (XDG defaults)."""
+    return app_server[1]
+
+
+@pytest.fixture(scope="session")
+def app_server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory, store_vars) -> Iterator[tuple[str, Path]]:
+    """Start ``streamlit run app.py`` from the repo root on a free port; yield its base URL and HOME.
+
+    The server has a store of its own (a GeoPackage in its folder, or with
+    ``GEOMAP_TEST_BACKEND=postgis`` a seeded PostGIS database).
+    """
+    workdir = tmp_path_factory.mktemp("streamlit")
+    with serve_app(workdir, store_vars(workdir / "data")) as base:
+        yield base, workdir
 
 
 @pytest.fixture(scope="session")

@@ -28,14 +28,35 @@ PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Providers placed", "Units with at least one", "Population denominator", "Download this table (CSV)",
         "All services", "Everyone", "Language", "Country", "Partner sign-in", "Gaps", "Referral", "Footprint",
     )),
-    "gaps": ("Gaps", ("Service types", "Language", "Country", "Partner sign-in")),
-    "referral": ("Referral", ("Language", "Country", "Partner sign-in")),
+    "gaps": ("Gaps", (
+        "Service(s)", "Map shows", "Reach, thresholds and gap-index weights", "Your own demand points or populations (optional)",
+        "Road travel time (optional: needs a road network file)",
+        "Population grid (optional: every person, from a raster of people per cell)", "Ranked gaps", "Sources",
+        "Gap table (CSV)", "Map (HTML)", "Printable report (HTML, print to PDF)", "How much of the census the settlements represent",
+        "Language", "Country", "Partner sign-in",
+    )),
+    "referral": ("Referral", (
+        "Start from", "Map click", "Town", "State", "My organisation", "Needs (service types)", "For (population)",
+        "Open 24 hours", "Accepting referrals", "How many", "Road travel times (optional: a road network file)", "Sources",
+        "Click the map below to set the starting point.", "Choose one or more services", "Anyone", "Any language",
+        "Language", "Country", "Partner sign-in",
+    )),
     "footprint": ("Footprint", (
         "Donor footprint", "Program category", "Activity type", "Units reached", "Projects", "People reached",
         "Map shows", "Multi-unit projects", "Activity per year", "Timeline shows", "Units not reached:",
         "Use your own project file", "Table (CSV)", "Report (HTML)",
     )),
-    "data": ("Data", ("Language", "Country", "Partner sign-in")),
+    "data": ("Data", (
+        "Bring a directory", "Upload a directory", "Use the bundled sample instead", "Bring your own boundaries (optional)",
+        "Validation report: every row placed or flagged", "Rows in the file", "Placed", "Flagged", "Placed with a warning",
+        "Placed by:", "Download the resolved directory", "Includes flagged rows with their reasons.",
+        "Language", "Country", "Partner sign-in",
+    )),
+    "records": ("Records", (
+        "Records", "Verification and freshness", "Verified in the last 12 months", "Owner", "Licence",
+        "Sign in as a partner to see and propose changes to records, or as an editor to edit and verify them.",
+        "Language", "Country", "Partner sign-in",
+    )),
 }
 LANGS = ("es", "fr", "ar")
 

@@ -163,17 +163,20 @@ _UNDER = """(sel) => {
 }"""
 
 
-@pytest.mark.parametrize(
-    "width",
-    [
-        1400,
-        pytest.param(390, marks=pytest.mark.xfail(
-            reason="#17 open: at 390 px the legend, taller since the banded row of #20, is wider than the room "
-            "the one refit keeps free, so it still covers units; the fix is a legend beside or below the map",
-            strict=False,
-        )),
-    ],
-)
+#: Drawn unit outlines lying partly outside the map's box (0 when the view holds every unit).
+_UNITS_IN_VIEW = """() => {
+    const box = document.querySelector(".leaflet-container").getBoundingClientRect(); let out = 0;
+    for (const p of document.querySelectorAll(".leaflet-overlay-pane path")) {
+        if ((p.getAttribute("class") || "").includes("geomap-context")) { continue; }
+        const r = p.getBoundingClientRect();
+        if (!r.width) { continue; }
+        if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) { out++; }
+    }
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 390])
 def test_mexico_legend_and_attribution_cover_no_state(browser, app_url, width):
     context, page = _open(browser, app_url, "/coverage?country=MX", width=width)
     try:
@@ -183,6 +186,12 @@ def test_mexico_legend_and_attribution_cover_no_state(browser, app_url, width):
         assert frame.evaluate(_UNDER, ".leaflet-control-attribution") == 0
         symbols = frame.locator(".geomap-legend .geomap-legend-sym").count()
         assert symbols >= 2  # provider markers and clusters are explained
+        # The legend is shown (in a clear corner, or docked below the map at phone width) and
+        # every state is inside the map's view.
+        assert frame.locator(".geomap-legend").first.is_visible()
+        assert frame.evaluate(_UNITS_IN_VIEW) == 0
+        if width == 390:
+            assert frame.locator(".geomap-dock .geomap-legend").count() == 1
     finally:
         context.close()
 

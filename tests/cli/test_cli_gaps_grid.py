@@ -32,6 +32,9 @@ def inputs(tmp_path_factory):
     t = from_origin(2.6, 14.0, 0.1, 0.1)  # Nigeria's extent at 0.1 degree: 100 people per cell
     pop = write_raster(tmp / "pop.tif", np.full((110, 130), 100.0, dtype="float32"), transform=t)
     fr = write_raster(tmp / "friction.tif", np.full((110, 130), 60 / 30_000, dtype="float32"), transform=t)  # 30 km/h
+    rng = np.random.default_rng(5)
+    rough = rng.choice([60 / 5_000, 60 / 30_000, 60 / 60_000, -1.0], size=(110, 130), p=[0.3, 0.4, 0.2, 0.1])
+    write_raster(tmp / "rough.tif", rough.astype("float32"), transform=t, nodata=-1.0)  # walking, roads, highways, water
     return tmp, directory, pop, fr
 
 
@@ -64,6 +67,42 @@ def test_gaps_on_dask_writes_the_same_numbers(inputs) -> None:
     b = pd.read_csv(tmp / "dask.csv").set_index("code").sort_index()
     cols = ["grid_population", "pop_within_km", "mean_distance_km", "share_within"]
     np.testing.assert_allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), rtol=1e-9)
+
+
+def _grid_table(path):
+    return pd.read_csv(path).set_index("code").sort_index()
+
+
+TRAVEL = ["grid_population", "pop_within_km", "mean_distance_km", "pop_within_min", "mean_minutes", "unreachable_population"]
+
+
+def test_travel_time_on_dask_writes_the_same_numbers(inputs) -> None:
+    tmp, directory, pop, _ = inputs
+    common = ["gaps", "--country", "NG", "--directory", str(directory), "--service", "shelter", "--radius-km", "50",
+              "--population-raster", str(pop), "--friction", str(tmp / "rough.tif"), "--minutes", "240", "--tile", "40"]
+    assert cli.main([*common, "--out", str(tmp / "t_serial.csv")]) == 0
+    assert cli.main([*common, "--dask", "--out", str(tmp / "t_dask.csv")]) == 0
+    a, b = _grid_table(tmp / "t_serial.csv"), _grid_table(tmp / "t_dask.csv")
+    np.testing.assert_allclose(a[TRAVEL].to_numpy(float), b[TRAVEL].to_numpy(float), rtol=1e-9)
+    assert 0 < a["pop_within_min"].sum() < a["grid_population"].sum()
+    assert a["unreachable_population"].sum() > 0  # cells walled in by water
+
+
+def test_dask_on_an_existing_cluster_by_its_address(inputs, capsys) -> None:
+    from dask.distributed import LocalCluster
+
+    tmp, directory, pop, _ = inputs
+    common = ["gaps", "--country", "NG", "--directory", str(directory), "--service", "shelter", "--radius-km", "50",
+              "--population-raster", str(pop), "--friction", str(tmp / "rough.tif"), "--minutes", "240",
+              "--block", "50", "--tile", "50"]
+    assert cli.main([*common, "--out", str(tmp / "c_serial.csv")]) == 0
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp://", dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+        assert cli.main([*common, "--dask", cluster.scheduler_address, "--out", str(tmp / "c_cluster.csv")]) == 0
+        ran = set(cluster.scheduler.task_prefixes)  # the blocks and the tiles ran on that cluster
+    assert {"tile_travel", "Problem", "sum-aggregate"} <= ran, ran  # the tiles (problem scattered) and the blocks
+    a, b = _grid_table(tmp / "c_serial.csv"), _grid_table(tmp / "c_cluster.csv")
+    np.testing.assert_allclose(a[TRAVEL].to_numpy(float), b[TRAVEL].to_numpy(float), rtol=1e-9)
 
 
 def test_a_missing_raster_is_named(inputs, capsys) -> None:

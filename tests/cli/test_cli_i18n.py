@@ -28,9 +28,11 @@ def test_language_from_lang_environment_and_arabic_report(tmp_path, capsys, monk
     report = tmp_path / "ar.html"
     assert main(["footprint", "--country", "MEX", "--activity", "training", "--lang", "ar", "--out", str(tmp_path / "b.csv"),
                  "--report", str(report)]) == 0
-    assert "وصل إلى 29 من أصل 32 وحدة" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "وصل إلى 29 من أصل 32 وحدة" in out
+    assert "ولاية شيواوا" in out and "Chihuahua" not in out  # unit names in Arabic (Natural Earth name_ar)
     html = report.read_text(encoding="utf-8")
-    assert "<html lang='ar' dir='rtl'>" in html and "<bdi>Chihuahua</bdi>" in html
+    assert "<html lang='ar' dir='rtl'>" in html and "<bdi>ولاية شيواوا</bdi>" in html
 
 
 def test_lang_option_before_or_after_the_command(tmp_path, capsys):

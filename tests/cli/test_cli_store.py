@@ -16,10 +16,12 @@ from geomap.store import seed
 NAME = "Nigeria — national referral directory (test, fictional)"
 
 
+pytestmark = pytest.mark.store
+
+
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("GEOMAP_DATABASE_URL", raising=False)
+def data_dir(tmp_path, monkeypatch, store_env) -> Path:
+    store_env(monkeypatch, tmp_path / "data")  # a new store (a seeded PostGIS database on that backend)
     return tmp_path / "data"
 
 

@@ -158,3 +158,18 @@ def test_view_for_role():
 )
 def test_distance_band(km, band):
     assert privacy.distance_band(km) == band
+
+
+def test_confidential_sites_behind_one_front_door_are_told_apart():
+    d = _directory()
+    d.loc[2, "front_door_contact"] = d.loc[0, "front_door_contact"]  # two shelters, one hotline
+    v = privacy.public_view(d)
+    names = v["display_name"].tolist()
+    assert names[0] == "Confidential shelter — contact via +999 800 0000 hotline — ref. C1"
+    assert names[2] == "Confidential shelter — contact via +999 800 0000 hotline — ref. U1"
+    assert names[1] == "Fictional Open Office"  # public records keep their own name
+    # a record without an id is told apart by its row in the file; nothing of its place is said
+    d.loc[2, "id"] = None
+    names = privacy.public_view(d)["display_name"].tolist()
+    assert names[2].endswith("— ref. row 4")
+    assert not any("Secret" in n or "Quiet" in n or "6.45" in n for n in names)

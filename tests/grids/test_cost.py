@@ -8,7 +8,7 @@ import pytest
 from rasterio.transform import from_origin
 from shapely.geometry import Point, box
 
-from geomap.grids import cost, io
+from geomap.grids import cost, io, travel
 
 from ._rasters import write_raster
 
@@ -64,7 +64,7 @@ def test_grid_travel_per_unit_counts_unreachable_people(tmp_path) -> None:
         {"code": ["W", "E"]},
         geometry=[box(t.c, t.f - 1000, t.c + 1000, t.f), box(t.c + 1000, t.f - 1000, t.c + 2000, t.f)], crs=CRS,
     ).to_crs(4326)
-    out = cost.grid_travel(info, units, _at(info, [(5, 2)]), friction=friction, minutes=5).set_index("code")
+    out = travel.grid_travel(info, units, _at(info, [(5, 2)]), friction=friction, minutes=5, tile=8).set_index("code")
     assert out.loc["W", "grid_population"] == 300
     # W: cells within 5 one-minute steps of (5, 2), 8-connected geometry, computed by hand:
     r, c = np.mgrid[0:10, 0:10]

@@ -28,14 +28,7 @@ SCOPE = sorted(
     + list((ROOT / "geomap" / "cli_commands").glob("*.py"))
 )
 #: Modules whose text is not translated yet (see the README's "Translations" section).
-PENDING: set[str] = {
-    # text added by the last merge of main (#13/#14/#15 restructuring) and not wrapped yet
-    "geomap/pages/gaps.py",
-    "geomap/pages/referral.py",
-    "geomap/pages/_widgets.py",
-    "geomap/pages/footprint.py",
-    "geomap/pages/data.py",
-}
+PENDING: set[str] = set()
 
 #: Literal texts that are not language (a product name, symbols, formats).
 ALLOWED = {"geomap", "CSV", "HTML", "XLSX", "GeoJSON", "HSDS", "HXL", "OK"}

@@ -21,7 +21,8 @@ from leaks.conftest import load_case
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "app.py"
 
-pytestmark = pytest.mark.skipif(not APP.exists(), reason="app.py not present yet")
+pytestmark = [pytest.mark.skipif(not APP.exists(), reason="app.py not present yet"),
+              pytest.mark.store]  # the pages list and open the store's directories
 
 
 def page_text(at) -> str:

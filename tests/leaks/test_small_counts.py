@@ -425,6 +425,7 @@ def _page_texts(module: str, upload: bytes, name: str, session=None) -> str:
     return page_text(at)
 
 
+@pytest.mark.store
 @pytest.mark.parametrize("module", ["geomap.pages.coverage", "geomap.pages.gaps", "geomap.pages.data", "geomap.pages.referral"])
 def test_pages_are_the_same(family, module):
     units, dirs = family
@@ -436,6 +437,7 @@ def test_pages_are_the_same(family, module):
     _same(outs, module)
 
 
+@pytest.mark.store
 def test_partner_coverage_page_shows_exact_figures(family):
     from datetime import UTC, datetime, timedelta
 

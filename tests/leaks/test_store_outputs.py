@@ -16,10 +16,11 @@ from leaks import _generated
 from leaks._leakcheck import assert_no_leak, find_leaks, output_text
 
 NAME = "Generated confidential directory (fictional)"
+pytestmark = pytest.mark.store
 
 
 @pytest.fixture(scope="module")
-def stored(tmp_path_factory, nga_units):
+def stored(tmp_path_factory, nga_units, store_env):
     """A store holding the generated directory; yields (data_dir, resolved directory, secrets)."""
     from leaks.conftest import load_case
 
@@ -29,16 +30,16 @@ def stored(tmp_path_factory, nga_units):
     source = folder / "generated.csv"
     writers.write_directory(raw, source, format="csv")
     mp = pytest.MonkeyPatch()
-    mp.setenv("GEOMAP_DATA_DIR", str(folder / "data"))
+    store_env(mp, folder / "data")
     assert main(["store", "import", str(source), "--country", "NG", "--directory", NAME, "--by", "leaktest"]) == 0
     yield folder, directory, secrets
     mp.undo()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg", "hsds", "hxl"])
-def test_store_export_public_holds_no_confidential_detail(stored, fmt, monkeypatch, tmp_path):
+def test_store_export_public_holds_no_confidential_detail(stored, store_env, fmt, monkeypatch, tmp_path):
     folder, directory, secrets = stored
-    monkeypatch.setenv("GEOMAP_DATA_DIR", str(folder / "data"))
+    store_env(monkeypatch, folder / "data")
     out = tmp_path / f"public.{'zip' if fmt == 'hsds' else fmt}"
     assert main(["store", "export", "--directory", NAME, "--to", fmt, "--out", str(out), "--with-history"]) == 0
     assert_no_leak(output_text(out), directory, where=f"store export {fmt}", secrets=secrets)
@@ -50,13 +51,13 @@ def test_store_export_public_holds_no_confidential_detail(stored, fmt, monkeypat
     assert find_leaks(output_text(f"{full}.changes.csv"), directory, secrets=secrets)
 
 
-def test_records_page_public_view_holds_no_confidential_detail(stored, monkeypatch):
+def test_records_page_public_view_holds_no_confidential_detail(stored, store_env, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     from leaks._leakcheck import text_of_json
 
     folder, directory, secrets = stored
-    monkeypatch.setenv("GEOMAP_DATA_DIR", str(folder / "data"))
+    store_env(monkeypatch, folder / "data")
 
     def app() -> None:
         from geomap.pages import _sidebar, records

@@ -118,6 +118,7 @@ def test_public_gaps_page_ranks_units_and_hides_confidential(directory_csv):
     captions = " ".join(c.value for c in at.caption)
     assert "lie just outside every unit (coarse coastline or border) and were assigned to the nearest unit within 5 km" in captions
     assert "no demand point is left outside the units" in captions
+    assert "Population model: settlements: GeoNames places of 500+ people" in captions  # every figure names its population
 
 
 def test_weights_and_siting_panel(directory_csv):

@@ -18,8 +18,8 @@ PW = "correct horse battery staple"
 
 
 @pytest.fixture
-def fresh_data_dir(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path / "data"))
+def fresh_data_dir(tmp_path, monkeypatch, store_env) -> Path:
+    store_env(monkeypatch, tmp_path / "data")  # a new store (a seeded PostGIS database on that backend)
     return tmp_path / "data"
 
 
@@ -61,7 +61,9 @@ def test_fresh_install_opens_the_app_on_the_embedded_store(fresh_data_dir):
     at = AppTest.from_file(str(APP), default_timeout=240)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert (fresh_data_dir / gs.STORE_FILENAME).is_file()
+    s = gs.open_store()
+    assert s.backend == "postgis" or (fresh_data_dir / gs.STORE_FILENAME).is_file()
+    s.close()
     assert any(f"Directory: {NGA} (kept in the store)" in c.value for c in [*at.sidebar.caption, *at.sidebar.markdown])
     assert any("fictional" in w.value for w in at.sidebar.warning)
     assert at.sidebar.selectbox(key="sidebar_store_directory").value == NGA

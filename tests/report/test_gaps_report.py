@@ -134,3 +134,16 @@ def test_map_road_catchments_follow_role(result):
     part = rg.build_gaps_map(u, r, dp, role="partner", road_catchments=roads).get_root().render()
     assert "0.1333" not in pub and "0.1333" in part
     assert "-0.2444" in pub
+
+
+def test_map_numbers_and_labels_proposed_sites(result):
+    u, dp, r = result
+    assert r.sites is not None and len(r.sites) == 1
+    page = rg.build_gaps_map(u, r, dp, role="partner").get_root().render()
+    site = r.sites.iloc[0]
+    state = dict(zip(u["code"].astype(str), u["name"].astype(str))).get(str(site["unit_code"]), str(site["unit_code"]))
+    assert page.count("geomap-site-label") == 1  # a permanent label (a DivIcon), not only a tooltip
+    label = page[page.index("geomap-site-label"):]
+    assert label.index(f"Proposed site 1: {site['name']}, {state}") < 300  # its number, settlement and state
+    assert "Proposed site (number, settlement, state)" in page  # and its legend entry
+    assert "Nearby providers grouped" in page
