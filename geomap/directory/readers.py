@@ -1343,14 +1343,14 @@ def _table_from_text(
         delim = _sniff_delimiter(head)
         enc = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
         attrs: dict[str, Any] = {"format": fmt, "encoding": enc, "delimiter": delim, "warnings": warnings}
-        fast = _columns_from_text(head, data, None, delim, name, fmt=fmt, attrs=attrs)
+        fast = _columns_from_text(head, delim, name, fmt, attrs, utf8=data, whole=None)
         if fast is not None:
             return fast
     text, enc, bad_lines = _decode_text(data, name, warnings)
     delim = _sniff_delimiter(text)
     attrs = {"format": fmt, "encoding": enc, "delimiter": delim, "warnings": warnings}
     if not bad_lines:
-        fast = _columns_from_text(text, data if enc in ("utf-8", "utf-8-sig") else None, text, delim, name, fmt=fmt, attrs=attrs)
+        fast = _columns_from_text(text, delim, name, fmt, attrs, utf8=data if enc in ("utf-8", "utf-8-sig") else None, whole=text)
         if fast is not None:
             return fast
     raw = _csv_records(text, delim, bad_lines, name, warnings)
@@ -1411,7 +1411,7 @@ def _body_bytes(text: str, utf8: bytes | None, whole: str | None, lines: int) ->
 
 
 def _columns_from_text(
-    text: str, utf8: bytes | None, whole: str | None, delim: str, name: str, *, fmt: str, attrs: dict[str, Any]
+    text: str, delim: str, name: str, fmt: str, attrs: dict[str, Any], *, utf8: bytes | None, whole: str | None
 ) -> tuple[list[str], dict[str, str], TextColumns, dict[str, Any]] | None:
     """The text table column by column, or ``None`` where only the row-by-row reader is exact.
 
