@@ -88,8 +88,6 @@ def store_backend() -> str:
     return value
 
 
-
-
 @pytest.fixture(scope="session")
 def store_backend_name() -> str:
     """The backend this run's store-marked tests use: ``geopackage`` or ``postgis``."""
@@ -101,7 +99,8 @@ def pytest_collection_modifyitems(config, items) -> None:
     postgis = store_backend() == "postgis"
     keep, dropped = [], []
     for item in items:
-        path = Path(str(item.fspath)).relative_to(REPO / "tests")
+        path = Path(item.path).resolve()
+        path = path.relative_to(REPO / "tests") if path.is_relative_to(REPO / "tests") else Path("elsewhere", path.name)
         if path.parts[0] in STORE_DIRS or any(fnmatch.fnmatch(path.as_posix(), pattern) for pattern in STORE_FILES):
             item.add_marker(pytest.mark.store)
         params = getattr(getattr(item, "callspec", None), "params", {})
