@@ -83,7 +83,7 @@ def bench_directory(*, n_rows: int, repeat: int) -> list[Record]:
             return limit_assign(lon, lat, geoms)
 
         mine, base = paired_median(subject, baseline, repeat=repeat)
-        read_s, raw = timed(lambda: readers.read_directory(path))
+        read_s, raw = timed(lambda: readers.read_directory(path, arrow=True))  # as the pipeline reads
         resolve_s, out = timed(lambda: resolve.resolve_directory(raw, units, country="NGA"))
         size = path.stat().st_size
     acc = resolve.row_accounting(out)

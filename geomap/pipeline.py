@@ -6,6 +6,7 @@ on the command line go through exactly the same steps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,7 @@ def load_directory(
     mapping: dict[str, str] | None = None,
     edits: dict[int, dict[str, str]] | None = None,
     categories: dict[str, str] | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a directory file and resolve every row to a unit (or flag it).
 
@@ -94,6 +96,11 @@ def load_directory(
     categories
         The user's ``{raw category: code}`` mapping (see
         :func:`geomap.directory.resolve.resolve_directory`).
+    progress
+        Called as ``progress(fraction, stage)``: ``(0.0, "read")`` before the file is read,
+        then the resolver's steps (:data:`geomap.directory.resolve.PROGRESS_STAGES`) scaled
+        to the rest, ending with ``(1.0, "done")``. A 100,000-row file takes a few seconds:
+        pages show a progress bar with it.
 
     Returns
     -------
@@ -102,10 +109,14 @@ def load_directory(
         before showing or exporting individual records.
     """
     iso3 = _boundaries.resolve_country(country)
+    if progress is not None:
+        progress(0.0, "read")
+    # text columns held as Arrow strings: no Python object per cell (the resolver reads them as is)
     raw = readers.read_directory(source, filename=filename, sheet=sheet, mapping=mapping, arrow=True)
     if edits:
         raw = apply_edits(raw, edits)
-    resolved = resolve.resolve_directory(raw, units, country=iso3, categories=categories)
+    rest = None if progress is None else (lambda fraction, stage: progress(0.35 + 0.65 * fraction, stage))
+    resolved = resolve.resolve_directory(raw, units, country=iso3, categories=categories, progress=rest)
     resolved.attrs = {**raw.attrs, **resolved.attrs}
     return resolved
 

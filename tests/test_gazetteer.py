@@ -118,3 +118,20 @@ def test_find_towns_equals_find_town_for_each_name():
     batch = gazetteer.find_towns(common, "MEX", limit=10)
     for q in common:
         pd.testing.assert_frame_equal(batch[q], gazetteer.find_town(q, "MEX", limit=10), obj=q)
+
+
+def test_best_towns_is_find_towns_first_row_and_ties():
+    """Exactly spelt names skip the scoring; the answer is still find_town's top row and ties."""
+    places = gazetteer.settlements("MEX")
+    rng = np.random.default_rng(4)
+    names = places["name"].iloc[rng.integers(0, len(places), 30)].tolist()
+    queries = [*names, "San José", "Guadalupe", "santa maria", "Emiliano Zapata", "El Carmen", "Zzzxq", " ", names[0][:-1] + "x"]
+    best = gazetteer.best_towns(queries, "MEX", limit=5)
+    for q in queries:
+        found = gazetteer.find_town(q, "MEX", limit=5)
+        if len(found) == 0:
+            assert best[q] is None, q
+            continue
+        top = found.iloc[0]
+        ties = int((found["score"] == top["score"]).sum())
+        assert best[q] == (top["name"], top["latitude"], top["longitude"], top["score"], ties), q

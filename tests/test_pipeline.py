@@ -47,3 +47,18 @@ def test_bad_edits_raise_clear_errors():
         pipeline.apply_edits(raw, {9: {"name": "x"}})
     with pytest.raises(ValueError, match="'colour' is not a directory field"):
         pipeline.apply_edits(raw, {2: {"colour": "x"}})
+
+
+def test_load_directory_reports_progress_in_order():
+    """The progress callback hears every step, fractions rising from 0 to 1 (pages show a bar)."""
+    from geomap.directory.resolve import PROGRESS_STAGES
+
+    units = pipeline.load_units("NGA")
+    heard: list[tuple[float, str]] = []
+    out = pipeline.load_directory(
+        pipeline.sample_directory_path("NGA"), units=units, country="NGA", progress=lambda f, s: heard.append((f, s))
+    )
+    assert len(out) > 0
+    assert [s for _f, s in heard] == ["read", *PROGRESS_STAGES]
+    fractions = [f for f, _s in heard]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from geomap.directory import schema
 from geomap.io.columns import blank_mask as _arrow_blank
+from geomap.io.columns import plain_ends
 
 __all__ = [
     "arrow_strings", "blank_cells", "blank_mask", "memo", "memo_codes", "str_column", "text_array", "text_codes", "texts",
@@ -135,7 +136,8 @@ def text_array(column: Any) -> pa.Array:
     """:func:`texts` of a column as an Arrow array, trimmed in Arrow for text columns."""
     arrow = arrow_strings(column)
     if arrow is not None:
-        return pc.fill_null(pc.utf8_trim_whitespace(arrow), "")
+        trimmed = arrow if plain_ends(arrow)[0] else pc.utf8_trim_whitespace(arrow)
+        return pc.fill_null(trimmed, "")
     values = _objects(column)
     if len(values) and pd.api.types.infer_dtype(values, skipna=True) == "string":
         return pc.fill_null(pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True)), "")
@@ -152,6 +154,9 @@ def text_codes(column: Any) -> tuple[np.ndarray, int]:
 
 def str_column(column: Any) -> Any:
     """A text field typed: trimmed, blanks as NA, pandas ``str`` dtype (trimmed in Arrow)."""
+    arrow = arrow_strings(column)
+    if arrow is not None and all(plain_ends(arrow)):
+        return pd.array(arrow, dtype="str")  # nothing to trim, no empty text: blanks are the nulls
     trimmed = text_array(column)
     return pd.array(pc.if_else(pc.equal(trimmed, ""), None, trimmed), dtype="str")
 

@@ -39,6 +39,7 @@ files), ``resolution_columns``, ``sheet`` (XLSX/GeoPackage), ``hsds_version`` (H
 from __future__ import annotations
 
 import bisect
+import codecs
 import csv
 import io
 import json
@@ -1336,15 +1337,44 @@ def _table_from_text(
     The data rows are read column by column (:func:`geomap.io.columns.text_columns`, Arrow's
     parser) when that gives exactly what :mod:`csv` gives, else row by row.
     """
+    head = _utf8_head(data)
+    if head is not None:
+        # the file is decoded only as far as its header: Arrow checks the rest is UTF-8
+        delim = _sniff_delimiter(head)
+        enc = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        attrs: dict[str, Any] = {"format": fmt, "encoding": enc, "delimiter": delim, "warnings": warnings}
+        fast = _columns_from_text(head, data, None, delim, name, fmt=fmt, attrs=attrs)
+        if fast is not None:
+            return fast
     text, enc, bad_lines = _decode_text(data, name, warnings)
     delim = _sniff_delimiter(text)
-    attrs: dict[str, Any] = {"format": fmt, "encoding": enc, "delimiter": delim, "warnings": warnings}
+    attrs = {"format": fmt, "encoding": enc, "delimiter": delim, "warnings": warnings}
     if not bad_lines:
-        fast = _columns_from_text(text, data if enc in ("utf-8", "utf-8-sig") else None, delim, name, fmt, attrs)
+        fast = _columns_from_text(text, data if enc in ("utf-8", "utf-8-sig") else None, text, delim, name, fmt=fmt, attrs=attrs)
         if fast is not None:
             return fast
     raw = _csv_records(text, delim, bad_lines, name, warnings)
     return _table_from_rows(raw, name, fmt, attrs, warnings)
+
+
+_HEAD_LINES = 80
+_OTHER_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _utf8_head(data: bytes) -> str | None:
+    """The first lines of a UTF-8 file as text (BOM removed), or ``None`` (short, not UTF-8, empty)."""
+    if data.startswith(_OTHER_BOMS) or _BLANK_FILE.fullmatch(data):
+        return None
+    end = -1
+    for _ in range(_HEAD_LINES):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            return None  # a short file: read whole
+    try:
+        text = data[: end + 1].decode("utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text.lstrip("\ufeff")
 
 
 _HEAD_ROWS = 64
@@ -1361,8 +1391,12 @@ def _lines_prefix(text: str, lines: int) -> str:
     return text[:offset]
 
 
-def _body_bytes(text: str, utf8: bytes | None, lines: int) -> tuple[bytes, int] | None:
-    """UTF-8 bytes of ``text`` and the offset in them after its first ``lines`` lines."""
+def _body_bytes(text: str, utf8: bytes | None, whole: str | None, lines: int) -> tuple[bytes, int] | None:
+    """UTF-8 bytes of the file and the offset in them after its first ``lines`` lines.
+
+    ``text`` holds at least those lines; ``utf8`` is the file when it is UTF-8, ``whole`` its
+    whole text when it is not (or ``None``).
+    """
     head = _lines_prefix(text, lines)
     if len(head) == len(text) or head.count("\r") != head.count("\r\n"):
         return None  # no data line, or a lone carriage return (csv ends a line there too)
@@ -1371,13 +1405,18 @@ def _body_bytes(text: str, utf8: bytes | None, lines: int) -> tuple[bytes, int] 
         skip = 3 if utf8.startswith(b"\xef\xbb\xbf") else 0
         if utf8[skip : skip + len(encoded)] == encoded:
             return utf8, skip + len(encoded)
-    return text.encode("utf-8"), len(encoded)
+    if whole is None:
+        return None
+    return whole.encode("utf-8"), len(encoded)
 
 
 def _columns_from_text(
-    text: str, utf8: bytes | None, delim: str, name: str, fmt: str, attrs: dict[str, Any]
+    text: str, utf8: bytes | None, whole: str | None, delim: str, name: str, *, fmt: str, attrs: dict[str, Any]
 ) -> tuple[list[str], dict[str, str], TextColumns, dict[str, Any]] | None:
-    """The text table column by column, or ``None`` where only the row-by-row reader is exact."""
+    """The text table column by column, or ``None`` where only the row-by-row reader is exact.
+
+    ``text`` is the file's text, or its first lines when ``whole`` is ``None`` (see :func:`_body_bytes`).
+    """
     reader = csv.reader(io.StringIO(_lines_prefix(text, _HEAD_ROWS + 1), newline=""), delimiter=delim)
     head: list[list[str]] = []
     for row in reader:
@@ -1391,7 +1430,7 @@ def _columns_from_text(
     width = len(header_row)
     if any(len(r) != width for r in head[start:data_start + 1]):
         return None
-    body = _body_bytes(text, utf8, data_start)
+    body = _body_bytes(text, utf8, whole, data_start)
     table = text_columns(body[0], width, data_start + 1, delim, offset=body[1]) if body is not None else None
     if table is None:
         return None

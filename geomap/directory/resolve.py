@@ -31,12 +31,15 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from rapidfuzz import fuzz, process
 
@@ -51,6 +54,7 @@ __all__ = [
     "DUPLICATE_DISTANCE_M",
     "FUZZY_CUTOFF",
     "NATIONAL_NOTE",
+    "PROGRESS_STAGES",
     "TOLERANCE_KM",
     "TOWN_CUTOFF",
     "is_national",
@@ -88,6 +92,9 @@ TOLERANCE_KM = 5.0
 FUZZY_CUTOFF = 85.0
 #: Minimum gazetteer score for a town match.
 TOWN_CUTOFF = 85.0
+#: Steps :func:`resolve_directory` reports to its ``progress`` callback, in order
+#: (:func:`geomap.pipeline.load_directory` adds ``"read"`` before them).
+PROGRESS_STAGES: tuple[str, ...] = ("fields", "place", "towns", "duplicates", "done")
 #: Two rows with the same normalised name closer than this are reported as near-duplicates.
 DUPLICATE_DISTANCE_M = 100.0
 
@@ -233,6 +240,8 @@ def _aeqd(units: gpd.GeoDataFrame) -> str:
 # coordinates
 # --------------------------------------------------------------------------------------------
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+#: A decimal number Arrow, pandas and float() read to the same double (RE2 syntax).
+_PLAIN_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 _NUM = r"(\d+(?:[.,]\d+)?)"
 _DMS = re.compile(
     r"^[+-]?\s*" + _NUM + r"\s*(?:[°º˚D:]\s*|\s+)?"
@@ -324,8 +333,22 @@ def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, dict[i
 
     Returns the degrees and ``{row: problem}`` for the cells that are not coordinates.
     """
-    raw = values.astype(object).to_numpy()
-    fast = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
+    arrow = cells.arrow_strings(values)
+    if arrow is not None:
+        # plain decimal numbers are cast in Arrow (the same doubles as pandas and float()); the
+        # other cells with text go the way of Python objects below
+        plain = np.asarray(pc.fill_null(pc.match_substring_regex(arrow, _PLAIN_NUMBER), False), dtype=bool)
+        out = np.full(len(arrow), np.nan)
+        out[plain] = np.asarray(pc.cast(arrow.filter(pa.array(plain)), pa.float64()), dtype=float)
+        # Python objects for the cells with text that are not finite plain numbers ("6,45", "1e400")
+        other = np.flatnonzero(~(plain & np.isfinite(out)) & ~cells.blank_cells(values))
+        raw = np.full(len(arrow), None, dtype=object)
+        raw[other] = arrow.take(pa.array(other)).to_pylist()
+        fast = np.where(plain, out, np.nan)
+        fast[other] = pd.to_numeric(pd.Series(raw[other], dtype=object), errors="coerce").to_numpy(dtype=float)
+    else:
+        raw = values.astype(object).to_numpy()
+        fast = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
     problems: dict[int, str] = {}
     out = fast.copy()
     slow = np.flatnonzero(~np.isfinite(fast))
@@ -789,12 +812,13 @@ def _scalar_field(name: str, kind: str, raw: Any, notes: _Notes) -> Any:
     values = cells.memo_codes(lambda v: v, raw)[1] if any(p is not None and p[1] for p in parsed) else None
     said = {k: f"{name}: {_quote(values[k])} {_NOT_READ[kind]} (left blank)" for k, p in enumerate(parsed) if p is not None and p[1]}
     _note_rows(notes, codes, said)
-    vals = np.array([None if p is None else p[0] for p in parsed], dtype=object)[codes]
+    per_value = [None if p is None else p[0] for p in parsed]
+    missing = np.array([v is None for v in per_value], dtype=bool)[codes]
     if kind == "bool":
-        return pd.array(vals, dtype="boolean")
+        return pd.arrays.BooleanArray(np.array([bool(v) for v in per_value], dtype=bool)[codes], missing)
     if kind == "int":
-        return pd.array(vals, dtype="Int64")
-    return vals
+        return pd.arrays.IntegerArray(np.array([0 if v is None else v for v in per_value], dtype="int64")[codes], missing)
+    return np.array(per_value, dtype=object)[codes]
 
 
 def _typed_fields(
@@ -857,6 +881,68 @@ def _exact_keys(df: pd.DataFrame, content: list[str]) -> tuple[np.ndarray, np.nd
     return key, nonblank
 
 
+def _grid_pairs(x: np.ndarray, y: np.ndarray, cell_x: float, cell_y: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every ordered pair ``(a, b)``, ``a != b``, of points in the same or adjacent grid cells.
+
+    Two points at most ``cell_x`` apart in x and ``cell_y`` in y always form a pair.
+    """
+    cx = np.floor(x / cell_x).astype("int64")
+    cy = np.floor(y / cell_y).astype("int64")
+    cx, cy = cx - cx.min() + 1, cy - cy.min() + 1
+    width = int(cy.max()) + 2
+    key = cx * width + cy
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    firsts, seconds = [np.empty(0, dtype="int64")], [np.empty(0, dtype="int64")]
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            target = sorted_key + (dx * width + dy)  # sorted needles: numpy's search walks forward
+            lo = np.searchsorted(sorted_key, target, "left")
+            hi = np.searchsorted(sorted_key, target, "right")
+            count = hi - lo
+            if not count.any():
+                continue
+            firsts.append(np.repeat(order, count))
+            start = np.repeat(lo - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
+            seconds.append(order[start + np.arange(int(count.sum()))])
+    a, b = np.concatenate(firsts), np.concatenate(seconds)
+    return a[a != b], b[a != b]
+
+
+def _close_pairs(x: np.ndarray, y: np.ndarray, distance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every ordered pair ``(a, b)``, ``a != b``, of points at most ``distance`` apart (GEOS ``dwithin``).
+
+    Candidates come from a grid of ``distance``-sized cells (two points that close lie in the
+    same or adjacent cells); only they are tested, with :func:`shapely.dwithin` on the points.
+    """
+    a, b = _grid_pairs(x, y, distance, distance)
+    involved, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    pts = shapely.points(x[involved], y[involved])
+    within = shapely.dwithin(pts[inverse[: len(a)]], pts[inverse[len(a) :]], distance)
+    return a[within], b[within]
+
+
+def _near_pairs(lon: np.ndarray, lat: np.ndarray, to_m: Any, distance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Ordered pairs of points at most ``distance`` metres apart once projected with ``to_m`` (an
+    azimuthal equidistant projection), ``a != b``.
+
+    Its scale is at least 1 everywhere, so such points are at most ``distance`` apart on the
+    ellipsoid: a grid of cells twice that size in degrees finds every candidate, and only the
+    candidates are projected and tested (:func:`_close_pairs`).
+    """
+    if np.ptp(lon) > 180:  # across the antimeridian: degrees do not tell neighbours apart
+        return _close_pairs(*to_m.transform(lon, lat), distance)
+    cell_lat = 2 * distance / 110_000.0
+    cell_lon = cell_lat / np.cos(np.radians(min(89.9, float(np.abs(lat).max()) + 0.01)))
+    a, b = _grid_pairs(lon, lat, cell_lon, cell_lat)
+    if not len(a):
+        return a, b
+    involved, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    x, y = to_m.transform(lon[involved], lat[involved])
+    pa_, pb_ = _close_pairs(np.asarray(x), np.asarray(y), distance)
+    return involved[pa_], involved[pb_]
+
+
 def _duplicates(
     df: pd.DataFrame, geometry: np.ndarray, names: Any, source_rows: np.ndarray, to_m: Any
 ) -> tuple[np.ndarray, list[str | None]]:
@@ -876,18 +962,17 @@ def _duplicates(
         note[r] = f"exact duplicate of row {source_rows[first_pos[r]]}"
     # near-duplicates: the same name (normalised) within DUPLICATE_DISTANCE_M; names are
     # normalised only for the rows that have a neighbour that close
-    names = np.asarray(names, dtype=object)
-    has = ~shapely.is_missing(geometry) & ~pd.isna(names)
+    has = ~shapely.is_missing(geometry) & ~np.asarray(pd.isna(names), dtype=bool)
     if has.sum() > 1:
         idx = np.flatnonzero(has)
-        pts = _projected_points(geometry[idx], to_m)
-        a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=DUPLICATE_DISTANCE_M)
+        a, b = _near_pairs(shapely.get_x(geometry[idx]), shapely.get_y(geometry[idx]), to_m, DUPLICATE_DISTANCE_M)
         i, j = idx[a], idx[b]
         close = (j < i) & ~exact[i]
         i, j = i[close], j[close]
         if len(i):
             involved = np.unique(np.concatenate([i, j]))
-            key = dict(zip(involved.tolist(), _memo(gazetteer.normalise_place, names[involved]), strict=True))
+            named = np.asarray(names[involved], dtype=object)
+            key = dict(zip(involved.tolist(), _memo(gazetteer.normalise_place, named), strict=True))
             keep = np.array([key[x] != "" and key[x] == key[y] for x, y in zip(i.tolist(), j.tolist(), strict=True)], dtype=bool)
             if keep.any():
                 pairs = pd.DataFrame({"i": i[keep], "j": j[keep]}).groupby("i")["j"].min()
@@ -1084,7 +1169,7 @@ def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: li
     """Place unplaced rows by admin-1 code/name, and warn where it disagrees with the coordinates."""
     a_pos, a_conf, a_method, a_notes = admin
     unit_pos, coord_notes = rows.unit_pos, rows.coord_notes
-    has_a_notes = np.fromiter((bool(x) for x in a_notes), dtype=bool, count=rows.n)
+    has_a_notes = np.fromiter(map(bool, a_notes), dtype=bool, count=rows.n)
     # rows with something to say or place: unplaced, or the code/name disagrees or has notes
     todo = (unit_pos < 0) | ((a_pos >= 0) & (a_pos != unit_pos)) | ((a_pos < 0) & has_a_notes)
     for r in np.flatnonzero(todo):
@@ -1109,18 +1194,17 @@ def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tu
     memo: dict[str, tuple[int, float, str]] = {}
     pts_by_town: dict[str, Any] = {}
     try:
-        results = gazetteer.find_towns(sorted(need_towns), country, limit=5)
+        results = gazetteer.best_towns(sorted(need_towns), country, limit=5)
     except ValueError as exc:
         return {t: (-1, 0.0, f"town: {_quote(t)} could not be searched ({exc})") for t in need_towns}
     for t in need_towns:
-        found = results[t]
-        if len(found) == 0 or found["score"].iloc[0] < TOWN_CUTOFF:
+        best = results[t]
+        if best is None or best[3] < TOWN_CUTOFF:
             memo[t] = (-1, 0.0, f"town: {_quote(t)} not found in the GeoNames gazetteer")
             continue
-        top = found.iloc[0]
-        ties = int((found["score"] == top["score"]).sum())
-        gname = str(top["name"]) + (f"; {ties} places match equally, took the most populous" if ties > 1 else "")
-        pts_by_town[t] = (shapely.Point(float(top["longitude"]), float(top["latitude"])), float(top["score"]), gname)
+        name, lat, lon, score, ties = best
+        gname = name + (f"; {ties} places match equally, took the most populous" if ties > 1 else "")
+        pts_by_town[t] = (shapely.Point(lon, lat), score, gname)
     if pts_by_town:
         keys = list(pts_by_town)
         pts = np.array([pts_by_town[k][0] for k in keys], dtype=object)
@@ -1194,7 +1278,6 @@ def _assemble(
 ) -> gpd.GeoDataFrame:
     """Build the output frame: typed fields, placement columns, carried-through columns and geometry."""
     dup_first, dup_note = dup
-    status = np.where(placed_unit, schema.STATUS_PLACED, schema.STATUS_FLAGGED)
     reasons = _reasons(rows, placed_unit, dup_note)
     safe_pos = np.where(placed_unit, rows.unit_pos, 0)
     out: dict[str, Any] = {}
@@ -1205,18 +1288,17 @@ def _assemble(
             out[name] = rows.out_lon
         elif name in ("admin1_code", "admin1_name"):
             src = index.codes if name == "admin1_code" else index.names
-            out[name] = pd.array(np.where(placed_unit, src[safe_pos], None), dtype="str")
+            out[name] = _str_take(src, np.where(placed_unit, safe_pos, -1))
         else:
             out[name] = typed[name]
     out["source_file"] = df["source_file"].to_numpy()
     out["source_row"] = df["source_row"].to_numpy()
-    out["location_method"] = pd.array(rows.method, dtype="str")
+    method_codes, method_values = pd.factorize(rows.method, use_na_sentinel=True)
+    out["location_method"] = _str_take(np.asarray(method_values, dtype=object), method_codes)
     out["confidence"] = np.round(rows.conf, 3)
-    out["status"] = pd.array(status, dtype="str")
+    out["status"] = _str_take(np.array([schema.STATUS_FLAGGED, schema.STATUS_PLACED], dtype=object), placed_unit.astype("int64"))
     out["reason"] = pd.array(reasons, dtype="str")
-    out["duplicate_of"] = pd.array(
-        [source_rows[f] if f >= 0 else None for f in dup_first], dtype="Int64"
-    ) if _int_like(source_rows) else np.array([source_rows[f] if f >= 0 else None for f in dup_first], dtype=object)
+    out["duplicate_of"] = _duplicate_of(dup_first, df["source_row"], source_rows)
     extra = [c for c in df.columns if c not in out and c != "geometry"]
     frame = pd.DataFrame(out)
     for c in extra:
@@ -1232,6 +1314,7 @@ def resolve_directory(
     tolerance_km: float = TOLERANCE_KM,
     use_gazetteer: bool = True,
     categories: dict[str, str] | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> gpd.GeoDataFrame:
     """Place every directory row in an admin-1 unit or flag it, with the reason.
 
@@ -1255,6 +1338,10 @@ def resolve_directory(
         The user's ``{raw category: code}`` mapping (:func:`geomap.directory.schema.check_category_mapping`);
         categories neither it nor the vocabulary knows are kept verbatim, with a warning, and
         counted in ``attrs["unknown_categories"]``. They never flag a row.
+    progress
+        Called as ``progress(fraction, stage)`` before each step (``fraction`` from 0 to 1,
+        ``stage`` one of :data:`PROGRESS_STAGES`) and once with ``(1.0, "done")``, so a page
+        can show how far a big directory has got.
 
     Returns
     -------
@@ -1279,6 +1366,8 @@ def resolve_directory(
         tol=float(tolerance_km),
     )
 
+    say = progress or (lambda _fraction, _stage: None)
+    say(0.0, "fields")
     df, source_rows = _prepare_frame(raw)
     n = len(df)
     rows = _Rows(
@@ -1294,15 +1383,18 @@ def resolve_directory(
     )
     typed, unknown_categories = _typed_fields(df, rows.notes, categories=schema.check_category_mapping(categories))
 
+    say(0.3, "place")
     code_txt = _texts(df["admin1_code"])  # admin-1 code and name, trimmed
     name_txt = _texts(df["admin1_name"])
     co = _read_coordinates(df, rows.coord_notes)  # (a) coordinates
     admin = _place_by_coordinates(rows, co, (code_txt, name_txt), u)
     _place_by_admin(rows, admin, code_txt, name_txt, index)  # (b, c) admin-1 code and name
     towns = _texts(df["town"])  # (d) town
+    say(0.6, "towns")
     _place_by_town(rows, towns, u, country=country, use_gazetteer=use_gazetteer)
     placed_unit = _flag_unplaced(rows, co, towns, code_txt, name_txt)
 
+    say(0.75, "duplicates")
     dup = _duplicates(df, rows.geometry, typed["name"], source_rows, u.to_m)
     result = _assemble(rows, df, typed, placed_unit=placed_unit, index=index, source_rows=source_rows, dup=dup)
     result.attrs.update({k: v for k, v in raw.attrs.items() if isinstance(k, str)})
@@ -1311,6 +1403,7 @@ def resolve_directory(
     result.attrs["unknown_categories"] = unknown_categories
     result.attrs["warnings"] = list(result.attrs.get("warnings") or []) + _pcode_warning(code_txt, rows.method, index)
     result.attrs["category_mapping"] = dict(categories or {})
+    say(1.0, "done")
     return result
 
 
@@ -1326,6 +1419,23 @@ def _pcode_warning(codes: list[str], method: list[str | None], index: _AdminInde
         f"(its codes look like {index.example_code!r}); they were placed by admin1_name. Bring the matching COD "
         "boundaries to place them by p-code."
     ]
+
+
+def _str_take(values: np.ndarray, codes: np.ndarray) -> Any:
+    """``pd.array([values[c] if c >= 0 else None for c in codes], dtype="str")``, taken in Arrow."""
+    dictionary = pa.array(list(values), type=pa.large_string())
+    taken = dictionary.take(pa.array(codes, mask=codes < 0)) if len(values) else pa.nulls(len(codes), pa.large_string())
+    return pd.array(taken, dtype="str")
+
+
+def _duplicate_of(first: np.ndarray, column: pd.Series, source_rows: np.ndarray) -> Any:
+    """``source_row`` of the row each row duplicates (NA if none): ``Int64`` when rows are whole numbers."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
+        values = column.to_numpy(dtype="int64")
+        return pd.arrays.IntegerArray(values[np.maximum(first, 0)], first < 0)
+    if _int_like(source_rows):
+        return pd.array([source_rows[f] if f >= 0 else None for f in first], dtype="Int64")
+    return np.array([source_rows[f] if f >= 0 else None for f in first], dtype=object)
 
 
 def _int_like(values: np.ndarray) -> bool:

@@ -19,8 +19,8 @@ tile runs Dijkstra (:func:`scipy.sparse.csgraph.dijkstra`) over itself plus a on
   ``MCP_Geometric``). Each tile runs about twice on a national grid.
 
 Serially (:func:`tiled_sums`, ``client=None``) the tiles run one after another and each sees its
-neighbours' newest edges (Gauss-Seidel); on Dask each round runs every tile whose halo changed at
-once (Jacobi). Both reach the same fixed point. Each run also returns the tile's per-unit sums
+neighbours' newest edges (Gauss-Seidel); on Dask the same, a few tiles at a time (one per worker
+thread, each sent with the newest edges when a slot frees up). Both reach the same fixed point. Each run also returns the tile's per-unit sums
 (:data:`SUMS`); a tile's last run is the one that counts, so nothing but edges and sums ever
 leaves a tile: memory is bounded by the tile size (~150 bytes per cell of one tile, per worker).
 """
@@ -37,9 +37,9 @@ from rasterio.windows import Window
 
 from geomap.grids import cost, io, reach
 
-__all__ = ["DEFAULT_TILE", "SUMS", "grid_travel", "tile_travel", "tiled_minutes", "tiled_sums"]
+__all__ = ["DEFAULT_TILE", "SUMS", "Problem", "grid_travel", "tile_travel", "tiled_minutes", "tiled_sums"]
 
-#: Rows and columns of one cost-distance tile (1024 x 1024: about 150 MB of working memory).
+#: Rows and columns of one cost-distance tile (1024 x 1024: about 170 MB of working memory).
 DEFAULT_TILE = 1024
 
 #: Per-unit sums one tile returns (the last row is "outside every unit").
@@ -69,42 +69,38 @@ class Problem:
 def _graph(block: np.ndarray, sampling: tuple[float, float], seeds: np.ndarray, times: np.ndarray):
     """The 8-connected graph of a friction block (minutes per metre) plus a source node (the last).
 
-    The source links to the flat cell numbers ``seeds`` with edges of ``times`` (the minutes the
-    seeds start at). Built row by row of the CSR layout directly, with 32-bit indices, so one
-    1024 x 1024 tile needs about 150 MB.
+    Every cell has eight edge slots, one per move (a fixed-stride CSR layout, built without any
+    sorting or boolean compaction); a move to or from an impassable cell, or off the block, is an
+    edge of infinite weight to the cell itself, which Dijkstra never takes. The source links to
+    the flat cell numbers ``seeds`` with edges of ``times`` (the minutes the seeds start at).
+    About 100 bytes per cell.
     """
     import scipy.sparse as sp
 
     h, w = block.shape
     n = h * w
+    k = len(_MOVES)
     pad = np.full((h + 2, w + 2), np.nan)
     pad[1:-1, 1:-1] = block
-    ok = np.isfinite(block)
     idx = np.arange(n, dtype=np.int32).reshape(h, w)
-    valid = np.empty((h, w, len(_MOVES)), dtype=bool)
-    for k, (dr, dc) in enumerate(_MOVES):
-        np.logical_and(ok, np.isfinite(pad[1 + dr : 1 + dr + h, 1 + dc : 1 + dc + w]), out=valid[:, :, k])
-    counts = valid.reshape(n, -1).sum(axis=1)
-    indptr = np.zeros(n + 2, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1 : n + 1])
-    indptr[n + 1] = indptr[n] + len(seeds)
-    nnz = int(indptr[-1])
-    indices = np.empty(nnz, dtype=np.int32)
-    data = np.empty(nnz)
+    indices = np.empty((h, w, k), dtype=np.int32)
+    data = np.empty((h, w, k))
     step = np.asarray(sampling, dtype=np.float64)
-    # fill slot by slot: the k-th valid move of each cell goes to indptr[cell] + (valid moves before k)
-    before = np.zeros((h, w), dtype=np.int64)
-    start = indptr[:n].reshape(h, w)
-    for k, (dr, dc) in enumerate(_MOVES):
-        length = np.sqrt(np.sum((step * np.array([dr, dc], dtype=np.float64)) ** 2))
-        v = valid[:, :, k]
-        pos = (start + before)[v]
-        indices[pos] = (idx + np.int32(dr * w + dc))[v]
-        data[pos] = (length * 0.5 * (block + pad[1 + dr : 1 + dr + h, 1 + dc : 1 + dc + w]))[v]
-        before += v
-    indices[indptr[n] :] = seeds
-    data[indptr[n] :] = times
-    return sp.csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
+    with np.errstate(invalid="ignore"):
+        for m, (dr, dc) in enumerate(_MOVES):
+            length = np.sqrt(np.sum((step * np.array([dr, dc], dtype=np.float64)) ** 2))
+            cost = length * 0.5 * (block + pad[1 + dr : 1 + dr + h, 1 + dc : 1 + dc + w])  # NaN where either is impassable
+            np.copyto(data[:, :, m], cost)
+            np.add(idx, np.int32(dr * w + dc), out=indices[:, :, m])
+            bad = np.isnan(cost)
+            data[:, :, m][bad] = np.inf
+            indices[:, :, m][bad] = idx[bad]
+    indptr = np.empty(n + 2, dtype=np.int32)
+    indptr[: n + 1] = np.arange(0, k * n + 1, k, dtype=np.int32)
+    indptr[n + 1] = k * n + len(seeds)
+    all_indices = np.concatenate([indices.reshape(-1), seeds.astype(np.int32)])
+    all_data = np.concatenate([data.reshape(-1), times])
+    return sp.csr_matrix((all_data, all_indices, indptr), shape=(n + 1, n + 1))
 
 
 def _dijkstra(block: np.ndarray, sampling: tuple[float, float], seeds: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -308,18 +304,52 @@ def _solve(problem: Problem, *, tile: int, client=None, progress: Callable[[int,
                 dirty.update(edges.improved(wins[key], last[key]["offer"]))
                 if progress is not None:
                     progress(runs, runs + len(dirty))
-        else:  # Jacobi: a round runs every dirty tile at once on the cluster
-            order = sorted(dirty)
+        else:
+            runs += _solve_on_dask(client, shared, wins, edges, last, dirty, progress=progress)
             dirty = set()
-            futures = [client.submit(tile_travel, shared, wins[k], edges.halo(wins[k]), pure=False) for k in order]
-            for key, res in zip(order, client.gather(futures)):
-                last[key] = res
-                runs += 1
-                edges.update(wins[key], res)
-                dirty.update(edges.improved(wins[key], res["offer"]))
-            if progress is not None:
-                progress(runs, runs + len(dirty))
     return {"tiles": last, "runs": runs, "n_tiles": len(wins), "windows": wins}
+
+
+def _next_tiles(pending: set, busy: set, free: int) -> list:
+    """Up to ``free`` pending tiles in raster order, none touching a running or chosen one (they would miss its edges)."""
+    chosen: list = []
+    for key in sorted(pending - busy):
+        if len(chosen) >= free:
+            break
+        if all(max(abs(key[0] - o[0]), abs(key[1] - o[1])) > 1 for o in (*busy, *chosen)):
+            chosen.append(key)
+    return chosen
+
+
+def _solve_on_dask(client, shared, wins: dict, edges: _Edges, last: dict, dirty: set, *, progress=None) -> int:
+    """Run the ``dirty`` tiles on the cluster, a few at a time; the number of tile runs.
+
+    At most one tile per worker thread (plus one) is in flight, none next to another, each sent
+    with the newest edges at the moment a slot frees up, so a tile never waits in a queue holding
+    a stale halo (the serial path's order, spread over the workers). A tile asked for while it
+    runs goes again.
+    """
+    from dask.distributed import wait
+
+    slots = max(1, sum(client.nthreads().values())) + 1
+    pending = set(dirty)
+    running: dict = {}  # future -> tile
+    runs = 0
+    while pending or running:
+        for key in _next_tiles(pending, set(running.values()), slots - len(running)):
+            pending.discard(key)
+            running[client.submit(tile_travel, shared, wins[key], edges.halo(wins[key]), pure=False)] = key
+        done, _ = wait(list(running), return_when="FIRST_COMPLETED")
+        for fut in done:
+            key = running.pop(fut)
+            res = fut.result()
+            last[key] = res
+            runs += 1
+            edges.update(wins[key], res)
+            pending.update(edges.improved(wins[key], res["offer"]))
+        if progress is not None:
+            progress(runs, runs + len(running) + len(pending))
+    return runs
 
 
 def _problem(info, providers, friction, *, minutes, units=None, keep_minutes=False) -> Problem:

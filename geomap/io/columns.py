@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-__all__ = ["BLANK_PATTERN", "TextColumns", "blank_mask", "clean_column", "text_columns"]
+__all__ = ["BLANK_PATTERN", "TextColumns", "blank_mask", "clean_column", "plain_ends", "text_columns"]
 
 #: Every character :meth:`str.isspace` is true for (RE2 syntax): a cell made only of these is
 #: blank (tests/io/test_columns.py checks the set against Python's).
@@ -52,13 +52,14 @@ class TextColumns:
         return len(self.source_rows)
 
 
-def blank_mask(column: pa.Array) -> np.ndarray:
+def blank_mask(column: pa.Array, *, edges: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Where a text cell is null, empty or only white space (:meth:`str.isspace`), as booleans.
 
     Only the cells whose first byte can start a white-space character go through the pattern;
-    the others are told apart by their lengths and first bytes, read from the Arrow buffers.
+    the others are told apart by their lengths and first bytes, read from the Arrow buffers
+    (``edges``, when the caller has them already).
     """
-    lengths, first = _lengths_first_bytes(column)
+    lengths, first = edges if edges is not None else _lengths_first_bytes(column)
     blank = lengths == 0
     if column.null_count:
         blank |= np.asarray(column.is_null())
@@ -80,13 +81,32 @@ def _lengths_first_bytes(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return lengths, first
 
 
+def plain_ends(column: pa.Array) -> tuple[bool, bool]:
+    """Whether no cell starts or ends with a byte that could be white space, and whether no cell is empty.
+
+    Bytes below ``!`` and every non-ASCII byte count as possible white space, so a column that
+    passes needs no trimming under any definition of white space.
+    """
+    lengths, first = _lengths_first_bytes(column)
+    _validity, offsets_buf, data_buf = column.buffers()
+    kind = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    ends = np.frombuffer(offsets_buf, dtype=kind)[column.offset + 1 : column.offset + len(column) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None and data_buf.size else np.zeros(1, np.uint8)
+    last = np.where(lengths > 0, data[np.clip(ends - 1, 0, len(data) - 1)], 0)
+    valid = np.asarray(column.is_valid()) if column.null_count else np.ones(len(column), dtype=bool)
+    text = valid & (lengths > 0)
+    odd = ((first < 0x21) | (first >= 0x80) | (last < 0x21) | (last >= 0x80)) & text
+    return not bool(odd.any()), not bool((valid & (lengths == 0)).any())
+
+
 def clean_column(column: pa.Array) -> pa.Array:
     """Blank cells as nulls; a neutralising apostrophe removed (``'=1`` -> ``=1``)."""
     if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    blank = blank_mask(column)
+        column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    edges = _lengths_first_bytes(column)
+    blank = blank_mask(column, edges=edges)
     kept = column
-    _lengths, first = _lengths_first_bytes(column)
+    first = edges[1]
     if (first == ord("'")).any():
         kept = pc.replace_substring_regex(column, _NEUTRALISED, "\\1")
     if not blank.any():
@@ -131,13 +151,15 @@ def text_columns(data: bytes, width: int, first_row: int, delimiter: str, *, off
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data).slice(offset),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
+            # one thread: as fast as two on a busy server, and no thread per session
+            # one block (one chunk per column, nothing to concatenate)
+            read_options=pacsv.ReadOptions(column_names=names, block_size=min(len(data) - offset + 1, 2**31 - 1), use_threads=False),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
                 newlines_in_values=True, ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=dict.fromkeys(names, pa.large_string()),  # pandas' "str" holds large strings
                 strings_can_be_null=False, quoted_strings_can_be_null=False,
             ),
         )

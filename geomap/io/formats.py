@@ -22,7 +22,8 @@ Reader signatures by ``kind``:
 
 ``"table"``
     ``reader(data, name, fmt, sheet, warnings) -> (headers, hxl_tags, rows, attrs)`` — the rows
-    are ``(source_row, cells)``; :func:`geomap.directory.readers.read_directory` maps the
+    are ``(source_row, cells)``, or a :class:`geomap.io.columns.TextColumns` (the CSV reader's
+    column-by-column result); :func:`geomap.directory.readers.read_directory` maps the
     headers to fields, the same for every table format.
 ``"package"``
     ``reader(source, name, warnings) -> DataFrame`` — a package of several tables (HSDS) read

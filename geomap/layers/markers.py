@@ -18,7 +18,7 @@ and tooltips are built in the browser, on demand, from plain text with DOM calls
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 from urllib.parse import urlparse
@@ -49,6 +49,7 @@ from geomap.layers.encoding import (
     split_common,
     style_script,
 )
+from geomap.settings import get_settings
 
 __all__ = ["CONFIDENTIAL_NOTICE", "DEFAULT_POPUP_FIELDS", "MARKER_CLASS", "marker_layer", "popup_html"]
 
@@ -165,10 +166,30 @@ def _label(name: str) -> str:
 STALE_NOTE = N_("stale: check before referring")
 
 
-def _verified_text(value: Any) -> str:
+def _verified_text(value: Any, *, today: date | None = None, after_days: int | None = None) -> str:
     """``last_verified`` as shown: the date (or "never") and the stale badge when it applies."""
     text = _field_text("last_verified", value) or _("never")
-    return text + " (" + _(STALE_NOTE) + ")" if schema.is_stale(value) else text
+    return text + " (" + _(STALE_NOTE) + ")" if schema.is_stale(value, today=today, after_days=after_days) else text
+
+
+def _each_distinct(fn: Callable[[Any], Any], values: list[Any]) -> list[Any]:
+    """``[fn(v) for v in values]``, calling ``fn`` once per distinct (hashable) value.
+
+    A directory repeats its dates, service lists and towns: with 10,000 providers, parsing each
+    cell again made the marker layer take seconds. The results are shared between equal cells
+    and only read.
+    """
+    memo: dict[Any, Any] = {}
+    out = []
+    for v in values:
+        key = (list, *v) if isinstance(v, list) else v  # a resolved list cell (service codes)
+        try:
+            out.append(memo[key])
+        except KeyError:
+            out.append(memo.setdefault(key, fn(v)))
+        except TypeError:  # an unhashable cell: no memo
+            out.append(fn(v))
+    return out
 
 
 def _title(row: pd.Series) -> str:
@@ -271,13 +292,30 @@ _MARKERS_JS = (
         if (table.firstChild) { box.appendChild(table); }
         return box;
     }
+    function bind(marker) {
+        if (marker.geomapBound) { return; }
+        marker.geomapBound = true;
+        var n = marker.geomapRow, r = d.rows[n], title = plain(r[3]);
+        L.CircleMarker.prototype.bindTooltip.call(marker, function () { return el("span", null, title + ((r[2] & 1) ? notes[2] : "")); });
+        L.CircleMarker.prototype.bindPopup.call(marker, function () { return popup(r, n, title); }, {maxWidth: 340});
+    }
+    var Marker = L.CircleMarker.extend({
+        getTooltip: function () { bind(this); return L.CircleMarker.prototype.getTooltip.call(this); },
+        getPopup: function () { bind(this); return L.CircleMarker.prototype.getPopup.call(this); }
+    });
+    var styles = [0, 1, 2].map(function (k) { return Object.assign({}, d.style, d.styles[k]); });
     var layers = d.rows.map(function (r, n) {
-        var title = plain(r[3]);
-        var style = Object.assign({}, d.style, d.styles[(r[2] & 2) ? 2 : (r[2] & 1)]);
-        var marker = L.circleMarker([r[0], r[1]], style);
-        marker.bindTooltip(function () { return el("span", null, title + ((r[2] & 1) ? notes[2] : "")); });
-        marker.bindPopup(function () { return popup(r, n, title); }, {maxWidth: 340});
+        var marker = new Marker([r[0], r[1]], styles[(r[2] & 2) ? 2 : (r[2] & 1)]);
+        marker.geomapRow = n;
         return marker;
+    });
+    target.on("mouseover", function (e) {
+        var m = e.layer;
+        if (m instanceof Marker && !m.geomapBound) { bind(m); m.openTooltip(); }
+    });
+    target.on("click", function (e) {
+        var m = e.layer;
+        if (m instanceof Marker && !m.geomapBound) { bind(m); m.openPopup(); }
     });
     function show(list) {
         if (typeof target.addLayers === "function") {
@@ -591,14 +629,15 @@ def marker_layer(
         if name not in located.columns:
             return [""] * n
         if name == "last_verified":  # stale applies to every record drawn, confidential ones too
-            return [_verified_text(v) for v in located[name].tolist()]
-        return [_field_text(name, v) for v in located[name].tolist()]
+            today, after = date.today(), get_settings().stale_after_days  # read once, not per record
+            return _each_distinct(lambda v: _verified_text(v, today=today, after_days=after), located[name].tolist())
+        return _each_distinct(lambda v: _field_text(name, v), located[name].tolist())
 
     titles = [a or b or "Provider" for a, b in zip(texts("display_name"), texts("name"), strict=True)]
     fictional = [schema.parse_bool(v) is True for v in located["fictional"].tolist()] if "fictional" in located.columns else [False] * n
     secret = confidential.to_numpy(dtype=bool).tolist() if n else []
     items = {
-        f: [_field_items(f, v) for v in located[f].tolist()] if f in located.columns else [[] for _ in range(n)]
+        f: _each_distinct(lambda v, f=f: _field_items(f, v), located[f].tolist()) if f in located.columns else [[] for _ in range(n)]
         for f in fields
         if _is_list(f)
     }

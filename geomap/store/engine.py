@@ -10,18 +10,19 @@ only from the environment (``GEOMAP_DATABASE_URL``) and never appear in a messag
 from __future__ import annotations
 
 import dataclasses
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from geomap.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["STORE_FILENAME", "HEAD", "Store", "known_revisions", "migrate", "open_engine", "schema_version", "store_url"]
 
@@ -33,13 +34,38 @@ _GPKG_USER_VERSION = 10300
 
 
 def _alembic_config() -> Config:
+    # Alembic (and Mako, Pygments) is imported only to migrate: an up-to-date store opens without it.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", "geomap.store:migrations")
     return cfg
 
 
+_VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(?:None|[\"']([^\"']+)[\"'])", re.MULTILINE)
+
+
+def _revision_graph() -> dict[str, str | None]:
+    """``{revision: down_revision}`` of the migration scripts, read as text (as Alembic reads them)."""
+    graph: dict[str, str | None] = {}
+    for path in sorted(_VERSIONS.glob("*.py")):
+        found = {m.group(1): m.group(2) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8"))}
+        if found.get("revision"):
+            graph[found["revision"]] = found.get("down_revision")
+    return graph
+
+
+def _head(graph: dict[str, str | None]) -> str:
+    heads = set(graph) - {down for down in graph.values() if down}
+    if len(heads) > 1:
+        msg = f"the store's migrations have several heads ({', '.join(sorted(heads))}); merge them (alembic merge)"
+        raise RuntimeError(msg)
+    return next(iter(heads), "")
+
+
 #: The newest schema version (Alembic revision) this code knows.
-HEAD: str = ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+HEAD: str = _head(_revision_graph())
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -123,6 +149,8 @@ def open_engine(url: str) -> tuple[sa.Engine, str, str]:
 
 def migrate(store: Store, *, revision: str = "head") -> str:
     """Bring the store's schema forward to ``revision`` (default: the newest); returns the version."""
+    from alembic import command
+
     cfg = _alembic_config()
     with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -133,9 +161,15 @@ def migrate(store: Store, *, revision: str = "head") -> str:
 def schema_version(store: Store) -> str:
     """The store's schema version (the Alembic revision; ``""`` for an empty database)."""
     with store.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() or ""
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return ""
+        versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(versions) > 1:
+        msg = f"store {store.location} has several schema versions ({', '.join(versions)}); it needs `alembic merge`"
+        raise ValueError(msg)
+    return versions[0] if versions else ""
 
 
 def known_revisions() -> set[str]:
     """Every schema version (Alembic revision) this code knows."""
-    return {rev.revision for rev in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+    return set(_revision_graph())

@@ -118,3 +118,17 @@ def test_travel_in_memory_and_on_dask_give_the_same_numbers(maze) -> None:
     whole = cost.travel_minutes(friction, info, prov)
     pop = io.read_population(info.path)
     assert serial["pop_within_min"].sum() == pytest.approx(pop[whole <= 30].sum(), rel=1e-12)
+
+
+def test_a_barrier_that_doubles_the_route_across_tiles(tmp_path) -> None:
+    # As tests/grids/test_cost.py, with the route crossing three tiles: a wall in column 10,
+    # rows 0-9, forces the 20-cell route round its end (two diagonal runs of 10 cells), and a
+    # friction twice as high doubles it.
+    info = io.describe_raster(write_raster(tmp_path / "pop.tif", np.ones((30, 21)), transform=T, crs=CRS))
+    friction = np.full((30, 21), 0.01)
+    origin = _at([(0, 0)])
+    assert travel.tiled_minutes(friction, info, origin, tile=8)[0, 20] == pytest.approx(20.0)
+    walled = friction.copy()
+    walled[0:10, 10] = np.nan
+    assert travel.tiled_minutes(walled, info, origin, tile=8)[0, 20] == pytest.approx(2 * 10 * np.sqrt(2))
+    assert travel.tiled_minutes(friction * 2.0, info, origin, tile=8)[0, 20] == pytest.approx(40.0)
