@@ -12,7 +12,6 @@ from geomap import pipeline
 from geomap import store as st
 from geomap.cli import main
 from geomap.store import seed, users
-
 from tests.store.conftest import BACKENDS
 
 NGA = seed.SAMPLE_NAMES["NGA"]
