@@ -381,6 +381,8 @@ def test_tables_have_readable_headers(browser, app_url, path):
     context, page = _open(browser, app_url, path, height=3000)
     try:
         _settle(page, 3000)
+        page.wait_for_function(  # the grids' accessible tables are filled after they draw
+            "() => document.querySelectorAll('[data-testid=stDataFrame] [role=columnheader]').length > 0", timeout=LOAD_MS)
         grids = page.locator('[data-testid="stDataFrame"]')
         assert grids.count() >= 1
         headers = [h for g in grids.all() for h in g.locator("[role=columnheader]").all_inner_texts()]
