@@ -121,18 +121,17 @@ def _display_names(directory: pd.DataFrame, confidential: pd.Series) -> pd.Serie
 
 
 def _told_apart(directory: pd.DataFrame, hidden: pd.Series, confidential: pd.Series) -> pd.Series:
-    """Confidential names shared by several records get the record's public reference (its id).
+    """Confidential names end with the record's public reference (its id, else its row).
 
-    Sites behind one front-door contact would otherwise read the same; the id is a public field
-    (it never says where a site is), and the front door knows its own records by it.
+    Sites behind one front-door contact would otherwise read the same. Every confidential
+    record gets it, so a site reads the same in every view and search (not only where a
+    namesake happens to be listed). The id is a public field (it never says where a site is),
+    and the front door knows its own records by it.
     """
-    shared = confidential & hidden.duplicated(keep=False)
-    if not shared.any():
-        return hidden
     ids = _text(directory["id"]) if "id" in directory.columns else pd.Series("", index=directory.index)
     rows = _text(directory["source_row"]) if "source_row" in directory.columns else pd.Series("", index=directory.index)
     ref = ids.where(ids != "", ("row " + rows).where(rows != "", ""))
-    return hidden.where(~shared | (ref == ""), hidden + " — ref. " + ref)
+    return hidden.where(~confidential | (ref == ""), hidden + " — ref. " + ref)
 
 
 def unit_withheld(directory: pd.DataFrame, *, k: int | None = None, confidential: pd.Series | None = None) -> np.ndarray:

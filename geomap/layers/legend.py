@@ -53,7 +53,7 @@ LEGEND_CSS = """
 .geomap-legend .geomap-legend-sym-line { height: 0; width: 18px; margin: 0; border-top: 2px dashed; background: transparent !important; }
 .geomap-legend .geomap-legend-caption { margin-top: 4px; color: #52606d; font-size: 11px; }
 .geomap-legend[dir="rtl"] { text-align: right; }
-.geomap-dock { max-height: 50%; overflow-y: auto; background: #fff; border-top: 1px solid #d0d7de; font: 12px/1.35 sans-serif; }
+.geomap-dock { overflow-y: auto; background: #fff; border-top: 1px solid #d0d7de; font: 12px/1.35 sans-serif; }
 .geomap-dock .leaflet-control { float: none; clear: none; }
 .geomap-dock .geomap-legend { max-width: none; box-shadow: none; border-radius: 0; column-width: 150px; column-gap: 12px; }
 .geomap-dock .geomap-legend-title, .geomap-dock .geomap-legend-caption { column-span: all; }
@@ -266,7 +266,9 @@ PLACE_JS = """
             box.parentNode.insertBefore(holder, box.nextSibling);
             map._geomapDock = holder;
             map._geomapHeight = box.style.height;
+            map._geomapFull = box.offsetHeight;
             map._geomapDockedAt = window.innerWidth;
+            holder.style.maxHeight = Math.round(map._geomapFull / 2) + "px";
         }
         el.style.display = "";
         el.removeAttribute("data-geomap-covers");
@@ -275,7 +277,7 @@ PLACE_JS = """
         var attr = map.attributionControl && map.attributionControl.getContainer();
         if (attr && attr.parentNode !== holder) { attr.style.display = ""; holder.appendChild(attr); }
         var before = box.style.height;
-        box.style.height = "calc(100% - " + holder.offsetHeight + "px)";
+        box.style.height = Math.max(map._geomapFull - holder.offsetHeight, Math.round(map._geomapFull / 2)) + "px";
         if (box.style.height !== before) {
             map._geomapFitting = true;
             map.invalidateSize({animate: false});

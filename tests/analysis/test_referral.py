@@ -174,7 +174,7 @@ def test_publish_public_hides_confidential_detail(directory):
     assert list(pub["id"]) == ["P2", "P5", "P3"]  # confidential group last
     conf = pub.set_index("id").loc["P3"]
     assert conf["group"] == R.GROUP_CONFIDENTIAL
-    assert conf["display_name"] == "Confidential shelter — contact via Fictional hotline 0800-000"
+    assert conf["display_name"] == "Confidential shelter — contact via Fictional hotline 0800-000 — ref. P3"
     assert conf["distance"] == "< 100 km"  # snapped cell centre (0.625, 0.125) is ~70 km away
     assert conf["distance_km"] is None
     assert conf.geometry is None or conf.geometry.is_empty

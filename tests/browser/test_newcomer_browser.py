@@ -280,3 +280,168 @@ def test_coverage_map_facts_are_a_table(browser, app_url):
         assert grid.count() >= 1
     finally:
         context.close()
+
+
+def _main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def test_referral_shows_each_persons_needs_at_a_glance(browser, app_url):
+    two = "/referral?country=MX&town=Guadalajara&service=shelter,legal_aid&n=3"
+    context, page = _open(browser, app_url, two)
+    try:
+        page.get_by_role("heading", name="Nearest partners").wait_for(timeout=LOAD_MS)
+        text = _main_text(page)
+        # the choice between "N for each need" and "N offering all", and cards grouped by need
+        assert "3 nearest for each need" in text and "3 nearest offering all the needs" in text
+        assert re.search(r"Shelter — \d+ found", text) and re.search(r"Legal aid — \d+ found", text)
+        met = re.findall(r"Meets (\d) of 2 needs: ([^\n]+)", text)
+        assert met and all(int(k) == len(needs.split(", ")) for k, needs in met), met
+    finally:
+        context.close()
+    context, page = _open(browser, app_url, two + "&match=all")  # the other choice, from its link
+    try:
+        page.get_by_text(re.compile("Meets 2 of 2 needs")).first.wait_for(timeout=LOAD_MS)
+        text = _main_text(page)
+        assert re.findall(r"Meets (\d) of 2 needs", text) and set(re.findall(r"Meets (\d) of 2 needs", text)) == {"2"}
+        assert not re.search(r"Shelter — \d+ found", text)  # one list: every card offers both
+    finally:
+        context.close()
+    context, page = _open(browser, app_url, "/referral?country=MX&town=Guadalajara&service=shelter&n=5")
+    try:
+        page.get_by_role("heading", name="Nearest partners").wait_for(timeout=LOAD_MS)
+        text = _main_text(page)
+        assert "offering all the needs" not in text and "Meets" not in text  # one need: no choice to make
+    finally:
+        context.close()
+
+
+def test_confidential_cards_are_told_apart_and_addresses_say_the_town_once(browser, app_url):
+    context, page = _open(browser, app_url, "/referral?country=MX&town=Guadalajara&service=shelter&n=25")
+    try:
+        page.get_by_role("heading", name="Confidential services").wait_for(timeout=LOAD_MS)
+        text = _main_text(page)
+        heads = re.findall(r"^\d+\. (Confidential [^\n]+?) — (?:<|≥|\d)", text, flags=re.M)
+        assert len(heads) >= 2
+        assert len(set(heads)) == len(heads), heads  # no two confidential cards read the same
+        assert any("— ref. " in h for h in heads)
+        for where in re.findall(r"^Where: ([^\n]+)", text, flags=re.M):
+            parts = [p.strip().casefold() for p in where.split(",")]
+            assert len(parts) == len(set(parts)), where
+    finally:
+        context.close()
+
+
+def test_referral_map_explains_every_symbol_with_a_short_credit(browser, app_url):
+    context, page = _open(browser, app_url, REFERRAL_LINK)
+    try:
+        frame = _map_frame(page)
+        legend = frame.locator(".geomap-legend").inner_text()
+        for label in ("Starting point", "Partner (public location)", "Straight line to a partner"):
+            assert label in legend
+        credit = frame.locator(".leaflet-control-attribution").inner_text()
+        assert "as shipped" not in credit and "licence" not in credit.lower() and len(credit) < 80, credit
+        page.get_by_text("Sources", exact=True).click()
+        assert "as shipped" in _main_text(page)  # the details are one click away, under the map
+    finally:
+        context.close()
+
+
+def test_proposed_sites_are_numbered_and_labelled_with_settlement_and_state(browser, app_url):
+    context, page = _open(browser, app_url, "/gaps?country=MX&service=shelter&sites_shelter=3")
+    try:
+        page.get_by_role("heading", name="Where the next sites would help most").wait_for(timeout=LOAD_MS)
+        frame = _map_frame(page)
+        for _ in range(30):
+            if frame.locator(".geomap-site-label").count() == 3:
+                break
+            page.wait_for_timeout(1000)
+        labels = frame.locator(".geomap-site-label").all_inner_texts()
+        assert len(labels) == 3, labels
+        states = {"Nuevo León", "Jalisco", "Chihuahua", "Sonora", "Yucatán", "Ciudad de México", "México"}
+        for number, text in zip(("1", "2", "3"), labels):
+            assert text.startswith(number), text
+            assert ", " in text and text.split(", ")[-1].strip(), text  # settlement, state
+        assert any(text.split(", ")[-1].strip() in states or len(text.split(", ")[-1]) > 3 for text in labels)
+        legend = frame.locator(".geomap-legend").inner_text()
+        for label in ("Proposed site (number, settlement, state)", "Settlement beyond reach",
+                      "Provider (public location)", "Nearby providers grouped"):
+            assert label in legend, legend
+    finally:
+        context.close()
+
+
+#: Column headers read from the grids' accessible tables; a raw field name would be snake_case.
+_RAW = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
+
+
+@pytest.mark.parametrize("path", ["/gaps?country=MX&service=shelter&sites_shelter=2", "/footprint?country=MX",
+                                  "/data?country=MX", "/records?country=MX"])
+def test_tables_have_readable_headers(browser, app_url, path):
+    context, page = _open(browser, app_url, path, height=3000)
+    try:
+        _settle(page, 3000)
+        page.wait_for_function(  # the grids' accessible tables are filled after they draw
+            "() => document.querySelectorAll('[data-testid=stDataFrame] [role=columnheader]').length > 0", timeout=LOAD_MS)
+        grids = page.locator('[data-testid="stDataFrame"]')
+        assert grids.count() >= 1
+        headers = [h for g in grids.all() for h in g.locator("[role=columnheader]").all_inner_texts()]
+        assert headers
+        raw = [h for h in headers if _RAW.match(h.strip()) or h.strip() in {"c_absent", "officials_trained", "reached_unit"}]
+        assert raw == [], raw
+        text = _main_text(page)
+        assert "c_absent" not in text and "reached_unit" not in text
+    finally:
+        context.close()
+
+
+def test_data_page_gives_every_record_its_stale_badge(browser, app_url):
+    context, page = _open(browser, app_url, "/data?country=MX", height=3000)
+    try:
+        # the grid's accessible table is hidden from the accessibility tree: read it by CSS
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=stDataFrame] [role=columnheader]')]"
+            ".some(h => h.innerText.trim() === 'Last verified')", timeout=LOAD_MS)
+        grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("[role=columnheader]", has_text="Last verified"))
+        headers = grid.locator("[role=columnheader]").all_inner_texts()
+        col = headers.index("Last verified")
+        record = headers.index("Record")
+        rows = grid.locator("[role=row]").all()[1:]
+        seen_confidential = 0
+        for row in rows:
+            cells = row.locator("[role=gridcell]").all_inner_texts()
+            if len(cells) <= col:
+                continue
+            when = cells[col].split(" · ")[0]
+            stale = schema.is_stale(None if when == "never" else when)
+            assert ("stale" in cells[col]) == stale, cells
+            seen_confidential += cells[record].startswith("Confidential")
+        assert seen_confidential >= 1  # a confidential record carries its date and badge too
+    finally:
+        context.close()
+
+
+def test_a_new_cli_account_signs_in_without_a_restart_and_every_page_says_who(browser, app_url, app_home):
+    import subprocess
+    import sys
+
+    from conftest import REPO, minimal_env
+
+    env = minimal_env(app_home)
+    subprocess.run([sys.executable, "-m", "geomap.cli", "users", "add", "newcomer-partner", "--role", "partner",
+                    "--password-stdin"], input="fictional-passphrase-17\n", text=True, env=env, cwd=REPO,
+                   check=True, capture_output=True)
+    context, page = _open(browser, app_url, "/coverage?country=MX")
+    try:
+        page.get_by_text("Partner sign-in").click()
+        page.get_by_label("User name").fill("newcomer-partner")
+        page.get_by_role("textbox", name="Password").fill("fictional-passphrase-17")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("Signed in as newcomer-partner", exact=False).first.wait_for(timeout=LOAD_MS)
+        for title in ("Coverage", "Gaps", "Referral", "Footprint", "Data", "Records"):
+            page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+            _settle(page, 800)
+            main = _main_text(page)
+            assert "Signed in as newcomer-partner (partner)" in main, (title, main[:300])
+    finally:
+        context.close()

@@ -99,8 +99,8 @@ def test_public_view_strips_confidential_records():
         # (alone in their unit: the unit is withheld too, and the reason says so)
         assert row["reason"].startswith(privacy.CONFIDENTIAL_REASON)
         assert row["display_name"].startswith("Confidential shelter")
-    assert v.iloc[0]["display_name"] == "Confidential shelter — contact via +999 800 0000 hotline"
-    assert v.iloc[2]["display_name"] == "Confidential shelter — contact via the national hotline"
+    assert v.iloc[0]["display_name"] == "Confidential shelter — contact via +999 800 0000 hotline — ref. C1"
+    assert v.iloc[2]["display_name"] == "Confidential shelter — contact via the national hotline — ref. U1"
     # alone in Lagos: with k=3 its unit is withheld; with k=1 (no disclosure control) kept
     assert v.iloc[0]["admin1_code"] is None and v.iloc[0]["admin1_name"] is None
     v1 = privacy.public_view(d, k=1)
@@ -172,4 +172,6 @@ def test_confidential_sites_behind_one_front_door_are_told_apart():
     d.loc[2, "id"] = None
     names = privacy.public_view(d)["display_name"].tolist()
     assert names[2].endswith("— ref. row 4")
+    # the reference is there whether or not a namesake is in the same view (a site reads the same everywhere)
+    assert privacy.public_view(d.iloc[[0]])["display_name"].iloc[0].endswith("— ref. C1")
     assert not any("Secret" in n or "Quiet" in n or "6.45" in n for n in names)
