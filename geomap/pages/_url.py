@@ -8,13 +8,16 @@ is dropped, never guessed. Only the view goes into the URL, never a record.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import streamlit as st
 
 from geomap import boundaries
+from geomap.i18n import _
 
 __all__ = ["Param", "apply_country", "country_param", "seed", "write", "copy_link_button"]
 
@@ -147,17 +150,17 @@ def write(country: str, params: Iterable[Param] = (), *, extra: Mapping[str, str
 
 
 _COPY_HTML = """
-<button id="copy" type="button" aria-label="Copy a link to this view"
+<button id="copy" type="button" aria-label="@ARIA@"
   style="font: 14px sans-serif; padding: 6px 12px; border: 1px solid #8a8f98; border-radius: 6px;
-         background: #fff; color: #1b1f24; cursor: pointer; width: 100%;">Copy link</button>
+         background: #fff; color: #1b1f24; cursor: pointer; width: 100%;">@LABEL@</button>
 <span id="done" role="status" style="font: 12px sans-serif; color: #1b5e20;"></span>
 <script>
 const btn = document.getElementById("copy");
 btn.addEventListener("click", async () => {
   const url = window.parent.location.href;
   const done = document.getElementById("done");
-  try { await navigator.clipboard.writeText(url); done.textContent = "Link copied"; }
-  catch (e) { window.prompt("Copy this link:", url); }
+  try { await navigator.clipboard.writeText(url); done.textContent = @DONE@; }
+  catch (e) { window.prompt(@PROMPT@, url); }
 });
 </script>
 """
@@ -167,6 +170,13 @@ def copy_link_button(container: Any = None) -> None:
     """A "Copy link" button: copies the page address, which holds the view on screen."""
     from streamlit.components.v1 import html
 
+    texts = {  # in the run's language: escaped for HTML, or as JSON strings for the script
+        "@ARIA@": escape(_("Copy a link to this view")), "@LABEL@": escape(_("Copy link")),
+        "@DONE@": json.dumps(_("Link copied")), "@PROMPT@": json.dumps(_("Copy this link:")),
+    }
+    page = _COPY_HTML
+    for mark, text in texts.items():
+        page = page.replace(mark, text)
     target = container if container is not None else st
     with target:
-        html(_COPY_HTML, height=58)
+        html(page, height=58)
