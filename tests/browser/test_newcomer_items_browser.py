@@ -26,10 +26,15 @@ _WHOLE = re.compile(r"^(\d{1,3}(,\d{3})*|\d+|no data|—|)$")
 def _grid(page, header: str):
     """The data grid having a column called ``header`` (waits for its accessible table)."""
     page.wait_for_function(
-        "(h) => [...document.querySelectorAll('[data-testid=stDataFrame] [role=columnheader]')]"
-        ".some(e => e.innerText.trim() === h)", arg=header, timeout=LOAD_MS)
-    return page.locator('[data-testid="stDataFrame"]').filter(
-        has=page.locator("[role=columnheader]", has_text=re.compile(f"^{re.escape(header)}$"))).first
+        "(h) => [...document.querySelectorAll('[data-testid=stDataFrame] [role=columnheader]')].some(e => e.innerText.trim() === h)",
+        arg=header,
+        timeout=LOAD_MS,
+    )
+    return (
+        page.locator('[data-testid="stDataFrame"]')
+        .filter(has=page.locator("[role=columnheader]", has_text=re.compile(f"^{re.escape(header)}$")))
+        .first
+    )
 
 
 def _columns(grid, *headers: str) -> dict[str, list[str]]:
@@ -75,8 +80,8 @@ def test_footprint_counts_whole_people_and_its_chart_has_axis_titles(browser, ap
         _settle(page)
         chart = page.locator('[data-testid="stVegaLiteChart"]').first
         page.wait_for_function(
-            "() => (document.querySelector('[data-testid=stVegaLiteChart]')?.innerText || '').includes('People reached')",
-            timeout=LOAD_MS)
+            "() => (document.querySelector('[data-testid=stVegaLiteChart]')?.innerText || '').includes('People reached')", timeout=LOAD_MS
+        )
         text = chart.inner_text()
         assert "Year" in text and "Projects active" not in text
     finally:
@@ -123,8 +128,12 @@ def test_data_page_sections_are_numbered_consecutively_and_state_the_uploaders_l
         assert numbers == list(range(1, len(numbers) + 1)), heads  # 1, 2, 3… with no gap (or none numbered)
         stated = re.search(r"Size limit: ([\d,]+) MB", _main_text(page))
         assert stated
-        said = page.locator('[data-testid="stFileUploader"]').filter(has_text="Upload a directory").locator(
-            '[data-testid="stFileUploaderDropzoneInstructions"]').inner_text()
+        said = (
+            page.locator('[data-testid="stFileUploader"]')
+            .filter(has_text="Upload a directory")
+            .locator('[data-testid="stFileUploaderDropzoneInstructions"]')
+            .inner_text()
+        )
         assert f"{stated.group(1)}MB per file" in said, (stated.group(0), said)
     finally:
         context.close()
