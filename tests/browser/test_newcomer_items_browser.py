@@ -259,3 +259,20 @@ def test_footprint_overlay_says_on_the_page_whether_it_can_be_drawn(browser, app
         page.wait_for_url(re.compile(r"overlay=(true|1)"), timeout=LOAD_MS)
     finally:
         context.close()
+
+
+def test_gaps_ranked_table_shows_key_columns_first_at_1400_px(browser, app_url):
+    context, page = _open(browser, app_url, "/gaps?country=MX&service=shelter", width=1400, height=3000)
+    try:
+        grid = _grid(page, "Gap index")
+        headers = [h.strip() for h in grid.locator("[role=columnheader]").all_inner_texts()]
+        assert headers[:3] == ["Rank", "Unit", "Gap index"], headers  # in view without scrolling sideways
+        cells = _columns(grid, "Rank", "Gap index")
+        ranks = [int(r) for r in cells["Rank"]]
+        index = [float(v) for v in cells["Gap index"]]
+        assert len(ranks) >= 10 and ranks == sorted(ranks)
+        assert index == sorted(index, reverse=True)  # worst first
+        box, wide = grid.bounding_box(), page.viewport_size["width"]
+        assert box["x"] + box["width"] <= wide, (box, wide)
+    finally:
+        context.close()
