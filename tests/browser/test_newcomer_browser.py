@@ -421,13 +421,13 @@ def test_data_page_gives_every_record_its_stale_badge(browser, app_url):
         context.close()
 
 
-def test_a_new_cli_account_signs_in_without_a_restart_and_every_page_says_who(browser, app_url, app_home):
+def test_a_new_cli_account_signs_in_without_a_restart_and_every_page_says_who(browser, app_url, app_home, store_vars):
     import subprocess
     import sys
 
     from conftest import REPO, minimal_env
 
-    env = minimal_env(app_home)
+    env = {**minimal_env(app_home), **store_vars(app_home / "data")}  # the server's own store (either backend)
     subprocess.run([sys.executable, "-m", "geomap.cli", "users", "add", "newcomer-partner", "--role", "partner",
                     "--password-stdin"], input="fictional-passphrase-17\n", text=True, env=env, cwd=REPO,
                    check=True, capture_output=True)
@@ -440,8 +440,10 @@ def test_a_new_cli_account_signs_in_without_a_restart_and_every_page_says_who(br
         page.get_by_text("Signed in as newcomer-partner", exact=False).first.wait_for(timeout=LOAD_MS)
         for title in ("Coverage", "Gaps", "Referral", "Footprint", "Data", "Records"):
             page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+            page.wait_for_url(f"**/{title.lower()}**", timeout=LOAD_MS)
             _settle(page, 800)
-            main = _main_text(page)
-            assert "Signed in as newcomer-partner (partner)" in main, (title, main[:300])
+            note = page.locator('[data-testid="stMain"]').get_by_text("Signed in as newcomer-partner (partner)", exact=False)
+            note.first.wait_for(timeout=LOAD_MS)  # drawn by this page's run (a loaded machine may take a while)
+            assert "Signed in as newcomer-partner (partner)" in _main_text(page), title
     finally:
         context.close()
