@@ -61,7 +61,8 @@ def _norm(text: str) -> str:
     """Drop what differs between two runs of the same output: random element ids, digests, clock."""
     text = re.sub(r"[0-9a-f]{20,64}", "ID", text)
     text = re.sub(r'("uuid": "|T_)[0-9a-f]{5}', r"\1ID", text)  # pandas Styler ids
-    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?( UTC)?", "TIME", text)
+    text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?( UTC)?", "TIME", text)
+    return re.sub(r"\d\d?:\d\d UTC", "TIME", text)  # a report's "Generated … on <locale date> HH:MM UTC"
 
 
 def _frame(df: pd.DataFrame) -> str:
