@@ -425,7 +425,7 @@ def test_a_new_cli_account_signs_in_without_a_restart_and_every_page_says_who(br
     import subprocess
     import sys
 
-    from conftest import REPO, minimal_env
+    from browser.conftest import REPO, minimal_env
 
     env = {**minimal_env(app_home), **store_vars(app_home / "data")}  # the server's own store (either backend)
     subprocess.run([sys.executable, "-m", "geomap.cli", "users", "add", "newcomer-partner", "--role", "partner",

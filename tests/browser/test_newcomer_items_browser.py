@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import serve_app
+from browser.conftest import serve_app
 from test_newcomer_browser import LOAD_MS, _main_text, _open, _params, _settle, _title
 
 pytestmark = pytest.mark.browser
