@@ -81,3 +81,19 @@ def choose_upload(page: Any, filename: str, data: bytes) -> None:
     go(page, "Data")
     uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Upload a directory")
     uploader.locator('input[type="file"]').set_input_files({"name": filename, "mimeType": "text/csv", "buffer": data})
+
+
+def pick_country(page: Any, name: str) -> None:
+    """Pick ``name`` in the sidebar's country select (retried while the page redraws)."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Country").first
+    option = page.get_by_role("option").filter(has_text=name).first
+    for _ in range(10):
+        try:
+            box.locator("input").click(timeout=5_000)
+            page.keyboard.type(name[:5])
+            option.click(timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 - the page was redrawing: open the select again
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(300)
+    pytest.fail(f"could not pick {name} in the sidebar's country select")

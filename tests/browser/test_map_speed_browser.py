@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser._ui import LOAD_TIMEOUT_MS, coverage_map, live_map_frame, map_frames
+from browser._ui import LOAD_TIMEOUT_MS, coverage_map, live_map_frame, map_frames, pick_country
 from browser.conftest import serve_app
 
 from geomap.directory import schema
@@ -38,21 +38,6 @@ _STATE_JS = """() => {
 }"""
 
 
-def _pick_country(page: Any, name: str) -> None:
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Country").first
-    option = page.get_by_role("option").filter(has_text=name).first
-    for _ in range(10):
-        try:
-            box.locator("input").click(timeout=5_000)
-            page.keyboard.type(name[:5])
-            option.click(timeout=5_000)
-            return
-        except Exception:  # noqa: BLE001 - the page was redrawing: open the select again
-            page.keyboard.press("Escape")
-            page.wait_for_timeout(300)
-    pytest.fail(f"could not pick {name} in the sidebar's country select")
-
-
 def _wait_state(frame: Any, *, units: int) -> dict:
     frame.wait_for_function(f"() => document.querySelectorAll('path.geomap-unit').length === {units}"
                             " && document.querySelectorAll('.geomap-legend').length === 1", timeout=LOAD_TIMEOUT_MS)
@@ -74,7 +59,7 @@ def test_a_country_switch_swaps_the_map_in_place(app_url, browser_context):
     assert before["markers"] > 0 and before["west"] > 2  # Nigeria's providers (east of 2°E)
     leaflet_loads = sum(u.endswith("/leaflet/leaflet.js") for u in requests.urls)
 
-    _pick_country(page, "Mexico")
+    pick_country(page, "Mexico")
     mexico = _wait_state(frame, units=32)
     # The same document (the test's mark is still there): no new frame, no Leaflet reloaded.
     assert mexico["mark"] == "drawn once"
@@ -86,7 +71,7 @@ def test_a_country_switch_swaps_the_map_in_place(app_url, browser_context):
     counters = live_map_frame(page).evaluate("() => ({...document.body.dataset})")
     assert counters.get("drawn") == "1" and counters.get("swapped") == "1", counters
 
-    _pick_country(page, "Nigeria")
+    pick_country(page, "Nigeria")
     back = _wait_state(frame, units=37)
     assert back["mark"] == "drawn once" and back["markers"] == before["markers"] and back["west"] > 2
     component = live_map_frame(page)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from browser._ui import pick_country
 from browser.conftest import serve_app
 from test_newcomer_browser import LOAD_MS, _main_text, _open, _params, _settle, _title
 
@@ -204,28 +205,13 @@ def test_coverage_headlines_say_what_they_count(browser, app_url):
 # ---------------------------------------------------------------- item 10
 
 
-def _pick_country(page, name: str) -> None:
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Country").first
-    option = page.get_by_role("option").filter(has_text=name).first
-    for _ in range(10):
-        try:
-            box.locator("input").click(timeout=5_000)
-            page.keyboard.type(name[:5])
-            option.click(timeout=5_000)
-            return
-        except Exception:  # noqa: BLE001 - the page was redrawing: open the select again
-            page.keyboard.press("Escape")
-            page.wait_for_timeout(300)
-    pytest.fail(f"could not pick {name} in the sidebar's country select")
-
-
 def test_footprint_follows_the_sidebar_country(browser, app_url):
     context, page = _open(browser, app_url, "/footprint?country=MX")
     try:
         assert _title(page) == "Donor footprint — Mexico"
         text = _main_text(page)
         assert re.search(r"placed in Mexico", text) and re.search(r"Reached \d+ of 32 units", text), text[:800]
-        _pick_country(page, "Nigeria")
+        pick_country(page, "Nigeria")
         page.wait_for_function("() => [...document.querySelectorAll('h1')].some(h => h.innerText.includes('Nigeria'))", timeout=LOAD_MS)
         _settle(page)
         assert _title(page) == "Donor footprint — Nigeria"
