@@ -45,10 +45,9 @@ import pyarrow.compute as pc
 import shapely
 from rapidfuzz import fuzz, process
 
-from geomap import gazetteer
+from geomap import gazetteer, i18n
 from geomap.boundaries import normalise_code
 from geomap.directory import cells, schema
-from geomap import i18n
 from geomap.i18n import N_, Message, Number
 from geomap.join import assign_units
 
