@@ -54,6 +54,7 @@ __all__ = [
     "LOCALE_DIR",
     "Message",
     "Number",
+    "Territory",
     "Translator",
     "N_",
     "_",
@@ -86,7 +87,7 @@ _RTL = frozenset({"ar"})
 _FSI, _PDI = "\u2068", "\u2069"  # Unicode first-strong isolate / pop directional isolate
 #: List separators people read, per language where they differ from the English ones (the
 #: Arabic comma and semicolon; CLDR's Arabic list patterns use "و" and have no comma).
-_SEPARATORS: dict[str, dict[str, str]] = {"ar": {", ": "، ", "; ": "؛ "}}
+_SEPARATORS: dict[str, dict[str, str]] = {"ar": {", ": "، ", "; ": "؛ "}, "fr": {"; ": " ; "}}
 
 _CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar("geomap_lang", default="en")
 
@@ -235,11 +236,34 @@ class Number:
         return t.number(self.value, digits=int(m.group(1)) if m.group(1) is not None else None)
 
 
+@dataclass(frozen=True)
+class Territory:
+    """A country inside a :class:`Message`: ``name`` in English, the language's own name elsewhere.
+
+    Parameters
+    ----------
+    iso_a2 : str
+        ISO 3166-1 alpha-2 code (CLDR names the country in each language).
+    name : str
+        The English name, as the data gives it (also used where CLDR has no name).
+    """
+
+    iso_a2: str
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+    def render(self, t: Translator) -> str:
+        """The country's name in the language of ``t`` (English exactly as :meth:`__str__`)."""
+        return self.name if t.lang == "en" else t.territory(self.iso_a2, self.name)
+
+
 def _param_text(value: object, t: Translator) -> str:
     """One parameter of a :class:`Message` in the language of ``t``."""
     if isinstance(value, Message):
         return value.render(t.lang)
-    if isinstance(value, Number):
+    if isinstance(value, (Number, Territory)):
         return value.render(t)
     if isinstance(value, (tuple, list)):
         return t.join([_param_text(v, t) for v in value], ", ")
@@ -296,7 +320,7 @@ class Message(str):
             return str.__str__(self)
         values = {k: _param_text(v, t) for k, v in self.params.items()}
         if t.lang in _RTL:
-            values = {k: (v if isinstance(self.params[k], (Message, Number)) else t.isolate(v)) for k, v in values.items()}
+            values = {k: (v if isinstance(self.params[k], (Message, Number, Territory)) else t.isolate(v)) for k, v in values.items()}
         try:
             return t.gettext(self.template).format(**values)
         except (KeyError, IndexError, ValueError):  # a broken translation must not hide the message

@@ -48,7 +48,7 @@ from rapidfuzz import fuzz, process
 from geomap import gazetteer, i18n
 from geomap.boundaries import normalise_code
 from geomap.directory import cells, schema
-from geomap.i18n import N_, Message, Number
+from geomap.i18n import N_, Message, Number, Territory
 from geomap.join import assign_units
 
 __all__ = [
@@ -204,14 +204,15 @@ def _iso_codes(country: str | None, units: pd.DataFrame) -> tuple[str, str]:
     return iso2.upper(), iso3.upper()
 
 
-def _country_label(country: str, units: pd.DataFrame) -> str:
+def _country_label(country: str, units: pd.DataFrame) -> Territory:
+    """The country as notes name it: its English name, said in the reader's language when shown."""
+    iso2 = _iso_codes(country, units)[0]
     if "country_name" in units.columns and len(units) and _text(units["country_name"].iloc[0]):
-        return _text(units["country_name"].iloc[0])
+        return Territory(iso2, _text(units["country_name"].iloc[0]))
     try:
-        iso2 = gazetteer.country_iso2(country)
-        return str(gazetteer._countries()[iso2]["name"])
+        return Territory(iso2, str(gazetteer._countries()[gazetteer.country_iso2(country)]["name"]))
     except (ValueError, KeyError):
-        return str(country)
+        return Territory(iso2, str(country))
 
 
 def _unit_word(units: pd.DataFrame) -> str:
@@ -1048,7 +1049,7 @@ class _Units:
     crs_m: str
     to_m: Any
     index: _AdminIndex
-    label: str
+    label: Territory
     tol: float
 
 
