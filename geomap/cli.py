@@ -151,7 +151,8 @@ def _cmd_directory_check(args: argparse.Namespace) -> int:
                        int(acc["placed_with_warnings"])).format(n=n(acc["placed_with_warnings"]), path=args.out))
     flagged = directory[directory["status"] == schema.STATUS_FLAGGED]
     for reason, rows in _grouped_reasons(privacy.public_view(flagged)):
-        print(f"  {_row_list(rows)}: {reason}")
+        # Translators: {rows} names file rows ("rows 3, 4 (2)"), {reason} why they were flagged.
+        print("  " + _("{rows}: {reason}").format(rows=_row_list(rows), reason=reason))
     if args.include_confidential:
         print(_(FULL_EXPORT_NOTICE))
     print(_("wrote {path}").format(path=args.out))

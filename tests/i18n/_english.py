@@ -39,3 +39,23 @@ def fragments(lang: str) -> tuple[str, ...]:
 def english_in(text: str, lang: str) -> list[str]:
     """The English fragments found in ``text``."""
     return [f for f in fragments(lang) if f in text]
+
+
+#: A fictional Mexican directory with a problem on nearly every row (none confidential).
+PROBLEMS = (
+    "# fictional sample: every row has something to say\n"
+    "name,service_types,populations_served,latitude,longitude,admin1_code,admin1_name,open_24h,capacity,last_verified,confidential\n"
+    "Clínica Uno (fictional),legal_aid,women,20.67,-103.35,,,yes,12,2024-01-05,no\n"
+    "Clínica Uno (fictional),legal_aid,women,20.67,-103.35,,,yes,12,2024-01-05,no\n"
+    "Lejos (fictional),legal_aid,,48.85,2.35,,,,,,no\n"
+    "Volteada (fictional),legal_aid,,-103.35,20.67,,,,,,no\n"
+    ",counselling,,,,MX-JAL,,maybe,-3,not a date,no\n"
+    "Errata (fictional),legal_aid,,,,,Jaliscx,,,,no\n"
+    "Texto (fictional),legal_aid,,abc,-103.3,,,,,,no\n"
+    "Nacional (fictional),hotline,,,,,Cobertura Nacional,,,,no\n"
+    "\n"
+    "Ninguna (fictional),peer circles,martians,,,,,,,,no\n"
+    "Rango (fictional),legal_aid,,95,200,,,,,,no\n"
+    "Codigo (fictional),legal_aid,,,,XX-ZZ,,,,,no\n"
+    "Desacuerdo (fictional),legal_aid,,20.67,-103.35,,Sonora,,,,no\n"
+).encode("utf-8")

@@ -10,28 +10,10 @@ import pytest
 
 from geomap import boundaries, i18n, pipeline
 from geomap.directory import privacy, readers, resolve, schema
-from i18n._english import english_in
+from i18n._english import PROBLEMS, english_in
 
 LANGS = ["es", "fr", "ar"]
 
-#: A fictional Mexican directory with a problem on nearly every row (none confidential).
-PROBLEMS = (
-    "# fictional sample: every row has something to say\n"
-    "name,service_types,populations_served,latitude,longitude,admin1_code,admin1_name,open_24h,capacity,last_verified,confidential\n"
-    "Clínica Uno (fictional),legal_aid,women,20.67,-103.35,,,yes,12,2024-01-05,no\n"
-    "Clínica Uno (fictional),legal_aid,women,20.67,-103.35,,,yes,12,2024-01-05,no\n"
-    "Lejos (fictional),legal_aid,,48.85,2.35,,,,,,no\n"
-    "Volteada (fictional),legal_aid,,-103.35,20.67,,,,,,no\n"
-    ",counselling,,,,MX-JAL,,maybe,-3,not a date,no\n"
-    "Errata (fictional),legal_aid,,,,,Jaliscx,,,,no\n"
-    "Texto (fictional),legal_aid,,abc,-103.3,,,,,,no\n"
-    "Nacional (fictional),hotline,,,,,Cobertura Nacional,,,,no\n"
-    "\n"
-    "Ninguna (fictional),peer circles,martians,,,,,,,,no\n"
-    "Rango (fictional),legal_aid,,95,200,,,,,,no\n"
-    "Codigo (fictional),legal_aid,,,,XX-ZZ,,,,,no\n"
-    "Desacuerdo (fictional),legal_aid,,20.67,-103.35,,Sonora,,,,no\n"
-).encode("utf-8")
 
 
 @pytest.fixture(scope="module")
