@@ -201,8 +201,8 @@ def detect_format(filename: str | None, head_bytes: bytes = b"") -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _number_ranges(numbers: list[int], *, limit: int = 12) -> str:
-    """``[3, 4, 5, 9]`` as ``"3-5, 9"`` (at most ``limit`` ranges, then ``"…"``)."""
+def _number_ranges(numbers: list[int], *, limit: int = 12) -> str | Message:
+    """``[3, 4, 5, 9]`` as ``"3-5, 9"`` (at most ``limit`` ranges, then ``"…"`` and how many in all)."""
     spans: list[list[int]] = []
     for n in numbers:
         if spans and n == spans[-1][1] + 1:
@@ -210,7 +210,10 @@ def _number_ranges(numbers: list[int], *, limit: int = 12) -> str:
         else:
             spans.append([n, n])
     text = [str(a) if a == b else f"{a}-{b}" for a, b in spans[:limit]]
-    return ", ".join(text) + (f", … ({len(numbers)} in all)" if len(spans) > limit else "")
+    if len(spans) > limit:
+        # Translators: {ranges} are file row numbers and ranges ("3-5, 9"), {n} how many rows in all.
+        return Message(N_("{ranges}, … ({n} in all)"), ranges=tuple(text), n=len(numbers))
+    return ", ".join(text)
 
 
 def _sniff_delimiter(text: str) -> str:

@@ -35,6 +35,7 @@ def test_language_from_lang_environment_and_arabic_report(tmp_path, capsys, monk
     out = capsys.readouterr().out
     assert "وصل إلى 29 من أصل 32 وحدة" in out
     assert "ولاية شيواوا" in out and "Chihuahua" not in out  # unit names in Arabic (Natural Earth name_ar)
+    assert "ولاية شيواوا، " in out and "ولاية شيواوا, " not in out  # an Arabic list takes the Arabic comma
     html = report.read_text(encoding="utf-8")
     assert "<html lang='ar' dir='rtl'>" in html and "<bdi>ولاية شيواوا</bdi>" in html
 
