@@ -296,35 +296,50 @@ class Message(str):
     True
     """
 
-    template: str
-    params: dict[str, object]
-
     def __new__(cls, template: str, /, **params: object) -> Message:
-        english = translator("en")
-        obj = super().__new__(cls, template.format(**{k: _param_text(v, english) for k, v in params.items()}))
-        obj.__dict__["template"] = template
-        obj.__dict__["params"] = dict(params)
+        if not _SPECIAL.isdisjoint(map(type, params.values())):
+            english = translator("en")
+            text = template.format(**{k: _param_text(v, english) for k, v in params.items()})
+        else:  # plain values (text, numbers, messages) read the same in English: format them at once
+            text = template.format(**params)
+        obj = super().__new__(cls, text)
+        obj.__dict__["_parts"] = (template, tuple(params.items()))
         return obj
+
+    @property
+    def template(self) -> str:
+        """The English template (the catalogs' msgid)."""
+        return self.__dict__["_parts"][0]
+
+    @property
+    def params(self) -> dict[str, object]:
+        """The values of the placeholders (a copy)."""
+        return dict(self.__dict__["_parts"][1])
 
     def __setattr__(self, name: str, value: object) -> None:
         msg = f"a Message is immutable (tried to set {name!r})"
         raise AttributeError(msg)
 
     def __reduce__(self) -> tuple:
-        return (_message, (self.template, tuple(self.params.items())))
+        return (_message, self.__dict__["_parts"])
 
     def render(self, lang: object | None = None) -> str:
         """The message in ``lang`` (default: the current language); English is :class:`str` itself."""
         t = current() if lang is None else translator(lang)
         if t.lang == "en":
             return str.__str__(self)
-        values = {k: _param_text(v, t) for k, v in self.params.items()}
+        template, params = self.__dict__["_parts"]
+        values = {k: _param_text(v, t) for k, v in params}
         if t.lang in _RTL:
-            values = {k: (v if isinstance(self.params[k], (Message, Number, Territory)) else t.isolate(v)) for k, v in values.items()}
+            values = {k: (values[k] if isinstance(v, (Message, Number, Territory)) else t.isolate(values[k])) for k, v in params}
         try:
-            return t.gettext(self.template).format(**values)
+            return t.gettext(template).format(**values)
         except (KeyError, IndexError, ValueError):  # a broken translation must not hide the message
-            return self.template.format(**values)
+            return template.format(**values)
+
+
+#: Parameter types a message formats itself (the others read the same in English as given).
+_SPECIAL = frozenset({tuple, list, Number, Territory, type(None)})
 
 
 def _message(template: str, params: tuple) -> Message:

@@ -909,8 +909,9 @@ def _typed_fields(
             empty = np.fromiter(map(len, cols[name]), dtype="int64", count=len(df)) == 0
         else:
             empty = np.asarray(pd.isna(cols[name]), dtype=bool)
+        note = Message(N_("warning: {field}: missing (required)"), field=name)  # one message, shared by its rows
         for r in np.flatnonzero(empty):
-            notes[r].append(Message(N_("warning: {field}: missing (required)"), field=name))
+            notes[r].append(note)
     return cols, unknown_counts
 
 
@@ -1173,16 +1174,17 @@ def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str]
     inside = p_unit >= 0  # the point as given falls in a unit: most rows, placed at once
     rows.unit_pos[inside], rows.conf[inside], rows.geometry[inside] = p_unit[inside], 1.0, co.p_pts[inside]
     rows.method[inside] = "coordinates"
+    swapped = Message(
+        N_("warning: latitude and longitude look swapped (only the swapped point falls in {country}); placed after swapping"),
+        country=u.label,
+    )
     for r in np.flatnonzero(~inside & ((q_unit >= 0) | co.direct_ok | co.swap_ok)):
         if q_unit[r] >= 0:
             rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = (
                 q_unit[r], _CONF_SWAPPED, "coordinates_swapped", co.q_pts[r]
             )
             rows.out_lat[r], rows.out_lon[r] = co.lon[r], co.lat[r]
-            rows.coord_notes[r].append(Message(
-                N_("warning: latitude and longitude look swapped (only the swapped point falls in {country}); placed after swapping"),
-                country=u.label,
-            ))
+            rows.coord_notes[r].append(swapped)
         elif co.direct_ok[r] or co.swap_ok[r]:
             _place_nearest(rows, co, u, r, near=(p_near[r], p_dist[r], q_near[r], q_dist[r], given_dist[r], a_pos[r]))
     return admin
@@ -1239,6 +1241,7 @@ def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: li
     a_pos, a_conf, a_method, a_notes = admin
     unit_pos, coord_notes = rows.unit_pos, rows.coord_notes
     has_a_notes = np.fromiter(map(bool, a_notes), dtype=bool, count=rows.n)
+    warned: dict[int, list[Message]] = {}  # the notes of one (code, name) pair are one list: said as warnings once
     # rows with something to say or place: unplaced, or the code/name disagrees or has notes
     todo = (unit_pos < 0) | ((a_pos >= 0) & (a_pos != unit_pos)) | ((a_pos < 0) & has_a_notes)
     for r in np.flatnonzero(todo):
@@ -1251,7 +1254,10 @@ def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: li
                     unit=index.names[unit_pos[r]], field=field, value=_quote(given), other=index.names[a_pos[r]],
                 ))
             elif a_pos[r] < 0 and a_notes[r]:
-                coord_notes[r].extend(_warning(x) for x in a_notes[r])
+                said = warned.get(id(a_notes[r]))
+                if said is None:
+                    said = warned[id(a_notes[r])] = [_warning(x) for x in a_notes[r]]
+                coord_notes[r].extend(said)
         else:
             if a_pos[r] >= 0:
                 unit_pos[r], rows.conf[r], rows.method[r] = a_pos[r], a_conf[r], a_method[r]
