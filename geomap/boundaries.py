@@ -36,11 +36,14 @@ import shapely
 from pyproj import CRS
 from rapidfuzz import fuzz, process
 
+from geomap.i18n import N_, Message
 from geomap.io import limits
 from geomap.io.sources import display_name, read_source, source_path
 from geomap.settings import get_settings
 
 __all__ = [
+    "BUNDLED_NOTES",
+    "bundled_note",
     "localized_names",
     "children",
     "parent_codes",
@@ -88,6 +91,54 @@ GEOBOUNDARIES_API = "https://www.geoboundaries.org/api/current/gbOpen"
 _EQUAL_AREA = "EPSG:6933"
 
 # ----------------------------------------------------------------------- bundled layer
+
+
+#: The bundled layer's per-country notes, by the key ``scripts/build_boundaries.py`` writes in
+#: ``admin1_ne10m_meta.json`` (``{"note": key, "params": {...}}``): the English templates,
+#: translated in the catalogs. Names, codes and numbers in them are the layer's, as given.
+BUNDLED_NOTES: dict[str, str] = {
+    "placeholder": N_("{name}: Natural Earth has no ISO 3166-2 code ({ne_code}); code {code} is a placeholder."),
+    # Translators: {moved} lists "unit name -> new code" pairs, as written.
+    "shared_code": N_(
+        "Natural Earth gives {code} to {n} features; it stays with the largest ({name}), the others get placeholder codes: {moved}."
+    ),
+    "not_a_unit": N_(
+        "Natural Earth feature {ne_code} has no name and is not an administrative unit; it is left out of the unit list."
+    ),
+    "no_iso_country": N_("{name} has no ISO 3166-1 code; '{a3}' is Natural Earth's own adm0_a3 code."),
+    "no_iso_country_a2": N_(
+        "{name} has no ISO 3166-1 code; '{a3}' is Natural Earth's own adm0_a3 code (alpha-2 '{a2}' is not in ISO 3166-1 either)."
+    ),
+    # Translators: {country} and {other} are ISO 3166-1 alpha-3 country codes.
+    "listed_under": N_(
+        "{name} ({ne_code}) is listed under {country} after its ISO 3166-2 code; Natural Earth's iso_a2 field places it in {other}."
+    ),
+    "renamed": N_("Natural Earth codes {name} as {old} (its former name, {former}); shown here as {code}."),
+    "caveat_COD": N_(
+        "Natural Earth shows DR Congo's {n} provinces of the division in force before the 2015 reform, which split most of "
+        "them: current province codes and names will not all match these units. Bring current boundaries (e.g. OCHA COD-AB) "
+        "for province-level work."
+    ),
+    "caveat_MAR": N_(
+        "Natural Earth shows Morocco's {n} regions of the division in force before the 2015 reform, which redrew them: "
+        "current region codes and names do not match these units. Bring current boundaries for region-level work."
+    ),
+}
+
+
+def bundled_note(note: dict | str) -> Message | str:
+    """One note of the bundled layer's metadata as a :class:`geomap.i18n.Message` (its text is English).
+
+    ``note`` is ``{"note": key of BUNDLED_NOTES, "params": {...}}``; a plain text (a layer built
+    before notes were structured) is returned as it is.
+    """
+    if isinstance(note, str):
+        return note
+    key = note.get("note")
+    if key not in BUNDLED_NOTES:
+        msg = f"unknown boundary note {key!r} in the layer's metadata; expected one of {', '.join(BUNDLED_NOTES)}"
+        raise ValueError(msg)
+    return Message(BUNDLED_NOTES[key], **dict(note.get("params") or {}))
 
 
 @lru_cache(maxsize=4)
@@ -176,14 +227,14 @@ def load_boundaries(
     meta = _meta(str(p))
     notes = meta.get("notes", {})
     if iso3 is not None:
-        unit_notes = list(notes.get(iso3, []))
+        unit_notes = [bundled_note(n) for n in notes.get(iso3, [])]
         from geomap import boundary_vintage
 
         vintage = boundary_vintage.vintage_note(iso3, country_name=str(gdf["country_name"].iloc[0]) if len(gdf) else iso3)
         if vintage:
             unit_notes.append(vintage)
     else:
-        unit_notes = [f"{a3}: {text}" for a3, texts in notes.items() for text in texts]
+        unit_notes = [Message(N_("{country}: {note}"), country=a3, note=bundled_note(n)) for a3, texts in notes.items() for n in texts]
     gdf.attrs = {
         "source": meta.get("source", ""),
         "vintage": meta.get("vintage", ""),

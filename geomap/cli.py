@@ -140,7 +140,7 @@ def _cmd_directory_check(args: argparse.Namespace) -> int:
     for name, count in _placed_per_unit(directory):
         print(f"  {name}: {n(count)}")
     for w in directory.attrs.get("warnings") or []:
-        print(_("warning: {message}").format(message=w))
+        print(_("warning: {message}").format(message=i18n.render(w)))
     if acc["unknown_categories"]:
         print(_("categories not in geomap's vocabulary (kept as written; map them with --mapping):"))
         for cat, count in acc["unknown_categories"].items():
@@ -151,7 +151,8 @@ def _cmd_directory_check(args: argparse.Namespace) -> int:
                        int(acc["placed_with_warnings"])).format(n=n(acc["placed_with_warnings"]), path=args.out))
     flagged = directory[directory["status"] == schema.STATUS_FLAGGED]
     for reason, rows in _grouped_reasons(privacy.public_view(flagged)):
-        print(f"  {_row_list(rows)}: {reason}")
+        # Translators: {rows} names file rows ("rows 3, 4 (2)"), {reason} why they were flagged.
+        print("  " + _("{rows}: {reason}").format(rows=_row_list(rows), reason=reason))
     if args.include_confidential:
         print(_(FULL_EXPORT_NOTICE))
     print(_("wrote {path}").format(path=args.out))
@@ -163,9 +164,9 @@ def _print_columns(directory) -> None:
     mapping = directory.attrs.get("mapping") or {}
     unmapped = directory.attrs.get("unmapped") or []
     if mapping:
-        print(_("columns: {list}").format(list=", ".join(f"{h} -> {f}" for h, f in mapping.items())))
+        print(_("columns: {list}").format(list=i18n.join(f"{h} -> {f}" for h, f in mapping.items())))
     if unmapped:
-        print(_('not used (map one with --map "Header=field" or --mapping FILE): {list}').format(list=", ".join(repr(h) for h in unmapped)))
+        print(_('not used (map one with --map "Header=field" or --mapping FILE): {list}').format(list=i18n.join(repr(h) for h in unmapped)))
 
 
 def _placed_per_unit(directory) -> list[tuple[str, int]]:
@@ -177,17 +178,26 @@ def _placed_per_unit(directory) -> list[tuple[str, int]]:
 
 
 def _grouped_reasons(flagged) -> list[tuple[str, list]]:
-    """Flagged rows grouped by their reason, in order of first appearance."""
+    """Flagged rows grouped by their reason (in the output's language), in order of first appearance."""
+    from geomap.directory import resolve
+
     groups: dict[str, list] = {}
-    for row, reason in zip(flagged["source_row"].tolist(), flagged["reason"].astype(object).tolist()):
+    for row, reason in zip(flagged["source_row"].tolist(), resolve.reason_texts(flagged).tolist()):
         groups.setdefault(str(reason), []).append(row)
     return list(groups.items())
 
 
 def _row_list(rows: list, limit: int = 6) -> str:
-    head = ", ".join(str(r) for r in rows[:limit])
-    more = f" and {len(rows) - limit:,} more" if len(rows) > limit else ""
-    return f"row{'s' if len(rows) > 1 else ''} {head}{more} ({len(rows):,})" if len(rows) > 1 else f"row {head}"
+    """``rows 3, 4, 9 (3)`` in the output's language (row numbers as in the file)."""
+    head = i18n.join(str(r) for r in rows[:limit])
+    if len(rows) == 1:
+        return _("row {row}").format(row=head)
+    if len(rows) > limit:
+        more = len(rows) - limit
+        # Translators: {rows} lists the first file rows, {more} how many others, {n} all of them.
+        return ngettext("rows {rows} and {more} more ({n})", "rows {rows} and {more} more ({n})", more).format(
+            rows=head, more=i18n.number(more), n=i18n.number(len(rows)))
+    return _("rows {rows} ({n})").format(rows=head, n=i18n.number(len(rows)))
 
 
 def _cmd_directory_export(args: argparse.Namespace) -> int:
@@ -232,10 +242,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
               + "; " + _("{banded} units banded").format(banded=i18n.number(s["banded"])))
         print(disclosure.caveat())
     if s["units_without"]:
-        print(_("units without providers: {names}").format(names=", ".join(s["units_without"])))
+        print(_("units without providers: {names}").format(names=i18n.join(s["units_without"])))
     if s["units_unknown"]:
         print(_("units with no public provider and {band} confidential ones: {names}").format(
-            band=disclosure.band_label(), names=", ".join(s["units_unknown"])))
+            band=disclosure.band_label(), names=i18n.join(s["units_unknown"])))
     print(_("wrote {path}").format(path=args.out))
     return 0
 

@@ -52,6 +52,9 @@ __all__ = [
     "LANGUAGES",
     "LANGUAGE_NAMES",
     "LOCALE_DIR",
+    "Message",
+    "Number",
+    "Territory",
     "Translator",
     "N_",
     "_",
@@ -61,11 +64,13 @@ __all__ = [
     "direction",
     "format_like",
     "isolate",
+    "join",
     "ngettext",
     "normalise",
     "number",
     "percent",
     "pgettext",
+    "render",
     "territory",
     "translator",
     "use",
@@ -80,6 +85,9 @@ LANGUAGES: tuple[str, ...] = _SETTINGS_LANGUAGES
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "es": "Español", "fr": "Français", "ar": "العربية"}
 _RTL = frozenset({"ar"})
 _FSI, _PDI = "\u2068", "\u2069"  # Unicode first-strong isolate / pop directional isolate
+#: List separators people read, per language where they differ from the English ones (the
+#: Arabic comma and semicolon; CLDR's Arabic list patterns use "و" and have no comma).
+_SEPARATORS: dict[str, dict[str, str]] = {"ar": {", ": "، ", "; ": "؛ "}, "fr": {"; ": " ; "}}
 
 _CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar("geomap_lang", default="en")
 
@@ -173,6 +181,21 @@ class Translator:
         """The country (ISO 3166-1 alpha-2) named in this language (CLDR), else ``default``."""
         return self.locale.territories.get(str(iso_a2 or "").upper(), default) or default
 
+    def join(self, items: object, sep: str = ", ") -> str:
+        """``items`` joined for people: ``sep`` is ``", "`` or ``"; "`` in English, and the
+        language's own sign elsewhere (the Arabic comma ``،`` and semicolon ``؛``).
+
+        Items are rendered in this language when they are messages (:class:`Message`).
+        """
+        mark = _SEPARATORS.get(self.lang, {}).get(sep, sep)
+        return mark.join(self.render(x) for x in items)  # type: ignore[attr-defined]
+
+    def render(self, value: object) -> str:
+        """``value`` for people in this language: a :class:`Message` translated, anything else as text."""
+        if isinstance(value, Message):
+            return value.render(self.lang)
+        return "" if value is None else str(value)
+
     def isolate(self, text: object) -> str:
         """``text`` isolated from the surrounding direction (names inside Arabic sentences).
 
@@ -182,6 +205,146 @@ class Translator:
         """
         s = "" if text is None else str(text)
         return f"{_FSI}{s}{_PDI}" if self.lang in _RTL and s else s
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number inside a :class:`Message`: Python's ``spec`` in English, the language's signs elsewhere.
+
+    Parameters
+    ----------
+    value : float
+        The number.
+    spec : str
+        A Python format spec (``".1f"``, ``","``, ``".0f"``, ``"g"``); it gives the English
+        text exactly and the number of decimals in the other languages.
+    """
+
+    value: float
+    spec: str = ""
+
+    def __str__(self) -> str:
+        return format(self.value, self.spec)
+
+    def render(self, t: Translator) -> str:
+        """The number in the language of ``t`` (English exactly as :meth:`__str__`)."""
+        if t.lang == "en":
+            return str(self)
+        m = re.fullmatch(r",?(?:\.(\d+))?[fd]?", self.spec)
+        if m is None or self.spec.endswith("g") or (m.group(1) is None and self.spec.endswith("f")):
+            return t.number(self.value)
+        return t.number(self.value, digits=int(m.group(1)) if m.group(1) is not None else None)
+
+
+@dataclass(frozen=True)
+class Territory:
+    """A country inside a :class:`Message`: ``name`` in English, the language's own name elsewhere.
+
+    Parameters
+    ----------
+    iso_a2 : str
+        ISO 3166-1 alpha-2 code (CLDR names the country in each language).
+    name : str
+        The English name, as the data gives it (also used where CLDR has no name).
+    """
+
+    iso_a2: str
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+    def render(self, t: Translator) -> str:
+        """The country's name in the language of ``t`` (English exactly as :meth:`__str__`)."""
+        return self.name if t.lang == "en" else t.territory(self.iso_a2, self.name)
+
+
+def _param_text(value: object, t: Translator) -> str:
+    """One parameter of a :class:`Message` in the language of ``t``."""
+    if isinstance(value, Message):
+        return value.render(t.lang)
+    if isinstance(value, (Number, Territory)):
+        return value.render(t)
+    if isinstance(value, (tuple, list)):
+        return t.join([_param_text(v, t) for v in value], ", ")
+    return "" if value is None else str(value)
+
+
+class Message(str):
+    """A message for people, kept as its English template and parameters until it is shown.
+
+    It *is* its English text (a :class:`str`), so stored data, joins and comparisons see exactly
+    the English they always did; :meth:`render` gives it in another language, at display time
+    (a cached result shared by sessions holds no language). Parameters are inserted as given —
+    field names, file names, row numbers and quoted cell text are never translated — except
+    :class:`Number` (the language's digits and signs), nested messages (translated) and tuples
+    (joined with the language's comma).
+
+    Parameters
+    ----------
+    template : str
+        The English text with ``{name}`` placeholders, marked for extraction where it is
+        written (``Message(N_("row {row} is empty"), row=3)``, with a ``# Translators:``
+        comment when the words need context).
+    **params
+        The values of the placeholders.
+
+    Examples
+    --------
+    >>> m = Message("exact duplicate of row {row}", row=12)
+    >>> str(m) == "exact duplicate of row 12"
+    True
+    """
+
+    def __new__(cls, template: str, /, **params: object) -> Message:
+        if not _SPECIAL.isdisjoint(map(type, params.values())):
+            english = translator("en")
+            text = template.format(**{k: _param_text(v, english) for k, v in params.items()})
+        else:  # plain values (text, numbers, messages) read the same in English: format them at once
+            text = template.format(**params)
+        obj = super().__new__(cls, text)
+        obj.__dict__["_parts"] = (template, tuple(params.items()))
+        return obj
+
+    @property
+    def template(self) -> str:
+        """The English template (the catalogs' msgid)."""
+        return self.__dict__["_parts"][0]
+
+    @property
+    def params(self) -> dict[str, object]:
+        """The values of the placeholders (a copy)."""
+        return dict(self.__dict__["_parts"][1])
+
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = f"a Message is immutable (tried to set {name!r})"
+        raise AttributeError(msg)
+
+    def __reduce__(self) -> tuple:
+        return (_message, self.__dict__["_parts"])
+
+    def render(self, lang: object | None = None) -> str:
+        """The message in ``lang`` (default: the current language); English is :class:`str` itself."""
+        t = current() if lang is None else translator(lang)
+        if t.lang == "en":
+            return str.__str__(self)
+        template, params = self.__dict__["_parts"]
+        values = {k: _param_text(v, t) for k, v in params}
+        if t.lang in _RTL:
+            values = {k: (values[k] if isinstance(v, (Message, Number, Territory)) else t.isolate(values[k])) for k, v in params}
+        try:
+            return t.gettext(template).format(**values)
+        except (KeyError, IndexError, ValueError):  # a broken translation must not hide the message
+            return template.format(**values)
+
+
+#: Parameter types a message formats itself (the others read the same in English as given).
+_SPECIAL = frozenset({tuple, list, Number, Territory, type(None)})
+
+
+def _message(template: str, params: tuple) -> Message:
+    """Rebuild a pickled :class:`Message` (caches and worker processes copy them)."""
+    return Message(template, **dict(params))
 
 
 @functools.cache
@@ -279,6 +442,16 @@ def territory(iso_a2: object, default: str = "") -> str:
 def isolate(text: object) -> str:
     """:meth:`Translator.isolate` in the current language."""
     return current().isolate(text)
+
+
+def join(items: object, sep: str = ", ") -> str:
+    """:meth:`Translator.join` in the current language (``،`` between Arabic list items)."""
+    return current().join(items, sep)
+
+
+def render(value: object, lang: object | None = None) -> str:
+    """``value`` (a :class:`Message` or any text) for people in ``lang`` (default: the current language)."""
+    return (current() if lang is None else translator(lang)).render(value)
 
 
 def direction() -> str:

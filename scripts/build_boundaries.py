@@ -21,7 +21,8 @@ Outputs
     administrative units and are left out by ``load_boundaries``).
 ``admin1_ne10m_meta.json``
     Source, vintage, licence, the country table (ISO3, alpha-2, display name, aliases) and the
-    per-country notes (vintage caveats and every code the build changed).
+    per-country notes (vintage caveats and every code the build changed), each a key of
+    ``geomap.boundaries.BUNDLED_NOTES`` with its parameters, so pages show it translated.
 
 Code rules (all reported in the notes of the country concerned)
 ---------------------------------------------------------------
@@ -77,19 +78,9 @@ RENAMED = {
     },
 }
 
-# Hand-written vintage caveats (ISO3 -> text). Unit counts are filled from the data.
-CAVEATS = {
-    "COD": (
-        "Natural Earth shows DR Congo's {n} provinces of the division in force before the 2015 "
-        "reform, which split most of them: current province codes and names will not all match "
-        "these units. Bring current boundaries (e.g. OCHA COD-AB) for province-level work."
-    ),
-    "MAR": (
-        "Natural Earth shows Morocco's {n} regions of the division in force before the 2015 "
-        "reform, which redrew them: current region codes and names do not match these units. "
-        "Bring current boundaries for region-level work."
-    ),
-}
+# Hand-written vintage caveats (ISO3 -> key of geomap.boundaries.BUNDLED_NOTES, whose English
+# template is translated in the catalogs). Unit counts are filled from the data.
+CAVEATS = {"COD": "caveat_COD", "MAR": "caveat_MAR"}
 
 KEEP = [
     "code",
@@ -155,10 +146,11 @@ def build(source: Path) -> tuple[gpd.GeoDataFrame, dict, dict]:
         raw = raw.set_crs(4326, allow_override=True)
     a2_to_a3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
     a3_to_a2 = {c.alpha_3: c.alpha_2 for c in pycountry.countries}
-    notes: dict[str, list[str]] = {}
+    notes: dict[str, list[dict]] = {}
 
-    def note(country: str, text: str) -> None:
-        notes.setdefault(country, []).append(text)
+    def note(country: str, key: str, **params: object) -> None:
+        # a key of geomap.boundaries.BUNDLED_NOTES and its parameters: pages translate the note
+        notes.setdefault(country, []).append({"note": key, "params": params})
 
     df = pd.DataFrame(
         {
@@ -205,25 +197,17 @@ def build(source: Path) -> tuple[gpd.GeoDataFrame, dict, dict]:
         old = country[i]
         country[i] = a2_to_a3[prefix[i]]
         iso_a2[i] = prefix[i]
-        text = (
-            f"{df.at[i, 'name']} ({df.at[i, 'ne_code']}) is listed under {country[i]} after its "
-            f"ISO 3166-2 code; Natural Earth's iso_a2 field places it in {old}."
-        )
-        note(country[i], text)
-        note(old, text)
+        params = {"name": df.at[i, "name"], "ne_code": df.at[i, "ne_code"], "country": country[i], "other": old}
+        note(country[i], "listed_under", **params)
+        note(old, "listed_under", **params)
     df["country"] = country
     df["iso_a2"] = iso_a2.fillna("")
     for a3 in sorted(set(df.loc[~df["country"].isin(a3_to_a2), "country"])):
         admin = df.loc[df["country"] == a3, "admin"].iloc[0]
-        note(
-            a3,
-            f"{admin} has no ISO 3166-1 code; '{a3}' is Natural Earth's own adm0_a3 code"
-            + (
-                f" (alpha-2 '{a2}' is not in ISO 3166-1 either)."
-                if (a2 := df.loc[df["country"] == a3, "iso_a2"].iloc[0])
-                else "."
-            ),
-        )
+        if a2 := df.loc[df["country"] == a3, "iso_a2"].iloc[0]:
+            note(a3, "no_iso_country_a2", name=admin, a3=a3, a2=a2)
+        else:
+            note(a3, "no_iso_country", name=admin, a3=a3)
 
     # --- codes -----------------------------------------------------------------------------
     df["code"] = df["ne_code"]
@@ -238,30 +222,18 @@ def build(source: Path) -> tuple[gpd.GeoDataFrame, dict, dict]:
         alt = df.loc[hit, "name_alt"]
         df.loc[hit, "name_alt"] = np.where(alt == "", fix["alt"], alt + "|" + fix["alt"])
         for a3 in df.loc[hit, "country"].unique():
-            note(
-                a3,
-                f"Natural Earth codes {fix['name']} as {old} (its former name, {fix['alt']}); "
-                f"shown here as {fix['code']}.",
-            )
+            note(a3, "renamed", name=fix["name"], old=old, former=fix["alt"], code=fix["code"])
     remainder = (df["name"] == "") & df["adm1_code"].str.endswith("+99?")
     df.loc[remainder, "is_unit"] = False
     for i in df.index[remainder]:
-        note(
-            df.at[i, "country"],
-            f"Natural Earth feature {df.at[i, 'ne_code']} has no name and is not an "
-            "administrative unit; it is left out of the unit list.",
-        )
+        note(df.at[i, "country"], "not_a_unit", ne_code=df.at[i, "ne_code"])
     cc = df["iso_a2"].where(df["iso_a2"] != "", df["country"])
     placeholder = df["code"].str.endswith("~") | df["code"].str.startswith("-99-")
     placeholder &= df["is_unit"]
     for i in df.index[placeholder]:
         tail = df.at[i, "code"].rstrip("~").rsplit("-", 1)[-1]
         new = f"{cc[i]}-{tail}"
-        note(
-            df.at[i, "country"],
-            f"{df.at[i, 'name']}: Natural Earth has no ISO 3166-2 code "
-            f"({df.at[i, 'ne_code']}); code {new} is a placeholder.",
-        )
+        note(df.at[i, "country"], "placeholder", name=df.at[i, "name"], ne_code=df.at[i, "ne_code"], code=new)
         df.at[i, "code"] = new
     # Non-units keep a marked code so they never collide with a unit code.
     df.loc[~df["is_unit"], "code"] = df.loc[~df["is_unit"], "ne_code"]
@@ -279,11 +251,7 @@ def build(source: Path) -> tuple[gpd.GeoDataFrame, dict, dict]:
             new = f"{cc[i]}-NE{digits}"
             df.at[i, "code"] = new
             moved.append(f"{df.at[i, 'name']} -> {new}")
-        note(
-            a3,
-            f"Natural Earth gives {code} to {len(grp)} features; it stays with the largest "
-            f"({df.at[keeper, 'name']}), the others get placeholder codes: " + "; ".join(moved) + ".",
-        )
+        note(a3, "shared_code", code=code, n=len(grp), name=df.at[keeper, "name"], moved="; ".join(moved))
     if df.loc[df["is_unit"], "code"].duplicated().any():
         bad = df.loc[df["is_unit"] & df["code"].duplicated(keep=False), "code"].tolist()
         msg = f"codes still not unique after the fix-ups: {bad}"
@@ -309,10 +277,10 @@ def build(source: Path) -> tuple[gpd.GeoDataFrame, dict, dict]:
     df["country_name"] = df["country"].map(lambda a3: countries[a3]["name"])
     df["level"] = 1
     df["parent_code"] = ""
-    for a3, text in CAVEATS.items():
+    for a3, key in CAVEATS.items():
         n = int(((df["country"] == a3) & df["is_unit"]).sum())
         if n:
-            notes.setdefault(a3, []).insert(0, text.format(n=n))
+            notes.setdefault(a3, []).insert(0, {"note": key, "params": {"n": n}})
 
     # --- geometry ---------------------------------------------------------------------------
     geom = shapely.set_precision(geom.values, GRID)
@@ -322,7 +290,7 @@ def build(source: Path) -> tuple[gpd.GeoDataFrame, dict, dict]:
     layer["level"] = layer["level"].astype("int8")
     layer = layer.sort_values(["country", "code"], kind="stable").reset_index(drop=True)
     for a3 in notes:
-        notes[a3] = list(dict.fromkeys(notes[a3]))
+        notes[a3] = list({json.dumps(x, sort_keys=True): x for x in notes[a3]}.values())
     return layer[KEEP], countries, dict(sorted(notes.items()))
 
 

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geomap import i18n
 from geomap.directory import schema
 from geomap.i18n import N_, _, ngettext, number
 from geomap.io.sources import read_source
@@ -173,7 +174,7 @@ def outside_note(demand: pd.DataFrame) -> str:
         ).format(n=number(out), people=number(out_pop, digits=0), km=number(tol)))
     else:
         parts.append(_("no demand point is left outside the units"))
-    return "; ".join(parts) + "."
+    return i18n.join(parts, "; ") + "."
 
 
 def demand_coverage(units: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Geod
 
+from geomap import i18n
 from geomap.directory import privacy, schema
 from geomap.i18n import N_, _, number
 
@@ -101,7 +102,7 @@ RELAX_LABELS: dict[str, str] = {
 
 def _relaxed(steps) -> str:
     """The relaxation steps as one clause in the current language."""
-    return "; ".join(_(RELAX_LABELS[r]) for r in steps)
+    return i18n.join((_(RELAX_LABELS[r]) for r in steps), "; ")
 
 GROUP_NEAREST = N_("Nearest partners")
 GROUP_CONFIDENTIAL = N_("Confidential services")
@@ -801,7 +802,7 @@ def relaxation_notes(results: pd.DataFrame) -> list[str]:
     lines: list[str] = []
     if unmatched and "services" not in relaxed:
         lines.append(_("No located provider offers {services} in this directory.").format(
-            services=", ".join(schema.label(u) for u in unmatched)))
+            services=i18n.join(schema.label(u) for u in unmatched)))
     if "services" in relaxed:
         steps = [r for r in relaxed if r != "services"]
         if steps:

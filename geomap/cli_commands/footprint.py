@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from geomap import i18n
 from geomap import projects as P
 from geomap.analysis import footprint as F
 from geomap.directory import writers
@@ -54,7 +55,7 @@ def add_footprint_parser(subparsers: argparse._SubParsersAction) -> argparse.Arg
 
 def run_footprint(args: argparse.Namespace) -> int:
     """Run ``geomap footprint``; returns the exit status (0)."""
-    from geomap import boundaries, i18n, pipeline
+    from geomap import boundaries, pipeline
 
     units = pipeline.load_units(args.country, boundaries=getattr(args, "boundaries", None))
     units = boundaries.localized_names(units, i18n.current().lang)  # unit names in the output's language
@@ -101,10 +102,10 @@ def run_footprint(args: argparse.Namespace) -> int:
             file=rec.source_file, row=rec.source_row, field=rec.field, value=repr(rec.value), reason=rec.reason))
     print(summary["headline"])
     if summary["units_not_reached"]:
-        print(_("units not reached: {names}").format(names=", ".join(summary["units_not_reached"])))
+        print(_("units not reached: {names}").format(names=i18n.join(summary["units_not_reached"])))
     if coverage is not None:
         gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
-        print(_("units with neither a funded project nor a provider: {names}").format(names=", ".join(gaps) if gaps else _("none")))
+        print(_("units with neither a funded project nor a provider: {names}").format(names=i18n.join(gaps) if gaps else _("none")))
     if getattr(args, "map_out", None):
         from geomap.report.footprint import footprint_map_html
 

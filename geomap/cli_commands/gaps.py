@@ -213,7 +213,7 @@ def run_gaps(args: argparse.Namespace) -> int:
             late=n(late, digits=0), total=n(total, digits=0), minutes=n(args.minutes), share=i18n.percent(late / total)))
     if grid is None:
         print(_("demand: {note}").format(note=demand.outside_note(points)))
-    print(_("gap index weights:") + " " + ", ".join(f"{k}={n(v)}" for k, v in table.attrs["weights"].items()))
+    print(_("gap index weights:") + " " + i18n.join(f"{k}={n(v)}" for k, v in table.attrs["weights"].items()))
     top = table.dropna(subset=["gap_index"]).head(5)
     for rec in top.itertuples(index=False):
         print("  " + _("#{rank} {name}: index {index}").format(rank=rec.gap_rank, name=rec.name, index=n(rec.gap_index, digits=2)))
@@ -344,5 +344,5 @@ def run_report(args: argparse.Namespace) -> int:
         print(notice)
     Path(args.out).write_text(html, encoding="utf-8")
     print(_("report on {services} for {n} units written to {path}").format(
-        services=", ".join(schema.label(s) for s in services), n=i18n.number(len(units)), path=args.out))
+        services=i18n.join(schema.label(s) for s in services), n=i18n.number(len(units)), path=args.out))
     return 0

@@ -13,6 +13,7 @@ import argparse
 import getpass
 import sys
 
+from geomap import i18n
 from geomap import store as st
 from geomap.i18n import _
 
@@ -121,7 +122,7 @@ def _print_plan(plan: st.ImportPlan, *, delete_missing: bool = False) -> None:
     if len(plan.changed) > _SHOW_CHANGED:
         print(_("  … and {n} more changed records").format(n=len(plan.changed) - _SHOW_CHANGED))
     if plan.missing:
-        shown = ", ".join(plan.missing[:_SHOW_CHANGED]) + (" …" if len(plan.missing) > _SHOW_CHANGED else "")
+        shown = i18n.join(plan.missing[:_SHOW_CHANGED]) + (" …" if len(plan.missing) > _SHOW_CHANGED else "")
         if delete_missing:
             print(_("  not in the file, to be deleted (--delete-missing): {n}: {shown}").format(n=len(plan.missing), shown=shown))
         else:
@@ -221,7 +222,7 @@ def _history(store: st.Store, args: argparse.Namespace) -> int:
 
 def _backup(store: st.Store, args: argparse.Namespace) -> int:
     counts = st.backup(store, args.path)
-    print(_("backed up {location} to {path}: ").format(location=store.location, path=args.path) + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    print(_("backed up {location} to {path}: ").format(location=store.location, path=args.path) + i18n.join(f"{n} {t}" for t, n in counts.items()))
     return 0
 
 
@@ -235,7 +236,7 @@ def _restore(store: st.Store, args: argparse.Namespace) -> int:
             print(_("nothing restored"))
             return 1
     counts = st.restore(store, args.path)
-    print(_("restored {location} from {path}: ").format(location=store.location, path=args.path) + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    print(_("restored {location} from {path}: ").format(location=store.location, path=args.path) + i18n.join(f"{n} {t}" for t, n in counts.items()))
     return 0
 
 

@@ -63,7 +63,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from geomap.i18n import _, format_like, number
+from geomap.i18n import N_, Message, _, format_like, number
 
 __all__ = [
     "BANDED_COLUMN",
@@ -135,9 +135,15 @@ def caveat(*, k: int | None = None, exact: bool = False) -> str:
     ).format(k=number(k), band=band_label(k))
 
 
-def generalised_reason(k: int | None = None) -> str:
-    """The note on a confidential record whose unit was withheld by :func:`generalise_units`."""
-    return f"unit withheld: fewer than {disclosure_k(k)} confidential records in it (disclosure control); generalised to the country"
+def generalised_reason(k: int | None = None) -> Message:
+    """The note on a confidential record whose unit was withheld by :func:`generalise_units`.
+
+    A :class:`geomap.i18n.Message`: its text is English, ``render(lang)`` translates it.
+    """
+    return Message(
+        N_("unit withheld: fewer than {k} confidential records in it (disclosure control); generalised to the country"),
+        k=disclosure_k(k),
+    )
 
 
 def small_units(units: pd.Series | np.ndarray, confidential: pd.Series | np.ndarray, *, k: int | None = None) -> set:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from geomap.directory import disclosure, schema
-from geomap.i18n import _, number
+from geomap.i18n import N_, Message, _, number
 
 __all__ = [
     "ROLES",
@@ -45,7 +45,7 @@ EDITOR = "editor"
 ROLES: tuple[str, ...] = (PUBLIC, PARTNER, EDITOR)
 
 #: Replaces the resolution note of a confidential record in the public view.
-CONFIDENTIAL_REASON = "confidential location: details withheld in the public view"
+CONFIDENTIAL_REASON = Message(N_("confidential location: details withheld in the public view"))
 
 #: Distance bands (km) used instead of exact distances to confidential sites in the public view.
 DISTANCE_BANDS_KM: tuple[float, ...] = (10.0, 25.0, 50.0, 100.0, 250.0)
@@ -172,8 +172,19 @@ def _generalise_units(out: gpd.GeoDataFrame, conf: pd.Series, *, k: int | None) 
         if col in out.columns:
             out[col] = out[col].astype(object)
             out.loc[gone, col] = None
+    notes = (CONFIDENTIAL_REASON, disclosure.generalised_reason(k))
     if "reason" in out.columns:
-        out.loc[gone, "reason"] = f"{CONFIDENTIAL_REASON}; {disclosure.generalised_reason(k)}"
+        out.loc[gone, "reason"] = "; ".join(notes)
+    _set_notes(out, gone, notes)
+
+
+def _set_notes(out: pd.DataFrame, rows: object, notes: tuple) -> None:
+    """Give ``rows`` the notes ``notes`` (the English of their ``reason``), in place."""
+    if schema.REASON_NOTES in out.columns:
+        column = out[schema.REASON_NOTES].to_numpy(dtype=object).copy()
+        for i in np.flatnonzero(np.asarray(rows, dtype=bool)):
+            column[i] = notes
+        out[schema.REASON_NOTES] = column
 
 
 def public_view(directory: pd.DataFrame, *, k: int | None = None) -> gpd.GeoDataFrame:
@@ -221,6 +232,7 @@ def public_view(directory: pd.DataFrame, *, k: int | None = None) -> gpd.GeoData
         if "reason" in out.columns:
             out["reason"] = out["reason"].astype(object)
             out.loc[conf, "reason"] = CONFIDENTIAL_REASON
+        _set_notes(out, conf, (CONFIDENTIAL_REASON,))
         _generalise_units(out, conf, k=k)
     out.attrs = {**directory.attrs, "view": PUBLIC, "disclosure_k": k}
     return out

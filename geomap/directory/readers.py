@@ -55,6 +55,7 @@ import pandas as pd
 import pyarrow as pa
 
 from geomap.directory import hsds, schema
+from geomap.i18n import N_, Message, Number
 from geomap.io import limits
 from geomap.io.columns import TextColumns, text_columns
 from geomap.io.formats import DIRECTORY_FORMATS
@@ -200,8 +201,8 @@ def detect_format(filename: str | None, head_bytes: bytes = b"") -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _number_ranges(numbers: list[int], *, limit: int = 12) -> str:
-    """``[3, 4, 5, 9]`` as ``"3-5, 9"`` (at most ``limit`` ranges, then ``"…"``)."""
+def _number_ranges(numbers: list[int], *, limit: int = 12) -> str | Message:
+    """``[3, 4, 5, 9]`` as ``"3-5, 9"`` (at most ``limit`` ranges, then ``"…"`` and how many in all)."""
     spans: list[list[int]] = []
     for n in numbers:
         if spans and n == spans[-1][1] + 1:
@@ -209,7 +210,10 @@ def _number_ranges(numbers: list[int], *, limit: int = 12) -> str:
         else:
             spans.append([n, n])
     text = [str(a) if a == b else f"{a}-{b}" for a, b in spans[:limit]]
-    return ", ".join(text) + (f", … ({len(numbers)} in all)" if len(spans) > limit else "")
+    if len(spans) > limit:
+        # Translators: {ranges} are file row numbers and ranges ("3-5, 9"), {n} how many rows in all.
+        return Message(N_("{ranges}, … ({n} in all)"), ranges=tuple(text), n=len(numbers))
+    return ", ".join(text)
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -264,11 +268,12 @@ def _csv_records(text: str, delim: str, bad_lines: list[int], name: str, warning
         rows.append(row)
         last_line.append(reader.line_num)
     bad_rows = sorted({bisect.bisect_left(last_line, line) + 1 for line in bad_lines})
-    warnings.append(
-        f"{name}: mixed text encodings: row(s) {_number_ranges(bad_rows)} are not UTF-8 and were read as "
-        f"Windows-1252 ({_WESTERN}), the other rows as UTF-8; check the accented letters on those rows "
-        "and save the file as UTF-8"
-    )
+    warnings.append(Message(
+        N_("{file}: mixed text encodings: row(s) {rows} are not UTF-8 and were read as "
+           "Windows-1252 ({encoding}), the other rows as UTF-8; check the accented letters on those rows "
+           "and save the file as UTF-8"),
+        file=name, rows=_number_ranges(bad_rows), encoding=_WESTERN,
+    ))
     return rows
 
 
@@ -400,10 +405,11 @@ def _xlsx_rows(data: bytes, name: str, sheet: str | int | None, warnings: list[s
             merges, uncached = _scan_sheet_xml(archive, sheet_path)
         if uncached:
             shown = ", ".join(uncached[:10]) + (" …" if len(uncached) > 10 else "")
-            warnings.append(
-                f"{name} [{title}]: {len(uncached)} formula cell(s) have no saved value and are read as "
-                f"empty ({shown}); open and save the workbook in Excel/LibreOffice to store the values"
-            )
+            warnings.append(Message(
+                N_("{file} [{sheet}]: {n} formula cell(s) have no saved value and are read as "
+                   "empty ({cells}); open and save the workbook in Excel/LibreOffice to store the values"),
+                file=name, sheet=title, n=len(uncached), cells=shown,
+            ))
         if merges:
             for r1, c1, r2, c2 in merges:
                 top = rows[r1 - 1][c1 - 1] if r1 - 1 < len(rows) and c1 - 1 < len(rows[r1 - 1]) else None
@@ -416,10 +422,10 @@ def _xlsx_rows(data: bytes, name: str, sheet: str | int | None, warnings: list[s
                     for c in range(c1, c2 + 1):
                         row[c - 1] = top
             shown = ", ".join(f"R{r1}C{c1}:R{r2}C{c2}" for r1, c1, r2, c2 in merges[:10])
-            warnings.append(
-                f"{name} [{title}]: {len(merges)} merged cell range(s) ({shown}); the top-left value "
-                "was copied into every cell of each range"
-            )
+            warnings.append(Message(
+                N_("{file} [{sheet}]: {n} merged cell range(s) ({cells}); the top-left value was copied into every cell of each range"),
+                file=name, sheet=title, n=len(merges), cells=shown,
+            ))
     return rows, title
 
 
@@ -532,12 +538,13 @@ def _dedupe_headers(raw: list[Any], name: str, warnings: list[str]) -> list[str]
         seen.setdefault(text, 0)
         headers.append(text)
     if dupes:
-        warnings.append(
-            f"{name}: duplicate column header(s) {sorted(set(dupes))}; later copies were renamed "
-            "with a .1, .2 … suffix and only the first is matched to a field"
-        )
+        warnings.append(Message(
+            N_("{file}: duplicate column header(s) {headers}; later copies were renamed "
+               "with a .1, .2 … suffix and only the first is matched to a field"),
+            file=name, headers=str(sorted(set(dupes))),
+        ))
     if blanks:
-        warnings.append(f"{name}: column(s) {blanks} have no header and were named column_<n>")
+        warnings.append(Message(N_("{file}: column(s) {columns} have no header and were named column_<n>"), file=name, columns=str(blanks)))
     return headers
 
 
@@ -562,7 +569,7 @@ def _leading_rows(rows: list[list[Any]], name: str, warnings: list[str]) -> int:
             start += 1
             continue
         if len(cells) == 1 and _is_comment(cells[0]):
-            warnings.append(f"{name}: row {start + 1} is a comment line and was skipped: {cells[0][:120]}")
+            warnings.append(Message(N_("{file}: row {row} is a comment line and was skipped: {text}"), file=name, row=start + 1, text=cells[0][:120]))
             start += 1
             continue
         break
@@ -629,8 +636,13 @@ def _split_table(
         last_data = data[-1][0] if data else data_start
         inner = sum(1 for i in range(data_start, last_data) if not any(_clean(c) for c in rows[i]))
         if inner:
-            warnings.append(f"{name}: {inner} empty row(s) between data rows were skipped")
+            warnings.append(_empty_rows(name, inner))
     return headers, tags, data
+
+
+def _empty_rows(name: str, inner: int) -> Message:
+    """The warning on empty rows between data rows (skipped)."""
+    return Message(N_("{file}: {n} empty row(s) between data rows were skipped"), file=name, n=Number(inner))
 
 
 def _tags_of(headers: list[str], tag_row: list[Any] | None) -> dict[str, str]:
@@ -772,7 +784,10 @@ def _read_vector(data: bytes, name: str, fmt: str, sheet: str | int | None, warn
         layers = _gpkg_layers(data)
         layer = layers[0] if layers else None
         if len(layers) > 1:
-            warnings.append(f"{name}: {len(layers)} layers {layers}; read the first, {layer!r} (choose with sheet=)")
+            warnings.append(Message(
+                N_("{file}: {n} layers {layers}; read the first, {layer} (choose with sheet=)"),
+                file=name, n=len(layers), layers=str(layers), layer=repr(layer),
+            ))
     if layer is not None:
         kwargs["layer"] = layer
     try:
@@ -990,10 +1005,10 @@ def _hsds_check_keys(pkg: _Package, tables: _Tables, warnings: list[str]) -> Non
         for r in recs:
             key = r.get(fk)
             if key and key not in ids:
-                warnings.append(
-                    f"{pkg.name}/{path} row {r['__row__']}: {fk} {key!r} matches no id in {target_path}; "
-                    "the row is kept without that link"
-                )
+                warnings.append(Message(
+                    N_("{file} row {row}: {field} {value} matches no id in {table}; the row is kept without that link"),
+                    file=f"{pkg.name}/{path}", row=r["__row__"], field=fk, value=repr(key), table=target_path,
+                ))
 
 
 def _group(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
@@ -1122,15 +1137,17 @@ class _HsdsJoin:
             used["location"].update([loc["id"]] if loc else [])
             records.append(self.row("service_at_location", sal, svc, loc, org, sal))
         if sal_path is None:
-            warnings.append(f"{self.pkg.name}: no service_at_location table; one row per location and per service instead")
+            warnings.append(Message(
+                N_("{file}: no service_at_location table; one row per location and per service instead"), file=self.pkg.name
+            ))
         for loc in self.tables["location"][1]:
             if loc.get("id") in used["location"]:
                 continue
             if sal_path is not None:
-                warnings.append(
-                    f"{self.pkg.name}/{self.tables['location'][0]} row {loc['__row__']}: location {loc.get('id')!r} has no "
-                    "service_at_location row; kept as a row without a service"
-                )
+                warnings.append(Message(
+                    N_("{file} row {row}: location {value} has no service_at_location row; kept as a row without a service"),
+                    file=f"{self.pkg.name}/{self.tables['location'][0]}", row=loc["__row__"], value=repr(loc.get("id")),
+                ))
             records.append(self.row("location", loc, None, loc, self.ref(loc, "organization_id", "organization"), None))
         for svc in self.tables["service"][1]:
             if svc.get("id") not in used["service"]:
@@ -1313,10 +1330,11 @@ def _add_point_columns(
                 other += 1
     attrs["geometry_columns"] = [lat_h, lon_h]
     if other:
-        warnings.append(
-            f"{name}: {other} feature(s) have a non-Point geometry; their coordinates were "
-            "not taken (give Point features or latitude/longitude properties)"
-        )
+        warnings.append(Message(
+            N_("{file}: {n} feature(s) have a non-Point geometry; their coordinates were "
+               "not taken (give Point features or latitude/longitude properties)"),
+            file=name, n=other,
+        ))
     return [*headers, lat_h, lon_h]
 
 
@@ -1459,7 +1477,7 @@ def _drop_blank_rows(table: TextColumns, name: str, warnings: list[str]) -> Text
     last = np.flatnonzero(keep)[-1] if keep.any() else -1
     inner = int((~keep[: max(last, 0)]).sum())
     if inner:
-        warnings.append(f"{name}: {inner} empty row(s) between data rows were skipped")
+        warnings.append(_empty_rows(name, inner))
     mask = pa.array(keep)
     return TextColumns(table.source_rows[keep], [col.filter(mask) for col in table.columns])
 
@@ -1481,10 +1499,11 @@ def _finish_table(
     """Warn of a table without data rows; record the format (HXL when tagged), headers and tags."""
     warnings = attrs["warnings"]
     if not len(rows):
-        warnings.append(
-            f"{name}: no data rows under the header; the file has column names only, so no "
-            "provider was loaded (add one row per provider under the header)"
-        )
+        warnings.append(Message(
+            N_("{file}: no data rows under the header; the file has column names only, so no "
+               "provider was loaded (add one row per provider under the header)"),
+            file=name,
+        ))
     if tags:
         attrs["format"] = "hxl" if fmt == "csv" else fmt
         attrs["hxl"] = True
@@ -1564,15 +1583,16 @@ def read_directory(
         df["name"] = df["organisation"]
         df.attrs["name_from"] = org_header
         fields.add("name")
-        df.attrs["warnings"].append(
-            f"{name}: no column gives the provider name; the organisation column {org_header!r} is used as the name"
-        )
+        df.attrs["warnings"].append(Message(
+            N_("{file}: no column gives the provider name; the organisation column {column} is used as the name"),
+            file=name, column=repr(org_header),
+        ))
     missing = [f for f in schema.REQUIRED_FIELDS if f not in fields]
     if missing and len(df):
-        df.attrs["warnings"].append(
-            f"{name}: no column matched required field(s) {missing}; every row will be flagged unless "
-            "you map a column to them"
-        )
+        df.attrs["warnings"].append(Message(
+            N_("{file}: no column matched required field(s) {fields}; every row will be flagged unless you map a column to them"),
+            file=name, fields=str(missing),
+        ))
     return df
 
 

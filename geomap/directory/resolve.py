@@ -8,6 +8,8 @@ Every input row comes out, in the same order: typed per :mod:`geomap.directory.s
 - ``reason`` — human text naming the field and value of every problem or warning
   (joined with ``"; "``);
 - ``admin1_code`` / ``admin1_name`` — from the matched unit;
+- ``reason_notes`` — the same notes as messages (:class:`geomap.i18n.Message`) (a tuple per row), so a
+  page or the CLI shows them in the reader's language (:func:`reason_texts`);
 - ``duplicate_of`` — ``source_row`` of the first row this one duplicates, else NA;
 - ``geometry`` — the record's own Point where it has usable coordinates, else None.
 
@@ -43,9 +45,10 @@ import pyarrow.compute as pc
 import shapely
 from rapidfuzz import fuzz, process
 
-from geomap import gazetteer
+from geomap import gazetteer, i18n
 from geomap.boundaries import normalise_code
 from geomap.directory import cells, schema
+from geomap.i18n import N_, Message, Number, Territory
 from geomap.join import assign_units
 
 __all__ = [
@@ -57,8 +60,10 @@ __all__ = [
     "PROGRESS_STAGES",
     "TOLERANCE_KM",
     "TOWN_CUTOFF",
+    "REASON_NOTES",
     "is_national",
     "parse_coordinate",
+    "reason_texts",
     "resolve_admin",
     "resolve_directory",
     "row_accounting",
@@ -101,7 +106,9 @@ DUPLICATE_DISTANCE_M = 100.0
 _CONF_SWAPPED = 0.8
 _CONF_NEAREST = 0.9
 _CONF_PCODE_PREFIX = 0.9
-_NO_LOCATION = "no coordinates, admin-1 code, admin-1 name or town"
+_NO_LOCATION = Message(N_("no coordinates, admin-1 code, admin-1 name or town"))
+#: The column of each row's notes (see :data:`geomap.directory.schema.REASON_NOTES`).
+REASON_NOTES = schema.REASON_NOTES
 
 #: Admin-1 type words and their abbreviations, written before or after a name ("Edo. de
 #: México", "Dpto. de Antioquia", "Prov. Buenos Aires", "Región de Murcia", "Lagos State",
@@ -125,6 +132,15 @@ _NATIONAL_PCODE = re.compile(r"^[A-Z]{2,3}-?0{2,3}$")
 _PCODE_ELSEWHERE = "cannot be matched to this boundary layer"
 #: Said of a national value (see :func:`is_national`).
 NATIONAL_NOTE = "stands for the whole country (national), not one unit; give a unit or coordinates to place it"
+
+
+def _then(parts: list[Message]) -> Message:
+    """Notes said one after the other (``"a; b"`` in English), as one message."""
+    out = parts[0]
+    for part in parts[1:]:
+        # Translators: two notes about one row said one after the other; keep the separator of your language.
+        out = Message(N_("{first}; {then}"), first=out, then=part)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,14 +204,15 @@ def _iso_codes(country: str | None, units: pd.DataFrame) -> tuple[str, str]:
     return iso2.upper(), iso3.upper()
 
 
-def _country_label(country: str, units: pd.DataFrame) -> str:
+def _country_label(country: str, units: pd.DataFrame) -> Territory:
+    """The country as notes name it: its English name, said in the reader's language when shown."""
+    iso2 = _iso_codes(country, units)[0]
     if "country_name" in units.columns and len(units) and _text(units["country_name"].iloc[0]):
-        return _text(units["country_name"].iloc[0])
+        return Territory(iso2, _text(units["country_name"].iloc[0]))
     try:
-        iso2 = gazetteer.country_iso2(country)
-        return str(gazetteer._countries()[iso2]["name"])
+        return Territory(iso2, str(gazetteer._countries()[gazetteer.country_iso2(country)]["name"]))
     except (ValueError, KeyError):
-        return str(country)
+        return Territory(iso2, str(country))
 
 
 def _unit_word(units: pd.DataFrame) -> str:
@@ -275,7 +292,7 @@ def parse_coordinate(value: Any, *, axis: str = "latitude") -> tuple[float, str 
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         v = float(value)
         if not math.isfinite(v):
-            return math.nan, f"{axis}: {v!r} is not a finite number"
+            return math.nan, Message(N_("{field}: {value} is not a finite number"), field=axis, value=repr(v))
         return v, None
     s = str(value).strip().replace("\u00a0", " ")
     if _DECIMAL_COMMA.match(s):
@@ -286,7 +303,7 @@ def parse_coordinate(value: Any, *, axis: str = "latitude") -> tuple[float, str 
         v = None
     if v is not None:
         if not math.isfinite(v):
-            return math.nan, f"{axis}: {_quote(value)} is not a finite number"
+            return math.nan, Message(N_("{field}: {value} is not a finite number"), field=axis, value=_quote(value))
         return v, None
     t = s.upper()
     hemi = ""
@@ -300,20 +317,20 @@ def parse_coordinate(value: Any, *, axis: str = "latitude") -> tuple[float, str 
         t, hemi = m.group(1), m.group(2)
     m = _DMS.match(t.strip()) if t else None
     if m is None:
-        return math.nan, f"{axis}: {_quote(value)} is not a number"
+        return math.nan, Message(N_("{field}: {value} is not a number"), field=axis, value=_quote(value))
     parts = [float(g.replace(",", ".")) for g in m.groups() if g is not None]
     deg = parts[0]
     minutes = parts[1] if len(parts) > 1 else 0.0
     seconds = parts[2] if len(parts) > 2 else 0.0
     if minutes >= 60 or seconds >= 60:
-        return math.nan, f"{axis}: {_quote(value)} has minutes or seconds of 60 or more"
+        return math.nan, Message(N_("{field}: {value} has minutes or seconds of 60 or more"), field=axis, value=_quote(value))
     v = deg + minutes / 60 + seconds / 3600
     if t.lstrip().startswith("-") or hemi in {"S", "W", "O"}:
         v = -v
     return v, None
 
 
-def _out_of_range(lat: float, lon: float) -> list[str]:
+def _out_of_range(lat: float, lon: float) -> list[Message]:
     """Name each coordinate outside its degree range, with the range.
 
     The value is quoted to one decimal: a value outside its range locates nothing, and the
@@ -322,13 +339,15 @@ def _out_of_range(lat: float, lon: float) -> list[str]:
     """
     problems = []
     if abs(lat) > 90:
-        problems.append(f"latitude: {lat:.1f} is outside -90..90 (a latitude must be between -90 and 90)")
+        problems.append(Message(N_("latitude: {value} is outside -90..90 (a latitude must be between -90 and 90)"), value=Number(lat, ".1f")))
     if abs(lon) > 180:
-        problems.append(f"longitude: {lon:.1f} is outside -180..180 (a longitude must be between -180 and 180)")
+        problems.append(
+            Message(N_("longitude: {value} is outside -180..180 (a longitude must be between -180 and 180)"), value=Number(lon, ".1f"))
+        )
     return problems
 
 
-def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, dict[int, str]]:
+def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, dict[int, Message]]:
     """Vector form of :func:`parse_coordinate`: plain numbers in one go, the rest one by one.
 
     Returns the degrees and ``{row: problem}`` for the cells that are not coordinates.
@@ -349,7 +368,7 @@ def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, dict[i
     else:
         raw = values.astype(object).to_numpy()
         fast = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float)
-    problems: dict[int, str] = {}
+    problems: dict[int, Message] = {}
     out = fast.copy()
     slow = np.flatnonzero(~np.isfinite(fast))
     if len(slow):
@@ -469,7 +488,7 @@ class _AdminIndex:
         self.names = units["name"].astype(str).to_numpy()
         self.word = _unit_word(units)
         source = _text(units.attrs.get("source", ""))
-        self.layer = f"the boundary layer ({source})" if source else "the boundary layer"
+        self.layer = Message(N_("the boundary layer ({source})"), source=source) if source else Message(N_("the boundary layer"))
         self.code_index: dict[tuple[str, ...], set[int]] = {}
         self.pcodes: list[tuple[str, str, int]] = []
         for i, code in enumerate(self.codes):
@@ -529,8 +548,8 @@ class _AdminIndex:
                 if len(hits) == 1:
                     return next(iter(hits)), 1.0, ""
                 if len(hits) > 1:
-                    names = ", ".join(sorted(self.names[h] for h in hits))
-                    return -1, 0.0, f"admin1_code: {_quote(code)} matches several units ({names})"
+                    names = tuple(sorted(self.names[h] for h in hits))
+                    return -1, 0.0, Message(N_("admin1_code: {value} matches several units ({names})"), value=_quote(code), names=names)
         # an admin-2 p-code (NG008023) that starts with a unit's admin-1 p-code (NG008)
         for form in _code_forms(code, self.iso2, self.iso3):
             if form[0] != "P":
@@ -538,15 +557,22 @@ class _AdminIndex:
             hits = {i for prefix, digits, i in self.pcodes if prefix == form[1] and len(form[2]) > len(digits) and form[2].startswith(digits)}
             if len(hits) == 1:
                 i = next(iter(hits))
-                return i, _CONF_PCODE_PREFIX, f"admin1_code: {_quote(code)} looks like a lower-level p-code; matched its admin-1 prefix {self.codes[i]}"
+                return i, _CONF_PCODE_PREFIX, Message(
+                    N_("admin1_code: {value} looks like a lower-level p-code; matched its admin-1 prefix {code}"),
+                    value=_quote(code), code=self.codes[i],
+                )
         looks_pcode = bool(re.fullmatch(r"[A-Za-z]{2,3}\d+", code.strip()))
         has_pcodes = bool(self.pcodes)
         if looks_pcode and not has_pcodes:
-            return -1, 0.0, (
-                f"admin1_code: p-code {_quote(code)} {_PCODE_ELSEWHERE}, "
-                f"whose codes look like {self.example_code!r} (bring the matching COD boundaries to use p-codes)"
+            return -1, 0.0, Message(
+                N_("admin1_code: p-code {value} cannot be matched to this boundary layer, "
+                   "whose codes look like {example} (bring the matching COD boundaries to use p-codes)"),
+                value=_quote(code), example=repr(self.example_code),
             )
-        return -1, 0.0, f"admin1_code: {_quote(code)} is not a code of this boundary layer (codes look like {self.example_code!r})"
+        return -1, 0.0, Message(
+            N_("admin1_code: {value} is not a code of this boundary layer (codes look like {example})"),
+            value=_quote(code), example=repr(self.example_code),
+        )
 
     # -- names -------------------------------------------------------------------------------
     def match_name(self, name: str) -> tuple[int, float, str, bool]:
@@ -558,24 +584,37 @@ class _AdminIndex:
         if hits:
             if len(hits) == 1:
                 return next(iter(hits)), 1.0, "", True
-            names = ", ".join(sorted(self.names[h] for h in hits))
-            return -1, 0.0, f"admin1_name: {_quote(name)} matches several {self.word} units ({names})", False
+            names = tuple(sorted(self.names[h] for h in hits))
+            # Translators: {type} is the layer's own word for its units, as the layer gives it ("state", "province").
+            note = Message(N_("admin1_name: {value} matches several {type} units ({names})"), value=_quote(name), type=self.word, names=names)
+            return -1, 0.0, note, False
         best = process.extract(key, self.name_keys, scorer=fuzz.ratio, limit=8)
         if best and best[0][1] >= FUZZY_CUTOFF:
             top = best[0][1]
             top_units = set().union(*(self._best(k) for k, s, _ in best if s == top))
             if len(top_units) > 1:
-                names = ", ".join(sorted(self.names[h] for h in top_units))
-                return -1, 0.0, f"admin1_name: {_quote(name)} is equally close to several units ({names})", False
+                names = tuple(sorted(self.names[h] for h in top_units))
+                note = Message(N_("admin1_name: {value} is equally close to several units ({names})"), value=_quote(name), names=names)
+                return -1, 0.0, note, False
             i = next(iter(top_units))
-            return i, round(top / 100.0, 3), f"admin1_name: {_quote(name)} matched {self.names[i]!r} (fuzzy, score {top:.0f})", True
+            note = Message(
+                N_("admin1_name: {value} matched {unit} (fuzzy, score {score})"),
+                value=_quote(name), unit=repr(self.names[i]), score=Number(top, ".0f"),
+            )
+            return i, round(top / 100.0, 3), note, True
         closest: list[str] = []
         for k, _s, _ in best:
             for h in sorted(self._best(k)):
                 if self.names[h] not in closest:
                     closest.append(self.names[h])
-        hint = f" (closest: {', '.join(closest[:3])})" if closest else ""
-        return -1, 0.0, f"admin1_name: {_quote(name)} is not a {self.word} of {self.layer}{hint}", False
+        if closest:
+            note = Message(
+                N_("admin1_name: {value} is not a {type} of {layer} (closest: {names})"),
+                value=_quote(name), type=self.word, layer=self.layer, names=tuple(closest[:3]),
+            )
+        else:
+            note = Message(N_("admin1_name: {value} is not a {type} of {layer}"), value=_quote(name), type=self.word, layer=self.layer)
+        return -1, 0.0, note, False
 
 
 def _solve_pair(c: str, nm: str, cres: tuple, nres: tuple, index: _AdminIndex) -> tuple[int, float, str | None, list[str]]:
@@ -584,16 +623,20 @@ def _solve_pair(c: str, nm: str, cres: tuple, nres: tuple, index: _AdminIndex) -
     if cres[0] < 0 and nres[0] < 0:
         for f, v in (("admin1_code", c), ("admin1_name", nm)):
             if is_national(v):
-                return -1, 0.0, None, [f"{f}: {_quote(v)} {NATIONAL_NOTE}"]
+                note = Message(
+                    N_("{field}: {value} stands for the whole country (national), not one unit; give a unit or coordinates to place it"),
+                    field=f, value=_quote(v),
+                )
+                return -1, 0.0, None, [note]
     if cres[0] >= 0:
         p, cf, m = cres[0], cres[1], "admin_code"
         if cres[2]:
             note.append(cres[2])
         if nres[0] >= 0 and nres[0] != p:
-            note.append(
-                f"admin1_name {_quote(nm)} ({index.names[nres[0]]}) disagrees with admin1_code "
-                f"{_quote(c)} ({index.names[p]}); placed by the code"
-            )
+            note.append(Message(
+                N_("admin1_name {value} ({unit}) disagrees with admin1_code {code} ({code_unit}); placed by the code"),
+                value=_quote(nm), unit=index.names[nres[0]], code=_quote(c), code_unit=index.names[p],
+            ))
         return p, cf, m, note
     if nres[0] >= 0:
         # a p-code of a scheme this layer does not carry is said once per file, not per row
@@ -758,8 +801,10 @@ def _category_column(
         known, unknown = result
         per_value[k] = list(known) + [u for u in unknown if u not in known]
         if unknown and used[k]:
-            items = ", ".join(_quote(u) for u in unknown)
-            said[k] = f"warning: service_types: {items} not in geomap's categories (kept as written; map it to a category)"
+            said[k] = Message(
+                N_("warning: service_types: {items} not in geomap's categories (kept as written; map it to a category)"),
+                items=tuple(_quote(u) for u in unknown),
+            )
             for u in unknown:
                 counts[u] = counts.get(u, 0) + int(used[k])
     _note_rows(notes, codes, said)
@@ -785,7 +830,11 @@ def _int_cell(v: Any) -> tuple[int | None, bool]:
     return int(x), False
 
 
-_NOT_READ = {"bool": "is not yes/no", "date": "is not a date", "int": "is not a whole number of 0 or more"}
+_NOT_READ = {
+    "bool": N_("{field}: {value} is not yes/no (left blank)"),
+    "date": N_("{field}: {value} is not a date (left blank)"),
+    "int": N_("{field}: {value} is not a whole number of 0 or more (left blank)"),
+}
 
 
 def _list_field(name: str, raw: Any, notes: _Notes) -> np.ndarray:
@@ -798,7 +847,7 @@ def _list_field(name: str, raw: Any, notes: _Notes) -> np.ndarray:
             known, unknown = result if result is not None else ([], [])
             per_value[k] = list(known)
             if unknown:
-                said[k] = f"populations_served: unknown population {', '.join(_quote(u) for u in unknown)} (ignored)"
+                said[k] = Message(N_("populations_served: unknown population {items} (ignored)"), items=tuple(_quote(u) for u in unknown))
         _note_rows(notes, codes, said)
         return _fresh_lists(per_value, codes)
     codes, parsed = cells.memo_codes(lambda v: schema.parse_list(v) if v is not None else [], raw)
@@ -810,7 +859,7 @@ def _scalar_field(name: str, kind: str, raw: Any, notes: _Notes) -> Any:
     cell = {"bool": _bool_cell, "date": _date_cell, "int": _int_cell}[kind]
     codes, parsed = cells.memo_codes(cell, raw)
     values = cells.memo_codes(lambda v: v, raw)[1] if any(p is not None and p[1] for p in parsed) else None
-    said = {k: f"{name}: {_quote(values[k])} {_NOT_READ[kind]} (left blank)" for k, p in enumerate(parsed) if p is not None and p[1]}
+    said = {k: Message(_NOT_READ[kind], field=name, value=_quote(values[k])) for k, p in enumerate(parsed) if p is not None and p[1]}
     _note_rows(notes, codes, said)
     per_value = [None if p is None else p[0] for p in parsed]
     missing = np.array([v is None for v in per_value], dtype=bool)[codes]
@@ -819,6 +868,9 @@ def _scalar_field(name: str, kind: str, raw: Any, notes: _Notes) -> Any:
     if kind == "int":
         return pd.arrays.IntegerArray(np.array([0 if v is None else v for v in per_value], dtype="int64")[codes], missing)
     return np.array(per_value, dtype=object)[codes]
+
+
+_ORG_NAME = Message(N_("name: missing; the organisation's name is used"))
 
 
 def _typed_fields(
@@ -849,7 +901,7 @@ def _typed_fields(
         names = names.copy()
         names[use_org] = pd.Series(cols["organisation"])[use_org]
         for r in np.flatnonzero(use_org):
-            notes[r].append("name: missing; the organisation's name is used")
+            notes[r].append(_ORG_NAME)
     cols["name"] = names.array
     # Placement is about location only: a missing required field is a warning, not a flag.
     for name in schema.REQUIRED_FIELDS:
@@ -857,8 +909,9 @@ def _typed_fields(
             empty = np.fromiter(map(len, cols[name]), dtype="int64", count=len(df)) == 0
         else:
             empty = np.asarray(pd.isna(cols[name]), dtype=bool)
+        note = Message(N_("warning: {field}: missing (required)"), field=name)  # one message, shared by its rows
         for r in np.flatnonzero(empty):
-            notes[r].append(f"warning: {name}: missing (required)")
+            notes[r].append(note)
     return cols, unknown_counts
 
 
@@ -945,11 +998,11 @@ def _near_pairs(lon: np.ndarray, lat: np.ndarray, to_m: Any, distance: float) ->
 
 def _duplicates(
     df: pd.DataFrame, geometry: np.ndarray, names: Any, source_rows: np.ndarray, to_m: Any
-) -> tuple[np.ndarray, list[str | None]]:
+) -> tuple[np.ndarray, list[Message | None]]:
     """Position of the first row each row duplicates (-1 if none) and the note to add."""
     n = len(df)
     first = np.full(n, -1, dtype="int64")
-    note: list[str | None] = [None] * n
+    note: list[Message | None] = [None] * n
     if n == 0:
         return first, note
     content = [c for c in df.columns if c not in ("source_file", "source_row")]
@@ -959,7 +1012,7 @@ def _duplicates(
     exact = nonblank & (first_pos != np.arange(n))
     first[exact] = first_pos[exact]
     for r in np.flatnonzero(exact):
-        note[r] = f"exact duplicate of row {source_rows[first_pos[r]]}"
+        note[r] = Message(N_("exact duplicate of row {row}"), row=source_rows[first_pos[r]])
     # near-duplicates: the same name (normalised) within DUPLICATE_DISTANCE_M; names are
     # normalised only for the rows that have a neighbour that close
     has = ~shapely.is_missing(geometry) & ~np.asarray(pd.isna(names), dtype=bool)
@@ -978,7 +1031,10 @@ def _duplicates(
                 pairs = pd.DataFrame({"i": i[keep], "j": j[keep]}).groupby("i")["j"].min()
                 for r, f in pairs.items():
                     first[r] = f
-                    note[r] = f"possible duplicate of row {source_rows[f]} (same name within {DUPLICATE_DISTANCE_M:.0f} m)"
+                    note[r] = Message(
+                        N_("possible duplicate of row {row} (same name within {distance} m)"),
+                        row=source_rows[f], distance=Number(DUPLICATE_DISTANCE_M, ".0f"),
+                    )
     return first, note
 
 
@@ -994,7 +1050,7 @@ class _Units:
     crs_m: str
     to_m: Any
     index: _AdminIndex
-    label: str
+    label: Territory
     tol: float
 
 
@@ -1046,6 +1102,14 @@ def _prepare_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return df, df["source_row"].astype(object).to_numpy()
 
 
+_LAT_ONLY = Message(N_("latitude given without longitude"))
+_LON_ONLY = Message(N_("longitude given without latitude"))
+_NULL_ISLAND = Message(N_("coordinates are 0, 0 ('null island', usually a blank GPS fix); not used"))
+_PROJECTED = Message(
+    N_("coordinates look like projected metres, not decimal degrees; convert them to EPSG:4326 longitude/latitude; not used")
+)
+
+
 def _read_coordinates(df: pd.DataFrame, coord_notes: _Notes) -> _Coords:
     """Parse latitude/longitude, note what is wrong with them, and build the given and swapped points."""
     lat, lat_prob = _parse_coordinates(df["latitude"], "latitude")
@@ -1057,9 +1121,9 @@ def _read_coordinates(df: pd.DataFrame, coord_notes: _Notes) -> _Coords:
     lon_blank = cells.blank_cells(df["longitude"])
     both = has_lat & has_lon
     for r in np.flatnonzero(has_lat & lon_blank):
-        coord_notes[r].append("latitude given without longitude")
+        coord_notes[r].append(_LAT_ONLY)
     for r in np.flatnonzero(has_lon & lat_blank):
-        coord_notes[r].append("longitude given without latitude")
+        coord_notes[r].append(_LON_ONLY)
     null_island = both & (lat == 0) & (lon == 0)
     # both beyond any degree value: a pair of projected metres (never quoted: it locates the site);
     # a single value out of its range is named with its field and range instead
@@ -1068,14 +1132,11 @@ def _read_coordinates(df: pd.DataFrame, coord_notes: _Notes) -> _Coords:
     direct_ok = usable & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
     swap_ok = usable & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
     for r in np.flatnonzero(null_island):
-        coord_notes[r].append("coordinates are 0, 0 ('null island', usually a blank GPS fix); not used")
+        coord_notes[r].append(_NULL_ISLAND)
     for r in np.flatnonzero(projected):
-        coord_notes[r].append(
-            "coordinates look like projected metres, not decimal degrees; convert them to "
-            "EPSG:4326 longitude/latitude; not used"
-        )
+        coord_notes[r].append(_PROJECTED)
     for r in np.flatnonzero(usable & ~direct_ok & ~swap_ok):
-        coord_notes[r].append("; ".join(_out_of_range(lat[r], lon[r])) + "; not used")
+        coord_notes[r].append(Message(N_("{problems}; not used"), problems=_then(_out_of_range(lat[r], lon[r]))))
     # the point as given (P) and with latitude/longitude swapped (Q); None where not possible
     # the point as given (P); the swapped one (Q) is made where P falls in no unit
     p_pts = _points_where(lon, lat, direct_ok)
@@ -1113,15 +1174,17 @@ def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str]
     inside = p_unit >= 0  # the point as given falls in a unit: most rows, placed at once
     rows.unit_pos[inside], rows.conf[inside], rows.geometry[inside] = p_unit[inside], 1.0, co.p_pts[inside]
     rows.method[inside] = "coordinates"
+    swapped = Message(
+        N_("warning: latitude and longitude look swapped (only the swapped point falls in {country}); placed after swapping"),
+        country=u.label,
+    )
     for r in np.flatnonzero(~inside & ((q_unit >= 0) | co.direct_ok | co.swap_ok)):
         if q_unit[r] >= 0:
             rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = (
                 q_unit[r], _CONF_SWAPPED, "coordinates_swapped", co.q_pts[r]
             )
             rows.out_lat[r], rows.out_lon[r] = co.lon[r], co.lat[r]
-            rows.coord_notes[r].append(
-                f"warning: latitude and longitude look swapped (only the swapped point falls in {u.label}); placed after swapping"
-            )
+            rows.coord_notes[r].append(swapped)
         elif co.direct_ok[r] or co.swap_ok[r]:
             _place_nearest(rows, co, u, r, near=(p_near[r], p_dist[r], q_near[r], q_dist[r], given_dist[r], a_pos[r]))
     return admin
@@ -1135,34 +1198,42 @@ def _place_nearest(rows: _Rows, co: _Coords, u: _Units, r: int, *, near: tuple) 
     qd_ = q_dist if np.isfinite(q_dist) else np.inf
     if given_dist <= tol:
         rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = a_pos, _CONF_NEAREST, "coordinates_nearest", co.p_pts[r]
-        rows.coord_notes[r].append(
-            f"point is {given_dist:.1f} km outside every unit (coarse coastline or border); assigned to "
-            f"{names[a_pos]}, the unit its admin-1 code/name gives (nearest is {names[p_near]})"
-        )
+        rows.coord_notes[r].append(Message(
+            N_("point is {distance} km outside every unit (coarse coastline or border); assigned to "
+               "{unit}, the unit its admin-1 code/name gives (nearest is {nearest})"),
+            distance=Number(given_dist, ".1f"), unit=names[a_pos], nearest=names[p_near],
+        ))
     elif pd_ <= tol:
         rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = p_near, _CONF_NEAREST, "coordinates_nearest", co.p_pts[r]
-        rows.coord_notes[r].append(
-            f"point is {pd_:.1f} km outside every unit (coarse coastline or border); assigned to the nearest, {names[p_near]}"
-        )
+        rows.coord_notes[r].append(Message(
+            N_("point is {distance} km outside every unit (coarse coastline or border); assigned to the nearest, {unit}"),
+            distance=Number(pd_, ".1f"), unit=names[p_near],
+        ))
     elif qd_ <= tol:
         rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = (
             q_near, _CONF_SWAPPED * _CONF_NEAREST, "coordinates_swapped", co.q_pts[r]
         )
         rows.out_lat[r], rows.out_lon[r] = co.lon[r], co.lat[r]
-        rows.coord_notes[r].append(
-            f"warning: latitude and longitude look swapped; the swapped point is {qd_:.1f} km outside every unit, assigned to the nearest, {names[q_near]}"
-        )
+        rows.coord_notes[r].append(Message(
+            N_("warning: latitude and longitude look swapped; the swapped point is {distance} km outside every unit, "
+               "assigned to the nearest, {unit}"),
+            distance=Number(qd_, ".1f"), unit=names[q_near],
+        ))
     else:
         d = min(pd_, qd_)
-        far = f"{d:.0f} km" if np.isfinite(d) else "far"
+        far = Message(N_("{distance} km"), distance=Number(d, ".0f")) if np.isfinite(d) else Message(N_("far"))
         if co.direct_ok[r]:
-            rows.coord_notes[r].append(f"coordinates are outside {label} ({far} from the nearest unit, tolerance {tol:g} km); not used")
+            rows.coord_notes[r].append(Message(
+                N_("coordinates are outside {country} ({distance} from the nearest unit, tolerance {tolerance} km); not used"),
+                country=label, distance=far, tolerance=Number(tol, "g"),
+            ))
         else:
             # only the swapped reading was a point, and it is not in the country either
-            rows.coord_notes[r].append(
-                "; ".join(_out_of_range(co.lat[r], co.lon[r]))
-                + f"; with latitude and longitude swapped the point is outside {label} ({far} from the nearest unit); not used"
-            )
+            rows.coord_notes[r].append(Message(
+                N_("{problems}; with latitude and longitude swapped the point is outside {country} "
+                   "({distance} from the nearest unit); not used"),
+                problems=_then(_out_of_range(co.lat[r], co.lon[r])), country=label, distance=far,
+            ))
 
 
 def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: list[str], index: _AdminIndex) -> None:
@@ -1170,6 +1241,7 @@ def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: li
     a_pos, a_conf, a_method, a_notes = admin
     unit_pos, coord_notes = rows.unit_pos, rows.coord_notes
     has_a_notes = np.fromiter(map(bool, a_notes), dtype=bool, count=rows.n)
+    warned: dict[int, list[Message]] = {}  # the notes of one (code, name) pair are one list: said as warnings once
     # rows with something to say or place: unplaced, or the code/name disagrees or has notes
     todo = (unit_pos < 0) | ((a_pos >= 0) & (a_pos != unit_pos)) | ((a_pos < 0) & has_a_notes)
     for r in np.flatnonzero(todo):
@@ -1177,33 +1249,41 @@ def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: li
             given = code_txt[r] or name_txt[r]
             if a_pos[r] >= 0 and a_pos[r] != unit_pos[r]:
                 field = "admin1_code" if code_txt[r] else "admin1_name"
-                coord_notes[r].append(
-                    f"warning: coordinates fall in {index.names[unit_pos[r]]} but {field} {_quote(given)} "
-                    f"points to {index.names[a_pos[r]]}; placed by coordinates"
-                )
+                coord_notes[r].append(Message(
+                    N_("warning: coordinates fall in {unit} but {field} {value} points to {other}; placed by coordinates"),
+                    unit=index.names[unit_pos[r]], field=field, value=_quote(given), other=index.names[a_pos[r]],
+                ))
             elif a_pos[r] < 0 and a_notes[r]:
-                coord_notes[r].extend(f"warning: {x}" for x in a_notes[r])
+                said = warned.get(id(a_notes[r]))
+                if said is None:
+                    said = warned[id(a_notes[r])] = [_warning(x) for x in a_notes[r]]
+                coord_notes[r].extend(said)
         else:
             if a_pos[r] >= 0:
                 unit_pos[r], rows.conf[r], rows.method[r] = a_pos[r], a_conf[r], a_method[r]
             coord_notes[r].extend(a_notes[r])
 
 
-def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tuple[int, float, str]]:
+def _warning(note: Message) -> Message:
+    """``note`` said as a warning (the row is placed anyway)."""
+    return Message(N_("warning: {note}"), note=note)
+
+
+def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tuple[int, float, Message]]:
     """Look each town up in the gazetteer once: ``{town: (unit position or -1, confidence, note)}``."""
-    memo: dict[str, tuple[int, float, str]] = {}
+    memo: dict[str, tuple[int, float, Message]] = {}
     pts_by_town: dict[str, Any] = {}
     try:
         results = gazetteer.best_towns(sorted(need_towns), country, limit=5)
     except ValueError as exc:
-        return {t: (-1, 0.0, f"town: {_quote(t)} could not be searched ({exc})") for t in need_towns}
+        return {t: (-1, 0.0, Message(N_("town: {value} could not be searched ({error})"), value=_quote(t), error=str(exc))) for t in need_towns}
     for t in need_towns:
         best = results[t]
         if best is None or best[3] < TOWN_CUTOFF:
-            memo[t] = (-1, 0.0, f"town: {_quote(t)} not found in the GeoNames gazetteer")
+            memo[t] = (-1, 0.0, Message(N_("town: {value} not found in the GeoNames gazetteer"), value=_quote(t)))
             continue
         name, lat, lon, score, ties = best
-        gname = name + (f"; {ties} places match equally, took the most populous" if ties > 1 else "")
+        gname = Message(N_("{place}; {ties} places match equally, took the most populous"), place=name, ties=ties) if ties > 1 else name
         pts_by_town[t] = (shapely.Point(lon, lat), score, gname)
     if pts_by_town:
         keys = list(pts_by_town)
@@ -1215,9 +1295,9 @@ def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tu
             if w < 0 and np.isfinite(d) and d <= u.tol:
                 w = nr
             if w < 0:
-                memo[k] = (-1, 0.0, f"town: {_quote(k)} (GeoNames: {gname}) lies outside {u.label}")
+                memo[k] = (-1, 0.0, Message(N_("town: {value} (GeoNames: {place}) lies outside {country}"), value=_quote(k), place=gname, country=u.label))
             else:
-                note = f"placed by town {_quote(k)} (GeoNames: {gname}; score {score:.0f})"
+                note = Message(N_("placed by town {value} (GeoNames: {place}; score {score})"), value=_quote(k), place=gname, score=Number(score, ".0f"))
                 memo[k] = (int(w), round(score / 100.0, 3), note)
     return memo
 
@@ -1236,7 +1316,11 @@ def _place_by_town(rows: _Rows, towns: list[str], u: _Units, *, country: str, us
                 rows.town_notes[r].append(note)
     elif need:
         for r in need:
-            rows.town_notes[r].append(f"town: {_quote(towns[r])} given but the gazetteer is switched off")
+            rows.town_notes[r].append(Message(N_("town: {value} given but the gazetteer is switched off"), value=_quote(towns[r])))
+
+
+_NATIONAL_FLAG = Message(N_("national: covers the whole country, not one unit"))
+_NOT_PLACED = Message(N_("could not be placed in a unit"))
 
 
 def _flag_unplaced(rows: _Rows, co: _Coords, towns: list[str], code_txt: list[str], name_txt: list[str]) -> np.ndarray:
@@ -1247,14 +1331,16 @@ def _flag_unplaced(rows: _Rows, co: _Coords, towns: list[str], code_txt: list[st
             rows.flags[r].append(_NO_LOCATION)
         else:
             national = any(NATIONAL_NOTE in x for x in rows.coord_notes[r])
-            rows.flags[r].append("national: covers the whole country, not one unit" if national else "could not be placed in a unit")
+            rows.flags[r].append(_NATIONAL_FLAG if national else _NOT_PLACED)
     return placed_unit
 
 
-def _reasons(rows: _Rows, placed_unit: np.ndarray, dup_note: list) -> list[str]:
-    """Each row's reason text: its flag first, then coordinate, town, field and duplicate notes."""
+def _reasons(rows: _Rows, placed_unit: np.ndarray, dup_note: list) -> tuple[list[str], np.ndarray]:
+    """Each row's reason text and notes: its flag first, then coordinate, town, field and duplicate notes."""
     flags, coord_notes, town_notes, notes = rows.flags, rows.coord_notes, rows.town_notes, rows.notes
     reasons = [""] * rows.n
+    said_notes = np.empty(rows.n, dtype=object)
+    said_notes[:] = [()] * rows.n
     said = {r for d in (flags, coord_notes, town_notes, notes) for r, x in d.items() if x}
     said.update(r for r, d in enumerate(dup_note) if d)
     for r in sorted(said):
@@ -1262,8 +1348,10 @@ def _reasons(rows: _Rows, placed_unit: np.ndarray, dup_note: list) -> list[str]:
         parts = parts + [x for x in flags[r] if x not in parts] + coord_notes[r] + town_notes[r] + notes[r]
         if dup_note[r]:
             parts.append(dup_note[r])
-        reasons[r] = "; ".join(dict.fromkeys(parts))
-    return reasons
+        unique = tuple(dict.fromkeys(parts))
+        reasons[r] = "; ".join(unique)
+        said_notes[r] = unique
+    return reasons, said_notes
 
 
 def _assemble(
@@ -1278,7 +1366,7 @@ def _assemble(
 ) -> gpd.GeoDataFrame:
     """Build the output frame: typed fields, placement columns, carried-through columns and geometry."""
     dup_first, dup_note = dup
-    reasons = _reasons(rows, placed_unit, dup_note)
+    reasons, said_notes = _reasons(rows, placed_unit, dup_note)
     safe_pos = np.where(placed_unit, rows.unit_pos, 0)
     out: dict[str, Any] = {}
     for name in schema.FIELD_NAMES:
@@ -1298,6 +1386,7 @@ def _assemble(
     out["confidence"] = np.round(rows.conf, 3)
     out["status"] = _str_take(np.array([schema.STATUS_FLAGGED, schema.STATUS_PLACED], dtype=object), placed_unit.astype("int64"))
     out["reason"] = pd.array(reasons, dtype="str")
+    out[REASON_NOTES] = said_notes
     out["duplicate_of"] = _duplicate_of(dup_first, df["source_row"], source_rows)
     extra = [c for c in df.columns if c not in out and c != "geometry"]
     frame = pd.DataFrame(out)
@@ -1407,18 +1496,19 @@ def resolve_directory(
     return result
 
 
-def _pcode_warning(codes: list[str], method: list[str | None], index: _AdminIndex) -> list[str]:
+def _pcode_warning(codes: list[str], method: list[str | None], index: _AdminIndex) -> list[Message]:
     """One file-level warning for rows placed by name whose p-codes this layer does not carry."""
     if index.pcodes:
         return []
     hits = [c for c, m in zip(codes, method) if m == "admin_name" and re.fullmatch(r"[A-Za-z]{2,3}\d+", c)]
     if not hits:
         return []
-    return [
-        f"admin1_code: {len(hits):,} rows carry p-codes (e.g. {hits[0]!r}) that this boundary layer does not use "
-        f"(its codes look like {index.example_code!r}); they were placed by admin1_name. Bring the matching COD "
-        "boundaries to place them by p-code."
-    ]
+    return [Message(
+        N_("admin1_code: {n} rows carry p-codes (e.g. {example}) that this boundary layer does not use "
+           "(its codes look like {code}); they were placed by admin1_name. Bring the matching COD "
+           "boundaries to place them by p-code."),
+        n=Number(len(hits), ","), example=repr(hits[0]), code=repr(index.example_code),
+    )]
 
 
 def _str_take(values: np.ndarray, codes: np.ndarray) -> Any:
@@ -1444,6 +1534,36 @@ def _int_like(values: np.ndarray) -> bool:
     except (ValueError, TypeError):
         return False
     return bool(((arr.dropna() % 1) == 0).all())
+
+
+def reason_texts(resolved: pd.DataFrame, *, lang: str | None = None) -> pd.Series:
+    """Each row's reason for people, in ``lang`` (default: the current language).
+
+    The notes of :data:`REASON_NOTES` are translated at display time (the resolved directory is
+    cached and shared, so it holds no language) and joined with the language's semicolon; a row
+    without them (a table not made by :func:`resolve_directory`) keeps its ``reason`` text.
+    English gives exactly the ``reason`` column.
+
+    Parameters
+    ----------
+    resolved
+        Output of :func:`resolve_directory`, or a view of it (:mod:`geomap.directory.privacy`).
+    lang
+        A language of :data:`geomap.i18n.LANGUAGES`.
+
+    Returns
+    -------
+    pandas.Series
+        Text (empty where a row has nothing to say), indexed like ``resolved``.
+    """
+    t = i18n.current() if lang is None else i18n.translator(lang)
+    text = resolved["reason"].astype(object) if "reason" in resolved.columns else pd.Series([None] * len(resolved), index=resolved.index)
+    text = text.map(lambda v: "" if _blank(v) else str(v))
+    if t.lang == "en" or REASON_NOTES not in resolved.columns:
+        return text
+    notes = resolved[REASON_NOTES].to_numpy(dtype=object)
+    rendered = [t.join(n, "; ") if isinstance(n, tuple) and n else s for n, s in zip(notes, text.tolist())]
+    return pd.Series(rendered, index=resolved.index, dtype=object)
 
 
 def row_accounting(resolved: pd.DataFrame) -> dict[str, Any]:

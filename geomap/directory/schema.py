@@ -29,6 +29,7 @@ __all__ = [
     "FIELD_NAMES",
     "LIST_FIELDS",
     "REQUIRED_FIELDS",
+    "REASON_NOTES",
     "RESOLUTION_FIELDS",
     "SERVICE_TYPES",
     "SECTORS",
@@ -418,6 +419,11 @@ RESOLUTION_FIELDS: tuple[str, ...] = (
     "status",
     "reason",
 )
+
+#: The column of each resolved row's notes as messages (:class:`geomap.i18n.Message`) (a tuple, in the
+#: order of ``reason``, whose English text they are): shown in the reader's language at display
+#: time, never written to a file (``reason`` is).
+REASON_NOTES = "reason_notes"
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 LIST_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.kind == "list")

@@ -153,7 +153,7 @@ def _columns(directory: pd.DataFrame) -> list[str]:
     for c in (*_READER_COLUMNS, *schema.RESOLUTION_FIELDS):
         if c in directory.columns and c not in cols:
             cols.append(c)
-    skip = {EXTRA_COLUMN, "geometry"}
+    skip = {EXTRA_COLUMN, "geometry", schema.REASON_NOTES}  # the notes' English text is ``reason``
     if hasattr(directory, "geometry") and getattr(directory, "_geometry_column_name", None):
         skip.add(directory._geometry_column_name)
     for c in directory.columns:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import codecs
 
+from geomap.i18n import N_, Message
+
 __all__ = ["WESTERN", "decode"]
 
 #: Label of the single-byte encoding Western text that is not UTF-8 is read as.
@@ -93,10 +95,17 @@ def decode(data: bytes, name: str, warnings: list[str]) -> tuple[str, str, list[
         text = data.decode(enc)
     except (UnicodeDecodeError, LookupError):
         enc, text = ("latin-1", data.decode("latin-1")) if enc == WESTERN else (WESTERN, _western(data))
-    said = f" (the encoding detector guessed {guess})" if guess not in (None, enc) else ""
     label = f"Windows-1252 ({enc})" if enc == WESTERN else enc
-    warnings.append(
-        f"{name}: the file is not UTF-8; its text was read as {label}{said}. If letters "
-        "look wrong, save the file as UTF-8 and load it again"
-    )
+    if guess not in (None, enc):
+        warnings.append(Message(
+            N_("{file}: the file is not UTF-8; its text was read as {encoding} (the encoding detector guessed {guess}). "
+               "If letters look wrong, save the file as UTF-8 and load it again"),
+            file=name, encoding=label, guess=guess,
+        ))
+    else:
+        warnings.append(Message(
+            N_("{file}: the file is not UTF-8; its text was read as {encoding}. If letters look wrong, "
+               "save the file as UTF-8 and load it again"),
+            file=name, encoding=label,
+        ))
     return text, enc, []

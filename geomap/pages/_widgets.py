@@ -91,7 +91,7 @@ def sources(ctx, *extra: str) -> None:
         ]
         st.markdown("".join(f"- {line}\n" for line in lines) + _("- Map drawn with Leaflet (BSD-2-Clause), served by this app."))
         for note in ctx.boundary_notes:
-            st.caption(note)
+            st.caption(i18n.render(note))  # the layer's notes are messages: said in the run's language
 
 
 def upload_limit_mb() -> int:

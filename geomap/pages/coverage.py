@@ -57,8 +57,8 @@ def _units_digest(units) -> str:
 
 def _filter_caption(services: list[str], populations: list[str]) -> str:
     # Under the legend: what the map shows (a screenshot of it says which filter was on).
-    services_text = ", ".join(schema.label(c) for c in services) if services else _("all")
-    populations_text = ", ".join(schema.label(c, vocabulary="population") for c in populations) if populations else _("all")
+    services_text = i18n.join(schema.label(c) for c in services) if services else _("all")
+    populations_text = i18n.join(schema.label(c, vocabulary="population") for c in populations) if populations else _("all")
     return _("Services: {services}. Populations: {populations}.").format(services=services_text, populations=populations_text)
 
 
@@ -222,7 +222,7 @@ def _disclosure_notes(summary: dict, *, exact: bool, services: list[str], popula
                    + _("Partners can sign in to see exact figures."))
     note = _filter_note(services, populations)
     without = summary["units_without"]
-    names = lambda units: ", ".join(_widgets.md_text(t.isolate(n)) for n in units)  # noqa: E731
+    names = lambda units: i18n.join(_widgets.md_text(t.isolate(n)) for n in units)  # noqa: E731
     if without and len(without) == summary["units"]:
         # Translators: {note} is empty or names the filter in brackets, e.g. " (Shelter; for Women)".
         st.markdown("**" + _("No provider{note} in any of the {n} units.").format(note=note, n=t.number(summary["units"])) + "**")

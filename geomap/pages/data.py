@@ -122,7 +122,7 @@ def _upload_section() -> None:
         )
     missing = [f for f in schema.REQUIRED_FIELDS if f not in mapping.values()]
     if missing:
-        st.warning(_("No column is mapped to the required field(s): {fields}. Those rows will be flagged.").format(fields=", ".join(missing)))
+        st.warning(_("No column is mapped to the required field(s): {fields}. Those rows will be flagged.").format(fields=i18n.join(missing)))
     if st.button(_("Use this directory"), type="primary", key="use_upload"):
         _state.set_upload(up.name, data, sheet=sheet, mapping=mapping, categories=categories)
         st.rerun()
@@ -169,11 +169,11 @@ def _report_section(ctx) -> None:
             placed=n(acc["placed"]), units=n(acc["units"]), flagged=n(acc["flagged"]), total=n(acc["total"]))
     )
     if acc.get("by_method"):
-        methods = ", ".join((_(schema.LOCATION_METHODS[k]) if k in schema.LOCATION_METHODS else k) + ": " + n(v)
+        methods = i18n.join((_(schema.LOCATION_METHODS[k]) if k in schema.LOCATION_METHODS else k) + ": " + n(v)
                             for k, v in acc["by_method"].items())
         st.caption(_("Placed by:") + " " + methods)
     for w in directory.attrs.get("warnings", []) or []:
-        st.warning(w)
+        st.warning(i18n.render(w))  # a reader's or the resolver's message, in the run's language
     uploaded = st.session_state.get(_state.K_UPLOAD) is not None
     _category_section(acc["unknown_categories"], uploaded=uploaded)
     if uploaded:
@@ -196,8 +196,8 @@ def _category_section(unknown: dict[str, int], *, uploaded: bool) -> None:
         _("**Categories not in geomap's vocabulary** — kept as written (they never keep a row off the map). "
         "Map them to a category to count them with it:")
     )
-    st.caption("; ".join(ngettext("{category}: {n} row", "{category}: {n} rows", int(n)).format(category=cat, n=i18n.number(n))
-                         for cat, n in unknown.items()))
+    st.caption(i18n.join((ngettext("{category}: {n} row", "{category}: {n} rows", int(n)).format(category=cat, n=i18n.number(n))
+                         for cat, n in unknown.items()), "; "))
     if not uploaded:
         return
     options = ["", *schema.CATEGORIES]
@@ -241,6 +241,7 @@ def _review_columns(table: pd.DataFrame) -> dict[str, object]:
 def _review_table(rows: pd.DataFrame) -> pd.DataFrame:
     cols = ["source_row", "status", "display_name", "reason", *[c for c in _EDITABLE if c in rows.columns]]
     table = pd.DataFrame(rows[[c for c in cols if c in rows.columns]]).astype(object).reset_index(drop=True)
+    table["reason"] = resolve.reason_texts(rows).to_numpy()  # the stored notes, in the run's language
     if "last_verified" in rows.columns:
         table.insert(3, "verified", rows["last_verified"].map(_verified).to_numpy())
     for c in ("latitude", "longitude"):

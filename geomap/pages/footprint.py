@@ -163,7 +163,7 @@ def _no_projects_here(ctx: _state.Context, countries: pd.DataFrame) -> bool:
     rows_of = {str(c or ""): int(n) for c, n in zip(countries["country"], countries["rows"])}
     if rows_of.get(ctx.country) or rows_of.pop("", 0):  # rows without a country are read as this one's
         return False
-    elsewhere = ", ".join(
+    elsewhere = i18n.join(
         ngettext("{country} ({n} row)", "{country} ({n} rows)", n).format(
             country=_state.country_name(c) if len(c) == 3 else c, n=i18n.number(n))
         for c, n in rows_of.items()
@@ -255,7 +255,7 @@ def _raw_projects(data: bytes, name: str, digest: str, is_sample: bool):
             _mapping_picker(data, name, digest, sheet)
         return None
     if raw.attrs.get("unmapped"):
-        st.caption(_("Columns not used: {columns}").format(columns=", ".join(map(str, raw.attrs["unmapped"]))))
+        st.caption(_("Columns not used: {columns}").format(columns=i18n.join(map(str, raw.attrs["unmapped"]))))
     return raw
 
 
@@ -328,7 +328,7 @@ def _summary(ctx, fp, kept, coverage) -> None:
     st.subheader(headline[:1].upper() + headline[1:])
     missed = summary["units_not_reached"]
     t = i18n.current()
-    st.markdown("**" + _("Units not reached:") + "** " + (", ".join(_widgets.md_text(t.isolate(n)) for n in missed) if missed else _("none")))
+    st.markdown("**" + _("Units not reached:") + "** " + (i18n.join(_widgets.md_text(t.isolate(n)) for n in missed) if missed else _("none")))
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(_("Units reached"), _("{n} of {m}").format(n=i18n.number(summary["units_reached"]), m=i18n.number(summary["units"])))
     m2.metric(_("Projects"), i18n.number(summary["projects"]), help=_("{n} country-wide").format(n=i18n.number(summary["whole_country_projects"])))
@@ -338,7 +338,7 @@ def _summary(ctx, fp, kept, coverage) -> None:
     if coverage is not None:
         gaps = fp.loc[fp["overlay"] == "unfunded_unserved", "name"].tolist()
         st.markdown("**" + _("Neither a funded project nor a provider:") + "** "
-                    + (", ".join(_widgets.md_text(t.isolate(n)) for n in gaps) if gaps else _("none")))
+                    + (i18n.join(_widgets.md_text(t.isolate(n)) for n in gaps) if gaps else _("none")))
         if ctx.is_sample:
             st.caption(_("Provider counts come from the fictional sample directory.") + " " + _(schema.FICTIONAL_NOTICE))
 

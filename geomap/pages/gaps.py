@@ -330,7 +330,7 @@ def _service_section(
     st.subheader(_("Ranked gaps"))
     w = table.attrs["weights"]
     st.caption(_("Gap index weights: {weights}; threshold {threshold} providers per 100k. Units are ranked worst first.").format(
-        weights=", ".join(f"{_component(k)} {i18n.number(v)}" for k, v in w.items()), threshold=i18n.number(threshold)))
+        weights=i18n.join(f"{_component(k)} {i18n.number(v)}" for k, v in w.items()), threshold=i18n.number(threshold)))
     parents = sorted({str(p) for p in table["parent_code"].dropna() if str(p)})
     if parents:  # admin-2 units brought by the user: drill down by admin-1 parent
         pick = st.selectbox(_("Units in"), ["", *parents], format_func=lambda c: c or _("All"), key=f"gaps_parent_{service}")
@@ -375,7 +375,7 @@ def _headline_metrics(table: pd.DataFrame, service: str, radius: float) -> None:
                   help=_("Of the {n} people living in GeoNames settlements of this country, "
                          "not of the census population.").format(n=_count(total or 0)))
     if lacking:
-        st.caption(_("No provider: {units}").format(units=", ".join(i18n.isolate(u) for u in lacking)))
+        st.caption(_("No provider: {units}").format(units=i18n.join(i18n.isolate(u) for u in lacking)))
     st.caption(_("Population model: {model}.").format(model=_(str(table.attrs.get("population_model", gaps.SETTLEMENT_MODEL)))))
 
 
@@ -428,7 +428,7 @@ def _census_note(table: pd.DataFrame) -> None:
             _("In {units} the people counted in GeoNames settlements exceed the "
               "census population: settlement figures come from other years and sources than the census (and a "
               "settlement's population may include its surroundings), so settlement-based figures such as "
-              "people beyond reach can be larger than the census.").format(units=", ".join(i18n.isolate(u) for u in over["name"].astype(str)))
+              "people beyond reach can be larger than the census.").format(units=i18n.join(i18n.isolate(u) for u in over["name"].astype(str)))
         )
 
 

@@ -57,7 +57,7 @@ def _save_upload(ctx: _state.Context, names: list[str]) -> None:
         return
     st.write(plan.summary())
     if plan.changed:
-        st.dataframe([{"record": k, "changed fields": ", ".join(v)} for k, v in plan.changed.items()], hide_index=True)
+        st.dataframe([{"record": k, "changed fields": i18n.join(v)} for k, v in plan.changed.items()], hide_index=True)
     for _row, reason in plan.rejected:
         st.warning(reason)
     if st.button(_("Commit the import"), key="records_commit", type="primary"):

@@ -171,7 +171,7 @@ def _needs_met(row: pd.Series, needs: list[str]) -> str:
         return ""
     offered = set(schema.parse_service_types(row.get("service_types"))[0])
     met = [schema.label(s) for s in needs if s in offered]
-    return _("Meets {k} of {n} needs: {list}").format(k=len(met), n=len(needs), list=", ".join(met) or "—")
+    return _("Meets {k} of {n} needs: {list}").format(k=len(met), n=len(needs), list=i18n.join(met) or "—")
 
 
 def _card(row: pd.Series, needs: Sequence[str] = ()) -> None:
@@ -183,8 +183,8 @@ def _card(row: pd.Series, needs: Sequence[str] = ()) -> None:
         met = _needs_met(row, list(needs))
         if met:
             st.markdown(f"**{_widgets.md_text(met)}**")
-        services = ", ".join(schema.label(s) for s in schema.parse_service_types(row.get("service_types"))[0])
-        pops = ", ".join(schema.label(p, vocabulary="population") for p in schema.parse_populations(row.get("populations_served"))[0])
+        services = i18n.join(schema.label(s) for s in schema.parse_service_types(row.get("service_types"))[0])
+        pops = i18n.join(schema.label(p, vocabulary="population") for p in schema.parse_populations(row.get("populations_served"))[0])
         lines = [_("Services: {list}").format(list=services or _("not listed")), _("Serves: {list}").format(list=pops or _("not listed"))]
         langs = schema.format_list(row.get("languages"))
         if langs:
@@ -208,7 +208,7 @@ def _card(row: pd.Series, needs: Sequence[str] = ()) -> None:
             if part and not any(part.casefold() in w.casefold() for w in where):
                 where.append(part)
         if where:
-            lines.append(_("Where: {place}").format(place=", ".join(t.isolate(w) for w in where)))
+            lines.append(_("Where: {place}").format(place=i18n.join(t.isolate(w) for w in where)))
         d = schema.parse_date(row.get("last_verified"))
         lines.append(_("Last verified: {date}").format(date=t.date(d, format="yyyy-MM-dd") if d else _("never")))
         st.markdown("  \n".join(_widgets.md_text(x) for x in lines))

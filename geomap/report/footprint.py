@@ -68,11 +68,11 @@ def filters_text(filters: Mapping[str, Any] | None) -> str:
         values = [value] if isinstance(value, str) else list(value)
         if key in vocab:
             values = [P.project_label(v, vocabulary=vocab[key]) for v in values]
-        parts.append(f"{names.get(key, key)}: {', '.join(map(str, values))}")
+        parts.append(f"{names.get(key, key)}: {i18n.join(map(str, values))}")
     yf, yt = filters.get("year_from"), filters.get("year_to")
     if yf is not None or yt is not None:
         parts.append(_("years: {start}–{end}").format(start=yf if yf is not None else "…", end=yt if yt is not None else "…"))
-    return "; ".join(parts) or _("no filters")
+    return i18n.join(parts, "; ") or _("no filters")
 
 
 def footprint_section(
@@ -115,7 +115,7 @@ def footprint_section(
     missed = summary["units_not_reached"]
     body.append(
         "<p><strong>" + esc(_("Units not reached:")) + "</strong> "
-        + (", ".join(f"<bdi>{esc(n)}</bdi>" for n in missed) if missed else esc(_("none"))) + "</p>"
+        + (i18n.join(f"<bdi>{esc(n)}</bdi>" for n in missed) if missed else esc(_("none"))) + "</p>"
     )
     if map_html:
         map_title = _("Footprint map")

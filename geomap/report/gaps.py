@@ -243,7 +243,7 @@ def gaps_report(
         sections.append(_service_section(r, demand, fmap=fmap, role=role, full=full))
     sections.append(_demand_section(units, demand))
     title = _("Service gaps — {country}").format(country=country_name) if country_name else _("Service gaps")
-    subtitle = ", ".join(f"{schema.label(r.service)} ({i18n.number(r.radius_km)} km)" for r in results)
+    subtitle = i18n.join(f"{schema.label(r.service)} ({i18n.number(r.radius_km)} km)" for r in results)
     return tpl.page(
         title,
         sections,
@@ -264,7 +264,7 @@ def _summary_line(r: ServiceGaps, n_units: int) -> str:
     pop_col = "grid_population" if "grid_population" in t.columns else "settlement_population"
     total = float(t[pop_col].sum(min_count=1)) if t[pop_col].notna().any() else float("nan")
     share = i18n.percent(beyond / total) if total and np.isfinite(total) and total > 0 else _("no data")
-    named = (" (" + tpl.esc(", ".join(lacking[:12])) + ("…" if len(lacking) > 12 else "") + ")") if lacking else ""
+    named = (" (" + tpl.esc(i18n.join(lacking[:12])) + ("…" if len(lacking) > 12 else "") + ")") if lacking else ""
     model = _(str(t.attrs.get("population_model", _gaps.SETTLEMENT_MODEL)))
     reach = tpl.esc(_("(reach {km} km)").format(km=i18n.number(r.radius_km)))
     none_in = tpl.esc(_("{n} of {m} units have none").format(n=i18n.number(len(lacking)), m=i18n.number(n_units)))
@@ -378,8 +378,8 @@ def _sources(units: gpd.GeoDataFrame, *, boundary_source: str, directory_label: 
         _("Directory: {label}").format(label=directory_label or _("as loaded")),
     ]
     if pop_sources or pop_years:
-        years = (" " + _("(census year {years})").format(years=", ".join(map(str, pop_years)))) if pop_years else ""
-        sources.append(_("Population: {sources}").format(sources="; ".join(pop_sources or [_("census table")])) + years)
+        years = (" " + _("(census year {years})").format(years=i18n.join(map(str, pop_years)))) if pop_years else ""
+        sources.append(_("Population: {sources}").format(sources=i18n.join(pop_sources or [_("census table")], "; ")) + years)
     return sources
 
 

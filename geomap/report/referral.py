@@ -64,9 +64,9 @@ def search_summary(published: pd.DataFrame) -> list[str]:
     services = req.get("services", f.get("services")) or []
     pops = req.get("populations", f.get("populations")) or []
     lines = [_("From: {place}").format(place=i18n.isolate(start.get("label")) if start.get("label") else _("unknown starting point"))]
-    lines.append(_("Services: {list}").format(list=", ".join(schema.label(s) for s in services) or _("any")))
+    lines.append(_("Services: {list}").format(list=i18n.join(schema.label(s) for s in services) or _("any")))
     if pops:
-        lines.append(_("For: {list}").format(list=", ".join(schema.label(p, vocabulary="population") for p in pops)))
+        lines.append(_("For: {list}").format(list=i18n.join(schema.label(p, vocabulary="population") for p in pops)))
     extra = []
     if f.get("language"):
         extra.append(_("language {language}").format(language=f["language"]))
@@ -75,7 +75,7 @@ def search_summary(published: pd.DataFrame) -> list[str]:
     if f.get("accepting_only"):
         extra.append(_("accepting referrals"))
     if extra:
-        lines.append(_("Only: {list}").format(list=", ".join(extra)))
+        lines.append(_("Only: {list}").format(list=i18n.join(extra)))
     lines.extend(referral.relaxation_notes(published))
     return lines
 
@@ -103,7 +103,7 @@ def _where(row: pd.Series) -> str:
         text = str(v).strip()
         if not any(text.casefold() in p.casefold() for p in parts):
             parts.append(text)
-    return ", ".join(parts)
+    return i18n.join(parts)
 
 
 def _tables(published: pd.DataFrame, *, full: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -113,8 +113,8 @@ def _tables(published: pd.DataFrame, *, full: bool) -> tuple[pd.DataFrame, pd.Da
             rec = {
                 "#": int(r["rank"]),
                 _("Provider"): r.get("display_name"),
-                _("Services"): ", ".join(schema.label(s) for s in schema.parse_service_types(r.get("service_types"))[0]),
-                _("Serves"): ", ".join(
+                _("Services"): i18n.join(schema.label(s) for s in schema.parse_service_types(r.get("service_types"))[0]),
+                _("Serves"): i18n.join(
                     schema.label(p, vocabulary="population") for p in schema.parse_populations(r.get("populations_served"))[0]
                 ),
                 _("Languages"): schema.format_list(r.get("languages")),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from browser._ui import LOAD_TIMEOUT_MS
+from i18n._english import english_in
 
 from geomap import i18n
 
@@ -104,6 +105,7 @@ def test_page_in_language(app_url, browser_context, tmp_path, path, lang):
     assert not page.locator('[data-testid="stException"]').count(), text[:2000]
     assert "?lang=" + lang in page.url or f"lang={lang}" in page.url  # the language stays in the address
     assert _english_left(text, labels, lang) == [], f"English labels on /{path} in {lang}"
+    assert english_in(text, lang) == [], f"stored English notes (reasons, warnings, boundary notes) on /{path} in {lang}"
     assert "México" in text or "Mexique" in text or "المكسيك" in text  # the country, named in the language
 
     direction = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stMain]')).direction")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
+import pytest
+
 from geomap.cli import main
+from i18n._english import PROBLEMS, english_in
 
 
 def test_footprint_in_spanish_says_reached_29_of_32(tmp_path, capsys):
@@ -31,6 +35,7 @@ def test_language_from_lang_environment_and_arabic_report(tmp_path, capsys, monk
     out = capsys.readouterr().out
     assert "وصل إلى 29 من أصل 32 وحدة" in out
     assert "ولاية شيواوا" in out and "Chihuahua" not in out  # unit names in Arabic (Natural Earth name_ar)
+    assert "ولاية شيواوا، " in out and "ولاية شيواوا, " not in out  # an Arabic list takes the Arabic comma
     html = report.read_text(encoding="utf-8")
     assert "<html lang='ar' dir='rtl'>" in html and "<bdi>ولاية شيواوا</bdi>" in html
 
@@ -38,3 +43,23 @@ def test_language_from_lang_environment_and_arabic_report(tmp_path, capsys, monk
 def test_lang_option_before_or_after_the_command(tmp_path, capsys):
     assert main(["--lang", "es", "boundaries", "list", "--out", str(tmp_path / "c.csv")]) == 0
     assert capsys.readouterr().out.strip().endswith("unidades")
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "ar"])
+def test_directory_check_says_reasons_and_warnings_in_the_language(tmp_path, capsys, lang):
+    src = tmp_path / "problems.csv"
+    src.write_bytes(PROBLEMS)
+    assert main(["directory", "check", str(src), "--country", "MEX", "--out", str(tmp_path / "out.csv"), "--lang", lang]) == 0
+    text = capsys.readouterr().out
+    assert not english_in(text, lang), english_in(text, lang)
+    assert "problems.csv" in text and '"Cobertura Nacional"' in text  # file names and cell text stay as given
+    english = main(["directory", "check", str(src), "--country", "MEX", "--out", str(tmp_path / "en.csv"), "--lang", "en"])
+    assert english == 0
+    en_text = capsys.readouterr().out
+    assert "  row 5: could not be placed in a unit; coordinates are outside Mexico (8266 km from the nearest unit, tolerance 5 km); not used" in en_text
+    assert "warning: problems.csv: row 1 is a comment line and was skipped: # fictional sample: every row has something to say" in en_text
+    # the CSV is for machines: its reason column is English in every language
+    reasons = [pd.read_csv(tmp_path / f, dtype=str, keep_default_na=False)["reason"].tolist() for f in ("out.csv", "en.csv")]
+    assert "exact duplicate of row 3" in reasons[0] and reasons[0][:5] == reasons[1][:5]  # (unit names follow --lang)
+    if lang == "ar":
+        assert "، " in text and "؛ " in text

@@ -8,9 +8,11 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from geomap.directory import schema
+from i18n._english import english_in
 
 
 def _app() -> None:
@@ -316,3 +318,27 @@ def test_an_edit_on_the_data_page_reaches_the_coverage_table_and_map():
     assert "Fictional Kano Test Shelter" in after["html"]
     kano = [row for row in json.loads(after["update"])["shade"]["f"] if row[0] == "NG-KN"]
     assert len(kano) == 1 and kano[0][3][1] == "1"  # its tooltip counts the fixed record
+
+
+def _app_in_language() -> None:
+    from geomap.pages import _state, coverage
+
+    _state.activate_language()
+    coverage.render()
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "ar"])
+def test_bundled_boundary_notes_in_the_sessions_language(lang):
+    """The bundled layer's notes on Mexico's units (under Sources) are said in the session's language."""
+    from geomap import boundaries, i18n
+
+    at = AppTest.from_function(_app_in_language, default_timeout=180)
+    at.query_params["lang"] = lang
+    at.session_state["geomap_country"] = "MEX"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = [c.value for c in at.caption]
+    for note in boundaries.load_boundaries("MEX").attrs["notes"]:
+        assert i18n.render(note, lang) in captions
+        assert str(note) not in captions
+    assert not english_in(" ".join(captions), lang)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from geomap.pages import _state
+from i18n._english import PROBLEMS, english_in
 
 UPLOAD = (
     "Nombre,Servicio,Estado,Latitud,Longitud,Confidencial\n"
@@ -137,3 +139,48 @@ def test_unknown_categories_are_counted_and_mapped_on_the_page():
     assert at.session_state[_state.K_UPLOAD]["categories"] == (("Spa days", "psychosocial"),)
     assert "Spa days: 1 row" not in " ".join(c.value for c in at.caption)
     assert at.get("download_button")  # the mapping (columns and categories) can be saved and reused
+
+
+
+def _app_in_language() -> None:
+    from geomap.pages import _state, data
+
+    _state.activate_language()
+    data.render()
+
+
+def _problem_page(lang: str) -> AppTest:
+    import hashlib
+
+    at = AppTest.from_function(_app_in_language, default_timeout=180)
+    at.query_params["lang"] = lang
+    at.session_state["geomap_country"] = "MEX"
+    at.session_state[_state.K_UPLOAD] = {
+        "name": "problems.csv", "data": PROBLEMS, "digest": hashlib.sha256(PROBLEMS).hexdigest(),
+        "sheet": None, "mapping": (), "edits": (),
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "ar"])
+def test_reasons_and_warnings_in_the_sessions_language(lang):
+    """A problem file's stored English notes are said in the session's language (review table, warnings)."""
+    at = _problem_page(lang)
+    reasons = at.dataframe(key="review_editor").value["reason"].tolist()
+    assert len(reasons) == 11 and all(reasons)
+    warnings = [w.value for w in at.warning]
+    assert any("problems.csv" in w for w in warnings)
+    shown = " ".join(reasons + warnings + [c.value for c in at.caption])
+    assert not english_in(shown, lang), english_in(shown, lang)
+    if lang == "ar":
+        assert "؛ " in " ".join(reasons)
+
+
+def test_english_session_shows_the_stored_reasons():
+    at = _problem_page("en")
+    reasons = at.dataframe(key="review_editor").value["reason"].tolist()
+    assert "exact duplicate of row 3" in reasons
+    assert any(w.value == "problems.csv: row 1 is a comment line and was skipped: # fictional sample: every row has something to say"
+               for w in at.warning)
