@@ -32,6 +32,7 @@ __all__ = [
     "activate_language",
     "apply_url",
     "get_context",
+    "new_session_context",
     "get_role",
     "set_country",
     "switch_country",
@@ -501,6 +502,16 @@ def get_context() -> Context:
     ctx = _build_context(country, role)
     st.session_state[K_CONTEXT] = (inputs, ctx)
     return ctx
+
+
+def new_session_context(country: str, *, role: str = privacy.PUBLIC) -> Context:
+    """The context a new session of ``role`` gets for ``country`` (no upload, bundled boundaries).
+
+    Builds through the same shared caches as :func:`get_context`, in the current language;
+    works outside a script run too (the server's start-up warm-up, ``geomap.pages._startup``),
+    where the session state is empty, as a new session's is.
+    """
+    return _build_context(country, role)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

@@ -14,7 +14,7 @@ from geomap.i18n import _
 from geomap.layers import coverage_map, live
 from geomap.pages import _live_map, _state, _url, _widgets
 
-__all__ = ["render"]
+__all__ = ["render", "warm_up"]
 
 _MAP_KEY = "cov_map"
 _ALL_UNITS = "(all units)"
@@ -49,6 +49,24 @@ def _coverage_index(directory_key: str, which: str, _frame) -> coverage.Coverage
     # What counting and filtering read of the directory ("directory") or of a role's view,
     # parsed once per directory (read-only arrays, shared like the directory they come from).
     return coverage.coverage_index(_frame)
+
+
+def _map_base(ctx: _state.Context, key: str, units, on_map, *, units_digest: str) -> tuple[str, str]:
+    # The one call of the cached base page, shared by the page and its warm-up (same keys).
+    return _base_page(ctx.country, units_digest, key, ctx.role, ctx.boundary_source, i18n.current().lang, units, on_map)
+
+
+def warm_up(ctx: _state.Context) -> None:
+    """Build what this page's first run for ``ctx`` takes from the shared caches.
+
+    Called at server start for a new session's context (``geomap.pages._startup``), so the
+    first visitor gets the directory's indexes and the map's base page ready-made. Builds
+    nothing a session of ``ctx.role`` would not build itself.
+    """
+    key = _widgets.directory_key(ctx)
+    _coverage_index(key, "directory", ctx.directory)
+    _coverage_index(key, ctx.role, ctx.view)
+    _map_base(ctx, key, ctx.units, ctx.view, units_digest=_units_digest(ctx.units))
 
 
 def _units_digest(units) -> str:
@@ -136,16 +154,7 @@ def _coverage(ctx: _state.Context) -> None:
     units_digest = _units_digest(units)
     # The map is drawn once per base (shapes, every marker the session may see); a filter change
     # sends only the new shading, legend and the markers to show, applied in place.
-    base_html, base_id = _base_page(
-        ctx.country,
-        units_digest,
-        key,
-        ctx.role,
-        ctx.boundary_source,
-        t.lang,
-        units,
-        on_map,
-    )
+    base_html, base_id = _map_base(ctx, key, units, on_map, units_digest=units_digest)
     update = coverage_map.coverage_update(
         units,
         table,

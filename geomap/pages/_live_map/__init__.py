@@ -12,6 +12,7 @@ app's ``static/vendor``. The component returns nothing (map events never rerun t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -21,7 +22,14 @@ from geomap.layers import live
 __all__ = ["forget", "live_map"]
 
 _FRONTEND = Path(__file__).resolve().parent / "frontend"
-_component = components.declare_component("live_map", path=str(_FRONTEND))
+
+
+def _component(**kwargs: Any) -> Any:
+    # Declared on each call: declaring registers the component with the running server only
+    # inside a script run, and this module may first be imported outside one (the server's
+    # start-up warm-up, geomap.pages._startup); its frame would then be refused (404).
+    # Registering again is one dictionary entry.
+    return components.declare_component("live_map", path=str(_FRONTEND))(**kwargs)
 
 
 def _sent_key(key: str) -> str:
