@@ -3,11 +3,12 @@
 ``streamlit run app.py`` serves ``app.py`` as an ASGI ``st.App`` (Streamlit finds the ``app``
 it defines when imported), whose lifespan runs :func:`warm_up` before the first request is
 accepted: the heavy libraries are imported, the store is opened (created, migrated and seeded
-on a new installation), and for the default country and the countries that have a stored
-directory the units, the resolved directory, its public view, the coverage indexes and the
-map's base page are built into the shared caches (``st.cache_resource``) in the default
-language. The first visitor, and a first switch to one of those countries, then find them
-ready, as every later session does.
+on a new installation), and for the default country the units, the resolved directory, its
+public view, the coverage indexes and the map's base page are built into the shared caches
+(``st.cache_resource``) in the default language. The first visitor then finds them ready, as
+every later session does. Other countries are not prepared ahead: each holds tens of MB (its
+gazetteer, units and directory) that a server showing one country should not carry; their
+first use reads the gazetteer's name index from its on-disk cache (``geomap.gazetteer``).
 
 Only what any new public session builds for itself is built (the public view, never a
 signed-in role's), nothing is written to disk but the store a first session would open anyway,
@@ -23,37 +24,27 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-__all__ = ["MAX_COUNTRIES", "lifespan", "warm_up"]
+__all__ = ["lifespan", "warm_up"]
 
 _LOG = logging.getLogger(__name__)
-#: Countries prepared at start-up: the default one, then those with a stored directory, at most this many.
-MAX_COUNTRIES = 4
 #: Streamlit's logger that warns about each cached call made outside a script run.
 _NO_CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
 
 
-def _countries(default: str, *, max_countries: int) -> list[str]:
-    from geomap import store
-    from geomap.pages import _state
-
-    stored = store.directory_countries(_state.get_store(), kind="directory")
-    return list(dict.fromkeys([default, *stored]))[:max_countries]
-
-
-def warm_up(*, lang: str | None = None, max_countries: int = MAX_COUNTRIES) -> dict[str, float]:
+def warm_up(*, lang: str | None = None, country: str | None = None) -> dict[str, float]:
     """Prepare the shared caches a new session's first Coverage page reads.
 
     Parameters
     ----------
     lang : str, optional
         Language the pages are prepared in (their popups and labels); default: the settings'.
-    max_countries : int
-        At most this many countries: the default one first, then those with a stored directory.
+    country : str, optional
+        ISO3 code of the country prepared; default: the one a new session opens on.
 
     Returns
     -------
     dict of str to float
-        Seconds each step took (``imports``, ``store``, one per country, ``labels``), for the log.
+        Seconds each step took (``imports``, ``store``, the country, ``labels``), for the log.
     """
     took: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -64,16 +55,16 @@ def warm_up(*, lang: str | None = None, max_countries: int = MAX_COUNTRIES) -> d
 
     took["imports"] = time.perf_counter() - t0
     i18n.activate(lang or get_settings().lang)
+    country = country or _state.DEFAULT_COUNTRY
     t0 = time.perf_counter()
-    countries = _countries(_state.DEFAULT_COUNTRY, max_countries=max_countries)
+    _state.get_store()  # created, migrated and seeded with the samples on a new installation
     took["store"] = time.perf_counter() - t0
-    for country in countries:
-        t0 = time.perf_counter()
-        try:
-            coverage.warm_up(_state.new_session_context(country, role=privacy.PUBLIC))
-        except Exception as exc:  # noqa: BLE001 - the first session meets it again and shows it
-            _LOG.warning("geomap start-up: could not prepare %s (%s); its first visitor will build it", country, exc)
-        took[country] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    try:
+        coverage.warm_up(_state.new_session_context(country, role=privacy.PUBLIC))
+    except Exception as exc:  # noqa: BLE001 - the first session meets it again and shows it
+        _LOG.warning("geomap start-up: could not prepare %s (%s); its first visitor will build it", country, exc)
+    took[country] = time.perf_counter() - t0
     t0 = time.perf_counter()
     _state.country_labels(i18n.current().lang)
     took["labels"] = time.perf_counter() - t0

@@ -11,7 +11,7 @@ from geomap.store._common import ADMIN, SENSITIVITIES, now_iso, require_role
 from geomap.store.engine import Store
 
 __all__ = [
-    "KINDS", "create_directory", "directory_countries", "directory_names", "get_directory", "list_directories", "ensure_directory",
+    "KINDS", "create_directory", "directory_names", "get_directory", "list_directories", "ensure_directory",
     "update_directory", "rename_directory", "delete_directory",
 ]
 
@@ -183,16 +183,6 @@ def delete_directory(store: Store, name: str, *, role: str, confirm: str | None 
             column = table.c.name if table is tables.directories else table.c.directory
             conn.execute(table.delete().where(column == name))
     return int(held)
-
-
-def directory_countries(store: Store, *, kind: str | None = None) -> list[str]:
-    """Countries (ISO3) that have a directory (optionally of one kind), sorted; one small query."""
-    d = tables.directories
-    query = sa.select(d.c.country).distinct().order_by(d.c.country)
-    if kind is not None:
-        query = query.where(d.c.kind == kind)
-    with store.engine.connect() as conn:
-        return [str(c) for c in conn.execute(query).scalars() if c]
 
 
 def directory_names(store: Store, *, country: str | None = None, kind: str | None = None) -> list[str]:
