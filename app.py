@@ -74,6 +74,7 @@ def main() -> None:
             *([st.Page(_later("admin"), title=_("Admin"), url_path="admin")] if _state.is_admin() else []),
         ]
     )
+    _state.note_page(nav.url_path)
     # A link's ?country= decides the country before the page runs (a fresh browser shows the
     # view the link was copied from).
     _url.apply_country(_state.DEFAULT_COUNTRY, set_country=_state.switch_country)

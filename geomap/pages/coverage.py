@@ -101,13 +101,16 @@ def render() -> None:
     st.title(_("Coverage — {country}").format(country=ctx.country_name))
     if _widgets.no_directory(ctx, page="coverage figures"):
         _url.write(ctx.country, URL_PARAMS)
+        _live_map.forget(_MAP_KEY)  # no map in this run: the next one mounts a new component
         return
     if ctx.is_sample:
         st.info(_("Showing the bundled **fictional** sample directory.") + " " + _(schema.FICTIONAL_NOTICE), icon="ℹ️")
     _widgets.boundary_notice(ctx)
-    # A full run may follow a visit to another page (the map component was unmounted): the map
-    # is sent whole again. Filter changes rerun only the fragment and send the new state only.
-    _live_map.forget(_MAP_KEY)
+    # A full run that follows a visit to another page (the map component was unmounted) sends
+    # the map whole again. A full run of this page (a country switch) and filter changes (a
+    # fragment rerun) keep the component: it is sent a base it lacks, or just the new state.
+    if not _state.same_page():
+        _live_map.forget(_MAP_KEY)
     _coverage(ctx)
 
 
