@@ -24,6 +24,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from geomap.i18n import _
+
 __all__ = ["lifespan", "warm_up"]
 
 _LOG = logging.getLogger(__name__)
@@ -63,7 +65,8 @@ def warm_up(*, lang: str | None = None, country: str | None = None) -> dict[str,
     try:
         coverage.warm_up(_state.new_session_context(country, role=privacy.PUBLIC))
     except Exception as exc:  # noqa: BLE001 - the first session meets it again and shows it
-        _LOG.warning("geomap start-up: could not prepare %s (%s); its first visitor will build it", country, exc)
+        _LOG.warning(_("geomap start-up: could not prepare {country} ({error}); its first visitor will build it").format(
+            country=country, error=exc))
     took[country] = time.perf_counter() - t0
     t0 = time.perf_counter()
     _state.country_labels(i18n.current().lang)
@@ -84,10 +87,10 @@ async def lifespan(_app: Any) -> AsyncIterator[dict[str, Any]]:
     try:
         took = await asyncio.to_thread(warm_up)
     except Exception as exc:  # noqa: BLE001 - never keep the server from starting
-        _LOG.warning("geomap start-up: warm-up failed (%s); the first visitor will build what it needs", exc)
+        _LOG.warning(_("geomap start-up: warm-up failed ({error}); the first visitor will build what it needs").format(error=exc))
         took = {}
     finally:
         quiet.setLevel(level)
-    _LOG.info("geomap start-up: ready in %.1f s (%s)", time.perf_counter() - t0,
-              ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
+    steps = ", ".join(f"{k} {v:.2f}" for k, v in took.items())  # step names and seconds
+    _LOG.info(_("geomap start-up: ready in {seconds} s ({steps})").format(seconds=f"{time.perf_counter() - t0:.1f}", steps=steps))
     yield {"geomap_warm_up_s": took}
