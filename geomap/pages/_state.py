@@ -32,6 +32,9 @@ __all__ = [
     "activate_language",
     "apply_url",
     "get_context",
+    "note_page",
+    "same_page",
+    "new_session_context",
     "get_role",
     "set_country",
     "switch_country",
@@ -61,6 +64,7 @@ K_CONTEXT = "geomap_context"  # (inputs fingerprint, Context): this session's la
 K_STORE_DIR = "geomap_store_directory"  # name of the stored directory this session looks at
 K_LANG = "geomap_lang"  # this session's language (en, es, fr, ar), also held in the URL as ?lang=
 K_URL_COUNTRY = "geomap_url_country"  # the ?country= value last applied (a link opens on its country)
+K_PAGES = "geomap_pages"  # (page of the full run before, page of this full run), as url paths
 
 
 def activate_language() -> i18n.Translator:
@@ -84,6 +88,17 @@ def activate_language() -> i18n.Translator:
     if asked != lang:
         st.query_params["lang"] = lang
     return i18n.activate(lang)
+
+
+def note_page(url_path: str) -> None:
+    """Remember the page this full run of the app shows (call once per run, before the page)."""
+    st.session_state[K_PAGES] = (st.session_state.get(K_PAGES, (None, None))[1], url_path)
+
+
+def same_page() -> bool:
+    """Whether the session's previous full run showed the page this run shows (its elements stay mounted)."""
+    before, now = st.session_state.get(K_PAGES, (None, None))
+    return now is not None and before == now
 
 
 def set_language(lang: str) -> None:
@@ -501,6 +516,16 @@ def get_context() -> Context:
     ctx = _build_context(country, role)
     st.session_state[K_CONTEXT] = (inputs, ctx)
     return ctx
+
+
+def new_session_context(country: str, *, role: str = privacy.PUBLIC) -> Context:
+    """The context a new session of ``role`` gets for ``country`` (no upload, bundled boundaries).
+
+    Builds through the same shared caches as :func:`get_context`, in the current language;
+    works outside a script run too (the server's start-up warm-up, ``geomap.pages._startup``),
+    where the session state is empty, as a new session's is.
+    """
+    return _build_context(country, role)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

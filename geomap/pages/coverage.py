@@ -14,7 +14,7 @@ from geomap.i18n import _
 from geomap.layers import coverage_map, live
 from geomap.pages import _live_map, _state, _url, _widgets
 
-__all__ = ["render"]
+__all__ = ["render", "warm_up"]
 
 _MAP_KEY = "cov_map"
 _ALL_UNITS = "(all units)"
@@ -51,6 +51,24 @@ def _coverage_index(directory_key: str, which: str, _frame) -> coverage.Coverage
     return coverage.coverage_index(_frame)
 
 
+def _map_base(ctx: _state.Context, key: str, units, on_map, *, units_digest: str) -> tuple[str, str]:
+    # The one call of the cached base page, shared by the page and its warm-up (same keys).
+    return _base_page(ctx.country, units_digest, key, ctx.role, ctx.boundary_source, i18n.current().lang, units, on_map)
+
+
+def warm_up(ctx: _state.Context) -> None:
+    """Build what this page's first run for ``ctx`` takes from the shared caches.
+
+    Called at server start for a new session's context (``geomap.pages._startup``), so the
+    first visitor gets the directory's indexes and the map's base page ready-made. Builds
+    nothing a session of ``ctx.role`` would not build itself.
+    """
+    key = _widgets.directory_key(ctx)
+    _coverage_index(key, "directory", ctx.directory)
+    _coverage_index(key, ctx.role, ctx.view)
+    _map_base(ctx, key, ctx.units, ctx.view, units_digest=_units_digest(ctx.units))
+
+
 def _units_digest(units) -> str:
     return hashlib.sha256(b"".join(shapely.to_wkb(units.geometry.to_numpy()))).hexdigest()
 
@@ -83,13 +101,16 @@ def render() -> None:
     st.title(_("Coverage — {country}").format(country=ctx.country_name))
     if _widgets.no_directory(ctx, page="coverage figures"):
         _url.write(ctx.country, URL_PARAMS)
+        _live_map.forget(_MAP_KEY)  # no map in this run: the next one mounts a new component
         return
     if ctx.is_sample:
         st.info(_("Showing the bundled **fictional** sample directory.") + " " + _(schema.FICTIONAL_NOTICE), icon="ℹ️")
     _widgets.boundary_notice(ctx)
-    # A full run may follow a visit to another page (the map component was unmounted): the map
-    # is sent whole again. Filter changes rerun only the fragment and send the new state only.
-    _live_map.forget(_MAP_KEY)
+    # A full run that follows a visit to another page (the map component was unmounted) sends
+    # the map whole again. A full run of this page (a country switch) and filter changes (a
+    # fragment rerun) keep the component: it is sent a base it lacks, or just the new state.
+    if not _state.same_page():
+        _live_map.forget(_MAP_KEY)
     _coverage(ctx)
 
 
@@ -136,16 +157,7 @@ def _coverage(ctx: _state.Context) -> None:
     units_digest = _units_digest(units)
     # The map is drawn once per base (shapes, every marker the session may see); a filter change
     # sends only the new shading, legend and the markers to show, applied in place.
-    base_html, base_id = _base_page(
-        ctx.country,
-        units_digest,
-        key,
-        ctx.role,
-        ctx.boundary_source,
-        t.lang,
-        units,
-        on_map,
-    )
+    base_html, base_id = _map_base(ctx, key, units, on_map, units_digest=units_digest)
     update = coverage_map.coverage_update(
         units,
         table,

@@ -76,6 +76,8 @@ def test_a_country_switch_swaps_the_map_in_place(app_url, browser_context):
     assert back["mark"] == "drawn once" and back["markers"] == before["markers"] and back["west"] > 2
     component = live_map_frame(page)
     assert component.evaluate("() => document.body.dataset.swapped") == "2"
+    # Nigeria's map was kept when Mexico came in, and put back (no page parsed, nothing rebuilt).
+    assert component.evaluate("() => document.body.dataset.restored") == "1"
     # A filter change still re-shades the swapped map in place (its geomapApply is the new base's).
     applied = int(component.evaluate("() => document.body.dataset.applied || '0'"))
     page.locator('[data-testid="stMultiSelect"] input').first.click()

@@ -79,3 +79,28 @@ def test_base_page_is_sent_once_per_base_and_again_when_forgotten_or_asked():
     at.session_state["m"] = {"need": "old", "n": 8}
     at.run()
     assert _args(at)["html"] == ""
+
+
+def test_a_base_sent_lately_is_not_sent_again_the_component_keeps_it():
+    # A country switch and back: the component keeps the last bases it showed (KEEP in
+    # frontend/index.html), so going back to one sends only the update; an older one, or any
+    # after forget(), is sent whole.
+    at = AppTest.from_function(_script, default_timeout=60)
+    for base in ("b1", "b2", "b3"):
+        at.session_state["base"] = base
+        at.run()
+        assert _args(at)["html"].startswith(f"<html><body>{base}</body>")
+    for base in ("b1", "b2", "b3", "b2"):  # the last three sent are kept
+        at.session_state["base"] = base
+        at.run()
+        assert _args(at)["html"] == "", base
+    at.session_state["base"] = "b4"
+    at.run()
+    assert _args(at)["html"].startswith("<html><body>b4</body>")
+    at.session_state["base"] = "b1"  # now the fourth most recent: no longer kept
+    at.run()
+    assert _args(at)["html"].startswith("<html><body>b1</body>")
+    at.session_state["base"] = "b4"
+    at.session_state["forget"] = True  # the page shown after another page: everything again
+    at.run()
+    assert _args(at)["html"].startswith("<html><body>b4</body>")

@@ -12,6 +12,7 @@ app's ``static/vendor``. The component returns nothing (map events never rerun t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -21,18 +22,31 @@ from geomap.layers import live
 __all__ = ["forget", "live_map"]
 
 _FRONTEND = Path(__file__).resolve().parent / "frontend"
-_component = components.declare_component("live_map", path=str(_FRONTEND))
+
+
+def _component(**kwargs: Any) -> Any:
+    # Declared on each call: declaring registers the component with the running server only
+    # inside a script run, and this module may first be imported outside one (the server's
+    # start-up warm-up, geomap.pages._startup); its frame would then be refused (404).
+    # Registering again is one dictionary entry.
+    return components.declare_component("live_map", path=str(_FRONTEND))(**kwargs)
 
 
 def _sent_key(key: str) -> str:
     return f"{key}__base_sent"
 
 
+#: Bases the component keeps besides the one it shows (``KEEP`` in ``frontend/index.html``,
+#: which keeps one more than this: a base the server thinks kept is always there).
+_KEPT = 2
+
+
 def forget(key: str) -> None:
     """Send the map's base page again at the next :func:`live_map` call with this ``key``.
 
-    Call it on every full run of the page: the component may have been unmounted (the user
-    went to another page and came back). Reruns of a fragment that holds the map keep it.
+    Call it when the component may have been unmounted (the page is shown after another page).
+    Reruns that keep it (a fragment's, or a full run of the same page: a country switch) need
+    not: the component keeps the bases it was sent last and puts one back when its id returns.
     """
     st.session_state.pop(_sent_key(key), None)
 
@@ -41,9 +55,10 @@ def live_map(base_html: str, update: str, *, base_id: str, height: int = 560, ti
     """Show a live map.
 
     The base page travels once per base: while ``base_id`` stays and :func:`forget` was not
-    called, a rerun sends only ``update`` (a few kB instead of the whole map). A component
-    that lacks the base anyway (e.g. it was re-mounted) asks for it, and the next rerun
-    sends it.
+    called, a rerun sends only ``update`` (a few kB instead of the whole map). The component
+    keeps the last few bases it showed, so a base sent recently (a country switched back to)
+    is not sent again either: the component puts its kept map back. A component that lacks
+    the base anyway (e.g. it was re-mounted) asks for it, and the next rerun sends it.
 
     Parameters
     ----------
@@ -67,8 +82,10 @@ def live_map(base_html: str, update: str, *, base_id: str, height: int = 560, ti
     needed = isinstance(asked, dict) and asked.get("need") == base_id and asked.get("n") != st.session_state.get(answered_key)
     if needed:
         st.session_state[answered_key] = asked.get("n")
-    send = needed or st.session_state.get(_sent_key(key)) != base_id
-    st.session_state[_sent_key(key)] = base_id
+    sent = st.session_state.get(_sent_key(key), ())
+    send = needed or base_id not in sent
+    # the bases the component holds: this one, and the last _KEPT before it
+    st.session_state[_sent_key(key)] = (*[b for b in sent if b != base_id][-_KEPT:], base_id)
     _component(
         html=live.page_with_update(base_html, update) if send else "",
         update=update,
