@@ -79,6 +79,7 @@ def assign_units(
     units: UnitsLike,
     *,
     index: shapely.STRtree | None = None,
+    points: np.ndarray | None = None,
 ) -> np.ndarray:
     """Position (0-based, in ``units`` order) of the unit holding each point; ``-1`` if none.
 
@@ -90,6 +91,10 @@ def assign_units(
         Admin units: GeoDataFrame/GeoSeries in EPSG:4326, or a 1-D sequence of (Multi)Polygons.
     index
         A tree from :func:`build_index` for these same ``units``, to skip rebuilding it.
+    points
+        The same points as shapely Points (``None`` where ``lon``/``lat`` is not finite), when
+        the caller holds them already: they are not built again. Only their envelopes are used;
+        the exact test reads ``lon``/``lat``.
 
     Returns
     -------
@@ -115,6 +120,9 @@ def assign_units(
     if x.shape != y.shape:
         msg = f"lon and lat must have the same length, got {x.size} and {y.size}"
         raise ValueError(msg)
+    if points is not None and len(points) != x.size:
+        msg = f"points must hold one point per lon/lat, got {len(points)} for {x.size}"
+        raise ValueError(msg)
     if index is None:
         index = build_index(units)
     else:
@@ -128,10 +136,10 @@ def assign_units(
     finite = np.isfinite(x) & np.isfinite(y)
     if not finite.all():
         at = np.flatnonzero(finite)
-        points = shapely.points(x[at], y[at])
+        points = shapely.points(x[at], y[at]) if points is None else np.asarray(points, dtype=object)[at]
     else:
         at = None
-        points = shapely.points(x, y)
+        points = shapely.points(x, y) if points is None else np.asarray(points, dtype=object)
     if points.size == 0:
         return result
     # Envelope candidates in one bulk query, then the exact test over all candidate pairs in

@@ -59,6 +59,21 @@ def test_reused_index_gives_the_same_answer(units):
     assert assign_units(lon, lat, units, index=tree).tolist() == assign_units(lon, lat, units).tolist() == [0, 1, 2]
 
 
+def test_points_given_by_the_caller_give_the_same_answer(units):
+    import shapely
+
+    lon = np.array([1.5, 3.0, np.nan, 12.5, 11.5, 2.0, 50.0])
+    lat = np.array([1.5, 1.0, 1.0, 10.5, 10.5, 1.0, 50.0])
+    ok = np.isfinite(lon)
+    points = np.full(len(lon), None, dtype=object)
+    points[ok] = shapely.points(lon[ok], lat[ok])
+    got = assign_units(lon, lat, units, points=points)
+    assert got.tolist() == assign_units(lon, lat, units).tolist() == [0, 1, -1, 2, -1, 0, -1]
+    assert assign_units(lon[ok], lat[ok], units, points=points[ok]).tolist() == [0, 1, 2, -1, 0, -1]
+    with pytest.raises(ValueError, match="one point per lon/lat, got 2 for 7"):
+        assign_units(lon, lat, units, points=points[:2])
+
+
 def test_errors_name_the_problem(units):
     with pytest.raises(ValueError, match="same length, got 2 and 1"):
         assign_units([1.0, 2.0], [1.0], units)

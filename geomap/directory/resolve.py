@@ -1035,6 +1035,9 @@ class _Rows:
 def _prepare_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Copy ``raw`` with every schema field and source column present; return it and its source rows."""
     df = raw.reset_index(drop=True).copy()
+    # the working copy carries no attrs: pandas deep-copies them into every column taken from
+    # it, and the result takes ``raw.attrs`` itself (:func:`resolve_directory`)
+    df.attrs = {}
     n = len(df)
     for name in schema.FIELD_NAMES:
         if name not in df.columns:
@@ -1089,7 +1092,9 @@ def _read_coordinates(df: pd.DataFrame, coord_notes: _Notes) -> _Coords:
 def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str], list[str]], u: _Units) -> tuple:
     """Place rows by their point: as given, swapped, or nearest within tolerance; return the admin-1 results."""
     n = rows.n
-    p_unit = assign_units(np.where(co.direct_ok, co.lon, np.nan), np.where(co.direct_ok, co.lat, np.nan), u.units_p)
+    p_unit = assign_units(
+        np.where(co.direct_ok, co.lon, np.nan), np.where(co.direct_ok, co.lat, np.nan), u.units_p, points=co.p_pts
+    )
     q_try = co.swap_ok & (p_unit < 0)
     q_unit = np.full(n, -1, dtype="int64")
     if q_try.any():
