@@ -18,7 +18,13 @@ latitudes, with no Python loop over points or units:
 ``benchmarks/run.py`` measures this against the hand-assembled limit (bulk envelope query plus
 :func:`shapely.contains_xy` over prepared polygons): it runs at the same speed.
 
-Everything here is EPSG:4326 (lon/lat), like everything handed between geomap modules.
+:func:`nearest_units` answers "which unit is nearest, and how far?" for points outside every
+unit, in the units' own (projected) CRS, with the same exact distances and the same answers as
+the units' STRtree nearest query, from an index of the units' boundary segments
+(:func:`build_boundary_index`): a point is compared with the few segments near it instead of
+with whole polygons.
+
+Everything else here is EPSG:4326 (lon/lat), like everything handed between geomap modules.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-__all__ = ["assign_units", "build_index"]
+__all__ = ["BoundaryIndex", "assign_units", "build_boundary_index", "build_index", "nearest_units"]
 
 UnitsLike = gpd.GeoDataFrame | gpd.GeoSeries | Sequence[shapely.Geometry] | np.ndarray
 
@@ -166,3 +172,94 @@ def assign_units(
         hit = hit[first]
     result[inp] = hit
     return result
+
+
+class BoundaryIndex:
+    """The units' boundary segments in an STRtree, for :func:`nearest_units`.
+
+    Attributes
+    ----------
+    tree
+        STRtree of two-point LineStrings, one per boundary segment (rings of holes included), or
+        ``None`` when a unit is not made of polygons (then :func:`nearest_units` asks the units).
+    unit_of
+        Position of each segment's unit in ``units``.
+    """
+
+    def __init__(self, tree: shapely.STRtree | None, unit_of: np.ndarray) -> None:
+        self.tree = tree
+        self.unit_of = unit_of
+
+
+def build_boundary_index(units: gpd.GeoDataFrame | gpd.GeoSeries) -> BoundaryIndex:
+    """Index the boundary segments of ``units`` (any CRS) for :func:`nearest_units`.
+
+    Every pair of consecutive vertices of every ring is one segment, zero-length ones included:
+    the distance from a point outside a polygon to it is the least of the distances to these
+    segments, computed by GEOS with the same arithmetic.
+    """
+    geoms = np.asarray(units.geometry.array if isinstance(units, gpd.GeoDataFrame) else units.array, dtype=object)
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    if len(parts) and not (shapely.get_type_id(parts) == shapely.GeometryType.POLYGON).all():
+        return BoundaryIndex(None, np.zeros(0, dtype="int64"))
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+    starts = np.flatnonzero(coord_of[:-1] == coord_of[1:])
+    segments = shapely.linestrings(np.stack([coords[starts], coords[starts + 1]], axis=1)) if len(starts) else np.zeros(0, dtype=object)
+    return BoundaryIndex(shapely.STRtree(segments), part_of[ring_of[coord_of[starts]]].astype("int64"))
+
+
+def nearest_units(
+    points: np.ndarray, units: gpd.GeoDataFrame | gpd.GeoSeries, *, index: BoundaryIndex | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest unit of each point and the distance to it, in the units' CRS.
+
+    Parameters
+    ----------
+    points
+        Object array of shapely Points in the CRS of ``units`` (``None`` for none).
+    units
+        The units (GeoDataFrame or GeoSeries), usually projected to metres.
+    index
+        Their :func:`build_boundary_index`: worth building for a few hundred points or more.
+        Without it every point is compared with the units' polygons.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Unit positions (``int64``, ``-1`` for a missing point) and distances (``NaN`` there):
+        what ``units.sindex.nearest(points, return_distance=True, return_all=False)`` gives.
+        A point in or on a unit, or as near to two units, is answered by that query itself, so
+        equal distances are broken as it breaks them.
+    """
+    pos = np.full(len(points), -1, dtype="int64")
+    dist = np.full(len(points), np.nan)
+    todo = np.flatnonzero(~shapely.is_missing(points))
+    if not len(todo):
+        return pos, dist
+    pts = np.asarray(points, dtype=object)[todo]
+    ask = np.ones(len(todo), dtype=bool)  # answered by the units' own query
+    if index is not None and index.tree is not None and len(index.tree.geometries) and len(units):
+        (inp, seg), d = index.tree.query_nearest(pts, return_distance=True, all_matches=True)
+        unit = index.unit_of[seg]
+        first = np.unique(inp, return_index=True)[1]
+        # one unit among a point's equally near segments
+        alone = np.ones(len(todo), dtype=bool)
+        pairs = np.unique(np.stack([inp, unit]), axis=1)
+        alone[np.unique(pairs[0][np.flatnonzero(np.diff(pairs[0]) == 0)])] = False
+        got = np.zeros(len(todo), dtype=bool)
+        got[inp[first]] = True
+        inside = units.sindex.query(pts, predicate="intersects")[0]
+        alone[inside] = False
+        fast = got & alone & ~shapely.is_empty(pts)
+        at = inp[first]
+        keep = fast[at]
+        pos[todo[at[keep]]] = unit[first][keep]
+        dist[todo[at[keep]]] = d[first][keep]
+        ask = ~fast
+    if ask.any():
+        (inp, tree), d = units.sindex.nearest(pts[ask], return_distance=True, return_all=False)
+        back = todo[np.flatnonzero(ask)]
+        pos[back[inp]] = tree
+        dist[back[inp]] = d
+    return pos, dist

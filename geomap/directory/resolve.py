@@ -46,7 +46,7 @@ from rapidfuzz import fuzz, process
 from geomap import gazetteer
 from geomap.boundaries import normalise_code
 from geomap.directory import cells, schema
-from geomap.join import assign_units
+from geomap.join import BoundaryIndex, assign_units, build_boundary_index, nearest_units
 
 __all__ = [
     "ADMIN1_ALIASES",
@@ -100,6 +100,9 @@ DUPLICATE_DISTANCE_M = 100.0
 
 _CONF_SWAPPED = 0.8
 _CONF_NEAREST = 0.9
+#: From this many points outside every unit, their nearest units are found through an index of
+#: boundary segments (built per call; the same answers, see :func:`geomap.join.nearest_units`).
+_MANY_OUTSIDE = 200
 _CONF_PCODE_PREFIX = 0.9
 _NO_LOCATION = "no coordinates, admin-1 code, admin-1 name or town"
 
@@ -390,18 +393,23 @@ def _locate(points: np.ndarray, units: gpd.GeoDataFrame) -> np.ndarray:
     return assign_units(shapely.get_x(points), shapely.get_y(points), units)
 
 
-def _nearest(points: np.ndarray, units_m: gpd.GeoDataFrame, to_m: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest unit position and distance in km for each point (``-1``/NaN where missing)."""
+def _nearest(
+    points: np.ndarray, units_m: gpd.GeoDataFrame, to_m: Any, *, boundary: BoundaryIndex | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest unit position and distance in km for each point (``-1``/NaN where missing).
+
+    ``boundary`` (:func:`geomap.join.build_boundary_index` of ``units_m``) makes many points
+    fast; the answer is the same without it.
+    """
     pos = np.full(len(points), -1, dtype="int64")
     dist = np.full(len(points), np.nan)
     ok = ~shapely.is_missing(points)
     if not ok.any():
         return pos, dist
     idx = np.flatnonzero(ok)
-    pts_m = _projected_points(points[idx], to_m)
-    (inp, tree), d = units_m.sindex.nearest(pts_m, return_distance=True, return_all=False)
-    pos[idx[inp]] = tree
-    dist[idx[inp]] = d / 1000.0
+    near, d = nearest_units(_projected_points(points[idx], to_m), units_m, index=boundary)
+    pos[idx] = near
+    dist[idx] = d / 1000.0
     return pos, dist
 
 
@@ -1101,8 +1109,10 @@ def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str]
         q_unit[q_try] = assign_units(co.lat[q_try], co.lon[q_try], u.units_p)
     co.q_pts = _points_where(co.lat, co.lon, q_try)
     rest = (p_unit < 0) & (q_unit < 0)
-    p_near, p_dist = _nearest(np.where(rest, co.p_pts, None), u.units_m, u.to_m)
-    q_near, q_dist = _nearest(np.where(rest, co.q_pts, None), u.units_m, u.to_m)
+    # many points outside every unit: their distances from an index of boundary segments
+    boundary = build_boundary_index(u.units_m) if rest.sum() >= _MANY_OUTSIDE else None
+    p_near, p_dist = _nearest(np.where(rest, co.p_pts, None), u.units_m, u.to_m, boundary=boundary)
+    q_near, q_dist = _nearest(np.where(rest, co.q_pts, None), u.units_m, u.to_m, boundary=boundary)
     # a point just outside, near the unit its own admin-1 code/name gives, goes to that unit
     admin = _resolve_admin_positions(*admin_texts, u.index)
     a_pos = admin[0]
