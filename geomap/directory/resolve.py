@@ -1185,10 +1185,15 @@ def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: li
     a_pos, a_conf, a_method, a_notes = admin
     unit_pos, coord_notes = rows.unit_pos, rows.coord_notes
     has_a_notes = np.fromiter(map(bool, a_notes), dtype=bool, count=rows.n)
-    # rows with something to say or place: unplaced, or the code/name disagrees or has notes
-    todo = (unit_pos < 0) | ((a_pos >= 0) & (a_pos != unit_pos)) | ((a_pos < 0) & has_a_notes)
+    placed = unit_pos >= 0
+    # rows with something to say: the code/name disagrees or has notes (placed rows), or has notes
+    todo = (placed & (((a_pos >= 0) & (a_pos != unit_pos)) | ((a_pos < 0) & has_a_notes))) | (~placed & has_a_notes)
+    # rows not placed by coordinates go to the unit their code/name gives, as arrays
+    take = ~placed & (a_pos >= 0)
+    unit_pos[take], rows.conf[take] = a_pos[take], a_conf[take]
+    rows.method[take] = np.asarray(a_method, dtype=object)[take]
     for r in np.flatnonzero(todo):
-        if unit_pos[r] >= 0:
+        if placed[r]:
             given = code_txt[r] or name_txt[r]
             if a_pos[r] >= 0 and a_pos[r] != unit_pos[r]:
                 field = "admin1_code" if code_txt[r] else "admin1_name"
@@ -1199,8 +1204,6 @@ def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: li
             elif a_pos[r] < 0 and a_notes[r]:
                 coord_notes[r].extend(f"warning: {x}" for x in a_notes[r])
         else:
-            if a_pos[r] >= 0:
-                unit_pos[r], rows.conf[r], rows.method[r] = a_pos[r], a_conf[r], a_method[r]
             coord_notes[r].extend(a_notes[r])
 
 
@@ -1426,7 +1429,9 @@ def _pcode_warning(codes: list[str], method: list[str | None], index: _AdminInde
     """One file-level warning for rows placed by name whose p-codes this layer does not carry."""
     if index.pcodes:
         return []
-    hits = [c for c, m in zip(codes, method) if m == "admin_name" and re.fullmatch(r"[A-Za-z]{2,3}\d+", c)]
+    by_name = [codes[r] for r in np.flatnonzero(np.asarray(method, dtype=object) == "admin_name")]
+    pcode = {c: re.fullmatch(r"[A-Za-z]{2,3}\d+", c) is not None for c in set(by_name)}  # each distinct code once
+    hits = [c for c in by_name if pcode[c]]
     if not hits:
         return []
     return [
