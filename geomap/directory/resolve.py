@@ -1323,7 +1323,8 @@ def _assemble(
     frame = pd.DataFrame(out)
     for c in extra:
         frame[c] = df[c].to_numpy()
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(rows.geometry, crs="EPSG:4326"), crs="EPSG:4326")
+    frame["geometry"] = gpd.array.from_shapely(rows.geometry, crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326", copy=False)
 
 
 @contextmanager

@@ -700,3 +700,12 @@ def test_the_collector_is_paused_while_resolving_and_resumed_after(units):
     with pytest.raises(ValueError, match="tolerance_km"):
         resolve_directory(raw, units, country="NGA", tolerance_km=-1)
     assert gc.isenabled()  # resumed after an error too
+
+
+def test_the_resolved_table_can_be_edited_in_place(units):
+    out = resolve_directory(_raw(latitude=["6.5", "7.5", ""], longitude=["3.5", "3.5", ""], town=["", "", "Ikeja"]), units, country="NGA", use_gazetteer=False)
+    for c in out.columns:
+        if c != "extra":
+            out.loc[0, c] = out[c].iloc[1]  # no column is a read-only view
+    out.loc[out.index[:2], "confidence"] *= 0.5
+    assert out["confidence"].iloc[0] == out["confidence"].iloc[1] == 0.5
