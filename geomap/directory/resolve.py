@@ -902,19 +902,23 @@ def _grid_pairs(x: np.ndarray, y: np.ndarray, cell_x: float, cell_y: float) -> t
     width = int(cy.max()) + 2
     key = cx * width + cy
     order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
+    cells_, start, count = np.unique(key[order], return_index=True, return_counts=True)
+    cell_of = np.repeat(np.arange(len(cells_)), count)  # the cell of each point, in key order
     firsts, seconds = [np.empty(0, dtype="int64")], [np.empty(0, dtype="int64")]
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            target = sorted_key + (dx * width + dy)  # sorted needles: numpy's search walks forward
-            lo = np.searchsorted(sorted_key, target, "left")
-            hi = np.searchsorted(sorted_key, target, "right")
-            count = hi - lo
-            if not count.any():
-                continue
-            firsts.append(np.repeat(order, count))
-            start = np.repeat(lo - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
-            seconds.append(order[start + np.arange(int(count.sum()))])
+    # half the neighbourhood (the same cell, the next one up and the three on the right): the
+    # other half gives the same pairs the other way round; one search per cell, not per point
+    for step in (0, 1, width - 1, width, width + 1):
+        target = cells_ + step
+        at = np.minimum(np.searchsorted(cells_, target), len(cells_) - 1)
+        found = cells_[at] == target
+        count_near = np.where(found, count[at], 0)[cell_of]
+        if not count_near.any():
+            continue
+        a = np.repeat(order, count_near)
+        within = np.arange(len(a)) - np.repeat(np.cumsum(count_near) - count_near, count_near)
+        b = order[np.repeat(start[at][cell_of], count_near) + within]
+        firsts.extend([a, b] if step else [a])
+        seconds.extend([b, a] if step else [b])
     a, b = np.concatenate(firsts), np.concatenate(seconds)
     return a[a != b], b[a != b]
 
