@@ -249,8 +249,11 @@ def nearest_units(
         alone[np.unique(pairs[0][np.flatnonzero(np.diff(pairs[0]) == 0)])] = False
         got = np.zeros(len(todo), dtype=bool)
         got[inp[first]] = True
-        inside = units.sindex.query(pts, predicate="intersects")[0]
-        alone[inside] = False
+        # in or on a unit: envelope candidates, then the exact test on prepared polygons
+        cand, hit = units.sindex.query(pts)
+        geoms = np.asarray(units.geometry.array if isinstance(units, gpd.GeoDataFrame) else units.array, dtype=object)
+        shapely.prepare(geoms[hit])
+        alone[cand[shapely.intersects(geoms[hit], pts[cand])]] = False
         fast = got & alone & ~shapely.is_empty(pts)
         at = inp[first]
         keep = fast[at]

@@ -1118,7 +1118,6 @@ def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str]
     # many points outside every unit: their distances from an index of boundary segments
     boundary = build_boundary_index(u.units_m) if rest.sum() >= _MANY_OUTSIDE else None
     p_near, p_dist = _nearest(np.where(rest, co.p_pts, None), u.units_m, u.to_m, boundary=boundary)
-    q_near, q_dist = _nearest(np.where(rest, co.q_pts, None), u.units_m, u.to_m, boundary=boundary)
     # a point just outside, near the unit its own admin-1 code/name gives, goes to that unit
     admin = _resolve_admin_positions(*admin_texts, u.index)
     a_pos = admin[0]
@@ -1128,6 +1127,9 @@ def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str]
         idx = np.flatnonzero(check)
         pts_m = _projected_points(co.p_pts[idx], u.to_m)
         given_dist[idx] = shapely.distance(pts_m, u.units_m.geometry.to_numpy()[a_pos[idx]]) / 1000.0
+    # the swapped point is measured only where neither the given point nor its named unit is near
+    q_need = rest & ~(given_dist <= u.tol) & ~(p_dist <= u.tol)
+    q_near, q_dist = _nearest(np.where(q_need, co.q_pts, None), u.units_m, u.to_m, boundary=boundary)
 
     rows.out_lat = np.where(co.both & ~co.projected & ~co.null_island, co.lat, np.nan)
     rows.out_lon = np.where(co.both & ~co.projected & ~co.null_island, co.lon, np.nan)
