@@ -35,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import geopandas as gpd
@@ -377,11 +378,22 @@ def _points_where(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=16)
 def _to_metres(crs_m: str) -> Any:
-    """The transformer from EPSG:4326 to ``crs_m`` (the one ``GeoSeries.to_crs`` uses)."""
+    """The transformer from EPSG:4326 to ``crs_m`` (the one ``GeoSeries.to_crs`` uses).
+
+    Made once per CRS and process (making one takes longer than projecting a country's
+    boundaries with it); pyproj transformers are thread-safe.
+    """
     from pyproj import Transformer
 
     return Transformer.from_crs("EPSG:4326", crs_m, always_xy=True)
+
+
+def _units_in_metres(units: gpd.GeoDataFrame, crs_m: str, to_m: Any) -> gpd.GeoDataFrame:
+    """``units.to_crs(crs_m)`` projected with the transformer ``to_m`` (the same coordinates)."""
+    geoms = shapely.transform(units.geometry.to_numpy(), lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1])))
+    return units.set_geometry(gpd.GeoSeries(geoms, index=units.index, crs=crs_m), crs=crs_m)
 
 
 def _projected_points(geometry: np.ndarray, to_m: Any) -> np.ndarray:
@@ -482,13 +494,14 @@ class _AdminIndex:
         self.layer = f"the boundary layer ({source})" if source else "the boundary layer"
         self.code_index: dict[tuple[str, ...], set[int]] = {}
         self.pcodes: list[tuple[str, str, int]] = []
+        hasc = units["code_hasc"].to_numpy() if "code_hasc" in units.columns else None  # one column read, not one per unit
         for i, code in enumerate(self.codes):
             for form in _code_forms(code, self.iso2, self.iso3):
                 self.code_index.setdefault(form, set()).add(i)
                 if form[0] == "P":
                     self.pcodes.append((form[1], form[2], i))
-            if "code_hasc" in units.columns and _text(units["code_hasc"].iloc[i]):
-                for form in _code_forms(_text(units["code_hasc"].iloc[i]), self.iso2, self.iso3):
+            if hasc is not None and _text(hasc[i]):
+                for form in _code_forms(_text(hasc[i]), self.iso2, self.iso3):
                     self.code_index.setdefault(form, set()).add(i)
         self.example_code = self.codes[0] if len(self.codes) else ""
         # key -> {unit position: priority}; on a clash the display name beats translations,
@@ -1408,8 +1421,9 @@ def resolve_directory(
     index = _AdminIndex(units_p, country=country)
     label = _country_label(country, units_p)
     crs_m = _aeqd(units_p)
+    to_m = _to_metres(crs_m)
     u = _Units(
-        units_p=units_p, units_m=units_p.to_crs(crs_m), crs_m=crs_m, to_m=_to_metres(crs_m), index=index, label=label,
+        units_p=units_p, units_m=_units_in_metres(units_p, crs_m, to_m), crs_m=crs_m, to_m=to_m, index=index, label=label,
         tol=float(tolerance_km),
     )
 
