@@ -240,29 +240,34 @@ def nearest_units(
     pts = np.asarray(points, dtype=object)[todo]
     ask = np.ones(len(todo), dtype=bool)  # answered by the units' own query
     if index is not None and index.tree is not None and len(index.tree.geometries) and len(units):
-        (inp, seg), d = index.tree.query_nearest(pts, return_distance=True, all_matches=True)
-        unit = index.unit_of[seg]
-        first = np.unique(inp, return_index=True)[1]
-        # one unit among a point's equally near segments
-        alone = np.ones(len(todo), dtype=bool)
-        pairs = np.unique(np.stack([inp, unit]), axis=1)
-        alone[np.unique(pairs[0][np.flatnonzero(np.diff(pairs[0]) == 0)])] = False
-        got = np.zeros(len(todo), dtype=bool)
-        got[inp[first]] = True
-        # in or on a unit: envelope candidates, then the exact test on prepared polygons
-        cand, hit = units.sindex.query(pts)
-        geoms = np.asarray(units.geometry.array if isinstance(units, gpd.GeoDataFrame) else units.array, dtype=object)
-        shapely.prepare(geoms[hit])
-        alone[cand[shapely.intersects(geoms[hit], pts[cand])]] = False
-        fast = got & alone & ~shapely.is_empty(pts)
-        at = inp[first]
-        keep = fast[at]
-        pos[todo[at[keep]]] = unit[first][keep]
-        dist[todo[at[keep]]] = d[first][keep]
-        ask = ~fast
+        ask, near, d = _nearest_segments(pts, units, index)
+        pos[todo[~ask]], dist[todo[~ask]] = near[~ask], d[~ask]
     if ask.any():
         (inp, tree), d = units.sindex.nearest(pts[ask], return_distance=True, return_all=False)
         back = todo[np.flatnonzero(ask)]
         pos[back[inp]] = tree
         dist[back[inp]] = d
     return pos, dist
+
+
+def _nearest_segments(
+    pts: np.ndarray, units: gpd.GeoDataFrame | gpd.GeoSeries, index: BoundaryIndex
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each point's unit and distance by its nearest boundary segments, and where the units' own
+    query must answer instead: a point as near to two units, in or on a unit, or empty."""
+    (inp, seg), d = index.tree.query_nearest(pts, return_distance=True, all_matches=True)
+    unit = index.unit_of[seg]
+    first = np.unique(inp, return_index=True)[1]
+    near = np.full(len(pts), -1, dtype="int64")
+    dist = np.full(len(pts), np.nan)
+    near[inp[first]], dist[inp[first]] = unit[first], d[first]
+    ask = np.ones(len(pts), dtype=bool)
+    ask[inp[first]] = False
+    pairs = np.unique(np.stack([inp, unit]), axis=1)  # (point, unit) pairs, sorted by point
+    ask[pairs[0][1:][np.diff(pairs[0]) == 0]] = True  # equally near segments of two units
+    # in or on a unit: envelope candidates, then the exact test on prepared polygons
+    cand, hit = units.sindex.query(pts)
+    geoms = np.asarray(units.geometry.array if isinstance(units, gpd.GeoDataFrame) else units.array, dtype=object)[hit]
+    shapely.prepare(geoms)
+    ask[cand[shapely.intersects(geoms, pts[cand])]] = True
+    return ask | shapely.is_empty(pts), near, dist
