@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import statistics
@@ -53,12 +54,21 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - t0, result
 
 
-def paired_median(fn: Callable[[], Any], base: Callable[[], Any], *, repeat: int) -> tuple[float, float]:
-    """Median seconds of ``fn`` and ``base``, run alternately (so machine noise hits both)."""
+def paired_median(fn: Callable[[], Any], base: Callable[[], Any], *, repeat: int, collect: bool = False) -> tuple[float, float]:
+    """Median seconds of ``fn`` and ``base``, run alternately (so machine noise hits both).
+
+    ``collect``: a full garbage collection (untimed) before each call, so that neither pays for
+    objects the other (or a warm-up) left behind; each still pays for the collections its own
+    objects cause while it runs.
+    """
     a: list[float] = []
     b: list[float] = []
     for _ in range(max(1, repeat)):
+        if collect:
+            gc.collect()
         b.append(timed(base)[0])
+        if collect:
+            gc.collect()
         a.append(timed(fn)[0])
     return statistics.median(a), statistics.median(b)
 

@@ -21,16 +21,42 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def resolved_snapshot(n: int) -> dict:
     """The resolved directory of ``n`` synthetic rows as plain, comparable Python values."""
-    from bench_directory import synthetic_directory
+    from bench_directory import SAMPLE, synthetic_directory
 
     from geomap import pipeline
-    from geomap.directory import resolve
 
     units = pipeline.load_units("NGA")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "directory_bench_fictional.csv"
         synthetic_directory(units, n).to_csv(path, index=False)
         out = pipeline.load_directory(path, units=units, country="NGA")
+    snap = frame_snapshot(out)
+    # the bundled Nigeria sample and the crafted edge cases of tests/directory/test_arrow_columns.py
+    snap["extra"] = {
+        "nigeria_sample": frame_snapshot(pipeline.load_directory(SAMPLE, units=units, country="NGA")),
+        "tricky": frame_snapshot(
+            pipeline.load_directory(_tricky().encode(), units=units, country="NGA", filename="tricky_fictional.csv")
+        ),
+    }
+    return snap
+
+
+def _tricky() -> str:
+    """The edge-case file of ``tests/directory/test_arrow_columns.py`` (read from the test, not copied)."""
+    import ast
+
+    source = (Path(__file__).resolve().parents[1] / "tests" / "directory" / "test_arrow_columns.py").read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "TRICKY":
+            return ast.literal_eval(node.value)
+    msg = "TRICKY not found in tests/directory/test_arrow_columns.py"
+    raise LookupError(msg)
+
+
+def frame_snapshot(out) -> dict:
+    """A resolved directory as plain, comparable Python values."""
+    from geomap.directory import resolve
+
     geom = out.geometry
     frame = pd.DataFrame(out.drop(columns=[geom.name]))
     return {
@@ -48,6 +74,12 @@ def resolved_snapshot(n: int) -> dict:
 def differences(a: dict, b: dict, *, limit: int = 20) -> list[str]:
     """Human-readable differences between two snapshots."""
     out: list[str] = []
+    for name in sorted(set(a.get("extra", {})) | set(b.get("extra", {}))):
+        ea, eb = a.get("extra", {}).get(name), b.get("extra", {}).get(name)
+        if ea is None or eb is None:
+            out.append(f"{name}: missing in one snapshot")
+        else:
+            out.extend(f"{name}: {d}" for d in differences(ea, eb, limit=limit))
     for key in ("columns", "dtypes", "index", "crs", "attrs", "accounting"):
         if a[key] != b[key]:
             out.append(f"{key}: {str(a[key])[:400]} != {str(b[key])[:400]}")
@@ -74,7 +106,7 @@ def main(argv: list[str]) -> int:
         print(f"saved {n:,} rows to {path}")
         return 0
     diffs = differences(pickle.loads(path.read_bytes()), snap)
-    print("\n".join(diffs) if diffs else f"identical: {n:,} rows, {len(snap['columns'])} columns, attrs, geometry")
+    print("\n".join(diffs) if diffs else f"identical: {n:,} rows, {len(snap['columns'])} columns, attrs, geometry; Nigeria sample and edge-case file too")
     return 1 if diffs else 0
 
 

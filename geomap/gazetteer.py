@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import shapely
 from rapidfuzz import fuzz, process
 
 from geomap.boundaries import resolve_country
@@ -426,14 +427,19 @@ def best_towns(queries: list[str], country: str, *, limit: int = 5) -> dict[str,
     exact = _exact_owners(iso2)
     places = _settlements_cached(iso2, _CACHE_FLOOR)
     fuzzy = []
+    found_rows: dict[str, np.ndarray] = {}
     for q, k in keys.items():
         rows = exact.get(k) if k else None
         if rows is None:
             if k:
                 fuzzy.append(q)
             continue
-        top = places.iloc[int(rows[0])]
-        out[q] = (str(top["name"]), float(top.geometry.y), float(top.geometry.x), 100.0, int(min(len(rows), limit)))
+        found_rows[q] = rows
+    if found_rows:  # the top settlements taken at once, not row by row
+        top = places.iloc[[int(rows[0]) for rows in found_rows.values()]]
+        names, geoms = top["name"].to_numpy(), top.geometry.to_numpy()
+        for (q, rows), name, y, x in zip(found_rows.items(), names, shapely.get_y(geoms), shapely.get_x(geoms), strict=True):
+            out[q] = (str(name), float(y), float(x), 100.0, int(min(len(rows), limit)))
     for q, found in find_towns(fuzzy, country, limit=limit).items():
         if len(found) == 0:
             out[q] = None

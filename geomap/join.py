@@ -18,7 +18,13 @@ latitudes, with no Python loop over points or units:
 ``benchmarks/run.py`` measures this against the hand-assembled limit (bulk envelope query plus
 :func:`shapely.contains_xy` over prepared polygons): it runs at the same speed.
 
-Everything here is EPSG:4326 (lon/lat), like everything handed between geomap modules.
+:func:`nearest_units` answers "which unit is nearest, and how far?" for points outside every
+unit, in the units' own (projected) CRS, with the same exact distances and the same answers as
+the units' STRtree nearest query, from an index of the units' boundary segments
+(:func:`build_boundary_index`): a point is compared with the few segments near it instead of
+with whole polygons.
+
+Everything else here is EPSG:4326 (lon/lat), like everything handed between geomap modules.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-__all__ = ["assign_units", "build_index"]
+__all__ = ["BoundaryIndex", "assign_units", "build_boundary_index", "build_index", "nearest_units"]
 
 UnitsLike = gpd.GeoDataFrame | gpd.GeoSeries | Sequence[shapely.Geometry] | np.ndarray
 
@@ -79,6 +85,7 @@ def assign_units(
     units: UnitsLike,
     *,
     index: shapely.STRtree | None = None,
+    points: np.ndarray | None = None,
 ) -> np.ndarray:
     """Position (0-based, in ``units`` order) of the unit holding each point; ``-1`` if none.
 
@@ -90,6 +97,10 @@ def assign_units(
         Admin units: GeoDataFrame/GeoSeries in EPSG:4326, or a 1-D sequence of (Multi)Polygons.
     index
         A tree from :func:`build_index` for these same ``units``, to skip rebuilding it.
+    points
+        The same points as shapely Points (``None`` where ``lon``/``lat`` is not finite), when
+        the caller holds them already: they are not built again. Only their envelopes are used;
+        the exact test reads ``lon``/``lat``.
 
     Returns
     -------
@@ -115,6 +126,9 @@ def assign_units(
     if x.shape != y.shape:
         msg = f"lon and lat must have the same length, got {x.size} and {y.size}"
         raise ValueError(msg)
+    if points is not None and len(points) != x.size:
+        msg = f"points must hold one point per lon/lat, got {len(points)} for {x.size}"
+        raise ValueError(msg)
     if index is None:
         index = build_index(units)
     else:
@@ -128,10 +142,10 @@ def assign_units(
     finite = np.isfinite(x) & np.isfinite(y)
     if not finite.all():
         at = np.flatnonzero(finite)
-        points = shapely.points(x[at], y[at])
+        points = shapely.points(x[at], y[at]) if points is None else np.asarray(points, dtype=object)[at]
     else:
         at = None
-        points = shapely.points(x, y)
+        points = shapely.points(x, y) if points is None else np.asarray(points, dtype=object)
     if points.size == 0:
         return result
     # Envelope candidates in one bulk query, then the exact test over all candidate pairs in
@@ -158,3 +172,102 @@ def assign_units(
         hit = hit[first]
     result[inp] = hit
     return result
+
+
+class BoundaryIndex:
+    """The units' boundary segments in an STRtree, for :func:`nearest_units`.
+
+    Attributes
+    ----------
+    tree
+        STRtree of two-point LineStrings, one per boundary segment (rings of holes included), or
+        ``None`` when a unit is not made of polygons (then :func:`nearest_units` asks the units).
+    unit_of
+        Position of each segment's unit in ``units``.
+    """
+
+    def __init__(self, tree: shapely.STRtree | None, unit_of: np.ndarray) -> None:
+        self.tree = tree
+        self.unit_of = unit_of
+
+
+def build_boundary_index(units: gpd.GeoDataFrame | gpd.GeoSeries) -> BoundaryIndex:
+    """Index the boundary segments of ``units`` (any CRS) for :func:`nearest_units`.
+
+    Every pair of consecutive vertices of every ring is one segment, zero-length ones included:
+    the distance from a point outside a polygon to it is the least of the distances to these
+    segments, computed by GEOS with the same arithmetic.
+    """
+    geoms = np.asarray(units.geometry.array if isinstance(units, gpd.GeoDataFrame) else units.array, dtype=object)
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    if len(parts) and not (shapely.get_type_id(parts) == shapely.GeometryType.POLYGON).all():
+        return BoundaryIndex(None, np.zeros(0, dtype="int64"))
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+    starts = np.flatnonzero(coord_of[:-1] == coord_of[1:])
+    segments = shapely.linestrings(np.stack([coords[starts], coords[starts + 1]], axis=1)) if len(starts) else np.zeros(0, dtype=object)
+    return BoundaryIndex(shapely.STRtree(segments), part_of[ring_of[coord_of[starts]]].astype("int64"))
+
+
+def nearest_units(
+    points: np.ndarray, units: gpd.GeoDataFrame | gpd.GeoSeries, *, index: BoundaryIndex | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest unit of each point and the distance to it, in the units' CRS.
+
+    Parameters
+    ----------
+    points
+        Object array of shapely Points in the CRS of ``units`` (``None`` for none).
+    units
+        The units (GeoDataFrame or GeoSeries), usually projected to metres.
+    index
+        Their :func:`build_boundary_index`: worth building for a few hundred points or more.
+        Without it every point is compared with the units' polygons.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Unit positions (``int64``, ``-1`` for a missing point) and distances (``NaN`` there):
+        what ``units.sindex.nearest(points, return_distance=True, return_all=False)`` gives.
+        A point in or on a unit, or as near to two units, is answered by that query itself, so
+        equal distances are broken as it breaks them.
+    """
+    pos = np.full(len(points), -1, dtype="int64")
+    dist = np.full(len(points), np.nan)
+    todo = np.flatnonzero(~shapely.is_missing(points))
+    if not len(todo):
+        return pos, dist
+    pts = np.asarray(points, dtype=object)[todo]
+    ask = np.ones(len(todo), dtype=bool)  # answered by the units' own query
+    if index is not None and index.tree is not None and len(index.tree.geometries) and len(units):
+        ask, near, d = _nearest_segments(pts, units, index)
+        pos[todo[~ask]], dist[todo[~ask]] = near[~ask], d[~ask]
+    if ask.any():
+        (inp, tree), d = units.sindex.nearest(pts[ask], return_distance=True, return_all=False)
+        back = todo[np.flatnonzero(ask)]
+        pos[back[inp]] = tree
+        dist[back[inp]] = d
+    return pos, dist
+
+
+def _nearest_segments(
+    pts: np.ndarray, units: gpd.GeoDataFrame | gpd.GeoSeries, index: BoundaryIndex
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each point's unit and distance by its nearest boundary segments, and where the units' own
+    query must answer instead: a point as near to two units, in or on a unit, or empty."""
+    (inp, seg), d = index.tree.query_nearest(pts, return_distance=True, all_matches=True)
+    unit = index.unit_of[seg]
+    first = np.unique(inp, return_index=True)[1]
+    near = np.full(len(pts), -1, dtype="int64")
+    dist = np.full(len(pts), np.nan)
+    near[inp[first]], dist[inp[first]] = unit[first], d[first]
+    ask = np.ones(len(pts), dtype=bool)
+    ask[inp[first]] = False
+    pairs = np.unique(np.stack([inp, unit]), axis=1)  # (point, unit) pairs, sorted by point
+    ask[pairs[0][1:][np.diff(pairs[0]) == 0]] = True  # equally near segments of two units
+    # in or on a unit: envelope candidates, then the exact test on prepared polygons
+    cand, hit = units.sindex.query(pts)
+    geoms = np.asarray(units.geometry.array if isinstance(units, gpd.GeoDataFrame) else units.array, dtype=object)[hit]
+    shapely.prepare(geoms)
+    ask[cand[shapely.intersects(geoms, pts[cand])]] = True
+    return ask | shapely.is_empty(pts), near, dist

@@ -5,9 +5,10 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from shapely import MultiPolygon, Polygon, box
 
-from geomap.join import assign_units, build_index
+from geomap.join import assign_units, build_boundary_index, build_index, nearest_units
 
 
 @pytest.fixture
@@ -59,6 +60,19 @@ def test_reused_index_gives_the_same_answer(units):
     assert assign_units(lon, lat, units, index=tree).tolist() == assign_units(lon, lat, units).tolist() == [0, 1, 2]
 
 
+def test_points_given_by_the_caller_give_the_same_answer(units):
+    lon = np.array([1.5, 3.0, np.nan, 12.5, 11.5, 2.0, 50.0])
+    lat = np.array([1.5, 1.0, 1.0, 10.5, 10.5, 1.0, 50.0])
+    ok = np.isfinite(lon)
+    points = np.full(len(lon), None, dtype=object)
+    points[ok] = shapely.points(lon[ok], lat[ok])
+    got = assign_units(lon, lat, units, points=points)
+    assert got.tolist() == assign_units(lon, lat, units).tolist() == [0, 1, -1, 2, -1, 0, -1]
+    assert assign_units(lon[ok], lat[ok], units, points=points[ok]).tolist() == [0, 1, 2, -1, 0, -1]
+    with pytest.raises(ValueError, match="one point per lon/lat, got 2 for 7"):
+        assign_units(lon, lat, units, points=points[:2])
+
+
 def test_errors_name_the_problem(units):
     with pytest.raises(ValueError, match="same length, got 2 and 1"):
         assign_units([1.0, 2.0], [1.0], units)
@@ -81,3 +95,51 @@ def test_agrees_with_geopandas_sjoin_on_random_points(units):
     expected = joined["index_right"].fillna(-1).astype("int64").to_numpy()
     assert (got == expected).all()
     assert (got >= 0).sum() > 100  # the fixture is actually exercised
+
+
+def _sindex_nearest(points, units):
+    pos = np.full(len(points), -1, dtype="int64")
+    dist = np.full(len(points), np.nan)
+    ok = np.flatnonzero(~shapely.is_missing(points))
+    (inp, tree), d = units.sindex.nearest(points[ok], return_distance=True, return_all=False)
+    pos[ok[inp]], dist[ok[inp]] = tree, d
+    return pos, dist
+
+
+def test_nearest_units_from_boundary_segments_equal_the_units_query(units):
+    rng = np.random.default_rng(11)
+    xy = np.vstack([
+        rng.uniform(-3, 16, (3000, 2)),
+        rng.uniform(-1, 14, (500, 2)).round(0),  # on vertices and shared edges: ties
+        [[2, -1], [2, 3], [11.5, 10.5], [0.75, 0.75], [0.5, 0.5], [1, 1], [5, 1], [-1, -1]],
+    ])
+    points = shapely.points(xy).astype(object)
+    points[[3, 17]] = None
+    points[25] = shapely.Point()
+    index = build_boundary_index(units)
+    assert len(index.unit_of) == 4 + 4 + 4 + 4 + 4  # A's shell and hole, B, C's two islands
+    got = nearest_units(points, units, index=index)
+    want = _sindex_nearest(points, units)
+    assert got[0].tolist() == want[0].tolist()
+    assert np.array_equal(got[1], want[1], equal_nan=True)
+    assert nearest_units(points, units)[0].tolist() == want[0].tolist()  # no index: the units' query
+    assert got[0][3] == -1 and np.isnan(got[1][3])
+    assert got[0][-3:-1].tolist() == [0, 1] and got[1][-3] == 0  # A's hole edge; (5, 1) nearest B
+
+
+def test_nearest_units_on_a_projected_country_layer():
+    from geomap import boundaries
+    from geomap.directory import resolve
+
+    units = boundaries.load_boundaries("NGA")
+    crs_m = resolve._aeqd(units)
+    units_m = units.to_crs(crs_m)
+    rng = np.random.default_rng(5)
+    b = units.total_bounds
+    xy = rng.uniform([b[0] - 2, b[1] - 2], [b[2] + 2, b[3] + 2], (3000, 2))
+    points = np.asarray(gpd.GeoSeries(shapely.points(xy), crs="EPSG:4326").to_crs(crs_m).array, dtype=object)
+    got = nearest_units(points, units_m, index=build_boundary_index(units_m))
+    want = _sindex_nearest(points, units_m)
+    assert got[0].tolist() == want[0].tolist()
+    assert got[1].tolist() == want[1].tolist()
+    assert (want[1] > 0).sum() > 500 and (want[1] == 0).sum() > 500  # outside and inside both tested

@@ -30,11 +30,14 @@ and range, rounded to one decimal (it locates nothing; the other, in-range value
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import geopandas as gpd
@@ -49,7 +52,7 @@ from geomap import gazetteer, i18n
 from geomap.boundaries import normalise_code
 from geomap.directory import cells, schema
 from geomap.i18n import N_, Message, Number, Territory
-from geomap.join import assign_units
+from geomap.join import BoundaryIndex, assign_units, build_boundary_index, nearest_units
 
 __all__ = [
     "ADMIN1_ALIASES",
@@ -105,6 +108,9 @@ DUPLICATE_DISTANCE_M = 100.0
 
 _CONF_SWAPPED = 0.8
 _CONF_NEAREST = 0.9
+#: From this many points outside every unit, their nearest units are found through an index of
+#: boundary segments (built per call; the same answers, see :func:`geomap.join.nearest_units`).
+_MANY_OUTSIDE = 200
 _CONF_PCODE_PREFIX = 0.9
 _NO_LOCATION = Message(N_("no coordinates, admin-1 code, admin-1 name or town"))
 #: The column of each row's notes (see :data:`geomap.directory.schema.REASON_NOTES`).
@@ -391,11 +397,22 @@ def _points_where(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=16)
 def _to_metres(crs_m: str) -> Any:
-    """The transformer from EPSG:4326 to ``crs_m`` (the one ``GeoSeries.to_crs`` uses)."""
+    """The transformer from EPSG:4326 to ``crs_m`` (the one ``GeoSeries.to_crs`` uses).
+
+    Made once per CRS and process (making one takes longer than projecting a country's
+    boundaries with it); pyproj transformers are thread-safe.
+    """
     from pyproj import Transformer
 
     return Transformer.from_crs("EPSG:4326", crs_m, always_xy=True)
+
+
+def _units_in_metres(units: gpd.GeoDataFrame, crs_m: str, to_m: Any) -> gpd.GeoDataFrame:
+    """``units.to_crs(crs_m)`` projected with the transformer ``to_m`` (the same coordinates)."""
+    geoms = shapely.transform(units.geometry.to_numpy(), lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1])))
+    return units.set_geometry(gpd.GeoSeries(geoms, index=units.index, crs=crs_m), crs=crs_m)
 
 
 def _projected_points(geometry: np.ndarray, to_m: Any) -> np.ndarray:
@@ -409,18 +426,23 @@ def _locate(points: np.ndarray, units: gpd.GeoDataFrame) -> np.ndarray:
     return assign_units(shapely.get_x(points), shapely.get_y(points), units)
 
 
-def _nearest(points: np.ndarray, units_m: gpd.GeoDataFrame, to_m: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest unit position and distance in km for each point (``-1``/NaN where missing)."""
+def _nearest(
+    points: np.ndarray, units_m: gpd.GeoDataFrame, to_m: Any, *, boundary: BoundaryIndex | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest unit position and distance in km for each point (``-1``/NaN where missing).
+
+    ``boundary`` (:func:`geomap.join.build_boundary_index` of ``units_m``) makes many points
+    fast; the answer is the same without it.
+    """
     pos = np.full(len(points), -1, dtype="int64")
     dist = np.full(len(points), np.nan)
     ok = ~shapely.is_missing(points)
     if not ok.any():
         return pos, dist
     idx = np.flatnonzero(ok)
-    pts_m = _projected_points(points[idx], to_m)
-    (inp, tree), d = units_m.sindex.nearest(pts_m, return_distance=True, return_all=False)
-    pos[idx[inp]] = tree
-    dist[idx[inp]] = d / 1000.0
+    near, d = nearest_units(_projected_points(points[idx], to_m), units_m, index=boundary)
+    pos[idx] = near
+    dist[idx] = d / 1000.0
     return pos, dist
 
 
@@ -491,13 +513,14 @@ class _AdminIndex:
         self.layer = Message(N_("the boundary layer ({source})"), source=source) if source else Message(N_("the boundary layer"))
         self.code_index: dict[tuple[str, ...], set[int]] = {}
         self.pcodes: list[tuple[str, str, int]] = []
+        hasc = units["code_hasc"].to_numpy() if "code_hasc" in units.columns else None  # one column read, not one per unit
         for i, code in enumerate(self.codes):
             for form in _code_forms(code, self.iso2, self.iso3):
                 self.code_index.setdefault(form, set()).add(i)
                 if form[0] == "P":
                     self.pcodes.append((form[1], form[2], i))
-            if "code_hasc" in units.columns and _text(units["code_hasc"].iloc[i]):
-                for form in _code_forms(_text(units["code_hasc"].iloc[i]), self.iso2, self.iso3):
+            if hasc is not None and _text(hasc[i]):
+                for form in _code_forms(_text(hasc[i]), self.iso2, self.iso3):
                     self.code_index.setdefault(form, set()).add(i)
         self.example_code = self.codes[0] if len(self.codes) else ""
         # key -> {unit position: priority}; on a clash the display name beats translations,
@@ -945,19 +968,23 @@ def _grid_pairs(x: np.ndarray, y: np.ndarray, cell_x: float, cell_y: float) -> t
     width = int(cy.max()) + 2
     key = cx * width + cy
     order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
+    cells_, start, count = np.unique(key[order], return_index=True, return_counts=True)
+    cell_of = np.repeat(np.arange(len(cells_)), count)  # the cell of each point, in key order
     firsts, seconds = [np.empty(0, dtype="int64")], [np.empty(0, dtype="int64")]
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            target = sorted_key + (dx * width + dy)  # sorted needles: numpy's search walks forward
-            lo = np.searchsorted(sorted_key, target, "left")
-            hi = np.searchsorted(sorted_key, target, "right")
-            count = hi - lo
-            if not count.any():
-                continue
-            firsts.append(np.repeat(order, count))
-            start = np.repeat(lo - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
-            seconds.append(order[start + np.arange(int(count.sum()))])
+    # half the neighbourhood (the same cell, the next one up and the three on the right): the
+    # other half gives the same pairs the other way round; one search per cell, not per point
+    for step in (0, 1, width - 1, width, width + 1):
+        target = cells_ + step
+        at = np.minimum(np.searchsorted(cells_, target), len(cells_) - 1)
+        found = cells_[at] == target
+        count_near = np.where(found, count[at], 0)[cell_of]
+        if not count_near.any():
+            continue
+        a = np.repeat(order, count_near)
+        within = np.arange(len(a)) - np.repeat(np.cumsum(count_near) - count_near, count_near)
+        b = order[np.repeat(start[at][cell_of], count_near) + within]
+        firsts.extend([a, b] if step else [a])
+        seconds.extend([b, a] if step else [b])
     a, b = np.concatenate(firsts), np.concatenate(seconds)
     return a[a != b], b[a != b]
 
@@ -1091,6 +1118,9 @@ class _Rows:
 def _prepare_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Copy ``raw`` with every schema field and source column present; return it and its source rows."""
     df = raw.reset_index(drop=True).copy()
+    # the working copy carries no attrs: pandas deep-copies them into every column taken from
+    # it, and the result takes ``raw.attrs`` itself (:func:`resolve_directory`)
+    df.attrs = {}
     n = len(df)
     for name in schema.FIELD_NAMES:
         if name not in df.columns:
@@ -1150,15 +1180,18 @@ def _read_coordinates(df: pd.DataFrame, coord_notes: _Notes) -> _Coords:
 def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str], list[str]], u: _Units) -> tuple:
     """Place rows by their point: as given, swapped, or nearest within tolerance; return the admin-1 results."""
     n = rows.n
-    p_unit = assign_units(np.where(co.direct_ok, co.lon, np.nan), np.where(co.direct_ok, co.lat, np.nan), u.units_p)
+    p_unit = assign_units(
+        np.where(co.direct_ok, co.lon, np.nan), np.where(co.direct_ok, co.lat, np.nan), u.units_p, points=co.p_pts
+    )
     q_try = co.swap_ok & (p_unit < 0)
     q_unit = np.full(n, -1, dtype="int64")
     if q_try.any():
         q_unit[q_try] = assign_units(co.lat[q_try], co.lon[q_try], u.units_p)
     co.q_pts = _points_where(co.lat, co.lon, q_try)
     rest = (p_unit < 0) & (q_unit < 0)
-    p_near, p_dist = _nearest(np.where(rest, co.p_pts, None), u.units_m, u.to_m)
-    q_near, q_dist = _nearest(np.where(rest, co.q_pts, None), u.units_m, u.to_m)
+    # many points outside every unit: their distances from an index of boundary segments
+    boundary = build_boundary_index(u.units_m) if rest.sum() >= _MANY_OUTSIDE else None
+    p_near, p_dist = _nearest(np.where(rest, co.p_pts, None), u.units_m, u.to_m, boundary=boundary)
     # a point just outside, near the unit its own admin-1 code/name gives, goes to that unit
     admin = _resolve_admin_positions(*admin_texts, u.index)
     a_pos = admin[0]
@@ -1168,6 +1201,9 @@ def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str]
         idx = np.flatnonzero(check)
         pts_m = _projected_points(co.p_pts[idx], u.to_m)
         given_dist[idx] = shapely.distance(pts_m, u.units_m.geometry.to_numpy()[a_pos[idx]]) / 1000.0
+    # the swapped point is measured only where neither the given point nor its named unit is near
+    q_need = rest & ~(given_dist <= u.tol) & ~(p_dist <= u.tol)
+    q_near, q_dist = _nearest(np.where(q_need, co.q_pts, None), u.units_m, u.to_m, boundary=boundary)
 
     rows.out_lat = np.where(co.both & ~co.projected & ~co.null_island, co.lat, np.nan)
     rows.out_lon = np.where(co.both & ~co.projected & ~co.null_island, co.lon, np.nan)
@@ -1242,10 +1278,15 @@ def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: li
     unit_pos, coord_notes = rows.unit_pos, rows.coord_notes
     has_a_notes = np.fromiter(map(bool, a_notes), dtype=bool, count=rows.n)
     warned: dict[int, list[Message]] = {}  # the notes of one (code, name) pair are one list: said as warnings once
-    # rows with something to say or place: unplaced, or the code/name disagrees or has notes
-    todo = (unit_pos < 0) | ((a_pos >= 0) & (a_pos != unit_pos)) | ((a_pos < 0) & has_a_notes)
+    placed = unit_pos >= 0
+    # rows with something to say: the code/name disagrees or has notes (placed rows), or has notes
+    todo = (placed & (((a_pos >= 0) & (a_pos != unit_pos)) | ((a_pos < 0) & has_a_notes))) | (~placed & has_a_notes)
+    # rows not placed by coordinates go to the unit their code/name gives, as arrays
+    take = ~placed & (a_pos >= 0)
+    unit_pos[take], rows.conf[take] = a_pos[take], a_conf[take]
+    rows.method[take] = np.asarray(a_method, dtype=object)[take]
     for r in np.flatnonzero(todo):
-        if unit_pos[r] >= 0:
+        if placed[r]:
             given = code_txt[r] or name_txt[r]
             if a_pos[r] >= 0 and a_pos[r] != unit_pos[r]:
                 field = "admin1_code" if code_txt[r] else "admin1_name"
@@ -1259,8 +1300,6 @@ def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: li
                     said = warned[id(a_notes[r])] = [_warning(x) for x in a_notes[r]]
                 coord_notes[r].extend(said)
         else:
-            if a_pos[r] >= 0:
-                unit_pos[r], rows.conf[r], rows.method[r] = a_pos[r], a_conf[r], a_method[r]
             coord_notes[r].extend(a_notes[r])
 
 
@@ -1392,9 +1431,30 @@ def _assemble(
     frame = pd.DataFrame(out)
     for c in extra:
         frame[c] = df[c].to_numpy()
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(rows.geometry, crs="EPSG:4326"), crs="EPSG:4326")
+    frame["geometry"] = gpd.array.from_shapely(rows.geometry, crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326", copy=False)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector; resume it after, if it was running.
+
+    A 100,000-row directory makes some 400,000 objects that live on (a list per list cell, a
+    Point per located row): every few thousand of them set off a full collection that walks
+    them all again, a third of the resolver's time. Reference counting still frees everything
+    at once; a cycle made meanwhile waits for the next collection. When two resolutions overlap
+    (threads), the one that paused the collector resumes it, the other leaves it as it is.
+    """
+    running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if running:
+            gc.enable()
+
+
+@_collector_paused()
 def resolve_directory(
     raw: pd.DataFrame,
     units: gpd.GeoDataFrame,
@@ -1450,8 +1510,9 @@ def resolve_directory(
     index = _AdminIndex(units_p, country=country)
     label = _country_label(country, units_p)
     crs_m = _aeqd(units_p)
+    to_m = _to_metres(crs_m)
     u = _Units(
-        units_p=units_p, units_m=units_p.to_crs(crs_m), crs_m=crs_m, to_m=_to_metres(crs_m), index=index, label=label,
+        units_p=units_p, units_m=_units_in_metres(units_p, crs_m, to_m), crs_m=crs_m, to_m=to_m, index=index, label=label,
         tol=float(tolerance_km),
     )
 
@@ -1500,7 +1561,9 @@ def _pcode_warning(codes: list[str], method: list[str | None], index: _AdminInde
     """One file-level warning for rows placed by name whose p-codes this layer does not carry."""
     if index.pcodes:
         return []
-    hits = [c for c, m in zip(codes, method) if m == "admin_name" and re.fullmatch(r"[A-Za-z]{2,3}\d+", c)]
+    by_name = [codes[r] for r in np.flatnonzero(np.asarray(method, dtype=object) == "admin_name")]
+    pcode = {c: re.fullmatch(r"[A-Za-z]{2,3}\d+", c) is not None for c in set(by_name)}  # each distinct code once
+    hits = [c for c in by_name if pcode[c]]
     if not hits:
         return []
     return [Message(

@@ -127,3 +127,15 @@ def test_coordinate_cells_read_the_same_from_arrow_and_objects():
     b, pb_ = resolve._parse_coordinates(arrow, "latitude")
     assert [repr(x) for x in a] == [repr(x) for x in b]
     assert pa_ == pb_
+
+
+def test_grid_pairs_are_every_pair_in_the_same_or_adjacent_cells():
+    rng = np.random.default_rng(9)
+    x = np.r_[rng.uniform(-3, 3, 700), np.zeros(5), [1e-9, -1e-9]]  # clusters, one cell, cell edges
+    y = np.r_[rng.uniform(-2, 2, 700), np.zeros(5), [0.0, 0.0]]
+    a, b = resolve._grid_pairs(x, y, 0.25, 0.2)
+    cx, cy = np.floor(x / 0.25), np.floor(y / 0.2)
+    near = (np.abs(cx[:, None] - cx[None, :]) <= 1) & (np.abs(cy[:, None] - cy[None, :]) <= 1)
+    np.fill_diagonal(near, False)
+    assert sorted(zip(a.tolist(), b.tolist())) == sorted(zip(*np.nonzero(near)))
+    assert len(a) == len(set(zip(a.tolist(), b.tolist())))  # each pair once

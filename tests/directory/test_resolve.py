@@ -663,3 +663,49 @@ def test_a_name_shared_with_a_placeholder_unit_goes_to_the_code_keeper():
     ], country="AFG", iso_a2="AF")
     out = resolve_admin(pd.Series([""]), pd.Series(["Uruzgan"]), layer, country="AFG")
     assert out["admin1_code"].iloc[0] == "AF-URU" and out["reason"].iloc[0] == ""
+
+
+# ------------------------------------------------------------------ speed paths give the same answers
+def test_many_points_outside_resolve_as_few_do(units, monkeypatch):
+    from geomap.directory import resolve
+
+    rng = np.random.default_rng(3)
+    lat = np.r_[rng.uniform(5.9, 8.1, 1200), rng.uniform(4.0, 10.0, 300)].round(4)  # units: 3..5 x 6..8
+    lon = np.r_[rng.uniform(2.9, 5.1, 1200), rng.uniform(1.0, 7.0, 300)].round(4)
+    raw = _raw(latitude=[str(v) for v in lat], longitude=[str(v) for v in lon], admin1_name=["Alpha", ""] * 750)
+    fast = resolve_directory(raw, units, country="NGA", use_gazetteer=False)
+    assert (fast["location_method"] == "coordinates_nearest").sum() > 50
+    assert fast["reason"].str.contains("km from the nearest unit").sum() > 50
+    assert fast["reason"].str.contains("outside every unit|from the nearest unit").sum() > resolve._MANY_OUTSIDE
+    monkeypatch.setattr(resolve, "_MANY_OUTSIDE", 10**9)  # every point compared with the polygons
+    slow = resolve_directory(raw, units, country="NGA", use_gazetteer=False)
+    for c in ["admin1_code", "location_method", "confidence", "status", "reason"]:
+        assert fast[c].tolist() == slow[c].tolist(), c
+
+
+def test_the_collector_is_paused_while_resolving_and_resumed_after(units):
+    import gc
+
+    seen = []
+    raw = _raw(latitude=["6.5"], longitude=["3.5"])
+    resolve_directory(raw, units, country="NGA", progress=lambda _f, _s: seen.append(gc.isenabled()))
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        resolve_directory(raw, units, country="NGA")
+        assert not gc.isenabled()  # a caller's own pause is left as it was
+    finally:
+        gc.enable()
+    with pytest.raises(ValueError, match="tolerance_km"):
+        resolve_directory(raw, units, country="NGA", tolerance_km=-1)
+    assert gc.isenabled()  # resumed after an error too
+
+
+def test_the_resolved_table_can_be_edited_in_place(units):
+    out = resolve_directory(_raw(latitude=["6.5", "7.5", ""], longitude=["3.5", "3.5", ""], town=["", "", "Ikeja"]), units, country="NGA", use_gazetteer=False)
+    for c in out.columns:
+        if c != "extra":
+            out.loc[0, c] = out[c].iloc[1]  # no column is a read-only view
+    out.loc[out.index[:2], "confidence"] *= 0.5
+    assert out["confidence"].iloc[0] == out["confidence"].iloc[1] == 0.5

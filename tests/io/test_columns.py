@@ -104,3 +104,21 @@ def test_big_file_is_read_column_by_column(monkeypatch):
     assert taken and len(df) == 3000
     assert isinstance(df["name"].dtype, pd.ArrowDtype)
     assert df["source_row"].tolist()[:2] == [2, 3]
+
+
+@pytest.mark.parametrize("block", [64, 1024])
+def test_rows_read_in_many_blocks_equal_the_row_reader(block, monkeypatch):
+    rng = random.Random(block)
+    files = [_random_file(rng, long=True) for _ in range(20)]
+    rows = "\n".join(f'"Service {i}{chr(10) * (i % 7 == 6)} (fictional)",shelter,Ikeja,6.{i:05d},3.35' for i in range(3000))
+    files.append(("name,service_types,town,latitude,longitude\n" + rows + "\n").encode())
+    monkeypatch.setattr(columns, "BLOCK_SIZE", block)
+    taken = []
+    real = readers.text_columns
+    monkeypatch.setattr(readers, "text_columns", lambda *a, **k: taken.append(real(*a, **k)) or taken[-1])
+    fast = [_frame(f) for f in files]
+    assert taken[-1] is not None and len(taken[-1]) == 3000  # the big file went column by column
+    monkeypatch.setattr(readers, "text_columns", lambda *a, **k: None)
+    slow = [_frame(f) for f in files]
+    for f, a, b in zip(files, fast, slow):
+        assert a == b, f
