@@ -200,16 +200,21 @@ def test_rows_keep_coordinates_as_written_next_to_each_other():
     assert payload["rows"][1][:2] == [round(6 + 1 / 997, 5), round(3 + 1 / 1000, 5)]
 
 
-def test_cluster_uses_local_assets_and_plain_group_needs_none(providers):
-    clustered = markers.marker_layer(providers, cluster=True)
-    assert isinstance(clustered, assets.LocalMarkerCluster)
-    assert all(url.startswith("/app/static/vendor/") for _, url in clustered.default_js + clustered.default_css)
-    plain = markers.marker_layer(providers, cluster=False)
-    assert type(plain) is folium.FeatureGroup
-    m = assets.offline_map(location=(0, 0))
-    plain.add_to(m)
-    assert "markercluster" not in m.get_root().render().lower()
-    assert urls(m.get_root().render()) == set()
+def test_clusters_and_plain_markers_load_no_plugin(providers):
+    for cluster in (True, False):
+        layer = markers.marker_layer(providers, cluster=cluster, max_cluster_radius=55)
+        assert type(layer) is folium.FeatureGroup
+        assert _element(layer).payload().get("cluster") == (55 if cluster else None)
+        m = assets.offline_map(location=(0, 0))
+        layer.add_to(m)
+        html = m.get_root().render()
+        assert "markercluster" not in html.lower()
+        assert urls(html) == set()
+        assert _asset_tags(html) == ["/app/static/vendor/leaflet/leaflet.js", "/app/static/vendor/leaflet/leaflet.css"]
+
+
+def _asset_tags(html: str) -> list[str]:
+    return re.findall(r'<(?:script src|link rel="stylesheet" href)="([^"]+)"', html)
 
 
 def test_bad_inputs_are_refused(providers):
