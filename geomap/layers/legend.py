@@ -22,11 +22,9 @@ from geomap import i18n
 from geomap.layers.choropleth import BANDED_STYLE, NO_DATA_COLOR, Classification
 from geomap.layers.encoding import (
     PLAIN_JS,
-    compact_css,
-    one_line,
     script_json,
-    style_script,
 )
+from geomap.layers.shared import needs_script
 
 __all__ = ["LEGEND_CSS", "LEGEND_JS", "corner", "PLACE_JS", "Legend", "SYMBOL_KINDS", "legend_data", "legend_element", "legend_html", "symbol_legend"]
 
@@ -391,8 +389,7 @@ class Legend(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this.css_js }}
-        {{ this.js }}({{ this._parent.get_name() }}, {{ this.data_json }});
+        geomapLegend({{ this._parent.get_name() }}, {{ this.data_json }});
         {% endmacro %}
         """
     )
@@ -409,9 +406,8 @@ class Legend(MacroElement):
         self.data = dict(data)
         self.position = position
         self.data_json = script_json({**data, "position": position})
-        self.js = one_line(LEGEND_JS)
         self.css = LEGEND_CSS
-        self.css_js = style_script(compact_css(LEGEND_CSS), style_id="geomap-legend-css")
+        needs_script(self)  # geomapLegend (the page script :data:`LEGEND_JS`) and its CSS
 
 
 def legend_element(

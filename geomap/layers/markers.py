@@ -37,17 +37,15 @@ from geomap.layers.encoding import (
     CODE_ALPHABET,
     PLAIN_JS,
     code_width,
-    compact_css,
     decode_code,
     encode_code,
     front_code,
     front_decode,
-    one_line,
     plain_text,
     script_json,
     split_common,
-    style_script,
 )
+from geomap.layers.shared import needs_script
 from geomap.settings import get_settings
 
 __all__ = ["CONFIDENTIAL_NOTICE", "DEFAULT_POPUP_FIELDS", "MARKER_CLASS", "marker_layer", "popup_html"]
@@ -558,8 +556,7 @@ class _CircleMarkers(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this.css_js }}
-        {% if this.register_as %}(window.geomapLayers = window.geomapLayers || {})[{{ this.register_json }}] = {% endif %}{{ this.js }}({{ this._parent.get_name() }}, {{ this.payload_json() }});
+        {% if this.register_as %}(window.geomapLayers = window.geomapLayers || {})[{{ this.register_json }}] = {% endif %}geomapMarkers({{ this._parent.get_name() }}, {{ this.payload_json() }});
         {% endmacro %}
         """
     )
@@ -587,8 +584,7 @@ class _CircleMarkers(MacroElement):
             {**style, "className": MARKER_CLASS} for style in (_MARKER_STYLE, _FICTIONAL_STYLE, _CONFIDENTIAL_STYLE)
         ]
         self.css = _CSS
-        self.css_js = style_script(compact_css(_CSS), style_id="geomap-marker-css")
-        self.js = one_line(_MARKERS_JS)
+        needs_script(self)  # geomapMarkers (the page script :data:`_MARKERS_JS`) and its CSS
 
     @property
     def labels(self) -> list[str]:

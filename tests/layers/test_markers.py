@@ -13,7 +13,7 @@ import pytest
 from shapely.geometry import LineString, Point
 
 from geomap.directory import privacy, schema
-from geomap.layers import assets, markers
+from geomap.layers import assets, markers, shared
 
 from .conftest import urls
 
@@ -210,7 +210,11 @@ def test_clusters_and_plain_markers_load_no_plugin(providers):
         html = m.get_root().render()
         assert "markercluster" not in html.lower()
         assert urls(html) == set()
-        assert _asset_tags(html) == ["/app/static/vendor/leaflet/leaflet.js", "/app/static/vendor/leaflet/leaflet.css"]
+        assert _asset_tags(html) == [
+            "/app/static/vendor/leaflet/leaflet.js",
+            "/app/static/vendor/leaflet/leaflet.css",
+            shared.script_url(),
+        ]
 
 
 def _asset_tags(html: str) -> list[str]:
