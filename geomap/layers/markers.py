@@ -370,7 +370,8 @@ _MARKERS_JS = (
         };
         return field;
     });
-    function value(f, r, n) { return f.w === undefined ? f.all()[n] : f.all()[num(r[4] || "", f.at, f.w)]; }
+    function codes(r) { var c = r[4] || ""; return d.combos ? d.combos[num(c, 0, c.length)] : c; }
+    function value(f, r, n) { return f.w === undefined ? f.all()[n] : f.all()[num(codes(r), f.at, f.w)]; }
     var notes = d.notes.map(plain);
     function el(tag, cls, text) {
         var e = document.createElement(tag);
@@ -510,9 +511,40 @@ def _field_spec(
     return min(candidates, key=lambda c: c[0])[1:]
 
 
+def _shared_codes(codes: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """Each record's codes, or an index into the distinct code strings when that is smaller.
+
+    Records that share their dictionary values (the same organisation, services, town, hours,
+    ...) share one code string: with thousands of providers from a few hundred services, a
+    row then carries one or two characters instead of one per field. Returns the rows' code
+    strings and the payload's extra entry (``{"combos": [...]}``, or ``{}``). The code strings
+    are listed most used first (``combos[0]`` is ``""``, so a record with no codes still sends
+    none) and a row's index is written without leading zero digits (one character for the 76
+    most used).
+    """
+    counts: dict[str, int] = {}
+    for c in codes:
+        counts[c] = counts.get(c, 0) + 1
+    combos = ["", *sorted((c for c in counts if c), key=lambda c: -counts[c])]
+    if len(combos) < 2:
+        return codes, {}
+    width = code_width(len(combos))
+    where = {c: encode_code(i, width).lstrip(CODE_ALPHABET[0]) for i, c in enumerate(combos)}
+    shared = [where[c] for c in codes]
+    as_written = sum(len(c) + 3 for c in codes if c)
+    by_index = _json_len(combos) + sum(len(c) + 3 for c in shared if c) + 12
+    if by_index >= as_written:
+        return codes, {}
+    return shared, {"combos": combos}
+
+
 def _decode_fields(payload: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """``[(label, [text per record])]`` from a payload, as the page script reads it."""
     rows = payload["rows"]
+    combos = payload.get("combos")
+    row_codes = [r[4] if len(r) > 4 else "" for r in rows]
+    if combos is not None:
+        row_codes = [combos[decode_code(c, 0, len(c))] for c in row_codes]
     out = []
     at = 0
     for f in payload["fields"]:
@@ -525,7 +557,7 @@ def _decode_fields(payload: dict[str, Any]) -> list[tuple[str, list[str]]]:
             j = f.get("j", 1)
             values = [_ITEM_SEPARATOR.join(items[decode_code(v, k, j)] for k in range(0, len(v), j)) for v in values]
         if "w" in f:
-            texts = [values[decode_code(r[4] if len(r) > 4 else "", at, f["w"])] for r in rows]
+            texts = [values[decode_code(c, at, f["w"])] for c in row_codes]
             at += f["w"]
         else:
             texts = values
@@ -549,7 +581,9 @@ class _CircleMarkers(MacroElement):
     one plain (unescaped) text per record, ``""`` when blank. The page gets each field in the
     smallest of a few plain encodings (:func:`_field_spec`) and one row per record:
     ``[lat, lon, flags, title, codes]``, the coordinates as written and ``codes`` the
-    concatenated codes of the dictionary fields (trailing zero codes left out). The browser
+    concatenated codes of the dictionary fields (trailing zero codes left out), or, when
+    smaller, the index of the record's code string among the distinct ones
+    (``"combos"``, :func:`_shared_codes`). The browser
     inserts every text as a text node (:data:`_MARKERS_JS`).
     """
 
@@ -610,12 +644,13 @@ class _CircleMarkers(MacroElement):
             if field_codes is not None:
                 codes = [c + encode_code(v, spec["w"]) for c, v in zip(codes, field_codes, strict=True)]
         common_style, styles = split_common(self.styles)
+        codes, combos = _shared_codes([c.rstrip(CODE_ALPHABET[0]) for c in codes])
         rows = []
         for r, c in zip(self.rows, codes, strict=True):
-            c = c.rstrip(CODE_ALPHABET[0])
             rows.append([*r[:3], esc(r[3]), c] if c else [*r[:3], esc(r[3])])
         return {
             "rows": rows,
+            **combos,
             "fields": specs,
             "abc": CODE_ALPHABET,
             "link": self.link,

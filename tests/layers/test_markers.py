@@ -241,3 +241,35 @@ def test_points_in_another_crs_are_reprojected(providers):
 def test_duplicate_index_labels_are_fine(providers):
     providers.index = [4, 4, 4]
     assert len(_rows(markers.marker_layer(providers))) == 2
+
+
+def test_records_sharing_their_values_share_one_code_string(monkeypatch):
+    # 600 records drawn from 3 kinds: each row sends the index of its kind's code string.
+    n = 600
+    kinds = [("Org A", "shelter", "Kano", "Mon-Fri"), ("Org B", "legal_aid", "Jos", ""), ("Org C", "medical", "Uyo", "24/7")]
+    pick = [kinds[i % 3] for i in range(n)]
+    directory = gpd.GeoDataFrame(
+        {
+            "name": [f"Service {i}" for i in range(n)],
+            "organisation": [k[0] for k in pick],
+            "service_types": [k[1] for k in pick],
+            "town": [k[2] for k in pick],
+            "hours": [k[3] for k in pick],
+            "phone": [f"+234 {i:05d}" for i in range(n)],
+            "confidential": [False] * n,
+        },
+        geometry=[Point(3 + i / 1000, 6 + i / 997) for i in range(n)],
+        crs="EPSG:4326",
+    )
+    element = _element(markers.marker_layer(directory))
+    payload = element.payload()
+    assert payload["combos"][0] == "" and len(payload["combos"]) == 4
+    assert all(len(r) == 4 or len(r[4]) == 1 for r in payload["rows"])
+    shared = element.records()
+    assert shared[1]["fields"]["Organisation"] == "Org B" and shared[1]["fields"]["Town"] == "Jos"
+    assert shared[2]["fields"]["Opening hours"] == "24/7" and "Opening hours" not in shared[1]["fields"]
+    monkeypatch.setattr(markers, "_shared_codes", lambda codes: (codes, {}))
+    plain = _element(markers.marker_layer(directory))
+    assert "combos" not in plain.payload()
+    assert plain.records() == shared
+    assert len(json.dumps(plain.payload())) > len(json.dumps(payload)) + 2 * n  # 3-4 codes -> 1 each
