@@ -5,18 +5,18 @@ from __future__ import annotations
 import re
 
 from geomap.directory import privacy
-from geomap.layers import assets, choropleth, legend, markers, shared
+from geomap.layers import assets, choropleth, legend, markers, page_script, shared
 
 
 def test_the_committed_script_file_is_current():
     assert shared.SCRIPT_FILE.is_file(), "run python scripts/build_layer_script.py"
-    assert shared.SCRIPT_FILE.read_text(encoding="utf-8") == shared.script_text(), (
+    assert shared.SCRIPT_FILE.read_text(encoding="utf-8") == page_script.script_text(), (
         "static/vendor/geomap/geomap-layers.js is out of date: run python scripts/build_layer_script.py"
     )
 
 
 def test_the_script_defines_each_layer_function_once():
-    text = shared.script_text()
+    text = page_script.script_text()
     for name in ("geomapGeoLayer", "geomapMarkers", "geomapLegend", "geomapLive"):
         assert len(re.findall(rf"window\.{name}=", text)) == 1, name
     assert "//" not in text.replace("https?:\\/\\/", "").split("\n", 1)[1]  # one-line code, no comments
@@ -40,4 +40,4 @@ def test_an_export_inlines_the_script(providers):
     markers.marker_layer(privacy.public_view(providers)).add_to(m)
     html = assets.standalone_html(m)
     assert "<script src=" not in html
-    assert shared.script_text().split("\n", 1)[1].strip() in html
+    assert page_script.script_text().split("\n", 1)[1].strip() in html
