@@ -360,7 +360,7 @@ def standalone_html(m: folium.Map, *, title: str | None = None, vendor_dir: Path
         if not url.startswith(base):
             msg = f"asset {url!r} is not under the map's asset base {base!r}"
             raise ValueError(msg)
-        path = vendor_dir / url[len(base) :]
+        path = vendor_dir / url[len(base) :].split("?", 1)[0]  # "?v=": the shared script's version
         if not path.is_file():
             msg = f"vendored asset {path} is missing: run python scripts/vendor_assets.py"
             raise FileNotFoundError(msg)

@@ -37,6 +37,8 @@ import numpy as np
 import shapely
 from folium.template import Template
 
+from geomap.layers.shared import needs_script
+
 __all__ = [
     "CODE_ALPHABET",
     "DECODER_JS",
@@ -835,7 +837,6 @@ class CompactGeoJson(folium.GeoJson):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this.decoder }}
         var {{ this.get_name() }} = window.geomapGeoLayer({{ this.compact_json() }}, {{ this.options_json() }});
         {% if this.register_as %}(window.geomapLayers = window.geomapLayers || {})[{{ this.register_json }}] = {{ this.get_name() }};{% endif %}
         {% endmacro %}
@@ -884,9 +885,9 @@ class CompactGeoJson(folium.GeoJson):
         self.arc_cache = arc_cache
         self.register_as = register_as
         self.register_json = script_json(register_as)
-        # Inline, not in the page header: streamlit-folium inserts the header with innerHTML,
-        # where scripts do not run. The guard defines it once per page.
-        self.decoder = one_line(DECODER_JS)
+        # The decoder is in the layers' shared script file (geomap.layers.shared), loaded by a
+        # link (streamlit-folium loads links too; inline header scripts it would not run).
+        needs_script(self)
 
     def render(self, **kwargs: Any) -> None:
         """Render as a layer (folium's GeoJson style mapping is not needed: styles are a table)."""

@@ -22,11 +22,9 @@ from geomap import i18n
 from geomap.layers.choropleth import BANDED_STYLE, NO_DATA_COLOR, Classification
 from geomap.layers.encoding import (
     PLAIN_JS,
-    compact_css,
-    one_line,
     script_json,
-    style_script,
 )
+from geomap.layers.shared import needs_script
 
 __all__ = ["LEGEND_CSS", "LEGEND_JS", "corner", "PLACE_JS", "Legend", "SYMBOL_KINDS", "legend_data", "legend_element", "legend_html", "symbol_legend"]
 
@@ -195,16 +193,18 @@ def symbol_legend(title: str, symbols: Sequence[tuple[str, str, str]], *, positi
 #: map), it is docked below the map with the attribution: the map is shortened by the dock's
 #: height and refitted, so nothing covers a unit at any width. A legend drawn later (a filter
 #: change) joins the dock; a change of width undocks and places again. Redone when the map is
-#: zoomed, moved or resized. No ``//`` comments: the script is joined onto one line.
+#: zoomed, moved or resized, once the events settle (a zoom fires both ``zoomend`` and ``moveend``);
+#: a corner's sampling stops as soon as it covers no less than the best corner so far (the
+#: corner chosen is the same). No ``//`` comments: the script is joined onto one line.
 PLACE_JS = """
     var CORNERS = ["bottomright", "topright", "bottomleft", "topleft"];
-    function hits(el) {
+    function hits(el, limit) {
         var r = el.getBoundingClientRect();
         if (!r.width || !r.height) { return 0; }
         var keep = el.style.visibility, n = 0;
         el.style.visibility = "hidden";
-        for (var i = 0; i <= 8; i++) {
-            for (var j = 0; j <= 6; j++) {
+        for (var i = 0; i <= 8 && n < limit; i++) {
+            for (var j = 0; j <= 6 && n < limit; j++) {
                 var x = Math.min(r.left + r.width * i / 8, r.right - 1), y = Math.min(r.top + r.height * j / 6, r.bottom - 1);
                 var e = document.elementFromPoint(x, y);
                 if (!e || !e.closest) { continue; }
@@ -222,7 +222,7 @@ PLACE_JS = """
         var best = order[0], fewest = Infinity;
         for (var k = 0; k < order.length && fewest > 0; k++) {
             control.setPosition(order[k]);
-            var h = hits(control.getContainer());
+            var h = hits(control.getContainer(), fewest);
             if (h < fewest) { fewest = h; best = order[k]; }
         }
         control.setPosition(best);
@@ -310,12 +310,16 @@ PLACE_JS = """
         if (covers(legend)) { dock(map, legend); return; }
         place(map.attributionControl, true);
     }
+    function schedule(map, ms) {
+        clearTimeout(map._geomapPlaceTimer);
+        map._geomapPlaceTimer = setTimeout(function () { placeAll(map); }, ms);
+    }
     function placeLater(map, control) {
         map._geomapLegend = control;
-        setTimeout(function () { placeAll(map); }, 60);
+        schedule(map, 60);
         if (!map._geomapPlacing) {
             map._geomapPlacing = true;
-            map.on("zoomend moveend resize", function () { placeAll(map); });
+            map.on("zoomend moveend resize", function () { if (!map._geomapFitting) { schedule(map, 40); } });
         }
     }
 """
@@ -391,8 +395,7 @@ class Legend(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this.css_js }}
-        {{ this.js }}({{ this._parent.get_name() }}, {{ this.data_json }});
+        geomapLegend({{ this._parent.get_name() }}, {{ this.data_json }});
         {% endmacro %}
         """
     )
@@ -409,9 +412,8 @@ class Legend(MacroElement):
         self.data = dict(data)
         self.position = position
         self.data_json = script_json({**data, "position": position})
-        self.js = one_line(LEGEND_JS)
         self.css = LEGEND_CSS
-        self.css_js = style_script(compact_css(LEGEND_CSS), style_id="geomap-legend-css")
+        needs_script(self)  # geomapLegend (the page script :data:`LEGEND_JS`) and its CSS
 
 
 def legend_element(

@@ -30,8 +30,8 @@ import folium
 from branca.element import MacroElement
 from folium.template import Template
 
-from geomap.layers import legend
-from geomap.layers.encoding import compact_css, one_line, script_json, style_script
+from geomap.layers.encoding import script_json
+from geomap.layers.shared import needs_script
 
 __all__ = ["MARKERS", "UNITS", "LiveUpdates", "page_html", "page_with_update", "update_json"]
 
@@ -62,8 +62,7 @@ class LiveUpdates(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this.css_js }}
-        {{ this.js }}({{ this._parent.get_name() }}, {{ this.units_json }}, {{ this.markers_json }}, {{ this.legend_js }});
+        geomapLive({{ this._parent.get_name() }}, {{ this.units_json }}, {{ this.markers_json }});
         {% endmacro %}
         """
     )
@@ -73,9 +72,7 @@ class LiveUpdates(MacroElement):
         self._name = "LiveUpdates"
         self.units_json = script_json(units)
         self.markers_json = script_json(markers)
-        self.js = one_line(_APPLY_JS)
-        self.legend_js = one_line(legend.LEGEND_JS)
-        self.css_js = style_script(compact_css(legend.LEGEND_CSS), style_id="geomap-legend-css")
+        needs_script(self)  # geomapLive (the page script :data:`_APPLY_JS`), drawing with geomapLegend
 
 
 def update_json(update: Mapping[str, Any]) -> str:

@@ -33,22 +33,19 @@ from folium.template import Template
 
 from geomap.directory import privacy, schema
 from geomap.i18n import N_, _
-from geomap.layers.assets import LocalMarkerCluster
 from geomap.layers.encoding import (
     CODE_ALPHABET,
     PLAIN_JS,
     code_width,
-    compact_css,
     decode_code,
     encode_code,
     front_code,
     front_decode,
-    one_line,
     plain_text,
     script_json,
     split_common,
-    style_script,
 )
+from geomap.layers.shared import needs_script
 from geomap.settings import get_settings
 
 __all__ = ["CONFIDENTIAL_NOTICE", "DEFAULT_POPUP_FIELDS", "MARKER_CLASS", "marker_layer", "popup_html"]
@@ -101,10 +98,9 @@ _CSS = """
 .geomap-popup th { text-align: left; font-weight: 500; color: #52606d; padding: 1px 8px 1px 0;
   vertical-align: top; white-space: nowrap; }
 .geomap-popup td { padding: 1px 0; }
-.marker-cluster-small, .marker-cluster-medium, .marker-cluster-large {
-  background-color: rgba(232, 89, 12, 0.35); }
-.marker-cluster-small div, .marker-cluster-medium div, .marker-cluster-large div {
-  background-color: rgba(196, 72, 8, 0.92); color: #ffffff; font-weight: 600; }
+.marker-cluster { background: rgba(232, 89, 12, 0.35); border-radius: 20px; }
+.marker-cluster div { width: 30px; height: 30px; margin: 5px; border-radius: 15px; text-align: center;
+  font: 600 12px/30px sans-serif; background: rgba(196, 72, 8, 0.92); color: #ffffff; }
 """
 
 
@@ -224,6 +220,115 @@ def popup_html(
     return "".join(parts)
 
 
+#: The marker layer's own clustering (``cluster=True``), without a plugin: at each zoom the shown
+#: records are grouped greedily (a record joins the group whose first record is nearest, within
+#: ``d.cluster`` pixels, found through a grid of that size), once per zoom and filter, and only
+#: the groups in view are drawn: a count icon (``marker-cluster``, as Leaflet.markercluster draws
+#: them) or, for a group of one, the record's circle marker, made on first use. Clicking a count
+#: zooms in to its records; at the map's last zoom it spreads them in a ring. ``getLayers()``
+#: gives the shown records' markers and ``getBounds()`` their extent (as a cluster group's).
+#: Part of :data:`_MARKERS_JS` (uses its ``rows``, ``shown``, ``marker`` and ``el``).
+_CLUSTERS_JS = """{
+        onAdd: function (map) {
+            this._levels = {};
+            this._drawn = new Set();
+            map.on("moveend", this._draw, this);
+            this._draw();
+        },
+        onRemove: function (map) {
+            map.off("moveend", this._draw, this);
+            this._unspread();
+            this.clearLayers();
+            this._drawn = new Set();
+        },
+        getLayers: function () {
+            var out = [];
+            for (var k = 0; k < rows.length; k++) { if (shown[k]) { out.push(marker(k)); } }
+            return out;
+        },
+        getBounds: function () {
+            var b = L.latLngBounds([]);
+            for (var k = 0; k < rows.length; k++) { if (shown[k]) { b.extend([rows[k][0], rows[k][1]]); } }
+            return b;
+        },
+        geomapShow: function (idx) {
+            shown = wanted(idx);
+            this._levels = {};
+            this._draw();
+        },
+        _group: function (z) {
+            var map = this._map, r = d.cluster, cells = new Map(), out = [];
+            for (var k = 0; k < rows.length; k++) {
+                if (!shown[k]) { continue; }
+                var p = map.project([rows[k][0], rows[k][1]], z), cx = Math.floor(p.x / r), cy = Math.floor(p.y / r);
+                var best = null, near = r * r;
+                for (var i = -1; i <= 1; i++) {
+                    for (var j = -1; j <= 1; j++) {
+                        (cells.get((cx + i) * 4194304 + cy + j) || []).forEach(function (c) {
+                            var dx = c.x0 - p.x, dy = c.y0 - p.y;
+                            if (dx * dx + dy * dy <= near) { near = dx * dx + dy * dy; best = c; }
+                        });
+                    }
+                }
+                if (best) {
+                    best.m.push(k); best.sx += p.x; best.sy += p.y;
+                } else {
+                    var c = {x0: p.x, y0: p.y, sx: p.x, sy: p.y, m: [k]}, key = cx * 4194304 + cy;
+                    out.push(c);
+                    if (!cells.has(key)) { cells.set(key, []); }
+                    cells.get(key).push(c);
+                }
+            }
+            out.forEach(function (c) { c.x = c.sx / c.m.length; c.y = c.sy / c.m.length; });
+            return out;
+        },
+        _icon: function (c, z) {
+            var n = c.m.length, box = el("div"), self = this;
+            box.appendChild(el("span", null, String(n)));
+            var size = n < 10 ? "small" : (n < 100 ? "medium" : "large");
+            var icon = L.marker(this._map.unproject([c.x, c.y], z), {
+                icon: L.divIcon({html: box, className: "marker-cluster marker-cluster-" + size, iconSize: [40, 40]})
+            });
+            icon.on("click", function () { self._open(c, icon); });
+            return icon;
+        },
+        _open: function (c, icon) {
+            var map = this._map, z = map.getZoom(), b = L.latLngBounds(c.m.map(function (k) { return [rows[k][0], rows[k][1]]; }));
+            var to = Math.min(Math.max(map.getBoundsZoom(b, false, [40, 40]), z + 1), map.getMaxZoom());
+            if (to > z) { map.setView(b.getCenter(), to); return; }
+            this._unspread();
+            var n = c.m.length, ring = Math.max(24, n * 16 / (2 * Math.PI)), self = this;
+            this.removeLayer(icon);
+            this._drawn.delete(icon);
+            this._spread = c.m.map(function (k, i) {
+                var m = marker(k), a = 2 * Math.PI * i / n, home = m.getLatLng();
+                m.setLatLng(map.unproject([c.x + ring * Math.cos(a), c.y + ring * Math.sin(a)], z));
+                self.addLayer(m);
+                self._drawn.add(m);
+                return [m, home];
+            });
+        },
+        _unspread: function () {
+            (this._spread || []).forEach(function (s) { s[0].setLatLng(s[1]); });
+            this._spread = null;
+        },
+        _draw: function () {
+            var map = this._map;
+            if (!map) { return; }
+            this._unspread();
+            var z = map.getZoom(), self = this, want = new Set(), b = map.getPixelBounds(), pad = 2 * d.cluster;
+            if (!this._levels[z]) { this._levels[z] = this._group(z); }
+            this._levels[z].forEach(function (c) {
+                if (c.x < b.min.x - pad || c.x > b.max.x + pad || c.y < b.min.y - pad || c.y > b.max.y + pad) { return; }
+                want.add(c.m.length === 1 ? marker(c.m[0]) : (c.icon || (c.icon = self._icon(c, z))));
+            });
+            this._drawn.forEach(function (layer) { if (!want.has(layer)) { self.removeLayer(layer); } });
+            want.forEach(function (layer) { if (!self._drawn.has(layer)) { self.addLayer(layer); } });
+            this._drawn = want;
+        }
+    }"""
+
+
 #: Browser side of the markers: builds each popup and tooltip from the record's plain text with
 #: DOM calls and ``textContent`` only (never ``innerHTML``), so no record text is ever parsed as
 #: HTML. Texts arrive HTML-escaped and ``plain`` turns each back into characters exactly once
@@ -244,23 +349,29 @@ _MARKERS_JS = (
     }
     var at = 0;
     var fields = d.fields.map(function (f) {
-        var prev = "", items = (f.i || []).map(plain), j = f.j || 1;
-        var v = f.v.map(function (t) {
-            if (f.p) { prev = prev.slice(0, ABC.indexOf(t.charAt(0))) + plain(t.slice(1)); return prev; }
-            return plain(t);
-        });
-        if (f.i) {
-            v = v.map(function (s) {
-                var out = [];
-                for (var k = 0; k < s.length; k += j) { out.push(items[num(s, k, j)]); }
-                return out.join(", ");
-            });
-        }
-        var field = {label: plain(f.l), v: v, w: f.w, at: at};
+        var field = {label: plain(f.l), w: f.w, at: at, texts: null};
         at += f.w || 0;
+        field.all = function () {
+            if (field.texts) { return field.texts; }
+            var prev = "", items = (f.i || []).map(plain), j = f.j || 1;
+            var v = f.v.map(function (t) {
+                if (f.p) { prev = prev.slice(0, ABC.indexOf(t.charAt(0))) + plain(t.slice(1)); return prev; }
+                return plain(t);
+            });
+            if (f.i) {
+                v = v.map(function (s) {
+                    var out = [];
+                    for (var k = 0; k < s.length; k += j) { out.push(items[num(s, k, j)]); }
+                    return out.join(", ");
+                });
+            }
+            field.texts = v;
+            return v;
+        };
         return field;
     });
-    function value(f, r, n) { return f.w === undefined ? f.v[n] : f.v[num(r[4] || "", f.at, f.w)]; }
+    function codes(r) { var c = r[4] || ""; return d.combos ? d.combos[num(c, 0, c.length)] : c; }
+    function value(f, r, n) { return f.w === undefined ? f.all()[n] : f.all()[num(codes(r), f.at, f.w)]; }
     var notes = d.notes.map(plain);
     function el(tag, cls, text) {
         var e = document.createElement(tag);
@@ -304,41 +415,45 @@ _MARKERS_JS = (
         getPopup: function () { bind(this); return L.CircleMarker.prototype.getPopup.call(this); }
     });
     var styles = [0, 1, 2].map(function (k) { return Object.assign({}, d.style, d.styles[k]); });
-    var layers = d.rows.map(function (r, n) {
-        var marker = new Marker([r[0], r[1]], styles[(r[2] & 2) ? 2 : (r[2] & 1)]);
-        marker.geomapRow = n;
-        return marker;
-    });
-    target.on("mouseover", function (e) {
+    var rows = d.rows, made = [];
+    function marker(n) {
+        var m = made[n];
+        if (!m) {
+            var r = rows[n];
+            m = made[n] = new Marker([r[0], r[1]], styles[(r[2] & 2) ? 2 : (r[2] & 1)]);
+            m.geomapRow = n;
+        }
+        return m;
+    }
+    function wanted(idx) {
+        var want = rows.map(function () { return idx === null; });
+        if (idx !== null) { idx.forEach(function (k) { if (k >= 0 && k < rows.length) { want[k] = true; } }); }
+        return want;
+    }
+    var shown = wanted(null), holder;
+    if (d.cluster) {
+        holder = new (L.FeatureGroup.extend(""" + _CLUSTERS_JS + """))();
+        target.addLayer(holder);
+    } else {
+        holder = target;
+        rows.forEach(function (r, n) { target.addLayer(marker(n)); });
+        holder.geomapShow = function (idx) {
+            var want = wanted(idx);
+            rows.forEach(function (r, k) {
+                if (want[k] && !shown[k]) { target.addLayer(marker(k)); } else if (!want[k] && shown[k]) { target.removeLayer(marker(k)); }
+            });
+            shown = want;
+        };
+    }
+    holder.on("mouseover", function (e) {
         var m = e.layer;
         if (m instanceof Marker && !m.geomapBound) { bind(m); m.openTooltip(); }
     });
-    target.on("click", function (e) {
+    holder.on("click", function (e) {
         var m = e.layer;
         if (m instanceof Marker && !m.geomapBound) { bind(m); m.openPopup(); }
     });
-    function show(list) {
-        if (typeof target.addLayers === "function") {
-            target.addLayers(list);
-        } else {
-            list.forEach(function (layer) { target.addLayer(layer); });
-        }
-    }
-    show(layers);
-    var shown = layers.map(function () { return true; });
-    target.geomapShow = function (idx) {
-        var want = layers.map(function () { return idx === null; }), add = [], drop = [];
-        if (idx !== null) { idx.forEach(function (k) { if (k >= 0 && k < layers.length) { want[k] = true; } }); }
-        layers.forEach(function (layer, k) {
-            if (want[k] && !shown[k]) { add.push(layer); } else if (!want[k] && shown[k]) { drop.push(layer); }
-        });
-        shown = want;
-        if (drop.length) {
-            if (typeof target.removeLayers === "function") { target.removeLayers(drop); }
-            else { drop.forEach(function (layer) { target.removeLayer(layer); }); }
-        }
-        if (add.length) { show(add); }
-    };
+    return holder;
 })"""
 )
 
@@ -396,9 +511,40 @@ def _field_spec(
     return min(candidates, key=lambda c: c[0])[1:]
 
 
+def _shared_codes(codes: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """Each record's codes, or an index into the distinct code strings when that is smaller.
+
+    Records that share their dictionary values (the same organisation, services, town, hours,
+    ...) share one code string: with thousands of providers from a few hundred services, a
+    row then carries one or two characters instead of one per field. Returns the rows' code
+    strings and the payload's extra entry (``{"combos": [...]}``, or ``{}``). The code strings
+    are listed most used first (``combos[0]`` is ``""``, so a record with no codes still sends
+    none) and a row's index is written without leading zero digits (one character for the 76
+    most used).
+    """
+    counts: dict[str, int] = {}
+    for c in codes:
+        counts[c] = counts.get(c, 0) + 1
+    combos = ["", *sorted((c for c in counts if c), key=lambda c: -counts[c])]
+    if len(combos) < 2:
+        return codes, {}
+    width = code_width(len(combos))
+    where = {c: encode_code(i, width).lstrip(CODE_ALPHABET[0]) for i, c in enumerate(combos)}
+    shared = [where[c] for c in codes]
+    as_written = sum(len(c) + 3 for c in codes if c)
+    by_index = _json_len(combos) + sum(len(c) + 3 for c in shared if c) + 12
+    if by_index >= as_written:
+        return codes, {}
+    return shared, {"combos": combos}
+
+
 def _decode_fields(payload: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """``[(label, [text per record])]`` from a payload, as the page script reads it."""
     rows = payload["rows"]
+    combos = payload.get("combos")
+    row_codes = [r[4] if len(r) > 4 else "" for r in rows]
+    if combos is not None:
+        row_codes = [combos[decode_code(c, 0, len(c))] for c in row_codes]
     out = []
     at = 0
     for f in payload["fields"]:
@@ -411,7 +557,7 @@ def _decode_fields(payload: dict[str, Any]) -> list[tuple[str, list[str]]]:
             j = f.get("j", 1)
             values = [_ITEM_SEPARATOR.join(items[decode_code(v, k, j)] for k in range(0, len(v), j)) for v in values]
         if "w" in f:
-            texts = [values[decode_code(r[4] if len(r) > 4 else "", at, f["w"])] for r in rows]
+            texts = [values[decode_code(c, at, f["w"])] for c in row_codes]
             at += f["w"]
         else:
             texts = values
@@ -435,16 +581,16 @@ class _CircleMarkers(MacroElement):
     one plain (unescaped) text per record, ``""`` when blank. The page gets each field in the
     smallest of a few plain encodings (:func:`_field_spec`) and one row per record:
     ``[lat, lon, flags, title, codes]``, the coordinates as written and ``codes`` the
-    concatenated codes of the dictionary fields (trailing zero codes left out). The browser
+    concatenated codes of the dictionary fields (trailing zero codes left out), or, when
+    smaller, the index of the record's code string among the distinct ones
+    (``"combos"``, :func:`_shared_codes`). The browser
     inserts every text as a text node (:data:`_MARKERS_JS`).
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this.css_js }}
-        {{ this.js }}({{ this._parent.get_name() }}, {{ this.payload_json() }});
-        {% if this.register_as %}(window.geomapLayers = window.geomapLayers || {})[{{ this.register_json }}] = {{ this._parent.get_name() }};{% endif %}
+        {% if this.register_as %}(window.geomapLayers = window.geomapLayers || {})[{{ this.register_json }}] = {% endif %}geomapMarkers({{ this._parent.get_name() }}, {{ this.payload_json() }});
         {% endmacro %}
         """
     )
@@ -457,8 +603,10 @@ class _CircleMarkers(MacroElement):
         items: dict[str, list[list[str]]] | None = None,
         link: int,
         register_as: str | None = None,
+        cluster: int | None = None,
     ) -> None:
         super().__init__()
+        self.cluster = cluster
         self._name = "CircleMarkers"
         self.register_as = register_as
         self.register_json = script_json(register_as)
@@ -470,8 +618,7 @@ class _CircleMarkers(MacroElement):
             {**style, "className": MARKER_CLASS} for style in (_MARKER_STYLE, _FICTIONAL_STYLE, _CONFIDENTIAL_STYLE)
         ]
         self.css = _CSS
-        self.css_js = style_script(compact_css(_CSS), style_id="geomap-marker-css")
-        self.js = one_line(_MARKERS_JS)
+        needs_script(self)  # geomapMarkers (the page script :data:`_MARKERS_JS`) and its CSS
 
     @property
     def labels(self) -> list[str]:
@@ -497,18 +644,20 @@ class _CircleMarkers(MacroElement):
             if field_codes is not None:
                 codes = [c + encode_code(v, spec["w"]) for c, v in zip(codes, field_codes, strict=True)]
         common_style, styles = split_common(self.styles)
+        codes, combos = _shared_codes([c.rstrip(CODE_ALPHABET[0]) for c in codes])
         rows = []
         for r, c in zip(self.rows, codes, strict=True):
-            c = c.rstrip(CODE_ALPHABET[0])
             rows.append([*r[:3], esc(r[3]), c] if c else [*r[:3], esc(r[3])])
         return {
             "rows": rows,
+            **combos,
             "fields": specs,
             "abc": CODE_ALPHABET,
             "link": self.link,
             "style": common_style,
             "styles": styles,
             "notes": [esc(t) for t in (_(schema.FICTIONAL_NOTICE), _(CONFIDENTIAL_NOTICE), _fictional_tip())],
+            **({"cluster": self.cluster} if self.cluster else {}),
         }
 
     def payload_json(self) -> str:
@@ -587,8 +736,10 @@ def marker_layer(
         Output of :func:`geomap.directory.privacy.public_view` (EPSG:4326, Point geometry;
         records without a geometry are not drawn).
     cluster
-        Group nearby markers (Leaflet.markercluster, served locally). The map needs an explicit
-        ``max_zoom`` (see :func:`geomap.layers.assets.offline_map`).
+        Group nearby markers at each zoom into count icons (the layer's own script: no plugin
+        to load; at 10,000 providers it draws in a few milliseconds where
+        Leaflet.markercluster built a grid for each of the map's zoom levels). Clicking a count
+        zooms in to its markers; at the map's ``max_zoom`` it spreads them in a ring.
     popup_fields
         Schema fields shown in the popup, in order; blank values are left out.
     name
@@ -601,7 +752,8 @@ def marker_layer(
         (:func:`~geomap.directory.privacy.view_for_role`); its confidential sites are drawn in
         red with a do-not-share notice. Anything else must be a public view.
     register_as
-        If given, the page keeps the layer as ``window.geomapLayers[register_as]``, so that a
+        If given, the page keeps the layer holding the markers (the group, or the clustering
+        layer in it) as ``window.geomapLayers[register_as]``, so that a
         filter can choose the markers shown without sending them again:
         ``layer.geomapShow(positions)`` shows only the markers at those positions among the
         located records (in the order of ``public_directory``), ``geomapShow(null)`` all.
@@ -609,7 +761,8 @@ def marker_layer(
     Returns
     -------
     folium.map.Layer
-        A :class:`folium.FeatureGroup`, or a :class:`~geomap.layers.assets.LocalMarkerCluster`.
+        A :class:`folium.FeatureGroup` holding the markers (or, with ``cluster``, the layer
+        that groups them).
 
     Raises
     ------
@@ -650,13 +803,9 @@ def marker_layer(
         items=items,
         link=fields.index("website") if "website" in fields else -1,
         register_as=register_as,
+        cluster=max_cluster_radius if cluster else None,
     )
-    if cluster:
-        group: folium.map.Layer = LocalMarkerCluster(
-            name=name, options={"maxClusterRadius": max_cluster_radius, "showCoverageOnHover": False}
-        )
-    else:
-        group = folium.FeatureGroup(name=name)
+    group = folium.FeatureGroup(name=name)
     element.add_to(group)
     return group
 

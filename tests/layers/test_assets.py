@@ -68,9 +68,9 @@ def test_bounds_centre_the_map_and_fit():
     assert "fitBounds" in m.get_root().render()
 
 
-def test_marker_cluster_assets_follow_the_map_asset_base(providers):
+def test_marker_cluster_assets_follow_the_map_asset_base():
     m = assets.offline_map(location=(0, 0), asset_base="/here/vendor")
-    marker_layer(providers, cluster=True).add_to(m)
+    assets.LocalMarkerCluster().add_to(m)
     html = m.get_root().render()
     assert "/here/vendor/leaflet.markercluster/leaflet.markercluster.js" in _asset_tags(html)
     assert "/here/vendor/leaflet.markercluster/MarkerCluster.Default.css" in _asset_tags(html)
@@ -90,6 +90,7 @@ def test_external_assets_names_a_cdn_plugin():
 def test_standalone_html_inlines_every_asset(providers):
     m = assets.offline_map(location=(0, 0), online_tiles=False)
     marker_layer(providers).add_to(m)
+    assets.LocalMarkerCluster().add_to(m)  # a plugin's script and style sheets (with images)
     html = assets.standalone_html(m, title="Export")
     assert "<script src=" not in html
     assert '<link rel="stylesheet"' not in html

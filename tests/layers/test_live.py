@@ -12,7 +12,7 @@ from shapely.geometry import Point, box
 
 from geomap.analysis.coverage import coverage_by_unit
 from geomap.directory import privacy
-from geomap.layers import coverage_map, encoding, legend, live
+from geomap.layers import assets, coverage_map, encoding, legend, live
 
 #: ``window.geomapApply`` being defined (the page scripts are compacted: no spaces).
 APPLY_DEFINED = re.compile(r"window\.geomapApply\s*=\s*function")
@@ -74,6 +74,11 @@ def view(directory) -> gpd.GeoDataFrame:
     return privacy.public_view(directory)
 
 
+def _page(fmap) -> str:
+    """The map's page with the layers' shared script inlined (as a file export has it)."""
+    return assets.standalone_html(fmap)
+
+
 def _registered(html_text: str, name: str) -> bool:
     return f"(window.geomapLayers = window.geomapLayers || {{}})[{encoding.script_json(name)}] =" in html_text
 
@@ -110,7 +115,7 @@ def test_update_json_is_script_safe_and_round_trips():
 
 def test_coverage_base_registers_units_and_markers_and_defines_apply(units, view):
     base = coverage_map.coverage_base(units, view)
-    html_text = live.page_html(base)
+    html_text = _page(base)
     assert _registered(html_text, live.UNITS)
     assert _registered(html_text, live.MARKERS)
     assert APPLY_DEFINED.search(html_text)
@@ -129,7 +134,7 @@ def test_coverage_base_registers_units_and_markers_and_defines_apply(units, view
 
 
 def test_coverage_base_without_located_records_has_no_marker_layer(units, view):
-    html_text = live.page_html(coverage_map.coverage_base(units, view.iloc[0:0]))
+    html_text = _page(coverage_map.coverage_base(units, view.iloc[0:0]))
     assert _registered(html_text, live.UNITS)
     assert not _registered(html_text, live.MARKERS)
     assert APPLY_DEFINED.search(html_text)
@@ -278,7 +283,7 @@ def test_update_fits_in_a_page_and_applies_to_the_base(units, directory, view):
     table = coverage_by_unit(units, directory, services=["shelter"])
     update = coverage_map.coverage_update(units, table, view, visible=pd.Index([10]), caption="Services: Shelter.")
     text = live.update_json(update)
-    page = live.page_with_update(live.page_html(coverage_map.coverage_base(units, view)), text)
+    page = live.page_with_update(_page(coverage_map.coverage_base(units, view)), text)
     assert page.rstrip().endswith(f"<script>window.geomapApply({text});</script></html>")
     assert APPLY_DEFINED.search(page).start() < page.index(f"window.geomapApply({text})")
     assert json.loads(text)["markers"] == [0]

@@ -13,7 +13,7 @@ import pytest
 from shapely.geometry import LineString, Point
 
 from geomap.directory import privacy, schema
-from geomap.layers import assets, markers
+from geomap.layers import assets, markers, shared
 
 from .conftest import urls
 
@@ -200,16 +200,25 @@ def test_rows_keep_coordinates_as_written_next_to_each_other():
     assert payload["rows"][1][:2] == [round(6 + 1 / 997, 5), round(3 + 1 / 1000, 5)]
 
 
-def test_cluster_uses_local_assets_and_plain_group_needs_none(providers):
-    clustered = markers.marker_layer(providers, cluster=True)
-    assert isinstance(clustered, assets.LocalMarkerCluster)
-    assert all(url.startswith("/app/static/vendor/") for _, url in clustered.default_js + clustered.default_css)
-    plain = markers.marker_layer(providers, cluster=False)
-    assert type(plain) is folium.FeatureGroup
-    m = assets.offline_map(location=(0, 0))
-    plain.add_to(m)
-    assert "markercluster" not in m.get_root().render().lower()
-    assert urls(m.get_root().render()) == set()
+def test_clusters_and_plain_markers_load_no_plugin(providers):
+    for cluster in (True, False):
+        layer = markers.marker_layer(providers, cluster=cluster, max_cluster_radius=55)
+        assert type(layer) is folium.FeatureGroup
+        assert _element(layer).payload().get("cluster") == (55 if cluster else None)
+        m = assets.offline_map(location=(0, 0))
+        layer.add_to(m)
+        html = m.get_root().render()
+        assert "markercluster" not in html.lower()
+        assert urls(html) == set()
+        assert _asset_tags(html) == [
+            "/app/static/vendor/leaflet/leaflet.js",
+            "/app/static/vendor/leaflet/leaflet.css",
+            shared.script_url(),
+        ]
+
+
+def _asset_tags(html: str) -> list[str]:
+    return re.findall(r'<(?:script src|link rel="stylesheet" href)="([^"]+)"', html)
 
 
 def test_bad_inputs_are_refused(providers):
@@ -232,3 +241,35 @@ def test_points_in_another_crs_are_reprojected(providers):
 def test_duplicate_index_labels_are_fine(providers):
     providers.index = [4, 4, 4]
     assert len(_rows(markers.marker_layer(providers))) == 2
+
+
+def test_records_sharing_their_values_share_one_code_string(monkeypatch):
+    # 600 records drawn from 3 kinds: each row sends the index of its kind's code string.
+    n = 600
+    kinds = [("Org A", "shelter", "Kano", "Mon-Fri"), ("Org B", "legal_aid", "Jos", ""), ("Org C", "medical", "Uyo", "24/7")]
+    pick = [kinds[i % 3] for i in range(n)]
+    directory = gpd.GeoDataFrame(
+        {
+            "name": [f"Service {i}" for i in range(n)],
+            "organisation": [k[0] for k in pick],
+            "service_types": [k[1] for k in pick],
+            "town": [k[2] for k in pick],
+            "hours": [k[3] for k in pick],
+            "phone": [f"+234 {i:05d}" for i in range(n)],
+            "confidential": [False] * n,
+        },
+        geometry=[Point(3 + i / 1000, 6 + i / 997) for i in range(n)],
+        crs="EPSG:4326",
+    )
+    element = _element(markers.marker_layer(directory))
+    payload = element.payload()
+    assert payload["combos"][0] == "" and len(payload["combos"]) == 4
+    assert all(len(r) == 4 or len(r[4]) == 1 for r in payload["rows"])
+    shared = element.records()
+    assert shared[1]["fields"]["Organisation"] == "Org B" and shared[1]["fields"]["Town"] == "Jos"
+    assert shared[2]["fields"]["Opening hours"] == "24/7" and "Opening hours" not in shared[1]["fields"]
+    monkeypatch.setattr(markers, "_shared_codes", lambda codes: (codes, {}))
+    plain = _element(markers.marker_layer(directory))
+    assert "combos" not in plain.payload()
+    assert plain.records() == shared
+    assert len(json.dumps(plain.payload())) > len(json.dumps(payload)) + 2 * n  # 3-4 codes -> 1 each
