@@ -36,7 +36,7 @@ import shapely
 from pyproj import CRS
 from rapidfuzz import fuzz, process
 
-from geomap.i18n import N_, Message
+from geomap.i18n import N_, Message, Number, in_turn
 from geomap.io import limits
 from geomap.io.sources import display_name, read_source, source_path
 from geomap.settings import get_settings
@@ -601,17 +601,21 @@ def _repair(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
     return out, int(bad.sum())
 
 
-def _dropped_note(
-    features: pd.DataFrame, dropped: dict[str, list[int]], det: dict[str, Any], *, limit: int = 20
-) -> str:
-    """One note naming the features left out (by number, code and name) and why, or ``""``.
+_NO_GEOMETRY = Message(N_("no geometry"))
+_NO_IDENT = Message(N_("no code or name"))
 
-    ``dropped`` maps a reason (``"no geometry"``, ``"Point geometry, not a polygon"`` …) to
+
+def _dropped_note(
+    features: pd.DataFrame, dropped: dict[Message, list[int]], det: dict[str, Any], *, limit: int = 20
+) -> Message | None:
+    """One note naming the features left out (by number, code and name) and why, or ``None``.
+
+    ``dropped`` maps a reason (a message: no geometry, a Point geometry, not a polygon …) to
     0-based feature positions in the file; ``features`` is the file's attribute table.
     """
     items = sorted((i, why) for why, rows in dropped.items() for i in rows)
     if not items:
-        return ""
+        return None
     codes = _text_col(features[det["code_col"]]) if det.get("code_col") in features else None
     names = _text_col(features[det["name_col"]]) if det.get("name_col") in features else None
     shown = []
@@ -619,12 +623,15 @@ def _dropped_note(
         code = codes.iloc[i] if codes is not None else ""
         name = names.iloc[i] if names is not None else ""
         ident = [v for v in (code, name) if v]
-        who = " ".join([ident[0], f"({ident[1]})"] if len(ident) == 2 else ident) or "no code or name"
-        shown.append(f"feature {i + 1} {who}: {why}")
-    more = f"; and {len(items) - limit} more" if len(items) > limit else ""
-    return (
-        f"{len(items)} feature(s) left out because they have no polygon, so these units are "
-        f"missing from the layer: {'; '.join(shown)}{more}"
+        who = " ".join([ident[0], f"({ident[1]})"] if len(ident) == 2 else ident) or _NO_IDENT
+        # Translators: {number} is the feature's position in the file; {who} its code and name as written.
+        shown.append(Message(N_("feature {number} {who}: {why}"), number=i + 1, who=who, why=why))
+    listed = in_turn(shown)
+    if len(items) > limit:
+        listed = Message(N_("{listed}; and {n} more"), listed=listed, n=Number(len(items) - limit))
+    return Message(
+        N_("{n} feature(s) left out because they have no polygon, so these units are missing from the layer: {listed}"),
+        n=Number(len(items)), listed=listed,
     )
 
 
@@ -753,12 +760,12 @@ def read_boundaries(
         A file over the upload limit (checked before it is read).
     """
     raw, label, ext = _read_layer(source, filename)
-    notes: list[str] = []
+    notes: list[Message] = []  # said in the reader's language where shown (i18n.render)
     raw, features, file_types, dropped = _polygon_features(raw, label)
     raw, source_crs, crs_assumed = _to_wgs84(raw, label, ext, notes)
     raw, repaired = _repair(raw)
     if repaired:
-        notes.append(f"{repaired} invalid geometries repaired (shapely make_valid)")
+        notes.append(Message(N_("{n} invalid geometries repaired (shapely make_valid)"), n=Number(repaired)))
     raw = _drop_lost(raw, file_types, dropped)
     det = _chosen_columns(raw, label, level, name_col=name_col, code_col=code_col, parent_col=parent_col)
     lvl = _level(raw, label, level, det)
@@ -819,7 +826,7 @@ def _read_layer(source: Any, filename: str | None) -> tuple[gpd.GeoDataFrame, st
 
 def _polygon_features(
     raw: gpd.GeoDataFrame, label: str
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.Series, dict[str, list[int]]]:
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.Series, dict[Message, list[int]]]:
     """Step 2: drop features without geometry; refuse a file with no polygon at all.
 
     Every feature keeps its 0-based position in the file, so a dropped one can be named.
@@ -834,7 +841,7 @@ def _polygon_features(
         msg = f"{label}: the file has no geometries"
         raise ValueError(msg)
     file_types = raw.geom_type.where(~blank, "")
-    dropped: dict[str, list[int]] = {"no geometry": [int(i) for i in np.flatnonzero(blank)]}
+    dropped: dict[Message, list[int]] = {_NO_GEOMETRY: [int(i) for i in np.flatnonzero(blank)]}
     raw = raw[~blank]
     kinds = set(raw.geom_type.unique())
     if not kinds & {"Polygon", "MultiPolygon", "GeometryCollection"}:
@@ -844,7 +851,7 @@ def _polygon_features(
 
 
 def _to_wgs84(
-    raw: gpd.GeoDataFrame, label: str, ext: str, notes: list[str]
+    raw: gpd.GeoDataFrame, label: str, ext: str, notes: list[Message]
 ) -> tuple[gpd.GeoDataFrame, str, bool]:
     """Step 3: the layer in EPSG:4326, its source CRS as text, and whether the CRS was assumed."""
     crs_assumed = False
@@ -858,7 +865,7 @@ def _to_wgs84(
             raise ValueError(msg)
         raw = raw.set_crs(4326)
         crs_assumed = True
-        notes.append("no CRS in the file: coordinates look like degrees, EPSG:4326 assumed")
+        notes.append(Message(N_("no CRS in the file: coordinates look like degrees, EPSG:4326 assumed")))
     elif CRS.from_user_input(raw.crs).is_geographic and not _looks_like_degrees(raw):
         # GeoJSON without a "crs" member is read as EPSG:4326 whatever its numbers are
         said = (
@@ -879,15 +886,15 @@ def _to_wgs84(
     return raw, source_crs.to_string(), crs_assumed
 
 
-def _drop_lost(raw: gpd.GeoDataFrame, file_types: pd.Series, dropped: dict[str, list[int]]) -> gpd.GeoDataFrame:
+def _drop_lost(raw: gpd.GeoDataFrame, file_types: pd.Series, dropped: dict[Message, list[int]]) -> gpd.GeoDataFrame:
     """Step 4: drop what repair left without a polygon (a Point, a LineString, no area), noting why."""
     lost = raw.geometry.isna()
     for i in raw.index[lost]:
         kind = file_types[i]
         if kind in ("Polygon", "MultiPolygon"):
-            why = f"{kind} with no area after repair"
+            why = Message(N_("{kind} with no area after repair"), kind=kind)
         else:
-            why = f"{kind} geometry, not a polygon"
+            why = Message(N_("{kind} geometry, not a polygon"), kind=kind)
         dropped.setdefault(why, []).append(int(i))
     return raw[~lost].reset_index(drop=True)
 
@@ -923,7 +930,7 @@ def _level(raw: gpd.GeoDataFrame, label: str, level: int | None, det: dict[str, 
 
 
 def _codes_and_names(
-    raw: gpd.GeoDataFrame, det: dict[str, Any], lvl: int, notes: list[str]
+    raw: gpd.GeoDataFrame, det: dict[str, Any], lvl: int, notes: list[Message]
 ) -> tuple[pd.Series, pd.Series]:
     """Step 7: each unit's code and name (one standing in for the other where missing)."""
     names = _text_col(raw[det["name_col"]]) if det["name_col"] else None
@@ -934,7 +941,7 @@ def _codes_and_names(
             if alt:
                 det["code_col"] = alt
                 codes = _text_col(raw[alt])
-                notes.append("shapeISO is empty or repeated: shapeID used as the code")
+                notes.append(Message(N_("shapeISO is empty or repeated: shapeID used as the code")))
     if det["scheme"] == "INEGI" and codes is not None and codes.str.fullmatch(r"\d+").all():
         width = 2 if lvl == 1 else 5
         codes = codes.str.zfill(width)  # INEGI keys are zero-padded ("01", "01001")
@@ -942,11 +949,11 @@ def _codes_and_names(
         names = codes.copy()
     if codes is None:
         codes = names.copy()
-        notes.append("no code column: the unit names are used as codes")
+        notes.append(Message(N_("no code column: the unit names are used as codes")))
     empty = codes == ""
     if empty.any():
         codes = codes.where(~empty, names)
-        notes.append(f"{int(empty.sum())} units without a code use their name as code")
+        notes.append(Message(N_("{n} units without a code use their name as code"), n=Number(int(empty.sum()))))
     return codes, names
 
 
@@ -980,7 +987,7 @@ def _unit_frame(
     return out
 
 
-def _merge_shared_codes(out: gpd.GeoDataFrame, label: str, det: dict[str, Any], notes: list[str]) -> gpd.GeoDataFrame:
+def _merge_shared_codes(out: gpd.GeoDataFrame, label: str, det: dict[str, Any], notes: list[Message]) -> gpd.GeoDataFrame:
     """Step 9: rows sharing a code and name become one unit; a code with two names is refused."""
     dup = out["code"].duplicated(keep=False)
     if not dup.any():
@@ -1000,21 +1007,21 @@ def _merge_shared_codes(out: gpd.GeoDataFrame, label: str, det: dict[str, Any], 
     merged = out[["code", "geometry"]].dissolve(by="code", sort=False)
     out = gpd.GeoDataFrame(first.merge(merged, left_on="code", right_index=True), geometry="geometry", crs=4326)
     out = out.reset_index(drop=True)
-    notes.append(f"{n_rows} rows merged into {len(out)} units (rows sharing a code and name)")
+    notes.append(Message(N_("{rows} rows merged into {units} units (rows sharing a code and name)"), rows=Number(n_rows), units=Number(len(out))))
     return out
 
 
 def _fill_parents(
-    out: gpd.GeoDataFrame, det: dict[str, Any], lvl: int, parents: gpd.GeoDataFrame | None, notes: list[str]
+    out: gpd.GeoDataFrame, det: dict[str, Any], lvl: int, parents: gpd.GeoDataFrame | None, notes: list[Message]
 ) -> gpd.GeoDataFrame:
     """Step 10: for level 2 without a parent column, the parent of largest shared area."""
     if lvl > 1 and not det["parent_col"]:
         if parents is not None:
             best = _largest_overlap(out, parents)
             out["parent_code"] = best["code"].to_numpy()
-            notes.append("parent_code from the largest area overlap with the given level-1 layer")
+            notes.append(Message(N_("parent_code from the largest area overlap with the given level-1 layer")))
         else:
-            notes.append(f"level {lvl} file without a parent column: pass parents= to fill parent_code")
+            notes.append(Message(N_("level {level} file without a parent column: pass parents= to fill parent_code"), level=lvl))
     return out
 
 

@@ -64,6 +64,7 @@ def _cmd_boundaries_check(args: argparse.Namespace) -> int:
 
     gdf = boundaries.read_boundaries(args.file, country=args.country)
     info = boundaries.describe_boundaries(gdf)
+    info["notes"] = [i18n.render(n) for n in info["notes"]]  # messages: said in the command's language
     for key, value in info.items():
         print(f"{key}: {value}")
     return 0

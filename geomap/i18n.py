@@ -63,6 +63,7 @@ __all__ = [
     "date",
     "direction",
     "format_like",
+    "in_turn",
     "isolate",
     "join",
     "ngettext",
@@ -336,6 +337,15 @@ class Message(str):
             return t.gettext(template).format(**values)
         except (KeyError, IndexError, ValueError):  # a broken translation must not hide the message
             return template.format(**values)
+
+
+def in_turn(parts: list[Message]) -> Message:
+    """Notes said one after the other (``"a; b"`` in English), as one message (``parts`` not empty)."""
+    out = parts[0]
+    for part in parts[1:]:
+        # Translators: two notes said one after the other; keep the separator of your language.
+        out = Message(N_("{first}; {then}"), first=out, then=part)
+    return out
 
 
 #: Parameter types a message formats itself (the others read the same in English as given).

@@ -99,7 +99,7 @@ def run_footprint(args: argparse.Namespace) -> int:
     for rec in P.project_issues(projects).itertuples(index=False):
         # Translators: one problem row of the project file: file, row number, field, value, reason.
         print("  " + _("{file} row {row}, {field} {value}: {reason}").format(
-            file=rec.source_file, row=rec.source_row, field=rec.field, value=repr(rec.value), reason=rec.reason))
+            file=rec.source_file, row=rec.source_row, field=rec.field, value=repr(rec.value), reason=i18n.render(rec.reason)))
     print(summary["headline"])
     if summary["units_not_reached"]:
         print(_("units not reached: {names}").format(names=i18n.join(summary["units_not_reached"])))

@@ -140,15 +140,6 @@ _PCODE_ELSEWHERE = "cannot be matched to this boundary layer"
 NATIONAL_NOTE = "stands for the whole country (national), not one unit; give a unit or coordinates to place it"
 
 
-def _then(parts: list[Message]) -> Message:
-    """Notes said one after the other (``"a; b"`` in English), as one message."""
-    out = parts[0]
-    for part in parts[1:]:
-        # Translators: two notes about one row said one after the other; keep the separator of your language.
-        out = Message(N_("{first}; {then}"), first=out, then=part)
-    return out
-
-
 # --------------------------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------------------------
@@ -735,7 +726,8 @@ def resolve_admin(
     pandas.DataFrame
         Indexed like ``codes``: ``admin1_code``, ``admin1_name`` (the matched unit, else NA),
         ``method`` (``"admin_code"``, ``"admin_name"`` or NA), ``confidence`` (0-1) and
-        ``reason`` (notes and problems joined with ``"; "``, empty when clean).
+        ``reason`` (notes and problems joined with ``"; "``, empty when clean; a
+        :class:`geomap.i18n.Message`, so its shower can say it in the reader's language).
         ``attrs["warnings"]``: file-level notes (p-codes of a scheme the layer does not carry,
         when the rows were placed by name).
     """
@@ -759,7 +751,8 @@ def resolve_admin(
             "admin1_name": pd.array(name_out, dtype="str"),
             "method": pd.array(method, dtype="str"),
             "confidence": conf,
-            "reason": ["; ".join(n) for n in notes],
+            # messages (object, not str, dtype: they keep their parts), said in the reader's language
+            "reason": pd.Series([i18n.in_turn(n) if n else "" for n in notes], index=codes_s.index, dtype=object),
         },
         index=codes_s.index,
     )
@@ -1166,7 +1159,7 @@ def _read_coordinates(df: pd.DataFrame, coord_notes: _Notes) -> _Coords:
     for r in np.flatnonzero(projected):
         coord_notes[r].append(_PROJECTED)
     for r in np.flatnonzero(usable & ~direct_ok & ~swap_ok):
-        coord_notes[r].append(Message(N_("{problems}; not used"), problems=_then(_out_of_range(lat[r], lon[r]))))
+        coord_notes[r].append(Message(N_("{problems}; not used"), problems=i18n.in_turn(_out_of_range(lat[r], lon[r]))))
     # the point as given (P) and with latitude/longitude swapped (Q); None where not possible
     # the point as given (P); the swapped one (Q) is made where P falls in no unit
     p_pts = _points_where(lon, lat, direct_ok)
@@ -1268,7 +1261,7 @@ def _place_nearest(rows: _Rows, co: _Coords, u: _Units, r: int, *, near: tuple) 
             rows.coord_notes[r].append(Message(
                 N_("{problems}; with latitude and longitude swapped the point is outside {country} "
                    "({distance} from the nearest unit); not used"),
-                problems=_then(_out_of_range(co.lat[r], co.lon[r])), country=label, distance=far,
+                problems=i18n.in_turn(_out_of_range(co.lat[r], co.lon[r])), country=label, distance=far,
             ))
 
 

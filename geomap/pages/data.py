@@ -141,6 +141,7 @@ def _boundary_section(ctx) -> None:
                 data = bup.getvalue()
                 gdf = boundaries.read_boundaries(data, filename=bup.name, country=ctx.country)
                 info = boundaries.describe_boundaries(gdf)
+                info["notes"] = [i18n.render(n) for n in info["notes"]]  # messages: said in the page's language
             except ValueError as exc:
                 st.error(str(exc))
             else:

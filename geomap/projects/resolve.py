@@ -16,6 +16,7 @@ import pandas as pd
 from geomap import boundaries
 from geomap.directory import schema
 from geomap.directory.resolve import resolve_admin
+from geomap.i18n import N_, Message, in_turn
 from geomap.projects.readers import read_projects
 from geomap.projects.schema import (
     _CODE_LIKE,
@@ -38,16 +39,28 @@ __all__ = ["load_projects", "project_issues", "project_row_accounting", "resolve
 
 _missing = schema.is_missing
 _ISSUE_COLUMNS = ["source_file", "source_row", "field", "value", "reason", "status"]
+_BLANK_NAME = Message(N_("project name is blank"))
+_NO_UNIT_GIVEN = Message(N_("no admin-1 unit given; name the unit(s), or 'national' for the whole country"))
+_NONE_RESOLVED = Message(N_("no admin-1 unit resolved"))
 
 
 class _Issues:
-    """Problems per row: ``[field, value, reason]`` lists, in the order found."""
+    """Problems per row: ``[field, value, reason]`` lists, in the order found.
+
+    Each reason is a :class:`geomap.i18n.Message`: its English text, said in the reader's
+    language where it is shown (:func:`geomap.i18n.render`).
+    """
 
     def __init__(self, n: int) -> None:
         self.rows: list[list[list[Any]]] = [[] for _ in range(n)]
 
-    def note(self, i: int, fld: str, value: Any, reason: str) -> None:
+    def note(self, i: int, fld: str, value: Any, reason: Message) -> None:
         self.rows[i].append([fld, "" if _missing(value) else str(value), reason])
+
+
+def _quote(value: Any) -> str:
+    """A cell's text quoted as the user typed it (``'Jaliscx'``), never translated."""
+    return repr(str(value))
 
 
 def _country_keys(units: pd.DataFrame, country: str) -> set[str]:
@@ -125,7 +138,7 @@ def resolve_projects(raw: pd.DataFrame, units: pd.DataFrame, *, country: str) ->
     df["fictional"] = pd.Series([schema.parse_bool(v) for v in df["fictional"].tolist()], dtype=object)
     for i, v in enumerate(df["project"].tolist()):
         if _missing(v):
-            issues.note(i, "project", v, "project name is blank")
+            issues.note(i, "project", v, _BLANK_NAME)
     whole, items = _unit_items(df, country, keys, issues)
     unit_codes, methods, confs = _resolved_units(items, units, len(df), country, issues)
     all_codes = units["code"].astype(str).tolist()
@@ -170,7 +183,8 @@ def _row_countries(df: pd.DataFrame, country: str, keys: set[str], issues: _Issu
             iso3.append(other)
         else:
             iso3.append(None)
-            issues.note(i, "country", v, f"unknown country {str(v)!r}; use an ISO 3166-1 code such as {country}")
+            issues.note(i, "country", v, Message(N_("unknown country {value}; use an ISO 3166-1 code such as {country}"),
+                                                  value=_quote(v), country=country))
     return pd.Series(iso3, dtype=object)
 
 
@@ -183,7 +197,8 @@ def _type_vocabularies(df: pd.DataFrame, issues: _Issues) -> None:
         for i, v in enumerate(df[fld].tolist()):
             code = parser(v)
             if code is None and not _missing(v):
-                issues.note(i, fld, v, f"{fld} {str(v)!r} is not in the list; expected one of {', '.join(vocab)} (or their labels)")
+                issues.note(i, fld, v, Message(N_("{field} {value} is not in the list; expected one of {items} (or their labels)"),
+                                                field=fld, value=_quote(v), items=tuple(vocab)))
             vals.append(code)
         df[fld] = pd.Series(vals, dtype=object)
 
@@ -199,7 +214,7 @@ def _type_dates(df: pd.DataFrame, issues: _Issues) -> None:
             else:
                 d = schema.parse_date(v)
             if d is None and not _missing(v):
-                issues.note(i, fld, v, f"unreadable date {str(v)!r}; use YYYY-MM-DD")
+                issues.note(i, fld, v, Message(N_("unreadable date {value}; use YYYY-MM-DD"), value=_quote(v)))
             vals.append(pd.NaT if d is None else pd.Timestamp(d))
         df[fld] = pd.to_datetime(pd.Series(vals, dtype="datetime64[ns]"))
 
@@ -210,7 +225,7 @@ def _type_budgets(df: pd.DataFrame, issues: _Issues) -> None:
     for i, (v, cur) in enumerate(zip(df["budget"].tolist(), df["currency"].tolist())):
         amount, cell_cur = parse_amount(v)
         if amount is None and not _missing(v):
-            issues.note(i, "budget", v, f"unreadable budget {str(v)!r}; write a number such as 150000")
+            issues.note(i, "budget", v, Message(N_("unreadable budget {value}; write a number such as 150000"), value=_quote(v)))
         budgets.append(np.nan if amount is None else amount)
         c = None if _missing(cur) else str(cur).strip().upper()
         currencies.append(c or cell_cur)
@@ -225,7 +240,7 @@ def _type_counts(df: pd.DataFrame, issues: _Issues) -> None:
         for i, v in enumerate(df[fld].tolist()):
             amount, bad = _int_or_none(v)
             if bad or (amount is not None and amount < 0):
-                issues.note(i, fld, v, f"{fld} {str(v)!r} is not a count; write a whole number")
+                issues.note(i, fld, v, Message(N_("{field} {value} is not a count; write a whole number"), field=fld, value=_quote(v)))
                 amount = None
             vals.append(np.nan if amount is None else amount)
         df[fld] = pd.Series(vals, dtype=float)
@@ -256,7 +271,7 @@ def _unit_items(
             continue
         items.extend(_row_items(i, rest_codes, rest_names))
         if not codes and not names:
-            issues.note(i, "admin1_name", "", "no admin-1 unit given; name the unit(s), or 'national' for the whole country")
+            issues.note(i, "admin1_name", "", _NO_UNIT_GIVEN)
     return whole, items
 
 
@@ -286,8 +301,9 @@ def _resolved_units(
         got = rec["admin1_code"]
         if _missing(got):
             value = code if not _missing(code) else nm
-            why = rec["reason"] if not _missing(rec["reason"]) else f"unit {str(value)!r} not found in {country}"
-            issues.note(i, fld, value, str(why))
+            why = rec["reason"] if not _missing(rec["reason"]) else Message(N_("unit {value} not found in {country}"),
+                                                                            value=_quote(value), country=country)
+            issues.note(i, fld, value, why)
             continue
         if got not in unit_codes[i]:
             unit_codes[i].append(str(got))
@@ -308,16 +324,25 @@ def _statuses(
         iso = df["country_iso3"].iat[i]
         if iso is not None and iso != country:
             status.append(STATUS_ELSEWHERE)
-            reasons.append(f"project in {iso}, not {country}")
+            reasons.append(Message(N_("project in {iso3}, not {country}"), iso3=iso, country=country))
             continue
         if not unit_codes[i]:
             if not any(f in ("admin1_code", "admin1_name", "country") for f, _, _ in issues.rows[i]):
-                issues.note(i, "admin1_name", df["admin1_name"].iat[i], "no admin-1 unit resolved")
+                issues.note(i, "admin1_name", df["admin1_name"].iat[i], _NONE_RESOLVED)
             status.append(schema.STATUS_FLAGGED)
         else:
             status.append(schema.STATUS_PLACED)
-        reasons.append("; ".join(r if r.startswith(f"{f}:") else f"{f}: {r}" for f, _, r in issues.rows[i]))
+        reasons.append(_row_reason(issues.rows[i]))
     return status, reasons
+
+
+def _row_reason(problems: list[list[Any]]) -> Message | str:
+    """One row's problems said together, each after its field (``"budget: unreadable …; …"``)."""
+    if not problems:
+        return ""
+    # Translators: a problem of a project row after the field it is about (a field name such as budget).
+    said = [r if r.startswith(f"{f}:") else Message(N_("{field}: {problem}"), field=f, problem=r) for f, _, r in problems]
+    return in_turn(said)
 
 
 def _issue_table(df: pd.DataFrame, issues: _Issues, status: list[str]) -> pd.DataFrame:
@@ -327,7 +352,10 @@ def _issue_table(df: pd.DataFrame, issues: _Issues, status: list[str]) -> pd.Dat
         for i in range(len(df))
         for fld, value, why in issues.rows[i]
     ]
-    return pd.DataFrame(rows, columns=_ISSUE_COLUMNS)
+    table = pd.DataFrame(rows, columns=_ISSUE_COLUMNS)
+    # the reasons are messages: an object column keeps them (a str column would keep only their English)
+    table["reason"] = pd.Series([r[4] for r in rows], dtype=object)
+    return table
 
 
 def load_projects(

@@ -24,7 +24,7 @@ from geomap.i18n import N_, _, ngettext
 from geomap.layers.footprint_map import MEASURE_FORMATS, footprint_map, footprint_map_html
 from geomap.report._template import Section, esc, page, table_html
 
-__all__ = ["COLUMN_LABELS", "MEASURE_FORMATS", "human_columns", "filters_text", "footprint_document", "footprint_map", "footprint_map_html", "footprint_section"]
+__all__ = ["COLUMN_LABELS", "MEASURE_FORMATS", "ROW_STATUS_LABELS", "human_columns", "filters_text", "footprint_document", "footprint_map", "footprint_map_html", "footprint_section"]
 
 #: Column headers of the footprint's human-facing tables (machine names stay in CSV exports).
 COLUMN_LABELS: dict[str, str] = {
@@ -47,9 +47,19 @@ COLUMN_LABELS: dict[str, str] = {
     "status": N_("Status"),
 }
 
+#: A project row's outcome (the ``status`` of :func:`geomap.projects.project_issues`), for people.
+ROW_STATUS_LABELS: dict[str, str] = {"placed": N_("placed"), "flagged": N_("flagged"), P.STATUS_ELSEWHERE: N_("elsewhere")}
+
+
 def human_columns(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with its column headers in the current language (:data:`COLUMN_LABELS`)."""
-    return table.rename(columns={c: _(COLUMN_LABELS[c]) for c in table.columns if c in COLUMN_LABELS})
+    """``table`` for people in the current language: its column headers (:data:`COLUMN_LABELS`),
+    the problems of a project file (``reason``, messages) and the rows' outcomes (``status``)."""
+    out = table.copy()
+    if "reason" in out.columns:
+        out["reason"] = pd.Series([i18n.render(v) for v in out["reason"].tolist()], index=out.index, dtype=object)
+    if "status" in out.columns:
+        out["status"] = out["status"].map(lambda v: _(ROW_STATUS_LABELS[v]) if v in ROW_STATUS_LABELS else v)
+    return out.rename(columns={c: _(COLUMN_LABELS[c]) for c in out.columns if c in COLUMN_LABELS})
 
 
 def filters_text(filters: Mapping[str, Any] | None) -> str:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from geomap.cli import main
-from i18n._english import PROBLEMS, english_in
+from i18n._english import PROBLEMS, PROJECT_PROBLEMS, english_in
 
 
 def test_footprint_in_spanish_says_reached_29_of_32(tmp_path, capsys):
@@ -63,3 +63,34 @@ def test_directory_check_says_reasons_and_warnings_in_the_language(tmp_path, cap
     assert "exact duplicate of row 3" in reasons[0] and reasons[0][:5] == reasons[1][:5]  # (unit names follow --lang)
     if lang == "ar":
         assert "، " in text and "؛ " in text
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "ar"])
+def test_footprint_says_the_project_files_problems_in_the_language(tmp_path, capsys, lang):
+    src = tmp_path / "projects.csv"
+    src.write_bytes(PROJECT_PROBLEMS)
+    args = ["footprint", "--country", "MEX", "--projects", str(src), "--out", str(tmp_path / "fp.csv")]
+    assert main([*args, "--lang", lang]) == 0
+    text = capsys.readouterr().out
+    problems = [line for line in text.splitlines() if "projects.csv" in line]
+    assert len(problems) == 9 and "'Narnia'" in text  # one line per problem; cell text as typed
+    assert not english_in(text, lang), english_in(text, lang)
+    assert main([*args, "--lang", "en"]) == 0
+    assert "  projects.csv row 4, country 'Narnia': unknown country 'Narnia'; use an ISO 3166-1 code such as MEX" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "ar"])
+def test_boundaries_check_says_the_files_notes_in_the_language(tmp_path, capsys, lang):
+    import geopandas as gpd
+    import shapely
+
+    src = tmp_path / "states.geojson"
+    gdf = gpd.GeoDataFrame({"ADM1_EN": ["Uno", "Dos"], "ADM1_PCODE": ["MX01", ""]},
+                           geometry=[shapely.box(-103, 20, -102, 21), shapely.box(-102, 20, -101, 21)], crs=4326)
+    src.write_text(gdf.to_json(), encoding="utf-8")
+    assert main(["boundaries", "check", str(src), "--country", "MEX", "--lang", lang]) == 0
+    text = capsys.readouterr().out
+    notes = next(line for line in text.splitlines() if line.startswith("notes:"))
+    assert notes != "notes: []" and not english_in(notes, lang), notes
+    assert main(["boundaries", "check", str(src), "--country", "MEX", "--lang", "en"]) == 0
+    assert "notes: ['1 units without a code use their name as code']" in capsys.readouterr().out

@@ -16,7 +16,7 @@ from geomap import i18n
 
 #: Modules whose messages are stored with the data and rendered at display time.
 STORED = ("geomap/directory/resolve.py", "geomap/directory/readers.py", "geomap/io/text.py", "geomap/directory/privacy.py",
-          "geomap/directory/disclosure.py", "geomap/boundaries.py")
+          "geomap/directory/disclosure.py", "geomap/boundaries.py", "geomap/projects/resolve.py")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -58,4 +58,16 @@ PROBLEMS = (
     "Rango (fictional),legal_aid,,95,200,,,,,,no\n"
     "Codigo (fictional),legal_aid,,,,XX-ZZ,,,,,no\n"
     "Desacuerdo (fictional),legal_aid,,20.67,-103.35,,Sonora,,,,no\n"
+).encode("utf-8")
+
+
+#: A fictional project file of Mexico with a problem on nearly every row.
+PROJECT_PROBLEMS = (
+    "Project,Partner,Funder,Category,Activity type,Country,States,State codes,Start date,End date,Budget,Currency,People reached\n"
+    "Fictional one,Partner Z,Donor Z,Spa days,,MEX,Jalisco,,someday,2024,lots,USD,-4\n"
+    ",Partner Z,Donor Z,,,MEX,Atlantis,,2024-01-01,,5,USD,\n"
+    "Fictional three,Partner Z,Donor Z,,,Narnia,Jalisco,,,,,,\n"
+    "Fictional four,Partner Z,Donor Z,,,Peru,Lima,,,,,,\n"
+    "Fictional five,Partner Z,Donor Z,,,MEX,,,,,,,\n"
+    "Fictional six,Partner Z,Donor Z,,,MEX,,XX-ZZ,,,,,\n"
 ).encode("utf-8")

@@ -342,3 +342,29 @@ def test_bundled_boundary_notes_in_the_sessions_language(lang):
         assert i18n.render(note, lang) in captions
         assert str(note) not in captions
     assert not english_in(" ".join(captions), lang)
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "ar"])
+def test_brought_boundary_notes_in_the_sessions_language(lang):
+    """A brought layer's notes (cached with it, in English) are said under Sources in the session's language."""
+    import geopandas as gpd
+    import shapely
+
+    from geomap import i18n, pipeline
+    from geomap.pages import _state
+
+    gdf = gpd.GeoDataFrame({"ADM1_EN": ["Norte", "Sur", "Nada"], "ADM1_PCODE": ["MX01", "", "MX03"]},
+                           geometry=[shapely.box(-118, 23, -86, 33), shapely.box(-118, 14, -86, 23), None], crs=4326)
+    data = gdf.to_json().encode()
+    at = AppTest.from_function(_app_in_language, default_timeout=180)
+    at.query_params["lang"] = lang
+    at.session_state["geomap_country"] = "MEX"
+    at.session_state[_state.K_BOUNDARY] = {"name": "two.geojson", "data": data, "digest": hashlib.sha256(data).hexdigest(), "country": "MEX"}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = [c.value for c in at.caption]
+    notes = pipeline.load_units("MEX", boundaries=data, filename="two.geojson").attrs["notes"]
+    assert len(notes) == 2
+    for note in notes:
+        assert i18n.render(note, lang) in captions and str(note) not in captions
+    assert not english_in(" ".join(captions), lang)

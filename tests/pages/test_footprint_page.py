@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 UPLOAD = (
@@ -124,3 +125,36 @@ def test_unrecognised_columns_can_be_named():
     at.button(key="fp_map_apply").click().run()
     assert not at.exception
     assert "Reached 2 of 32 units" in _subheaders(at)
+
+
+def _app_in_language() -> None:
+    from geomap.pages import _state, footprint
+
+    _state.activate_language()
+    footprint.render()
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "ar"])
+def test_problems_of_the_project_file_in_the_sessions_language(lang):
+    """The resolver's reasons (cached with the projects, in English) are said in the session's language."""
+    from i18n._english import PROJECT_PROBLEMS, english_in
+
+    at = AppTest.from_function(_app_in_language, default_timeout=180)
+    at.query_params["lang"] = lang
+    at.session_state["geomap_country"] = "MEX"
+    at.session_state["geomap_fp_upload"] = {"name": "mine.csv", "data": PROJECT_PROBLEMS,
+                                            "digest": hashlib.sha256(PROJECT_PROBLEMS).hexdigest()}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    issues = at.dataframe[0].value
+    reasons, statuses = issues.iloc[:, 4].tolist(), issues.iloc[:, 5].tolist()
+    assert len(reasons) == 9 and all(reasons) and "'Narnia'" in " ".join(reasons)
+    assert not english_in(" ".join(reasons), lang), english_in(" ".join(reasons), lang)
+    assert "flagged" not in statuses and "placed" not in statuses
+
+
+def test_problems_of_the_project_file_in_english_are_the_resolvers():
+    at = _run("MEX", upload=UPLOAD)
+    issues = at.dataframe[0].value
+    assert issues["Reason"].str.startswith('admin1_name: "Atlantis" is not a state of the boundary layer').all()
+    assert issues["Status"].tolist() == ["flagged"]
