@@ -322,7 +322,7 @@ def _service_section(
             + disclosure.caveat()
             + " " + _("Partners can sign in to see exact figures.")
         )
-    st.caption(demand_mod.DEMAND_CAVEAT + " " + demand_mod.outside_note(demand))
+    st.caption(_(demand_mod.DEMAND_CAVEAT) + " " + demand_mod.outside_note(demand))
     _widgets.sources(ctx, _("Settlements: GeoNames (CC BY 4.0), places of 500 people or more"))
     if grid_out is not None:
         _grid_summary(ctx, units, table, grid_out[1], radius, service)
