@@ -194,6 +194,8 @@ def test_gaps_headlines_say_what_they_count_and_census_excess_is_explained(brows
 def test_coverage_headlines_say_what_they_count(browser, app_url):
     context, page = _open(browser, app_url, "/coverage?country=MX")
     try:
+        # the map is sent first: the headline figures follow in the same run
+        page.locator('[data-testid="stMetric"]').filter(has_text="Population denominator").wait_for(timeout=LOAD_MS)
         metrics = {m.split("\n")[0].strip(): m for m in page.locator('[data-testid="stMetric"]').all_inner_texts()}
         assert "Population denominator" in metrics, metrics
         assert re.search(r"\d{4} census", metrics["Population denominator"]), metrics
