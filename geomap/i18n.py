@@ -62,6 +62,7 @@ __all__ = [
     "current",
     "date",
     "direction",
+    "error_text",
     "format_like",
     "in_turn",
     "isolate",
@@ -462,6 +463,19 @@ def join(items: object, sep: str = ", ") -> str:
 def render(value: object, lang: object | None = None) -> str:
     """``value`` (a :class:`Message` or any text) for people in ``lang`` (default: the current language)."""
     return (current() if lang is None else translator(lang)).render(value)
+
+
+def error_text(err: BaseException, lang: object | None = None) -> str:
+    """The text of ``err`` for people in ``lang`` (default: the current language).
+
+    An error raised with a :class:`Message` as its text (``raise ValueError(Message(N_("..."),
+    ...))``, so ``str(err)`` stays English for logs and tests) is translated; any other error
+    is shown as its own text.
+    """
+    first = err.args[0] if len(err.args) == 1 else None
+    if isinstance(first, Message):
+        return first.render(lang)
+    return str(err)
 
 
 def direction() -> str:

@@ -37,8 +37,8 @@ def fragments(lang: str) -> tuple[str, ...]:
 
 
 def english_in(text: str, lang: str) -> list[str]:
-    """The English fragments found in ``text``."""
-    return [f for f in fragments(lang) if f in text]
+    """The English fragments found in ``text`` as whole words ("in column" is not in "sin columna")."""
+    return [f for f in fragments(lang) if re.search(rf"(?<![^\W\d_]){re.escape(f)}(?![^\W\d_])", text)]
 
 
 #: A fictional Mexican directory with a problem on nearly every row (none confidential).
