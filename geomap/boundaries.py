@@ -504,7 +504,11 @@ def _zip_layer_members(names: list[str], label: str) -> list[str]:
         by_ext.setdefault(PurePosixPath(n).suffix.lower(), []).append(n)
     shps = by_ext.get(".shp", [])
     if len(shps) > 1:
-        msg = Message(N_("{file}: the zip holds {n} shapefiles ({names}); upload one"), file=label, n=Number(len(shps)), names=tuple(shps))
+        msg = Message.ngettext(
+            "{file}: the zip holds {n} shapefile ({names}); upload one",
+            "{file}: the zip holds {n} shapefiles ({names}); upload one",
+            len(shps), file=label, n=Number(len(shps)), names=tuple(shps),
+        )
         raise ValueError(msg)
     if shps:
         stem = shps[0][: -len(".shp")]

@@ -536,7 +536,7 @@ def test_hsds3_folder_and_zip(tmp_path):
 
 def test_hsds_missing_table_names_package_and_table(tmp_path):
     root = _hsds3(tmp_path, drop="locations.csv")
-    with pytest.raises(ValueError, match=r"pkg: HSDS data package is missing required table\(s\) locations.csv"):
+    with pytest.raises(ValueError, match=r"pkg: HSDS data package is missing the required table locations.csv"):
         read_directory(root)
 
 

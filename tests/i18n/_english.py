@@ -16,7 +16,7 @@ from geomap import i18n
 
 #: Modules whose messages are stored with the data and rendered at display time.
 STORED = ("geomap/directory/resolve.py", "geomap/directory/readers.py", "geomap/io/text.py", "geomap/directory/privacy.py",
-          "geomap/directory/disclosure.py", "geomap/boundaries.py", "geomap/projects/resolve.py")
+          "geomap/directory/disclosure.py", "geomap/boundaries.py", "geomap/projects/resolve.py", "geomap/io/limits.py")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -27,11 +27,13 @@ def fragments(lang: str) -> tuple[str, ...]:
         catalog = pofile.read_po(fh, locale=lang)
     out = set()
     for msg in catalog:
-        if not msg.id or isinstance(msg.id, tuple) or not any(loc[0] in STORED for loc in msg.locations):
+        if not msg.id or not any(loc[0] in STORED for loc in msg.locations):
             continue
-        for part in re.split(r"\{\w*\}", msg.id):
+        ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)  # a plural message: both English forms
+        said = " ".join(msg.string) if isinstance(msg.string, tuple) else msg.string
+        for part in (p for one in ids for p in re.split(r"\{\w*\}", one)):
             part = part.strip(" :;,.()'\"")
-            if len(_WORDS.findall(part)) >= 2 and part not in msg.string:
+            if len(_WORDS.findall(part)) >= 2 and part not in said:
                 out.add(part)
     return tuple(sorted(out))
 

@@ -15,6 +15,8 @@ import shapely
 import shapely.geometry
 
 from geomap import boundaries, i18n
+from geomap.directory import readers, schema
+from geomap.io import limits
 from geomap.i18n import Message
 from i18n._english import english_in
 
@@ -119,3 +121,80 @@ def test_cli_says_a_bad_boundary_file_in_the_language(tmp_path, capsys, lang):
     assert "points.geojson" in said and not english_in(said, lang), said
     assert main(["boundaries", "check", str(src), "--country", "MEX", "--lang", "en"]) == 2
     assert "points.geojson: boundaries must be polygons, found Point" in capsys.readouterr().err
+
+
+def _xlsx(sheets: int) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for i in range(1, sheets):
+        wb.create_sheet(f"Hoja{i + 1}")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _hsds(tables: list[str]) -> bytes:
+    return _zip({"datapackage.json": json.dumps({"resources": [{"name": t.removesuffix(".csv"), "path": t} for t in tables]}).encode(),
+                 **{t: b"id\n1\n" for t in tables}})
+
+
+#: Bad directory files (reader call, English as before, or with its plural form).
+BAD_DIRECTORIES = {
+    "old workbook": (lambda: readers.read_directory(b"x", filename="dir.xls"),
+                     "dir.xls: .xls workbooks are not read; save the sheet as .xlsx or CSV (UTF-8) and upload that"),
+    "unknown type": (lambda: readers.read_directory(b"x", filename="dir.pdf"),
+                     "dir.pdf: unrecognised file type '.pdf'; accepted: .csv/.tsv/.txt (CSV or HXL), .xlsx, .geojson/.json, .gpkg, "
+                     "an HSDS data package (.zip or folder with datapackage.json)"),
+    "empty": (lambda: readers.read_directory(b"\n \n", filename="dir.csv"),
+              "dir.csv: the file is empty; a directory needs a header row and at least one data row"),
+    "not a workbook": (lambda: readers.read_directory(b"plain text", filename="dir.xlsx"),
+                       "dir.xlsx: not a readable .xlsx workbook (not a zip container); save it as .xlsx or CSV"),
+    "sheet index, one sheet": (lambda: readers.read_directory(_xlsx(1), filename="dir.xlsx", sheet=3),
+                               "dir.xlsx: sheet index 3 out of range; the workbook has 1 sheet: ['Sheet']"),
+    "sheet index, two sheets": (lambda: readers.read_directory(_xlsx(2), filename="dir.xlsx", sheet=3),
+                                "dir.xlsx: sheet index 3 out of range; the workbook has 2 sheets: ['Sheet', 'Hoja2']"),
+    "sheet name": (lambda: readers.read_directory(_xlsx(1), filename="dir.xlsx", sheet="Datos"),
+                   "dir.xlsx: no sheet named 'Datos'; sheets: ['Sheet']"),
+    "not a zip": (lambda: readers.read_directory(b"not a zip", filename="dir.zip"),
+                  "dir.zip: not a readable zip archive (File is not a zip file)"),
+    "unsafe zip": (lambda: readers.read_directory(_zip({"../up.csv": b"x"}), filename="dir.zip"),
+                   "dir.zip: unsafe path '../up.csv' in the zip refused: path goes up a folder ('..'); nothing was extracted"),
+    "too large": (lambda: limits.check_upload(b"x" * 3000, limit=2048, filename="big.csv"),
+                  "big.csv: file is 2.9 kB, larger than the 2.0 kB upload limit; split it, or raise GEOMAP_MAX_UPLOAD_MB when "
+                  "running geomap locally"),
+    "HSDS missing tables": (lambda: readers.read_directory(_hsds(["organizations.csv"]), filename="dir.zip"),
+                            "dir.zip: HSDS data package is missing the required tables services.csv, locations.csv; a directory "
+                            "needs organizations.csv, services.csv and locations.csv (plus service_at_location.csv to link them)"),
+    "mapping field": (lambda: readers.parse_mappings(b'{"Nombre": "nombre"}', source="map.json"),
+                      "map.json: column 'Nombre' is mapped to 'nombre', which is not a directory field; valid fields: "
+                      + ", ".join(schema.FIELD_NAMES)),
+}
+
+
+def _directory_error(name: str) -> ValueError:
+    with pytest.raises(ValueError) as info:
+        BAD_DIRECTORIES[name][0]()
+    return info.value
+
+
+@pytest.mark.parametrize("name", list(BAD_DIRECTORIES))
+def test_directory_file_errors_keep_their_english(name):
+    err = _directory_error(name)
+    assert str(err) == BAD_DIRECTORIES[name][1]
+    assert isinstance(err.args[0], Message) and i18n.error_text(err, "en") == str(err)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", list(BAD_DIRECTORIES))
+def test_directory_file_errors_in_each_language(name, lang):
+    err = _directory_error(name)
+    text = i18n.error_text(err, lang)
+    library = str(err.args[0].params.get("error", "")) or "\0"  # a library's own words are quoted as they are
+    assert text != str(err) and not english_in(text.replace(library, ""), lang), text
+
+
+def test_a_count_chooses_the_languages_plural_form():
+    one, two = _directory_error("sheet index, one sheet"), _directory_error("sheet index, two sheets")
+    assert "1 hoja:" in i18n.error_text(one, "es") and "2 hojas:" in i18n.error_text(two, "es")
+    assert "ورقة واحدة" in i18n.error_text(one, "ar") and "ورقتان" in i18n.error_text(two, "ar")  # Arabic's one and two forms
