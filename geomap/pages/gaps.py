@@ -471,6 +471,8 @@ def render() -> None:
     except ValueError as exc:
         st.error(i18n.error_text(exc))
         return
+    for note in units.attrs.get("population_notes", ()) if pop_bytes else ():
+        st.caption(_("Population table: {note}").format(note=i18n.render(note)))
     key = f"{base_key}:{_digest(pop_bytes)}:{_digest(dem_bytes)}"
     tabs = st.tabs([schema.label(s) for s in services]) if len(services) > 1 else [st.container()]
     results = []

@@ -198,3 +198,23 @@ def test_a_count_chooses_the_languages_plural_form():
     one, two = _directory_error("sheet index, one sheet"), _directory_error("sheet index, two sheets")
     assert "1 hoja:" in i18n.error_text(one, "es") and "2 hojas:" in i18n.error_text(two, "es")
     assert "ورقة واحدة" in i18n.error_text(one, "ar") and "ورقتان" in i18n.error_text(two, "ar")  # Arabic's one and two forms
+
+
+def test_population_notes_and_errors_keep_their_english_and_translate():
+    from geomap import pipeline, population
+
+    units = pipeline.load_units("MEX")
+    table = population.read_population(b"code,population\nMX-JAL,0\nMX-SON,0\nMX-AGU,5\n", filename="pop_2020.csv")
+    assert table.attrs["notes"] == ["2 zero populations read as unknown (NaN)", "no year column: year 2020 taken from the file name"]
+    for lang in LANGS:
+        for note in table.attrs["notes"]:
+            assert not english_in(note.render(lang), lang), note.render(lang)
+    one = population.read_population(b"code,population\nMX-JAL,0\n", filename="pop.csv").attrs["notes"][0]
+    assert one == "1 zero population read as unknown (NaN)" and "واحد" in one.render("ar")
+    attached = population.unit_populations(units, b"code,population\nMX-JAL,0\n", filename="pop.csv")
+    assert attached.attrs["population_notes"] == [one]
+    with pytest.raises(ValueError) as info:
+        population.unit_populations(units, b"code,population\nXX-ZZ,5\n", filename="pop.csv")
+    assert str(info.value).startswith("pop.csv, row 2: unit 'XX-ZZ' is not in the boundaries; valid codes include ")
+    for lang in LANGS:
+        assert not english_in(i18n.error_text(info.value, lang), lang)
