@@ -640,9 +640,10 @@ def _dropped_note(
     listed = in_turn(shown)
     if len(items) > limit:
         listed = Message(N_("{listed}; and {n} more"), listed=listed, n=Number(len(items) - limit))
-    return Message(
-        N_("{n} feature(s) left out because they have no polygon, so these units are missing from the layer: {listed}"),
-        n=Number(len(items)), listed=listed,
+    return Message.ngettext(
+        "{n} feature left out because it has no polygon, so this unit is missing from the layer: {listed}",
+        "{n} features left out because they have no polygon, so these units are missing from the layer: {listed}",
+        len(items), n=Number(len(items)), listed=listed,
     )
 
 

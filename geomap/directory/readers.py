@@ -272,11 +272,12 @@ def _csv_records(text: str, delim: str, bad_lines: list[int], name: str, warning
         rows.append(row)
         last_line.append(reader.line_num)
     bad_rows = sorted({bisect.bisect_left(last_line, line) + 1 for line in bad_lines})
-    warnings.append(Message(
-        N_("{file}: mixed text encodings: row(s) {rows} are not UTF-8 and were read as "
-           "Windows-1252 ({encoding}), the other rows as UTF-8; check the accented letters on those rows "
-           "and save the file as UTF-8"),
-        file=name, rows=_number_ranges(bad_rows), encoding=_WESTERN,
+    warnings.append(Message.ngettext(
+        "{file}: mixed text encodings: row {rows} is not UTF-8 and was read as Windows-1252 ({encoding}), "
+        "the other rows as UTF-8; check the accented letters on that row and save the file as UTF-8",
+        "{file}: mixed text encodings: rows {rows} are not UTF-8 and were read as Windows-1252 ({encoding}), "
+        "the other rows as UTF-8; check the accented letters on those rows and save the file as UTF-8",
+        len(bad_rows), file=name, rows=_number_ranges(bad_rows), encoding=_WESTERN,
     ))
     return rows
 
@@ -414,10 +415,12 @@ def _xlsx_rows(data: bytes, name: str, sheet: str | int | None, warnings: list[s
             merges, uncached = _scan_sheet_xml(archive, sheet_path)
         if uncached:
             shown = ", ".join(uncached[:10]) + (" …" if len(uncached) > 10 else "")
-            warnings.append(Message(
-                N_("{file} [{sheet}]: {n} formula cell(s) have no saved value and are read as "
-                   "empty ({cells}); open and save the workbook in Excel/LibreOffice to store the values"),
-                file=name, sheet=title, n=len(uncached), cells=shown,
+            warnings.append(Message.ngettext(
+                "{file} [{sheet}]: {n} formula cell has no saved value and is read as empty ({cells}); "
+                "open and save the workbook in Excel/LibreOffice to store the values",
+                "{file} [{sheet}]: {n} formula cells have no saved value and are read as empty ({cells}); "
+                "open and save the workbook in Excel/LibreOffice to store the values",
+                len(uncached), file=name, sheet=title, n=Number(len(uncached)), cells=shown,
             ))
         if merges:
             for r1, c1, r2, c2 in merges:
@@ -431,9 +434,10 @@ def _xlsx_rows(data: bytes, name: str, sheet: str | int | None, warnings: list[s
                     for c in range(c1, c2 + 1):
                         row[c - 1] = top
             shown = ", ".join(f"R{r1}C{c1}:R{r2}C{c2}" for r1, c1, r2, c2 in merges[:10])
-            warnings.append(Message(
-                N_("{file} [{sheet}]: {n} merged cell range(s) ({cells}); the top-left value was copied into every cell of each range"),
-                file=name, sheet=title, n=len(merges), cells=shown,
+            warnings.append(Message.ngettext(
+                "{file} [{sheet}]: {n} merged cell range ({cells}); the top-left value was copied into every cell of the range",
+                "{file} [{sheet}]: {n} merged cell ranges ({cells}); the top-left value was copied into every cell of each range",
+                len(merges), file=name, sheet=title, n=Number(len(merges)), cells=shown,
             ))
     return rows, title
 
@@ -547,13 +551,19 @@ def _dedupe_headers(raw: list[Any], name: str, warnings: list[str]) -> list[str]
         seen.setdefault(text, 0)
         headers.append(text)
     if dupes:
-        warnings.append(Message(
-            N_("{file}: duplicate column header(s) {headers}; later copies were renamed "
-               "with a .1, .2 … suffix and only the first is matched to a field"),
-            file=name, headers=str(sorted(set(dupes))),
+        warnings.append(Message.ngettext(
+            "{file}: duplicate column header {headers}; later copies were renamed with a .1, .2 … suffix and only "
+            "the first is matched to a field",
+            "{file}: duplicate column headers {headers}; later copies were renamed with a .1, .2 … suffix and only "
+            "the first is matched to a field",
+            len(set(dupes)), file=name, headers=str(sorted(set(dupes))),
         ))
     if blanks:
-        warnings.append(Message(N_("{file}: column(s) {columns} have no header and were named column_<n>"), file=name, columns=str(blanks)))
+        warnings.append(Message.ngettext(
+            "{file}: column {columns} has no header and was named column_<n>",
+            "{file}: columns {columns} have no header and were named column_<n>",
+            len(blanks), file=name, columns=str(blanks),
+        ))
     return headers
 
 
@@ -652,7 +662,10 @@ def _split_table(
 
 def _empty_rows(name: str, inner: int) -> Message:
     """The warning on empty rows between data rows (skipped)."""
-    return Message(N_("{file}: {n} empty row(s) between data rows were skipped"), file=name, n=Number(inner))
+    return Message.ngettext(
+        "{file}: {n} empty row between data rows was skipped", "{file}: {n} empty rows between data rows were skipped",
+        inner, file=name, n=Number(inner),
+    )
 
 
 def _tags_of(headers: list[str], tag_row: list[Any] | None) -> dict[str, str]:
@@ -1344,10 +1357,12 @@ def _add_point_columns(
                 other += 1
     attrs["geometry_columns"] = [lat_h, lon_h]
     if other:
-        warnings.append(Message(
-            N_("{file}: {n} feature(s) have a non-Point geometry; their coordinates were "
-               "not taken (give Point features or latitude/longitude properties)"),
-            file=name, n=other,
+        warnings.append(Message.ngettext(
+            "{file}: {n} feature has a non-Point geometry; its coordinates were not taken (give Point features "
+            "or latitude/longitude properties)",
+            "{file}: {n} features have a non-Point geometry; their coordinates were not taken (give Point features "
+            "or latitude/longitude properties)",
+            other, file=name, n=Number(other),
         ))
     return [*headers, lat_h, lon_h]
 
@@ -1603,9 +1618,10 @@ def read_directory(
         ))
     missing = [f for f in schema.REQUIRED_FIELDS if f not in fields]
     if missing and len(df):
-        df.attrs["warnings"].append(Message(
-            N_("{file}: no column matched required field(s) {fields}; every row will be flagged unless you map a column to them"),
-            file=name, fields=str(missing),
+        df.attrs["warnings"].append(Message.ngettext(
+            "{file}: no column matched the required field {fields}; every row will be flagged unless you map a column to it",
+            "{file}: no column matched the required fields {fields}; every row will be flagged unless you map a column to them",
+            len(missing), file=name, fields=str(missing),
         ))
     return df
 

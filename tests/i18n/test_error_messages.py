@@ -218,3 +218,21 @@ def test_population_notes_and_errors_keep_their_english_and_translate():
     assert str(info.value).startswith("pop.csv, row 2: unit 'XX-ZZ' is not in the boundaries; valid codes include ")
     for lang in LANGS:
         assert not english_in(i18n.error_text(info.value, lang), lang)
+
+
+@pytest.mark.parametrize("count, english, es, ar", [
+    (1, "f.csv: 1 empty row between data rows was skipped", "se omitió 1 fila vacía", "صف فارغ واحد"),
+    (2, "f.csv: 2 empty rows between data rows were skipped", "se omitieron 2 filas vacías", "صفين فارغين"),
+    (5, "f.csv: 5 empty rows between data rows were skipped", "se omitieron 5 filas vacías", "5 صفوف فارغة"),
+])
+def test_counted_notes_take_each_languages_plural_form(count, english, es, ar):
+    note = readers._empty_rows("f.csv", count)
+    assert note == english and note.plural == ("{file}: {n} empty rows between data rows were skipped", count)
+    assert es in note.render("es") and ar in note.render("ar")
+    assert pickle.loads(pickle.dumps(note)).render("ar") == note.render("ar")  # caches copy them
+    assert not english_in(note.render("fr"), "fr")
+
+
+def test_a_broken_plural_translation_falls_back_to_the_english_form():
+    note = Message.ngettext("{n} thing nobody translated", "{n} things nobody translated", 3, n=3)
+    assert note.render("es") == "3 things nobody translated" == note
