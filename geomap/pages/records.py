@@ -18,6 +18,7 @@ from geomap.directory import disclosure, privacy, schema, writers
 from geomap.i18n import _
 from geomap.pages import _state, _widgets
 from geomap.settings import get_settings
+from geomap.store import reasons
 
 __all__ = ["render"]
 
@@ -105,6 +106,7 @@ def _record_editor(directory: str, role: str) -> None:
             st.rerun()
     st.markdown("**" + _("History") + "**")
     log = gs.history(_state.get_store(), directory, record_id)
+    log["reason"] = [reasons.said(r) for r in log["reason"]]  # the store's own reasons in the page's language
     cols = ["version", "last_action_date", "updated_by", "last_action_type", "field_name", "previous_value",
             "replacement_value", "reason"]
     st.dataframe(log[cols], hide_index=True, width="stretch")

@@ -16,8 +16,8 @@ import shapely.geometry
 
 from geomap import boundaries, i18n
 from geomap.directory import readers, schema
-from geomap.io import limits
 from geomap.i18n import Message
+from geomap.io import limits
 from i18n._english import english_in
 
 LANGS = ["es", "fr", "ar"]
