@@ -492,7 +492,7 @@ def _source_bytes(source: Any, filename: str | None) -> tuple[bytes | None, Path
     label = display_name(source, filename, default="")
     data = read_source(source, filename=label or None, what="boundary file")
     if not label:
-        msg = "boundaries given as bytes need filename= (e.g. 'states.geojson') to tell the format"
+        msg = Message(N_("boundaries given as bytes need filename= (e.g. 'states.geojson') to tell the format"))
         raise ValueError(msg)
     return data, None, label
 
@@ -504,7 +504,11 @@ def _zip_layer_members(names: list[str], label: str) -> list[str]:
         by_ext.setdefault(PurePosixPath(n).suffix.lower(), []).append(n)
     shps = by_ext.get(".shp", [])
     if len(shps) > 1:
-        msg = f"{label}: the zip holds {len(shps)} shapefiles ({', '.join(shps)}); upload one"
+        msg = Message.ngettext(
+            "{file}: the zip holds {n} shapefile ({names}); upload one",
+            "{file}: the zip holds {n} shapefiles ({names}); upload one",
+            len(shps), file=label, n=Number(len(shps)), names=tuple(shps),
+        )
         raise ValueError(msg)
     if shps:
         stem = shps[0][: -len(".shp")]
@@ -512,19 +516,23 @@ def _zip_layer_members(names: list[str], label: str) -> list[str]:
         exts = {PurePosixPath(n).suffix.lower() for n in members}
         shp = PurePosixPath(shps[0]).name
         if ".shx" not in exts:
-            msg = f"{label}: {shp} has no .shx index beside it in the zip; zip the .shp, .shx, .dbf and .prj together"
+            msg = Message(
+                N_("{file}: {shp} has no .shx index beside it in the zip; zip the .shp, .shx, .dbf and .prj together"),
+                file=label, shp=shp,
+            )
             raise ValueError(msg)
         if ".dbf" not in exts:
-            msg = (
-                f"{label}: {shp} has no .dbf beside it in the zip, so the units have no names or "
-                "codes; zip the .shp, .shx, .dbf and .prj together"
+            msg = Message(
+                N_("{file}: {shp} has no .dbf beside it in the zip, so the units have no names or codes; "
+                   "zip the .shp, .shx, .dbf and .prj together"),
+                file=label, shp=shp,
             )
             raise ValueError(msg)
         return members
     for ext in (".gpkg", ".geojson", ".json", ".parquet", ".geoparquet"):
         if by_ext.get(ext):
             return [by_ext[ext][0]]
-    msg = f"{label}: the zip holds no shapefile, GeoPackage, GeoJSON or GeoParquet"
+    msg = Message(N_("{file}: the zip holds no shapefile, GeoPackage, GeoJSON or GeoParquet"), file=label)
     raise ValueError(msg)
 
 
@@ -551,7 +559,8 @@ def _read_vector(path: Path, label: str, *, shapefile: bool = False) -> gpd.GeoD
         try:
             return gpd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several types
-            msg = f"{label}: not a readable GeoParquet file ({exc})"
+            # Translators: {error} is the library's own error text, in English.
+            msg = Message(N_("{file}: not a readable GeoParquet file ({error})"), file=label, error=str(exc))
             raise ValueError(msg) from exc
     if (
         ext == ".shp"
@@ -559,7 +568,7 @@ def _read_vector(path: Path, label: str, *, shapefile: bool = False) -> gpd.GeoD
         and not path.with_suffix(".dbf").exists()
         and not path.with_suffix(".DBF").exists()
     ):
-        msg = f"{label}: no .dbf beside the .shp, so the units have no names or codes"
+        msg = Message(N_("{file}: no .dbf beside the .shp, so the units have no names or codes"), file=label)
         raise ValueError(msg)
     kwargs: dict[str, Any] = {}
     if ext == ".gpkg":
@@ -570,7 +579,8 @@ def _read_vector(path: Path, label: str, *, shapefile: bool = False) -> gpd.GeoD
     try:
         return pyogrio.read_dataframe(path, **kwargs)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        msg = f"{label}: not a readable boundary file ({exc})"
+        # Translators: {error} is the library's own error text, in English.
+        msg = Message(N_("{file}: not a readable boundary file ({error})"), file=label, error=str(exc))
         raise ValueError(msg) from exc
 
 
@@ -602,6 +612,7 @@ def _repair(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
 
 
 _NO_GEOMETRY = Message(N_("no geometry"))
+_NO_GEOMETRIES = N_("{file}: the file has no geometries")
 _NO_IDENT = Message(N_("no code or name"))
 
 
@@ -629,9 +640,10 @@ def _dropped_note(
     listed = in_turn(shown)
     if len(items) > limit:
         listed = Message(N_("{listed}; and {n} more"), listed=listed, n=Number(len(items) - limit))
-    return Message(
-        N_("{n} feature(s) left out because they have no polygon, so these units are missing from the layer: {listed}"),
-        n=Number(len(items)), listed=listed,
+    return Message.ngettext(
+        "{n} feature left out because it has no polygon, so this unit is missing from the layer: {listed}",
+        "{n} features left out because they have no polygon, so these units are missing from the layer: {listed}",
+        len(items), n=Number(len(items)), listed=listed,
     )
 
 
@@ -807,19 +819,19 @@ def _read_layer(source: Any, filename: str | None) -> tuple[gpd.GeoDataFrame, st
         elif ext in (".geojson", ".json", ".gpkg", ".parquet", ".geoparquet", ".shp"):
             if path is None:
                 if ext == ".shp":
-                    msg = f"{label}: a shapefile upload must be zipped with its .dbf, .shx and .prj"
+                    msg = Message(N_("{file}: a shapefile upload must be zipped with its .dbf, .shx and .prj"), file=label)
                     raise ValueError(msg)
                 path = tmp / ("upload" + ext)
                 path.write_bytes(data)
             raw = _read_vector(path, label)
         else:
-            msg = (
-                f"{label}: unsupported boundary format {ext or '(no extension)'!r}; use GeoJSON, "
-                "GeoPackage, a zipped Shapefile or GeoParquet"
+            msg = Message(
+                N_("{file}: unsupported boundary format {ext}; use GeoJSON, GeoPackage, a zipped Shapefile or GeoParquet"),
+                file=label, ext=repr(ext) if ext else Message(N_("(no extension)")),
             )
             raise ValueError(msg)
     if not isinstance(raw, gpd.GeoDataFrame):
-        msg = f"{label}: the file has no geometries"
+        msg = Message(_NO_GEOMETRIES, file=label)
         raise ValueError(msg)
     return raw, label, ext
 
@@ -838,14 +850,14 @@ def _polygon_features(
     geoms = np.asarray(raw.geometry.values, dtype=object)
     blank = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if blank.all():
-        msg = f"{label}: the file has no geometries"
+        msg = Message(_NO_GEOMETRIES, file=label)
         raise ValueError(msg)
     file_types = raw.geom_type.where(~blank, "")
     dropped: dict[Message, list[int]] = {_NO_GEOMETRY: [int(i) for i in np.flatnonzero(blank)]}
     raw = raw[~blank]
     kinds = set(raw.geom_type.unique())
     if not kinds & {"Polygon", "MultiPolygon", "GeometryCollection"}:
-        msg = f"{label}: boundaries must be polygons, found {', '.join(sorted(kinds))}"
+        msg = Message(N_("{file}: boundaries must be polygons, found {kinds}"), file=label, kinds=tuple(sorted(kinds)))
         raise ValueError(msg)
     return raw, features, file_types, dropped
 
@@ -857,10 +869,10 @@ def _to_wgs84(
     crs_assumed = False
     if raw.crs is None:
         if not _looks_like_degrees(raw):
-            msg = (
-                f"{label}: the file has no coordinate reference system (no .prj) and its "
-                f"coordinates (bounds {np.round(raw.total_bounds, 1).tolist()}) are not "
-                "longitude/latitude degrees; add the .prj file to the zip"
+            msg = Message(
+                N_("{file}: the file has no coordinate reference system (no .prj) and its coordinates "
+                   "(bounds {bounds}) are not longitude/latitude degrees; add the .prj file to the zip"),
+                file=label, bounds=str(np.round(raw.total_bounds, 1).tolist()),
             )
             raise ValueError(msg)
         raw = raw.set_crs(4326)
@@ -869,15 +881,15 @@ def _to_wgs84(
     elif CRS.from_user_input(raw.crs).is_geographic and not _looks_like_degrees(raw):
         # GeoJSON without a "crs" member is read as EPSG:4326 whatever its numbers are
         said = (
-            'GeoJSON coordinates must be longitude/latitude (EPSG:4326) unless the file has a "crs" member'
+            Message(N_('GeoJSON coordinates must be longitude/latitude (EPSG:4326) unless the file has a "crs" member'))
             if ext in (".geojson", ".json")
-            else f"the file declares {CRS.from_user_input(raw.crs).to_string()} (degrees)"
+            else Message(N_("the file declares {crs} (degrees)"), crs=CRS.from_user_input(raw.crs).to_string())
         )
-        msg = (
-            f"{label}: coordinates look like projected metres, not degrees (bounds "
-            f"{np.round(raw.total_bounds, 1).tolist()}), but {said}; give the CRS: reproject the "
-            "file to EPSG:4326 longitude/latitude, or save it with its CRS (a GeoPackage, or a "
-            "zipped Shapefile with its .prj)"
+        msg = Message(
+            N_("{file}: coordinates look like projected metres, not degrees (bounds {bounds}), but {said}; "
+               "give the CRS: reproject the file to EPSG:4326 longitude/latitude, or save it with its CRS "
+               "(a GeoPackage, or a zipped Shapefile with its .prj)"),
+            file=label, bounds=str(np.round(raw.total_bounds, 1).tolist()), said=said,
         )
         raise ValueError(msg)
     source_crs = CRS.from_user_input(raw.crs)
@@ -907,13 +919,17 @@ def _chosen_columns(
     for key, override in overrides.items():
         if override is not None:
             if override not in raw.columns:
-                msg = f"{label}: column {override!r} ({key}) not found; columns: {', '.join(map(str, raw.columns))}"
+                msg = Message(
+                    N_("{file}: column {column} ({option}) not found; columns: {columns}"),
+                    file=label, column=repr(override), option=key, columns=tuple(map(str, raw.columns)),
+                )
                 raise ValueError(msg)
             det[key] = override
     if det["name_col"] is None and det["code_col"] is None:
-        msg = (
-            f"{label}: cannot tell which column holds the unit names or codes (columns: "
-            f"{', '.join(c for c in raw.columns if c != 'geometry')}); pass name_col= and code_col="
+        msg = Message(
+            N_("{file}: cannot tell which column holds the unit names or codes (columns: {columns}); "
+               "pass name_col= and code_col="),
+            file=label, columns=tuple(str(c) for c in raw.columns if c != "geometry"),
         )
         raise ValueError(msg)
     return det
@@ -996,10 +1012,11 @@ def _merge_shared_codes(out: gpd.GeoDataFrame, label: str, det: dict[str, Any], 
     clash = clash[clash > 1]
     if len(clash):
         code0 = clash.index[0]
-        msg = (
-            f"{label}: code {code0!r} in column {det['code_col']!r} is shared by units with "
-            f"different names ({', '.join(sorted(out.loc[out['code'] == code0, 'name']))}); "
-            "pass code_col= with a unique code column"
+        msg = Message(
+            N_("{file}: code {code} in column {column} is shared by units with different names ({names}); "
+               "pass code_col= with a unique code column"),
+            file=label, code=repr(code0), column=repr(det["code_col"]),
+            names=tuple(sorted(out.loc[out["code"] == code0, "name"])),
         )
         raise ValueError(msg)
     n_rows = len(out)

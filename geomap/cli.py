@@ -373,8 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             # a user error (GeomapError and the project's ValueError convention): one line, exit
             # status 2. Anything else (KeyError, TypeError, …) is a bug and surfaces with its traceback.
-            msg = exc.args[0] if exc.args else str(exc)
-            return _err(str(msg))
+            return _err(i18n.error_text(exc))
 
 
 if __name__ == "__main__":  # pragma: no cover

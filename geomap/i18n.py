@@ -62,6 +62,7 @@ __all__ = [
     "current",
     "date",
     "direction",
+    "error_text",
     "format_like",
     "in_turn",
     "isolate",
@@ -290,21 +291,41 @@ class Message(str):
     **params
         The values of the placeholders.
 
+    Messages that count something have a plural form (:meth:`ngettext`): the catalogs give
+    each language its own forms (Arabic has six) and the count chooses one.
+
     Examples
     --------
     >>> m = Message("exact duplicate of row {row}", row=12)
     >>> str(m) == "exact duplicate of row 12"
     True
+    >>> str(Message.ngettext("{n} row skipped", "{n} rows skipped", 2, n=2))
+    '2 rows skipped'
     """
 
     def __new__(cls, template: str, /, **params: object) -> Message:
+        return cls._make(template, None, params)
+
+    @classmethod
+    def ngettext(cls, singular: str, plural: str, count: int, /, **params: object) -> Message:
+        """A message with a plural form: ``singular`` when ``count`` is 1 in English, else ``plural``.
+
+        Written where the message is made as ``Message.ngettext("{n} row skipped", "{n} rows
+        skipped", n, n=Number(n))``, which marks both forms for extraction (Babel's ``ngettext``
+        keyword); other languages take the form their plural rules give for ``count``.
+        """
+        return cls._make(singular, (plural, int(count)), params)
+
+    @classmethod
+    def _make(cls, template: str, plural: tuple[str, int] | None, params: dict[str, object]) -> Message:
+        english_template = template if plural is None or plural[1] == 1 else plural[0]
         if not _SPECIAL.isdisjoint(map(type, params.values())):
             english = translator("en")
-            text = template.format(**{k: _param_text(v, english) for k, v in params.items()})
+            text = english_template.format(**{k: _param_text(v, english) for k, v in params.items()})
         else:  # plain values (text, numbers, messages) read the same in English: format them at once
-            text = template.format(**params)
+            text = english_template.format(**params)
         obj = super().__new__(cls, text)
-        obj.__dict__["_parts"] = (template, tuple(params.items()))
+        obj.__dict__["_parts"] = (template, tuple(params.items()), plural)
         return obj
 
     @property
@@ -321,6 +342,11 @@ class Message(str):
         msg = f"a Message is immutable (tried to set {name!r})"
         raise AttributeError(msg)
 
+    @property
+    def plural(self) -> tuple[str, int] | None:
+        """The English plural template and the count, or ``None`` for a message without plural."""
+        return self.__dict__["_parts"][2]
+
     def __reduce__(self) -> tuple:
         return (_message, self.__dict__["_parts"])
 
@@ -329,14 +355,15 @@ class Message(str):
         t = current() if lang is None else translator(lang)
         if t.lang == "en":
             return str.__str__(self)
-        template, params = self.__dict__["_parts"]
+        template, params, plural = self.__dict__["_parts"]
         values = {k: _param_text(v, t) for k, v in params}
         if t.lang in _RTL:
             values = {k: (values[k] if isinstance(v, (Message, Number, Territory)) else t.isolate(values[k])) for k, v in params}
+        said = t.gettext(template) if plural is None else t.ngettext(template, *plural)
         try:
-            return t.gettext(template).format(**values)
+            return said.format(**values)
         except (KeyError, IndexError, ValueError):  # a broken translation must not hide the message
-            return template.format(**values)
+            return (template if plural is None or plural[1] == 1 else plural[0]).format(**values)
 
 
 def in_turn(parts: list[Message]) -> Message:
@@ -352,9 +379,9 @@ def in_turn(parts: list[Message]) -> Message:
 _SPECIAL = frozenset({tuple, list, Number, Territory, type(None)})
 
 
-def _message(template: str, params: tuple) -> Message:
+def _message(template: str, params: tuple, plural: tuple[str, int] | None = None) -> Message:
     """Rebuild a pickled :class:`Message` (caches and worker processes copy them)."""
-    return Message(template, **dict(params))
+    return Message._make(template, plural, dict(params))
 
 
 @functools.cache
@@ -462,6 +489,19 @@ def join(items: object, sep: str = ", ") -> str:
 def render(value: object, lang: object | None = None) -> str:
     """``value`` (a :class:`Message` or any text) for people in ``lang`` (default: the current language)."""
     return (current() if lang is None else translator(lang)).render(value)
+
+
+def error_text(err: BaseException, lang: object | None = None) -> str:
+    """The text of ``err`` for people in ``lang`` (default: the current language).
+
+    An error raised with a :class:`Message` as its text (``raise ValueError(Message(N_("..."),
+    ...))``, so ``str(err)`` stays English for logs and tests) is translated; any other error
+    is shown as its own text.
+    """
+    first = err.args[0] if len(err.args) == 1 else None
+    if isinstance(first, Message):
+        return first.render(lang)
+    return str(err)
 
 
 def direction() -> str:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geomap import boundaries as _b
+from geomap.i18n import N_, Message, Number
 from geomap.io.sources import display_name, read_source
 from geomap.io.text import decode
 
@@ -289,7 +290,7 @@ def unit_populations(units: gpd.GeoDataFrame, source: Any, *, filename: str | No
 
     The table is read by :func:`read_population` (numbers, encodings, HXL row, XLSX checked)
     and attached by :func:`attach_population`; the app and the CLI use this for a brought
-    population table.
+    population table. The table's notes (messages) are kept in ``attrs["population_notes"]``.
 
     Raises
     ------
@@ -300,6 +301,7 @@ def unit_populations(units: gpd.GeoDataFrame, source: Any, *, filename: str | No
     table = read_population(source, filename=filename)
     attached = attach_population(units, table=table)
     _refuse_unknown_units(table, units)
+    attached.attrs["population_notes"] = list(table.attrs.get("notes", ()))  # messages, said where shown
     return attached
 
 
@@ -310,9 +312,10 @@ def _refuse_unknown_units(table: pd.DataFrame, units: pd.DataFrame) -> None:
         if (code and _b.normalise_code(code) in codes) or (name and _fold(name) in names):
             continue
         given = code or name
-        msg = (
-            f"{table.attrs.get('file', 'population table')}, row {i + 2}: unit {given!r} is not in the "
-            f"boundaries; valid codes include {', '.join(list(units['code'].astype(str))[:5])}"
+        msg = Message(
+            N_("{file}, row {row}: unit {unit} is not in the boundaries; valid codes include {codes}"),
+            file=table.attrs.get("file") or Message(N_("population table")), row=i + 2, unit=repr(given),
+            codes=tuple(list(units["code"].astype(str))[:5]),
         )
         raise ValueError(msg)
 
@@ -385,29 +388,32 @@ def read_population(source: Any, *, filename: str | None = None) -> pd.DataFrame
     pop_c = _pick(cols, _POP_COLS)
     year_c = _pick(cols, _YEAR_COLS)
     if pop_c is None:
-        msg = (
-            f"{label}: no population column found (looked for {', '.join(_POP_COLS)}); "
-            f"columns are: {', '.join(cols)}"
+        msg = Message(
+            N_("{file}: no population column found (looked for {names}); columns are: {columns}"),
+            file=label, names=tuple(_POP_COLS), columns=tuple(map(str, cols)),
         )
         raise ValueError(msg)
     if code_c is None and name_c is None:
-        msg = f"{label}: no unit code or name column found; columns are: {', '.join(cols)}"
+        msg = Message(N_("{file}: no unit code or name column found; columns are: {columns}"), file=label, columns=tuple(map(str, cols)))
         raise ValueError(msg)
-    notes: list[str] = []
+    notes: list[Message] = []
     cleaned = df[pop_c].astype(str).str.replace(r"[\s,\u00a0\u202f']", "", regex=True)
     values = pd.to_numeric(cleaned.replace("", np.nan), errors="coerce")
     bad = values.isna() & cleaned.ne("") & cleaned.ne("nan")
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        msg = f"{label}: row {i + 2}, column {pop_c!r}: {df[pop_c].iloc[i]!r} is not a number"
+        msg = Message(N_("{file}: row {row}, column {column}: {value} is not a number"),
+                      file=label, row=i + 2, column=repr(pop_c), value=repr(df[pop_c].iloc[i]))
         raise ValueError(msg)
     if (values < 0).any():
         i = int(np.flatnonzero((values < 0).to_numpy())[0])
-        msg = f"{label}: row {i + 2}, column {pop_c!r}: negative population {df[pop_c].iloc[i]!r}"
+        msg = Message(N_("{file}: row {row}, column {column}: negative population {value}"),
+                      file=label, row=i + 2, column=repr(pop_c), value=repr(df[pop_c].iloc[i]))
         raise ValueError(msg)
     zero = values == 0
     if zero.any():
-        notes.append(f"{int(zero.sum())} zero populations read as unknown (NaN)")
+        notes.append(Message.ngettext("{n} zero population read as unknown (NaN)", "{n} zero populations read as unknown (NaN)",
+                                      int(zero.sum()), n=Number(int(zero.sum()))))
     names = df[name_c].astype(str).str.strip().map(_title) if name_c else pd.Series([""] * len(df))
     codes = df[code_c].map(_b.normalise_code) if code_c else pd.Series([""] * len(df))
     out = pd.DataFrame(
@@ -428,7 +434,7 @@ def read_population(source: Any, *, filename: str | None = None) -> pd.DataFrame
         m = re.search(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)", Path(label).stem)
         if m:
             out["year"] = pd.array([int(m.group(1))] * len(out), dtype="Int64")
-            notes.append(f"no year column: year {m.group(1)} taken from the file name")
+            notes.append(Message(N_("no year column: year {year} taken from the file name"), year=m.group(1)))
     out.attrs = {
         "file": label,
         "encoding": encoding,

@@ -594,7 +594,7 @@ def test_features_without_polygons_are_named_in_a_note() -> None:
     gdf = b.read_boundaries(_feature_collection(feats), filename="gaps.geojson")
     assert gdf["code"].tolist() == ["XA"]
     (note,) = [n for n in gdf.attrs["notes"] if "left out" in n]
-    assert note.startswith("4 feature(s) left out")
+    assert note.startswith("4 features left out")
     assert "feature 2 XB (Fictional B): no geometry" in note
     assert "feature 3 XC (Fictional C): no geometry" in note
     assert "feature 4 XD (Fictional D): Point geometry, not a polygon" in note

@@ -82,6 +82,8 @@ def _inputs(args: argparse.Namespace):
     units = boundaries.localized_names(units, i18n.current().lang)  # unit names in the output's language
     if getattr(args, "populations", None):
         units = population.unit_populations(units, Path(args.populations))
+        for note in units.attrs.get("population_notes", ()):
+            print(_("population table: {note}").format(note=i18n.render(note)))
     from geomap.cli import mappings_from_args
 
     columns, categories = mappings_from_args(args)

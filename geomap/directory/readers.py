@@ -63,6 +63,8 @@ from geomap.io.sources import display_name, read_source
 from geomap.io.text import WESTERN as _WESTERN
 from geomap.io.text import decode as _decode
 
+_EMPTY_FILE = N_("{file}: the file is empty; a directory needs a header row and at least one data row")
+
 __all__ = [
     "FORMATS",
     "EXTRA_COLUMN",
@@ -178,7 +180,8 @@ def detect_format(filename: str | None, head_bytes: bytes = b"") -> str:
     if suffix == ".hxl":
         return "hxl"
     if suffix in (".xls", ".ods", ".numbers"):
-        msg = f"{filename}: {suffix} workbooks are not read; save the sheet as .xlsx or CSV (UTF-8) and upload that"
+        msg = Message(N_("{file}: {suffix} workbooks are not read; save the sheet as .xlsx or CSV (UTF-8) and upload that"),
+                      file=filename, suffix=suffix)
         raise ValueError(msg)
     if suffix in (".csv", ".tsv", ".txt", ""):
         return "csv"
@@ -189,9 +192,10 @@ def detect_format(filename: str | None, head_bytes: bytes = b"") -> str:
     registered = DIRECTORY_FORMATS.by_suffix(filename or "")
     if registered is not None and registered.reader is not None:
         return registered.name
-    msg = (
-        f"{filename}: unrecognised file type {suffix!r}; accepted: .csv/.tsv/.txt (CSV or HXL), "
-        ".xlsx, .geojson/.json, .gpkg, an HSDS data package (.zip or folder with datapackage.json)"
+    msg = Message(
+        N_("{file}: unrecognised file type {suffix}; accepted: .csv/.tsv/.txt (CSV or HXL), .xlsx, .geojson/.json, "
+           ".gpkg, an HSDS data package (.zip or folder with datapackage.json)"),
+        file=filename, suffix=repr(suffix),
     )
     raise ValueError(msg)
 
@@ -243,7 +247,7 @@ def _sniff_delimiter(text: str) -> str:
 def _decode_text(data: bytes, name: str, warnings: list[str]) -> tuple[str, str, list[int]]:
     """Text of a delimited file (BOM removed), its encoding and the lines read as Windows-1252."""
     if _BLANK_FILE.fullmatch(data):
-        msg = f"{name}: the file is empty; a directory needs a header row and at least one data row"
+        msg = Message(_EMPTY_FILE, file=name)
         raise ValueError(msg)
     text, encoding, bad_lines = _decode(data, name, warnings)
     return text.lstrip("\ufeff"), encoding, bad_lines
@@ -268,11 +272,12 @@ def _csv_records(text: str, delim: str, bad_lines: list[int], name: str, warning
         rows.append(row)
         last_line.append(reader.line_num)
     bad_rows = sorted({bisect.bisect_left(last_line, line) + 1 for line in bad_lines})
-    warnings.append(Message(
-        N_("{file}: mixed text encodings: row(s) {rows} are not UTF-8 and were read as "
-           "Windows-1252 ({encoding}), the other rows as UTF-8; check the accented letters on those rows "
-           "and save the file as UTF-8"),
-        file=name, rows=_number_ranges(bad_rows), encoding=_WESTERN,
+    warnings.append(Message.ngettext(
+        "{file}: mixed text encodings: row {rows} is not UTF-8 and was read as Windows-1252 ({encoding}), "
+        "the other rows as UTF-8; check the accented letters on that row and save the file as UTF-8",
+        "{file}: mixed text encodings: rows {rows} are not UTF-8 and were read as Windows-1252 ({encoding}), "
+        "the other rows as UTF-8; check the accented letters on those rows and save the file as UTF-8",
+        len(bad_rows), file=name, rows=_number_ranges(bad_rows), encoding=_WESTERN,
     ))
     return rows
 
@@ -373,13 +378,14 @@ def _xlsx_rows(data: bytes, name: str, sheet: str | int | None, warnings: list[s
     from openpyxl import load_workbook
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        msg = f"{name}: not a readable .xlsx workbook (not a zip container); save it as .xlsx or CSV"
+        msg = Message(N_("{file}: not a readable .xlsx workbook (not a zip container); save it as .xlsx or CSV"), file=name)
         raise ValueError(msg)
     limits.check_zip(data, filename=name)  # zip-bomb and path checks before openpyxl inflates it
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        msg = f"{name}: not a readable .xlsx workbook ({exc}); save it as .xlsx or CSV"
+        # Translators: {error} is the library's own error text, in English.
+        msg = Message(N_("{file}: not a readable .xlsx workbook ({error}); save it as .xlsx or CSV"), file=name, error=str(exc))
         raise ValueError(msg) from None
     try:
         names = list(wb.sheetnames)
@@ -387,12 +393,16 @@ def _xlsx_rows(data: bytes, name: str, sheet: str | int | None, warnings: list[s
             title = names[0]
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(names):
-                msg = f"{name}: sheet index {sheet} out of range; the workbook has {len(names)} sheet(s): {names}"
+                msg = Message.ngettext(
+                    "{file}: sheet index {index} out of range; the workbook has {n} sheet: {sheets}",
+                    "{file}: sheet index {index} out of range; the workbook has {n} sheets: {sheets}",
+                    len(names), file=name, index=sheet, n=Number(len(names)), sheets=str(names),
+                )
                 raise ValueError(msg)
             title = names[sheet]
         else:
             if sheet not in names:
-                msg = f"{name}: no sheet named {sheet!r}; sheets: {names}"
+                msg = Message(N_("{file}: no sheet named {sheet}; sheets: {sheets}"), file=name, sheet=repr(sheet), sheets=str(names))
                 raise ValueError(msg)
             title = sheet
         ws = wb[title]
@@ -405,10 +415,12 @@ def _xlsx_rows(data: bytes, name: str, sheet: str | int | None, warnings: list[s
             merges, uncached = _scan_sheet_xml(archive, sheet_path)
         if uncached:
             shown = ", ".join(uncached[:10]) + (" …" if len(uncached) > 10 else "")
-            warnings.append(Message(
-                N_("{file} [{sheet}]: {n} formula cell(s) have no saved value and are read as "
-                   "empty ({cells}); open and save the workbook in Excel/LibreOffice to store the values"),
-                file=name, sheet=title, n=len(uncached), cells=shown,
+            warnings.append(Message.ngettext(
+                "{file} [{sheet}]: {n} formula cell has no saved value and is read as empty ({cells}); "
+                "open and save the workbook in Excel/LibreOffice to store the values",
+                "{file} [{sheet}]: {n} formula cells have no saved value and are read as empty ({cells}); "
+                "open and save the workbook in Excel/LibreOffice to store the values",
+                len(uncached), file=name, sheet=title, n=Number(len(uncached)), cells=shown,
             ))
         if merges:
             for r1, c1, r2, c2 in merges:
@@ -422,9 +434,10 @@ def _xlsx_rows(data: bytes, name: str, sheet: str | int | None, warnings: list[s
                     for c in range(c1, c2 + 1):
                         row[c - 1] = top
             shown = ", ".join(f"R{r1}C{c1}:R{r2}C{c2}" for r1, c1, r2, c2 in merges[:10])
-            warnings.append(Message(
-                N_("{file} [{sheet}]: {n} merged cell range(s) ({cells}); the top-left value was copied into every cell of each range"),
-                file=name, sheet=title, n=len(merges), cells=shown,
+            warnings.append(Message.ngettext(
+                "{file} [{sheet}]: {n} merged cell range ({cells}); the top-left value was copied into every cell of the range",
+                "{file} [{sheet}]: {n} merged cell ranges ({cells}); the top-left value was copied into every cell of each range",
+                len(merges), file=name, sheet=title, n=Number(len(merges)), cells=shown,
             ))
     return rows, title
 
@@ -538,13 +551,19 @@ def _dedupe_headers(raw: list[Any], name: str, warnings: list[str]) -> list[str]
         seen.setdefault(text, 0)
         headers.append(text)
     if dupes:
-        warnings.append(Message(
-            N_("{file}: duplicate column header(s) {headers}; later copies were renamed "
-               "with a .1, .2 … suffix and only the first is matched to a field"),
-            file=name, headers=str(sorted(set(dupes))),
+        warnings.append(Message.ngettext(
+            "{file}: duplicate column header {headers}; later copies were renamed with a .1, .2 … suffix and only "
+            "the first is matched to a field",
+            "{file}: duplicate column headers {headers}; later copies were renamed with a .1, .2 … suffix and only "
+            "the first is matched to a field",
+            len(set(dupes)), file=name, headers=str(sorted(set(dupes))),
         ))
     if blanks:
-        warnings.append(Message(N_("{file}: column(s) {columns} have no header and were named column_<n>"), file=name, columns=str(blanks)))
+        warnings.append(Message.ngettext(
+            "{file}: column {columns} has no header and was named column_<n>",
+            "{file}: columns {columns} have no header and were named column_<n>",
+            len(blanks), file=name, columns=str(blanks),
+        ))
     return headers
 
 
@@ -582,7 +601,7 @@ def _header_part(
     """Header row index, header cells, HXL hashtag row (or None) and index of the first data row."""
     start = _leading_rows(rows, name, warnings)
     if start >= len(rows):
-        msg = f"{name}: the file has no header row (it is empty); a directory needs a header row and data rows"
+        msg = Message(N_("{file}: the file has no header row (it is empty); a directory needs a header row and data rows"), file=name)
         raise ValueError(msg)
     header_row = rows[start]
     data_start = start + 1
@@ -596,7 +615,8 @@ def _header_part(
     else:
         tag_row = None
         if force_hxl:
-            msg = f"{name}: no HXL hashtag row found in row {start + 1} or {start + 2}; read it as CSV/XLSX instead"
+            msg = Message(N_("{file}: no HXL hashtag row found in row {row} or {next_row}; read it as CSV/XLSX instead"),
+                          file=name, row=start + 1, next_row=start + 2)
             raise ValueError(msg)
     return start, header_row, tag_row, data_start
 
@@ -642,7 +662,10 @@ def _split_table(
 
 def _empty_rows(name: str, inner: int) -> Message:
     """The warning on empty rows between data rows (skipped)."""
-    return Message(N_("{file}: {n} empty row(s) between data rows were skipped"), file=name, n=Number(inner))
+    return Message.ngettext(
+        "{file}: {n} empty row between data rows was skipped", "{file}: {n} empty rows between data rows were skipped",
+        inner, file=name, n=Number(inner),
+    )
 
 
 def _tags_of(headers: list[str], tag_row: list[Any] | None) -> dict[str, str]:
@@ -795,7 +818,8 @@ def _read_vector(data: bytes, name: str, fmt: str, sheet: str | int | None, warn
             warnings_module.filterwarnings("ignore", message=".*non conformant file extension.*")
             gdf = gpd.read_file(io.BytesIO(data), **kwargs)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-        msg = f"{name}: could not read it as {fmt} ({exc})"
+        # Translators: {format} is a file format's code (geojson, gpkg); {error} the library's own error text, in English.
+        msg = Message(N_("{file}: could not read it as {format} ({error})"), file=name, format=fmt, error=str(exc))
         raise ValueError(msg) from None
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
         gdf = gdf.to_crs(4326)
@@ -863,7 +887,8 @@ class _Package:
             try:
                 self.descriptor = json.loads(files["datapackage.json"].decode("utf-8-sig"))
             except (ValueError, UnicodeDecodeError) as exc:
-                msg = f"{name}: datapackage.json is not valid JSON ({exc})"
+                # Translators: {error} is the library's own error text, in English.
+                msg = Message(N_("{file}: datapackage.json is not valid JSON ({error})"), file=name, error=str(exc))
                 raise ValueError(msg) from None
 
     def path_of(self, table: str) -> str | None:
@@ -898,7 +923,7 @@ def _hsds_files(source: Any, name: str) -> dict[str, bytes]:
     try:
         infos = limits.check_zip(data, filename=name)
     except zipfile.BadZipFile:
-        msg = f"{name}: an HSDS data package must be a folder or a .zip holding datapackage.json and CSV tables"
+        msg = Message(N_("{file}: an HSDS data package must be a folder or a .zip holding datapackage.json and CSV tables"), file=name)
         raise ValueError(msg) from None
     for info in infos:
         member = info.filename
@@ -985,10 +1010,12 @@ def _hsds_open(source: Any, name: str, warnings: list[str]) -> tuple[_Package, _
     pkg = _Package(_hsds_files(source, name), name)
     missing = [t for t in _HSDS_REQUIRED if pkg.path_of(t) is None]
     if missing:
-        wanted = ", ".join(_HSDS_TABLES[t][0] for t in missing)
-        msg = (
-            f"{name}: HSDS data package is missing required table(s) {wanted}; a directory needs "
-            "organizations.csv, services.csv and locations.csv (plus service_at_location.csv to link them)"
+        msg = Message.ngettext(
+            "{file}: HSDS data package is missing the required table {tables}; a directory needs "
+            "organizations.csv, services.csv and locations.csv (plus service_at_location.csv to link them)",
+            "{file}: HSDS data package is missing the required tables {tables}; a directory needs "
+            "organizations.csv, services.csv and locations.csv (plus service_at_location.csv to link them)",
+            len(missing), file=name, tables=tuple(_HSDS_TABLES[t][0] for t in missing),
         )
         raise ValueError(msg)
     return pkg, {t: _hsds_table(pkg, t, warnings) for t in _HSDS_TABLES}
@@ -1330,10 +1357,12 @@ def _add_point_columns(
                 other += 1
     attrs["geometry_columns"] = [lat_h, lon_h]
     if other:
-        warnings.append(Message(
-            N_("{file}: {n} feature(s) have a non-Point geometry; their coordinates were "
-               "not taken (give Point features or latitude/longitude properties)"),
-            file=name, n=other,
+        warnings.append(Message.ngettext(
+            "{file}: {n} feature has a non-Point geometry; its coordinates were not taken (give Point features "
+            "or latitude/longitude properties)",
+            "{file}: {n} features have a non-Point geometry; their coordinates were not taken (give Point features "
+            "or latitude/longitude properties)",
+            other, file=name, n=Number(other),
         ))
     return [*headers, lat_h, lon_h]
 
@@ -1487,7 +1516,7 @@ def _table_from_rows(
 ) -> tuple[list[str], dict[str, str], list[tuple[int, list[str | None]]], dict[str, Any]]:
     """Header, optional HXL hashtag row and data rows of a sheet or a CSV."""
     if not raw or not any(any(_clean(c) for c in r) for r in raw):
-        msg = f"{name}: the file is empty; a directory needs a header row and at least one data row"
+        msg = Message(_EMPTY_FILE, file=name)
         raise ValueError(msg)
     headers, tags, rows = _split_table(raw, name, warnings, force_hxl=fmt == "hxl")
     return _finish_table(headers, tags, rows, name, fmt, attrs)
@@ -1589,9 +1618,10 @@ def read_directory(
         ))
     missing = [f for f in schema.REQUIRED_FIELDS if f not in fields]
     if missing and len(df):
-        df.attrs["warnings"].append(Message(
-            N_("{file}: no column matched required field(s) {fields}; every row will be flagged unless you map a column to them"),
-            file=name, fields=str(missing),
+        df.attrs["warnings"].append(Message.ngettext(
+            "{file}: no column matched the required field {fields}; every row will be flagged unless you map a column to it",
+            "{file}: no column matched the required fields {fields}; every row will be flagged unless you map a column to them",
+            len(missing), file=name, fields=str(missing),
         ))
     return df
 
@@ -1659,7 +1689,8 @@ def parse_mappings(text: str | bytes, *, source: str = "mapping file") -> tuple[
     try:
         data = json.loads(text)
     except ValueError as exc:
-        msg = f"{source}: not a JSON mapping file ({exc})"
+        # Translators: {error} is the library's own error text, in English.
+        msg = Message(N_("{file}: not a JSON mapping file ({error})"), file=source, error=str(exc))
         raise ValueError(msg) from None
     if isinstance(data, dict) and set(data) <= {"columns", "categories"} and all(isinstance(v, dict) for v in data.values()):
         columns, categories = data.get("columns", {}), data.get("categories", {})
@@ -1667,11 +1698,14 @@ def parse_mappings(text: str | bytes, *, source: str = "mapping file") -> tuple[
         columns, categories = data, {}
     for part, what in ((columns, "header"), (categories, "category")):
         if not isinstance(part, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in part.items()):
-            msg = f"{source}: expected a JSON object of {{{what}: value}} strings"
+            msg = Message(N_("{file}: expected a JSON object of {{{what}: value}} strings"), file=source, what=what)
             raise ValueError(msg)
     for header, target in columns.items():
         if target and target not in schema.FIELD_NAMES:
-            msg = f"{source}: column {header!r} is mapped to {target!r}, which is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
+            msg = Message(
+                N_("{file}: column {column} is mapped to {target}, which is not a directory field; valid fields: {fields}"),
+                file=source, column=repr(header), target=repr(target), fields=tuple(schema.FIELD_NAMES),
+            )
             raise ValueError(msg)
     return dict(columns), schema.check_category_mapping(categories, source=source)
 

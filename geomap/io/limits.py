@@ -34,6 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from geomap.errors import UnsafeArchive, UploadTooLarge
+from geomap.i18n import N_, Message, Number
 from geomap.settings import ENV, Settings, get_settings
 
 __all__ = [
@@ -78,13 +79,13 @@ _CHUNK = 1024 * 1024
 _SHP_REQUIRED = (".shp", ".shx", ".dbf")
 
 
-def _mb(n: float) -> str:
-    """Human size: bytes below 1 kB, else kB or MB with one decimal."""
+def _mb(n: float) -> Message:
+    """Human size: bytes below 1 kB, else kB or MB with one decimal (a message: the language's digits)."""
     if n < 1024:
-        return f"{int(n)} bytes"
+        return Message.ngettext("{n} byte", "{n} bytes", int(n), n=Number(int(n)))
     if n < 1024 * 1024:
-        return f"{n / 1024:,.1f} kB"
-    return f"{n / 1024 / 1024:,.1f} MB"
+        return Message(N_("{n} kB"), n=Number(n / 1024, ",.1f"))
+    return Message(N_("{n} MB"), n=Number(n / 1024 / 1024, ",.1f"))
 
 
 def max_upload_bytes() -> int:
@@ -109,7 +110,7 @@ def source_name(source: Any, *, filename: str | None = None) -> str:
     name = getattr(source, "name", None)
     if isinstance(name, str) and name:
         return name
-    return "uploaded file"
+    return Message(N_("uploaded file"))
 
 
 def upload_size(source: Any) -> int | None:
@@ -169,9 +170,9 @@ def check_upload_size(source: Any, *, limit: int | None = None, filename: str | 
     limit = max_upload_bytes() if limit is None else limit
     size = upload_size(source)
     if size is not None and size > limit:
-        msg = (
-            f"{source_name(source, filename=filename)}: file is {_mb(size)}, larger than the "
-            f"{_mb(limit)} upload limit; split it, or raise {MAX_UPLOAD_ENV} when running geomap locally"
+        msg = Message(
+            N_("{file}: file is {size}, larger than the {limit} upload limit; split it, or raise {setting} when running geomap locally"),
+            file=source_name(source, filename=filename), size=_mb(size), limit=_mb(limit), setting=MAX_UPLOAD_ENV,
         )
         raise UploadTooLarge(msg)
     return size
@@ -198,25 +199,25 @@ def read_limited(stream: BinaryIO, *, limit: int | None = None, filename: str | 
             return buf.getvalue()
         buf.write(chunk)
         if buf.tell() > limit:
-            msg = (
-                f"{source_name(stream, filename=filename)}: more than {_mb(limit)} arrived, the upload "
-                f"limit; split it, or raise {MAX_UPLOAD_ENV} when running geomap locally"
+            msg = Message(
+                N_("{file}: more than {limit} arrived, the upload limit; split it, or raise {setting} when running geomap locally"),
+                file=source_name(stream, filename=filename), limit=_mb(limit), setting=MAX_UPLOAD_ENV,
             )
             raise UploadTooLarge(msg)
 
 
-def _unsafe_member(name: str) -> str | None:
+def _unsafe_member(name: str) -> Message | None:
     """Why a member name is unsafe to extract, or ``None``."""
     if not name or "\x00" in name:
-        return "empty or NUL in name"
+        return Message(N_("empty or NUL in name"))
     norm = name.replace("\\", "/")
     if norm.startswith("/") or (len(norm) > 1 and norm[1] == ":"):
-        return "absolute path"
+        return Message(N_("absolute path"))
     parts = PurePosixPath(norm).parts
     if ".." in parts:
-        return "path goes up a folder ('..')"
+        return Message(N_("path goes up a folder ('..')"))
     if posixpath.normpath(norm).startswith(".."):
-        return "path escapes the archive folder"
+        return Message(N_("path escapes the archive folder"))
     return None
 
 
@@ -234,7 +235,8 @@ def _open_zip(source: Any, filename: str | None) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(source)
     except zipfile.BadZipFile as exc:
-        msg = f"{name}: not a readable zip archive ({exc})"
+        # Translators: {error} is the library's own error text, in English.
+        msg = Message(N_("{file}: not a readable zip archive ({error})"), file=name, error=str(exc))
         raise UnsafeArchive(msg) from None
 
 
@@ -277,35 +279,38 @@ def check_zip(
     with _open_zip(source, filename) as zf:
         infos = zf.infolist()
     if len(infos) > max_members:
-        msg = f"{name}: zip holds {len(infos)} members, more than the {max_members} allowed"
+        msg = Message(N_("{file}: zip holds {n} members, more than the {limit} allowed"), file=name, n=Number(len(infos)),
+                      limit=Number(max_members))
         raise UnsafeArchive(msg)
     total = 0
     files: list[zipfile.ZipInfo] = []
     for info in infos:
         why = _unsafe_member(info.filename)
         if why:
-            msg = f"{name}: unsafe path {info.filename!r} in the zip refused: {why}; nothing was extracted"
+            msg = Message(N_("{file}: unsafe path {member} in the zip refused: {why}; nothing was extracted"),
+                          file=name, member=repr(info.filename), why=why)
             raise UnsafeArchive(msg)
         if _is_link(info):
-            msg = f"{name}: member {info.filename!r} refused: symbolic link; nothing was extracted"
+            msg = Message(N_("{file}: member {member} refused: symbolic link; nothing was extracted"), file=name, member=repr(info.filename))
             raise UnsafeArchive(msg)
         if info.flag_bits & 0x1:
-            msg = f"{name}: member {info.filename!r} is encrypted; send an unencrypted zip"
+            msg = Message(N_("{file}: member {member} is encrypted; send an unencrypted zip"), file=name, member=repr(info.filename))
             raise UnsafeArchive(msg)
         if info.is_dir():
             continue
         total += info.file_size
         if total > max_total:
-            msg = (
-                f"{name}: zip expands to more than {_mb(max_total)} (at member {info.filename!r}); "
-                "refused as a possible zip bomb"
+            msg = Message(
+                N_("{file}: zip expands to more than {limit} (at member {member}); refused as a possible zip bomb"),
+                file=name, limit=_mb(max_total), member=repr(info.filename),
             )
             raise UnsafeArchive(msg)
         if info.file_size > _RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
-            msg = (
-                f"{name}: member {info.filename!r} expands {ratio:,.0f} times "
-                f"({_mb(info.compress_size)} -> {_mb(info.file_size)}); refused as a possible zip bomb"
+            msg = Message(
+                N_("{file}: member {member} expands {ratio} times ({packed} -> {unpacked}); refused as a possible zip bomb"),
+                file=name, member=repr(info.filename), ratio=Number(ratio, ",.0f"),
+                packed=_mb(info.compress_size), unpacked=_mb(info.file_size),
             )
             raise UnsafeArchive(msg)
         files.append(info)
@@ -320,7 +325,7 @@ def _copy_limited(src: BinaryIO, dst: BinaryIO, *, budget: int, what: str) -> in
             return written
         written += len(chunk)
         if written > budget:
-            msg = f"{what}: expands beyond the declared size / limit; refused as a possible zip bomb"
+            msg = Message(N_("{file}: expands beyond the declared size / limit; refused as a possible zip bomb"), file=what)
             raise UnsafeArchive(msg)
         dst.write(chunk)
 

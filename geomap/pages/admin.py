@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geomap import auth
+from geomap import auth, i18n
 from geomap import store as gs
 from geomap.i18n import N_, _
 from geomap.pages import _state
@@ -77,7 +77,7 @@ def _create_account() -> None:
             try:
                 users.add_user(_state.get_store(), name.strip(), first, role=role)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(i18n.error_text(exc))
                 return
             _done(_("Account {name} created ({role}): it can sign in now.").format(name=repr(name.strip()), role=_(_ROLE_LABELS[role])))
 
@@ -114,7 +114,7 @@ def _account_actions(name: str, row: dict) -> None:
             try:
                 users.set_password(store, name, first)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(i18n.error_text(exc))
                 return
             _done(_("Password of {name} reset (and the account unlocked).").format(name=repr(name)))
 
@@ -153,7 +153,7 @@ def _create_directory() -> None:
                 gs.create_directory(_state.get_store(), name, country=country, role=gs.ADMIN, owner=owner,
                                     licence=licence, sensitivity=sensitivity)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(i18n.error_text(exc))
                 return
             _done(_("Directory {name} created.").format(name=repr(name.strip())))
 
@@ -173,7 +173,7 @@ def _directory_details(name: str, row: dict) -> None:
         try:
             gs.rename_directory(store, name, new_name, role=gs.ADMIN)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(i18n.error_text(exc))
             return
         if st.session_state.get(_state.K_STORE_DIR) == name:
             _state.set_stored_directory(new_name.strip())
@@ -190,7 +190,7 @@ def _delete_directory(name: str, records: int) -> None:
         try:
             gs.delete_directory(_state.get_store(), name, role=gs.ADMIN, confirm=typed)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(i18n.error_text(exc))
             return
         _done(_("Directory {name} deleted.").format(name=repr(name)))
 

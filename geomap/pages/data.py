@@ -61,7 +61,7 @@ def _upload_section() -> None:
     try:
         limits.check_upload(up)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(i18n.error_text(exc))
         return
     data = up.getvalue()
     sheet = None
@@ -69,14 +69,14 @@ def _upload_section() -> None:
         try:
             names = _sheets(data, up.name)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(i18n.error_text(exc))
             return
         if len(names) > 1:
             sheet = c1.selectbox(_("Sheet"), names, key="data_sheet")
     try:
         preview = _preview(data, up.name, sheet)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(i18n.error_text(exc))
         return
     headers = list(preview.attrs.get("headers", preview.columns))
     auto = readers.map_columns(headers, hxl_tags=preview.attrs.get("hxl_tags") or {})
@@ -92,7 +92,7 @@ def _upload_section() -> None:
         try:
             loaded, loaded_categories = readers.parse_mappings(saved.getvalue(), source=saved.name)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(i18n.error_text(exc))
         else:
             chosen.update({h: f for h, f in loaded.items() if h in headers})
             categories.update(loaded_categories)
@@ -143,7 +143,7 @@ def _boundary_section(ctx) -> None:
                 info = boundaries.describe_boundaries(gdf)
                 info["notes"] = [i18n.render(n) for n in info["notes"]]  # messages: said in the page's language
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(i18n.error_text(exc))
             else:
                 st.json(info, expanded=False)
                 if st.button(_("Use these boundaries"), key="use_boundaries"):
@@ -315,7 +315,7 @@ def _download_section(ctx) -> None:
     try:
         payload = _export(key, fmt, ctx.view)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(i18n.error_text(exc))
         return
     st.download_button(
         _("Download as {format}").format(format=_(label)),

@@ -250,7 +250,7 @@ def _raw_projects(data: bytes, name: str, digest: str, is_sample: bool):
     try:
         raw = _read(data, name, digest, sheet, mapping)
     except ValueError as exc:
-        st.error(_("Could not read {name}: {error}").format(name=name, error=exc))
+        st.error(_("Could not read {name}: {error}").format(name=name, error=i18n.error_text(exc)))
         if not is_sample:
             _mapping_picker(data, name, digest, sheet)
         return None

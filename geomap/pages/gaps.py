@@ -170,7 +170,7 @@ def _grid_for_service(ctx, units, key: str, service: str, radius: float, grid):
     try:
         out = _grid_run(ctx, units, key, service, radius, grid)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(i18n.error_text(exc))
         return None, "none"
     return out, f"{_digest(grid[1])}:{_digest(grid[2])}:{grid[3]:g}"
 
@@ -283,7 +283,7 @@ def _service_section(
     try:
         table = gaps.gap_index(result.table, threshold_per_100k=threshold, weights=weights)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(i18n.error_text(exc))
         return
     result.table = table
     _headline_metrics(table, service, radius)
@@ -309,7 +309,7 @@ def _service_section(
                 road_catch = _road_catchments(key, service, _digest(data), minutes, ctx.role, graph, result.providers)
             st.caption(ngettext("Road catchments for {n} provider", "Road catchments for {n} providers", len(road_catch)).format(n=i18n.number(len(road_catch))))
         except (ValueError, FileNotFoundError) as exc:
-            st.error(str(exc))
+            st.error(i18n.error_text(exc))
 
     fmap = report.build_gaps_map(
         units, result, demand, role=ctx.role, view=distance.providers_offering(ctx.view, service), measure=measure, measure_label=_(_MEASURES[measure]),
@@ -469,8 +469,10 @@ def render() -> None:
         with st.spinner(_("Placing settlements in units…")):
             demand = _demand_points(ctx.country, base_key + _digest(pop_bytes), _digest(dem_bytes), units, dem_bytes)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(i18n.error_text(exc))
         return
+    for note in units.attrs.get("population_notes", ()) if pop_bytes else ():
+        st.caption(_("Population table: {note}").format(note=i18n.render(note)))
     key = f"{base_key}:{_digest(pop_bytes)}:{_digest(dem_bytes)}"
     tabs = st.tabs([schema.label(s) for s in services]) if len(services) > 1 else [st.container()]
     results = []

@@ -18,6 +18,7 @@ from geomap.directory import disclosure, privacy, schema, writers
 from geomap.i18n import _
 from geomap.pages import _state, _widgets
 from geomap.settings import get_settings
+from geomap.store import reasons
 
 __all__ = ["render"]
 
@@ -64,7 +65,7 @@ def _save_upload(ctx: _state.Context, names: list[str]) -> None:
         try:
             gs.commit_import(_state.get_store(), plan, by=_user(), role=gs.EDITOR)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(i18n.error_text(exc))
         else:
             st.session_state.pop(_K_PLAN, None)
             st.success(_("Saved into {directory}: {summary}").format(directory=repr(plan.directory), summary=plan.summary()))
@@ -99,12 +100,13 @@ def _record_editor(directory: str, role: str) -> None:
             gs.delete_record(_state.get_store(), directory, record_id, expected_version=started, by=_user(), role=gs.EDITOR)
         except gs.ConflictError as exc:
             opened.pop((directory, record_id), None)
-            st.error(str(exc))
+            st.error(i18n.error_text(exc))
         else:
             opened.pop((directory, record_id), None)
             st.rerun()
     st.markdown("**" + _("History") + "**")
     log = gs.history(_state.get_store(), directory, record_id)
+    log["reason"] = [reasons.said(r) for r in log["reason"]]  # the store's own reasons in the page's language
     cols = ["version", "last_action_date", "updated_by", "last_action_type", "field_name", "previous_value",
             "replacement_value", "reason"]
     st.dataframe(log[cols], hide_index=True, width="stretch")
@@ -123,7 +125,7 @@ def _save(directory: str, record_id: str, changes: dict, started: int, reason: s
             st.success(_("Proposed: an editor will review it. It stays hidden from the public until approved."))
     except gs.ConflictError as exc:
         opened.pop((directory, record_id), None)  # the next view starts from the stored version
-        st.error(str(exc))
+        st.error(i18n.error_text(exc))
 
 
 def _proposals(directory: str) -> None:
@@ -140,7 +142,7 @@ def _proposals(directory: str) -> None:
                 gs.approve(_state.get_store(), prop.id, by=_user(), role=gs.EDITOR)
                 st.rerun()
         except gs.ConflictError as exc:
-            st.error(str(exc))
+            st.error(i18n.error_text(exc))
         if no.button(_("Reject"), key=f"reject_{prop.id}"):
             gs.reject(_state.get_store(), prop.id, by=_user(), role=gs.EDITOR)
             st.rerun()

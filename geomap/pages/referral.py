@@ -90,7 +90,7 @@ def _road_graph_upload():
         try:
             return digest, _road_graph(digest, up.name, data)
         except (ValueError, OSError) as exc:
-            st.error(_("{file}: {error}").format(file=up.name, error=exc))
+            st.error(_("{file}: {error}").format(file=up.name, error=i18n.error_text(exc)))
             return "", None
 
 
@@ -362,7 +362,7 @@ def _query(ctx: _state.Context) -> tuple[referral.ReferralQuery, referral.Start 
         try:
             start = referral.resolve_start(query, country=ctx.country, units=ctx.units, directory=ctx.directory, role=ctx.role)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(i18n.error_text(exc))
     if start is not None:
         st.markdown(_("Starting point: **{place}**").format(place=_widgets.md_text(i18n.isolate(start.label))))
     return query, start

@@ -23,6 +23,7 @@ from geomap.directory import readers, schema
 from geomap.store._common import EDITOR, as_text, coordinate, now_iso, require_role
 from geomap.store.directories import get_directory
 from geomap.store.engine import Store
+from geomap.store.reasons import IMPORTED, IMPORTED_WITH_REJECTED, system_reason
 from geomap.store.records import DELETED_FIELD, _mark_deleted, change_rows
 
 __all__ = ["ImportPlan", "read_import_file", "preview_import", "commit_import"]
@@ -66,6 +67,14 @@ class ImportPlan:
         if self.rejected:
             text += f", {len(self.rejected)} rows not importable"
         return text
+
+
+def _import_reason(plan: ImportPlan) -> str:
+    """The change-log reason of an import nobody gave a reason for: ``"import: "`` and :meth:`ImportPlan.summary`."""
+    counts = {"new": len(plan.new), "changed": len(plan.changed), "unchanged": len(plan.unchanged), "missing": len(plan.missing)}
+    if plan.rejected:
+        return system_reason(IMPORTED_WITH_REJECTED, **counts, rejected=len(plan.rejected))
+    return system_reason(IMPORTED, **counts)
 
 
 def read_import_file(source: Any, *, filename: str | None = None, key: str = "id",
@@ -160,7 +169,7 @@ def commit_import(
         The store changed since the preview; preview again.
     """
     require_role(role, EDITOR, "importing a directory")
-    why = reason or f"import: {plan.summary()}"
+    why = reason or _import_reason(plan)
     with store.begin() as conn:
         current = _current(conn, plan.directory)
         fresh = _plan(plan.directory, plan.rows, plan.rejected, current)

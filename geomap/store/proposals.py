@@ -15,6 +15,7 @@ import geomap.store.tables as tables
 from geomap.store._common import EDITOR, PARTNER, new_id, now_iso, require_role
 from geomap.store.directories import get_directory
 from geomap.store.engine import Store
+from geomap.store.reasons import APPROVED, APPROVED_WITH_REASON, system_reason
 from geomap.store.records import _clean, _record_row, write_record
 
 __all__ = ["propose", "list_proposals", "approve", "reject"]
@@ -68,7 +69,10 @@ def approve(store: Store, proposal_id: str, *, by: str, role: str, reason: str |
         prop = _pending(conn, proposal_id)
         current = _record_row(conn, prop["directory"], prop["record_id"], lock=True)
         base = dict(current["data"]) if current is not None else {}
-        why = reason or f"approved proposal {proposal_id} by {prop['proposed_by']}" + (f": {prop['reason']}" if prop["reason"] else "")
+        why = reason or (
+            system_reason(APPROVED_WITH_REASON, proposal=proposal_id, who=prop["proposed_by"], reason=prop["reason"])
+            if prop["reason"] else system_reason(APPROVED, proposal=proposal_id, who=prop["proposed_by"])
+        )
         version = write_record(conn, prop["directory"], prop["record_id"], {**base, **prop["data"]}, current=current,
                                by=by, reason=why, action="approve", expected_version=prop["base_version"])
         conn.execute(_P.update().where(_P.c.id == proposal_id).values(status="approved", decided_by=by, decided_at=now_iso()))

@@ -20,6 +20,7 @@ from geomap.directory import schema
 from geomap.store._common import EDITOR, ConflictError, as_text, coordinate, new_id, now_iso, require_role
 from geomap.store.directories import get_directory
 from geomap.store.engine import Store
+from geomap.store.reasons import RESTORED_AFTER_DELETION, RESTORED_VERSION, VERIFIED, system_reason
 
 __all__ = [
     "DELETED_FIELD",
@@ -165,7 +166,7 @@ def verify_record(store: Store, directory: str, record_id: str, *, by: str, role
             msg = f"record {record_id!r} is not in directory {directory!r}"
             raise ValueError(msg)
         after = {**current["data"], "last_verified": day}
-        return write_record(conn, directory, record_id, after, current=current, by=by, reason=reason or "verified",
+        return write_record(conn, directory, record_id, after, current=current, by=by, reason=reason or system_reason(VERIFIED),
                             action="verify", expected_version=current["version"],
                             extra_values={"verified_at": day, "verified_by": by})
 
@@ -192,7 +193,7 @@ def restore_record(store: Store, directory: str, record_id: str, *, by: str, rol
         msg = f"record {record_id!r} of {directory!r} is not deleted; to go back to an earlier version, restore that version"
         raise ValueError(msg)
     return restore_version(store, directory, record_id, current["version"] - 1, expected_version=current["version"],
-                           by=by, role=role, reason=reason or "restored after deletion")
+                           by=by, role=role, reason=reason or system_reason(RESTORED_AFTER_DELETION))
 
 
 def deleted_records(store: Store, directory: str) -> pd.DataFrame:
@@ -321,7 +322,7 @@ def restore_version(store: Store, directory: str, record_id: str, version: int, 
         if current["version"] != expected_version:
             raise ConflictError(record_id, expected_version, current["version"], dict(current["data"]), old)
         return write_record(conn, directory, record_id, old, current=current, by=by,
-                            reason=reason or f"restored version {version}", action="restore",
+                            reason=reason or system_reason(RESTORED_VERSION, version=version), action="restore",
                             expected_version=expected_version)
 
 

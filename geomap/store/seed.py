@@ -10,6 +10,7 @@ from geomap.store._common import ADMIN
 from geomap.store.directories import create_directory
 from geomap.store.engine import Store
 from geomap.store.importing import commit_import, preview_import, read_import_file
+from geomap.store.reasons import SEEDED, system_reason
 
 __all__ = ["SAMPLE_NAMES", "seed_samples"]
 
@@ -39,6 +40,6 @@ def seed_samples(store: Store) -> list[str]:
             continue
         rows, rejected = read_import_file(path)
         commit_import(store, preview_import(store, name, rows, rejected), by=_SEEDER, role=ADMIN,
-                      reason="seeded from the bundled fictional sample")
+                      reason=system_reason(SEEDED))
         made.append(name)
     return made

@@ -93,7 +93,7 @@ def test_csv_list_cell_kept_whole_and_unquoted_delimiter_warned():
     df = read_directory(text.encode(), filename="d.csv")
     assert df.loc[1, "service_types"] == "albergue"
     assert df.loc[1, "extra"] == {"column_3": "legal"}  # nothing lost
-    assert any("column(s) [3] have no header" in w for w in df.attrs["warnings"])
+    assert any("column [3] has no header" in w for w in df.attrs["warnings"])
 
 
 @pytest.mark.parametrize("delim", [",", ";", "\t", "|"])
@@ -141,7 +141,7 @@ def test_mixed_utf8_and_latin1_lines_are_read_line_by_line():
     assert list(df["town"]) == ["Peñón", "Orléans", "Dé"]
     assert df.attrs["encoding"] == "utf-8+cp1252"
     (warning,) = [w for w in df.attrs["warnings"] if "encoding" in w]
-    assert warning.startswith("mixed.csv:") and "row(s) 3-4 are not UTF-8" in warning
+    assert warning.startswith("mixed.csv:") and "rows 3-4 are not UTF-8" in warning
 
 
 def test_mixed_encoding_warning_names_rows_not_lines():
@@ -151,7 +151,7 @@ def test_mixed_encoding_warning_names_rows_not_lines():
     assert list(df["name"]) == ["Refugio Año (ficticio)", "Centre Élan (fictif)"]
     assert list(df["source_row"]) == [2, 3]
     (warning,) = [w for w in df.attrs["warnings"] if "encoding" in w]
-    assert "row(s) 3 are not UTF-8" in warning
+    assert "row 3 is not UTF-8" in warning
 
 
 def test_number_ranges_text():
@@ -221,7 +221,7 @@ def test_organisation_used_as_name_when_no_name_column():
 
 def test_missing_required_field_warns():
     df = read_directory(b"town\nX\n", filename="t.csv")
-    assert any("required field(s) ['name', 'service_types']" in w for w in df.attrs["warnings"])
+    assert any("required fields ['name', 'service_types']" in w for w in df.attrs["warnings"])
 
 
 def test_mapping_override_and_ignore():
@@ -324,7 +324,7 @@ def test_xlsx_formula_without_cached_value_warns():
     rows = [["Name", "Capacity"], ["A (fictional)", "=1+1"]]
     df = read_directory(_xlsx_bytes(rows), filename="f.xlsx")
     assert df.loc[0, "capacity"] is None
-    assert any("formula cell(s) have no saved value" in w and "B2" in w for w in df.attrs["warnings"])
+    assert any("formula cell has no saved value" in w and "B2" in w for w in df.attrs["warnings"])
 
 
 def test_xlsx_trailing_blank_rows_dropped_and_not_a_workbook():
@@ -425,7 +425,7 @@ def test_geojson_point_fills_lat_lon():
     assert df.loc[1, "latitude"] is None and df.loc[2, "latitude"] is None
     assert list(df["service_types"]) == ["shelter", "legal", None]
     assert list(df["source_row"]) == [1, 2, 3]
-    assert any("1 feature(s) have a non-Point geometry" in w for w in df.attrs["warnings"])
+    assert any("1 feature has a non-Point geometry" in w for w in df.attrs["warnings"])
 
 
 def test_geojson_properties_win_over_geometry_and_reprojection(tmp_path):
@@ -536,7 +536,7 @@ def test_hsds3_folder_and_zip(tmp_path):
 
 def test_hsds_missing_table_names_package_and_table(tmp_path):
     root = _hsds3(tmp_path, drop="locations.csv")
-    with pytest.raises(ValueError, match=r"pkg: HSDS data package is missing required table\(s\) locations.csv"):
+    with pytest.raises(ValueError, match=r"pkg: HSDS data package is missing the required table locations.csv"):
         read_directory(root)
 
 

@@ -16,7 +16,8 @@ from geomap import i18n
 
 #: Modules whose messages are stored with the data and rendered at display time.
 STORED = ("geomap/directory/resolve.py", "geomap/directory/readers.py", "geomap/io/text.py", "geomap/directory/privacy.py",
-          "geomap/directory/disclosure.py", "geomap/boundaries.py", "geomap/projects/resolve.py")
+          "geomap/directory/disclosure.py", "geomap/boundaries.py", "geomap/projects/resolve.py", "geomap/io/limits.py",
+          "geomap/population.py", "geomap/store/reasons.py")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -27,18 +28,20 @@ def fragments(lang: str) -> tuple[str, ...]:
         catalog = pofile.read_po(fh, locale=lang)
     out = set()
     for msg in catalog:
-        if not msg.id or isinstance(msg.id, tuple) or not any(loc[0] in STORED for loc in msg.locations):
+        if not msg.id or not any(loc[0] in STORED for loc in msg.locations):
             continue
-        for part in re.split(r"\{\w*\}", msg.id):
+        ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)  # a plural message: both English forms
+        said = " ".join(msg.string) if isinstance(msg.string, tuple) else msg.string
+        for part in (p for one in ids for p in re.split(r"\{\w*\}", one)):
             part = part.strip(" :;,.()'\"")
-            if len(_WORDS.findall(part)) >= 2 and part not in msg.string:
+            if len(_WORDS.findall(part)) >= 2 and part not in said:
                 out.add(part)
     return tuple(sorted(out))
 
 
 def english_in(text: str, lang: str) -> list[str]:
-    """The English fragments found in ``text``."""
-    return [f for f in fragments(lang) if f in text]
+    """The English fragments found in ``text`` as whole words ("in column" is not in "sin columna")."""
+    return [f for f in fragments(lang) if re.search(rf"(?<![^\W\d_]){re.escape(f)}(?![^\W\d_])", text)]
 
 
 #: A fictional Mexican directory with a problem on nearly every row (none confidential).

@@ -102,7 +102,7 @@ BOUNDARY_NOTES = [
     "1 invalid geometries repaired (shapely make_valid)",
     "1 units without a code use their name as code",
     "4 rows merged into 3 units (rows sharing a code and name)",
-    "2 feature(s) left out because they have no polygon, so these units are missing from the layer: "
+    "2 features left out because they have no polygon, so these units are missing from the layer: "
     "feature 5 MX005 (Cinco): no geometry; feature 6 MX006 (Seis): Point geometry, not a polygon",
     "level 2 file without a parent column: pass parents= to fill parent_code",
 ]
@@ -132,5 +132,5 @@ def test_a_long_list_of_left_out_features_ends_with_how_many_more():
                            geometry=[shapely.box(x, y, x + 1, y + 1), *[None] * 23], crs=4326)
     units = boundaries.read_boundaries(gdf.to_json().encode(), filename="many.geojson", country="MEX")
     note = units.attrs["notes"][-1]
-    assert note.startswith("23 feature(s) left out") and note.endswith("feature 21 MX20 (U20): no geometry; and 3 more")
+    assert note.startswith("23 features left out") and note.endswith("feature 21 MX20 (U20): no geometry; and 3 more")
     assert note.render("es").endswith("; y 3 más") and not english_in(note.render("es"), "es")

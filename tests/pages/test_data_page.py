@@ -184,3 +184,23 @@ def test_english_session_shows_the_stored_reasons():
     assert "exact duplicate of row 3" in reasons
     assert any(w.value == "problems.csv: row 1 is a comment line and was skipped: # fictional sample: every row has something to say"
                for w in at.warning)
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "ar"])
+def test_a_bad_boundary_upload_is_said_in_the_sessions_language(lang):
+    """The error naming what is wrong with an uploaded boundary file is in the page's language."""
+    points = b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "A"}, ' \
+             b'"geometry": {"type": "Point", "coordinates": [-103, 20]}}]}'
+    at = AppTest.from_function(_app_in_language, default_timeout=180)
+    at.query_params["lang"] = lang
+    at.session_state["geomap_country"] = "MEX"
+    at.run()
+    at.file_uploader(key="boundary_upload").upload("points.geojson", points, "application/geo+json")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error if "points.geojson" in e.value]
+    assert len(errors) == 1, [e.value for e in at.error]
+    if lang == "en":
+        assert errors[0] == "points.geojson: boundaries must be polygons, found Point"
+    else:
+        assert not english_in(errors[0], lang) and "Point" in errors[0], errors[0]

@@ -16,10 +16,10 @@ from streamlit.testing.v1 import AppTest
 from geomap import boundaries
 
 
-def _script(csv_path: str, role: str) -> None:
+def _script(csv_path: str, role: str, lang: str = "en") -> None:
     import streamlit as st
 
-    from geomap import pipeline
+    from geomap import i18n, pipeline
     from geomap.directory import privacy
     from geomap.pages import _state
     from geomap.pages import gaps as page
@@ -42,6 +42,7 @@ def _script(csv_path: str, role: str) -> None:
     ctx = _state.Context(**given, **extra)
     original = _state.get_context
     _state.get_context = lambda: ctx  # restored below: other tests use the real one
+    i18n.activate(lang)
     try:
         page.render()
     finally:
@@ -86,8 +87,8 @@ def _all_text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-def _run(csv: Path, role: str, setup=None) -> AppTest:
-    at = AppTest.from_function(_script, args=(str(csv), role), default_timeout=180)
+def _run(csv: Path, role: str, setup=None, lang: str = "en") -> AppTest:
+    at = AppTest.from_function(_script, args=(str(csv), role, lang), default_timeout=180)
     at.run()
     assert not at.exception, at.exception
     if setup is not None:
@@ -176,3 +177,31 @@ def test_population_raster_upload_runs_in_stages_and_names_its_model(directory_c
     table = next(d.value for d in at.dataframe if "People on the grid" in d.value.columns)
     assert table["People on the grid"].sum() == people
     assert_no_leak(text, pd.read_csv(directory_csv, dtype=str), where="Gaps page (population grid)")
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "ar"])
+def test_a_population_tables_notes_and_errors_in_the_pages_language(directory_csv, lang):
+    """A brought population table's notes (a caption) and a bad table's error are in the page's language."""
+    from i18n._english import english_in
+
+    codes = list(boundaries.load_boundaries("NGA")["code"])[:3]
+    good = ("code,population\n" + f"{codes[0]},0\n{codes[1]},12345\n{codes[2]},678\n").encode()
+    bad = ("code,population\n" + f"{codes[0]},lots\n").encode()
+
+    def upload(data: bytes):
+        return lambda at: at.file_uploader(key="gaps_pop_upload").upload("pop.csv", data, "text/csv")
+
+    from geomap import i18n
+
+    with i18n.use(lang):  # AppTest formats the selectboxes' options again in this process: in the page's language
+        at = _run(directory_csv, "public", upload(good), lang=lang)
+        notes = [c.value for c in at.caption if "NaN" in c.value]
+        assert len(notes) == 1, [c.value for c in at.caption]
+        at = _run(directory_csv, "public", upload(bad), lang=lang)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "'lots'" in errors[0], errors
+    if lang == "en":
+        assert notes[0] == "Population table: 1 zero population read as unknown (NaN)"
+        assert errors[0] == "populations.csv: row 2, column 'population': 'lots' is not a number"
+    else:
+        assert not english_in(notes[0], lang) and not english_in(errors[0], lang), (notes, errors)

@@ -97,3 +97,42 @@ def test_public_freshness_table_is_the_published_one(data_dir):
     assert int(table["records"].sum()) == int(published["records"].sum()) < len(directory)
     assert "banded" in table.columns
     assert any("records shown exactly" in m.label for m in at.metric)
+
+
+def _records_app_in_language() -> None:
+    from geomap.pages import _sidebar, _state, records
+
+    _state.activate_language()
+    records.render()
+    _sidebar.render()
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "ar"])
+def test_history_says_the_stores_reasons_in_the_pages_language(data_dir, lang):
+    """The store's own reasons (the seeding note, "verified") in the page's language; a typed one as typed."""
+    from geomap import i18n
+
+    s = gs.open_store()
+    gs.verify_record(s, NGA, "NG-SAMPLE-0007", by="edna", role=gs.EDITOR)
+    rec = gs.get_record(s, NGA, "NG-SAMPLE-0007")
+    gs.update_record(s, NGA, "NG-SAMPLE-0007", {"capacity": "7"}, expected_version=rec["version"], by="edna",
+                     role=gs.EDITOR, reason="beds counted on the visit")
+    s.close()
+    with i18n.use(lang):  # AppTest formats the selectboxes' options again in this process: in the page's language
+        at = AppTest.from_function(_records_app_in_language, default_timeout=240)
+        at.query_params["lang"] = lang
+        at.session_state["geomap_country"] = "NGA"
+        at.session_state["sign_in_open"] = True
+        at.run()
+        at.sidebar.text_input[0].input("edna")
+        at.sidebar.text_input[1].input(PW)
+        at.sidebar.button[0].click().run()
+        at.selectbox(key="records_record").set_value("NG-SAMPLE-0007").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = next(d.value for d in at.dataframe if "reason" in d.value.columns)["reason"].tolist()
+    expected = ["seeded from the bundled fictional sample", "verified", "beds counted on the visit"]
+    from geomap.store import reasons
+
+    assert list(dict.fromkeys(shown)) == [reasons.said(t, lang) for t in expected]
+    if lang != "en":
+        assert "verified" not in shown and "beds counted on the visit" in shown
