@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from geomap.directory import readers
+from geomap.i18n import N_, Message
 from geomap.io.sources import display_name
 from geomap.projects.schema import PROJECT_FIELD_NAMES, map_project_headers
 
@@ -68,13 +69,18 @@ def read_projects(
     out["source_row"] = np.asarray(table.index, dtype=int) if table.index.name == "source_row" else np.arange(2, 2 + len(table))
     mapped_fields = set(fmap.values())
     if not mapped_fields & {"admin1_code", "admin1_name"}:
-        msg = (f"{name}: no column names the admin-1 unit(s) of each project; headers found: "
-               f"{', '.join(headers) or '(none)'}; name one 'admin1_code' or 'admin1_name' "
-               f"(or tag it #adm1+code / #adm1+name), or pass mapping={{header: 'admin1_name'}}")
+        msg = Message(
+            N_("{file}: no column names the admin-1 unit(s) of each project; headers found: {headers}; name one 'admin1_code' "
+               "or 'admin1_name' (or tag it #adm1+code / #adm1+name), or pass mapping={{header: 'admin1_name'}}"),
+            file=name, headers=tuple(headers) or Message(N_("(none)")),
+        )
         raise ValueError(msg)
     if "project" not in mapped_fields:
-        msg = (f"{name}: no column names the project; headers found: {', '.join(headers)}; "
-               f"name one 'project' (or tag it #activity), or pass mapping={{header: 'project'}}")
+        msg = Message(
+            N_("{file}: no column names the project; headers found: {headers}; name one 'project' (or tag it #activity), "
+               "or pass mapping={{header: 'project'}}"),
+            file=name, headers=tuple(headers),
+        )
         raise ValueError(msg)
     out.attrs = {
         "mapping": fmap,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from geomap.directory import schema
 from geomap.directory.schema import Field
-from geomap.i18n import N_, current
+from geomap.i18n import N_, Message, current
 
 __all__ = [
     "ACTIVITY_TYPES",
@@ -406,7 +406,8 @@ def map_project_headers(headers: Iterable[str], *, hxl_tags: dict[str, str] | No
     overrides = overrides or {}
     for target in overrides.values():
         if target and target not in _BY_NAME:
-            msg = f"mapping target {target!r} is not a project field; valid fields: {', '.join(PROJECT_FIELD_NAMES)}"
+            msg = Message(N_("mapping target {target} is not a project field; valid fields: {fields}"),
+                          target=repr(target), fields=tuple(PROJECT_FIELD_NAMES))
             raise ValueError(msg)
     out: dict[str, str] = {}
     taken: set[str] = set()
