@@ -32,6 +32,7 @@ from rasterio.warp import Resampling, reproject
 from rasterio.windows import Window
 
 from geomap.grids import io, reach
+from geomap.i18n import N_, Message
 
 __all__ = [
     "SPEED_TABLES",
@@ -61,13 +62,16 @@ def _same_grid(src, info: io.RasterInfo) -> bool:
     )
 
 
+_NO_CRS = N_("{file}: the raster has no coordinate reference system; assign one before using it as friction or land cover")
+
+
 def _align(path: str, info: io.RasterInfo, window: Window, *, resampling: Resampling) -> np.ndarray:
     """Band 1 of ``path`` over ``window`` of the population grid (NaN where it has no data)."""
     with rasterio.open(path) as src:
         if _same_grid(src, info):
             return np.ma.filled(src.read(1, window=window, masked=True).astype(np.float64), np.nan)
         if src.crs is None:
-            msg = f"{path}: the raster has no coordinate reference system; assign one before using it as friction or land cover"
+            msg = Message(_NO_CRS, file=path)
             raise ValueError(msg)
         out = np.full((int(window.height), int(window.width)), np.nan)
         reproject(
@@ -88,7 +92,7 @@ def _landcover_friction(cover: np.ndarray, speeds: Mapping[int, float]) -> np.nd
 def _check_speeds(speeds: Mapping[int, float]) -> tuple[tuple[int, float], ...]:
     for cls, kmh in speeds.items():
         if kmh is None or not np.isfinite(kmh) or kmh < 0:
-            msg = f"speed for land-cover class {cls} must be a non-negative number of km/h, got {kmh!r}"
+            msg = Message(N_("speed for land-cover class {cls} must be a non-negative number of km/h, got {kmh}"), cls=cls, kmh=repr(kmh))
             raise ValueError(msg)
     return tuple((int(c), float(k)) for c, k in speeds.items())
 
@@ -123,10 +127,10 @@ class Friction:
                 with rasterio.open(path) as src:
                     crs = src.crs
             except rasterio.errors.RasterioIOError as exc:
-                msg = f"{path}: not a raster geomap can read as friction or land cover: {exc}"
+                msg = Message(N_("{file}: not a raster geomap can read as friction or land cover: {error}"), file=path, error=str(exc))
                 raise ValueError(msg) from None
             if crs is None:
-                msg = f"{path}: the raster has no coordinate reference system; assign one before using it as friction or land cover"
+                msg = Message(_NO_CRS, file=path)
                 raise ValueError(msg)
 
     def read(self, info: io.RasterInfo, window: Window | None = None) -> np.ndarray:
@@ -163,14 +167,16 @@ def read_speed_table(path: str) -> dict[int, float]:
     table = pd.read_csv(path)
     cols = {c.strip().lower(): c for c in table.columns}
     if "class" not in cols or "speed_kmh" not in cols:
-        msg = f"{path}: a speed table needs the columns class and speed_kmh; found {', '.join(map(str, table.columns))}"
+        msg = Message(N_("{file}: a speed table needs the columns class and speed_kmh; found {columns}"),
+                      file=path, columns=tuple(map(str, table.columns)))
         raise ValueError(msg)
     out: dict[int, float] = {}
     for i, (cls, speed) in enumerate(zip(table[cols["class"]], table[cols["speed_kmh"]]), start=2):
         try:
             out[int(cls)] = float(speed)
         except (TypeError, ValueError):
-            msg = f"{path}, row {i}: class {cls!r} and speed_kmh {speed!r} must be numbers"
+            msg = Message(N_("{file}, row {row}: class {cls} and speed_kmh {speed} must be numbers"),
+                          file=path, row=i, cls=repr(cls), speed=repr(speed))
             raise ValueError(msg) from None
     return out
 

@@ -22,6 +22,8 @@ import rasterio
 from pyproj import CRS, Transformer
 from rasterio.windows import Window
 
+from geomap.i18n import N_, Message
+
 __all__ = [
     "DEFAULT_BLOCK",
     "RasterInfo",
@@ -107,18 +109,20 @@ def describe_raster(path: str | Path, *, label: str | None = None, name: str | N
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:
-        msg = f"{name}: not a raster geomap can read (a GeoTIFF or COG of people per cell is expected): {exc}"
+        msg = Message(N_("{file}: not a raster geomap can read (a GeoTIFF or COG of people per cell is expected): {error}"),
+                      file=name, error=str(exc))
         raise ValueError(msg) from None
     with src:
         if src.crs is None:
-            msg = f"{name}: the raster has no coordinate reference system; assign one (e.g. gdal_edit.py -a_srs EPSG:4326)"
+            msg = Message(N_("{file}: the raster has no coordinate reference system; assign one (e.g. gdal_edit.py -a_srs EPSG:4326)"),
+                          file=name)
             raise ValueError(msg)
         t = src.transform
         if t.b != 0 or t.d != 0:
-            msg = f"{name}: rotated rasters are not supported; warp it north-up first (gdalwarp)"
+            msg = Message(N_("{file}: rotated rasters are not supported; warp it north-up first (gdalwarp)"), file=name)
             raise ValueError(msg)
         if src.count != 1:
-            msg = f"{name}: {src.count} bands; a population raster has one band (persons per cell)"
+            msg = Message(N_("{file}: {n} bands; a population raster has one band (persons per cell)"), file=name, n=src.count)
             raise ValueError(msg)
         return RasterInfo(
             path=path,

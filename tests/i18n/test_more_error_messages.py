@@ -5,10 +5,17 @@ shown (:func:`geomap.i18n.error_text`: the pages, the CLI)."""
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
+import numpy as np
 import pytest
+import rasterio
+from affine import Affine
+from rasterio.io import MemoryFile
 
 from geomap import i18n
+from geomap.grids import cost
+from geomap.grids import io as grid_io
 from geomap.i18n import Message
 from geomap.projects import readers as project_readers
 from geomap.projects import schema as project_schema
@@ -18,15 +25,17 @@ LANGS = ["es", "fr", "ar"]
 
 
 def _check(call, english: str, lang: str) -> None:
-    """``call`` raises an error whose English is ``english`` and whose ``lang`` text has no English left."""
+    """``call`` raises an error whose English is ``english`` (or starts so, before a library's own
+    words) and whose ``lang`` text has no English left but those quoted words."""
     with pytest.raises(ValueError) as info:
         call()
     err = info.value
-    assert str(err) == english
-    assert isinstance(err.args[0], Message) and i18n.error_text(err, "en") == english
-    assert str(pickle.loads(pickle.dumps(err))) == english  # worker processes copy errors
+    library = str(err.args[0].params.get("error", "")) if isinstance(err.args[0], Message) else ""
+    assert str(err) == english + library
+    assert isinstance(err.args[0], Message) and i18n.error_text(err, "en") == str(err)
+    assert str(pickle.loads(pickle.dumps(err))) == str(err)  # worker processes copy errors
     text = i18n.error_text(err, lang)
-    assert text != english and not english_in(text, lang), text
+    assert text != str(err) and not english_in(text.replace(library, "") if library else text, lang), text
 
 
 #: Bad project (3W) files: the reader call and the English it said before its errors were messages.
@@ -48,3 +57,57 @@ BAD_PROJECT_FILES = {
 def test_project_file_errors(name, lang):
     call, english = BAD_PROJECT_FILES[name]
     _check(call, english, lang)
+
+
+def _tif(*, count: int = 1, crs: str | None = "EPSG:4326", transform: Affine = Affine(0.01, 0, 10, 0, -0.01, 0.5)) -> bytes:
+    with MemoryFile() as mem:
+        with mem.open(driver="GTiff", height=2, width=2, count=count, dtype="float32", crs=crs, transform=transform) as dst:
+            dst.write(np.ones((count, 2, 2), dtype="float32"))
+        return mem.read()
+
+
+def _upload(data: bytes) -> None:
+    with grid_io.open_upload(data, filename="pop.tif"):
+        pass
+
+
+def _friction(tmp_path: Path, data: bytes) -> None:
+    (tmp_path / "friction.tif").write_bytes(data)
+    with grid_io.open_upload(_tif(), filename="pop.tif") as info:
+        cost.friction_raster(str(tmp_path / "friction.tif")).check(info)
+
+
+def _speeds(tmp_path: Path, text: str) -> None:
+    (tmp_path / "speeds.csv").write_text(text)
+    cost.read_speed_table(tmp_path / "speeds.csv")
+
+
+#: Bad rasters and speed tables (call with a temporary folder, English as before its errors were
+#: messages; where a library explains, its words follow the English given here).
+BAD_RASTERS = {
+    "not a raster": (lambda tmp: _upload(b"GIF89a not a raster"),
+                     "pop.tif: not a raster geomap can read (a GeoTIFF or COG of people per cell is expected): "),
+    "no CRS": (lambda tmp: _upload(_tif(crs=None)),
+               "pop.tif: the raster has no coordinate reference system; assign one (e.g. gdal_edit.py -a_srs EPSG:4326)"),
+    "rotated": (lambda tmp: _upload(_tif(transform=Affine(0.01, 0.001, 10, 0.001, -0.01, 0.5))),
+                "pop.tif: rotated rasters are not supported; warp it north-up first (gdalwarp)"),
+    "three bands": (lambda tmp: _upload(_tif(count=3)), "pop.tif: 3 bands; a population raster has one band (persons per cell)"),
+    "friction not a raster": (lambda tmp: _friction(tmp, b"not a raster"),
+                              "{tmp}/friction.tif: not a raster geomap can read as friction or land cover: "),
+    "friction without CRS": (lambda tmp: _friction(tmp, _tif(crs=None)),
+                             "{tmp}/friction.tif: the raster has no coordinate reference system; assign one before using it as "
+                             "friction or land cover"),
+    "speed table columns": (lambda tmp: _speeds(tmp, "clase,kmh\n10,5\n"),
+                            "{tmp}/speeds.csv: a speed table needs the columns class and speed_kmh; found clase, kmh"),
+    "speed table row": (lambda tmp: _speeds(tmp, "class,speed_kmh\n10,5\nforest,fast\n"),
+                        "{tmp}/speeds.csv, row 3: class 'forest' and speed_kmh 'fast' must be numbers"),
+    "negative speed": (lambda tmp: cost.friction_landcover("cover.tif", {10: -5.0}),
+                       "speed for land-cover class 10 must be a non-negative number of km/h, got -5.0"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", list(BAD_RASTERS))
+def test_raster_errors(name, lang, tmp_path):
+    call, english = BAD_RASTERS[name]
+    _check(lambda: call(tmp_path), english.replace("{tmp}", str(tmp_path)), lang)
