@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
             return int(args.func(args) or 0)
         except OSError as exc:  # a missing or unreadable file: name it and say why
             where = exc.filename if exc.filename is not None else _("file")
-            return _err(f"{where}: {exc.strerror or exc}")
+            return _err(f"{where}: {exc.strerror or i18n.error_text(exc)}")
         except ValueError as exc:
             # a user error (GeomapError and the project's ValueError convention): one line, exit
             # status 2. Anything else (KeyError, TypeError, …) is a bug and surfaces with its traceback.

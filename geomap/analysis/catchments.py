@@ -30,6 +30,7 @@ from pyproj import Geod
 
 from geomap.analysis import distance as _distance
 from geomap.directory import privacy
+from geomap.i18n import N_, Message
 from geomap.io.sources import read_source
 from geomap.settings import get_settings
 
@@ -139,7 +140,8 @@ def load_road_graph(
 
         suffix = Path(filename or "").suffix.lower()
         if suffix not in {".osm", ".xml", ".graphml"}:
-            msg = f"road graph upload {filename!r}: unsupported type {suffix!r}; give an OSM XML (.osm) or a .graphml file"
+            msg = Message(N_("road graph upload {file}: unsupported type {suffix}; give an OSM XML (.osm) or a .graphml file"),
+                          file=repr(filename), suffix=repr(suffix))
             raise ValueError(msg)
         with tempfile.TemporaryDirectory() as tmp:
             tmp_path = Path(tmp) / f"roads{suffix}"
@@ -148,17 +150,18 @@ def load_road_graph(
     if path is not None:
         p = Path(path)
         if not p.is_file():
-            msg = f"road graph file {p} does not exist"
+            msg = Message(N_("road graph file {file} does not exist"), file=p)
             raise FileNotFoundError(msg)
         suffix = p.suffix.lower()
         if suffix in {".osm", ".xml"}:
             return ox.graph_from_xml(p, simplify=simplify, retain_all=True)
         if suffix == ".graphml":
             return ox.load_graphml(p)
-        msg = f"road graph file {p}: unsupported type {suffix!r}; give an OSM XML (.osm) or a .graphml file"
+        msg = Message(N_("road graph file {file}: unsupported type {suffix}; give an OSM XML (.osm) or a .graphml file"),
+                      file=p, suffix=repr(suffix))
         raise ValueError(msg)
     if bbox is None:
-        msg = "no road graph: give a local .osm/.graphml file, or a bbox with allow_download=True"
+        msg = Message(N_("no road graph: give a local .osm/.graphml file, or a bbox with allow_download=True"))
         raise ValueError(msg)
     cache = Path(cache_dir) if cache_dir is not None else get_settings().cache_dir / "roads"
     return _download_road_graph(

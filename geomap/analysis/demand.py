@@ -20,7 +20,7 @@ import pandas as pd
 
 from geomap import i18n
 from geomap.directory import schema
-from geomap.i18n import N_, _, ngettext, number
+from geomap.i18n import N_, Message, _, ngettext, number
 from geomap.io.sources import read_source
 
 __all__ = [
@@ -209,13 +209,18 @@ def _pick(headers: list[str], options: tuple[str, ...]) -> str | None:
     return None
 
 
+_NO_LATITUDE = N_("{file}: no latitude column; name one of: {options} (found: {headers})")
+_NO_LONGITUDE = N_("{file}: no longitude column; name one of: {options} (found: {headers})")
+_NO_POPULATION = N_("{file}: no population column; name one of: {options} (found: {headers})")
+
+
 def _read_table(source: Any) -> tuple[pd.DataFrame, str]:
     name = getattr(source, "name", None) or (str(source) if isinstance(source, (str, Path)) else "uploaded file")
     data = read_source(source, filename=Path(str(name)).name, what="CSV file")  # size limit first
     try:
         df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        msg = f"{name}: could not read as a UTF-8 CSV ({exc}); save it as CSV UTF-8 and try again"
+        msg = Message(N_("{file}: could not read as a UTF-8 CSV ({error}); save it as CSV UTF-8 and try again"), file=name, error=str(exc))
         raise ValueError(msg) from exc
     return df, str(name)
 
@@ -236,9 +241,9 @@ def read_demand_points(source: Any) -> gpd.GeoDataFrame:
     df, name = _read_table(source)
     headers = list(df.columns)
     lat, lon, pop = _pick(headers, _LAT), _pick(headers, _LON), _pick(headers, _POP)
-    for col, what, opts in ((lat, "latitude", _LAT), (lon, "longitude", _LON), (pop, "population", _POP)):
+    for col, template, opts in ((lat, _NO_LATITUDE, _LAT), (lon, _NO_LONGITUDE, _LON), (pop, _NO_POPULATION, _POP)):
         if col is None:
-            msg = f"{name}: no {what} column; name one of: {', '.join(opts)} (found: {', '.join(headers)})"
+            msg = Message(template, file=name, options=tuple(opts), headers=tuple(headers))
             raise ValueError(msg)
     y = pd.to_numeric(df[lat].str.replace(",", ".", regex=False), errors="coerce")
     x = pd.to_numeric(df[lon].str.replace(",", ".", regex=False), errors="coerce")
@@ -246,12 +251,14 @@ def read_demand_points(source: Any) -> gpd.GeoDataFrame:
     bad = y.isna() | x.isna() | ~y.between(-90, 90) | ~x.between(-180, 180)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        msg = f"{name}, row {i + 2}: latitude {df[lat].iloc[i]!r} / longitude {df[lon].iloc[i]!r} are not valid decimal degrees"
+        msg = Message(N_("{file}, row {row}: latitude {lat} / longitude {lon} are not valid decimal degrees"),
+                      file=name, row=i + 2, lat=repr(df[lat].iloc[i]), lon=repr(df[lon].iloc[i]))
         raise ValueError(msg)
     badp = p.isna() | (p < 0)
     if badp.any():
         i = int(np.flatnonzero(badp.to_numpy())[0])
-        msg = f"{name}, row {i + 2}: population {df[pop].iloc[i]!r} is not a non-negative number"
+        msg = Message(N_("{file}, row {row}: population {value} is not a non-negative number"), file=name, row=i + 2,
+                      value=repr(df[pop].iloc[i]))
         raise ValueError(msg)
     nm = _pick(headers, _NAME)
     out = pd.DataFrame(

@@ -4,6 +4,7 @@ shown (:func:`geomap.i18n.error_text`: the pages, the CLI)."""
 
 from __future__ import annotations
 
+import io
 import pickle
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from affine import Affine
 from rasterio.io import MemoryFile
 
 from geomap import i18n
+from geomap.analysis import catchments, demand
 from geomap.grids import cost
 from geomap.grids import io as grid_io
 from geomap.i18n import Message
@@ -25,13 +27,13 @@ LANGS = ["es", "fr", "ar"]
 
 
 def _check(call, english: str, lang: str) -> None:
-    """``call`` raises an error whose English is ``english`` (or starts so, before a library's own
-    words) and whose ``lang`` text has no English left but those quoted words."""
-    with pytest.raises(ValueError) as info:
+    """``call`` raises an error whose English is ``english`` (with a library's own words in place of
+    ``{error}``) and whose ``lang`` text has no English left but those quoted words."""
+    with pytest.raises((ValueError, FileNotFoundError)) as info:
         call()
     err = info.value
     library = str(err.args[0].params.get("error", "")) if isinstance(err.args[0], Message) else ""
-    assert str(err) == english + library
+    assert str(err) == english.replace("{error}", library)
     assert isinstance(err.args[0], Message) and i18n.error_text(err, "en") == str(err)
     assert str(pickle.loads(pickle.dumps(err))) == str(err)  # worker processes copy errors
     text = i18n.error_text(err, lang)
@@ -86,14 +88,14 @@ def _speeds(tmp_path: Path, text: str) -> None:
 #: messages; where a library explains, its words follow the English given here).
 BAD_RASTERS = {
     "not a raster": (lambda tmp: _upload(b"GIF89a not a raster"),
-                     "pop.tif: not a raster geomap can read (a GeoTIFF or COG of people per cell is expected): "),
+                     "pop.tif: not a raster geomap can read (a GeoTIFF or COG of people per cell is expected): {error}"),
     "no CRS": (lambda tmp: _upload(_tif(crs=None)),
                "pop.tif: the raster has no coordinate reference system; assign one (e.g. gdal_edit.py -a_srs EPSG:4326)"),
     "rotated": (lambda tmp: _upload(_tif(transform=Affine(0.01, 0.001, 10, 0.001, -0.01, 0.5))),
                 "pop.tif: rotated rasters are not supported; warp it north-up first (gdalwarp)"),
     "three bands": (lambda tmp: _upload(_tif(count=3)), "pop.tif: 3 bands; a population raster has one band (persons per cell)"),
     "friction not a raster": (lambda tmp: _friction(tmp, b"not a raster"),
-                              "{tmp}/friction.tif: not a raster geomap can read as friction or land cover: "),
+                              "{tmp}/friction.tif: not a raster geomap can read as friction or land cover: {error}"),
     "friction without CRS": (lambda tmp: _friction(tmp, _tif(crs=None)),
                              "{tmp}/friction.tif: the raster has no coordinate reference system; assign one before using it as "
                              "friction or land cover"),
@@ -110,4 +112,46 @@ BAD_RASTERS = {
 @pytest.mark.parametrize("name", list(BAD_RASTERS))
 def test_raster_errors(name, lang, tmp_path):
     call, english = BAD_RASTERS[name]
+    _check(lambda: call(tmp_path), english.replace("{tmp}", str(tmp_path)), lang)
+
+
+def _demand(text: bytes) -> None:
+    demand.read_demand_points(_named(text, "points.csv"))
+
+
+def _named(data: bytes, name: str) -> io.BytesIO:
+    buf = io.BytesIO(data)
+    buf.name = name
+    return buf
+
+
+#: Bad demand-point files and road graphs (call with a temporary folder, English as before).
+BAD_DEMAND_AND_ROADS = {
+    "not UTF-8": (lambda tmp: _demand(b"lat,lon,pop\n\xff\xfe,1,2\n"),
+                  "points.csv: could not read as a UTF-8 CSV ({error}); save it as CSV UTF-8 and try again"),
+    "no latitude": (lambda tmp: _demand(b"lon,pop\n1,2\n"),
+                    "points.csv: no latitude column; name one of: latitude, lat, y, latitud (found: lon, pop)"),
+    "no longitude": (lambda tmp: _demand(b"lat,pop\n1,2\n"),
+                     "points.csv: no longitude column; name one of: longitude, lon, long, lng, x, longitud (found: lat, pop)"),
+    "no population": (lambda tmp: _demand(b"lat,lon\n1,2\n"),
+                      "points.csv: no population column; name one of: population, pop, poblacion, habitants, inhabitants, weight, "
+                      "demand, people (found: lat, lon)"),
+    "bad coordinates": (lambda tmp: _demand(b"lat,lon,pop\n20.6,-103.3,5\n95,-103.3,5\n"),
+                        "points.csv, row 3: latitude '95' / longitude '-103.3' are not valid decimal degrees"),
+    "bad population": (lambda tmp: _demand(b"lat,lon,pop\n20.6,-103.3,many\n"),
+                       "points.csv, row 2: population 'many' is not a non-negative number"),
+    "road upload type": (lambda tmp: catchments.load_road_graph(b"x", filename="roads.shp"),
+                         "road graph upload 'roads.shp': unsupported type '.shp'; give an OSM XML (.osm) or a .graphml file"),
+    "road file type": (lambda tmp: (tmp / "roads.shp").write_bytes(b"x") and catchments.load_road_graph(tmp / "roads.shp"),
+                       "road graph file {tmp}/roads.shp: unsupported type '.shp'; give an OSM XML (.osm) or a .graphml file"),
+    "no road file": (lambda tmp: catchments.load_road_graph(tmp / "roads.osm"), "road graph file {tmp}/roads.osm does not exist"),
+    "no road graph": (lambda tmp: catchments.load_road_graph(None), "no road graph: give a local .osm/.graphml file, or a bbox with "
+                      "allow_download=True"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", list(BAD_DEMAND_AND_ROADS))
+def test_demand_point_and_road_graph_errors(name, lang, tmp_path):
+    call, english = BAD_DEMAND_AND_ROADS[name]
     _check(lambda: call(tmp_path), english.replace("{tmp}", str(tmp_path)), lang)
