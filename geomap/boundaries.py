@@ -350,10 +350,10 @@ def resolve_country(text: str, *, path: str | os.PathLike | None = None) -> str:
     names = list_countries(path=p)
     choices = {_fold(n): f"{n} ({a3})" for a3, n in zip(names["country"], names["name"])}
     close = process.extract(key, list(choices), scorer=fuzz.WRatio, limit=3, score_cutoff=60)
-    hint = ", ".join(choices[c[0]] for c in close) or "none"
-    msg = (
-        f"unknown country {raw!r}: give an ISO 3166-1 alpha-2 or alpha-3 code or an English "
-        f"name (closest: {hint}); `geomap boundaries list` shows them all"
+    msg = Message(
+        N_("unknown country {value}: give an ISO 3166-1 alpha-2 or alpha-3 code or an English name (closest: {closest}); "
+           "`geomap boundaries list` shows them all"),
+        value=repr(raw), closest=tuple(choices[c[0]] for c in close) or Message(N_("none")),
     )
     raise ValueError(msg)
 

@@ -63,6 +63,7 @@ from geomap.io.sources import display_name, read_source
 from geomap.io.text import WESTERN as _WESTERN
 from geomap.io.text import decode as _decode
 
+_NOT_A_FIELD = N_("mapping target {target} is not a directory field; valid fields: {fields}")
 _EMPTY_FILE = N_("{file}: the file is empty; a directory needs a header row and at least one data row")
 
 __all__ = [
@@ -706,7 +707,7 @@ def map_columns(
     mapping = dict(mapping or {})
     for target in mapping.values():
         if target and target not in schema.FIELD_NAMES:
-            msg = f"mapping target {target!r} is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
+            msg = Message(_NOT_A_FIELD, target=repr(target), fields=tuple(schema.FIELD_NAMES))
             raise ValueError(msg)
     out: dict[str, str] = {}
     taken: set[str] = set()
@@ -1630,7 +1631,7 @@ def save_mapping(mapping: dict[str, str], path: str | Path) -> None:
     """Save a ``{header: field}`` mapping as JSON (UTF-8) for :func:`load_mapping`."""
     for target in mapping.values():
         if target and target not in schema.FIELD_NAMES:
-            msg = f"mapping target {target!r} is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
+            msg = Message(_NOT_A_FIELD, target=repr(target), fields=tuple(schema.FIELD_NAMES))
             raise ValueError(msg)
     Path(path).write_text(json.dumps(dict(mapping), ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -1640,14 +1641,15 @@ def load_mapping(path: str | Path) -> dict[str, str]:
     try:
         data = json.loads(read_source(path, what="mapping file").decode("utf-8-sig"))
     except ValueError as exc:
-        msg = f"{path}: not a JSON mapping file ({exc})"
+        msg = Message(N_("{file}: not a JSON mapping file ({error})"), file=path, error=str(exc))
         raise ValueError(msg) from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        msg = f"{path}: a mapping file must be a JSON object of {{header: field}} strings"
+        msg = Message(N_("{file}: a mapping file must be a JSON object of {{header: field}} strings"), file=path)
         raise ValueError(msg)
     for target in data.values():
         if target and target not in schema.FIELD_NAMES:
-            msg = f"{path}: mapping target {target!r} is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
+            msg = Message(N_("{file}: mapping target {target} is not a directory field; valid fields: {fields}"),
+                          file=path, target=repr(target), fields=tuple(schema.FIELD_NAMES))
             raise ValueError(msg)
     return dict(data)
 
@@ -1666,7 +1668,7 @@ def mappings_json(*, columns: dict[str, str] | None = None, categories: dict[str
     columns = dict(columns or {})
     for target in columns.values():
         if target and target not in schema.FIELD_NAMES:
-            msg = f"mapping target {target!r} is not a directory field; valid fields: {', '.join(schema.FIELD_NAMES)}"
+            msg = Message(_NOT_A_FIELD, target=repr(target), fields=tuple(schema.FIELD_NAMES))
             raise ValueError(msg)
     cats = schema.check_category_mapping(categories)
     return json.dumps({"columns": columns, "categories": cats}, ensure_ascii=False, indent=2)

@@ -617,9 +617,9 @@ def check_category_mapping(mapping: dict[str, str] | None, *, source: str = "cat
         if target and target not in CATEGORIES:
             hit = _CATEGORY_LOOKUP.get(category_key(target))
             if hit is None:
-                msg = (
-                    f"{source}: {raw!r} is mapped to {target!r}, which is not a category code; "
-                    f"valid codes: {', '.join(CATEGORIES)} (or empty to ignore it)"
+                msg = i18n.Message(
+                    i18n.N_("{file}: {raw} is mapped to {target}, which is not a category code; valid codes: {codes} (or empty to ignore it)"),
+                    file=source, raw=repr(raw), target=repr(target), codes=tuple(CATEGORIES),
                 )
                 raise ValueError(msg)
             target = hit

@@ -17,7 +17,9 @@ from geomap import i18n
 #: Modules whose messages are stored with the data and rendered at display time.
 STORED = ("geomap/directory/resolve.py", "geomap/directory/readers.py", "geomap/io/text.py", "geomap/directory/privacy.py",
           "geomap/directory/disclosure.py", "geomap/boundaries.py", "geomap/projects/resolve.py", "geomap/io/limits.py",
-          "geomap/population.py", "geomap/store/reasons.py", "geomap/projects/readers.py", "geomap/projects/schema.py", "geomap/grids/io.py", "geomap/grids/cost.py", "geomap/analysis/demand.py", "geomap/analysis/catchments.py")
+          "geomap/population.py", "geomap/store/reasons.py", "geomap/projects/readers.py", "geomap/projects/schema.py",
+          "geomap/grids/io.py", "geomap/grids/cost.py", "geomap/analysis/demand.py", "geomap/analysis/catchments.py",
+          "geomap/directory/schema.py")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 
 

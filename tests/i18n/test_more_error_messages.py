@@ -14,8 +14,10 @@ import rasterio
 from affine import Affine
 from rasterio.io import MemoryFile
 
-from geomap import i18n
+from geomap import boundaries, i18n
 from geomap.analysis import catchments, demand
+from geomap.directory import readers as directory_readers
+from geomap.directory import schema as directory_schema
 from geomap.grids import cost
 from geomap.grids import io as grid_io
 from geomap.i18n import Message
@@ -154,4 +156,45 @@ BAD_DEMAND_AND_ROADS = {
 @pytest.mark.parametrize("name", list(BAD_DEMAND_AND_ROADS))
 def test_demand_point_and_road_graph_errors(name, lang, tmp_path):
     call, english = BAD_DEMAND_AND_ROADS[name]
+    _check(lambda: call(tmp_path), english.replace("{tmp}", str(tmp_path)), lang)
+
+
+_FIELDS = ", ".join(directory_schema.FIELD_NAMES)
+
+
+def _mapping_file(tmp: Path, text: str) -> dict[str, str]:
+    (tmp / "map.json").write_text(text)
+    return directory_readers.load_mapping(tmp / "map.json")
+
+
+#: The bundled layer's unknown country and bad mapping files (call with a temporary folder, English as before).
+BAD_COUNTRIES_AND_MAPPINGS = {
+    "unknown country": (lambda tmp: boundaries.resolve_country("Mexco"),
+                        "unknown country 'Mexco': give an ISO 3166-1 alpha-2 or alpha-3 code or an English name (closest: "
+                        "{closest}); `geomap boundaries list` shows them all"),
+    "no close country": (lambda tmp: boundaries.resolve_country("QQQQQQQQ"),
+                         "unknown country 'QQQQQQQQ': give an ISO 3166-1 alpha-2 or alpha-3 code or an English name (closest: none); "
+                         "`geomap boundaries list` shows them all"),
+    "mapping not JSON": (lambda tmp: _mapping_file(tmp, "{nope"), "{tmp}/map.json: not a JSON mapping file ({error})"),
+    "mapping not an object": (lambda tmp: _mapping_file(tmp, "[1, 2]"),
+                              "{tmp}/map.json: a mapping file must be a JSON object of {header: field} strings"),
+    "mapping file target": (lambda tmp: _mapping_file(tmp, '{"Nombre": "nombre"}'),
+                            "{tmp}/map.json: mapping target 'nombre' is not a directory field; valid fields: " + _FIELDS),
+    "mapping target": (lambda tmp: directory_readers.mappings_json(columns={"Nombre": "nombre"}),
+                       "mapping target 'nombre' is not a directory field; valid fields: " + _FIELDS),
+    "category mapping": (lambda tmp: directory_schema.check_category_mapping({"abogados": "lawyers"}, source="map.json"),
+                         "map.json: 'abogados' is mapped to 'lawyers', which is not a category code; valid codes: "
+                         + ", ".join(directory_schema.CATEGORIES) + " (or empty to ignore it)"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", list(BAD_COUNTRIES_AND_MAPPINGS))
+def test_country_and_mapping_errors(name, lang, tmp_path):
+    call, english = BAD_COUNTRIES_AND_MAPPINGS[name]
+    if "{closest}" in english:
+        with pytest.raises(ValueError) as info:
+            call(tmp_path)
+        english = english.replace("{closest}", ", ".join(info.value.args[0].params["closest"]))
+        assert "Mexico (MEX)" in english
     _check(lambda: call(tmp_path), english.replace("{tmp}", str(tmp_path)), lang)
