@@ -109,7 +109,7 @@ def run_store(args: argparse.Namespace) -> int:
     try:
         return action(store, args)
     except st.ConflictError as exc:
-        print(_("geomap: error: {exc}").format(exc=exc), file=sys.stderr)
+        print(_("geomap: error: {exc}").format(exc=i18n.error_text(exc)), file=sys.stderr)
         return 1
     finally:
         store.close()

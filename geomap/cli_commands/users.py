@@ -16,7 +16,7 @@ import getpass
 import sys
 from typing import TextIO
 
-from geomap import auth
+from geomap import auth, i18n
 from geomap.errors import UnknownUser
 from geomap.i18n import _, ngettext
 
@@ -187,8 +187,7 @@ def run_users(args: argparse.Namespace) -> int:
             print(_("changed password of {name} in {path}").format(name=repr(args.name), path=path))
             return 0
     except (ValueError, PermissionError) as exc:  # user errors (UnknownUser is a ValueError); bugs surface
-        msg = exc.args[0] if exc.args else str(exc)
-        print(_("geomap users: error: {message}").format(message=msg), file=sys.stderr)
+        print(_("geomap users: error: {message}").format(message=i18n.error_text(exc)), file=sys.stderr)
         return 2
     msg = f"unknown action {action!r}"
     print(_("geomap users: error: {message}").format(message=msg), file=sys.stderr)

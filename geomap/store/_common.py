@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from geomap.directory import schema
+from geomap.i18n import N_, Message, in_turn
 
 __all__ = [
     "ROLES", "PUBLIC", "PARTNER", "EDITOR", "ADMIN", "SENSITIVITIES",
@@ -47,19 +48,27 @@ class ConflictError(ValueError):
         self.current_version = current_version
         self.theirs = theirs
         self.yours = yours
-        fields = "; ".join(f"{k}: stored {theirs.get(k)!r}, yours {yours.get(k)!r}" for k in yours)
-        msg = (f"record {record_id}: changed by someone else since you opened it (you edited version "
-               f"{expected_version}, the store has version {current_version}); nothing saved. {fields}")
+        fields = [Message(N_("{field}: stored {theirs}, yours {yours}"), field=k, theirs=repr(theirs.get(k)), yours=repr(yours.get(k)))
+                  for k in yours]
+        msg = Message(
+            N_("record {record}: changed by someone else since you opened it (you edited version {expected}, the store has "
+               "version {current}); nothing saved. {fields}"),
+            record=record_id, expected=expected_version, current=current_version, fields=in_turn(fields) if fields else "",
+        )
         super().__init__(msg)
 
 
 def require_role(role: str, needed: str, action: str) -> None:
-    """Raise :class:`RoleError` unless ``role`` is at least ``needed`` for ``action``."""
+    """Raise :class:`RoleError` unless ``role`` is at least ``needed`` for ``action``.
+
+    ``action`` is marked for translation where it is written (``N_("editing a record")``) and
+    said in the language of the page or CLI that shows the error.
+    """
     if role not in ROLES:
         msg = f"unknown role {role!r}; expected one of {', '.join(ROLES)}"
         raise ValueError(msg)
     if ROLES.index(role) < ROLES.index(needed):
-        msg = f"{action} needs the {needed} role; this session is {role}"
+        msg = Message(N_("{action} needs the {needed} role; this session is {role}"), action=Message(action), needed=needed, role=role)
         raise RoleError(msg)
 
 

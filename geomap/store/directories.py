@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 import geomap.store.tables as tables
 from geomap import boundaries
+from geomap.i18n import N_
 from geomap.store._common import ADMIN, SENSITIVITIES, now_iso, require_role
 from geomap.store.engine import Store
 
@@ -63,7 +64,7 @@ def create_directory(
     ValueError
         A directory of that name exists, or a value is not accepted.
     """
-    require_role(role, ADMIN, "creating a directory")
+    require_role(role, ADMIN, N_("creating a directory"))
     _check(name, sensitivity, kind)
     iso3 = boundaries.resolve_country(country)
     row = {"name": name.strip(), "country": iso3, "owner": owner, "licence": licence, "sensitivity": sensitivity,
@@ -128,7 +129,7 @@ def update_directory(store: Store, name: str, *, role: str, owner: str | None = 
     ValueError
         No such directory, or a sensitivity that is not one of :data:`SENSITIVITIES`.
     """
-    require_role(role, ADMIN, "changing a directory")
+    require_role(role, ADMIN, N_("changing a directory"))
     row = get_directory(store, name)
     values = {k: v for k, v in (("owner", owner), ("licence", licence), ("sensitivity", sensitivity)) if v is not None}
     _check(name, values.get("sensitivity", row["sensitivity"]), row["kind"])
@@ -146,7 +147,7 @@ def rename_directory(store: Store, name: str, new_name: str, *, role: str) -> di
     ValueError
         No directory ``name``, or one named ``new_name`` exists already.
     """
-    require_role(role, ADMIN, "renaming a directory")
+    require_role(role, ADMIN, N_("renaming a directory"))
     row = get_directory(store, name)
     new_name = (new_name or "").strip()
     _check(new_name, row["sensitivity"], row["kind"])
@@ -170,7 +171,7 @@ def delete_directory(store: Store, name: str, *, role: str, confirm: str | None 
     A directory holding records is deleted only when ``confirm`` repeats its name (the change
     log goes with it: make a backup first to keep it).
     """
-    require_role(role, ADMIN, "deleting a directory")
+    require_role(role, ADMIN, N_("deleting a directory"))
     get_directory(store, name)
     r = tables.records
     with store.begin() as conn:

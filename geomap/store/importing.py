@@ -20,6 +20,7 @@ import sqlalchemy as sa
 import geomap.store.bulk as bulk
 import geomap.store.tables as tables
 from geomap.directory import readers, schema
+from geomap.i18n import N_
 from geomap.store._common import EDITOR, as_text, coordinate, now_iso, require_role
 from geomap.store.directories import get_directory
 from geomap.store.engine import Store
@@ -168,7 +169,7 @@ def commit_import(
     ValueError
         The store changed since the preview; preview again.
     """
-    require_role(role, EDITOR, "importing a directory")
+    require_role(role, EDITOR, N_("importing a directory"))
     why = reason or _import_reason(plan)
     with store.begin() as conn:
         current = _current(conn, plan.directory)

@@ -12,6 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 import geomap.store.tables as tables
+from geomap.i18n import N_, Message
 from geomap.store._common import EDITOR, PARTNER, new_id, now_iso, require_role
 from geomap.store.directories import get_directory
 from geomap.store.engine import Store
@@ -26,9 +27,9 @@ _P = tables.proposals
 def propose(store: Store, directory: str, record_id: str, changes: dict[str, Any], *, by: str, role: str,
             reason: str | None = None) -> str:
     """Propose changes to a record, or a new record (partner role or above); returns the proposal id."""
-    require_role(role, PARTNER, "proposing a change")
+    require_role(role, PARTNER, N_("proposing a change"))
     get_directory(store, directory)
-    clean = _clean(changes, where=f"proposal for {record_id}")
+    clean = _clean(changes, where=Message(N_("proposal for {record}"), record=record_id))
     ident = new_id()
     with store.begin() as conn:
         current = _record_row(conn, directory, record_id)
@@ -41,7 +42,7 @@ def propose(store: Store, directory: str, record_id: str, changes: dict[str, Any
 
 def list_proposals(store: Store, directory: str, *, role: str, status: str | None = "pending") -> pd.DataFrame:
     """Proposals of a directory (partner role or above: they may hold confidential details)."""
-    require_role(role, PARTNER, "reading proposals")
+    require_role(role, PARTNER, N_("reading proposals"))
     query = sa.select(_P).where(_P.c.directory == directory)
     if status is not None:
         query = query.where(_P.c.status == status)
@@ -64,7 +65,7 @@ def approve(store: Store, proposal_id: str, *, by: str, role: str, reason: str |
     Raises :class:`~geomap.store._common.ConflictError` when the record changed since the
     proposal was made (the proposal stays pending).
     """
-    require_role(role, EDITOR, "approving a proposal")
+    require_role(role, EDITOR, N_("approving a proposal"))
     with store.begin() as conn:
         prop = _pending(conn, proposal_id)
         current = _record_row(conn, prop["directory"], prop["record_id"], lock=True)
@@ -81,7 +82,7 @@ def approve(store: Store, proposal_id: str, *, by: str, role: str, reason: str |
 
 def reject(store: Store, proposal_id: str, *, by: str, role: str) -> None:
     """Reject a pending proposal (editor role); the record is untouched."""
-    require_role(role, EDITOR, "rejecting a proposal")
+    require_role(role, EDITOR, N_("rejecting a proposal"))
     with store.begin() as conn:
         _pending(conn, proposal_id)
         conn.execute(_P.update().where(_P.c.id == proposal_id).values(status="rejected", decided_by=by, decided_at=now_iso()))

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import geomap.store.bulk as bulk
 import geomap.store.tables as tables
 from geomap.directory import schema
+from geomap.i18n import N_, Message
 from geomap.store._common import EDITOR, ConflictError, as_text, coordinate, new_id, now_iso, require_role
 from geomap.store.directories import get_directory
 from geomap.store.engine import Store
@@ -46,6 +47,8 @@ DELETED_FIELD = "_deleted"
 _R = tables.records
 
 
+_NOT_IN_DIRECTORY = N_("record {record} is not in directory {directory}")
+
 def change_rows(directory: str, record_id: str, before: dict, after: dict, *, version: int, action: str,
                 by: str, reason: str | None, when: str) -> list[tuple]:
     """One HSDS-metadata row per field whose text differs between ``before`` and ``after``.
@@ -60,10 +63,11 @@ def change_rows(directory: str, record_id: str, before: dict, after: dict, *, ve
     return rows
 
 
-def _clean(data: dict[str, Any], *, where: str) -> dict[str, str | None]:
+def _clean(data: dict[str, Any], *, where: str | Message) -> dict[str, str | None]:
     unknown = sorted(set(data) - set(schema.FIELD_NAMES))
     if unknown:
-        msg = f"{where}: unknown field(s) {', '.join(unknown)}; fields are {', '.join(schema.FIELD_NAMES)}"
+        msg = Message(N_("{where}: unknown field(s) {unknown}; fields are {fields}"), where=where, unknown=tuple(unknown),
+                      fields=tuple(schema.FIELD_NAMES))
         raise ValueError(msg)
     return {k: as_text(v) for k, v in data.items()}
 
@@ -137,15 +141,16 @@ def update_record(store: Store, directory: str, record_id: str, changes: dict[st
     ValueError
         No such record, or an unknown field.
     """
-    require_role(role, EDITOR, "editing a record")
-    clean = _clean(changes, where=f"record {record_id}")
+    require_role(role, EDITOR, N_("editing a record"))
+    clean = _clean(changes, where=Message(N_("record {record}"), record=record_id))
     with store.begin() as conn:
         current = _record_row(conn, directory, record_id, lock=True)
         if current is None:
-            msg = f"record {record_id!r} is not in directory {directory!r}"
+            msg = Message(_NOT_IN_DIRECTORY, record=repr(record_id), directory=repr(directory))
             raise ValueError(msg)
         if current["deleted"]:
-            msg = f"record {record_id!r} of {directory!r} is deleted; restore an earlier version to bring it back"
+            msg = Message(N_("record {record} of {directory} is deleted; restore an earlier version to bring it back"), record=repr(record_id),
+                          directory=repr(directory))
             raise ValueError(msg)
         if current["version"] != expected_version:
             raise ConflictError(record_id, expected_version, current["version"],
@@ -158,12 +163,12 @@ def update_record(store: Store, directory: str, record_id: str, changes: dict[st
 def verify_record(store: Store, directory: str, record_id: str, *, by: str, role: str,
                   on: date | None = None, reason: str | None = None) -> int:
     """Mark a record verified on ``on`` (default today) by ``by`` (editor role); returns its version."""
-    require_role(role, EDITOR, "verifying a record")
+    require_role(role, EDITOR, N_("verifying a record"))
     day = (on or date.today()).isoformat()
     with store.begin() as conn:
         current = _record_row(conn, directory, record_id, lock=True)
         if current is None:
-            msg = f"record {record_id!r} is not in directory {directory!r}"
+            msg = Message(_NOT_IN_DIRECTORY, record=repr(record_id), directory=repr(directory))
             raise ValueError(msg)
         after = {**current["data"], "last_verified": day}
         return write_record(conn, directory, record_id, after, current=current, by=by, reason=reason or system_reason(VERIFIED),
@@ -174,11 +179,11 @@ def verify_record(store: Store, directory: str, record_id: str, *, by: str, role
 def delete_record(store: Store, directory: str, record_id: str, *, expected_version: int, by: str, role: str,
                   reason: str | None = None) -> int:
     """Delete a record (editor role). It stays in the history and :func:`restore_version` brings it back."""
-    require_role(role, EDITOR, "deleting a record")
+    require_role(role, EDITOR, N_("deleting a record"))
     with store.begin() as conn:
         current = _record_row(conn, directory, record_id, lock=True)
         if current is None or current["deleted"]:
-            msg = f"record {record_id!r} is not a current record of directory {directory!r}"
+            msg = Message(N_("record {record} is not a current record of directory {directory}"), record=repr(record_id), directory=repr(directory))
             raise ValueError(msg)
         if current["version"] != expected_version:
             raise ConflictError(record_id, expected_version, current["version"], {DELETED_FIELD: "false"}, {DELETED_FIELD: "true"})
@@ -187,10 +192,11 @@ def delete_record(store: Store, directory: str, record_id: str, *, expected_vers
 
 def restore_record(store: Store, directory: str, record_id: str, *, by: str, role: str, reason: str | None = None) -> int:
     """Bring back a deleted record as it was before its deletion (editor role); returns its new version."""
-    require_role(role, EDITOR, "restoring a record")
+    require_role(role, EDITOR, N_("restoring a record"))
     current = get_record(store, directory, record_id)
     if not current["deleted"]:
-        msg = f"record {record_id!r} of {directory!r} is not deleted; to go back to an earlier version, restore that version"
+        msg = Message(N_("record {record} of {directory} is not deleted; to go back to an earlier version, restore that version"),
+                      record=repr(record_id), directory=repr(directory))
         raise ValueError(msg)
     return restore_version(store, directory, record_id, current["version"] - 1, expected_version=current["version"],
                            by=by, role=role, reason=reason or system_reason(RESTORED_AFTER_DELETION))
@@ -224,7 +230,7 @@ def get_record(store: Store, directory: str, record_id: str) -> dict:
     with store.engine.connect() as conn:
         row = _record_row(conn, directory, record_id)
     if row is None:
-        msg = f"record {record_id!r} is not in directory {directory!r}"
+        msg = Message(_NOT_IN_DIRECTORY, record=repr(record_id), directory=repr(directory))
         raise ValueError(msg)
     return dict(row)
 
@@ -306,7 +312,8 @@ def version_of(store: Store, directory: str, record_id: str, version: int) -> di
     """The record's fields as they were at ``version`` (rebuilt from the change log)."""
     log = history(store, directory, record_id)
     if log.empty or version < 1 or version > int(log["version"].max()):
-        msg = f"record {record_id!r} of {directory!r} has no version {version}"
+        msg = Message(N_("record {record} of {directory} has no version {version}"), record=repr(record_id), directory=repr(directory),
+                      version=version)
         raise ValueError(msg)
     state, _ = _replay(log[log["version"] <= version].sort_values(["version", "field_name"]))
     return state
@@ -315,7 +322,7 @@ def version_of(store: Store, directory: str, record_id: str, version: int) -> di
 def restore_version(store: Store, directory: str, record_id: str, version: int, *, expected_version: int,
                     by: str, role: str, reason: str | None = None) -> int:
     """Make an earlier ``version`` of a record current again (editor role); returns the new version."""
-    require_role(role, EDITOR, "restoring a record")
+    require_role(role, EDITOR, N_("restoring a record"))
     old = version_of(store, directory, record_id, version)
     with store.begin() as conn:
         current = _record_row(conn, directory, record_id, lock=True)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 import geomap.store.tables as tables
 from geomap import auth
+from geomap.i18n import N_, Message
 from geomap.store._common import ADMIN, PARTNER, ROLES, now_iso
 from geomap.store.engine import Store
 
@@ -32,7 +33,7 @@ _U = tables.users
 
 def _check_role(role: str) -> None:
     if role not in ROLES[1:]:
-        msg = f"account role {role!r} is not one of {', '.join(ROLES[1:])}"
+        msg = Message(N_("account role {role} is not one of {roles}"), role=repr(role), roles=tuple(ROLES[1:]))
         raise ValueError(msg)
 
 
@@ -45,7 +46,7 @@ def add_user(store: Store, name: str, password: str, *, role: str = PARTNER, rou
            "failed_attempts": 0, "locked_until": None, "created_at": stamp, "updated_at": stamp}
     with store.begin() as conn:
         if conn.execute(sa.select(_U.c.name).where(_U.c.name == name)).first():
-            msg = f"an account named {name!r} exists; use passwd to change it"
+            msg = Message(N_("an account named {name} exists; use passwd to change it"), name=repr(name))
             raise ValueError(msg)
         conn.execute(_U.insert(), row)
 
@@ -61,7 +62,7 @@ def set_password(store: Store, name: str, password: str | None = None, *, role: 
         values["role"] = role
     with store.begin() as conn:
         if conn.execute(_U.update().where(_U.c.name == name).values(**values)).rowcount != 1:
-            msg = f"no account named {name!r}"
+            msg = Message(N_("no account named {name}"), name=repr(name))
             raise ValueError(msg)
 
 
@@ -69,14 +70,14 @@ def remove_user(store: Store, name: str) -> None:
     """Delete an account."""
     with store.begin() as conn:
         if conn.execute(_U.delete().where(_U.c.name == name)).rowcount != 1:
-            msg = f"no account named {name!r}"
+            msg = Message(N_("no account named {name}"), name=repr(name))
             raise ValueError(msg)
 
 
 def _update(store: Store, name: str, values: dict) -> None:
     with store.begin() as conn:
         if conn.execute(_U.update().where(_U.c.name == name).values(updated_at=now_iso(), **values)).rowcount != 1:
-            msg = f"no account named {name!r}"
+            msg = Message(N_("no account named {name}"), name=repr(name))
             raise ValueError(msg)
 
 

@@ -19,7 +19,8 @@ STORED = ("geomap/directory/resolve.py", "geomap/directory/readers.py", "geomap/
           "geomap/directory/disclosure.py", "geomap/boundaries.py", "geomap/projects/resolve.py", "geomap/io/limits.py",
           "geomap/population.py", "geomap/store/reasons.py", "geomap/projects/readers.py", "geomap/projects/schema.py",
           "geomap/grids/io.py", "geomap/grids/cost.py", "geomap/analysis/demand.py", "geomap/analysis/catchments.py",
-          "geomap/directory/schema.py")
+          "geomap/directory/schema.py", "geomap/store/_common.py", "geomap/store/records.py", "geomap/store/users.py",
+          "geomap/store/directories.py", "geomap/store/importing.py", "geomap/store/proposals.py")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 
 

@@ -23,21 +23,22 @@ from geomap.grids import io as grid_io
 from geomap.i18n import Message
 from geomap.projects import readers as project_readers
 from geomap.projects import schema as project_schema
+from geomap.store import users as store_users
 from i18n._english import english_in
 
 LANGS = ["es", "fr", "ar"]
 
 
-def _check(call, english: str, lang: str) -> None:
+def _check(call, english: str, lang: str, *, pickled: bool = True) -> None:
     """``call`` raises an error whose English is ``english`` (with a library's own words in place of
     ``{error}``) and whose ``lang`` text has no English left but those quoted words."""
-    with pytest.raises((ValueError, FileNotFoundError)) as info:
+    with pytest.raises((ValueError, OSError)) as info:
         call()
     err = info.value
     library = str(err.args[0].params.get("error", "")) if isinstance(err.args[0], Message) else ""
     assert str(err) == english.replace("{error}", library)
     assert isinstance(err.args[0], Message) and i18n.error_text(err, "en") == str(err)
-    assert str(pickle.loads(pickle.dumps(err))) == str(err)  # worker processes copy errors
+    assert not pickled or str(pickle.loads(pickle.dumps(err))) == str(err)  # worker processes copy errors
     text = i18n.error_text(err, lang)
     assert text != str(err) and not english_in(text.replace(library, "") if library else text, lang), text
 
@@ -198,3 +199,65 @@ def test_country_and_mapping_errors(name, lang, tmp_path):
         english = english.replace("{closest}", ", ".join(info.value.args[0].params["closest"]))
         assert "Mexico (MEX)" in english
     _check(lambda: call(tmp_path), english.replace("{tmp}", str(tmp_path)), lang)
+
+
+@pytest.fixture(scope="module")
+def _store(tmp_path_factory):
+    from geomap import store as st
+    from geomap.store import seed
+
+    s = st.open_store(f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.gpkg'}")
+    nga = seed.SAMPLE_NAMES["NGA"]
+    gone = st.get_record(s, nga, "NG-SAMPLE-0003")
+    st.delete_record(s, nga, "NG-SAMPLE-0003", expected_version=gone["version"], by="ana", role=st.EDITOR, reason="closed")
+    store_users.add_user(s, "ana", "a long enough password", role=st.EDITOR, rounds=4)
+    yield s, nga
+    s.close()
+
+
+def _version(s, nga: str, record: str) -> int:
+    from geomap import store as st
+
+    return st.get_record(s, nga, record)["version"]
+
+
+#: The store's errors shown on the Records and Admin pages (call with the store and the sample
+#: directory's name; English as before; "{nga}" stands for that name).
+STORE_ERRORS = {
+    "conflict": (lambda st, s, nga: st.update_record(s, nga, "NG-SAMPLE-0004", {"hours": "mine"}, by="bo", role=st.EDITOR,
+                                                     expected_version=_version(s, nga, "NG-SAMPLE-0004") + 5),
+                 "record NG-SAMPLE-0004: changed by someone else since you opened it (you edited version {v4+5}, the store has "
+                 "version {v4}); nothing saved. hours: stored {hours}, yours 'mine'"),
+    "role": (lambda st, s, nga: st.update_record(s, nga, "NG-SAMPLE-0004", {"hours": "x"}, expected_version=1, by="pat",
+                                                 role=st.PARTNER),
+             "editing a record needs the editor role; this session is partner"),
+    "unknown fields": (lambda st, s, nga: st.update_record(s, nga, "NG-SAMPLE-0004", {"colour": "x"}, by="ana", role=st.EDITOR,
+                                                           expected_version=_version(s, nga, "NG-SAMPLE-0004")),
+                       "record NG-SAMPLE-0004: unknown field(s) colour; fields are " + _FIELDS),
+    "not in directory": (lambda st, s, nga: st.get_record(s, nga, "NG-NOPE"), "record 'NG-NOPE' is not in directory '{nga}'"),
+    "deleted": (lambda st, s, nga: st.update_record(s, nga, "NG-SAMPLE-0003", {"hours": "x"}, by="ana", role=st.EDITOR,
+                                                    expected_version=_version(s, nga, "NG-SAMPLE-0003")),
+                "record 'NG-SAMPLE-0003' of '{nga}' is deleted; restore an earlier version to bring it back"),
+    "not deleted": (lambda st, s, nga: st.restore_record(s, nga, "NG-SAMPLE-0004", by="ana", role=st.EDITOR),
+                    "record 'NG-SAMPLE-0004' of '{nga}' is not deleted; to go back to an earlier version, restore that version"),
+    "no version": (lambda st, s, nga: st.version_of(s, nga, "NG-SAMPLE-0004", 99),
+                   "record 'NG-SAMPLE-0004' of '{nga}' has no version 99"),
+    "account exists": (lambda st, s, nga: store_users.add_user(s, "ana", "another long password", rounds=4),
+                       "an account named 'ana' exists; use passwd to change it"),
+    "no account": (lambda st, s, nga: store_users.set_role(s, "nobody", st.EDITOR), "no account named 'nobody'"),
+    "bad role": (lambda st, s, nga: store_users.set_role(s, "ana", "boss"), "account role 'boss' is not one of partner, editor, admin"),
+}
+
+
+@pytest.mark.store
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", list(STORE_ERRORS))
+def test_store_errors(name, lang, _store):
+    from geomap import store as st
+
+    s, nga = _store
+    call, english = STORE_ERRORS[name]
+    v4 = _version(s, nga, "NG-SAMPLE-0004")
+    hours = repr(st.get_record(s, nga, "NG-SAMPLE-0004")["data"].get("hours"))
+    english = english.replace("{nga}", nga).replace("{v4+5}", str(v4 + 5)).replace("{v4}", str(v4)).replace("{hours}", hours)
+    _check(lambda: call(st, s, nga), english, lang, pickled=False)  # the store's errors stay in the process that raised them
