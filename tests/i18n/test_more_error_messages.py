@@ -111,13 +111,6 @@ BAD_RASTERS = {
 }
 
 
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("name", list(BAD_RASTERS))
-def test_raster_errors(name, lang, tmp_path):
-    call, english = BAD_RASTERS[name]
-    _check(lambda: call(tmp_path), english.replace("{tmp}", str(tmp_path)), lang)
-
-
 def _demand(text: bytes) -> None:
     demand.read_demand_points(_named(text, "points.csv"))
 
@@ -153,10 +146,14 @@ BAD_DEMAND_AND_ROADS = {
 }
 
 
+#: Errors of files read from a temporary folder: rasters, demand points and road graphs.
+BAD_FILES = {**BAD_RASTERS, **BAD_DEMAND_AND_ROADS}
+
+
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("name", list(BAD_DEMAND_AND_ROADS))
-def test_demand_point_and_road_graph_errors(name, lang, tmp_path):
-    call, english = BAD_DEMAND_AND_ROADS[name]
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_raster_demand_point_and_road_graph_errors(name, lang, tmp_path):
+    call, english = BAD_FILES[name]
     _check(lambda: call(tmp_path), english.replace("{tmp}", str(tmp_path)), lang)
 
 
