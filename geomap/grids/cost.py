@@ -123,12 +123,12 @@ class Friction:
         for path in (self.path, self.landcover):
             if path is None:
                 continue
-            try:
-                with rasterio.open(path) as src:
-                    crs = src.crs
-            except rasterio.errors.RasterioIOError as exc:
-                msg = Message(N_("{file}: not a raster geomap can read as friction or land cover: {error}"), file=path, error=str(exc))
-                raise ValueError(msg) from None
+            src, error = io.open_raster(path)
+            if src is None:
+                msg = Message(N_("{file}: not a raster geomap can read as friction or land cover: {error}"), file=path, error=error)
+                raise ValueError(msg)
+            with src:
+                crs = src.crs
             if crs is None:
                 msg = Message(_NO_CRS, file=path)
                 raise ValueError(msg)

@@ -82,6 +82,24 @@ class RasterInfo:
         return CRS.from_wkt(self.crs_wkt).is_geographic
 
 
+
+def open_raster(path: str | Path) -> tuple[rasterio.io.DatasetReader | None, str | None]:
+    """Open ``path`` with rasterio, or say why not.
+
+    The error is returned as text, not raised, so that the caller's own error carries no GDAL
+    exception as its cause or context: those do not survive pickling where Dask's ``tblib``
+    support is installed, and an error a worker raises must reach the person intact.
+
+    Returns
+    -------
+    tuple
+        ``(dataset, None)`` (close it, e.g. ``with dataset:``) or ``(None, "GDAL's message")``.
+    """
+    try:
+        return rasterio.open(path), None
+    except rasterio.errors.RasterioIOError as exc:
+        return None, str(exc)
+
 def describe_raster(path: str | Path, *, label: str | None = None, name: str | None = None) -> RasterInfo:
     """Open ``path`` once, check it is a usable population raster and describe it.
 
@@ -106,12 +124,11 @@ def describe_raster(path: str | Path, *, label: str | None = None, name: str | N
     """
     path = str(path)
     name = name or Path(path).name
-    try:
-        src = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
+    src, error = open_raster(path)
+    if src is None:
         msg = Message(N_("{file}: not a raster geomap can read (a GeoTIFF or COG of people per cell is expected): {error}"),
-                      file=name, error=str(exc))
-        raise ValueError(msg) from None
+                      file=name, error=error)
+        raise ValueError(msg)
     with src:
         if src.crs is None:
             msg = Message(N_("{file}: the raster has no coordinate reference system; assign one (e.g. gdal_edit.py -a_srs EPSG:4326)"),

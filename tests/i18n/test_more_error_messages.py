@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+import tblib.pickling_support
 from affine import Affine
 from rasterio.io import MemoryFile
 
@@ -38,7 +39,10 @@ def _check(call, english: str, lang: str, *, pickled: bool = True) -> None:
     library = str(err.args[0].params.get("error", "")) if isinstance(err.args[0], Message) else ""
     assert str(err) == english.replace("{error}", library)
     assert isinstance(err.args[0], Message) and i18n.error_text(err, "en") == str(err)
-    assert not pickled or str(pickle.loads(pickle.dumps(err))) == str(err)  # worker processes copy errors
+    if pickled:  # worker processes copy errors: plainly, and as Dask does (tblib, installed when distributed is
+        assert str(pickle.loads(pickle.dumps(err))) == str(err)  # imported, pickles causes and contexts too)
+        tblib.pickling_support.install(err)
+        assert str(pickle.loads(pickle.dumps(err))) == str(err)
     text = i18n.error_text(err, lang)
     assert text != str(err) and not english_in(text.replace(library, "") if library else text, lang), text
 
