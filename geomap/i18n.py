@@ -115,6 +115,22 @@ def _load_catalog(lang: str) -> _gettext.NullTranslations:
     return Translations(fp=buf, domain=DOMAIN)
 
 
+
+@functools.cache
+def _locale(lang: str) -> Locale:
+    # Parsed once per language (Babel's Locale objects are read-only once loaded): pages format
+    # hundreds of numbers per run, and parsing the locale and pattern each time was most of it.
+    return Locale.parse(lang)
+
+
+@functools.cache
+def _decimal_pattern(lang: str, digits: int | None) -> tuple[_numbers.NumberPattern, Locale]:
+    """Babel's decimal pattern of ``lang`` (``digits`` fixed decimals, or the locale's own)."""
+    locale = _locale(lang)
+    fmt = locale.decimal_formats[None] if digits is None else "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return _numbers.parse_pattern(fmt), locale
+
+
 @dataclass(frozen=True, eq=False)
 class Translator:
     """The messages and formats of one language (immutable; share it freely).
@@ -133,7 +149,7 @@ class Translator:
     @property
     def locale(self) -> Locale:
         """The Babel locale of :attr:`lang`."""
-        return Locale.parse(self.lang)
+        return _locale(self.lang)
 
     @property
     def direction(self) -> str:
@@ -156,10 +172,8 @@ class Translator:
         """``value`` with this language's grouping and decimal signs; ``na`` (or "no data") if missing."""
         if value is None or value != value:  # None or NaN
             return na if na is not None else self.gettext("no data")
-        if digits is None:
-            return _numbers.format_decimal(value, locale=self.lang)
-        fmt = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-        return _numbers.format_decimal(value, format=fmt, locale=self.lang)
+        pattern, locale = _decimal_pattern(self.lang, digits)
+        return pattern.apply(value, locale)
 
     def percent(self, share: float | None, *, digits: int = 0) -> str:
         """``share`` (0–1) as a percentage in this language (``45 %`` in French)."""

@@ -21,6 +21,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geomap import boundaries, boundary_vintage, i18n, pipeline
 from geomap.directory import privacy, schema
@@ -64,6 +65,7 @@ K_CONTEXT = "geomap_context"  # (inputs fingerprint, Context): this session's la
 K_STORE_DIR = "geomap_store_directory"  # name of the stored directory this session looks at
 K_LANG = "geomap_lang"  # this session's language (en, es, fr, ar), also held in the URL as ?lang=
 K_URL_COUNTRY = "geomap_url_country"  # the ?country= value last applied (a link opens on its country)
+K_STORE_OPEN = "geomap_store_open"  # the store URL this session has seen opened (its spinner is shown once)
 K_PAGES = "geomap_pages"  # (page of the full run before, page of this full run), as url paths
 
 
@@ -252,8 +254,13 @@ def get_store():
     """The store the settings point at (embedded GeoPackage, or PostGIS), opened once per server."""
     from geomap import store
 
+    url = store.store_url()
+    if get_script_run_ctx() is None or st.session_state.get(K_STORE_OPEN) == url:
+        return _open_store(url)  # open (the pool is the server's): no spinner, which costs a thread a call
     with st.spinner(_("Opening the store…")):
-        return _open_store(store.store_url())
+        opened = _open_store(url)
+    st.session_state[K_STORE_OPEN] = url
+    return opened
 
 
 def stored_directories(country: str) -> list[str]:
@@ -426,8 +433,12 @@ def clear_boundaries() -> None:
     st.session_state.pop(K_BOUNDARY, None)
 
 
-def current_directory(country: str) -> tuple[gpd.GeoDataFrame, str, bool]:
-    """This session's resolved directory, its label and whether it is the fictional sample."""
+def current_directory(country: str, *, picked: tuple | None | bool = True) -> tuple[gpd.GeoDataFrame, str, bool]:
+    """This session's resolved directory, its label and whether it is the fictional sample.
+
+    ``picked``: the stored directory in use and its stamp, when the caller asked the store already
+    (``None``: none); ``True`` asks the store.
+    """
     brought = st.session_state.get(K_BOUNDARY)
     units_key = brought["digest"] if brought and brought.get("country") == country else "bundled"
     up = st.session_state.get(K_UPLOAD)
@@ -439,7 +450,8 @@ def current_directory(country: str) -> tuple[gpd.GeoDataFrame, str, bool]:
                 categories=up.get("categories", ()),
             )
         return directory, _("Uploaded: {name}").format(name=up["name"]), False
-    picked = _picked_directory(country)
+    if picked is True:
+        picked = _picked_directory(country)
     if picked is not None:
         with st.spinner(_("Loading the directory…")):
             directory = _stored_directory(country, picked[0], picked[1], units_key)
@@ -513,7 +525,7 @@ def get_context() -> Context:
     kept = st.session_state.get(K_CONTEXT)
     if kept is not None and kept[0] == inputs:
         return kept[1]
-    ctx = _build_context(country, role)
+    ctx = _build_context(country, role, inputs=inputs)
     st.session_state[K_CONTEXT] = (inputs, ctx)
     return ctx
 
@@ -534,10 +546,10 @@ def _view_for_role(directory_key: tuple, role: str, _directory: gpd.GeoDataFrame
     return privacy.view_for_role(_directory, role)
 
 
-def _build_context(country: str, role: str) -> Context:
+def _build_context(country: str, role: str, *, inputs: tuple | None = None) -> Context:
+    inputs = inputs or _context_inputs(country, role)
     units = units_for(country)
-    directory, label, is_sample = current_directory(country)
-    inputs = _context_inputs(country, role)
+    directory, label, is_sample = current_directory(country, picked=inputs[5])
     view = _view_for_role((inputs[0], *inputs[3:]), role, directory)
     units = boundaries.localized_names(units, i18n.current().lang)
     notes = tuple(units.attrs.get("notes", ()) or ())

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
+from typing import NamedTuple
 
+import pandas as pd
 import shapely
 import streamlit as st
 
@@ -49,6 +52,46 @@ def _coverage_index(directory_key: str, which: str, _frame) -> coverage.Coverage
     # What counting and filtering read of the directory ("directory") or of a role's view,
     # parsed once per directory (read-only arrays, shared like the directory they come from).
     return coverage.coverage_index(_frame)
+
+
+class _View(NamedTuple):
+    """What a published table and its map update are built from (the key they are kept under)."""
+
+    directory_key: str
+    role: str
+    lang: str
+    services: tuple[str, ...]
+    populations: tuple[str, ...]
+    measure: str
+    units_digest: str
+    day: str  # verified shares count the days since a record was checked
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _published_view(view_key: _View, _units, _directory, _on_map, *, _index, _role_view, _role_index) -> tuple[pd.DataFrame, dict, str]:
+    # The table a role may see for these filters, its summary and the map's update (JSON), built
+    # once per view and shared read-only: a filter put back, a country switched back to, or
+    # another session on the same view is three lookups, not a count, disclosure bands, Babel
+    # number formats, classification and shading again (~100 ms a run). Keyed by the directory
+    # (its bytes, edits and stored change stamp), role, language, filters, units and day; the
+    # frames themselves are never hashed.
+    table = coverage.published_coverage(
+        _units, _directory, role=view_key.role, services=list(view_key.services), populations=list(view_key.populations), index=_index
+    )
+    summary = coverage.public_summary(table)
+    year = summary["population_year"]
+    kept = coverage.filter_mask(_role_index, services=list(view_key.services), populations=list(view_key.populations))
+    update = coverage_map.coverage_update(
+        _units,
+        table,
+        _on_map,
+        visible=_role_view.index[kept],
+        measure=view_key.measure,
+        measure_label=_(coverage.MEASURES[view_key.measure])
+        + (" " + _("(population: {year} census)").format(year=year) if year and "100k" in view_key.measure else ""),
+        caption=_filter_caption(list(view_key.services), list(view_key.populations)),
+    )
+    return table, summary, live.update_json(update)
 
 
 def _map_base(ctx: _state.Context, key: str, units, on_map, *, units_digest: str) -> tuple[str, str]:
@@ -144,32 +187,21 @@ def _coverage(ctx: _state.Context) -> None:
     # change is then a few array operations.
     # Exact for partners; for the public, a unit's confidential count below k is a band (and so
     # is everything derived from it): see geomap.directory.disclosure.
-    table = coverage.published_coverage(
-        units, ctx.directory, role=ctx.role, services=services, populations=populations, index=full_index
-    )
-    summary = coverage.public_summary(table)
-    year = summary["population_year"]
-
     on_map = ctx.view
     if len(units) < len(ctx.units):
         on_map = on_map[on_map["admin1_code"].isin(set(units["code"]))]
-    kept = coverage.filter_mask(_coverage_index(key, ctx.role, ctx.view), services=services, populations=populations)
     units_digest = _units_digest(units)
+    view = _View(key, ctx.role, i18n.current().lang, tuple(services), tuple(populations), measure, units_digest, date.today().isoformat())
+    table, summary, update = _published_view(
+        view, units, ctx.directory, on_map, _index=full_index, _role_view=ctx.view, _role_index=_coverage_index(key, ctx.role, ctx.view)
+    )
+    year = summary["population_year"]
     # The map is drawn once per base (shapes, every marker the session may see); a filter change
     # sends only the new shading, legend and the markers to show, applied in place.
     base_html, base_id = _map_base(ctx, key, units, on_map, units_digest=units_digest)
-    update = coverage_map.coverage_update(
-        units,
-        table,
-        on_map,
-        visible=ctx.view.index[kept],
-        measure=measure,
-        measure_label=_(coverage.MEASURES[measure]) + (" " + _("(population: {year} census)").format(year=year) if year and "100k" in measure else ""),
-        caption=_filter_caption(services, populations),
-    )
     _live_map.live_map(
         base_html,
-        live.update_json(update),
+        update,
         base_id=base_id,
         height=560,
         title=_("Coverage map of {country}").format(country=ctx.country_name),
