@@ -8,7 +8,6 @@ is dropped, never guessed. Only the view goes into the URL, never a record.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
@@ -150,33 +149,44 @@ def write(country: str, params: Iterable[Param] = (), *, extra: Mapping[str, str
 
 
 _COPY_HTML = """
-<button id="copy" type="button" aria-label="@ARIA@"
+<div class="geomap-copy-link">
+<button type="button" data-geomap-copy aria-label="@ARIA@"
   style="font: 14px sans-serif; padding: 6px 12px; border: 1px solid #8a8f98; border-radius: 6px;
          background: #fff; color: #1b1f24; cursor: pointer; width: 100%;">@LABEL@</button>
-<span id="done" role="status" style="font: 12px sans-serif; color: #1b5e20;"></span>
+<span role="status" style="font: 12px sans-serif; color: #1b5e20;"></span>
+</div>
 <script>
-const btn = document.getElementById("copy");
-btn.addEventListener("click", async () => {
-  const url = window.parent.location.href;
-  const done = document.getElementById("done");
-  try { await navigator.clipboard.writeText(url); done.textContent = @DONE@; }
-  catch (e) { window.prompt(@PROMPT@, url); }
-});
+(() => {
+  // One listener for the page (the element is drawn again when the language changes); the
+  // texts travel on the button, so the listener never holds an old language's words.
+  if (window.__geomapCopyLink) { return; }
+  window.__geomapCopyLink = true;
+  document.addEventListener("click", async (event) => {
+    const btn = event.target.closest && event.target.closest("[data-geomap-copy]");
+    if (!btn) { return; }
+    const url = window.location.href;
+    const done = btn.nextElementSibling;
+    try { await navigator.clipboard.writeText(url); done.textContent = btn.dataset.done; }
+    catch (e) { window.prompt(btn.dataset.prompt, url); }
+  });
+})();
 </script>
 """
 
 
 def copy_link_button(container: Any = None) -> None:
-    """A "Copy link" button: copies the page address, which holds the view on screen."""
-    from streamlit.components.v1 import html
+    """A "Copy link" button: copies the page address, which holds the view on screen.
 
-    texts = {  # in the run's language: escaped for HTML, or as JSON strings for the script
-        "@ARIA@": escape(_("Copy a link to this view")), "@LABEL@": escape(_("Copy link")),
-        "@DONE@": json.dumps(_("Link copied")), "@PROMPT@": json.dumps(_("Copy this link:")),
-    }
+    Drawn in the page itself (``st.html`` with its script), not in a frame of its own: a frame
+    is a whole document for the browser to build on every first visit, and Streamlit retires
+    ``components.html``.
+    """
+    texts = {"@ARIA@": escape(_("Copy a link to this view")), "@LABEL@": escape(_("Copy link"))}
     page = _COPY_HTML
     for mark, text in texts.items():
         page = page.replace(mark, text)
+    page = page.replace(
+        "data-geomap-copy ", f'data-geomap-copy data-done="{escape(_("Link copied"))}" data-prompt="{escape(_("Copy this link:"))}" ', 1
+    )
     target = container if container is not None else st
-    with target:
-        html(page, height=58)
+    target.html(page, unsafe_allow_javascript=True)

@@ -158,13 +158,15 @@ def test_language_picker_switches_and_keeps_the_language_across_pages(app_url, b
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_copy_link_button_speaks_the_language(app_url, browser_context, lang):
-    """The "Copy link" button lives in its own frame (so the page text check cannot see it)."""
+    """The "Copy link" button (drawn in the page by st.html, its texts and its status in the language)."""
     context, _requests = browser_context
     page = context.new_page()
     page.goto(f"{app_url}/coverage?country=MX&lang={lang}", wait_until="domcontentloaded")
     t = i18n.translator(lang)
     page.locator("h1").first.wait_for(timeout=LOAD_TIMEOUT_MS)
-    button = page.frame_locator('iframe[srcdoc*="id=\\"copy\\""]').locator("#copy")
+    button = page.locator("[data-geomap-copy]")
     button.wait_for(timeout=LOAD_TIMEOUT_MS)
     assert button.inner_text().strip() == t.gettext("Copy link") != "Copy link"
     assert button.get_attribute("aria-label") == t.gettext("Copy a link to this view")
+    assert button.get_attribute("data-done") == t.gettext("Link copied") != "Link copied"
+    assert page.locator("iframe[srcdoc]").count() == 0  # no frame of its own

@@ -122,11 +122,9 @@ def test_coverage_choices_survive_a_fresh_browser(browser, app_url):
 def test_copy_link_copies_the_view(browser, app_url):
     context, page = _open(browser, app_url, "/gaps?country=MX", permissions=["clipboard-read", "clipboard-write"])
     try:
-        button = page.frame_locator('iframe[title="st.iframe"], iframe[srcdoc*="Copy link"]').first.get_by_role(
-            "button", name="Copy a link to this view"
-        )
+        button = page.get_by_role("button", name="Copy a link to this view")
         button.click()
-        page.wait_for_timeout(500)
+        page.get_by_role("status").filter(has_text="Link copied").wait_for(timeout=10_000)
         copied = page.evaluate("() => navigator.clipboard.readText()")
         assert copied == page.url and "country=MX" in copied
     finally:
