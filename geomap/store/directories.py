@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 import geomap.store.tables as tables
 from geomap import boundaries
-from geomap.i18n import N_
+from geomap.i18n import N_, Message, Number
 from geomap.store._common import ADMIN, SENSITIVITIES, now_iso, require_role
 from geomap.store.engine import Store
 
@@ -22,13 +22,14 @@ KINDS: tuple[str, ...] = ("directory", "projects")
 
 def _check(name: str, sensitivity: str, kind: str) -> None:
     if not name or not name.strip() or len(name) > 200:
-        msg = f"directory name {name!r}: give 1 to 200 characters"
+        msg = Message(N_("directory name {name}: give 1 to 200 characters"), name=repr(name))
         raise ValueError(msg)
     if sensitivity not in SENSITIVITIES:
-        msg = f"directory {name!r}: sensitivity {sensitivity!r} is not one of {', '.join(SENSITIVITIES)}"
+        msg = Message(N_("directory {name}: sensitivity {sensitivity} is not one of {choices}"), name=repr(name),
+                      sensitivity=repr(sensitivity), choices=tuple(SENSITIVITIES))
         raise ValueError(msg)
     if kind not in KINDS:
-        msg = f"directory {name!r}: kind {kind!r} is not one of {', '.join(KINDS)}"
+        msg = Message(N_("directory {name}: kind {kind} is not one of {choices}"), name=repr(name), kind=repr(kind), choices=tuple(KINDS))
         raise ValueError(msg)
 
 
@@ -71,7 +72,7 @@ def create_directory(
            "fictional": bool(fictional), "kind": kind, "created_at": now_iso()}
     with store.begin() as conn:
         if conn.execute(sa.select(tables.directories.c.name).where(tables.directories.c.name == row["name"])).first():
-            msg = f"a directory named {row['name']!r} already exists"
+            msg = Message(N_("a directory named {name} already exists"), name=repr(row["name"]))
             raise ValueError(msg)
         conn.execute(tables.directories.insert(), row)
     return row
@@ -83,7 +84,8 @@ def get_directory(store: Store, name: str) -> dict:
         row = conn.execute(sa.select(tables.directories).where(tables.directories.c.name == name)).mappings().first()
         if row is None:
             known = conn.execute(sa.select(tables.directories.c.name).order_by(tables.directories.c.name)).scalars().all()
-            msg = f"no directory named {name!r} in the store; known: {', '.join(known) or 'none'}"
+            msg = (Message(N_("no directory named {name} in the store; known: {names}"), name=repr(name), names=tuple(known)) if known
+                   else Message(N_("no directory named {name} in the store; known: none"), name=repr(name)))
             raise ValueError(msg)
     return dict(row)
 
@@ -96,7 +98,8 @@ def ensure_directory(store: Store, name: str, *, country: str, role: str, **opti
     except ValueError:
         return create_directory(store, name, country=iso3, role=role, **options)
     if row["country"] != iso3:
-        msg = f"directory {name!r} is for {row['country']}, not {iso3}; pick another name or --country {row['country']}"
+        msg = Message(N_("directory {name} is for {country}, not {iso3}; pick another name or --country {country}"), name=repr(name),
+                      country=row["country"], iso3=iso3)
         raise ValueError(msg)
     return row
 
@@ -156,7 +159,7 @@ def rename_directory(store: Store, name: str, new_name: str, *, role: str) -> di
     d = tables.directories
     with store.begin() as conn:
         if conn.execute(sa.select(d.c.name).where(d.c.name == new_name)).first():
-            msg = f"a directory named {new_name!r} already exists; pick another name"
+            msg = Message(N_("a directory named {name} already exists; pick another name"), name=repr(new_name))
             raise ValueError(msg)
         conn.execute(d.insert(), {**row, "name": new_name})
         for table in (tables.records, tables.proposals, tables.changes):
@@ -177,8 +180,13 @@ def delete_directory(store: Store, name: str, *, role: str, confirm: str | None 
     with store.begin() as conn:
         held = conn.execute(sa.select(sa.func.count()).select_from(r).where(r.c.directory == name)).scalar_one()
         if held and confirm != name:
-            msg = (f"directory {name!r} holds {held} records (deleted ones included): confirm that they and their "
-                   f"history go with it (geomap store delete-directory --yes; in the app, type its name)")
+            msg = Message.ngettext(
+                "directory {name} holds {n} record (deleted ones included): confirm that it and its history go with it "
+                "(geomap store delete-directory --yes; in the app, type its name)",
+                "directory {name} holds {n} records (deleted ones included): confirm that they and their history go with it "
+                "(geomap store delete-directory --yes; in the app, type its name)",
+                int(held), name=repr(name), n=Number(int(held)),
+            )
             raise ValueError(msg)
         for table in (tables.changes, tables.proposals, tables.records, tables.directories):
             column = table.c.name if table is tables.directories else table.c.directory

@@ -25,6 +25,7 @@ from geomap.i18n import Message
 from geomap.projects import readers as project_readers
 from geomap.projects import schema as project_schema
 from geomap.store import users as store_users
+from geomap.store._common import SENSITIVITIES as _SENSITIVITIES
 from i18n._english import english_in
 
 LANGS = ["es", "fr", "ar"]
@@ -222,6 +223,17 @@ def _version(s, nga: str, record: str) -> int:
     return st.get_record(s, nga, record)["version"]
 
 
+def _held(s, nga: str) -> int:
+    """Every record row of the directory, deleted ones included (what deleting it would remove)."""
+    import sqlalchemy as sa
+
+    from geomap.store import tables
+
+    r = tables.records
+    with s.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(r).where(r.c.directory == nga)).scalar_one())
+
+
 #: The store's errors shown on the Records and Admin pages (call with the store and the sample
 #: directory's name; English as before; "{nga}" stands for that name).
 STORE_ERRORS = {
@@ -247,6 +259,25 @@ STORE_ERRORS = {
                        "an account named 'ana' exists; use passwd to change it"),
     "no account": (lambda st, s, nga: store_users.set_role(s, "nobody", st.EDITOR), "no account named 'nobody'"),
     "bad role": (lambda st, s, nga: store_users.set_role(s, "ana", "boss"), "account role 'boss' is not one of partner, editor, admin"),
+    # the Admin page's directory errors (geomap.store.directories)
+    "directory name": (lambda st, s, nga: st.create_directory(s, "  ", country="NGA", role=st.ADMIN),
+                       "directory name '  ': give 1 to 200 characters"),
+    "directory sensitivity": (lambda st, s, nga: st.create_directory(s, "Otro", country="NGA", role=st.ADMIN, sensitivity="secret"),
+                              "directory 'Otro': sensitivity 'secret' is not one of " + ", ".join(_SENSITIVITIES)),
+    "directory kind": (lambda st, s, nga: st.create_directory(s, "Otro", country="NGA", role=st.ADMIN, kind="maps"),
+                       "directory 'Otro': kind 'maps' is not one of directory, projects"),
+    "directory exists": (lambda st, s, nga: st.create_directory(s, nga, country="NGA", role=st.ADMIN),
+                         "a directory named '{nga}' already exists"),
+    "no directory": (lambda st, s, nga: st.get_directory(s, "Nada"),
+                     "no directory named 'Nada' in the store; known: " + "{known}"),
+    "directory of another country": (lambda st, s, nga: st.ensure_directory(s, nga, country="MEX", role=st.ADMIN),
+                                     "directory '{nga}' is for NGA, not MEX; pick another name or --country NGA"),
+    "rename to a taken name": (lambda st, s, nga: st.ensure_directory(s, "Otro", country="NGA", role=st.ADMIN)
+                               and st.rename_directory(s, "Otro", nga, role=st.ADMIN),
+                               "a directory named '{nga}' already exists; pick another name"),
+    "delete unconfirmed": (lambda st, s, nga: st.delete_directory(s, nga, role=st.ADMIN),
+                           "directory '{nga}' holds {held} records (deleted ones included): confirm that they and their history go "
+                           "with it (geomap store delete-directory --yes; in the app, type its name)"),
 }
 
 
@@ -261,4 +292,5 @@ def test_store_errors(name, lang, _store):
     v4 = _version(s, nga, "NG-SAMPLE-0004")
     hours = repr(st.get_record(s, nga, "NG-SAMPLE-0004")["data"].get("hours"))
     english = english.replace("{nga}", nga).replace("{v4+5}", str(v4 + 5)).replace("{v4}", str(v4)).replace("{hours}", hours)
+    english = english.replace("{known}", ", ".join(st.directory_names(s))).replace("{held}", str(_held(s, nga)))
     _check(lambda: call(st, s, nga), english, lang, pickled=False)  # the store's errors stay in the process that raised them
