@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import geomap.store.bulk as bulk
 import geomap.store.tables as tables
 from geomap.directory import readers, schema
-from geomap.i18n import N_
+from geomap.i18n import N_, Message, Number
 from geomap.store._common import EDITOR, as_text, coordinate, now_iso, require_role
 from geomap.store.directories import get_directory
 from geomap.store.engine import Store
@@ -70,6 +70,18 @@ class ImportPlan:
         return text
 
 
+def _changed_since_preview(directory: str, fresh: ImportPlan) -> Message:
+    """The error of an import whose directory changed after its preview (the counts as they are now)."""
+    counts = {"name": repr(directory), "new": Number(len(fresh.new)), "changed": Number(len(fresh.changed)),
+              "unchanged": Number(len(fresh.unchanged)), "missing": Number(len(fresh.missing))}
+    if fresh.rejected:
+        return Message(N_("directory {name} changed since the preview ({new} new, {changed} changed, {unchanged} unchanged, {missing} not "
+                          "in the file, {rejected} rows not importable now); preview the import again"), **counts,
+                       rejected=Number(len(fresh.rejected)))
+    return Message(N_("directory {name} changed since the preview ({new} new, {changed} changed, {unchanged} unchanged, {missing} not "
+                      "in the file now); preview the import again"), **counts)
+
+
 def _import_reason(plan: ImportPlan) -> str:
     """The change-log reason of an import nobody gave a reason for: ``"import: "`` and :meth:`ImportPlan.summary`."""
     counts = {"new": len(plan.new), "changed": len(plan.changed), "unchanged": len(plan.unchanged), "missing": len(plan.missing)}
@@ -85,7 +97,7 @@ def read_import_file(source: Any, *, filename: str | None = None, key: str = "id
     A row without a ``key`` value, or repeating one already seen, is rejected with its reason.
     """
     if key not in schema.FIELD_NAMES:
-        msg = f"key field {key!r} is not a directory field; use one of {', '.join(schema.FIELD_NAMES)}"
+        msg = Message(N_("key field {key} is not a directory field; use one of {fields}"), key=repr(key), fields=tuple(schema.FIELD_NAMES))
         raise ValueError(msg)
     raw = readers.read_directory(source, filename=filename, **options)
     return _rows_by_key(raw, key=key)
@@ -175,7 +187,7 @@ def commit_import(
         current = _current(conn, plan.directory)
         fresh = _plan(plan.directory, plan.rows, plan.rejected, current)
         if (fresh.new, fresh.changed, fresh.missing) != (plan.new, plan.changed, plan.missing):
-            msg = f"directory {plan.directory!r} changed since the preview ({fresh.summary()} now); preview the import again"
+            msg = _changed_since_preview(plan.directory, fresh)
             raise ValueError(msg)
         work = [*fresh.new, *fresh.changed]
         total = len(work) + (len(fresh.missing) if delete_missing else 0)
@@ -219,6 +231,6 @@ def _write_chunk(conn: sa.Connection, plan: ImportPlan, ids: list[str], current:
                                       _R.c.version == sa.bindparam("b_version"))
         done = conn.execute(statement, updates)
         if done.rowcount not in (-1, len(updates)):
-            msg = f"directory {plan.directory!r} changed during the import; nothing was written, preview it again"
+            msg = Message(N_("directory {name} changed during the import; nothing was written, preview it again"), name=repr(plan.directory))
             raise ValueError(msg)
     bulk.insert_rows(conn, tables.changes, log)

@@ -54,7 +54,7 @@ def list_proposals(store: Store, directory: str, *, role: str, status: str | Non
 def _pending(conn: sa.Connection, proposal_id: str):
     row = conn.execute(sa.select(_P).where(_P.c.id == proposal_id)).mappings().first()
     if row is None or row["status"] != "pending":
-        msg = f"proposal {proposal_id!r} is not pending (unknown, or already decided)"
+        msg = Message(N_("proposal {proposal} is not pending (unknown, or already decided)"), proposal=repr(proposal_id))
         raise ValueError(msg)
     return row
 

@@ -275,6 +275,10 @@ STORE_ERRORS = {
     "rename to a taken name": (lambda st, s, nga: st.ensure_directory(s, "Otro", country="NGA", role=st.ADMIN)
                                and st.rename_directory(s, "Otro", nga, role=st.ADMIN),
                                "a directory named '{nga}' already exists; pick another name"),
+    "import key field": (lambda st, s, nga: st.read_import_file(b"id,name\n1,x\n", filename="x.csv", key="clave"),
+                         "key field 'clave' is not a directory field; use one of " + _FIELDS),
+    "proposal not pending": (lambda st, s, nga: st.approve(s, "P-NOPE", by="ana", role=st.EDITOR),
+                             "proposal 'P-NOPE' is not pending (unknown, or already decided)"),
     "delete unconfirmed": (lambda st, s, nga: st.delete_directory(s, nga, role=st.ADMIN),
                            "directory '{nga}' holds {held} records (deleted ones included): confirm that they and their history go "
                            "with it (geomap store delete-directory --yes; in the app, type its name)"),
@@ -294,3 +298,20 @@ def test_store_errors(name, lang, _store):
     english = english.replace("{nga}", nga).replace("{v4+5}", str(v4 + 5)).replace("{v4}", str(v4)).replace("{hours}", hours)
     english = english.replace("{known}", ", ".join(st.directory_names(s))).replace("{held}", str(_held(s, nga)))
     _check(lambda: call(st, s, nga), english, lang, pickled=False)  # the store's errors stay in the process that raised them
+
+
+@pytest.mark.store
+@pytest.mark.parametrize("lang", LANGS)
+def test_import_changed_since_its_preview(lang, _store):
+    """An import previewed, then the directory edited: committing says what is there now, in the language."""
+    from geomap import store as st
+
+    s, nga = _store
+    name = f"Renamed by the import ({lang})"
+    rows, rejected = st.read_import_file(f"id,name,admin1_name\nNG-SAMPLE-0004,{name},Lagos\n".encode(), filename="x.csv")
+    plan = st.preview_import(s, nga, rows, rejected)
+    st.update_record(s, nga, "NG-SAMPLE-0004", {"name": name}, by="ana", role=st.EDITOR, expected_version=_version(s, nga, "NG-SAMPLE-0004"))
+    now = st.preview_import(s, nga, rows, rejected)
+    english = (f"directory '{nga}' changed since the preview ({len(now.new)} new, {len(now.changed)} changed, "
+               f"{len(now.unchanged)} unchanged, {len(now.missing)} not in the file now); preview the import again")
+    _check(lambda: st.commit_import(s, plan, by="ana", role=st.EDITOR), english, lang, pickled=False)
