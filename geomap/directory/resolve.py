@@ -1207,15 +1207,13 @@ def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str]
         N_("warning: latitude and longitude look swapped (only the swapped point falls in {country}); placed after swapping"),
         country=u.label,
     )
-    for r in np.flatnonzero(~inside & ((q_unit >= 0) | co.direct_ok | co.swap_ok)):
-        if q_unit[r] >= 0:
-            rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = (
-                q_unit[r], _CONF_SWAPPED, "coordinates_swapped", co.q_pts[r]
-            )
-            rows.out_lat[r], rows.out_lon[r] = co.lon[r], co.lat[r]
-            rows.coord_notes[r].append(swapped)
-        elif co.direct_ok[r] or co.swap_ok[r]:
-            _place_nearest(rows, co, u, r, near=(p_near[r], p_dist[r], q_near[r], q_dist[r], given_dist[r], a_pos[r]))
+    sw = ~inside & (q_unit >= 0)  # only the swapped point falls in a unit: placed as arrays
+    rows.unit_pos[sw], rows.conf[sw], rows.method[sw], rows.geometry[sw] = q_unit[sw], _CONF_SWAPPED, "coordinates_swapped", co.q_pts[sw]
+    rows.out_lat[sw], rows.out_lon[sw] = co.lon[sw], co.lat[sw]
+    for r in np.flatnonzero(sw).tolist():
+        rows.coord_notes[r].append(swapped)
+    for r in np.flatnonzero(~inside & (q_unit < 0) & (co.direct_ok | co.swap_ok)):
+        _place_nearest(rows, co, u, r, near=(p_near[r], p_dist[r], q_near[r], q_dist[r], given_dist[r], a_pos[r]))
     return admin
 
 
@@ -1336,16 +1334,18 @@ def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tu
 
 def _place_by_town(rows: _Rows, towns: list[str], u: _Units, *, country: str, use_gazetteer: bool) -> None:
     """Place rows still unplaced that name a town through the GeoNames gazetteer."""
-    need = np.flatnonzero((rows.unit_pos < 0) & (np.asarray(towns, dtype=object) != "")).tolist()
+    need_at = np.flatnonzero((rows.unit_pos < 0) & (np.asarray(towns, dtype=object) != ""))
+    need = need_at.tolist()
     if need and use_gazetteer:
         memo = _search_towns({towns[r] for r in need}, country, u)
-        for r in need:
-            w, cf, note = memo[towns[r]]
-            if w >= 0:
-                rows.unit_pos[r], rows.conf[r], rows.method[r] = w, cf, "town"
-                rows.town_notes[r].append(note)
-            else:
-                rows.town_notes[r].append(note)
+        found = [memo[towns[r]] for r in need]  # (unit position or -1, confidence, note) per row
+        w = np.fromiter((x[0] for x in found), dtype="int64", count=len(found))
+        ok = w >= 0
+        rows.unit_pos[need_at[ok]] = w[ok]
+        rows.conf[need_at[ok]] = np.fromiter((x[1] for x in found), dtype="float64", count=len(found))[ok]
+        rows.method[need_at[ok]] = "town"
+        for r, x in zip(need, found, strict=True):
+            rows.town_notes[r].append(x[2])
     elif need:
         for r in need:
             rows.town_notes[r].append(Message(N_("town: {value} given but the gazetteer is switched off"), value=_quote(towns[r])))
@@ -1368,19 +1368,24 @@ def _flag_unplaced(rows: _Rows, co: _Coords, towns: list[str], code_txt: list[st
 
 
 def _reasons(rows: _Rows, placed_unit: np.ndarray, dup_note: list) -> tuple[list[str], np.ndarray]:
-    """Each row's reason text and notes: its flag first, then coordinate, town, field and duplicate notes."""
+    """Each row's reason text and notes: its flag first, then coordinate, town, field and duplicate notes.
+
+    An unplaced row's last flag leads; every note is said once (the first time it comes).
+    """
     flags, coord_notes, town_notes, notes = rows.flags, rows.coord_notes, rows.town_notes, rows.notes
     reasons = [""] * rows.n
     said_notes = np.empty(rows.n, dtype=object)
-    said_notes[:] = [()] * rows.n
+    said_notes.fill(())  # one empty tuple per row without numpy reading a list of tuples as a table
     said = {r for d in (flags, coord_notes, town_notes, notes) for r, x in d.items() if x}
     said.update(r for r, d in enumerate(dup_note) if d)
+    placed = placed_unit.tolist()
+    none: list = []
     for r in sorted(said):
-        parts = flags[r][-1:] if not placed_unit[r] else []
-        parts = parts + [x for x in flags[r] if x not in parts] + coord_notes[r] + town_notes[r] + notes[r]
+        f = flags.get(r, none)  # .get: no empty list added per row
+        parts = [*(none if placed[r] else f[-1:]), *f, *coord_notes.get(r, none), *town_notes.get(r, none), *notes.get(r, none)]
         if dup_note[r]:
             parts.append(dup_note[r])
-        unique = tuple(dict.fromkeys(parts))
+        unique = (parts[0],) if len(parts) == 1 else tuple(dict.fromkeys(parts))
         reasons[r] = "; ".join(unique)
         said_notes[r] = unique
     return reasons, said_notes
