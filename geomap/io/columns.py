@@ -153,10 +153,9 @@ def text_columns(data: bytes, width: int, first_row: int, delimiter: str, *, off
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data).slice(offset),
-            # blocks parsed on Arrow's shared CPU pool (one thread per core, not per session): on an
-            # idle 2-core machine the whole load is ~0.1-0.2 s faster per 100,000 rows, on a busy one
-            # no slower; the blocks are joined in file order
-            read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE, use_threads=True),
+            # one thread: Arrow's pool (use_threads=True) parses ~0.06 s faster per 100,000 rows on an
+            # idle 2-core machine but slower once another process holds a core (perfdir5, measured)
+            read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE, use_threads=False),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
                 newlines_in_values=True, ignore_empty_lines=False,
