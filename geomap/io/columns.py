@@ -113,7 +113,21 @@ def clean_column(column: pa.Array) -> pa.Array:
         kept = pc.replace_substring_regex(column, _NEUTRALISED, "\\1")
     if not blank.any():
         return kept
-    return pc.if_else(pa.array(blank), pa.scalar(None, column.type), kept)
+    return _with_nulls(kept, blank)
+
+
+def _with_nulls(column: pa.Array, blank: np.ndarray) -> pa.Array:
+    """``column`` with its ``blank`` cells null: a new validity bitmap over the same offsets and bytes.
+
+    ``pc.if_else`` gives the same array (tested) but copies every string; the bytes left under a
+    null are never read (Arrow, pandas and :func:`blank_mask` / :func:`plain_ends` honour validity).
+    """
+    valid = pa.array(~blank)
+    if column.null_count:
+        valid = pc.and_(valid, column.is_valid())
+    if column.offset or valid.offset:  # a slice: its bitmap would not line up
+        return pc.if_else(pa.array(blank), pa.scalar(None, column.type), column)
+    return pa.Array.from_buffers(column.type, len(column), [valid.buffers()[1], *column.buffers()[1:]])
 
 
 def _plain_layout(data: bytes) -> bool:
