@@ -1207,62 +1207,76 @@ def _place_by_coordinates(rows: _Rows, co: _Coords, admin_texts: tuple[list[str]
         N_("warning: latitude and longitude look swapped (only the swapped point falls in {country}); placed after swapping"),
         country=u.label,
     )
-    for r in np.flatnonzero(~inside & ((q_unit >= 0) | co.direct_ok | co.swap_ok)):
-        if q_unit[r] >= 0:
-            rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = (
-                q_unit[r], _CONF_SWAPPED, "coordinates_swapped", co.q_pts[r]
-            )
-            rows.out_lat[r], rows.out_lon[r] = co.lon[r], co.lat[r]
-            rows.coord_notes[r].append(swapped)
-        elif co.direct_ok[r] or co.swap_ok[r]:
-            _place_nearest(rows, co, u, r, near=(p_near[r], p_dist[r], q_near[r], q_dist[r], given_dist[r], a_pos[r]))
+    sw = ~inside & (q_unit >= 0)  # only the swapped point falls in a unit: placed as arrays
+    rows.unit_pos[sw], rows.conf[sw], rows.method[sw], rows.geometry[sw] = q_unit[sw], _CONF_SWAPPED, "coordinates_swapped", co.q_pts[sw]
+    rows.out_lat[sw], rows.out_lon[sw] = co.lon[sw], co.lat[sw]
+    for r in np.flatnonzero(sw).tolist():
+        rows.coord_notes[r].append(swapped)
+    todo = ~inside & (q_unit < 0) & (co.direct_ok | co.swap_ok)
+    _place_nearest(rows, co, u, todo, near=(p_near, p_dist, q_near, q_dist, given_dist, a_pos))
     return admin
 
 
-def _place_nearest(rows: _Rows, co: _Coords, u: _Units, r: int, *, near: tuple) -> None:
-    """Place row ``r`` (outside every unit) in its admin-1 unit or the nearest one within tolerance, or say why not."""
+def _place_nearest(rows: _Rows, co: _Coords, u: _Units, todo: np.ndarray, *, near: tuple) -> None:
+    """Place the ``todo`` rows (outside every unit) in their admin-1 unit or the nearest one within tolerance, or say why not.
+
+    Which of the four cases a row is in is decided as arrays; the loops only write the notes.
+    """
     p_near, p_dist, q_near, q_dist, given_dist, a_pos = near
-    tol, names, label = u.tol, u.index.names, u.label
-    pd_ = p_dist if np.isfinite(p_dist) else np.inf
-    qd_ = q_dist if np.isfinite(q_dist) else np.inf
-    if given_dist <= tol:
-        rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = a_pos, _CONF_NEAREST, "coordinates_nearest", co.p_pts[r]
+    tol, names = u.tol, u.index.names
+    pd_all = np.where(np.isfinite(p_dist), p_dist, np.inf)
+    qd_all = np.where(np.isfinite(q_dist), q_dist, np.inf)
+    by_given = todo & (given_dist <= tol)
+    by_p = todo & ~by_given & (pd_all <= tol)
+    by_q = todo & ~by_given & ~by_p & (qd_all <= tol)
+    for mask, pos in ((by_given, a_pos), (by_p, p_near)):
+        rows.unit_pos[mask], rows.conf[mask], rows.method[mask], rows.geometry[mask] = (
+            pos[mask], _CONF_NEAREST, "coordinates_nearest", co.p_pts[mask]
+        )
+    rows.unit_pos[by_q], rows.conf[by_q], rows.method[by_q], rows.geometry[by_q] = (
+        q_near[by_q], _CONF_SWAPPED * _CONF_NEAREST, "coordinates_swapped", co.q_pts[by_q]
+    )
+    rows.out_lat[by_q], rows.out_lon[by_q] = co.lon[by_q], co.lat[by_q]
+    for r in np.flatnonzero(by_given):
         rows.coord_notes[r].append(Message(
             N_("point is {distance} km outside every unit (coarse coastline or border); assigned to "
                "{unit}, the unit its admin-1 code/name gives (nearest is {nearest})"),
-            distance=Number(given_dist, ".1f"), unit=names[a_pos], nearest=names[p_near],
+            distance=Number(given_dist[r], ".1f"), unit=names[a_pos[r]], nearest=names[p_near[r]],
         ))
-    elif pd_ <= tol:
-        rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = p_near, _CONF_NEAREST, "coordinates_nearest", co.p_pts[r]
+    for r in np.flatnonzero(by_p):
         rows.coord_notes[r].append(Message(
             N_("point is {distance} km outside every unit (coarse coastline or border); assigned to the nearest, {unit}"),
-            distance=Number(pd_, ".1f"), unit=names[p_near],
+            distance=Number(p_dist[r], ".1f"), unit=names[p_near[r]],
         ))
-    elif qd_ <= tol:
-        rows.unit_pos[r], rows.conf[r], rows.method[r], rows.geometry[r] = (
-            q_near, _CONF_SWAPPED * _CONF_NEAREST, "coordinates_swapped", co.q_pts[r]
-        )
-        rows.out_lat[r], rows.out_lon[r] = co.lon[r], co.lat[r]
+    for r in np.flatnonzero(by_q):
         rows.coord_notes[r].append(Message(
             N_("warning: latitude and longitude look swapped; the swapped point is {distance} km outside every unit, "
                "assigned to the nearest, {unit}"),
-            distance=Number(qd_, ".1f"), unit=names[q_near],
+            distance=Number(q_dist[r], ".1f"), unit=names[q_near[r]],
+        ))
+    for r in np.flatnonzero(todo & ~by_given & ~by_p & ~by_q):
+        _not_placed_note(rows, co, u, r, p_dist[r], q_dist[r])
+
+
+def _not_placed_note(rows: _Rows, co: _Coords, u: _Units, r: int, p_dist: float, q_dist: float) -> None:
+    """Say why row ``r``'s point (outside every unit, beyond tolerance) is not used."""
+    tol, label = u.tol, u.label
+    pd_ = p_dist if np.isfinite(p_dist) else np.inf
+    qd_ = q_dist if np.isfinite(q_dist) else np.inf
+    d = min(pd_, qd_)
+    far = Message(N_("{distance} km"), distance=Number(d, ".0f")) if np.isfinite(d) else Message(N_("far"))
+    if co.direct_ok[r]:
+        rows.coord_notes[r].append(Message(
+            N_("coordinates are outside {country} ({distance} from the nearest unit, tolerance {tolerance} km); not used"),
+            country=label, distance=far, tolerance=Number(tol, "g"),
         ))
     else:
-        d = min(pd_, qd_)
-        far = Message(N_("{distance} km"), distance=Number(d, ".0f")) if np.isfinite(d) else Message(N_("far"))
-        if co.direct_ok[r]:
-            rows.coord_notes[r].append(Message(
-                N_("coordinates are outside {country} ({distance} from the nearest unit, tolerance {tolerance} km); not used"),
-                country=label, distance=far, tolerance=Number(tol, "g"),
-            ))
-        else:
-            # only the swapped reading was a point, and it is not in the country either
-            rows.coord_notes[r].append(Message(
-                N_("{problems}; with latitude and longitude swapped the point is outside {country} "
-                   "({distance} from the nearest unit); not used"),
-                problems=i18n.in_turn(_out_of_range(co.lat[r], co.lon[r])), country=label, distance=far,
-            ))
+        # only the swapped reading was a point, and it is not in the country either
+        rows.coord_notes[r].append(Message(
+            N_("{problems}; with latitude and longitude swapped the point is outside {country} "
+               "({distance} from the nearest unit); not used"),
+            problems=i18n.in_turn(_out_of_range(co.lat[r], co.lon[r])), country=label, distance=far,
+        ))
 
 
 def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: list[str], index: _AdminIndex) -> None:
@@ -1336,16 +1350,18 @@ def _search_towns(need_towns: set[str], country: str, u: _Units) -> dict[str, tu
 
 def _place_by_town(rows: _Rows, towns: list[str], u: _Units, *, country: str, use_gazetteer: bool) -> None:
     """Place rows still unplaced that name a town through the GeoNames gazetteer."""
-    need = np.flatnonzero((rows.unit_pos < 0) & (np.asarray(towns, dtype=object) != "")).tolist()
+    need_at = np.flatnonzero((rows.unit_pos < 0) & (np.asarray(towns, dtype=object) != ""))
+    need = need_at.tolist()
     if need and use_gazetteer:
         memo = _search_towns({towns[r] for r in need}, country, u)
-        for r in need:
-            w, cf, note = memo[towns[r]]
-            if w >= 0:
-                rows.unit_pos[r], rows.conf[r], rows.method[r] = w, cf, "town"
-                rows.town_notes[r].append(note)
-            else:
-                rows.town_notes[r].append(note)
+        found = [memo[towns[r]] for r in need]  # (unit position or -1, confidence, note) per row
+        w = np.fromiter((x[0] for x in found), dtype="int64", count=len(found))
+        ok = w >= 0
+        rows.unit_pos[need_at[ok]] = w[ok]
+        rows.conf[need_at[ok]] = np.fromiter((x[1] for x in found), dtype="float64", count=len(found))[ok]
+        rows.method[need_at[ok]] = "town"
+        for r, x in zip(need, found, strict=True):
+            rows.town_notes[r].append(x[2])
     elif need:
         for r in need:
             rows.town_notes[r].append(Message(N_("town: {value} given but the gazetteer is switched off"), value=_quote(towns[r])))
@@ -1368,19 +1384,24 @@ def _flag_unplaced(rows: _Rows, co: _Coords, towns: list[str], code_txt: list[st
 
 
 def _reasons(rows: _Rows, placed_unit: np.ndarray, dup_note: list) -> tuple[list[str], np.ndarray]:
-    """Each row's reason text and notes: its flag first, then coordinate, town, field and duplicate notes."""
+    """Each row's reason text and notes: its flag first, then coordinate, town, field and duplicate notes.
+
+    An unplaced row's last flag leads; every note is said once (the first time it comes).
+    """
     flags, coord_notes, town_notes, notes = rows.flags, rows.coord_notes, rows.town_notes, rows.notes
     reasons = [""] * rows.n
     said_notes = np.empty(rows.n, dtype=object)
-    said_notes[:] = [()] * rows.n
+    said_notes.fill(())  # one empty tuple per row without numpy reading a list of tuples as a table
     said = {r for d in (flags, coord_notes, town_notes, notes) for r, x in d.items() if x}
     said.update(r for r, d in enumerate(dup_note) if d)
+    placed = placed_unit.tolist()
+    none: list = []
     for r in sorted(said):
-        parts = flags[r][-1:] if not placed_unit[r] else []
-        parts = parts + [x for x in flags[r] if x not in parts] + coord_notes[r] + town_notes[r] + notes[r]
+        f = flags.get(r, none)  # .get: no empty list added per row
+        parts = [*(none if placed[r] else f[-1:]), *f, *coord_notes.get(r, none), *town_notes.get(r, none), *notes.get(r, none)]
         if dup_note[r]:
             parts.append(dup_note[r])
-        unique = tuple(dict.fromkeys(parts))
+        unique = (parts[0],) if len(parts) == 1 else tuple(dict.fromkeys(parts))
         reasons[r] = "; ".join(unique)
         said_notes[r] = unique
     return reasons, said_notes

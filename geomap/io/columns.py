@@ -113,7 +113,21 @@ def clean_column(column: pa.Array) -> pa.Array:
         kept = pc.replace_substring_regex(column, _NEUTRALISED, "\\1")
     if not blank.any():
         return kept
-    return pc.if_else(pa.array(blank), pa.scalar(None, column.type), kept)
+    return _with_nulls(kept, blank)
+
+
+def _with_nulls(column: pa.Array, blank: np.ndarray) -> pa.Array:
+    """``column`` with its ``blank`` cells null: a new validity bitmap over the same offsets and bytes.
+
+    ``pc.if_else`` gives the same array (tested) but copies every string; the bytes left under a
+    null are never read (Arrow, pandas and :func:`blank_mask` / :func:`plain_ends` honour validity).
+    """
+    valid = pa.array(~blank)
+    if column.null_count:
+        valid = pc.and_(valid, column.is_valid())
+    if column.offset or valid.offset:  # a slice: its bitmap would not line up
+        return pc.if_else(pa.array(blank), pa.scalar(None, column.type), column)
+    return pa.Array.from_buffers(column.type, len(column), [valid.buffers()[1], *column.buffers()[1:]])
 
 
 def _plain_layout(data: bytes) -> bool:
@@ -153,7 +167,8 @@ def text_columns(data: bytes, width: int, first_row: int, delimiter: str, *, off
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data).slice(offset),
-            # one thread: as fast as two on a busy server, and no thread per session
+            # one thread: Arrow's pool (use_threads=True) parses ~0.06 s faster per 100,000 rows on an
+            # idle 2-core machine but slower once another process holds a core (perfdir5, measured)
             read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE, use_threads=False),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
