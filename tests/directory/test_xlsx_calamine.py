@@ -136,3 +136,11 @@ def test_zip_without_a_workbook_is_a_clear_error():
         z.writestr("hello.txt", "not a workbook")
     with pytest.raises(ValueError, match=r"dir\.xlsx: not a readable \.xlsx workbook \("):
         readers.read_directory(buf.getvalue(), filename="dir.xlsx")
+
+
+def test_scan_skipped_only_without_formulas_or_errors():
+    with zipfile.ZipFile(io.BytesIO(WORKBOOK)) as archive:
+        assert readers._sheet_needs_scan(archive, "xl/worksheets/sheet1.xml")  # formulas
+        assert not readers._sheet_needs_scan(archive, "xl/worksheets/sheet2.xml")  # header only
+    with zipfile.ZipFile(io.BytesIO(CACHED)) as archive:
+        assert readers._sheet_paths(archive) == [f"xl/worksheets/sheet{i}.xml" for i in (1, 2, 3)]
