@@ -41,8 +41,12 @@ def _same_table(rows: list[list[str | None]]) -> list[list[str | None]]:
     return out
 
 
-def _workbook() -> bytes:
+def _workbook(*, epoch1904: bool = False) -> bytes:
     wb = Workbook()
+    if epoch1904:
+        from openpyxl.utils.datetime import MAC_EPOCH
+
+        wb.epoch = MAC_EPOCH
     ws = wb.active
     ws.title = "Directorio"
     ws.append(["name", "phone", "latitude", "when", "open", "note"])
@@ -54,7 +58,10 @@ def _workbook() -> bytes:
     ws.append(["after gap", 7])  # a ragged row after an empty one
     for col, (value, fmt) in enumerate([(0, "yyyy-mm-dd"), (45000.5, "mmm-yy"), (0.25, "h:mm"), (1.25, "[h]:mm:ss"),
                                         (0.1234567, "hh:mm:ss"), (59, "yyyy-mm-dd hh:mm:ss"), (61, "dd/mm/yyyy"),
-                                        (0.5, "0%"), (1234.5, "#,##0.00"), (45000, "[$-409]mmmm d, yyyy")], start=1):
+                                        (0.5, "0%"), (1234.5, "#,##0.00"), (45000, "[$-409]mmmm d, yyyy"),
+                                        (1.25, "h:mm"), (2.5, "[h]:mm"), (-2.5, "[h]:mm"), (-1e16, "0"),
+                                        (45000.123456789, "yyyy-mm-dd hh:mm:ss.000"), (0.99999999, "hh:mm:ss"),
+                                        (3, "mm:ss"), (45000, "dddd"), (0.5, "AM/PM h")], start=1):
         ws.cell(row=9, column=col, value=value).number_format = fmt
     ws["C12"] = "fuera de la tabla"  # data starting in a later column
     ws.merge_cells("A14:B16")
@@ -89,11 +96,12 @@ def _cached(data: bytes, values: dict[str, str]) -> bytes:
 
 
 WORKBOOK = _workbook()
+MAC = _workbook(epoch1904=True)
 CACHED = _cached(WORKBOOK, {"F5": '<c r="F5" t="e"><f>NA()</f><v>#N/A</v></c>',
                             "F4": '<c r="F4"><f>1+1</f><v>2</v></c>'})
 
 
-@pytest.mark.parametrize("data", [WORKBOOK, CACHED], ids=["uncached", "cached"])
+@pytest.mark.parametrize("data", [WORKBOOK, CACHED, MAC], ids=["uncached", "cached", "1904"])
 @pytest.mark.parametrize("index", [0, 1, 2])
 def test_rows_identical_to_openpyxl(data, index):
     rows, title = readers._xlsx_rows(data, "dir.xlsx", index, [])
@@ -144,3 +152,20 @@ def test_scan_skipped_only_without_formulas_or_errors():
         assert not readers._sheet_needs_scan(archive, "xl/worksheets/sheet2.xml")  # header only
     with zipfile.ZipFile(io.BytesIO(CACHED)) as archive:
         assert readers._sheet_paths(archive) == [f"xl/worksheets/sheet{i}.xml" for i in (1, 2, 3)]
+
+
+def test_merges_filled_in_a_sheet_without_formulas():
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["name", "town"])
+    ws.append(["Casa Refugio", "Oaxaca"])
+    ws.append(["Casa Refugio 2", None])
+    ws.append([None, None])
+    ws.merge_cells("B2:B4")
+    buf = io.BytesIO()
+    wb.save(buf)
+    warnings: list = []
+    rows, _ = readers._xlsx_rows(buf.getvalue(), "dir.xlsx", 0, warnings)
+    assert [r[1] for r in rows[1:4]] == ["Oaxaca"] * 3  # row 4 is past calamine's last value
+    assert _same_table(rows) == _same_table(_openpyxl_rows(buf.getvalue(), 0))
+    assert "1 merged cell range (R2C2:R4C2)" in str(warnings[0])
