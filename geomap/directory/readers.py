@@ -444,8 +444,8 @@ def _pick_sheet(names: list[str], sheet: str | int | None, name: str) -> int:
     return names.index(sheet)
 
 
-def _sheet_paths(archive: zipfile.ZipFile) -> list[str]:
-    """Paths in the zip of the workbook's sheets, in workbook order (from its relationships)."""
+def _workbook_parts(archive: zipfile.ZipFile) -> tuple[list[str], str | None]:
+    """Paths in the zip of the workbook's sheets (in workbook order) and of its shared strings."""
     import posixpath
     import xml.etree.ElementTree as ET
 
@@ -465,7 +465,33 @@ def _sheet_paths(archive: zipfile.ZipFile) -> list[str]:
     folder, file = posixpath.split(book)
     rels = targets(posixpath.join(folder, "_rels", file + ".rels"), folder)
     root = ET.fromstring(archive.read(book))
-    return [rels[s.get(doc_rel, "")][1] for s in root.iter() if s.tag.endswith("}sheet") and s.get(doc_rel) in rels]
+    sheets = [rels[s.get(doc_rel, "")][1] for s in root.iter() if s.tag.endswith("}sheet") and s.get(doc_rel) in rels]
+    strings = next((t for kind, t in rels.values() if kind.endswith("/sharedStrings")), None)
+    return sheets, strings
+
+
+# shared strings that openpyxl and calamine read differently: an ``_xHHHH_`` escape (calamine
+# decodes it, openpyxl 3.1 keeps the text) or a text run with edge whitespace but no
+# ``xml:space="preserve"`` (calamine trims it, openpyxl keeps it)
+_STRINGS_DIFFER = re.compile(rb"_x|<(?:\w+:)?t>(?:\s|[^<]*\s</)")
+
+
+def _strings_differ(archive: zipfile.ZipFile, path: str | None) -> bool:
+    """Whether the shared strings hold a text that calamine reads unlike openpyxl."""
+    if not path or path not in archive.NameToInfo:
+        return False
+    return _STRINGS_DIFFER.search(archive.read(path)) is not None
+
+
+def _openpyxl_rows(data: bytes, index: int) -> list[list[str | None]]:
+    """The sheet's cell texts read by openpyxl (for the shared strings calamine reads otherwise)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return [[_cell_text(v) for v in row] for row in wb.worksheets[index].iter_rows(values_only=True)]
+    finally:
+        wb.close()
 
 
 def _calamine_rows(ws: Any, big: list[tuple[int, int]]) -> list[list[str | None]]:
@@ -513,17 +539,22 @@ def _fill_merges(rows: list[list[str | None]], merges: list[tuple[int, int, int,
 def _xlsx_rows(data: bytes, name: str, sheet: str | int | None, warnings: list[str]) -> tuple[list[list[str | None]], str]:
     """Cell texts of the chosen sheet (read by calamine) and its name; merged ranges filled."""
     big: list[tuple[int, int]] = []
-    with _open_workbook(data, name) as wb:
+    with _open_workbook(data, name) as wb, zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = list(wb.sheet_names)
         index = _pick_sheet(names, sheet, name)
         title = names[index]
-        ws = wb.get_sheet_by_index(index)
-        merged = bool(ws.merged_cell_ranges)
-        rows = _calamine_rows(ws, big)
-        del ws  # calamine's copy of the sheet is freed before the table is built
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        paths = _sheet_paths(archive)
+        try:
+            paths, strings = _workbook_parts(archive)
+        except (StopIteration, KeyError, SyntaxError):  # no relationships (ET.ParseError is a SyntaxError)
+            paths, strings = [], None
         sheet_path = paths[index] if index < len(paths) and paths[index] in archive.NameToInfo else None
+        if sheet_path and _strings_differ(archive, strings):
+            rows, merged = _openpyxl_rows(data, index), True  # openpyxl's texts; the full scan as before
+        else:
+            ws = wb.get_sheet_by_index(index)
+            merged = bool(ws.merged_cell_ranges)
+            rows = _calamine_rows(ws, big)
+            del ws  # calamine's copy of the sheet is freed before the table is built
         if not sheet_path or not (big or merged or _sheet_needs_scan(archive, sheet_path)):
             return rows, title
         scan = _scan_sheet_xml(archive, sheet_path, numbers=frozenset(big))

@@ -151,7 +151,7 @@ def test_scan_skipped_only_without_formulas_or_errors():
         assert readers._sheet_needs_scan(archive, "xl/worksheets/sheet1.xml")  # formulas
         assert not readers._sheet_needs_scan(archive, "xl/worksheets/sheet2.xml")  # header only
     with zipfile.ZipFile(io.BytesIO(CACHED)) as archive:
-        assert readers._sheet_paths(archive) == [f"xl/worksheets/sheet{i}.xml" for i in (1, 2, 3)]
+        assert readers._workbook_parts(archive)[0] == [f"xl/worksheets/sheet{i}.xml" for i in (1, 2, 3)]
 
 
 def test_merges_filled_in_a_sheet_without_formulas():
@@ -169,3 +169,42 @@ def test_merges_filled_in_a_sheet_without_formulas():
     assert [r[1] for r in rows[1:4]] == ["Oaxaca"] * 3  # row 4 is past calamine's last value
     assert _same_table(rows) == _same_table(_openpyxl_rows(buf.getvalue(), 0))
     assert "1 merged cell range (R2C2:R4C2)" in str(warnings[0])
+
+
+def _with_shared_strings(strings: str) -> bytes:
+    """A one-row workbook whose cells are the shared strings ``<si>…</si>`` given."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    count = strings.count("<si>")
+    cells = "".join(f'<c r="{chr(65 + i)}1" t="s"><v>{i}</v></c>' for i in range(count))
+    sheet = f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData><row r="1">{cells}</row></sheetData></worksheet>'
+    buf = io.BytesIO()
+    Workbook().save(buf)
+    src = zipfile.ZipFile(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = sheet.encode()
+            elif info.filename == "[Content_Types].xml":
+                body = body.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                body = body.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
+                                    b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+            dst.writestr(info, body)
+        dst.writestr("xl/sharedStrings.xml", f'<?xml version="1.0" encoding="UTF-8"?><sst {ns}>{strings}</sst>')
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("strings", [
+    '<si><t xml:space="preserve">  Lagos  </t></si><si><t>カタカナ</t><rPh sb="0" eb="1"><t>ruby</t></rPh></si>',
+    '<si><r><t>rich </t></r><r><rPr><b/></rPr><t>text</t></r></si>',  # edge space without preserve
+    "<si><t>line_x000D_break</t></si><si><t>kept_x005F_x000D_</t></si>",  # escapes openpyxl keeps
+], ids=["plain", "unpreserved-space", "escapes"])
+def test_shared_strings_read_as_openpyxl_did(strings):
+    data = _with_shared_strings(strings)
+    rows, _ = readers._xlsx_rows(data, "dir.xlsx", 0, [])
+    assert rows == _openpyxl_rows(data, 0)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert readers._strings_differ(archive, "xl/sharedStrings.xml") == ("Lagos" not in strings)
