@@ -320,33 +320,72 @@ def _col_index(ref: str) -> tuple[int, int]:
     return int(m.group(2)), col
 
 
-def _scan_sheet_xml(archive: zipfile.ZipFile, path: str) -> tuple[list[tuple[int, int, int, int]], list[str]]:
-    """Merged ranges and formula cells without a cached value, from the sheet XML (streamed)."""
+# what the sheet XML holds when it has a formula (``<f>…</f>``, ``</x:f>`` with a prefix; a shared
+# formula's ``<f …/>`` cells come with its first cell's ``</f>``) or an error cell (``t="e"``, which
+# calamine reads as empty): plain byte searches (~1 GB/s), a false hit only costs the full scan
+_SCAN_MARKERS = (b"f>", b'"e"', b"'e'")
+
+
+def _sheet_needs_scan(archive: zipfile.ZipFile, path: str) -> bool:
+    """Whether the sheet XML may have formulas or error cells (a streamed byte search)."""
+    tail = b""
+    with archive.open(path.lstrip("/")) as fh:
+        while chunk := fh.read(1 << 22):
+            window = tail + chunk
+            if any(marker in window for marker in _SCAN_MARKERS):
+                return True
+            tail = chunk[-8:]
+    return False
+
+
+class _SheetScan:
+    """What the sheet XML says beyond calamine's values (see :func:`_scan_sheet_xml`)."""
+
+    def __init__(self) -> None:
+        self.merges: list[tuple[int, int, int, int]] = []
+        self.uncached: list[str] = []
+        self.errors: dict[tuple[int, int], str] = {}
+        self.numbers: dict[tuple[int, int], str] = {}
+        self.last_row = 0
+
+
+def _scan_sheet_xml(archive: zipfile.ZipFile, path: str, *, numbers: frozenset[tuple[int, int]] = frozenset()) -> _SheetScan:
+    """Merged ranges, formula cells without a cached value, error cells' texts, the saved text of
+    the ``numbers`` cells (1-based row, column) and the last row openpyxl would read, from the
+    sheet XML (streamed)."""
     import xml.etree.ElementTree as ET
 
-    merges: list[tuple[int, int, int, int]] = []
-    uncached: list[str] = []
+    scan = _SheetScan()
     ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     with archive.open(path.lstrip("/")) as fh:
         for _event, elem in ET.iterparse(fh, events=("end",)):
             tag = elem.tag
             if tag == f"{ns}c":
-                f = elem.find(f"{ns}f")
-                if f is not None:
-                    v = elem.find(f"{ns}v")
-                    if v is None or v.text is None or v.text == "":
-                        uncached.append(elem.get("r", "?"))
+                v = elem.find(f"{ns}v")
+                if elem.find(f"{ns}f") is not None and (v is None or v.text is None or v.text == ""):
+                    scan.uncached.append(elem.get("r", "?"))
+                kind = elem.get("t", "n")
+                if v is not None and v.text and (kind == "e" or (kind == "n" and numbers)) and elem.get("r"):
+                    at = _col_index(elem.get("r", ""))
+                    if kind == "e":
+                        scan.errors[at] = v.text
+                    elif at in numbers:
+                        scan.numbers[at] = v.text
                 elem.clear()
             elif tag == f"{ns}row":
+                scan.last_row = int(elem.get("r") or scan.last_row + 1)
                 elem.clear()
+            elif tag == f"{ns}dimension":
+                ref = elem.get("ref", "")
+                scan.last_row = max(scan.last_row, _col_index(ref.split(":")[-1])[0]) if ref else scan.last_row
             elif tag == f"{ns}mergeCell":
                 ref = elem.get("ref", "")
                 if ":" in ref:
                     a, b = ref.split(":")
                     r1, c1 = _col_index(a)
                     r2, c2 = _col_index(b)
-                    merges.append((r1, c1, r2, c2))
-    return merges, uncached
+                    scan.merges.append((r1, c1, r2, c2))
+    return scan
 
 
 def _gpkg_layers(data: bytes) -> list[str]:
@@ -366,80 +405,181 @@ def list_sheets(source: Any, *, filename: str | None = None) -> list[str]:
         return _gpkg_layers(data)
     if fmt != "xlsx":
         return []
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        return list(wb.sheetnames)
-    finally:
-        wb.close()
+    with _open_workbook(data, name) as wb:
+        return list(wb.sheet_names)
 
 
-def _xlsx_rows(data: bytes, name: str, sheet: str | int | None, warnings: list[str]) -> tuple[list[list[str | None]], str]:
-    from openpyxl import load_workbook
+def _open_workbook(data: bytes, name: str):
+    """The workbook opened by calamine, after the zip container and zip-bomb checks."""
+    from python_calamine import CalamineError, CalamineWorkbook
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         msg = Message(N_("{file}: not a readable .xlsx workbook (not a zip container); save it as .xlsx or CSV"), file=name)
         raise ValueError(msg)
-    limits.check_zip(data, filename=name)  # zip-bomb and path checks before openpyxl inflates it
+    limits.check_zip(data, filename=name)  # zip-bomb and path checks before calamine inflates it
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except (CalamineError, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         # Translators: {error} is the library's own error text, in English.
         msg = Message(N_("{file}: not a readable .xlsx workbook ({error}); save it as .xlsx or CSV"), file=name, error=str(exc))
         raise ValueError(msg) from None
+
+
+def _pick_sheet(names: list[str], sheet: str | int | None, name: str) -> int:
+    """0-based index of the chosen sheet (the first when ``sheet`` is None)."""
+    if sheet is None:
+        return 0
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            msg = Message.ngettext(
+                "{file}: sheet index {index} out of range; the workbook has {n} sheet: {sheets}",
+                "{file}: sheet index {index} out of range; the workbook has {n} sheets: {sheets}",
+                len(names), file=name, index=sheet, n=Number(len(names)), sheets=str(names),
+            )
+            raise ValueError(msg)
+        return sheet
+    if sheet not in names:
+        msg = Message(N_("{file}: no sheet named {sheet}; sheets: {sheets}"), file=name, sheet=repr(sheet), sheets=str(names))
+        raise ValueError(msg)
+    return names.index(sheet)
+
+
+def _workbook_parts(archive: zipfile.ZipFile) -> tuple[list[str], str | None]:
+    """Paths in the zip of the workbook's sheets (in workbook order) and of its shared strings."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    rel_ns = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+    doc_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+    def targets(rels_path: str, base: str) -> dict[str, tuple[str, str]]:
+        root = ET.fromstring(archive.read(rels_path))
+        out = {}
+        for rel in root.iter(f"{rel_ns}Relationship"):
+            target = rel.get("Target", "")
+            full = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+            out[rel.get("Id", "")] = (rel.get("Type", ""), full)
+        return out
+
+    book = next(t for kind, t in targets("_rels/.rels", "").values() if kind.endswith("/officeDocument"))
+    folder, file = posixpath.split(book)
+    rels = targets(posixpath.join(folder, "_rels", file + ".rels"), folder)
+    root = ET.fromstring(archive.read(book))
+    sheets = [rels[s.get(doc_rel, "")][1] for s in root.iter() if s.tag.endswith("}sheet") and s.get(doc_rel) in rels]
+    strings = next((t for kind, t in rels.values() if kind.endswith("/sharedStrings")), None)
+    return sheets, strings
+
+
+# shared strings that openpyxl and calamine read differently: an ``_xHHHH_`` escape (calamine
+# decodes it, openpyxl 3.1 keeps the text) or a text run with edge whitespace but no
+# ``xml:space="preserve"`` (calamine trims it, openpyxl keeps it)
+_STRINGS_DIFFER = re.compile(rb"_x|<(?:\w+:)?t>(?:\s|[^<]*\s</)")
+
+
+def _strings_differ(archive: zipfile.ZipFile, path: str | None) -> bool:
+    """Whether the shared strings hold a text that calamine reads unlike openpyxl."""
+    if not path or path not in archive.NameToInfo:
+        return False
+    return _STRINGS_DIFFER.search(archive.read(path)) is not None
+
+
+def _openpyxl_rows(data: bytes, index: int) -> list[list[str | None]]:
+    """The sheet's cell texts read by openpyxl (for the shared strings calamine reads otherwise)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        names = list(wb.sheetnames)
-        if sheet is None:
-            title = names[0]
-        elif isinstance(sheet, int):
-            if not 0 <= sheet < len(names):
-                msg = Message.ngettext(
-                    "{file}: sheet index {index} out of range; the workbook has {n} sheet: {sheets}",
-                    "{file}: sheet index {index} out of range; the workbook has {n} sheets: {sheets}",
-                    len(names), file=name, index=sheet, n=Number(len(names)), sheets=str(names),
-                )
-                raise ValueError(msg)
-            title = names[sheet]
-        else:
-            if sheet not in names:
-                msg = Message(N_("{file}: no sheet named {sheet}; sheets: {sheets}"), file=name, sheet=repr(sheet), sheets=str(names))
-                raise ValueError(msg)
-            title = sheet
-        ws = wb[title]
-        rows: list[list[str | None]] = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        sheet_path = getattr(ws, "_worksheet_path", None)
+        return [[_cell_text(v) for v in row] for row in wb.worksheets[index].iter_rows(values_only=True)]
     finally:
         wb.close()
-    if sheet_path:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            merges, uncached = _scan_sheet_xml(archive, sheet_path)
-        if uncached:
-            shown = ", ".join(uncached[:10]) + (" …" if len(uncached) > 10 else "")
-            warnings.append(Message.ngettext(
-                "{file} [{sheet}]: {n} formula cell has no saved value and is read as empty ({cells}); "
-                "open and save the workbook in Excel/LibreOffice to store the values",
-                "{file} [{sheet}]: {n} formula cells have no saved value and are read as empty ({cells}); "
-                "open and save the workbook in Excel/LibreOffice to store the values",
-                len(uncached), file=name, sheet=title, n=Number(len(uncached)), cells=shown,
-            ))
-        if merges:
-            for r1, c1, r2, c2 in merges:
-                top = rows[r1 - 1][c1 - 1] if r1 - 1 < len(rows) and c1 - 1 < len(rows[r1 - 1]) else None
-                for r in range(r1, r2 + 1):
-                    if r - 1 >= len(rows):
-                        break
-                    row = rows[r - 1]
-                    while len(row) < c2:
-                        row.append(None)
-                    for c in range(c1, c2 + 1):
-                        row[c - 1] = top
-            shown = ", ".join(f"R{r1}C{c1}:R{r2}C{c2}" for r1, c1, r2, c2 in merges[:10])
-            warnings.append(Message.ngettext(
-                "{file} [{sheet}]: {n} merged cell range ({cells}); the top-left value was copied into every cell of the range",
-                "{file} [{sheet}]: {n} merged cell ranges ({cells}); the top-left value was copied into every cell of each range",
-                len(merges), file=name, sheet=title, n=Number(len(merges)), cells=shown,
-            ))
+
+
+def _calamine_rows(ws: Any, big: list[tuple[int, int]]) -> list[list[str | None]]:
+    """The sheet's cell texts, row by row, as :func:`_cell_text` gives them for openpyxl values.
+
+    Calamine reads every number as a float: an integral one of 1e15 or more may have been saved
+    as an integer (which openpyxl reads as ``int``), so its position is put in ``big`` for the
+    saved text to be read from the XML.
+    """
+    rows: list[list[str | None]] = []
+    for r, values in enumerate(ws.iter_rows(), start=1):
+        cells: list[str | None] = []
+        for c, v in enumerate(values, start=1):
+            if v.__class__ is str:
+                cells.append(v or None)
+            elif v.__class__ is float:
+                if v.is_integer():
+                    if abs(v) < 1e15:
+                        cells.append(str(int(v)))
+                        continue
+                    big.append((r, c))
+                cells.append(repr(v))
+            else:
+                cells.append(_cell_text(v))
+        rows.append(cells)
+    return rows
+
+
+def _fill_merges(rows: list[list[str | None]], merges: list[tuple[int, int, int, int]], last_row: int) -> None:
+    """Copy each merged range's top-left value into every cell of the range (rows up to ``last_row``)."""
+    for r1, c1, r2, c2 in merges:
+        top = rows[r1 - 1][c1 - 1] if r1 - 1 < len(rows) and c1 - 1 < len(rows[r1 - 1]) else None
+        for r in range(r1, r2 + 1):
+            if r - 1 >= len(rows):
+                if r > last_row:
+                    break
+                rows.append([])  # a row openpyxl reads (in the sheet's extent) that calamine ends before
+            row = rows[r - 1]
+            while len(row) < c2:
+                row.append(None)
+            for c in range(c1, c2 + 1):
+                row[c - 1] = top
+
+
+def _xlsx_rows(data: bytes, name: str, sheet: str | int | None, warnings: list[str]) -> tuple[list[list[str | None]], str]:
+    """Cell texts of the chosen sheet (read by calamine) and its name; merged ranges filled."""
+    big: list[tuple[int, int]] = []
+    with _open_workbook(data, name) as wb, zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = list(wb.sheet_names)
+        index = _pick_sheet(names, sheet, name)
+        title = names[index]
+        try:
+            paths, strings = _workbook_parts(archive)
+        except (StopIteration, KeyError, SyntaxError):  # no relationships (ET.ParseError is a SyntaxError)
+            paths, strings = [], None
+        sheet_path = paths[index] if index < len(paths) and paths[index] in archive.NameToInfo else None
+        if sheet_path and _strings_differ(archive, strings):
+            rows, merged = _openpyxl_rows(data, index), True  # openpyxl's texts; the full scan as before
+        else:
+            ws = wb.get_sheet_by_index(index)
+            merged = bool(ws.merged_cell_ranges)
+            rows = _calamine_rows(ws, big)
+            del ws  # calamine's copy of the sheet is freed before the table is built
+        if not sheet_path or not (big or merged or _sheet_needs_scan(archive, sheet_path)):
+            return rows, title
+        scan = _scan_sheet_xml(archive, sheet_path, numbers=frozenset(big))
+    for (r, c), text in [*scan.numbers.items(), *scan.errors.items()]:
+        if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
+            # openpyxl's reading: an error cell's text; a number without "." or exponent an int
+            number = "." in text or "E" in text or "e" in text
+            rows[r - 1][c - 1] = text if (r, c) in scan.errors else _cell_text(float(text) if number else int(text))
+    if scan.uncached:
+        shown = ", ".join(scan.uncached[:10]) + (" …" if len(scan.uncached) > 10 else "")
+        warnings.append(Message.ngettext(
+            "{file} [{sheet}]: {n} formula cell has no saved value and is read as empty ({cells}); "
+            "open and save the workbook in Excel/LibreOffice to store the values",
+            "{file} [{sheet}]: {n} formula cells have no saved value and are read as empty ({cells}); "
+            "open and save the workbook in Excel/LibreOffice to store the values",
+            len(scan.uncached), file=name, sheet=title, n=Number(len(scan.uncached)), cells=shown,
+        ))
+    if scan.merges:
+        _fill_merges(rows, scan.merges, scan.last_row)
+        shown = ", ".join(f"R{r1}C{c1}:R{r2}C{c2}" for r1, c1, r2, c2 in scan.merges[:10])
+        warnings.append(Message.ngettext(
+            "{file} [{sheet}]: {n} merged cell range ({cells}); the top-left value was copied into every cell of the range",
+            "{file} [{sheet}]: {n} merged cell ranges ({cells}); the top-left value was copied into every cell of each range",
+            len(scan.merges), file=name, sheet=title, n=Number(len(scan.merges)), cells=shown,
+        ))
     return rows, title
 
 
