@@ -242,7 +242,10 @@ def _raw_projects(data: bytes, name: str, digest: str, is_sample: bool):
     """The file's raw project rows (sheet and mapping chosen here), or ``None`` after an error."""
     sheet = None
     if name.lower().endswith(".xlsx"):
-        sheets = _sheets(data, name, digest)
+        try:
+            sheets = _sheets(data, name, digest)
+        except ValueError:  # not a workbook it can open: reading it below says why, in the page's language
+            sheets = []
         if len(sheets) > 1:
             sheet = st.selectbox(_("Worksheet"), sheets, key="fp_sheet")
     chosen = st.session_state.get(K_MAPPING)

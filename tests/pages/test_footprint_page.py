@@ -158,3 +158,14 @@ def test_problems_of_the_project_file_in_english_are_the_resolvers():
     issues = at.dataframe[0].value
     assert issues["Reason"].str.startswith('admin1_name: "Atlantis" is not a state of the boundary layer').all()
     assert issues["Status"].tolist() == ["flagged"]
+
+
+def test_a_file_named_xlsx_that_is_not_a_workbook_is_an_error_on_the_page():
+    """Not a traceback: the page says the file is not a readable workbook (the sheet list is skipped)."""
+    junk = b"Project,States\nFictional,Jalisco\n"  # a CSV saved under a workbook's name
+    at = AppTest.from_function(_app, default_timeout=180)
+    at.session_state["geomap_country"] = "MEX"
+    at.session_state["geomap_fp_upload"] = {"name": "plan.xlsx", "data": junk, "digest": hashlib.sha256(junk).hexdigest()}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("plan.xlsx: not a readable .xlsx workbook" in e.value for e in at.error), [e.value for e in at.error]
