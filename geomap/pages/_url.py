@@ -150,7 +150,7 @@ def write(country: str, params: Iterable[Param] = (), *, extra: Mapping[str, str
 
 _COPY_HTML = """
 <div class="geomap-copy-link">
-<button type="button" data-geomap-copy aria-label="@ARIA@" data-done="@DONE@" data-prompt="@PROMPT@"
+<button type="button" data-geomap-copy title="@ARIA@" data-done="@DONE@" data-prompt="@PROMPT@"
   style="font: 14px sans-serif; padding: 6px 12px; border: 1px solid #8a8f98; border-radius: 6px;
          background: #fff; color: #1b1f24; cursor: pointer; width: 100%;">@LABEL@</button>
 <span role="status" style="font: 12px sans-serif; color: #1b5e20;"></span>
@@ -181,6 +181,8 @@ def copy_link_button(container: Any = None) -> None:
     is a whole document for the browser to build on every first visit, and Streamlit retires
     ``components.html``.
     """
+    # Its name is its visible text ("Copy link"), so speech input and screen readers agree
+    # (WCAG 2.5.3); the longer wording is its tooltip.
     texts = {  # in the run's language, escaped for HTML
         "@ARIA@": escape(_("Copy a link to this view")), "@LABEL@": escape(_("Copy link")),
         "@DONE@": escape(_("Link copied")), "@PROMPT@": escape(_("Copy this link:")),

@@ -122,7 +122,8 @@ def test_coverage_choices_survive_a_fresh_browser(browser, app_url):
 def test_copy_link_copies_the_view(browser, app_url):
     context, page = _open(browser, app_url, "/gaps?country=MX", permissions=["clipboard-read", "clipboard-write"])
     try:
-        button = page.get_by_role("button", name="Copy a link to this view")
+        button = page.get_by_role("button", name="Copy link", exact=True)
+        assert button.get_attribute("title") == "Copy a link to this view"
         button.click()
         page.get_by_role("status").filter(has_text="Link copied").wait_for(timeout=10_000)
         copied = page.evaluate("() => navigator.clipboard.readText()")
