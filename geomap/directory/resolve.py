@@ -344,11 +344,14 @@ def _out_of_range(lat: float, lon: float) -> list[Message]:
     return problems
 
 
-def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, dict[int, Message]]:
+def _parse_coordinates(values: pd.Series, axis: str, *, blank: np.ndarray | None = None) -> tuple[np.ndarray, dict[int, Message]]:
     """Vector form of :func:`parse_coordinate`: plain numbers in one go, the rest one by one.
 
     Returns the degrees and ``{row: problem}`` for the cells that are not coordinates.
+    ``blank`` is :func:`geomap.directory.cells.blank_cells` of ``values`` when the caller has it.
     """
+    if blank is None:
+        blank = cells.blank_cells(values)
     arrow = cells.arrow_strings(values)
     if arrow is not None:
         # plain decimal numbers are cast in Arrow (the same doubles as pandas and float()); the
@@ -357,7 +360,7 @@ def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, dict[i
         out = np.full(len(arrow), np.nan)
         out[plain] = np.asarray(pc.cast(arrow.filter(pa.array(plain)), pa.float64()), dtype=float)
         # Python objects for the cells with text that are not finite plain numbers ("6,45", "1e400")
-        other = np.flatnonzero(~(plain & np.isfinite(out)) & ~cells.blank_cells(values))
+        other = np.flatnonzero(~(plain & np.isfinite(out)) & ~blank)
         raw = np.full(len(arrow), None, dtype=object)
         raw[other] = arrow.take(pa.array(other)).to_pylist()
         fast = np.where(plain, out, np.nan)
@@ -370,7 +373,7 @@ def _parse_coordinates(values: pd.Series, axis: str) -> tuple[np.ndarray, dict[i
     slow = np.flatnonzero(~np.isfinite(fast))
     if len(slow):
         # blank cells are NaN too: only the cells with text are parsed one by one
-        text = ~cells.blank_cells(values)[slow]
+        text = ~blank[slow]
         out[slow[~text]] = np.nan
         for i in slow[text]:
             v, problem = parse_coordinate(raw[i], axis=axis)
@@ -945,10 +948,13 @@ def _exact_keys(df: pd.DataFrame, content: list[str]) -> tuple[np.ndarray, np.nd
     n = len(df)
     key = np.zeros(n, dtype="int64")
     nonblank = np.zeros(n, dtype=bool)
-    for c in content:
+    for k, c in enumerate(content):
         codes, blank_code = cells.text_codes(df[c])
         nonblank |= codes != blank_code
-        key = pd.factorize(key * (int(codes.max()) + 1) + codes)[0].astype("int64") if n else key
+        if k == 0:
+            key = codes  # dictionary codes are dense already (0 .. distinct - 1)
+        elif n:
+            key = pd.factorize(key * (int(codes.max()) + 1) + codes)[0].astype("int64")
         if n and int(key.max()) + 1 == n:
             break  # every row already differs (an id column): no row can duplicate another
     return key, nonblank
@@ -1022,11 +1028,11 @@ def _near_pairs(lon: np.ndarray, lat: np.ndarray, to_m: Any, distance: float) ->
 
 def _duplicates(
     df: pd.DataFrame, geometry: np.ndarray, names: Any, source_rows: np.ndarray, to_m: Any
-) -> tuple[np.ndarray, list[Message | None]]:
-    """Position of the first row each row duplicates (-1 if none) and the note to add."""
+) -> tuple[np.ndarray, dict[int, Message]]:
+    """Position of the first row each row duplicates (-1 if none) and the note to add, ``{row: note}``."""
     n = len(df)
     first = np.full(n, -1, dtype="int64")
-    note: list[Message | None] = [None] * n
+    note: dict[int, Message] = {}
     if n == 0:
         return first, note
     content = [c for c in df.columns if c not in ("source_file", "source_row")]
@@ -1035,7 +1041,7 @@ def _duplicates(
     first_pos = first_of_key[keys] if content else np.arange(n)
     exact = nonblank & (first_pos != np.arange(n))
     first[exact] = first_pos[exact]
-    for r in np.flatnonzero(exact):
+    for r in np.flatnonzero(exact).tolist():
         note[r] = Message(N_("exact duplicate of row {row}"), row=source_rows[first_pos[r]])
     # near-duplicates: the same name (normalised) within DUPLICATE_DISTANCE_M; names are
     # normalised only for the rows that have a neighbour that close
@@ -1139,13 +1145,13 @@ _PROJECTED = Message(
 
 def _read_coordinates(df: pd.DataFrame, coord_notes: _Notes) -> _Coords:
     """Parse latitude/longitude, note what is wrong with them, and build the given and swapped points."""
-    lat, lat_prob = _parse_coordinates(df["latitude"], "latitude")
-    lon, lon_prob = _parse_coordinates(df["longitude"], "longitude")
+    lat_blank = cells.blank_cells(df["latitude"])
+    lon_blank = cells.blank_cells(df["longitude"])
+    lat, lat_prob = _parse_coordinates(df["latitude"], "latitude", blank=lat_blank)
+    lon, lon_prob = _parse_coordinates(df["longitude"], "longitude", blank=lon_blank)
     for r in sorted(set(lat_prob) | set(lon_prob)):
         coord_notes[r].extend(p for p in (lat_prob.get(r), lon_prob.get(r)) if p)
     has_lat, has_lon = np.isfinite(lat), np.isfinite(lon)
-    lat_blank = cells.blank_cells(df["latitude"])
-    lon_blank = cells.blank_cells(df["longitude"])
     both = has_lat & has_lon
     for r in np.flatnonzero(has_lat & lon_blank):
         coord_notes[r].append(_LAT_ONLY)
@@ -1258,29 +1264,33 @@ def _place_nearest(rows: _Rows, co: _Coords, u: _Units, todo: np.ndarray, *, nea
                "assigned to the nearest, {unit}"),
             distance=Number(q_dist[r], ".1f"), unit=names[q_near[r]],
         ))
-    for r in np.flatnonzero(todo & ~by_given & ~by_p & ~by_q):
-        _not_placed_note(rows, co, u, r, p_dist[r], q_dist[r])
+    _not_placed_notes(rows, co, u, np.flatnonzero(todo & ~by_given & ~by_p & ~by_q), p_dist, q_dist)
 
 
-def _not_placed_note(rows: _Rows, co: _Coords, u: _Units, r: int, p_dist: float, q_dist: float) -> None:
-    """Say why row ``r``'s point (outside every unit, beyond tolerance) is not used."""
-    tol, label = u.tol, u.label
-    pd_ = p_dist if np.isfinite(p_dist) else np.inf
-    qd_ = q_dist if np.isfinite(q_dist) else np.inf
-    d = min(pd_, qd_)
-    far = Message(N_("{distance} km"), distance=Number(d, ".0f")) if np.isfinite(d) else Message(N_("far"))
-    if co.direct_ok[r]:
-        rows.coord_notes[r].append(Message(
-            N_("coordinates are outside {country} ({distance} from the nearest unit, tolerance {tolerance} km); not used"),
-            country=label, distance=far, tolerance=Number(tol, "g"),
-        ))
-    else:
-        # only the swapped reading was a point, and it is not in the country either
-        rows.coord_notes[r].append(Message(
-            N_("{problems}; with latitude and longitude swapped the point is outside {country} "
-               "({distance} from the nearest unit); not used"),
-            problems=i18n.in_turn(_out_of_range(co.lat[r], co.lon[r])), country=label, distance=far,
-        ))
+def _not_placed_notes(rows: _Rows, co: _Coords, u: _Units, at: np.ndarray, p_dist: np.ndarray, q_dist: np.ndarray) -> None:
+    """Say why each row ``at`` (its point outside every unit, beyond tolerance) is not used.
+
+    The distances are taken as arrays; the loop only makes the notes (the tolerance and
+    "far" parts are one object each, shared by the rows' immutable messages).
+    """
+    label = u.label
+    nearest = np.minimum(np.where(np.isfinite(p_dist[at]), p_dist[at], np.inf), np.where(np.isfinite(q_dist[at]), q_dist[at], np.inf))
+    known = np.isfinite(nearest)
+    far_away, tolerance = Message(N_("far")), Number(u.tol, "g")
+    for r, d, is_known, direct in zip(at.tolist(), nearest, known.tolist(), co.direct_ok[at].tolist(), strict=True):
+        far = Message(N_("{distance} km"), distance=Number(d, ".0f")) if is_known else far_away
+        if direct:
+            rows.coord_notes[r].append(Message(
+                N_("coordinates are outside {country} ({distance} from the nearest unit, tolerance {tolerance} km); not used"),
+                country=label, distance=far, tolerance=tolerance,
+            ))
+        else:
+            # only the swapped reading was a point, and it is not in the country either
+            rows.coord_notes[r].append(Message(
+                N_("{problems}; with latitude and longitude swapped the point is outside {country} "
+                   "({distance} from the nearest unit); not used"),
+                problems=i18n.in_turn(_out_of_range(co.lat[r], co.lon[r])), country=label, distance=far,
+            ))
 
 
 def _place_by_admin(rows: _Rows, admin: tuple, code_txt: list[str], name_txt: list[str], index: _AdminIndex) -> None:
@@ -1387,28 +1397,34 @@ def _flag_unplaced(rows: _Rows, co: _Coords, towns: list[str], code_txt: list[st
     return placed_unit
 
 
-def _reasons(rows: _Rows, placed_unit: np.ndarray, dup_note: list) -> tuple[list[str], np.ndarray]:
-    """Each row's reason text and notes: its flag first, then coordinate, town, field and duplicate notes.
+def _reasons(rows: _Rows, placed_unit: np.ndarray, dup_note: dict[int, Message]) -> tuple[Any, np.ndarray]:
+    """Each row's reason text (a ``str`` array) and notes: its flag first, then coordinate, town, field and duplicate notes.
 
-    An unplaced row's last flag leads; every note is said once (the first time it comes).
+    An unplaced row's last flag leads; every note is said once (the first time it comes). Only
+    the rows with a note are visited; the texts are spread over the rest ("") in Arrow.
     """
     flags, coord_notes, town_notes, notes = rows.flags, rows.coord_notes, rows.town_notes, rows.notes
-    reasons = [""] * rows.n
     said_notes = np.empty(rows.n, dtype=object)
     said_notes.fill(())  # one empty tuple per row without numpy reading a list of tuples as a table
     said = {r for d in (flags, coord_notes, town_notes, notes) for r, x in d.items() if x}
-    said.update(r for r, d in enumerate(dup_note) if d)
+    said.update(r for r, d in dup_note.items() if d)
+    said_rows = sorted(said)
+    texts = [""]
     placed = placed_unit.tolist()
     none: list = []
-    for r in sorted(said):
+    for r in said_rows:
         f = flags.get(r, none)  # .get: no empty list added per row
         parts = [*(none if placed[r] else f[-1:]), *f, *coord_notes.get(r, none), *town_notes.get(r, none), *notes.get(r, none)]
-        if dup_note[r]:
-            parts.append(dup_note[r])
+        d = dup_note.get(r)
+        if d:
+            parts.append(d)
         unique = (parts[0],) if len(parts) == 1 else tuple(dict.fromkeys(parts))
-        reasons[r] = "; ".join(unique)
+        texts.append("; ".join(unique))
         said_notes[r] = unique
-    return reasons, said_notes
+    at = np.zeros(rows.n, dtype="int64")  # position in ``texts``: 0 ("") for the rows without a note
+    at[said_rows] = np.arange(1, len(texts))
+    reasons = pa.array(texts, type=pa.large_string()).take(pa.array(at))
+    return pd.array(reasons, dtype="str"), said_notes
 
 
 def _assemble(
@@ -1442,7 +1458,7 @@ def _assemble(
     out["location_method"] = _str_take(np.asarray(method_values, dtype=object), method_codes)
     out["confidence"] = np.round(rows.conf, 3)
     out["status"] = _str_take(np.array([schema.STATUS_FLAGGED, schema.STATUS_PLACED], dtype=object), placed_unit.astype("int64"))
-    out["reason"] = pd.array(reasons, dtype="str")
+    out["reason"] = reasons
     out[REASON_NOTES] = said_notes
     out["duplicate_of"] = _duplicate_of(dup_first, df["source_row"], source_rows)
     extra = [c for c in df.columns if c not in out and c != "geometry"]
