@@ -59,7 +59,8 @@ def memo_codes(func: Any, column: Any) -> tuple[np.ndarray, np.ndarray]:
     arrow = arrow_strings(column)
     if arrow is not None:
         encoded = arrow.dictionary_encode()
-        codes = np.asarray(pc.fill_null(encoded.indices, -1), dtype="int64")
+        indices = encoded.indices
+        codes = np.asarray(pc.fill_null(indices, -1) if indices.null_count else indices, dtype="int64")
         uniques = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
     else:
         values = _objects(column)

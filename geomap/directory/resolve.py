@@ -1462,7 +1462,7 @@ def _assemble(
     out[REASON_NOTES] = said_notes
     out["duplicate_of"] = _duplicate_of(dup_first, df["source_row"], source_rows)
     extra = [c for c in df.columns if c not in out and c != "geometry"]
-    frame = pd.DataFrame(out)
+    frame = pd.DataFrame(out, copy=False)  # every array in ``out`` was made by this call: no copy needed
     for c in extra:
         frame[c] = df[c].to_numpy()
     frame["geometry"] = gpd.array.from_shapely(rows.geometry, crs="EPSG:4326")
@@ -1563,7 +1563,7 @@ def resolve_directory(
         unit_pos=np.full(n, -1, dtype="int64"),
         conf=np.zeros(n),
         method=np.full(n, None, dtype=object),
-        geometry=np.array([None] * n, dtype=object),
+        geometry=np.full(n, None, dtype=object),
     )
     typed, unknown_categories = _typed_fields(df, rows.notes, categories=schema.check_category_mapping(categories))
 
