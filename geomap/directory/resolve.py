@@ -1462,7 +1462,8 @@ def _assemble(
     out[REASON_NOTES] = said_notes
     out["duplicate_of"] = _duplicate_of(dup_first, df["source_row"], source_rows)
     extra = [c for c in df.columns if c not in out and c != "geometry"]
-    frame = pd.DataFrame(out, copy=False)  # every array in ``out`` was made by this call: no copy needed
+    # every array in ``out`` was made by this call: only the read-only views (of ``df``) are copied
+    frame = pd.DataFrame({k: v.copy() if isinstance(v, np.ndarray) and not v.flags.writeable else v for k, v in out.items()}, copy=False)
     for c in extra:
         frame[c] = df[c].to_numpy()
     frame["geometry"] = gpd.array.from_shapely(rows.geometry, crs="EPSG:4326")
