@@ -971,7 +971,9 @@ def _grid_pairs(x: np.ndarray, y: np.ndarray, cell_x: float, cell_y: float) -> t
     width = int(cy.max()) + 2
     key = cx * width + cy
     order = np.argsort(key, kind="stable")
-    cells_, start, count = np.unique(key[order], return_index=True, return_counts=True)
+    sorted_key = key[order]  # already sorted: its runs are the cells (no second sort in np.unique)
+    start = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    cells_, count = sorted_key[start], np.diff(np.r_[start, len(key)])
     cell_of = np.repeat(np.arange(len(cells_)), count)  # the cell of each point, in key order
     firsts, seconds = [np.empty(0, dtype="int64")], [np.empty(0, dtype="int64")]
     # half the neighbourhood (the same cell, the next one up and the three on the right): the
