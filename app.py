@@ -39,7 +39,7 @@ def main() -> None:
     from streamlit import config as st_config
 
     from geomap.i18n import _
-    from geomap.pages import _sidebar, _state, _url, _widgets, coverage
+    from geomap.pages import PAGE_ICON, _sidebar, _state, _url, _widgets, coverage
     from geomap.settings import get_settings
 
     # Streamlit's upload limit follows geomap's one setting (GEOMAP_MAX_UPLOAD_MB, the config
@@ -50,7 +50,7 @@ def main() -> None:
     # The language of this run (?lang=, else the session's, else GEOMAP_LANG/LANG): set for this
     # script run only, never for the process.
     _state.activate_language()
-    st.set_page_config(page_title=_("geomap — who serves survivors where"), page_icon="🗺️", layout="wide")
+    st.set_page_config(page_title=_("geomap — who serves survivors where"), page_icon=PAGE_ICON, layout="wide")
     _widgets.page_direction()
 
     # Every page opens by its own path (/coverage, /gaps, …). Streamlit serves its default page

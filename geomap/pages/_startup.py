@@ -71,8 +71,28 @@ def warm_up(*, lang: str | None = None, country: str | None = None) -> dict[str,
     t0 = time.perf_counter()
     _state.country_labels(i18n.current().lang)
     took["labels"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _streamlit_first_use()
+    took["streamlit"] = time.perf_counter() - t0
     _widgets.freeze_long_lived()
     return took
+
+
+def _streamlit_first_use() -> None:
+    """Pay Streamlit's once-per-process costs of a first page here, not in the first visitor's run.
+
+    A process's first element makes Streamlit check once whether it runs in a REPL, by walking
+    the call stack with ``inspect``, which maps the file of every loaded module (hundreds of ms
+    with geopandas, pandas and SQLAlchemy loaded); and the first page icon loads its emoji
+    catalogue (a large regular expression). Both calls are made outside a script run, so they
+    send nothing.
+    """
+    import streamlit as st
+
+    from geomap.pages import PAGE_ICON
+
+    st.empty()
+    st.set_page_config(page_icon=PAGE_ICON)
 
 
 @contextlib.asynccontextmanager

@@ -103,13 +103,18 @@ def warm_up(ctx: _state.Context) -> None:
     """Build what this page's first run for ``ctx`` takes from the shared caches.
 
     Called at server start for a new session's context (``geomap.pages._startup``), so the
-    first visitor gets the directory's indexes and the map's base page ready-made. Builds
+    first visitor gets the directory's indexes, the map's base page and the unfiltered view
+    (its table, summary and map update) ready-made. Builds
     nothing a session of ``ctx.role`` would not build itself.
     """
     key = _widgets.directory_key(ctx)
-    _coverage_index(key, "directory", ctx.directory)
-    _coverage_index(key, ctx.role, ctx.view)
-    _map_base(ctx, key, ctx.units, ctx.view, units_digest=_units_digest(ctx.units))
+    full_index = _coverage_index(key, "directory", ctx.directory)
+    role_index = _coverage_index(key, ctx.role, ctx.view)
+    units_digest = _units_digest(ctx.units)
+    _map_base(ctx, key, ctx.units, ctx.view, units_digest=units_digest)
+    # The view a new session opens on: every unit, no filter, the first measure.
+    view = _View(key, ctx.role, i18n.current().lang, (), (), next(iter(coverage.MEASURES)), units_digest, date.today().isoformat())
+    _published_view(view, ctx.units, ctx.directory, ctx.view, _index=full_index, _role_view=ctx.view, _role_index=role_index)
 
 
 def _units_digest(units) -> str:
