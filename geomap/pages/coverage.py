@@ -16,6 +16,7 @@ from geomap.directory import disclosure, privacy, schema
 from geomap.i18n import _
 from geomap.layers import coverage_map, live
 from geomap.pages import _live_map, _state, _url, _widgets
+from geomap.settings import get_settings
 
 __all__ = ["render", "warm_up"]
 
@@ -36,11 +37,15 @@ def _display_geometry(country: str, units_digest: str, _units):
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _base_page(country: str, units_digest: str, directory_key: str, role: str, boundary_source: str, lang: str, _units, _view) -> tuple[str, str]:
+def _base_page(
+    country: str, units_digest: str, directory_key: str, role: str, boundary_source: str, lang: str, _units, _view, *,
+    day: str, rules: tuple[int, int],
+) -> tuple[str, str]:
     # The map without a filter state, as a page, and its digest (the component's base id):
     # built once per boundary set, directory and role, whatever the filters. Two immutable
     # strings, so shared as they are (st.cache_data would unpickle a copy on every rerun).
-    # Its popups and attribution are in ``lang``, which is part of the key.
+    # Its popups and attribution are in ``lang``, and their stale notes count days to ``day``
+    # under the settings' ``rules``: all three are part of the key.
     display = _display_geometry(country, units_digest, _units)
     base = coverage_map.coverage_base(_units, _view, boundary_source=boundary_source, role=role, display=display)
     html = live.page_html(base)
@@ -65,6 +70,7 @@ class _View(NamedTuple):
     measure: str
     units_digest: str
     day: str  # verified shares count the days since a record was checked
+    rules: tuple[int, int]  # the settings' disclosure k and days before a record is stale (see _rules)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -94,9 +100,20 @@ def _published_view(view_key: _View, _units, _directory, _on_map, *, _index, _ro
     return table, summary, live.update_json(update)
 
 
+def _rules() -> tuple[int, int]:
+    # The settings a published figure, band or popup follows: the disclosure k and the days
+    # before a record is stale. They key the shared caches, so a changed setting (environment
+    # or config file) takes effect at the next view, never leaving figures banded by an old k.
+    settings = get_settings()
+    return int(settings.disclosure_k), int(settings.stale_after_days)
+
+
 def _map_base(ctx: _state.Context, key: str, units, on_map, *, units_digest: str) -> tuple[str, str]:
     # The one call of the cached base page, shared by the page and its warm-up (same keys).
-    return _base_page(ctx.country, units_digest, key, ctx.role, ctx.boundary_source, i18n.current().lang, units, on_map)
+    return _base_page(
+        ctx.country, units_digest, key, ctx.role, ctx.boundary_source, i18n.current().lang, units, on_map,
+        day=date.today().isoformat(), rules=_rules(),
+    )
 
 
 def warm_up(ctx: _state.Context) -> None:
@@ -113,7 +130,7 @@ def warm_up(ctx: _state.Context) -> None:
     units_digest = _units_digest(ctx.units)
     _map_base(ctx, key, ctx.units, ctx.view, units_digest=units_digest)
     # The view a new session opens on: every unit, no filter, the first measure.
-    view = _View(key, ctx.role, i18n.current().lang, (), (), next(iter(coverage.MEASURES)), units_digest, date.today().isoformat())
+    view = _View(key, ctx.role, i18n.current().lang, (), (), next(iter(coverage.MEASURES)), units_digest, date.today().isoformat(), _rules())
     _published_view(view, ctx.units, ctx.directory, ctx.view, _index=full_index, _role_view=ctx.view, _role_index=role_index)
 
 
@@ -196,7 +213,9 @@ def _coverage(ctx: _state.Context) -> None:
     if len(units) < len(ctx.units):
         on_map = on_map[on_map["admin1_code"].isin(set(units["code"]))]
     units_digest = _units_digest(units)
-    view = _View(key, ctx.role, i18n.current().lang, tuple(services), tuple(populations), measure, units_digest, date.today().isoformat())
+    view = _View(
+        key, ctx.role, i18n.current().lang, tuple(services), tuple(populations), measure, units_digest, date.today().isoformat(), _rules()
+    )
     table, summary, update = _published_view(
         view, units, ctx.directory, on_map, _index=full_index, _role_view=ctx.view, _role_index=_coverage_index(key, ctx.role, ctx.view)
     )

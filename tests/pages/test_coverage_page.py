@@ -368,3 +368,15 @@ def test_brought_boundary_notes_in_the_sessions_language(lang):
     for note in notes:
         assert i18n.render(note, lang) in captions and str(note) not in captions
     assert not english_in(" ".join(captions), lang)
+
+
+def test_a_changed_disclosure_k_takes_effect_without_a_restart(monkeypatch):
+    # The published view and the map's base are shared caches: a k set in the environment (or
+    # the config file) while the server runs must re-band the next view, not serve the old one.
+    def banded(at: AppTest) -> int:
+        return int((at.dataframe[0].value["Banded (confidential sites fewer than k)"] == "yes").sum())
+
+    monkeypatch.setenv("GEOMAP_DISCLOSURE_K", "3")
+    assert banded(_run()) == 35
+    monkeypatch.setenv("GEOMAP_DISCLOSURE_K", "50")  # every state holds fewer than 50 confidential sites
+    assert banded(_run()) == 37
