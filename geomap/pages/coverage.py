@@ -70,7 +70,7 @@ class _View(NamedTuple):
     measure: str
     units_digest: str
     day: str  # verified shares count the days since a record was checked
-    rules: tuple[int, int]  # the settings' disclosure k and days before a record is stale (see _rules)
+    rules: tuple[int, int]  # the settings' disclosure k and days before a record is stale (see _day_and_rules)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -100,19 +100,21 @@ def _published_view(view_key: _View, _units, _directory, _on_map, *, _index, _ro
     return table, summary, live.update_json(update)
 
 
-def _rules() -> tuple[int, int]:
-    # The settings a published figure, band or popup follows: the disclosure k and the days
-    # before a record is stale. They key the shared caches, so a changed setting (environment
-    # or config file) takes effect at the next view, never leaving figures banded by an old k.
+def _day_and_rules() -> tuple[str, tuple[int, int]]:
+    # Today, and the settings a published figure, band or popup follows: the disclosure k and
+    # the days before a record is stale. Read once per run; they key the shared caches, so a
+    # changed setting (environment or config file) takes effect at the next view, never leaving
+    # figures banded by an old k.
     settings = get_settings()
-    return int(settings.disclosure_k), int(settings.stale_after_days)
+    return date.today().isoformat(), (int(settings.disclosure_k), int(settings.stale_after_days))
 
 
-def _map_base(ctx: _state.Context, key: str, units, on_map, *, units_digest: str) -> tuple[str, str]:
+def _map_base(
+    ctx: _state.Context, key: str, units, on_map, *, units_digest: str, day: str, rules: tuple[int, int]
+) -> tuple[str, str]:
     # The one call of the cached base page, shared by the page and its warm-up (same keys).
     return _base_page(
-        ctx.country, units_digest, key, ctx.role, ctx.boundary_source, i18n.current().lang, units, on_map,
-        day=date.today().isoformat(), rules=_rules(),
+        ctx.country, units_digest, key, ctx.role, ctx.boundary_source, i18n.current().lang, units, on_map, day=day, rules=rules
     )
 
 
@@ -128,9 +130,10 @@ def warm_up(ctx: _state.Context) -> None:
     full_index = _coverage_index(key, "directory", ctx.directory)
     role_index = _coverage_index(key, ctx.role, ctx.view)
     units_digest = _units_digest(ctx.units)
-    _map_base(ctx, key, ctx.units, ctx.view, units_digest=units_digest)
+    day, rules = _day_and_rules()
+    _map_base(ctx, key, ctx.units, ctx.view, units_digest=units_digest, day=day, rules=rules)
     # The view a new session opens on: every unit, no filter, the first measure.
-    view = _View(key, ctx.role, i18n.current().lang, (), (), next(iter(coverage.MEASURES)), units_digest, date.today().isoformat(), _rules())
+    view = _View(key, ctx.role, i18n.current().lang, (), (), next(iter(coverage.MEASURES)), units_digest, day, rules)
     _published_view(view, ctx.units, ctx.directory, ctx.view, _index=full_index, _role_view=ctx.view, _role_index=role_index)
 
 
@@ -213,16 +216,15 @@ def _coverage(ctx: _state.Context) -> None:
     if len(units) < len(ctx.units):
         on_map = on_map[on_map["admin1_code"].isin(set(units["code"]))]
     units_digest = _units_digest(units)
-    view = _View(
-        key, ctx.role, i18n.current().lang, tuple(services), tuple(populations), measure, units_digest, date.today().isoformat(), _rules()
-    )
+    day, rules = _day_and_rules()
+    view = _View(key, ctx.role, i18n.current().lang, tuple(services), tuple(populations), measure, units_digest, day, rules)
     table, summary, update = _published_view(
         view, units, ctx.directory, on_map, _index=full_index, _role_view=ctx.view, _role_index=_coverage_index(key, ctx.role, ctx.view)
     )
     year = summary["population_year"]
     # The map is drawn once per base (shapes, every marker the session may see); a filter change
     # sends only the new shading, legend and the markers to show, applied in place.
-    base_html, base_id = _map_base(ctx, key, units, on_map, units_digest=units_digest)
+    base_html, base_id = _map_base(ctx, key, units, on_map, units_digest=units_digest, day=day, rules=rules)
     _live_map.live_map(
         base_html,
         update,
