@@ -37,6 +37,7 @@ def _later(module: str) -> Callable[[], None]:
 def main() -> None:
     """One run of the app: navigation, the page, then the shared sidebar."""
     from streamlit import config as st_config
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 
     from geomap.i18n import _
     from geomap.pages import PAGE_ICON, _sidebar, _state, _url, _widgets, coverage
@@ -81,10 +82,17 @@ def main() -> None:
     # The page first, then the shared sidebar: the browser loads and draws elements in the order
     # they arrive, and the map is what people wait for (see geomap/pages/_sidebar.py).
     _sidebar.signed_in_note()
+    rerun = False
     try:
         nav.run()
+    except RerunException:
+        # The default page's switch to /coverage, or a page's st.rerun(): the next run draws the
+        # sidebar. Drawn in this one, it would reach the browser ahead of the first map.
+        rerun = True
+        raise
     finally:
-        _sidebar.render()  # also when the page fails, so the country and sign-in stay at hand
+        if not rerun:  # also when the page fails, so the country and sign-in stay at hand
+            _sidebar.render()
 
     # Once per server process, after its first page (or the start-up's warm-up): the objects
     # alive now (modules, loaded boundaries and caches) live as long as the server, so they are

@@ -45,6 +45,7 @@ def open_app(context: Any, app_url: str):
     """A new page (a new Streamlit session) on the app, once the sidebar has drawn."""
     page = context.new_page()
     page.goto(f"{app_url}/", wait_until="domcontentloaded")
+    page.wait_for_url("**/coverage**", timeout=LOAD_TIMEOUT_MS)  # "/" switches to /coverage
     page.get_by_text("Directory:").first.wait_for(timeout=LOAD_TIMEOUT_MS)
     return page
 
@@ -65,22 +66,52 @@ def click_when_ready(page: Any, name: str) -> None:
     button.click()
 
 
-def go(page: Any, title: str) -> None:
-    """Navigate inside the session (a reload would start a new Streamlit session)."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    page.wait_for_timeout(500)
-    # wait for the rerun to finish
+#: The English page titles' paths (``st.Page(url_path=...)`` in app.py).
+PAGE_PATHS = {"Coverage": "coverage", "Gaps": "gaps", "Referral": "referral", "Footprint": "footprint",
+              "Data": "data", "Records": "records", "Admin": "admin"}
+
+
+def _wait_idle(page: Any) -> None:
+    """Wait for the session's run to finish (the status widget stops saying "Running")."""
     page.wait_for_function(
         "() => !(document.querySelector('[data-testid=stStatusWidget]')?.innerText || '').includes('Running')",
         timeout=LOAD_TIMEOUT_MS,
     )
 
 
+def go(page: Any, title: str) -> None:
+    """Navigate inside the session (a reload would start a new Streamlit session).
+
+    The link is clicked again if the page's path has not changed after a while: a click that
+    lands while Streamlit redraws the navigation can be lost (seen once in CI under load).
+    """
+    link = page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True)
+    path = PAGE_PATHS.get(title)
+    for attempt in range(3):
+        link.click(timeout=LOAD_TIMEOUT_MS)
+        if path is None:
+            break
+        try:
+            page.wait_for_url(f"**/{path}**", timeout=20_000)
+            break
+        except Exception:  # noqa: BLE001 - click again; the last attempt fails with the page's state
+            if attempt == 2:
+                pytest.fail(f"the {title} link did not open /{path} (at {page.url}); the page shows: {problems(page)!r}")
+    page.wait_for_timeout(300)
+    _wait_idle(page)
+
+
 def choose_upload(page: Any, filename: str, data: bytes) -> None:
     """Put a file in the Data page's directory uploader (not yet "used")."""
     go(page, "Data")
     uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Upload a directory")
-    uploader.locator('input[type="file"]').set_input_files({"name": filename, "mimeType": "text/csv", "buffer": data})
+    try:
+        uploader.wait_for(timeout=LOAD_TIMEOUT_MS)
+    except Exception as exc:  # noqa: BLE001 - say what the page shows instead
+        pytest.fail(f"the Data page's uploader never appeared (at {page.url}); the page shows: {problems(page)!r} ({exc})")
+    uploader.locator('input[type="file"]').set_input_files(
+        {"name": filename, "mimeType": "text/csv", "buffer": data}, timeout=LOAD_TIMEOUT_MS
+    )
 
 
 def pick_country(page: Any, name: str) -> None:

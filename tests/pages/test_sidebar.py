@@ -51,6 +51,25 @@ def test_sidebar_is_drawn_even_when_the_page_fails(monkeypatch):
     assert at.sidebar.selectbox(key="sidebar_country_en").value == "NGA"
 
 
+def test_the_default_pages_switch_to_coverage_draws_the_sidebar_once(monkeypatch):
+    """ "/" switches to /coverage: only the Coverage run draws the sidebar, so the first map is
+    not queued behind a sidebar the next run draws again."""
+    from geomap.pages import _sidebar
+
+    pages: list[str] = []
+    draw = _sidebar.render
+
+    def counted() -> None:
+        pages.append("drawn")
+        draw()
+
+    monkeypatch.setattr(_sidebar, "render", counted)
+    at = _app()
+    assert at.title[0].value == "Coverage — Nigeria"
+    assert len(pages) == 1, f"the sidebar was drawn {len(pages)} times for one visit to /"
+    assert at.sidebar.selectbox(key="sidebar_country_en").value == "NGA"
+
+
 def test_long_lived_objects_are_frozen_after_the_first_run():
     _app()
     assert gc.get_freeze_count() > 0
